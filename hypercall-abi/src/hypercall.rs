@@ -1,0 +1,234 @@
+//! Hypercall numbers, status codes and argument structs.
+
+/// I/O port of the hypercall device. A 32-bit `IN` from it performs the call.
+pub const HYPERCALL_PORT: u16 = 0x0be0;
+
+/// I/O port of the debug-exit device, compatible with QEMU's `isa-debug-exit`
+/// (`-device isa-debug-exit,iobase=0xf4,iosize=4`). A 32-bit `OUT` of `v` ends
+/// the VM; QEMU exits with `(v << 1) | 1`, zxvm with `v`. Kernels use it only
+/// when the hypercall handshake fails (i.e. not under zxvm).
+pub const DEBUG_EXIT_PORT: u16 = 0x00f4;
+
+/// Hypercall ABI version: major in the high 16 bits, minor in the low 16.
+/// A guest and host agree when the majors match.
+pub const ABI_VERSION: u32 = 0x0001_0000;
+
+/// Magic the host returns from [`Hypercall::Version`] ORed into nothing: the
+/// version is returned as a positive `i32`, so a port nobody claims (which
+/// reads as all ones, i.e. `-1`) is never mistaken for a handshake.
+pub const fn abi_major(version: u32) -> u16 {
+    (version >> 16) as u16
+}
+
+/// Longest console write the host accepts in one hypercall.
+pub const MAX_CONSOLE_WRITE: u64 = 64 * 1024;
+
+/// Hypercall numbers (the value placed in `RAX`).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hypercall {
+    /// `version(guest_abi_version) -> host_abi_version`. Fails with
+    /// [`HypercallStatus::VersionMismatch`] when the majors differ.
+    Version = 1,
+    /// `console_write(gpa, len)`: write `len` bytes at guest-physical `gpa` to
+    /// the VM's console. Returns the number of bytes written.
+    ConsoleWrite = 2,
+    /// `exit(code, reason)`: stop the VM. `reason` is an [`ExitReason`].
+    Exit = 3,
+    /// `milestone(kind)`: the guest reached a [`Milestone`]; the host
+    /// timestamps it with its own clock.
+    Milestone = 4,
+    /// `test_result(gpa)`: report one test case; `gpa` points at a
+    /// [`TestResult`].
+    TestResult = 5,
+}
+
+impl TryFrom<u64> for Hypercall {
+    type Error = HypercallStatus;
+    fn try_from(nr: u64) -> Result<Self, Self::Error> {
+        Ok(match nr {
+            1 => Self::Version,
+            2 => Self::ConsoleWrite,
+            3 => Self::Exit,
+            4 => Self::Milestone,
+            5 => Self::TestResult,
+            _ => return Err(HypercallStatus::UnknownHypercall),
+        })
+    }
+}
+
+/// Error results of a hypercall (the negative `i32` the `IN` returns).
+#[repr(i32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HypercallStatus {
+    /// No hypercall has that number.
+    UnknownHypercall = -1,
+    /// An argument is out of its documented range.
+    InvalidArgs = -2,
+    /// A guest-physical range is not entirely inside guest RAM, or wraps.
+    BadAddress = -3,
+    /// A length exceeds the documented maximum for that call.
+    TooLarge = -4,
+    /// Guest and host ABI major versions differ.
+    VersionMismatch = -5,
+    /// The host could not complete the call (for example, stdout is closed).
+    HostError = -6,
+}
+
+impl HypercallStatus {
+    /// Decode a raw negative result.
+    pub fn from_raw(raw: i32) -> Option<Self> {
+        Some(match raw {
+            -1 => Self::UnknownHypercall,
+            -2 => Self::InvalidArgs,
+            -3 => Self::BadAddress,
+            -4 => Self::TooLarge,
+            -5 => Self::VersionMismatch,
+            -6 => Self::HostError,
+            _ => return None,
+        })
+    }
+}
+
+/// Why the guest asks to stop ([`Hypercall::Exit`] second argument).
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExitReason {
+    /// The first user program (or the kernel) finished; `code` is its exit code.
+    Normal = 0,
+    /// The kernel panicked; the panic message was written to the console first.
+    KernelPanic = 1,
+    /// An exception the kernel cannot handle; the fault report was written first.
+    Fault = 2,
+}
+
+impl TryFrom<u64> for ExitReason {
+    type Error = HypercallStatus;
+    fn try_from(v: u64) -> Result<Self, Self::Error> {
+        Ok(match v {
+            0 => Self::Normal,
+            1 => Self::KernelPanic,
+            2 => Self::Fault,
+            _ => return Err(HypercallStatus::InvalidArgs),
+        })
+    }
+}
+
+/// Boot milestones the guest announces with [`Hypercall::Milestone`].
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Milestone {
+    /// First instruction of 64-bit kernel code.
+    KernelEntry = 1,
+    /// Immediately before the first return to CPL3.
+    FirstUserEntry = 2,
+}
+
+impl TryFrom<u64> for Milestone {
+    type Error = HypercallStatus;
+    fn try_from(v: u64) -> Result<Self, Self::Error> {
+        Ok(match v {
+            1 => Self::KernelEntry,
+            2 => Self::FirstUserEntry,
+            _ => return Err(HypercallStatus::InvalidArgs),
+        })
+    }
+}
+
+/// Outcome of one test case.
+#[repr(u32)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TestOutcome {
+    /// The case passed.
+    Pass = 0,
+    /// The case failed; the message says why.
+    Fail = 1,
+    /// The case was skipped; the message says why.
+    Skip = 2,
+}
+
+impl TryFrom<u32> for TestOutcome {
+    type Error = HypercallStatus;
+    fn try_from(v: u32) -> Result<Self, Self::Error> {
+        Ok(match v {
+            0 => Self::Pass,
+            1 => Self::Fail,
+            2 => Self::Skip,
+            _ => return Err(HypercallStatus::InvalidArgs),
+        })
+    }
+}
+
+/// Longest test-case name the host accepts.
+pub const MAX_TEST_NAME: u32 = 256;
+/// Longest test message the host accepts.
+pub const MAX_TEST_MESSAGE: u32 = 4096;
+
+/// Argument block of [`Hypercall::TestResult`]; all addresses guest-physical.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TestResult {
+    /// Guest-physical address of the UTF-8 case name.
+    pub name_gpa: u64,
+    /// Guest-physical address of the UTF-8 message (may be 0 when `message_len` is 0).
+    pub message_gpa: u64,
+    /// Case duration in nanoseconds as the guest measured it.
+    pub duration_ns: u64,
+    /// Length of the name in bytes, at most [`MAX_TEST_NAME`].
+    pub name_len: u32,
+    /// Length of the message in bytes, at most [`MAX_TEST_MESSAGE`].
+    pub message_len: u32,
+    /// A [`TestOutcome`] value.
+    pub outcome: u32,
+    /// Reserved, must be zero.
+    pub reserved: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::mem::{offset_of, size_of};
+
+    #[test]
+    fn test_result_layout() {
+        assert_eq!(size_of::<TestResult>(), 40);
+        assert_eq!(offset_of!(TestResult, name_gpa), 0);
+        assert_eq!(offset_of!(TestResult, message_gpa), 8);
+        assert_eq!(offset_of!(TestResult, duration_ns), 16);
+        assert_eq!(offset_of!(TestResult, name_len), 24);
+        assert_eq!(offset_of!(TestResult, message_len), 28);
+        assert_eq!(offset_of!(TestResult, outcome), 32);
+        assert_eq!(offset_of!(TestResult, reserved), 36);
+    }
+
+    #[test]
+    fn numbers_round_trip() {
+        for h in [
+            Hypercall::Version,
+            Hypercall::ConsoleWrite,
+            Hypercall::Exit,
+            Hypercall::Milestone,
+            Hypercall::TestResult,
+        ] {
+            assert_eq!(Hypercall::try_from(h as u64), Ok(h));
+        }
+        assert_eq!(Hypercall::try_from(0), Err(HypercallStatus::UnknownHypercall));
+        assert_eq!(Hypercall::try_from(u64::MAX), Err(HypercallStatus::UnknownHypercall));
+    }
+
+    #[test]
+    fn statuses_round_trip_and_are_negative() {
+        for raw in -6..=-1 {
+            let s = HypercallStatus::from_raw(raw).unwrap();
+            assert_eq!(s as i32, raw);
+        }
+        assert_eq!(HypercallStatus::from_raw(0), None);
+        assert_eq!(HypercallStatus::from_raw(-7), None);
+    }
+
+    #[test]
+    fn version_is_positive_so_unclaimed_port_is_not_a_handshake() {
+        assert!((ABI_VERSION as i32) > 0);
+        assert_eq!(abi_major(ABI_VERSION), 1);
+    }
+}
