@@ -94,6 +94,9 @@ pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     syscall_entry::set_kernel_stack(kstack);
 
     let mechanism = probe_syscall();
+    if let Some(how) = boot::cmdline_value(info.cmdline, "kernel.crash") {
+        crash_for_test(how);
+    }
     start_first_program(&info, mechanism, kstack)
 }
 
@@ -230,7 +233,25 @@ fn start_first_program(info: &boot::BootInfo, mechanism: Mechanism, kstack: u64)
     kprintln!("[kernel] starting {} at {:#x}", name, entry);
     task::set_current(task::Process { name: pname, name_len: nl, aspace });
     milestone(Milestone::FirstUserEntry);
+    if boot::cmdline_value(info.cmdline, "kernel.crash") == Some("triple-user") {
+        // The first user system call then cannot be delivered: triple fault.
+        arch::idt::load_empty();
+    }
     usermode::enter(entry, USER_STACK_TOP, 0, STARTUP_INFO_VA, kstack)
+}
+
+/// `kernel.crash=panic|fault|triple|triple-user`: fail on purpose so tests can check that
+/// each kind of kernel failure reaches the host with its own exit code.
+fn crash_for_test(how: &str) {
+    kprintln!("[kernel] kernel.crash={}: failing on purpose", how);
+    match how {
+        "panic" => panic!("kernel.crash=panic requested"),
+        // SAFETY: deliberately faults (address 0 is unmapped in the kernel).
+        "fault" => unsafe { core::ptr::read_volatile(core::ptr::null::<u64>()); },
+        "triple" => arch::idt::load_empty_and_trap(),
+        "triple-user" => {}
+        _ => kprintln!("[kernel] unknown kernel.crash value (want panic, fault, triple or triple-user)"),
+    }
 }
 
 #[panic_handler]
