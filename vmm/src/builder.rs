@@ -205,6 +205,7 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
     let done = Arc::new(AtomicBool::new(false));
     let (stop2, done2) = (stop.clone(), done.clone());
     let mut host = HostState::new(config.console, config.start);
+    host.tsc_khz = vcpu.get_tsc_khz().ok();
     let thread = std::thread::Builder::new()
         .name("vcpu0".into())
         .spawn(move || {

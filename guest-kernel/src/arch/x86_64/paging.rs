@@ -88,6 +88,29 @@ pub fn init(ram_end: u64) {
     unsafe { super::cpu::write_cr3(pml4) };
 }
 
+const PTE_PWT: u64 = 1 << 3;
+const PTE_PCD: u64 = 1 << 4;
+
+/// Map the 2 MiB-aligned block holding device memory `pa` uncached in the
+/// direct map (above RAM) and return the virtual address of `pa`.
+pub fn map_mmio(pa: u64) -> u64 {
+    let pml4 = kernel_pml4();
+    let pdpt = read_entry(pml4, 256) & ADDR_MASK;
+    let gib = (pa >> 30) as usize;
+    let pd = match read_entry(pdpt, gib) {
+        e if e & PTE_P != 0 => e & ADDR_MASK,
+        _ => {
+            let pd = frame::alloc_zeroed().expect("frame for MMIO page directory").pa;
+            write_entry(pdpt, gib, pd | PTE_P | PTE_W);
+            pd
+        }
+    };
+    let block = pa & !0x1f_ffff;
+    write_entry(pd, ((pa >> 21) & 511) as usize, block | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT);
+    super::cpu::invlpg(phys_to_virt(block));
+    phys_to_virt(pa)
+}
+
 /// Why a mapping could not be made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MapError {
