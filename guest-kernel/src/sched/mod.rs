@@ -12,6 +12,7 @@
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use spin::Mutex;
 
@@ -50,6 +51,8 @@ static QUEUE: Mutex<RunQueue> = Mutex::new(RunQueue {
     idle: None,
     switches: 0,
 });
+
+static FIRST_USER_SWITCH_DONE: AtomicBool = AtomicBool::new(false);
 
 /// Where the boot context's RSP goes when the scheduler starts (never resumed).
 static mut BOOT_RSP: u64 = 0;
@@ -109,6 +112,9 @@ fn switch_to_next(prev_slot: *mut u64, requeue_current: bool) {
         next
     };
     next.set_state(ThreadState::Running);
+    if !next.is_idle() && !FIRST_USER_SWITCH_DONE.swap(true, Ordering::Relaxed) {
+        crate::before_first_user_entry();
+    }
     let top = next.kstack_top();
     gdt::set_kernel_stack(top);
     syscall_entry::set_kernel_stack(top);

@@ -2,7 +2,6 @@
 
 pub mod loader;
 pub mod process;
-pub mod startup;
 pub mod thread;
 
 use alloc::sync::Arc;

@@ -40,6 +40,39 @@ pub struct zxvm_entry_info_t {
     pub rflags: u64,
 }
 
+impl zxvm_entry_info_t {
+    /// Size in bytes.
+    pub const SIZE: usize = 40;
+
+    /// Little-endian bytes, as the record sits in memory.
+    pub fn to_bytes(&self) -> [u8; Self::SIZE] {
+        let mut b = [0u8; Self::SIZE];
+        b[0..4].copy_from_slice(&self.mechanism.to_le_bytes());
+        b[4..8].copy_from_slice(&self.cs.to_le_bytes());
+        b[8..12].copy_from_slice(&self.ss.to_le_bytes());
+        b[12..16].copy_from_slice(&self.vector.to_le_bytes());
+        b[16..24].copy_from_slice(&self.rip.to_le_bytes());
+        b[24..32].copy_from_slice(&self.rsp.to_le_bytes());
+        b[32..40].copy_from_slice(&self.rflags.to_le_bytes());
+        b
+    }
+
+    /// Decode from bytes.
+    pub fn from_bytes(b: &[u8; Self::SIZE]) -> Self {
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let u64_at = |i: usize| u64::from(u32_at(i)) | (u64::from(u32_at(i + 4)) << 32);
+        zxvm_entry_info_t {
+            mechanism: u32_at(0),
+            cs: u32_at(4),
+            ss: u32_at(8),
+            vector: u32_at(12),
+            rip: u64_at(16),
+            rsp: u64_at(24),
+            rflags: u64_at(32),
+        }
+    }
+}
+
 /// `zxvm_test_result` outcome: passed.
 pub const ZXVM_TEST_PASS: u32 = 0;
 /// `zxvm_test_result` outcome: failed (the message says why).
@@ -74,5 +107,59 @@ mod tests {
         // hypercall_abi::TestOutcome: Pass = 0, Fail = 1, Skip = 2; limits 256 / 4096.
         assert_eq!((ZXVM_TEST_PASS, ZXVM_TEST_FAIL, ZXVM_TEST_SKIP), (0, 1, 2));
         assert_eq!((ZXVM_TEST_MAX_NAME, ZXVM_TEST_MAX_MESSAGE), (256, 4096));
+    }
+}
+
+/// `zxvm_startup_info_t::magic` ("ZXVMSTRT" little-endian).
+pub const ZXVM_STARTUP_MAGIC: u64 = u64::from_le_bytes(*b"ZXVMSTRT");
+/// Current `zxvm_startup_info_t::version`.
+pub const ZXVM_STARTUP_VERSION: u32 = 1;
+/// `zxvm_startup_info_t::syscall_mechanism`: use the SYSCALL instruction.
+pub const ZXVM_MECHANISM_SYSCALL: u32 = 1;
+/// `zxvm_startup_info_t::syscall_mechanism`: use `int 0x80` (trapped by the kernel).
+pub const ZXVM_MECHANISM_INT80: u32 = 2;
+/// Bytes of command line a startup page carries.
+pub const ZXVM_STARTUP_CMDLINE_MAX: usize = 4072;
+
+/// The read-only page a process finds at the address in RSI at entry (RDI
+/// holds its bootstrap handle). It tells the user syscall library which
+/// system-call instruction works on this host and carries the command line.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct zxvm_startup_info_t {
+    /// [`ZXVM_STARTUP_MAGIC`].
+    pub magic: u64,
+    /// [`ZXVM_STARTUP_VERSION`].
+    pub version: u32,
+    /// `ZXVM_MECHANISM_*`.
+    pub syscall_mechanism: u32,
+    /// Bytes used in `cmdline`.
+    pub cmdline_len: u32,
+    /// Zero.
+    pub reserved: u32,
+    /// Command line (UTF-8, not NUL-terminated).
+    pub cmdline: [u8; ZXVM_STARTUP_CMDLINE_MAX],
+}
+
+#[cfg(test)]
+mod startup_tests {
+    use super::*;
+    use core::mem::{offset_of, size_of};
+
+    #[test]
+    fn entry_info_round_trip() {
+        let e = zxvm_entry_info_t { mechanism: 2, cs: 0x2b, ss: 0x23, vector: 0x80, rip: 1, rsp: 2, rflags: 0x202 };
+        assert_eq!(zxvm_entry_info_t::from_bytes(&e.to_bytes()), e);
+        assert_eq!(size_of::<zxvm_entry_info_t>(), zxvm_entry_info_t::SIZE);
+    }
+
+    #[test]
+    fn startup_info_is_one_page() {
+        assert_eq!(size_of::<zxvm_startup_info_t>(), 4096);
+        assert_eq!(offset_of!(zxvm_startup_info_t, version), 8);
+        assert_eq!(offset_of!(zxvm_startup_info_t, syscall_mechanism), 12);
+        assert_eq!(offset_of!(zxvm_startup_info_t, cmdline_len), 16);
+        assert_eq!(offset_of!(zxvm_startup_info_t, cmdline), 24);
+        assert_eq!(ZXVM_STARTUP_MAGIC.to_le_bytes(), *b"ZXVMSTRT");
     }
 }
