@@ -15,6 +15,7 @@ mod clock;
 mod console;
 mod hypercall;
 mod mm;
+mod object;
 mod power;
 mod sched;
 mod syscall;
@@ -93,8 +94,7 @@ pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     };
     init_memory(&info);
 
-    // SAFETY: taking the address of a linker-defined stack symbol.
-    let kstack = unsafe { core::ptr::addr_of!(kernel_stack_top) } as u64;
+    let kstack = core::ptr::addr_of!(kernel_stack_top) as u64;
     gdt::set_kernel_stack(kstack);
     syscall_entry::set_kernel_stack(kstack);
 
@@ -128,8 +128,7 @@ fn start_timer() {
 }
 
 fn init_memory(info: &boot::BootInfo) {
-    // SAFETY: taking the address of a linker-defined symbol.
-    let kernel_end = paging::kernel_virt_to_phys(unsafe { core::ptr::addr_of!(__kernel_end) } as u64);
+    let kernel_end = paging::kernel_virt_to_phys(core::ptr::addr_of!(__kernel_end) as u64);
     let mut ram_end = 0;
     for &(start, end) in &info.ram[..info.ram_count] {
         ram_end = ram_end.max(end);
@@ -195,10 +194,11 @@ fn probe_syscall() -> Mechanism {
     match (mechanism, fault) {
         (Mechanism::Syscall, _) => {
             syscall_entry::install_syscall_entry();
-            kprintln!("[kernel] syscall mechanism: syscall (SYSCALL from CPL3 reached CPL0)");
+            kprintln!("[kernel] syscall mechanism: {} (SYSCALL from CPL3 reached CPL0)", mechanism.name());
         }
         (Mechanism::Int80Trap, v) => kprintln!(
-            "[kernel] syscall mechanism: int80-trap (SYSCALL from CPL3 did not reach CPL0: {})",
+            "[kernel] syscall mechanism: {} (SYSCALL from CPL3 did not reach CPL0: {})",
+            mechanism.name(),
             v.map_or("no fault", arch::trap::vector_name)
         ),
     }

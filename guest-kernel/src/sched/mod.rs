@@ -77,8 +77,8 @@ pub fn switch_count() -> u64 {
 /// else can.
 pub fn start(idle: Arc<Thread>) -> ! {
     QUEUE.lock().idle = Some(idle);
-    // SAFETY: BOOT_RSP is a valid slot that nobody reads; the boot stack is abandoned.
-    let slot = unsafe { core::ptr::addr_of_mut!(BOOT_RSP) };
+    // BOOT_RSP is a valid slot that nobody reads; the boot stack is abandoned.
+    let slot = core::ptr::addr_of_mut!(BOOT_RSP);
     switch_to_next(slot, false);
     unreachable!("the boot context is never resumed")
 }

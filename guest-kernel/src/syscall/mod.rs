@@ -6,16 +6,23 @@
 //! the calling process, as Zircon does.
 
 pub mod debug;
+pub mod event;
+pub mod handle;
+pub mod info_ext;
+pub mod object;
 pub mod time;
 pub mod user_ptr;
 pub mod zxvm;
+
+use alloc::sync::Arc;
 
 use crate::abi::*;
 use crate::arch::paging::USER_TOP;
 use crate::arch::syscall_entry::Mechanism;
 use crate::arch::trap::TrapFrame;
 use crate::arch::usermode::USER_RFLAGS;
-use crate::task;
+use crate::object::handle::Handle;
+use crate::task::{self, process::Process};
 
 /// Decode and run the system call in `frame`, storing its result in RAX.
 pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
@@ -29,6 +36,19 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
         SYS_TICKS_PER_SECOND => time::sys_ticks_per_second(),
         SYS_DEADLINE_AFTER => time::sys_deadline_after(a[0] as i64),
         SYS_NANOSLEEP => time::sys_nanosleep(a[0] as i64).into(),
+        SYS_HANDLE_CLOSE => handle::sys_handle_close(a[0] as u32).into(),
+        SYS_HANDLE_CLOSE_MANY => handle::sys_handle_close_many(a[0], a[1]).into(),
+        SYS_HANDLE_DUPLICATE => handle::sys_handle_duplicate(a[0] as u32, a[1] as u32, a[2]).into(),
+        SYS_HANDLE_REPLACE => handle::sys_handle_replace(a[0] as u32, a[1] as u32, a[2]).into(),
+        SYS_OBJECT_SIGNAL => object::sys_object_signal(a[0] as u32, a[1] as u32, a[2] as u32).into(),
+        SYS_OBJECT_SIGNAL_PEER => object::sys_object_signal_peer(a[0] as u32, a[1] as u32, a[2] as u32).into(),
+        SYS_OBJECT_WAIT_ONE => object::sys_object_wait_one(a[0] as u32, a[1] as u32, a[2] as i64, a[3]).into(),
+        SYS_OBJECT_WAIT_MANY => object::sys_object_wait_many(a[0], a[1], a[2] as i64).into(),
+        SYS_OBJECT_GET_INFO => object::sys_object_get_info(a[0] as u32, a[1] as u32, a[2], a[3], a[4], a[5]).into(),
+        SYS_OBJECT_GET_PROPERTY => object::sys_object_get_property(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
+        SYS_OBJECT_SET_PROPERTY => object::sys_object_set_property(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
+        SYS_EVENT_CREATE => event::sys_event_create(a[0] as u32, a[1]).into(),
+        SYS_EVENTPAIR_CREATE => event::sys_eventpair_create(a[0] as u32, a[1], a[2]).into(),
         SYS_ZXVM_ENTRY_INFO => zxvm::sys_zxvm_entry_info(frame, mechanism, a[0]).into(),
         _ => task::kill_current_bad_syscall(frame.rax),
     };
@@ -38,5 +58,65 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
     frame.rflags = (frame.rflags & 0xcd5) | USER_RFLAGS;
     if frame.rip >= USER_TOP {
         task::kill_current_bad_syscall(frame.rax);
+    }
+}
+
+/// The calling process. System calls come only from user threads, which
+/// always belong to a process.
+pub fn current() -> Arc<Process> {
+    task::current_process().expect("system call without a current process")
+}
+
+/// Put `h` in `proc`'s table and write its value to `out`; on a bad `out`
+/// the handle is closed again and INVALID_ARGS returned.
+pub fn add_handle_out(proc: &Process, h: Handle, out: u64) -> zx_status_t {
+    if let Err(e) = user_ptr::validate(out, 4, true) {
+        return e;
+    }
+    let mut table = proc.handles.lock();
+    let value = match table.add(h) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    match user_ptr::copy_out(out, &value) {
+        Ok(()) => ZX_OK,
+        Err(e) => {
+            let h = table.remove(value);
+            drop(table);
+            drop(h);
+            e
+        }
+    }
+}
+
+/// Like [`add_handle_out`] for a pair: both or neither.
+pub fn add_handle_pair_out(proc: &Process, a: Handle, b: Handle, out0: u64, out1: u64) -> zx_status_t {
+    for out in [out0, out1] {
+        if let Err(e) = user_ptr::validate(out, 4, true) {
+            return e;
+        }
+    }
+    let mut table = proc.handles.lock();
+    let va = match table.add(a) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let vb = match table.add(b) {
+        Ok(v) => v,
+        Err(e) => {
+            let h = table.remove(va);
+            drop(table);
+            drop(h);
+            return e;
+        }
+    };
+    match user_ptr::copy_out(out0, &va).and_then(|_| user_ptr::copy_out(out1, &vb)) {
+        Ok(()) => ZX_OK,
+        Err(e) => {
+            let (ha, hb) = (table.remove(va), table.remove(vb));
+            drop(table);
+            drop((ha, hb));
+            e
+        }
     }
 }

@@ -82,7 +82,8 @@ pub fn new_idle_thread() -> Option<Arc<Thread>> {
     Some(t)
 }
 
-fn current_process() -> Option<Arc<Process>> {
+/// The process of the running thread.
+pub fn current_process() -> Option<Arc<Process>> {
     sched::current().and_then(|t| t.process().cloned())
 }
 
@@ -91,6 +92,9 @@ fn current_process() -> Option<Arc<Process>> {
 fn end_current_process(code: i64, reason: ExitReason) -> ! {
     if let Some(p) = current_process() {
         p.set_retcode(code);
+        // Close every handle (outside the table lock): peers see PEER_CLOSED.
+        let handles = core::mem::replace(&mut *p.handles.lock(), crate::object::handle::HandleTable::new(0));
+        drop(handles);
         if p.is_init {
             power::exit(code, reason);
         }

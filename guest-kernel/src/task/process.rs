@@ -6,6 +6,7 @@ use alloc::vec::Vec;
 use spin::Mutex;
 
 use super::thread::Thread;
+use crate::object::handle::HandleTable;
 use super::Name;
 use crate::arch::paging::AddressSpace;
 
@@ -21,6 +22,8 @@ pub struct Process {
     aspace_root: u64,
     threads: Mutex<Vec<Arc<Thread>>>,
     retcode: Mutex<Option<i64>>,
+    /// The process's handles.
+    pub handles: Mutex<HandleTable>,
 }
 
 impl Process {
@@ -35,6 +38,7 @@ impl Process {
             aspace_root,
             threads: Mutex::new(Vec::new()),
             retcode: Mutex::new(None),
+            handles: Mutex::new(HandleTable::new(crate::clock::ticks() ^ aspace_root)),
         }
     }
 

@@ -111,8 +111,7 @@ pub fn mask_legacy_pic() {
 
 /// CPUID leaf `leaf`, subleaf 0: (eax, ebx, ecx, edx).
 pub fn cpuid(leaf: u32) -> (u32, u32, u32, u32) {
-    // SAFETY: CPUID is available on every x86-64 CPU and has no side effects.
-    let r = unsafe { core::arch::x86_64::__cpuid_count(leaf, 0) };
+    let r = core::arch::x86_64::__cpuid_count(leaf, 0);
     (r.eax, r.ebx, r.ecx, r.edx)
 }
 

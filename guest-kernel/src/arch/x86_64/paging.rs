@@ -62,8 +62,7 @@ pub fn kernel_pml4() -> u64 {
 /// Adopt the boot page tables, extend the direct map to cover `ram_end` and
 /// drop the identity mapping of low memory.
 pub fn init(ram_end: u64) {
-    // SAFETY: taking the address of the trampoline's PML4 symbol.
-    let pml4 = unsafe { core::ptr::addr_of!(firmware::trampoline::boot_pml4) } as u64;
+    let pml4 = core::ptr::addr_of!(firmware::trampoline::boot_pml4) as u64;
     // SAFETY: single-threaded boot.
     unsafe { *core::ptr::addr_of_mut!(KERNEL_PML4) = pml4 };
 
@@ -178,6 +177,7 @@ impl AddressSpace {
     }
 
     /// Remove the mapping of the page at `va`, returning its frame.
+    #[allow(dead_code)] // used once VMARs can unmap
     pub fn unmap(&mut self, va: u64) -> Option<u64> {
         let (t, i) = self.leaf(va)?;
         let e = read_entry(t, i);
