@@ -16,9 +16,10 @@ pub fn get_info(
     actual: u64,
     avail: u64,
 ) -> zx_status_t {
-    let _ = (object, rights, buffer, size, actual, avail);
+    let _ = (&object, rights, buffer, size, actual, avail);
     match topic {
         ZX_INFO_NONE => ZX_OK,
+        ZX_INFO_SOCKET => super::socket::get_info_socket(object, rights, buffer, size, actual, avail),
         _ => ZX_ERR_NOT_SUPPORTED,
     }
 }

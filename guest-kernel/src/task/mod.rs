@@ -126,6 +126,15 @@ pub fn kill_current_bad_syscall(nr: u64) -> ! {
     end_current_process(ZX_TASK_RETCODE_POLICY_KILL, ExitReason::Fault)
 }
 
+/// The current process broke a system call's contract in a way Zircon
+/// answers by terminating it (ZX_TASK_RETCODE_SYSCALL_KILL).
+pub fn kill_current_syscall_misuse(nr: u32, why: &str) -> ! {
+    if let Some(p) = current_process() {
+        kprintln!("[kernel] process {} killed in syscall {:#x}: {}", p.name.as_str(), nr, why);
+    }
+    end_current_process(ZX_TASK_RETCODE_SYSCALL_KILL, ExitReason::Fault)
+}
+
 /// The current process took an exception it cannot handle: kill it.
 pub fn kill_current_for_fault(frame: &TrapFrame) -> ! {
     if let Some(p) = current_process() {
