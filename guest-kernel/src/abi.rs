@@ -9,3 +9,4 @@ pub const ZX_ERR_BAD_SYSCALL: zx_status_t = -13;
 pub const SYS_DEBUG_WRITE: u64 = 0;
 pub const SYS_PROCESS_EXIT: u64 = 1;
 pub const SYS_ZXVM_ENTRY_INFO: u64 = 0x1000;
+pub const SYS_ZXVM_TEST_RESULT: u64 = 0x1001;

@@ -30,6 +30,7 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
         SYS_DEBUG_WRITE => debug::sys_debug_write(args[0], args[1]),
         SYS_PROCESS_EXIT => task::exit_current(args[0] as i64),
         SYS_ZXVM_ENTRY_INFO => zxvm::sys_zxvm_entry_info(args[0]),
+        SYS_ZXVM_TEST_RESULT => zxvm::sys_zxvm_test_result(args[0], args[1], args[2], args[3], args[4], args[5]),
         nr => task::kill_current_bad_syscall(nr),
     };
     frame.rax = status as i64 as u64;

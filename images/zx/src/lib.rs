@@ -7,10 +7,12 @@
 //! does not (PVM hosts). Programs never see the difference.
 //!
 //! Programs declare `zx::entry!(main);` with `fn main(startup: &zx::Startup) -> i64`.
+//! Test programs hand their cases to [`test::run`] (see the `test` module).
 #![no_std]
 
 mod startup;
 mod sys;
+pub mod test;
 
 pub use startup::Startup;
 pub use sys::*;
@@ -50,6 +52,7 @@ macro_rules! entry {
 
         #[panic_handler]
         fn panic(info: &core::panic::PanicInfo) -> ! {
+            $crate::test::on_panic(info);
             $crate::println!("panic: {}", info);
             $crate::process_exit(101)
         }

@@ -86,6 +86,23 @@ pub fn entry_info() -> Result<EntryInfo, Status> {
     Ok(EntryInfo { cs: out[0], mechanism: out[1] })
 }
 
+/// `zxvm_entry_info` with an arbitrary (possibly bad or read-only) output
+/// pointer — for tests of the kernel's copy-out checks.
+pub fn entry_info_raw(out: u64) -> Status {
+    // SAFETY: the kernel must reject bad ranges; on success it writes 16 bytes
+    // at `out`, which the caller vouches for.
+    unsafe { syscall(zircon_abi_sys::ZXVM_ENTRY_INFO, [out, 0, 0, 0, 0, 0, 0, 0]) as Status }
+}
+
+/// zxvm extension `zxvm_test_result`: report one test case to the host. See
+/// [`crate::test`] for the friendly wrapper.
+pub fn test_result_raw(name: u64, name_len: u64, outcome: u32, msg: u64, msg_len: u64, duration_ns: u64) -> Status {
+    // SAFETY: the kernel only reads the two ranges and rejects bad ones.
+    unsafe {
+        syscall(zircon_abi_sys::ZXVM_TEST_RESULT, [name, name_len, u64::from(outcome), msg, msg_len, duration_ns, 0, 0]) as Status
+    }
+}
+
 /// Raw system call with a number the kernel does not know, for tests.
 pub fn invalid_syscall(nr: u64) -> i64 {
     // SAFETY: no pointers involved.
@@ -105,6 +122,7 @@ mod zircon_abi_sys {
     pub const DEBUG_WRITE: u64 = 0;
     pub const PROCESS_EXIT: u64 = 1;
     pub const ZXVM_ENTRY_INFO: u64 = 0x1000;
+    pub const ZXVM_TEST_RESULT: u64 = 0x1001;
 }
 
 pub(crate) fn set_mechanism(m: u32) {
