@@ -44,6 +44,7 @@ pub fn _print(args: core::fmt::Arguments) {
 macro_rules! entry {
     ($main:path) => {
         #[no_mangle]
+        #[allow(clippy::not_unsafe_ptr_arg_deref)] // the kernel's startup page, checked by from_entry
         pub extern "C" fn _start(bootstrap: u32, startup: *const u8) -> ! {
             let s = unsafe { $crate::Startup::from_entry(bootstrap, startup) };
             let code: i64 = $main(&s);

@@ -31,8 +31,9 @@
 //! `test.filter=PATTERN` runs only the cases whose name contains `PATTERN`
 //! (`zxvm test --filter` sets it).
 
+use core::cell::UnsafeCell;
 use core::fmt::{self, Write};
-use core::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 use crate::{Startup, Status};
 
@@ -123,27 +124,63 @@ impl Write for Message {
     }
 }
 
-/// Why a case did not pass: it failed or it was skipped, with a message.
+/// The message of the latest [`Failure`]. It lives here rather than inside
+/// `Failure` so that `CaseResult` stays two words wide (cases return it by
+/// value). Guarded by a flag so even a re-entrant use cannot alias it.
+struct FailureMessage {
+    busy: AtomicBool,
+    message: UnsafeCell<Message>,
+}
+
+// SAFETY: `message` is only reached through `with`, which holds `busy`.
+unsafe impl Sync for FailureMessage {}
+
+impl FailureMessage {
+    /// Run `f` on the message. If it is already in use further up the stack
+    /// (a panic while formatting it), `f` gets an empty scratch message.
+    fn with<R>(&self, f: impl FnOnce(&mut Message) -> R) -> R {
+        if self.busy.swap(true, Ordering::Acquire) {
+            return f(&mut Message::new());
+        }
+        // SAFETY: `busy` was false and is now true: this is the only reference.
+        let r = f(unsafe { &mut *self.message.get() });
+        self.busy.store(false, Ordering::Release);
+        r
+    }
+}
+
+static FAILURE_MESSAGE: FailureMessage = FailureMessage { busy: AtomicBool::new(false), message: UnsafeCell::new(Message::new()) };
+
+/// Why a case did not pass: it failed or it was skipped. The message is kept
+/// aside (see [`Failure::message`]) so a `CaseResult` stays small.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Failure {
     /// [`Outcome::Fail`] or [`Outcome::Skip`].
     pub outcome: Outcome,
-    /// What happened.
-    pub message: Message,
 }
 
 impl Failure {
+    fn new(outcome: Outcome, args: fmt::Arguments) -> Self {
+        FAILURE_MESSAGE.with(|m| {
+            *m = Message::new();
+            let _ = m.write_fmt(args);
+        });
+        Failure { outcome }
+    }
+
     /// A failure with a formatted message prefixed by `file:line: `.
     pub fn fail_at(file: &str, line: u32, args: fmt::Arguments) -> Self {
-        let mut message = Message::new();
-        let _ = write!(message, "{file}:{line}: {args}");
-        Failure { outcome: Outcome::Fail, message }
+        Self::new(Outcome::Fail, format_args!("{file}:{line}: {args}"))
     }
 
     /// A skip with a formatted reason.
     pub fn skip(args: fmt::Arguments) -> Self {
-        let mut message = Message::new();
-        let _ = message.write_fmt(args);
-        Failure { outcome: Outcome::Skip, message }
+        Self::new(Outcome::Skip, args)
+    }
+
+    /// Call `f` with the message of the latest failure or skip.
+    pub fn message<R>(f: impl FnOnce(&str) -> R) -> R {
+        FAILURE_MESSAGE.with(|m| f(m.as_str()))
     }
 }
 
@@ -189,16 +226,17 @@ pub fn run(startup: &Startup, cases: &[Case]) -> i64 {
         set_current(Some(name));
         let result = case();
         set_current(None);
-        let (outcome, message) = match &result {
-            Ok(()) => (Outcome::Pass, ""),
-            Err(f) => (f.outcome, f.message.as_str()),
-        };
-        match outcome {
-            Outcome::Pass => crate::println!("ok"),
-            Outcome::Skip => crate::println!("skipped: {}", message),
-            Outcome::Fail => crate::println!("FAILED: {}", message),
-        }
-        match (report(name, outcome, message, 0), outcome) {
+        let outcome = result.map_or_else(|f| f.outcome, |()| Outcome::Pass);
+        let reported = Failure::message(|message| {
+            let message = if outcome == Outcome::Pass { "" } else { message };
+            match outcome {
+                Outcome::Pass => crate::println!("ok"),
+                Outcome::Skip => crate::println!("skipped: {}", message),
+                Outcome::Fail => crate::println!("FAILED: {}", message),
+            }
+            report(name, outcome, message, 0)
+        });
+        match (reported, outcome) {
             (Err(st), _) => {
                 crate::println!("test {}: the host refused the result (status {})", name, st);
                 failed += 1;
