@@ -46,12 +46,12 @@ pub struct VmConfig {
 /// Failures before the guest runs.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// /dev/kvm is missing.
-    #[error("/dev/kvm does not exist: this host has no KVM (load kvm-intel, kvm-amd or kvm-pvm)")]
-    NoKvm,
-    /// /dev/kvm cannot be opened.
-    #[error("permission denied opening /dev/kvm: add yourself to the kvm group or run as root")]
-    KvmPermission,
+    /// The KVM device is missing.
+    #[error("{0} does not exist: this host has no KVM (load kvm-intel, kvm-amd or kvm-pvm)")]
+    NoKvm(String),
+    /// The KVM device cannot be opened.
+    #[error("permission denied opening {0}: add yourself to the kvm group or run as root")]
+    KvmPermission(String),
     /// Other KVM failures.
     #[error("KVM: {what}: {source}")]
     Kvm {
@@ -90,7 +90,7 @@ impl BuildError {
     pub fn exit_code(&self) -> u8 {
         use crate::exit_code::*;
         match self {
-            BuildError::NoKvm | BuildError::KvmPermission => NO_KVM,
+            BuildError::NoKvm(_) | BuildError::KvmPermission(_) => NO_KVM,
             BuildError::MemSize(_) | BuildError::NotBootable(_) | BuildError::TooBig { .. } | BuildError::Pvh(_) => BAD_IMAGE,
             _ => VMM_ERROR,
         }
@@ -113,15 +113,21 @@ fn kvm_err(what: &'static str) -> impl FnOnce(kvm_ioctls::Error) -> BuildError {
     move |source| BuildError::Kvm { what, source }
 }
 
-/// Open /dev/kvm with a precise error.
+/// Environment variable naming another KVM device node (default /dev/kvm);
+/// tests use it to exercise the "no KVM" path.
+pub const KVM_DEVICE_ENV: &str = "ZXVM_KVM_DEVICE";
+
+/// Open /dev/kvm (or `$ZXVM_KVM_DEVICE`) with a precise error.
 ///
 /// # Errors
 /// [`BuildError::NoKvm`], [`BuildError::KvmPermission`] or another KVM error.
 pub fn open_kvm() -> Result<Kvm, BuildError> {
-    Kvm::new().map_err(|e| match e.errno() {
-        libc::ENOENT | libc::ENXIO | libc::ENODEV => BuildError::NoKvm,
-        libc::EACCES | libc::EPERM => BuildError::KvmPermission,
-        _ => BuildError::Kvm { what: "open /dev/kvm", source: e },
+    let path = std::env::var(KVM_DEVICE_ENV).unwrap_or_else(|_| "/dev/kvm".into());
+    let c_path = std::ffi::CString::new(path.clone()).map_err(|_| BuildError::NoKvm(path.clone()))?;
+    Kvm::new_with_path(&c_path).map_err(|e| match e.errno() {
+        libc::ENOENT | libc::ENXIO | libc::ENODEV => BuildError::NoKvm(path),
+        libc::EACCES | libc::EPERM => BuildError::KvmPermission(path),
+        _ => BuildError::Kvm { what: "open the KVM device", source: e },
     })
 }
 
@@ -205,6 +211,7 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
     let done = Arc::new(AtomicBool::new(false));
     let (stop2, done2) = (stop.clone(), done.clone());
     let mut host = HostState::new(config.console, config.start);
+    host.tsc_khz = vcpu.get_tsc_khz().ok();
     let thread = std::thread::Builder::new()
         .name("vcpu0".into())
         .spawn(move || {

@@ -4,6 +4,9 @@
 //! the kernel saw CPL3 at entry, hands the kernel bad pointers (each must come
 //! back as ZX_ERR_INVALID_ARGS, not a kernel fault), and exits with the code
 //! given as `hello.exit=N` on the kernel command line (default 0).
+//!
+//! Test hooks: `hello.crash=hang` spins forever, `hello.crash=fault`
+//! dereferences null, `hello.badsyscall=1` makes an unknown system call.
 #![no_std]
 #![no_main]
 
@@ -16,7 +19,7 @@ fn main(s: &zx::Startup) -> i64 {
     let cs = zx::read_cs();
     zx::println!("hello: running with CS={:#x}, CPL{}", cs, cs & 3);
     match zx::entry_info() {
-        Ok(e) => zx::println!("hello: kernel saw entry from CS={:#x}, CPL{}", e.cs, e.cs & 3),
+        Ok(e) => zx::println!("hello: kernel saw entry from CS={:#x}, CPL{} (mechanism {}, vector {:#x})", e.cs, e.cs & 3, e.mechanism, e.vector),
         Err(st) => zx::println!("hello: entry_info failed: {}", st),
     }
     let cases: [(&str, u64, u64); 4] = [
@@ -45,6 +48,21 @@ fn main(s: &zx::Startup) -> i64 {
         }
         None => 0,
     };
+    match s.arg("hello.crash") {
+        Some("hang") => {
+            zx::println!("hello: spinning forever");
+            loop {
+                core::hint::spin_loop();
+            }
+        }
+        Some("fault") => {
+            zx::println!("hello: dereferencing a null pointer");
+            // SAFETY: deliberately invalid; the kernel must kill only us.
+            let v = unsafe { core::ptr::read_volatile(core::ptr::null::<u64>()) };
+            zx::println!("hello: read {} from address 0 (should not happen)", v);
+        }
+        _ => {}
+    }
     if s.arg("hello.badsyscall").is_some() {
         zx::println!("hello: making an unknown system call");
         zx::invalid_syscall(0xdead);

@@ -19,8 +19,8 @@ const KERNEL_ADDR: u64 = 0xffff_ffff_8010_0000;
 /// A user-half address nothing maps.
 const UNMAPPED_ADDR: u64 = 0x0000_6000_0000_0000;
 
-/// Read-only data: a copy-out here must be refused.
-static READ_ONLY: [u64; 2] = [0x1234, 0x5678];
+/// Read-only data, larger than `zxvm_entry_info_t`: a copy-out here must be refused.
+static READ_ONLY: [u64; 8] = [0x1234, 0x5678, 0, 0, 0, 0, 0, 0];
 
 fn main(s: &zx::Startup) -> i64 {
     zx::test::run(
@@ -62,7 +62,8 @@ fn kernel_sees_cpl3_entry() -> CaseResult {
 
 fn entry_mechanism_is_known() -> CaseResult {
     let Ok(info) = zx::entry_info() else { zx::fail!("entry_info failed") };
-    check!(info.mechanism == 1 || info.mechanism == 2, "mechanism {}", info.mechanism);
+    let known = [zircon_abi::ZXVM_ENTRY_SYSCALL, zircon_abi::ZXVM_ENTRY_INT];
+    check!(known.contains(&info.mechanism), "mechanism {}", info.mechanism);
     Ok(())
 }
 
@@ -110,7 +111,7 @@ fn entry_info_read_only_output() -> CaseResult {
     // SAFETY: reading our own static through a volatile read, so the
     // compiler cannot assume the value from the initializer.
     let after = unsafe { core::ptr::read_volatile(core::ptr::addr_of!(READ_ONLY)) };
-    check_eq!(after, [0x1234, 0x5678], "read-only data changed");
+    check_eq!(after, [0x1234, 0x5678, 0, 0, 0, 0, 0, 0], "read-only data changed");
     Ok(())
 }
 

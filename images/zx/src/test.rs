@@ -37,21 +37,21 @@ use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 use crate::{Startup, Status};
 
-/// Longest case name the host accepts (`hypercall_abi::MAX_TEST_NAME`).
-pub const MAX_NAME: usize = 256;
-/// Longest message the host keeps (`hypercall_abi::MAX_TEST_MESSAGE`).
-pub const MAX_MESSAGE: usize = 4096;
+/// Longest case name the host accepts.
+pub const MAX_NAME: usize = zircon_abi::ZXVM_TEST_MAX_NAME;
+/// Longest message the host keeps (longer ones are truncated).
+pub const MAX_MESSAGE: usize = zircon_abi::ZXVM_TEST_MAX_MESSAGE;
 
 /// Outcome of one case (the values of the `zxvm_test_result` ABI).
 #[repr(u32)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
     /// The case passed.
-    Pass = 0,
+    Pass = zircon_abi::ZXVM_TEST_PASS,
     /// The case failed.
-    Fail = 1,
+    Fail = zircon_abi::ZXVM_TEST_FAIL,
     /// The case was skipped.
-    Skip = 2,
+    Skip = zircon_abi::ZXVM_TEST_SKIP,
 }
 
 /// Report one case to the host. `duration_ns` 0 means "not measured here":

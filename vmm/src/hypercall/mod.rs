@@ -48,12 +48,14 @@ pub struct HostState {
     pub milestones: Vec<(Milestone, Duration)>,
     /// Test results reported so far.
     pub tests: Vec<TestCase>,
+    /// Guest TSC frequency (KVM_GET_TSC_KHZ), if the host knows it.
+    pub tsc_khz: Option<u32>,
 }
 
 impl HostState {
     /// State writing the console to `console`, timing from `start`.
     pub fn new(console: Box<dyn Write + Send>, start: Instant) -> Self {
-        HostState { console, start, milestones: Vec::new(), tests: Vec::new() }
+        HostState { console, start, milestones: Vec::new(), tests: Vec::new(), tsc_khz: None }
     }
 }
 
@@ -130,6 +132,10 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
                 Outcome::Return(0)
             }
             Err(s) => err(s),
+        },
+        Hypercall::TscKhz => match host.tsc_khz.and_then(|k| i32::try_from(k).ok()) {
+            Some(k) if k > 0 => Outcome::Return(k),
+            _ => err(HypercallStatus::HostError),
         },
         Hypercall::TestResult => match read_test_result(mem, a0) {
             Ok(case) => {
@@ -257,6 +263,15 @@ mod tests {
         assert_eq!(r, Outcome::Return(ABI_VERSION as i32));
         let r = handle(call(Hypercall::Version, [0x0002_0000, 0, 0, 0]), &mem, &mut host);
         assert_eq!(r, Outcome::Return(HypercallStatus::VersionMismatch as i32));
+    }
+
+    #[test]
+    fn tsc_khz_known_and_unknown() {
+        let (mem, mut host, _) = setup();
+        let r = handle(call(Hypercall::TscKhz, [0; 4]), &mem, &mut host);
+        assert_eq!(r, Outcome::Return(HypercallStatus::HostError as i32));
+        host.tsc_khz = Some(2_450_000);
+        assert_eq!(handle(call(Hypercall::TscKhz, [0; 4]), &mem, &mut host), Outcome::Return(2_450_000));
     }
 
     #[test]

@@ -137,9 +137,26 @@ pub fn handle_exit(exit: VcpuExit, ctx: &mut ExitCtx) -> ExitAction {
         VcpuExit::FailEntry(reason, cpu) => {
             ExitAction::Stop(RunEnd::Error(format!("KVM entry failed: hardware reason {reason:#x} on cpu {cpu}")))
         }
-        VcpuExit::InternalError => ExitAction::Stop(RunEnd::Error("KVM internal error".into())),
+        VcpuExit::InternalError => ExitAction::Stop(RunEnd::Error(INTERNAL_ERROR.into())),
         other => ExitAction::Stop(RunEnd::Error(format!("unhandled KVM exit: {other:?}"))),
     }
+}
+
+const INTERNAL_ERROR: &str = "KVM internal error";
+
+/// Describe a KVM_EXIT_INTERNAL_ERROR with its sub-error and data words.
+fn internal_error(vcpu: &mut VcpuFd) -> RunEnd {
+    let rip = guest_rip(vcpu);
+    let run: &mut kvm_run = vcpu.get_kvm_run();
+    // SAFETY: the last exit was KVM_EXIT_INTERNAL_ERROR, so `internal` is the
+    // active member of the exit union.
+    let internal = unsafe { run.__bindgen_anon_1.internal };
+    let n = (internal.ndata as usize).min(internal.data.len());
+    RunEnd::Error(format!(
+        "{INTERNAL_ERROR}: suberror {} data {:x?} at guest RIP {rip:#x}",
+        internal.suberror,
+        &internal.data[..n]
+    ))
 }
 
 /// Make `value` the result of the `IN` that caused the last exit.
@@ -190,6 +207,7 @@ pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
                 Err(e) => Some(RunEnd::Error(format!("KVM_GET_REGS failed: {e}"))),
             },
             ExitAction::Stop(RunEnd::TripleFault { .. }) => Some(RunEnd::TripleFault { rip: guest_rip(vcpu) }),
+            ExitAction::Stop(RunEnd::Error(e)) if e == INTERNAL_ERROR => Some(internal_error(vcpu)),
             ExitAction::Stop(end) => Some(end),
         };
         ctx.stats.record(&name, exited.elapsed());

@@ -66,3 +66,19 @@ pub fn init() {
         asm!("lidt [{}]", in(reg) &ptr, options(nostack));
     }
 }
+
+/// Load an empty IDT and raise #BP: the CPU cannot deliver the exception or
+/// the resulting double fault, so it shuts down (a triple fault). Test hook.
+pub fn load_empty_and_trap() -> ! {
+    load_empty();
+    // SAFETY: intentionally fatal; nothing runs after this.
+    unsafe { asm!("int3", options(noreturn)) }
+}
+
+/// Load an empty IDT: the next exception or interrupt triple-faults. Test hook.
+pub fn load_empty() {
+    let ptr = DescriptorPointer { limit: 0, base: 0 };
+    // SAFETY: intentionally leaves the CPU unable to take exceptions; only used
+    // by test hooks that want a triple fault.
+    unsafe { asm!("lidt [{}]", in(reg) &ptr, options(nostack)) }
+}
