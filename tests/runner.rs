@@ -313,3 +313,29 @@ fn bad_input_gives_one_line_errors() {
     assert_eq!(o.code, 117);
     assert!(one_line(&o));
 }
+
+#[test]
+fn kernel_panic_and_triple_fault_are_reported_and_the_runner_goes_on() {
+    // The kernel's own crash hooks (`kernel.crash=`): each crash is a result
+    // with its report, never a runner failure; the last run has two VMs.
+    let junit = scratch("crash.xml");
+    let o = zxvm(&["test", "--format", "tap", "--junit", junit.to_str().unwrap(), "--cmdline", "kernel.crash=panic", "hello"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stdout.contains("message: \"kernel panic\""), "{}", o.stdout);
+    assert!(o.stdout.contains("    KERNEL PANIC: panicked at"));
+    let suites = parse_junit(&junit);
+    assert_eq!(case(&suites, "hello", "hello").ty, "kernel-panic");
+
+    let o = zxvm(&["test", "--format", "tap", "--junit", junit.to_str().unwrap(), "--cmdline", "kernel.crash=triple-user", "hello"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stdout.contains("message: \"triple fault at RIP 0x"), "{}", o.stdout);
+    assert!(o.stdout.contains("(user mode)"));
+    let suites = parse_junit(&junit);
+    assert_eq!(case(&suites, "hello", "hello").ty, "triple-fault");
+
+    let o = zxvm(&["test", "--format", "tap", "--cmdline", "kernel.crash=fault", "hello", "selftest"]);
+    assert_eq!(o.code, 1);
+    assert!(o.stdout.contains("    FAULT: "), "kernel fault report quoted");
+    assert!(o.stdout.contains("in kernel mode"));
+    assert_eq!(o.stdout.matches("not ok").count(), 2, "both VMs crashed and both were reported");
+}

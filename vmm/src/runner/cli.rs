@@ -148,6 +148,10 @@ pub fn main(args: TestArgs) -> u8 {
     }
 }
 
+fn vms(n: usize) -> String {
+    format!("{n} VM{}", if n == 1 { "" } else { "s" })
+}
+
 fn summary_line(suites: &[SuiteResult], failed: bool, wall: Duration, filter: Option<&str>) -> String {
     let mut notes = Vec::new();
     for s in suites {
@@ -165,7 +169,7 @@ fn summary_line(suites: &[SuiteResult], failed: bool, wall: Duration, filter: Op
     }
     let verdict = if failed { "FAILED" } else { "ok" };
     let notes = if notes.is_empty() { String::new() } else { format!("; {}", notes.join(", ")) };
-    format!("zxvm test: {verdict}: {} VMs in {:.2} s{notes}", suites.len(), wall.as_secs_f64())
+    format!("zxvm test: {verdict}: {} in {:.2} s{notes}", vms(suites.len()), wall.as_secs_f64())
 }
 
 /// Run the VMs and print as they finish, in argument order (a finished VM
@@ -184,7 +188,7 @@ fn run_and_print(
     let mut progress =
         (human && vm_jobs.len() > 1 && std::io::stderr().is_terminal()).then(|| Progress::new(vm_jobs.len()));
     if human {
-        let what = if vm_jobs.is_empty() { "nothing to run".to_string() } else { format!("{} VMs", vm_jobs.len()) };
+        let what = if vm_jobs.is_empty() { "nothing to run".to_string() } else { vms(vm_jobs.len()) };
         writeln!(out, "zxvm test: {what}, up to {jobs} at a time, timeout {} s", opts.timeout.as_secs_f64())?;
     }
     drop(out);
