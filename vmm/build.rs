@@ -55,7 +55,10 @@ fn main() {
         let elf = cargo_build(&root, package, bin, &guest_dir.join("user"), &user_flags);
         copy(&elf, &programs_dir.join(format!("{bin}.elf")));
     }
-    let template = cargo_build_in(&root.join("images/template"), "guest-template", "guest-template", &guest_dir.join("user"), &user_flags);
+    // Not --locked: the template's own Cargo.lock follows `zx` when zx gains
+    // dependencies, instead of failing the whole build.
+    let template =
+        cargo_build_in(&root.join("images/template"), false, "guest-template", "guest-template", &guest_dir.join("user"), &user_flags);
     copy(&template, &programs_dir.join("guest-template.elf"));
     println!("cargo:rustc-env=ZXVM_GUEST_PROGRAMS_DIR={}", programs_dir.display());
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
@@ -120,15 +123,18 @@ fn ensure_target() {
 }
 
 fn cargo_build(root: &Path, package: &str, bin: &str, target_dir: &Path, rustflags: &[&str]) -> PathBuf {
-    cargo_build_in(&root.join("images"), package, bin, target_dir, rustflags)
+    cargo_build_in(&root.join("images"), true, package, bin, target_dir, rustflags)
 }
 
 /// Build `bin` of `package` in the guest workspace at `workspace`.
-fn cargo_build_in(workspace: &Path, package: &str, bin: &str, target_dir: &Path, rustflags: &[&str]) -> PathBuf {
+fn cargo_build_in(workspace: &Path, locked: bool, package: &str, bin: &str, target_dir: &Path, rustflags: &[&str]) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(workspace)
-        .args(["build", "--release", "--locked", "-p", package, "--bin", bin, "--target", TARGET, "--target-dir"])
+    cmd.current_dir(workspace).args(["build", "--release"]);
+    if locked {
+        cmd.arg("--locked");
+    }
+    cmd.args(["-p", package, "--bin", bin, "--target", TARGET, "--target-dir"])
         .arg(target_dir)
         .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"));
     // Do not leak the host build's settings into the guest build.
