@@ -19,7 +19,8 @@ use devices::legacy::serial::{EventFdTrigger, SerialDevice, COM1_IRQ, COM1_LEN, 
 
 use crate::arch::layout::{HIGH_RAM_START, KVM_TSS_ADDR, MAX_MEM_MIB, MIN_MEM_MIB};
 use crate::arch::{cpuid, pvh, regs};
-use crate::hypercall::{HostState, TestCase};
+use crate::hypercall::{HostState, MilestoneRecord, TestCase};
+use crate::vstate::kvm_stats::VcpuStats;
 use crate::image::BootImage;
 use crate::vstate::stats::ExitStats;
 use crate::vstate::vcpu::{self, ExitCtx, RunEnd};
@@ -102,7 +103,9 @@ pub struct RunReport {
     /// How it ended.
     pub end: RunEnd,
     /// Boot milestones with host time since `VmConfig::start`.
-    pub milestones: Vec<(hypercall_abi::Milestone, Duration)>,
+    pub milestones: Vec<MilestoneRecord>,
+    /// Guest instructions KVM emulated in the whole run (PVM hosts count them).
+    pub emulated_insns: Option<u64>,
     /// Test cases the guest reported.
     pub tests: Vec<TestCase>,
     /// Exit counters.
@@ -212,6 +215,7 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
     let (stop2, done2) = (stop.clone(), done.clone());
     let mut host = HostState::new(config.console, config.start);
     host.tsc_khz = vcpu.get_tsc_khz().ok();
+    host.insn_counter = VcpuStats::open(&vcpu, "insn_emulation");
     let thread = std::thread::Builder::new()
         .name("vcpu0".into())
         .spawn(move || {
@@ -219,7 +223,8 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
             let mut ctx = ExitCtx { pio: &pio, mem: &mem, host: &mut host, stats: &mut stats, unclaimed_logged: Default::default() };
             let end = vcpu::run(&mut vcpu, &mut ctx, &stop2);
             done2.store(true, Ordering::Release);
-            (end, host.milestones, host.tests, stats)
+            let emulated = host.insn_counter.as_ref().and_then(|c| c.read());
+            (end, host.milestones, host.tests, stats, emulated)
         })
         .map_err(|e| BuildError::Host(format!("spawn vCPU thread: {e}")))?;
 
@@ -233,7 +238,7 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    let (end, milestones, tests, stats) =
+    let (end, milestones, tests, stats, emulated_insns) =
         thread.join().map_err(|_| BuildError::Host("the vCPU thread panicked".into()))?;
-    Ok(RunReport { end, milestones, tests, stats })
+    Ok(RunReport { end, milestones, tests, stats, emulated_insns })
 }

@@ -209,7 +209,7 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
     let (end, exit_code, stats) = match run {
         RawRun::Ran(report) => {
             let mut prev =
-                report.milestones.iter().find(|(m, _)| *m == Milestone::FirstUserEntry).map_or(Duration::ZERO, |m| m.1);
+                report.milestones.iter().find(|m| m.milestone == Milestone::FirstUserEntry).map_or(Duration::ZERO, |m| m.at);
             for t in &report.tests {
                 let measured = t.reported_at.saturating_sub(prev);
                 prev = t.reported_at;
@@ -318,13 +318,18 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::hypercall::TestCase;
+    use crate::hypercall::{MilestoneRecord, TestCase};
     use crate::vstate::stats::ExitStats;
 
     pub(crate) fn report(end: RunEnd, tests: &[(&str, TestOutcome, u64)]) -> RunReport {
         RunReport {
             end,
-            milestones: vec![(Milestone::FirstUserEntry, Duration::from_millis(10))],
+            milestones: vec![MilestoneRecord {
+                milestone: Milestone::FirstUserEntry,
+                at: Duration::from_millis(10),
+                emulated_insns: None,
+            }],
+            emulated_insns: None,
             tests: tests
                 .iter()
                 .map(|(n, o, at_ms)| TestCase {
