@@ -246,13 +246,19 @@ fn bundled_suite_runs_with_no_arguments() {
 
 #[test]
 fn filter_selects_cases_in_the_guest() {
-    let o = zxvm(&["test", "--format", "tap", "--filter", "debug_write"]);
+    let trace = scratch("filter-trace");
+    let o = zxvm(&["test", "--format", "tap", "--filter", "debug_write", "--trace-dir", trace.to_str().unwrap()]);
     assert_eq!(o.code, 0);
     let points: Vec<&str> = o.stdout.lines().filter(|l| l.starts_with("ok ")).collect();
     assert!(points.len() >= 5, "{points:?}");
     assert!(points.iter().all(|l| l.contains("debug_write")));
-    // The guest did not even run the others.
-    assert!(!o.stdout.contains("entry_info"));
+    // The guest did not even run the others (its console says so), and the
+    // trace folder has the console log, exit statistics and result lines.
+    let console = std::fs::read_to_string(trace.join("selftest.console.log")).unwrap();
+    assert!(console.contains("test debug_write_null ... ok"));
+    assert!(!console.contains("test entry_info"), "{console}");
+    assert!(std::fs::read_to_string(trace.join("selftest.stats.txt")).unwrap().contains("exit reason"));
+    assert!(std::fs::read_to_string(trace.join("selftest.result.txt")).unwrap().contains("case Pass selftest::debug_write_null"));
     let o = zxvm(&["test", "--format", "tap", "--filter", "no_such_case"]);
     assert_eq!(o.code, 0);
     assert!(o.stdout.contains("\n1..0\n"));
