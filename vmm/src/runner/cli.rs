@@ -118,14 +118,11 @@ pub fn main(args: TestArgs) -> u8 {
         Format::Human => true,
         Format::Tap => false,
     };
-    let suites = match run_and_print(&vm_jobs, jobs, &opts, human, args.trace_dir.as_ref()) {
-        Ok(s) => s,
-        Err(e) => {
-            // stdout closed (e.g. a pipe reader went away): nothing more to say there.
-            eprintln!("zxvm: error: writing results: {e}");
-            return exit_code::VMM_ERROR;
-        }
-    };
+    let (suites, output_error) = run_and_print(&vm_jobs, jobs, &opts, human, args.trace_dir.as_ref());
+    if let Some(e) = output_error {
+        // stdout closed (say, `| head`): the results still count, and JUnit is still written.
+        eprintln!("zxvm: warning: could not write all results to stdout: {e}");
+    }
     let mut counts = Counts::default();
     suites.iter().flat_map(|s| &s.cases).for_each(|c| counts.add(c));
     if let Some(path) = &args.junit {
@@ -137,7 +134,7 @@ pub fn main(args: TestArgs) -> u8 {
     let failed = suites.iter().any(|s| !s.ok());
     let summary = summary_line(&suites, failed, wall.elapsed(), args.filter.as_deref());
     if human {
-        println!("\n{summary}\nresult: {}", counts.summary());
+        let _ = writeln!(std::io::stdout(), "\n{summary}\nresult: {}", counts.summary());
     } else {
         eprintln!("{summary}\nresult: {}", counts.summary());
     }
@@ -180,21 +177,26 @@ fn run_and_print(
     opts: &VmOptions,
     human: bool,
     trace_dir: Option<&PathBuf>,
-) -> std::io::Result<Vec<SuiteResult>> {
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    let mut tap = if human { None } else { Some(Tap::new(std::io::stdout())?) };
+) -> (Vec<SuiteResult>, Option<std::io::Error>) {
+    let mut io_error = None;
+    let mut tap = None;
+    if human {
+        let what = if vm_jobs.is_empty() { "nothing to run".to_string() } else { vms(vm_jobs.len()) };
+        let header = format!("zxvm test: {what}, up to {jobs} at a time, timeout {} s", opts.timeout.as_secs_f64());
+        if let Err(e) = writeln!(std::io::stdout(), "{header}") {
+            io_error = Some(e);
+        }
+    } else {
+        match Tap::new(std::io::stdout()) {
+            Ok(t) => tap = Some(t),
+            Err(e) => io_error = Some(e),
+        }
+    }
     let style = Style::new(human && std::io::stdout().is_terminal());
     let mut progress =
         (human && vm_jobs.len() > 1 && std::io::stderr().is_terminal()).then(|| Progress::new(vm_jobs.len()));
-    if human {
-        let what = if vm_jobs.is_empty() { "nothing to run".to_string() } else { vms(vm_jobs.len()) };
-        writeln!(out, "zxvm test: {what}, up to {jobs} at a time, timeout {} s", opts.timeout.as_secs_f64())?;
-    }
-    drop(out);
     let mut pending: Vec<Option<SuiteResult>> = vec![None; vm_jobs.len()];
     let mut next_to_print = 0;
-    let mut io_error = None;
     let results = run_pool(vm_jobs, jobs, |j| vm::run_vm(j, opts), |event| {
         let mut err = std::io::stderr();
         match event {
@@ -216,9 +218,10 @@ fn run_and_print(
                 }
                 pending[i] = Some(s.clone());
                 while let Some(Some(s)) = pending.get_mut(next_to_print).map(Option::take) {
-                    let r = match tap.as_mut() {
-                        Some(t) => t.suite(&s),
-                        None => human::suite(&mut std::io::stdout().lock(), &s, style),
+                    let r = match (tap.as_mut(), human) {
+                        (Some(t), _) => t.suite(&s),
+                        (None, true) => human::suite(&mut std::io::stdout().lock(), &s, style),
+                        (None, false) => Ok(()),
                     };
                     if let Err(e) = r {
                         io_error.get_or_insert(e);
@@ -237,10 +240,9 @@ fn run_and_print(
     if let Some(t) = tap {
         let mut counts = Counts::default();
         results.iter().flat_map(|s| &s.cases).for_each(|c| counts.add(c));
-        t.finish(&counts)?;
+        if let Err(e) = t.finish(&counts) {
+            io_error.get_or_insert(e);
+        }
     }
-    match io_error {
-        Some(e) => Err(e),
-        None => Ok(results),
-    }
+    (results, io_error)
 }
