@@ -59,6 +59,7 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
         SYS_EVENT_CREATE => event::sys_event_create(a[0] as u32, a[1]).into(),
         SYS_EVENTPAIR_CREATE => event::sys_eventpair_create(a[0] as u32, a[1], a[2]).into(),
         SYS_ZXVM_ENTRY_INFO => zxvm::sys_zxvm_entry_info(frame, mechanism, a[0]).into(),
+        SYS_ZXVM_TEST_RESULT => zxvm::sys_zxvm_test_result(a[0], a[1], a[2], a[3], a[4], a[5]).into(),
         // Objects I: channels, sockets, FIFOs, ports, randomness, system information.
         SYS_CHANNEL_CREATE => channel::sys_channel_create(a[0] as u32, a[1], a[2]).into(),
         SYS_CHANNEL_READ => channel::sys_channel_read(a[0] as u32, a[1] as u32, a[2], a[3], a[4] as u32, a[5] as u32, a[6], a[7]).into(),
