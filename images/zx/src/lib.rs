@@ -17,6 +17,19 @@ pub mod test;
 pub use startup::Startup;
 pub use sys::*;
 
+// Typed wrappers for the handle, object, IPC, port, time and system calls.
+mod channel;
+mod handles;
+mod port;
+mod raw;
+mod socket;
+mod system;
+pub use channel::*;
+pub use handles::*;
+pub use port::*;
+pub use socket::*;
+pub use system::*;
+
 /// Write formatted text through `zx_debug_write`.
 #[macro_export]
 macro_rules! print {
