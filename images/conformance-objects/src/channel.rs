@@ -511,3 +511,13 @@ pub fn channel_write_iovec_errors() -> CaseResult {
     ok!(zx::handle_close_many(&[a, b]));
     Ok(())
 }
+
+pub fn channel_read_without_actual_pointers() -> CaseResult {
+    let (a, b) = ok!(zx::channel_create(0));
+    ok!(zx::channel_write(a, 0, b"quiet", &[]));
+    let mut buf = [0u8; 8];
+    check_status!(sys(SYS_CHANNEL_READ, &[u64::from(b), 0, addr(&mut buf), 0, 8, 0, 0, 0]), ZX_OK);
+    check_eq!(&buf[..5], b"quiet");
+    ok!(zx::handle_close_many(&[a, b]));
+    Ok(())
+}

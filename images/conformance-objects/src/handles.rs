@@ -249,3 +249,15 @@ pub fn handle_replace_bad_handle() -> CaseResult {
     check_status!(zx::handle_replace(BOGUS_HANDLE, ZX_RIGHT_SAME_RIGHTS), ZX_ERR_BAD_HANDLE);
     Ok(())
 }
+
+pub fn handle_close_many_spans_chunks() -> CaseResult {
+    let mut hs = [0u32; 150];
+    for h in hs.iter_mut() {
+        *h = ok!(zx::event_create(0));
+    }
+    check_status!(zx::handle_close_many(&hs), ZX_OK);
+    for h in hs {
+        check!(!valid(h), "{:#x} still valid", h);
+    }
+    Ok(())
+}

@@ -308,3 +308,35 @@ pub fn port_closed_with_pending_waits() -> CaseResult {
     ok!(zx::handle_close(e));
     Ok(())
 }
+
+pub fn port_queue_from_read_only_packet() -> CaseResult {
+    static PACKET: [u64; 6] = [31, 0, 1, 2, 3, 4];
+    let p = ok!(zx::port_create(0));
+    check_status!(sys(SYS_PORT_QUEUE, &[u64::from(p), core::ptr::addr_of!(PACKET) as u64]), ZX_OK);
+    let got = ok!(zx::port_wait(p, 0));
+    check_eq!((got.key, got.r#type), (31, ZX_PKT_TYPE_USER));
+    ok!(zx::handle_close(p));
+    Ok(())
+}
+
+pub fn wait_async_on_socket_and_fifo() -> CaseResult {
+    let p = ok!(zx::port_create(0));
+    let (s0, s1) = ok!(zx::socket_create(0));
+    let (f0, f1) = ok!(zx::fifo_create(2, 4, 0));
+    ok!(zx::object_wait_async(s1, p, 20, ZX_SOCKET_READABLE, 0));
+    ok!(zx::object_wait_async(f1, p, 21, ZX_FIFO_READABLE, 0));
+    ok!(zx::socket_write(s0, 0, b"s"));
+    ok!(zx::fifo_write(f0, 4, b"ffff", 1));
+    check_eq!(ok!(zx::port_wait(p, 0)).key, 20);
+    check_eq!(ok!(zx::port_wait(p, 0)).key, 21);
+    ok!(zx::handle_close_many(&[p, s0, s1, f0, f1]));
+    Ok(())
+}
+
+pub fn wait_async_on_port_is_access_denied() -> CaseResult {
+    let p = ok!(zx::port_create(0));
+    let q = ok!(zx::port_create(0));
+    check_status!(zx::object_wait_async(q, p, 0, ZX_USER_SIGNAL_0, 0), ZX_ERR_ACCESS_DENIED);
+    ok!(zx::handle_close_many(&[p, q]));
+    Ok(())
+}
