@@ -17,6 +17,7 @@ mod mm;
 mod power;
 mod syscall;
 mod task;
+mod trace;
 mod trap;
 
 use core::arch::global_asm;
@@ -74,6 +75,7 @@ fn milestone(m: Milestone) {
 pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     let host = hypercall::probe();
     milestone(Milestone::KernelEntry);
+    trace::init();
     cpu::mask_legacy_pic();
     gdt::init();
     idt::init();
@@ -232,6 +234,7 @@ fn start_first_program(info: &boot::BootInfo, mechanism: Mechanism, kstack: u64)
     pname[..nl].copy_from_slice(&name.as_bytes()[..nl]);
     kprintln!("[kernel] starting {} at {:#x}", name, entry);
     task::set_current(task::Process { name: pname, name_len: nl, aspace });
+    trace::process_start(name);
     milestone(Milestone::FirstUserEntry);
     if boot::cmdline_value(info.cmdline, "kernel.crash") == Some("triple-user") {
         // The first user system call then cannot be delivered: triple fault.

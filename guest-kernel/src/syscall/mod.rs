@@ -23,6 +23,7 @@ static LAST_ENTRY_MECHANISM: AtomicU64 = AtomicU64::new(0);
 
 /// Decode and run the system call in `frame`, storing its status in RAX.
 pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
+    let traced_nr = crate::trace::syscall_enter(frame, mechanism);
     LAST_ENTRY_CS.store(frame.cs, Ordering::Relaxed);
     LAST_ENTRY_MECHANISM.store(if mechanism == Mechanism::Syscall { 1 } else { 2 }, Ordering::Relaxed);
     let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9, frame.r12, frame.r13];
@@ -39,6 +40,7 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
     if frame.rip >= USER_TOP {
         task::kill_current_bad_syscall(frame.rax);
     }
+    crate::trace::syscall_exit(frame, traced_nr);
 }
 
 /// CS and mechanism recorded at the latest entry.
