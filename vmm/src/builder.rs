@@ -110,6 +110,9 @@ pub struct RunReport {
     pub stats: ExitStats,
     /// Per-hypercall counters.
     pub hypercalls: crate::trace::table::StatTable,
+    /// KVM's statistics of the vCPU at the end (KVM_GET_STATS_FD; empty when
+    /// unavailable), e.g. `insn_emulation`.
+    pub kvm_stats: std::collections::BTreeMap<String, u64>,
     /// What tracing recorded (`None` unless tracing was on).
     pub trace: Option<crate::trace::timeline::Capture>,
 }
@@ -228,8 +231,9 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
             ctx.host.trace.attach(&mut vcpu, sync_regs);
             let end = vcpu::run(&mut vcpu, &mut ctx, &stop2);
             let capture = host.trace.enabled().then(|| host.trace.finish(&vcpu, &mem));
+            let kvm_stats = crate::trace::kvm_stats::read(&vcpu);
             done2.store(true, Ordering::Release);
-            (end, host.milestones, host.tests, stats, host.trace.hypercalls.table, capture)
+            (end, host.milestones, host.tests, stats, (host.trace.hypercalls.table, kvm_stats), capture)
         })
         .map_err(|e| BuildError::Host(format!("spawn vCPU thread: {e}")))?;
 
@@ -243,8 +247,8 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    let (end, milestones, tests, stats, hypercalls, capture) =
+    let (end, milestones, tests, stats, (hypercalls, kvm_stats), capture) =
         thread.join().map_err(|_| BuildError::Host("the vCPU thread panicked".into()))?;
     let trace = capture.map(|v| crate::trace::timeline::Capture { vcpus: vec![v] });
-    Ok(RunReport { end, milestones, tests, stats, hypercalls, trace })
+    Ok(RunReport { end, milestones, tests, stats, hypercalls, kvm_stats, trace })
 }

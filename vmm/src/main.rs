@@ -213,6 +213,9 @@ fn run(start: Instant, image: Option<PathBuf>, mem: u64, cmdline: Option<String>
         }
         eprint!("{}", report.stats.table());
         eprint!("{}", report.hypercalls.render("hypercall", "hypercalls"));
+        if let Some(n) = report.kvm_stats.get("insn_emulation") {
+            eprintln!("zxvm: kvm: {n} guest instructions emulated (insn_emulation)");
+        }
     }
     if let (Some(path), Some(capture)) = (&trace.trace, &report.trace) {
         if let Err(e) = write_trace(path, capture) {
