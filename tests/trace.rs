@@ -26,6 +26,9 @@ fn traced(name: &str, extra: &[&str]) -> (common::Run, Timeline, PathBuf) {
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
     let f = std::fs::File::open(&path).expect("trace file written");
     let t = chrome::read(std::io::BufReader::new(f)).expect("trace reads back");
+    if name != "cli.json" {
+        let _ = std::fs::remove_file(&path);
+    }
     (r, t, path)
 }
 
@@ -210,6 +213,7 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
     let r = zxvm(&["trace", "stats", "/nonexistent/trace.json"]);
     assert_eq!(r.code, 117);
     assert!(r.stderr.contains("cannot read trace"));
+    let _ = std::fs::remove_file(&path);
 }
 
 #[test]

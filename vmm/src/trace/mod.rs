@@ -255,6 +255,7 @@ impl VcpuTrace {
             c.anchor_source = "KVM_GET_MSRS(IA32_TSC) at exits".into();
         }
         c.ring = self.ring_state.clone();
+        c.regs_source = if self.sync_regs { "kvm_run sync regs (KVM_CAP_SYNC_REGS)" } else { "KVM_GET_REGS + KVM_GET_SREGS per exit" }.into();
         c.end_ns = self.now_ns();
         c
     }

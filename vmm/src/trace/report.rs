@@ -193,8 +193,8 @@ pub fn stats(t: &Timeline) -> String {
     for v in &t.meta.vcpus {
         let _ = writeln!(
             out,
-            "\nvCPU {}: ring {}; {} exits, {} guest records, {} lost, {} full-ring flushes; clock: {}",
-            v.vcpu, v.ring, v.exits, v.guest_records, v.lost, v.flushes, v.clock
+            "\nvCPU {}: ring {}; {} exits, {} guest records, {} lost, {} full-ring flushes\n  clock: {}; exit registers: {}",
+            v.vcpu, v.ring, v.exits, v.guest_records, v.lost, v.flushes, v.clock, v.regs_source
         );
         let counts: Vec<String> = v.guest_counts.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k}={n}")).collect();
         let _ = writeln!(out, "  guest counters: {}", if counts.is_empty() { "none".into() } else { counts.join(" ") });

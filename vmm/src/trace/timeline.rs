@@ -258,6 +258,9 @@ pub struct VcpuMeta {
     pub unknown_records: u64,
     /// How guest TSC values were mapped to host time.
     pub clock: String,
+    /// How RIP and CPL at each exit were read.
+    #[serde(default)]
+    pub regs_source: String,
     /// The anchors of that mapping.
     pub anchors: Vec<Anchor>,
 }
@@ -325,6 +328,8 @@ pub struct VcpuCapture {
     pub counters: Option<GuestCounters>,
     /// Ring state for the metadata.
     pub ring: String,
+    /// How RIP and CPL at each exit were read.
+    pub regs_source: String,
     /// Host ns when the vCPU stopped.
     pub end_ns: u64,
 }
@@ -589,6 +594,7 @@ pub fn build(capture: &Capture) -> Timeline {
             guest_counts,
             unknown_records: unknown,
             clock: clock.describe(&v.anchor_source),
+            regs_source: v.regs_source.clone(),
             anchors: clock.anchors().to_vec(),
         });
     }
