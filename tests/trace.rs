@@ -107,7 +107,11 @@ fn known_sequence_of_syscalls_and_hypercalls_in_order_with_cpl_transitions() {
 
     // Names, koids, a strictly increasing clock.
     assert_eq!(t.meta.processes.values().collect::<Vec<_>>(), ["tracetest"]);
-    assert!(t.meta.threads.values().any(|th| th.name == "initial-thread"));
+    let (pid, _) = t.meta.processes.iter().next().unwrap();
+    assert!(t.meta.threads.iter().any(|(koid, th)| th.name == "tracetest" && th.process == *pid && koid != pid), "{:?}", t.meta.threads);
+    assert!(t.meta.threads.values().any(|th| th.name == "idle" && th.process == 0));
+    let first = &spans[0];
+    assert_eq!((first.process, t.meta.threads[&first.thread].name.as_str()), (*pid, "tracetest"), "real koids in syscall records");
     assert!(t.events.windows(2).all(|w| w[0].ts_ns < w[1].ts_ns), "timestamps strictly increase");
     // The hypercall exits inside a syscall name that syscall as their context.
     let in_write = t.events[start..]
@@ -138,7 +142,7 @@ fn boot_probe_fault_is_traced_as_cpl3_to_cpl0_exception() {
 /// this runs every program in the bundled bootfs — hello and tracetest.)
 #[test]
 fn suite_traces_load_and_match_guest_counters() {
-    for (program, extra) in [("hello", ""), ("tracetest", "tracetest.loop=100")] {
+    for (program, extra) in [("hello", ""), ("tracetest", "tracetest.loop=300")] {
         let cmdline = format!("init={program} {extra}");
         let (_, t, _) = traced(&format!("suite-{program}.json"), &["--cmdline", &cmdline]);
         let counts = report::kind_counts(&t.events);
@@ -158,7 +162,23 @@ fn suite_traces_load_and_match_guest_counters() {
         assert_eq!(got("vm_exit"), v.exits, "{program}");
         assert_eq!(got("vm_resume"), v.exits, "{program}");
         if program == "tracetest" {
-            assert!(guest("syscall_enter") >= 106, "{program}: {}", guest("syscall_enter"));
+            assert!(guest("syscall_enter") >= 306, "{program}: {}", guest("syscall_enter"));
+            // Timer ticks (10 ms) land while the syscall loop runs: each
+            // returns to the CPL it interrupted.
+            let mut stack = Vec::new();
+            let mut from_user = 0;
+            for e in &t.events {
+                match e.kind {
+                    EventKind::InterruptEnter { cpl_from, cpl_to, .. } => {
+                        assert_eq!(cpl_to, 0);
+                        from_user += u32::from(cpl_from == 3);
+                        stack.push(cpl_from);
+                    }
+                    EventKind::InterruptExit { cpl_to, unfinished: false, .. } => assert_eq!(Some(cpl_to), stack.pop()),
+                    _ => {}
+                }
+            }
+            assert!(got("interrupt_enter") > 0 && from_user > 0, "no timer tick from CPL3 in {} interrupts", got("interrupt_enter"));
         }
     }
 }
@@ -200,7 +220,8 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
     let r = zxvm(&["trace", "syscalls", file, "--process", "tracetest", "--syscall", "debug_write"]);
     let lines: Vec<_> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 4, "{}", r.stdout);
-    assert!(lines[0].contains("tracetest[0]/initial-thread[0] zx_debug_write(buffer=0x") && lines[0].contains("buffer_size=0x11) = ZX_OK (0) <"));
+    assert!(lines[0].contains("] tracetest[") && lines[0].contains("]/tracetest["), "{}", lines[0]);
+    assert!(lines[0].contains("zx_debug_write(buffer=0x") && lines[0].contains("buffer_size=0x11) = ZX_OK (0) <"), "{}", lines[0]);
     assert!(lines[1].contains("= ZX_ERR_INVALID_ARGS (-10)"), "{}", lines[1]);
     let r = zxvm(&["trace", "syscalls", file, "--process", "nosuch"]);
     assert!(r.stdout.is_empty());

@@ -10,13 +10,14 @@
 //! RDTSC and the ring-full check. The kernel runs with interrupts off on a
 //! single CPU, so nothing here takes a lock.
 //!
-//! SMP: one ring per vCPU; today there is one CPU and one ring. Koids come
-//! from [`crate::task::current_koids`] (a placeholder returning (0, 0) until
-//! processes and threads have koids).
+//! SMP: one ring per vCPU; today there is one CPU and one ring. The koids of
+//! the running thread are cached here by [`context_switch`] (two stores per
+//! switch, tracing on or off) so that each event reads them with two loads
+//! instead of locking the scheduler.
 
 use core::cell::UnsafeCell;
 use core::ptr::{addr_of_mut, null_mut};
-use core::sync::atomic::{AtomicPtr, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use hypercall_abi::trace::{
     cpl_pair, name_words, record_word, TraceKind, TraceRecord, TraceRingHeader, TRACE_FLAG_FLUSH_WHEN_FULL,
@@ -28,7 +29,7 @@ use hypercall_abi::Hypercall;
 use crate::arch::cpu;
 use crate::arch::syscall_entry::Mechanism;
 use crate::arch::trap::TrapFrame;
-use crate::{console, hypercall, task};
+use crate::{console, hypercall};
 
 /// Record slots in the ring (a power of two): 1 MiB of records.
 const RING_RECORDS: usize = 1 << 14;
@@ -44,6 +45,17 @@ struct RingMemory(UnsafeCell<[u8; RING_BYTES]>);
 unsafe impl Sync for RingMemory {}
 
 static RING_MEMORY: RingMemory = RingMemory(UnsafeCell::new([0; RING_BYTES]));
+
+/// Koids of the running thread and its process (0: none, e.g. during boot
+/// or for the idle thread's process).
+static CURRENT_PROCESS: AtomicU64 = AtomicU64::new(0);
+static CURRENT_THREAD: AtomicU64 = AtomicU64::new(0);
+
+/// Koids (process, thread) of the running thread.
+#[inline(always)]
+pub fn current_koids() -> (u64, u64) {
+    (CURRENT_PROCESS.load(Ordering::Relaxed), CURRENT_THREAD.load(Ordering::Relaxed))
+}
 
 /// The header of the active ring, or null when tracing is off.
 static RING: AtomicPtr<TraceRingHeader> = AtomicPtr::new(null_mut());
@@ -146,7 +158,7 @@ pub fn syscall_enter(frame: &TrapFrame, mechanism: Mechanism) -> u64 {
         unsafe {
             if let Some(rec) = claim(hdr, TraceKind::SyscallEnter) {
                 let aux = if mechanism == Mechanism::Syscall { TRACE_MECHANISM_SYSCALL } else { TRACE_MECHANISM_INT80 };
-                put(rec, record_word(TraceKind::SyscallEnter, cpl_pair(frame.cs as u8, 0), aux, nr as u32), task::current_koids());
+                put(rec, record_word(TraceKind::SyscallEnter, cpl_pair(frame.cs as u8, 0), aux, nr as u32), current_koids());
                 (*rec).data = [frame.rdi, frame.rsi, frame.rdx, frame.r10];
             }
         }
@@ -162,7 +174,7 @@ pub fn syscall_exit(frame: &TrapFrame, nr: u64) {
         // SAFETY: `hdr` is the active ring.
         unsafe {
             if let Some(rec) = claim(hdr, TraceKind::SyscallExit) {
-                put(rec, record_word(TraceKind::SyscallExit, cpl_pair(0, frame.cs as u8), 0, nr as u32), task::current_koids());
+                put(rec, record_word(TraceKind::SyscallExit, cpl_pair(0, frame.cs as u8), 0, nr as u32), current_koids());
                 (*rec).data[0] = frame.rax;
             }
         }
@@ -178,7 +190,7 @@ pub fn trap_enter(frame: &TrapFrame) -> u64 {
         // SAFETY: `hdr` is the active ring.
         unsafe {
             if let Some(rec) = claim(hdr, kind) {
-                put(rec, record_word(kind, cpl_pair(frame.cs as u8, 0), 0, frame.vector as u32), task::current_koids());
+                put(rec, record_word(kind, cpl_pair(frame.cs as u8, 0), 0, frame.vector as u32), current_koids());
                 (*rec).data[0] = frame.error_code;
                 (*rec).data[1] = frame.rip;
             }
@@ -204,10 +216,11 @@ pub fn trap_exit(frame: &TrapFrame, vector: u64) {
     }
 }
 
-/// The scheduler switched from thread `from` to thread `to` (koids) of
-/// process `to_process`.
-#[allow(dead_code)] // Hooked by the scheduler once threads exist.
+/// The scheduler switches from thread `from` to thread `to` (koids) of
+/// process `to_process` (0 for kernel threads).
 pub fn context_switch(from: u64, to: u64, to_process: u64) {
+    CURRENT_PROCESS.store(to_process, Ordering::Relaxed);
+    CURRENT_THREAD.store(to, Ordering::Relaxed);
     let hdr = RING.load(Ordering::Relaxed);
     if !hdr.is_null() {
         // SAFETY: `hdr` is the active ring.
@@ -242,12 +255,4 @@ pub fn process_create(koid: u64, name: &str) {
 /// A thread was created in process `process`.
 pub fn thread_create(process: u64, koid: u64, name: &str) {
     named(TraceKind::ThreadCreate, (process, koid), name);
-}
-
-/// The first program starts: announce its process and initial thread (with
-/// the placeholder koids of [`task::current_koids`]).
-pub fn process_start(name: &str) {
-    let (process, thread) = task::current_koids();
-    process_create(process, name);
-    thread_create(process, thread, "initial-thread");
 }

@@ -3,10 +3,10 @@
 
 use hypercall_abi::ExitReason;
 
-use crate::arch::cpu;
+use crate::arch::{apic, cpu};
 use crate::arch::syscall_entry::{self, Mechanism};
 use crate::arch::trap::{vector_name, TrapFrame};
-use crate::{kprintln, power, syscall, task};
+use crate::{kprintln, power, sched, syscall, task};
 
 const VECTOR_UD: u64 = 6;
 const VECTOR_GP: u64 = 13;
@@ -28,6 +28,14 @@ pub fn handle(frame: &mut TrapFrame) {
 }
 
 fn handle_trap(frame: &mut TrapFrame) {
+    if frame.vector == u64::from(apic::TIMER_VECTOR) {
+        apic::eoi();
+        sched::on_tick();
+        return;
+    }
+    if frame.vector == u64::from(apic::SPURIOUS_VECTOR) {
+        return;
+    }
     if frame.from_user() {
         if syscall_entry::probe_intercept(frame) {
             return;

@@ -41,25 +41,30 @@ pub enum Hypercall {
     /// `test_result(gpa)`: report one test case; `gpa` points at a
     /// [`TestResult`].
     TestResult = 5,
+    /// `tsc_khz() -> kHz`: the guest TSC frequency as KVM reports it, so the
+    /// kernel can turn TSC readings into nanoseconds without calibrating.
+    /// Fails with [`HypercallStatus::HostError`] if the host cannot tell.
+    TscKhz = 6,
     /// `trace_setup(ring_gpa, ring_bytes, guest_tsc)`: offer the calling vCPU's
     /// event ring (see [`crate::trace`]). Returns 0 when the host is not
     /// tracing (the guest must not write the ring), otherwise the capacity in
     /// records the guest must use (a power of two, at most what it offered).
-    TraceSetup = 6,
+    TraceSetup = 7,
     /// `trace_flush(guest_tsc)`: drain the calling vCPU's event ring now
     /// (the guest calls it when the ring is full). Returns the number of
     /// records drained.
-    TraceFlush = 7,
+    TraceFlush = 8,
 }
 
 impl Hypercall {
     /// Every hypercall, in numeric order.
-    pub const ALL: [Hypercall; 7] = [
+    pub const ALL: [Hypercall; 8] = [
         Hypercall::Version,
         Hypercall::ConsoleWrite,
         Hypercall::Exit,
         Hypercall::Milestone,
         Hypercall::TestResult,
+        Hypercall::TscKhz,
         Hypercall::TraceSetup,
         Hypercall::TraceFlush,
     ];
@@ -72,6 +77,7 @@ impl Hypercall {
             Hypercall::Exit => "exit",
             Hypercall::Milestone => "milestone",
             Hypercall::TestResult => "test_result",
+            Hypercall::TscKhz => "tsc_khz",
             Hypercall::TraceSetup => "trace_setup",
             Hypercall::TraceFlush => "trace_flush",
         }
@@ -85,6 +91,7 @@ impl Hypercall {
             Hypercall::Exit => &["code", "reason"],
             Hypercall::Milestone => &["milestone"],
             Hypercall::TestResult => &["gpa"],
+            Hypercall::TscKhz => &[],
             Hypercall::TraceSetup => &["ring_gpa", "ring_bytes", "guest_tsc"],
             Hypercall::TraceFlush => &["guest_tsc"],
         }
@@ -100,8 +107,9 @@ impl TryFrom<u64> for Hypercall {
             3 => Self::Exit,
             4 => Self::Milestone,
             5 => Self::TestResult,
-            6 => Self::TraceSetup,
-            7 => Self::TraceFlush,
+            6 => Self::TscKhz,
+            7 => Self::TraceSetup,
+            8 => Self::TraceFlush,
             _ => return Err(HypercallStatus::UnknownHypercall),
         })
     }

@@ -49,13 +49,19 @@ fn ts_us(ns: u64) -> f64 {
 fn shape(e: &Event) -> (String, &'static str, &'static str, (u64, u64)) {
     let vcpu = (HOST_PID, vcpu_tid(e.vcpu));
     let thread = |p: u64, t: u64| (guest_id(p), guest_id(t));
+    // Traps go on the interrupted thread's track (a preempting tick returns
+    // on its own thread), or the vCPU's when no thread runs yet.
+    let trap = |p: Option<u64>, t: Option<u64>| match t.filter(|t| *t != 0) {
+        Some(t) => thread(p.unwrap_or(0), t),
+        None => vcpu,
+    };
     match &e.kind {
         EventKind::SyscallEnter { name, process, thread: t, .. } => (name.clone(), "syscall", "B", thread(*process, *t)),
         EventKind::SyscallExit { name, process, thread: t, .. } => (name.clone(), "syscall", "E", thread(*process, *t)),
-        EventKind::ExceptionEnter { name, .. } => (name.clone(), "exception", "B", vcpu),
-        EventKind::ExceptionExit { name, .. } => (name.clone(), "exception", "E", vcpu),
-        EventKind::InterruptEnter { name, .. } => (name.clone(), "interrupt", "B", vcpu),
-        EventKind::InterruptExit { name, .. } => (name.clone(), "interrupt", "E", vcpu),
+        EventKind::ExceptionEnter { name, process, thread: t, .. } => (name.clone(), "exception", "B", trap(Some(*process), Some(*t))),
+        EventKind::ExceptionExit { name, process, thread: t, .. } => (name.clone(), "exception", "E", trap(*process, *t)),
+        EventKind::InterruptEnter { name, process, thread: t, .. } => (name.clone(), "interrupt", "B", trap(Some(*process), Some(*t))),
+        EventKind::InterruptExit { name, process, thread: t, .. } => (name.clone(), "interrupt", "E", trap(*process, *t)),
         EventKind::VmExit { reason, addr, hypercall, .. } => (exit_name(*reason, *addr, hypercall.as_ref().map(|h| &h.name)), "vm_exit", "B", vcpu),
         EventKind::VmResume { reason, addr, hypercall, .. } => (exit_name(*reason, *addr, hypercall.as_ref().map(|h| &h.name)), "vm_exit", "E", vcpu),
         EventKind::ContextSwitch { .. } => ("context switch".into(), "sched", "i", vcpu),
@@ -113,6 +119,9 @@ pub fn write<W: Write>(t: &Timeline, mut w: W) -> io::Result<()> {
     }
     for (koid, name) in &t.meta.processes {
         line(&mut w, &mut first, &meta("process_name", guest_id(*koid), None, &format!("{name} (koid {koid})")))?;
+    }
+    if t.meta.threads.values().any(|th| th.process == 0) && !t.meta.processes.contains_key(&0) {
+        line(&mut w, &mut first, &meta("process_name", guest_id(0), None, "kernel threads"))?;
     }
     for (koid, th) in &t.meta.threads {
         line(&mut w, &mut first, &meta("thread_name", guest_id(th.process), Some(guest_id(*koid)), &format!("{} (koid {koid})", th.name)))?;

@@ -1,95 +1,59 @@
 //! Names for numbers: system calls, Zircon status codes, hypercalls,
-//! exception vectors.
-//!
-//! The syscall table is LOCAL AND TEMPORARY: it covers the system calls the
-//! kernel has today. When the shared Zircon ABI crate (images/zircon-abi)
-//! provides `syscall_name(nr)`, replace the body of [`syscall_info`] with a
-//! lookup there; nothing else in the trace code knows the table.
+//! exception vectors. Syscall and status names come from the shared Zircon
+//! ABI crate (`images/zircon-abi`), so a new syscall is decoded as soon as it
+//! is added there.
 
 use hypercall_abi::{Hypercall, HypercallStatus};
+use zircon_abi::syscalls::{self, RetKind, ZXVM_SYSCALL_BASE};
 
 /// What the trace decoder knows about one system call.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyscallInfo {
     /// Number (RAX).
     pub nr: u32,
-    /// Name, as in Zircon's `zx_*` spelling.
-    pub name: &'static str,
+    /// Name: `zx_` + the Zircon name for core calls, the vendor name
+    /// (`zxvm_…`) for zxvm's extensions.
+    pub name: String,
     /// Names of the arguments, in register order.
-    pub args: &'static [&'static str],
+    pub args: Vec<&'static str>,
+    /// True when RAX on return is a `zx_status_t`.
+    pub returns_status: bool,
 }
-
-/// The local syscall table (see the module note).
-const SYSCALLS: &[SyscallInfo] = &[
-    SyscallInfo { nr: 0, name: "zx_debug_write", args: &["buffer", "buffer_size"] },
-    SyscallInfo { nr: 1, name: "zx_process_exit", args: &["retcode"] },
-    SyscallInfo { nr: 0x1000, name: "zxvm_entry_info", args: &["out"] },
-];
 
 /// Decoder entry for syscall `nr`.
 pub fn syscall_info(nr: u32) -> Option<SyscallInfo> {
-    SYSCALLS.iter().copied().find(|s| s.nr == nr)
+    let i = syscalls::syscall_info(nr)?;
+    let name = if nr >= ZXVM_SYSCALL_BASE { i.name.to_string() } else { format!("zx_{}", i.name) };
+    Some(SyscallInfo {
+        nr,
+        name,
+        args: i.args.iter().map(|a| a.name).collect(),
+        returns_status: matches!(i.ret, RetKind::Status | RetKind::NoReturn),
+    })
 }
 
 /// Name of syscall `nr` (`syscall_0x1234` when unknown).
 pub fn syscall_name(nr: u32) -> String {
-    syscall_info(nr).map_or_else(|| format!("syscall_{nr:#x}"), |s| s.name.to_string())
+    syscall_info(nr).map_or_else(|| format!("syscall_{nr:#x}"), |s| s.name)
 }
 
-/// Zircon status names (`zx_status_t`).
-const STATUSES: &[(i64, &str)] = &[
-    (0, "ZX_OK"),
-    (-1, "ZX_ERR_INTERNAL"),
-    (-2, "ZX_ERR_NOT_SUPPORTED"),
-    (-3, "ZX_ERR_NO_RESOURCES"),
-    (-4, "ZX_ERR_NO_MEMORY"),
-    (-6, "ZX_ERR_INTERNAL_INTR_RETRY"),
-    (-10, "ZX_ERR_INVALID_ARGS"),
-    (-11, "ZX_ERR_BAD_HANDLE"),
-    (-12, "ZX_ERR_WRONG_TYPE"),
-    (-13, "ZX_ERR_BAD_SYSCALL"),
-    (-14, "ZX_ERR_OUT_OF_RANGE"),
-    (-15, "ZX_ERR_BUFFER_TOO_SMALL"),
-    (-20, "ZX_ERR_BAD_STATE"),
-    (-21, "ZX_ERR_TIMED_OUT"),
-    (-22, "ZX_ERR_SHOULD_WAIT"),
-    (-23, "ZX_ERR_CANCELED"),
-    (-24, "ZX_ERR_PEER_CLOSED"),
-    (-25, "ZX_ERR_NOT_FOUND"),
-    (-26, "ZX_ERR_ALREADY_EXISTS"),
-    (-27, "ZX_ERR_ALREADY_BOUND"),
-    (-28, "ZX_ERR_UNAVAILABLE"),
-    (-30, "ZX_ERR_ACCESS_DENIED"),
-    (-40, "ZX_ERR_IO"),
-    (-41, "ZX_ERR_IO_REFUSED"),
-    (-42, "ZX_ERR_IO_DATA_INTEGRITY"),
-    (-43, "ZX_ERR_IO_DATA_LOSS"),
-    (-44, "ZX_ERR_IO_NOT_PRESENT"),
-    (-45, "ZX_ERR_IO_OVERRUN"),
-    (-46, "ZX_ERR_IO_MISSED_DEADLINE"),
-    (-47, "ZX_ERR_IO_INVALID"),
-    (-50, "ZX_ERR_BAD_PATH"),
-    (-51, "ZX_ERR_NOT_DIR"),
-    (-52, "ZX_ERR_NOT_FILE"),
-    (-53, "ZX_ERR_FILE_BIG"),
-    (-54, "ZX_ERR_NO_SPACE"),
-    (-55, "ZX_ERR_NOT_EMPTY"),
-    (-60, "ZX_ERR_STOP"),
-    (-61, "ZX_ERR_NEXT"),
-    (-62, "ZX_ERR_ASYNC"),
-    (-70, "ZX_ERR_PROTOCOL_NOT_SUPPORTED"),
-    (-71, "ZX_ERR_ADDRESS_UNREACHABLE"),
-    (-72, "ZX_ERR_ADDRESS_IN_USE"),
-    (-73, "ZX_ERR_NOT_CONNECTED"),
-    (-74, "ZX_ERR_CONNECTION_REFUSED"),
-    (-75, "ZX_ERR_CONNECTION_RESET"),
-    (-76, "ZX_ERR_CONNECTION_ABORTED"),
-];
-
 /// Name of a syscall status (`ZX_ERR_INVALID_ARGS`; the number itself for
-/// values Zircon does not name, such as positive results).
+/// values Zircon does not name).
 pub fn status_name(status: i64) -> String {
-    STATUSES.iter().find(|(v, _)| *v == status).map_or_else(|| status.to_string(), |(_, n)| n.to_string())
+    match i32::try_from(status) {
+        Ok(s) if s == 0 || zircon_abi::status::ZxError::from_raw(s).is_some() => zircon_abi::status::status_name(s).to_string(),
+        _ => status.to_string(),
+    }
+}
+
+/// How to show what syscall `nr` returned: a status name for calls that
+/// return `zx_status_t`, the number for calls that return a value (time,
+/// ticks).
+pub fn result_name(nr: u32, value: i64) -> String {
+    match syscall_info(nr) {
+        Some(i) if !i.returns_status => value.to_string(),
+        _ => status_name(value),
+    }
 }
 
 /// Name of hypercall `nr` (`hypercall_N` when unknown).

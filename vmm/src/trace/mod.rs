@@ -21,7 +21,6 @@
 pub mod chrome;
 pub mod clock;
 pub mod decode;
-pub mod kvm_stats;
 pub mod recorder;
 pub mod report;
 pub mod ring;

@@ -224,7 +224,7 @@ pub fn syscalls(t: &Timeline, f: &Filter) -> String {
         let named = super::decode::syscall_info(s.nr).map_or(4, |i| i.args.len());
         let args = args_text(&s.args[..named.min(s.args.len())]);
         let result = match &s.status {
-            Some((v, name)) if name == &v.to_string() => format!("{v}"),
+            Some((v, name)) if *name == v.to_string() => format!("{v}"),
             Some((v, name)) => format!("{name} ({v})"),
             None => "? <unfinished: the VM stopped>".into(),
         };

@@ -142,6 +142,11 @@ pub enum EventKind {
     ExceptionExit {
         vector: u32,
         name: String,
+        /// Koids of the thread the trap returns to (absent: none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread: Option<u64>,
         cpl_from: u8,
         cpl_to: u8,
         #[serde(default)]
@@ -162,6 +167,11 @@ pub enum EventKind {
     InterruptExit {
         vector: u32,
         name: String,
+        /// Koids of the thread the trap returns to (absent: none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread: Option<u64>,
         cpl_from: u8,
         cpl_to: u8,
         #[serde(default)]
@@ -359,8 +369,9 @@ struct Merger<'a> {
     current: Option<(u64, u64)>,
     /// Open syscalls per thread koid: (nr, process).
     syscalls: BTreeMap<u64, Vec<(u32, u64)>>,
-    /// Open exceptions/interrupts (vector).
-    traps: Vec<u32>,
+    /// Open exceptions/interrupts (vector) per thread koid: a trap that
+    /// switches threads (a preempting timer tick) returns on its own thread.
+    traps: BTreeMap<u64, Vec<u32>>,
     meta: &'a mut TraceMeta,
     unknown: u64,
 }
@@ -392,7 +403,7 @@ impl Merger<'_> {
             TraceKind::SyscallEnter => {
                 self.current = Some((r.process, r.thread));
                 self.syscalls.entry(r.thread).or_default().push((r.num, r.process));
-                let names = decode::syscall_info(r.num).map(|s| s.args).unwrap_or(&[]);
+                let names = decode::syscall_info(r.num).map(|s| s.args).unwrap_or_default();
                 let args = (0..4)
                     .map(|i| Arg { name: names.get(i).map_or_else(|| format!("a{i}"), |n| n.to_string()), value: r.data[i] })
                     .collect();
@@ -417,7 +428,7 @@ impl Merger<'_> {
                     nr: r.num,
                     name: decode::syscall_name(r.num),
                     status,
-                    status_name: decode::status_name(status),
+                    status_name: decode::result_name(r.num, status),
                     process: r.process,
                     thread: r.thread,
                     cpl_from: from,
@@ -426,7 +437,7 @@ impl Merger<'_> {
                 }
             }
             TraceKind::ExceptionEnter | TraceKind::InterruptEnter => {
-                self.traps.push(r.num);
+                self.traps.entry(r.thread).or_default().push(r.num);
                 let name = decode::vector_name(r.num);
                 if kind == TraceKind::ExceptionEnter {
                     EventKind::ExceptionEnter {
@@ -444,12 +455,16 @@ impl Merger<'_> {
                 }
             }
             TraceKind::ExceptionExit | TraceKind::InterruptExit => {
-                self.traps.pop();
+                let (process, thread) = self.current.unwrap_or((0, 0));
+                if let Some(open) = self.traps.get_mut(&thread) {
+                    open.pop();
+                }
                 let name = decode::vector_name(r.num);
+                let (process, thread) = (Some(process).filter(|_| thread != 0), Some(thread).filter(|t| *t != 0));
                 if kind == TraceKind::ExceptionExit {
-                    EventKind::ExceptionExit { vector: r.num, name, cpl_from: from, cpl_to: to, unfinished: false }
+                    EventKind::ExceptionExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished: false }
                 } else {
-                    EventKind::InterruptExit { vector: r.num, name, cpl_from: from, cpl_to: to, unfinished: false }
+                    EventKind::InterruptExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished: false }
                 }
             }
             TraceKind::ContextSwitch => {
@@ -509,14 +524,19 @@ impl Merger<'_> {
     /// Close what never ended (a syscall that stopped the VM, a fault that
     /// never returned).
     fn finish(&mut self, end_ns: u64) {
-        while let Some(vector) = self.traps.pop() {
-            let name = decode::vector_name(vector);
-            let ev = if vector >= 32 {
-                EventKind::InterruptExit { vector, name, cpl_from: 0, cpl_to: 0, unfinished: true }
-            } else {
-                EventKind::ExceptionExit { vector, name, cpl_from: 0, cpl_to: 0, unfinished: true }
-            };
-            self.push(end_ns, ev);
+        let traps: Vec<(u64, Vec<u32>)> = std::mem::take(&mut self.traps).into_iter().collect();
+        for (t, stack) in traps {
+            let thread = Some(t).filter(|t| *t != 0);
+            let process = thread.and_then(|t| self.meta.threads.get(&t)).map(|m| m.process);
+            for vector in stack.into_iter().rev() {
+                let name = decode::vector_name(vector);
+                let ev = if vector >= 32 {
+                    EventKind::InterruptExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: true }
+                } else {
+                    EventKind::ExceptionExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: true }
+                };
+                self.push(end_ns, ev);
+            }
         }
         let open: Vec<(u64, Vec<(u32, u64)>)> = std::mem::take(&mut self.syscalls).into_iter().collect();
         for (thread, stack) in open {
@@ -550,7 +570,7 @@ pub fn build(capture: &Capture) -> Timeline {
             last_ns: None,
             current: None,
             syscalls: BTreeMap::new(),
-            traps: Vec::new(),
+            traps: BTreeMap::new(),
             meta: &mut meta,
             unknown: 0,
         };
