@@ -86,12 +86,6 @@ pub fn init() {
     RING.store(hdr, Ordering::Release);
 }
 
-/// True when events are being recorded.
-#[inline(always)]
-pub fn enabled() -> bool {
-    !RING.load(Ordering::Relaxed).is_null()
-}
-
 /// Claim the next slot for an event of `kind`, or `None` when the record
 /// must be dropped (counted in `lost`).
 ///
