@@ -259,3 +259,53 @@ impl VcpuTrace {
         c
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::ring::tests::{guest_push, guest_with_ring, RING_GPA};
+    use hypercall_abi::trace::TraceKind;
+    use hypercall_abi::HypercallStatus;
+
+    fn on(records: u64) -> TraceOptions {
+        TraceOptions { enabled: true, ring_records: records, flush_when_full: true }
+    }
+
+    #[test]
+    fn without_trace_the_guest_is_told_to_stay_off() {
+        let (mem, bytes) = guest_with_ring(64);
+        let mut t = VcpuTrace::new(0, TraceOptions::default(), Instant::now());
+        assert_eq!(t.setup(&mem, RING_GPA, bytes, 1), Ok(0));
+        assert_eq!(t.flush(&mem, 2), 0);
+        assert!(!t.enabled());
+    }
+
+    #[test]
+    fn setup_grants_capacity_and_flush_drains() {
+        let (mem, bytes) = guest_with_ring(64);
+        let mut t = VcpuTrace::new(0, on(16), Instant::now());
+        assert_eq!(t.setup(&mem, RING_GPA, bytes, 1), Ok(16));
+        for seq in 0..5 {
+            guest_push(&mem, 16, seq, 10 + seq, TraceKind::SyscallEnter, 0);
+        }
+        assert_eq!(t.flush(&mem, 100), 5);
+        assert_eq!(t.capture.records.len(), 5);
+        assert_eq!(t.guest_anchors.len(), 2, "setup and flush each pass the guest TSC");
+    }
+
+    #[test]
+    fn a_bad_ring_is_refused_with_a_status() {
+        let (mem, _) = guest_with_ring(64);
+        let mut t = VcpuTrace::new(0, on(16), Instant::now());
+        assert_eq!(t.setup(&mem, u64::MAX - 100, 4096, 1), Err(HypercallStatus::BadAddress));
+        assert!(t.ring_state.starts_with("refused"));
+    }
+
+    #[test]
+    fn hypercalls_are_counted_even_without_trace() {
+        let mut t = VcpuTrace::new(0, TraceOptions::default(), Instant::now());
+        t.note_hypercall(HypercallArgs { nr: 2, args: [0; 4] }, Outcome::Return(3), Duration::from_micros(4));
+        assert_eq!(t.hypercalls.table.get("console_write").map(|r| r.count), Some(1));
+        assert!(t.pending_hypercall.is_none());
+    }
+}
