@@ -42,9 +42,16 @@ enum Command {
         /// Print boot timing, a per-exit-reason and a per-hypercall table to stderr at exit.
         #[arg(long)]
         stats: bool,
+        /// Boot with this user program (x86-64 static ELF) as the first
+        /// program: added to the image's bootfs, and `init=` set to it.
+        #[arg(long, value_name = "PROG")]
+        init: Option<PathBuf>,
         #[command(flatten)]
         trace: TraceArgs,
     },
+    /// Run guest tests headless: each image or program in its own VM, TAP or
+    /// compact output, JUnit XML, watchdog (see docs/CLI.md).
+    Test(zxvm::runner::cli::TestArgs),
     /// Inspect a trace written by `zxvm run --trace`.
     Trace {
         #[command(subcommand)]
@@ -111,7 +118,8 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { image, mem, cmdline, timeout, stats, trace } => run(start, image, mem, cmdline, timeout, stats, trace),
+        Command::Run { image, mem, cmdline, timeout, stats, init, trace } => run(start, image, mem, cmdline, timeout, stats, init, trace),
+        Command::Test(args) => ExitCode::from(zxvm::runner::cli::main(args)),
         Command::Trace { command } => trace_command(command),
     }
 }
@@ -154,7 +162,25 @@ fn write_trace(path: &std::path::Path, capture: &zxvm::trace::timeline::Capture)
     Ok(())
 }
 
-fn run(start: Instant, image: Option<PathBuf>, mem: u64, cmdline: Option<String>, timeout: Option<f64>, stats: bool, trace: TraceArgs) -> ExitCode {
+
+/// Add the `--init` program to `image`; returns the image and the `init=` word.
+fn add_init(image: BootImage, prog: &std::path::Path) -> Result<(BootImage, String), zxvm::program::ProgramError> {
+    let (name, elf) = zxvm::program::read_program(prog)?;
+    let image = zxvm::program::with_program(image, &prog.display().to_string(), &name, &elf)?;
+    Ok((image, format!("init={name}")))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    start: Instant,
+    image: Option<PathBuf>,
+    mem: u64,
+    mut cmdline: Option<String>,
+    timeout: Option<f64>,
+    stats: bool,
+    init: Option<PathBuf>,
+    trace: TraceArgs,
+) -> ExitCode {
     let timeout = match timeout {
         None => None,
         Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Some(Duration::from_secs_f64(t)),
@@ -167,13 +193,26 @@ fn run(start: Instant, image: Option<PathBuf>, mem: u64, cmdline: Option<String>
         Some(p) => BootImage::from_file(&p),
         None => BootImage::bundled(),
     };
-    let image = match image {
+    let mut image = match image {
         Ok(i) => i,
         Err(e) => {
             eprintln!("zxvm: error: {e}");
             return ExitCode::from(exit_code::BAD_IMAGE);
         }
     };
+    if let Some(prog) = &init {
+        match add_init(image, prog) {
+            Ok((i, word)) => {
+                image = i;
+                // Last, so it wins over an init= in --cmdline.
+                cmdline = Some(cmdline.map_or(word.clone(), |c| format!("{c} {word}")));
+            }
+            Err(e) => {
+                eprintln!("zxvm: error: {e}");
+                return ExitCode::from(exit_code::BAD_IMAGE);
+            }
+        }
+    }
     let config = VmConfig {
         image,
         mem_mib: mem,
