@@ -138,11 +138,13 @@ fn boot_probe_fault_is_traced_as_cpl3_to_cpl0_exception() {
 }
 
 /// The trace of the conformance suite loads and its event counts match the
-/// guest kernel's own counters. (There is no conformance suite on main yet:
-/// this runs every program in the bundled bootfs — hello and tracetest.)
+/// guest kernel's own counters: every program of the bundled suite
+/// (`CONFORMANCE_SUITE`), plus hello and a tracetest syscall loop.
 #[test]
 fn suite_traces_load_and_match_guest_counters() {
-    for (program, extra) in [("hello", ""), ("tracetest", "tracetest.loop=300")] {
+    let mut programs: Vec<(&str, &str)> = zxvm::runner::suite::CONFORMANCE_SUITE.iter().map(|p| (*p, "")).collect();
+    programs.extend([("hello", ""), ("tracetest", "tracetest.loop=300")]);
+    for (program, extra) in programs {
         let cmdline = format!("init={program} {extra}");
         let (_, t, _) = traced(&format!("suite-{program}.json"), &["--cmdline", &cmdline]);
         let counts = report::kind_counts(&t.events);

@@ -8,9 +8,9 @@
 //! with `--trace`, interleaved (off, on, off, on, …) so that a noisy
 //! neighbour hurts both sides alike, and reports the median wall time of
 //! each, their ratio, and the trace size per thousand system calls.
-//! Workloads: the conformance suite (today: the bundled programs `hello` and
-//! `tracetest`, run one after the other) and a syscall storm (`tracetest`
-//! with 2000 extra `zxvm_entry_info` calls).
+//! Workloads: the conformance suite (every program of `CONFORMANCE_SUITE`,
+//! one VM each, as `zxvm test` runs it) and a syscall storm (`tracetest` with
+//! 2000 extra `zxvm_entry_info` calls).
 //!
 //! The `zxvm` binary is taken from `$ZXVM`, else next to this example's
 //! directory (`target/<profile>/zxvm`).
@@ -66,10 +66,11 @@ fn main() {
     let dir = std::env::temp_dir().join(format!("zxvm-trace-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let trace = dir.join("t");
-    let workloads: [(&str, &[&str]); 2] = [
-        ("conformance suite (hello + tracetest)", &["init=hello", "init=tracetest"]),
-        ("syscall storm (tracetest, 2000 extra syscalls)", &["init=tracetest tracetest.loop=2000"]),
-    ];
+    let suite: Vec<String> = zxvm::runner::suite::CONFORMANCE_SUITE.iter().map(|p| format!("init={p}")).collect();
+    let suite: Vec<&str> = suite.iter().map(String::as_str).collect();
+    let storm: &[&str] = &["init=tracetest tracetest.loop=2000"];
+    let workloads: [(&str, &[&str]); 2] =
+        [("conformance suite (CONFORMANCE_SUITE, one VM per program)", &suite), ("syscall storm (tracetest, 2000 extra syscalls)", storm)];
     println!("zxvm: {}  iterations: {n} (interleaved off/on; medians)", zxvm.display());
     for (name, programs) in workloads {
         run_suite(&zxvm, programs, None); // warm-up
