@@ -156,10 +156,10 @@ pub(super) fn take_handles(proc: &Process, channel: &Arc<Channel>, src: UserHand
         None => Ok(taken),
         Some(e) => {
             drop(taken);
+            // Each disposition's `result` goes back to the caller; a failed
+            // copy reports itself instead.
             if let UserHandles::Dispositions(ptr) = src {
-                if let Err(copy_err) = user_ptr::copy_out_array(ptr, &list) {
-                    return Err(copy_err);
-                }
+                user_ptr::copy_out_array(ptr, &list)?;
             }
             Err(e)
         }
