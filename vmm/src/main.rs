@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use hypercall_abi::Milestone;
 use zxvm::arch::layout::DEFAULT_MEM_MIB;
-use zxvm::builder::{self, VmConfig};
+use zxvm::builder::{self, DiskConfig, VirtioConfig, VmConfig};
 use zxvm::exit_code;
 use zxvm::image::BootImage;
 use zxvm::vstate::vcpu::RunEnd;
@@ -37,9 +37,18 @@ enum Command {
         /// Stop the guest after SECS seconds (exit code 124).
         #[arg(long, value_name = "SECS")]
         timeout: Option<f64>,
-        /// Print boot timing and a per-exit-reason table to stderr at exit.
+        /// Print boot timing, a per-exit-reason table and virtio device counters to stderr at exit.
         #[arg(long)]
         stats: bool,
+        /// Attach a virtio-blk disk backed by the host file PATH (`,ro`: read-only). Repeatable.
+        #[arg(long, value_name = "PATH[,ro]")]
+        disk: Vec<DiskConfig>,
+        /// Guest main console: `virtio` (virtio-console once the kernel's driver is up) or `serial` (no virtio-console device).
+        #[arg(long, value_name = "KIND", default_value = "virtio", value_parser = ["virtio", "serial"])]
+        console: String,
+        /// Do not attach the virtio-rng entropy device.
+        #[arg(long)]
+        no_rng: bool,
     },
 }
 
@@ -54,11 +63,22 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { image, mem, cmdline, timeout, stats } => run(start, image, mem, cmdline, timeout, stats),
+        Command::Run { image, mem, cmdline, timeout, stats, disk, console, no_rng } => {
+            let virtio = VirtioConfig { console: console == "virtio", rng: !no_rng, disks: disk };
+            run(start, image, mem, cmdline, timeout, stats, virtio)
+        }
     }
 }
 
-fn run(start: Instant, image: Option<PathBuf>, mem: u64, cmdline: Option<String>, timeout: Option<f64>, stats: bool) -> ExitCode {
+fn run(
+    start: Instant,
+    image: Option<PathBuf>,
+    mem: u64,
+    cmdline: Option<String>,
+    timeout: Option<f64>,
+    stats: bool,
+    virtio: VirtioConfig,
+) -> ExitCode {
     let timeout = match timeout {
         None => None,
         Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Some(Duration::from_secs_f64(t)),
@@ -86,6 +106,7 @@ fn run(start: Instant, image: Option<PathBuf>, mem: u64, cmdline: Option<String>
         console: Box::new(std::io::stdout()),
         forward_stdin: std::io::stdin().is_terminal(),
         start,
+        virtio,
     };
     let report = match builder::run(config) {
         Ok(r) => r,
@@ -115,6 +136,12 @@ fn run(start: Instant, image: Option<PathBuf>, mem: u64, cmdline: Option<String>
             eprintln!("zxvm: boot: {what} at {:.3} ms", t.as_secs_f64() * 1e3);
         }
         eprint!("{}", report.stats.table());
+        for (name, d) in &report.devices {
+            eprintln!(
+                "zxvm: {name}: {} requests, {} bytes from guest, {} bytes to guest, {} errors",
+                d.requests, d.bytes_from_guest, d.bytes_to_guest, d.errors
+            );
+        }
     }
     ExitCode::from(report.end.exit_code())
 }
