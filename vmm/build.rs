@@ -11,7 +11,7 @@ use std::process::Command;
 
 const TARGET: &str = "x86_64-unknown-none";
 /// User programs packed into the bundled bootfs.
-const PROGRAMS: &[&str] = &["hello"];
+const PROGRAMS: &[&str] = &["hello", "virtio-test"];
 /// Default kernel command line of the bundled image.
 const DEFAULT_CMDLINE: &str = "init=hello";
 

@@ -15,6 +15,9 @@ const INT80: [u8; 2] = [0xcd, 0x80];
 
 /// Handle one trap; returning resumes the frame with IRETQ.
 pub fn handle(frame: &mut TrapFrame) {
+    if frame.vector >= 32 && crate::drivers::handle_interrupt(frame.vector) {
+        return;
+    }
     if frame.from_user() {
         if syscall_entry::probe_intercept(frame) {
             return;

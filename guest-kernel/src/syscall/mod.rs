@@ -5,6 +5,7 @@
 
 pub mod debug;
 pub mod user_ptr;
+pub mod virtio;
 pub mod zxvm;
 
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +31,9 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
         SYS_DEBUG_WRITE => debug::sys_debug_write(args[0], args[1]),
         SYS_PROCESS_EXIT => task::exit_current(args[0] as i64),
         SYS_ZXVM_ENTRY_INFO => zxvm::sys_zxvm_entry_info(args[0]),
+        nr @ zircon_abi::zxvm_virtio::ZXVM_VIRTIO_FIRST..=zircon_abi::zxvm_virtio::ZXVM_VIRTIO_LAST => {
+            virtio::dispatch(nr, &args).unwrap_or_else(|| task::kill_current_bad_syscall(nr))
+        }
         nr => task::kill_current_bad_syscall(nr),
     };
     frame.rax = status as i64 as u64;

@@ -11,9 +11,11 @@
 
 mod startup;
 mod sys;
+mod virtio;
 
 pub use startup::Startup;
 pub use sys::*;
+pub use virtio::*;
 
 /// Write formatted text through `zx_debug_write`.
 #[macro_export]

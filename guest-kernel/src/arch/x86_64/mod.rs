@@ -4,6 +4,7 @@
 pub mod cpu;
 pub mod gdt;
 pub mod idt;
+pub mod ioapic;
 pub mod paging;
 pub mod syscall_entry;
 pub mod trap;

@@ -22,6 +22,10 @@ pub const PTE_P: u64 = 1;
 pub const PTE_W: u64 = 1 << 1;
 /// User accessible.
 pub const PTE_U: u64 = 1 << 2;
+/// Write-through.
+pub const PTE_PWT: u64 = 1 << 3;
+/// Cache disable (device registers).
+pub const PTE_PCD: u64 = 1 << 4;
 /// 2 MiB / 1 GiB page.
 pub const PTE_PS: u64 = 1 << 7;
 const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
@@ -86,6 +90,45 @@ pub fn init(ram_end: u64) {
     write_entry(pml4, 0, 0);
     // SAFETY: the new PML4 still maps the kernel image and the direct map.
     unsafe { super::cpu::write_cr3(pml4) };
+}
+
+/// Map the device-register range `[pa, pa + len)` uncached at its direct-map
+/// address (`phys_to_virt(pa)`) and return that address. Meant for MMIO above
+/// RAM (virtio-mmio windows, the IOAPIC): it maps whole 2 MiB pages, fills only
+/// empty slots of the direct map, and is idempotent for ranges it mapped
+/// before. The kernel half is shared by every address space, so the mapping is
+/// visible everywhere at once.
+pub fn map_mmio(pa: u64, len: u64) -> Result<u64, MapError> {
+    const LARGE: u64 = 0x20_0000;
+    let end = pa.checked_add(len).filter(|&e| e <= 1 << 39).ok_or(MapError::BadAddress)?;
+    let pdpt = read_entry(kernel_pml4(), 256) & ADDR_MASK;
+    let mut chunk = pa & !(LARGE - 1);
+    while chunk < end {
+        let gi = (chunk >> 30) as usize;
+        let e = read_entry(pdpt, gi);
+        let pd = if e & PTE_P == 0 {
+            let pd = frame::alloc_zeroed().ok_or(MapError::NoMemory)?.pa;
+            write_entry(pdpt, gi, pd | PTE_P | PTE_W);
+            pd
+        } else if e & PTE_PS != 0 {
+            return Err(MapError::AlreadyMapped);
+        } else {
+            e & ADDR_MASK
+        };
+        let di = ((chunk >> 21) & 511) as usize;
+        let want = chunk | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT;
+        match read_entry(pd, di) {
+            0 => {
+                write_entry(pd, di, want);
+                super::cpu::invlpg(phys_to_virt(chunk));
+            }
+            // The CPU may have set Accessed/Dirty since: compare what matters.
+            existing if existing & (ADDR_MASK | PTE_P | PTE_PS | PTE_PCD) == want & (ADDR_MASK | PTE_P | PTE_PS | PTE_PCD) => {}
+            _ => return Err(MapError::AlreadyMapped),
+        }
+        chunk += LARGE;
+    }
+    Ok(phys_to_virt(pa))
 }
 
 /// Why a mapping could not be made.
