@@ -20,7 +20,7 @@ use devices::legacy::serial::{EventFdTrigger, SerialDevice, COM1_IRQ, COM1_LEN, 
 use devices::virtio::block::Block;
 use devices::virtio::console::{Console, ConsoleInput};
 use devices::virtio::event_loop::{EventLoop, Subscriber};
-use devices::virtio::mmio::{reg, VirtioMmio, VirtioMmioHandler};
+use devices::virtio::mmio::{reg, VirtioMmio, VirtioMmioBus, VirtioMmioHandler};
 use devices::virtio::rng::Rng;
 use devices::virtio::{DeviceStats, Interrupt, VirtioDevice};
 
@@ -425,7 +425,8 @@ impl DeviceSet {
                 .map_err(kvm_err("register virtio queue ioeventfd"))?;
         }
         let transport = Arc::new(Mutex::new(transport));
-        mmio.insert(transport.clone(), base, VIRTIO_MMIO_SIZE).map_err(|e| BuildError::Host(e.to_string()))?;
+        let bus_face = Arc::new(Mutex::new(VirtioMmioBus::new(transport.clone())));
+        mmio.insert(bus_face, base, VIRTIO_MMIO_SIZE).map_err(|e| BuildError::Host(e.to_string()))?;
         self.subscribers.push(Box::new(VirtioMmioHandler::new(transport.clone())));
         self.cmdline.push(format!("virtio_mmio.device=4K@{base:#x}:{gsi}"));
         let probe = move || transport.lock().unwrap_or_else(|e| e.into_inner()).device().stats();

@@ -380,6 +380,44 @@ impl<D: VirtioDevice> BusDevice for VirtioMmio<D> {
     }
 }
 
+/// The transport as the vCPU thread's MMIO bus sees it: InterruptStatus and
+/// InterruptACK are served from the shared atomic without taking the
+/// transport lock, so a guest interrupt handler never waits for the device
+/// thread (which raises the interrupt while it still holds that lock); every
+/// other register goes through the lock.
+pub struct VirtioMmioBus<D: VirtioDevice> {
+    transport: Arc<Mutex<VirtioMmio<D>>>,
+    interrupt: Arc<Interrupt>,
+}
+
+impl<D: VirtioDevice> VirtioMmioBus<D> {
+    /// The bus face of `transport`.
+    pub fn new(transport: Arc<Mutex<VirtioMmio<D>>>) -> Self {
+        let interrupt = transport.lock().unwrap_or_else(|e| e.into_inner()).interrupt.clone();
+        VirtioMmioBus { transport, interrupt }
+    }
+}
+
+impl<D: VirtioDevice> BusDevice for VirtioMmioBus<D> {
+    fn read(&mut self, offset: u64, data: &mut [u8]) {
+        if offset == reg::INTERRUPT_STATUS && data.len() == 4 {
+            data.copy_from_slice(&self.interrupt.status().to_le_bytes());
+            return;
+        }
+        self.transport.lock().unwrap_or_else(|e| e.into_inner()).read(offset, data);
+    }
+
+    fn write(&mut self, offset: u64, data: &[u8]) -> BusAction {
+        if offset == reg::INTERRUPT_ACK {
+            if let Ok(bytes) = <[u8; 4]>::try_from(data) {
+                self.interrupt.ack(u32::from_le_bytes(bytes));
+            }
+            return BusAction::None;
+        }
+        self.transport.lock().unwrap_or_else(|e| e.into_inner()).write(offset, data)
+    }
+}
+
 /// The event-manager subscriber for one transport: queue-notify eventfds (data =
 /// queue index) and the device's input eventfd.
 pub struct VirtioMmioHandler<D: VirtioDevice> {
@@ -534,6 +572,23 @@ mod tests {
         assert_eq!(t.queue_events()[1].read().unwrap(), 1);
         // Out-of-range queue index: ignored.
         write32(&mut t, reg::QUEUE_NOTIFY, 7);
+    }
+
+    #[test]
+    fn bus_face_serves_interrupt_registers_without_the_lock() {
+        let (t, _) = null_transport();
+        let t = Arc::new(Mutex::new(t));
+        let mut bus = VirtioMmioBus::new(t.clone());
+        t.lock().unwrap().interrupt().signal(INT_VRING);
+        let guard = t.lock().unwrap(); // the device thread is busy
+        let mut d = [0u8; 4];
+        bus.read(reg::INTERRUPT_STATUS, &mut d);
+        assert_eq!(u32::from_le_bytes(d), INT_VRING);
+        bus.write(reg::INTERRUPT_ACK, &INT_VRING.to_le_bytes());
+        drop(guard);
+        assert_eq!(t.lock().unwrap().interrupt().status(), 0);
+        bus.read(reg::MAGIC_VALUE, &mut d);
+        assert_eq!(u32::from_le_bytes(d), MAGIC);
     }
 
     #[test]

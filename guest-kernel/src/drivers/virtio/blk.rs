@@ -53,7 +53,38 @@ pub struct Disk {
     max_segs: usize,
     max_run: u32,
     req: u64,
+    batch: Vec<(u64, u32)>,
 }
+
+/// header, data buffers, status — as an `ExactSizeIterator` for
+/// `Virtqueue::chain`, so building a request allocates nothing.
+struct ExactChain<'a> {
+    head: Option<Buf>,
+    data: core::slice::Iter<'a, (u64, u32)>,
+    device_writes: bool,
+    tail: Option<Buf>,
+}
+
+impl Iterator for ExactChain<'_> {
+    type Item = Buf;
+
+    fn next(&mut self) -> Option<Buf> {
+        if let Some(h) = self.head.take() {
+            return Some(h);
+        }
+        match self.data.next() {
+            Some(&(pa, len)) => Some((pa, len, self.device_writes)),
+            None => self.tail.take(),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = usize::from(self.head.is_some()) + self.data.len() + usize::from(self.tail.is_some());
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for ExactChain<'_> {}
 
 static DISKS: Mutex<Vec<Disk>> = Mutex::new(Vec::new());
 
@@ -79,6 +110,7 @@ pub fn init(dev: Device) -> Result<(), VirtioError> {
         max_segs: seg_max.min(usize::from(size) - 2),
         max_run,
         req,
+        batch: Vec::with_capacity(seg_max.min(usize::from(size) - 2)),
     };
     crate::kprintln!(
         "[kernel] virtio-blk: disk {}: {} sectors ({} KiB){}",
@@ -121,11 +153,10 @@ impl Disk {
             ((hdr + 8) as *mut u64).write_volatile(sector);
             (phys_to_virt(self.req + REQ_STATUS) as *mut u8).write_volatile(0xff);
         }
-        let mut bufs: Vec<Buf> = Vec::with_capacity(data.len() + 2);
-        bufs.push((self.req + REQ_HEADER, 16, false));
-        bufs.extend(data.iter().map(|&(pa, len)| (pa, len, device_writes)));
-        bufs.push((self.req + REQ_STATUS, 1, true));
-        let head = self.q.chain(0, &bufs).ok_or(VirtioError::TooLarge)?;
+        let header: Buf = (self.req + REQ_HEADER, 16, false);
+        let status: Buf = (self.req + REQ_STATUS, 1, true);
+        let bufs = ExactChain { head: Some(header), data: data.iter(), device_writes, tail: Some(status) };
+        let head = self.q.chain(0, bufs).ok_or(VirtioError::TooLarge)?;
         self.q.publish(head);
         self.dev.regs.notify(0);
         let (_, written) = self.dev.wait_used(&mut self.q)?;
@@ -140,15 +171,22 @@ impl Disk {
 
     /// Move `runs` (physical, their total a whole number of sectors) to or
     /// from the disk starting at `sector`, in as few requests as the limits allow.
-    fn transfer(&mut self, write: bool, mut sector: u64, runs: &[(u64, u32)]) -> Result<(), VirtioError> {
+    fn transfer(&mut self, write: bool, sector: u64, runs: &[(u64, u32)]) -> Result<(), VirtioError> {
         let total: u64 = runs.iter().map(|r| u64::from(r.1)).sum();
         let end = sector.checked_add(total / SECTOR_SIZE).ok_or(VirtioError::TooLarge)?;
         if total % SECTOR_SIZE != 0 || end > self.capacity {
             return Err(VirtioError::TooLarge);
         }
+        // Allocated once per disk: a heap allocation costs hundreds of emulated instructions.
+        let mut batch = core::mem::take(&mut self.batch);
+        let result = self.transfer_batches(write, sector, runs, &mut batch);
+        self.batch = batch;
+        result
+    }
+
+    fn transfer_batches(&mut self, write: bool, mut sector: u64, runs: &[(u64, u32)], batch: &mut Vec<(u64, u32)>) -> Result<(), VirtioError> {
         let kind = if write { T_OUT } else { T_IN };
         let (mut run, mut off) = (0usize, 0u32); // cursor into `runs`
-        let mut batch: Vec<(u64, u32)> = Vec::with_capacity(self.max_segs);
         while run < runs.len() {
             batch.clear();
             let mut bytes = 0u32;
@@ -185,7 +223,7 @@ impl Disk {
             if batch.is_empty() {
                 return Err(VirtioError::TooLarge);
             }
-            self.request(kind, sector, &batch, !write)?;
+            self.request(kind, sector, batch, !write)?;
             sector += u64::from(bytes) / SECTOR_SIZE;
         }
         Ok(())

@@ -67,7 +67,7 @@ pub fn init(dev: Device) -> Result<(), VirtioError> {
 
 fn post_rx(rx: &mut Virtqueue, frame: u64, i: u16) {
     let buf: Buf = (frame + u64::from(i) * u64::from(RX_BUFFER_BYTES), RX_BUFFER_BYTES, true);
-    if let Some(head) = rx.chain(i, &[buf]) {
+    if let Some(head) = rx.chain(i, core::iter::once(buf)) {
         rx.publish(head);
     }
 }
@@ -85,11 +85,7 @@ pub fn disable() {
 impl ConsoleDev {
     fn send(&mut self, runs: &[(u64, u32)]) -> Result<(), VirtioError> {
         for chunk in runs.chunks(usize::from(self.tx.size())) {
-            let mut bufs = [(0u64, 0u32, false); 64];
-            for (b, &(pa, len)) in bufs.iter_mut().zip(chunk) {
-                *b = (pa, len, false);
-            }
-            let head = self.tx.chain(0, &bufs[..chunk.len()]).ok_or(VirtioError::TooLarge)?;
+            let head = self.tx.chain(0, chunk.iter().map(|&(pa, len)| (pa, len, false))).ok_or(VirtioError::TooLarge)?;
             self.tx.publish(head);
             self.dev.regs.notify(TX_QUEUE);
             self.dev.wait_used(&mut self.tx)?;

@@ -77,15 +77,18 @@ impl Virtqueue {
 
     /// Write `bufs` as one chain in descriptors `first..first + n` and return
     /// its head, or `None` if it does not fit.
-    pub fn chain(&mut self, first: u16, bufs: &[Buf]) -> Option<u16> {
-        let n = u16::try_from(bufs.len()).ok().filter(|&n| n > 0 && u32::from(first) + u32::from(n) <= u32::from(self.size))?;
-        for (k, &(addr, len, device_writes)) in bufs.iter().enumerate() {
-            let i = first + k as u16;
+    pub fn chain(&mut self, first: u16, bufs: impl ExactSizeIterator<Item = Buf>) -> Option<u16> {
+        let n = bufs.len();
+        if n == 0 || usize::from(first) + n > usize::from(self.size) {
+            return None;
+        }
+        let last = first + (n - 1) as u16;
+        for (i, (addr, len, device_writes)) in (first..).zip(bufs) {
             let mut flags = if device_writes { DESC_F_WRITE } else { 0 };
-            if k + 1 < usize::from(n) {
+            if i != last {
                 flags |= DESC_F_NEXT;
             }
-            self.set_desc(i, Desc { addr, len, flags, next: i + 1 });
+            self.set_desc(i, Desc { addr, len, flags, next: i.wrapping_add(1) });
         }
         Some(first)
     }

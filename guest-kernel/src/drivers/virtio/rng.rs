@@ -57,7 +57,8 @@ pub fn fill_runs(runs: &[(u64, u32)]) -> Result<usize, VirtioError> {
         let mut off = 0u32;
         while off < len {
             let n = (len - off).min(MAX_REQUEST);
-            let head = r.q.chain(0, &[(pa + u64::from(off), n, true) as Buf]).ok_or(VirtioError::TooLarge)?;
+            let buf: Buf = (pa + u64::from(off), n, true);
+            let head = r.q.chain(0, core::iter::once(buf)).ok_or(VirtioError::TooLarge)?;
             r.q.publish(head);
             r.dev.regs.notify(0);
             let (_, got) = r.dev.wait_used(&mut r.q)?;
