@@ -128,12 +128,16 @@ fn run(
         _ => {}
     }
     if stats {
-        for (m, t) in &report.milestones {
-            let what = match m {
+        for m in &report.milestones {
+            let what = match m.milestone {
                 Milestone::KernelEntry => "first 64-bit kernel instruction",
                 Milestone::FirstUserEntry => "first user instruction",
             };
-            eprintln!("zxvm: boot: {what} at {:.3} ms", t.as_secs_f64() * 1e3);
+            let insns = m.emulated_insns.map(|n| format!(" ({n} guest instructions emulated so far)")).unwrap_or_default();
+            eprintln!("zxvm: boot: {what} at {:.3} ms{insns}", m.at.as_secs_f64() * 1e3);
+        }
+        if let Some(n) = report.emulated_insns {
+            eprintln!("zxvm: guest instructions emulated by KVM in the whole run: {n}");
         }
         eprint!("{}", report.stats.table());
         for (name, d) in &report.devices {

@@ -12,7 +12,7 @@ use crate::abi::*;
 use crate::drivers::virtio::{blk, console, rng, VirtioError};
 
 /// Run zxvm virtio system call `nr`; `None` if there is no such call.
-pub fn dispatch(nr: u64, a: &[u64; 8]) -> Option<zx_status_t> {
+pub fn dispatch(nr: u32, a: &[u64; 8]) -> Option<zx_status_t> {
     Some(match nr {
         ZXVM_BLK_INFO => sys_blk_info(a[0], a[1]),
         ZXVM_BLK_READ => sys_blk_transfer(a[0], a[1], a[2], a[3], false),
@@ -48,12 +48,7 @@ fn device_error(e: VirtioError) -> zx_status_t {
 fn sys_blk_info(disk: u64, out: u64) -> zx_status_t {
     status((|| {
         let info = blk::info(disk_index(disk)?).ok_or(ZX_ERR_NOT_FOUND)?;
-        let mut bytes = [0u8; core::mem::size_of::<ZxvmBlkInfo>()];
-        bytes[0..8].copy_from_slice(&info.capacity.to_le_bytes());
-        bytes[8..12].copy_from_slice(&info.sector_size.to_le_bytes());
-        bytes[12..16].copy_from_slice(&info.flags.to_le_bytes());
-        bytes[16..20].copy_from_slice(&info.max_transfer.to_le_bytes());
-        user_ptr::copy_to_user(out, &bytes)
+        user_ptr::copy_to_user(out, &info.to_bytes())
     })())
 }
 

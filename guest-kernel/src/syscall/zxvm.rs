@@ -1,15 +1,24 @@
 //! zxvm extension system calls (vendor range, not part of Zircon).
 
 use crate::abi::*;
+use crate::arch::syscall_entry::Mechanism;
+use crate::arch::trap::TrapFrame;
 
-/// `zxvm_entry_info(out)`: write the CS the kernel saw at this system call's
-/// entry (u64) followed by the mechanism (u64: 1 syscall, 2 int80-trap).
-pub fn sys_zxvm_entry_info(out: u64) -> zx_status_t {
-    let (cs, mech) = super::last_entry();
-    let mut bytes = [0u8; 16];
-    bytes[..8].copy_from_slice(&cs.to_le_bytes());
-    bytes[8..].copy_from_slice(&mech.to_le_bytes());
-    match super::user_ptr::copy_to_user(out, &bytes) {
+/// `zxvm_entry_info(info)`: describe how this very call entered the kernel.
+pub fn sys_zxvm_entry_info(frame: &TrapFrame, mechanism: Mechanism, out: u64) -> zx_status_t {
+    let info = zxvm_entry_info_t {
+        mechanism: match mechanism {
+            Mechanism::Syscall => ZXVM_ENTRY_SYSCALL,
+            Mechanism::Int80Trap => ZXVM_ENTRY_INT,
+        },
+        cs: frame.cs as u32,
+        ss: frame.ss as u32,
+        vector: if mechanism == Mechanism::Int80Trap { 0x80 } else { 0 },
+        rip: frame.rip,
+        rsp: frame.rsp,
+        rflags: frame.rflags,
+    };
+    match super::user_ptr::copy_to_user(out, &info.to_bytes()) {
         Ok(()) => ZX_OK,
         Err(e) => e,
     }

@@ -65,7 +65,7 @@ fn main(s: &zx::Startup) -> i64 {
     }
 }
 
-fn show_disk(disk: u32) -> Result<zx::ZxvmBlkInfo, i32> {
+fn show_disk(disk: u32) -> Result<zx::zxvm_blk_info_t, i32> {
     let info = zx::blk_info(disk)?;
     let id = zx::blk_get_id(disk)?;
     let id_len = id.iter().position(|&b| b == 0).unwrap_or(id.len());

@@ -8,13 +8,14 @@
 //! allows (`seg_max` descriptors, [`MAX_TRANSFER`] bytes) is split on sector
 //! boundaries.
 
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use spin::Mutex;
-use zircon_abi::zxvm_virtio::{ZxvmBlkInfo, ZXVM_BLK_FLAG_FLUSH, ZXVM_BLK_FLAG_READ_ONLY, ZXVM_BLK_ID_LEN};
+use zircon_abi::zxvm_virtio::{zxvm_blk_info_t, ZXVM_BLK_FLAG_FLUSH, ZXVM_BLK_FLAG_READ_ONLY, ZXVM_BLK_ID_LEN};
 
 use super::queue::{Buf, Virtqueue};
-use super::{prepare_queue, Device, VirtioError};
+use super::{prepare_queue, BusyLock, Device, VirtioError};
 use crate::arch::paging::phys_to_virt;
 use crate::mm::frame;
 
@@ -43,13 +44,22 @@ const REQ_HEADER: u64 = 0;
 const REQ_STATUS: u64 = 16;
 const REQ_ID: u64 = 32;
 
-/// One disk.
-pub struct Disk {
-    dev: Device,
-    q: Virtqueue,
+/// One disk: what never changes, the request lock, and the request state.
+struct Disk {
     capacity: u64,
     read_only: bool,
     flush: bool,
+    /// Held across a request, which may block the calling thread.
+    busy: BusyLock,
+    /// Taken only by the holder of `busy`, so never contended.
+    state: Mutex<DiskState>,
+}
+
+/// The request machinery of one disk.
+struct DiskState {
+    dev: Device,
+    q: Virtqueue,
+    capacity: u64,
     max_segs: usize,
     max_run: u32,
     req: u64,
@@ -86,7 +96,12 @@ impl Iterator for ExactChain<'_> {
 
 impl ExactSizeIterator for ExactChain<'_> {}
 
-static DISKS: Mutex<Vec<Disk>> = Mutex::new(Vec::new());
+/// Filled at boot; the lock is held only to look a disk up.
+static DISKS: Mutex<Vec<Arc<Disk>>> = Mutex::new(Vec::new());
+
+fn disk(i: usize) -> Result<Arc<Disk>, VirtioError> {
+    DISKS.lock().get(i).cloned().ok_or(VirtioError::NotFound)
+}
 
 /// Bring up the disk at `dev`.
 pub fn init(dev: Device) -> Result<(), VirtioError> {
@@ -95,43 +110,36 @@ pub fn init(dev: Device) -> Result<(), VirtioError> {
     let size = if size.is_power_of_two() { size } else { size.next_power_of_two() >> 1 };
     let mut q = Virtqueue::new(size).ok_or(VirtioError::NoMemory)?;
     dev.regs.setup_queue(0, &q)?;
-    prepare_queue(&dev, &mut q);
+    prepare_queue(&dev, &mut q, true);
     let capacity = dev.regs.config64(0);
     let max_run = if features & F_SIZE_MAX != 0 { dev.regs.config32(8).clamp(4096, MAX_RUN) } else { MAX_RUN };
     let seg_max = if features & F_SEG_MAX != 0 { dev.regs.config32(12).max(1) as usize } else { 1 };
     let req = frame::alloc_zeroed().ok_or(VirtioError::NoMemory)?.pa;
     dev.regs.driver_ok()?;
+    let max_segs = seg_max.min(usize::from(size) - 2);
+    let index = DISKS.lock().len();
+    let state = DiskState { dev, q, capacity, max_segs, max_run, req, batch: Vec::with_capacity(max_segs) };
     let disk = Disk {
-        dev,
-        q,
         capacity,
         read_only: features & F_RO != 0,
         flush: features & F_FLUSH != 0,
-        max_segs: seg_max.min(usize::from(size) - 2),
-        max_run,
-        req,
-        batch: Vec::with_capacity(seg_max.min(usize::from(size) - 2)),
+        busy: BusyLock::new(0x100 + index as u16),
+        state: Mutex::new(state),
     };
     crate::kprintln!(
         "[kernel] virtio-blk: disk {}: {} sectors ({} KiB){}",
-        DISKS.lock().len(),
+        index,
         capacity,
         capacity / 2,
         if disk.read_only { ", read-only" } else { "" }
     );
-    DISKS.lock().push(disk);
+    DISKS.lock().push(Arc::new(disk));
     Ok(())
 }
 
-/// Number of disks.
-pub fn count() -> usize {
-    DISKS.lock().len()
-}
-
 /// What `zxvm_blk_info` reports for disk `i`.
-pub fn info(i: usize) -> Option<ZxvmBlkInfo> {
-    let disks = DISKS.lock();
-    let d = disks.get(i)?;
+pub fn info(i: usize) -> Option<zxvm_blk_info_t> {
+    let d = disk(i).ok()?;
     let mut flags = 0;
     if d.read_only {
         flags |= ZXVM_BLK_FLAG_READ_ONLY;
@@ -139,10 +147,10 @@ pub fn info(i: usize) -> Option<ZxvmBlkInfo> {
     if d.flush {
         flags |= ZXVM_BLK_FLAG_FLUSH;
     }
-    Some(ZxvmBlkInfo { capacity: d.capacity, sector_size: SECTOR_SIZE as u32, flags, max_transfer: MAX_TRANSFER, reserved: 0 })
+    Some(zxvm_blk_info_t { capacity: d.capacity, sector_size: SECTOR_SIZE as u32, flags, max_transfer: MAX_TRANSFER, reserved: 0 })
 }
 
-impl Disk {
+impl DiskState {
     /// One request; returns the bytes the device wrote into data buffers.
     fn request(&mut self, kind: u32, sector: u64, data: &[(u64, u32)], device_writes: bool) -> Result<u32, VirtioError> {
         let hdr = phys_to_virt(self.req + REQ_HEADER);
@@ -233,32 +241,40 @@ impl Disk {
 /// Read (`write == false`) or write disk `i` from `sector` with the data in
 /// physical `runs`.
 pub fn transfer(i: usize, write: bool, sector: u64, runs: &[(u64, u32)]) -> Result<(), VirtioError> {
-    let mut disks = DISKS.lock();
-    let d = disks.get_mut(i).ok_or(VirtioError::NotFound)?;
-    d.transfer(write, sector, runs)
+    let d = disk(i)?;
+    let _busy = d.busy.acquire();
+    let result = d.state.lock().transfer(write, sector, runs);
+    result
 }
 
 /// Make completed writes to disk `i` durable.
 pub fn flush(i: usize) -> Result<(), VirtioError> {
-    let mut disks = DISKS.lock();
-    let d = disks.get_mut(i).ok_or(VirtioError::NotFound)?;
+    let d = disk(i)?;
     if !d.flush {
         return Ok(());
     }
-    d.request(T_FLUSH, 0, &[], false).map(|_| ())
+    let _busy = d.busy.acquire();
+    let result = d.state.lock().request(T_FLUSH, 0, &[], false).map(|_| ());
+    result
 }
 
 /// The device's ID string for disk `i`.
 pub fn get_id(i: usize) -> Result<[u8; ZXVM_BLK_ID_LEN], VirtioError> {
-    let mut disks = DISKS.lock();
-    let d = disks.get_mut(i).ok_or(VirtioError::NotFound)?;
-    let at = d.req + REQ_ID;
-    d.request(T_GET_ID, 0, &[(at, ZXVM_BLK_ID_LEN as u32)], true)?;
+    let d = disk(i)?;
+    let _busy = d.busy.acquire();
+    let mut st = d.state.lock();
+    let at = st.req + REQ_ID;
+    st.request(T_GET_ID, 0, &[(at, ZXVM_BLK_ID_LEN as u32)], true)?;
     // SAFETY: the ID bytes lie in the disk's request frame, just written by the device.
     Ok(unsafe { (phys_to_virt(at) as *const [u8; ZXVM_BLK_ID_LEN]).read_volatile() })
 }
 
 /// Whether disk `i` is read-only.
 pub fn is_read_only(i: usize) -> bool {
-    DISKS.lock().get(i).is_some_and(|d| d.read_only)
+    disk(i).is_ok_and(|d| d.read_only)
+}
+
+/// Number of disks.
+pub fn count() -> usize {
+    DISKS.lock().len()
 }

@@ -1,7 +1,8 @@
 //! virtio-console driver (VIRTIO 1.2 §5.3): the kernel's main console once up.
 //!
 //! Output: [`write`] puts kernel bytes on the transmit queue as they lie in
-//! memory (no copy) and waits until the device returns them, which it does
+//! memory (no copy) and polls until the device returns them (output comes
+//! from any context, so it never blocks), which the device does
 //! only after the host has written and flushed them; so console lines keep
 //! their order with the early console (hypercall / 16550), which the kernel
 //! still uses before this driver is up, for panics, and whenever this one is
@@ -53,7 +54,7 @@ pub fn init(dev: Device) -> Result<(), VirtioError> {
     let rx_frame = frame::alloc_zeroed().ok_or(VirtioError::NoMemory)?.pa;
     dev.regs.setup_queue(RX_QUEUE, &rx)?;
     dev.regs.setup_queue(TX_QUEUE, &tx)?;
-    prepare_queue(&dev, &mut tx);
+    prepare_queue(&dev, &mut tx, false);
     rx.set_interrupts(false);
     dev.regs.driver_ok()?;
     for i in 0..RX_BUFFERS {
@@ -88,7 +89,7 @@ impl ConsoleDev {
             let head = self.tx.chain(0, chunk.iter().map(|&(pa, len)| (pa, len, false))).ok_or(VirtioError::TooLarge)?;
             self.tx.publish(head);
             self.dev.regs.notify(TX_QUEUE);
-            self.dev.wait_used(&mut self.tx)?;
+            self.dev.poll_used(&mut self.tx)?;
         }
         Ok(())
     }

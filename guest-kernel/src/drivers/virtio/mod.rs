@@ -6,14 +6,21 @@
 //! the driver for its type. Device `i` in that list gets interrupt vector
 //! [`VECTOR_BASE`]` + i`, routed through the I/O APIC.
 //!
-//! Waiting for a completion ([`wait_used`]): the request is synchronous (the
-//! calling thread is blocked in the kernel). The driver first polls the used
-//! ring `virtio.spin=N` times with the device's interrupts suppressed, then
-//! re-enables them and sleeps in `sti; hlt` until the interrupt (an irqfd into
-//! the in-kernel IOAPIC) wakes it. `virtio.poll=1` never sleeps (pure polling,
-//! interrupts suppressed). The interrupt handler only acknowledges the
-//! device's InterruptStatus and notes a DEVICE_NEEDS_RESET; it takes no lock,
-//! so it cannot deadlock against the waiter that holds the device.
+//! Waiting for a completion ([`Device::wait_used`]): block and entropy
+//! requests come from threads in system calls, so the thread blocks on the
+//! device's wait key and the completion interrupt (an irqfd into the in-kernel
+//! IOAPIC) wakes it. The kernel runs with interrupts off except in the idle
+//! thread's HLT and in user mode, so the interrupt cannot slip in between
+//! "ring empty" and "blocked". `virtio.spin=N` first polls the used ring N
+//! times with the device's interrupts suppressed; `virtio.poll=1` never sleeps.
+//! The console always polls ([`Device::poll_used`]): kernel output may come
+//! from any context, including ones that must not block. The interrupt
+//! handler only acknowledges InterruptStatus, notes DEVICE_NEEDS_RESET and
+//! wakes the waiters; it takes no driver lock.
+//!
+//! Per-device exclusion across a blocked request is a [`BusyLock`] (a
+//! sleeping lock); spin locks are never held by a thread that may block while
+//! another could want them.
 
 pub mod blk;
 pub mod console;
@@ -21,19 +28,24 @@ pub mod mmio;
 pub mod queue;
 pub mod rng;
 
-use core::arch::asm;
 use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 
-use crate::arch::{ioapic, paging};
+use crate::arch::{apic, ioapic, paging};
 use crate::boot::cmdline_value;
-use crate::kprintln;
+use crate::sched::{self, WaitKey};
+use crate::{clock, kprintln};
 use mmio::Regs;
 use queue::Virtqueue;
 
 /// Most devices (the VMM's limit too).
 pub const MAX_DEVICES: usize = 16;
-/// Interrupt vector of device 0.
-pub const VECTOR_BASE: u64 = 0x50;
+/// Interrupt vector of device 0 (device `i` uses `VECTOR_BASE + i`; the IDT
+/// has gates for vectors below 64, the timer is 0x20).
+pub const VECTOR_BASE: u64 = 0x30;
+/// Tag of the scheduler wait keys of virtio devices ("virt").
+const WAIT_KEY_TAG: u64 = 0x7669_7274 << 32;
+/// How long a blocked request sleeps before it looks at the device status.
+const STATUS_CHECK_NS: i64 = 1_000_000_000;
 
 /// Device types (§5).
 const TYPE_BLOCK: u32 = 2;
@@ -76,6 +88,10 @@ struct Slot {
 const EMPTY_SLOT: Slot = Slot { regs: AtomicU64::new(0), needs_reset: AtomicBool::new(false), irq: AtomicBool::new(false) };
 static SLOTS: [Slot; MAX_DEVICES] = [EMPTY_SLOT; MAX_DEVICES];
 
+/// Lowest physical address accepted for a device window (above all RAM; the
+/// VMM's devices start at 0xd000_0000).
+const MMIO_FLOOR: u64 = 0xc000_0000;
+
 /// Polls of the used ring before sleeping (`virtio.spin=`).
 static SPINS: AtomicU32 = AtomicU32::new(DEFAULT_SPINS);
 /// Never sleep (`virtio.poll=1`).
@@ -93,10 +109,55 @@ pub struct Device {
 }
 
 impl Device {
-    /// Sleep or poll until `q` has a completion; returns (head, written bytes).
+    /// Wait (block, after the optional spin) until `q` has a completion;
+    /// returns (head, written bytes). For requests made by threads.
     pub fn wait_used(&self, q: &mut Virtqueue) -> Result<(u32, u32), VirtioError> {
-        wait_used(self.slot, q)
+        wait_used(self.slot, q, true)
     }
+
+    /// Poll until `q` has a completion (never blocks: any context).
+    pub fn poll_used(&self, q: &mut Virtqueue) -> Result<(u32, u32), VirtioError> {
+        wait_used(self.slot, q, false)
+    }
+}
+
+/// A sleeping lock for one device: held across a request, which may block.
+pub struct BusyLock {
+    busy: AtomicBool,
+    key: WaitKey,
+}
+
+impl BusyLock {
+    /// A free lock; `id` (below 0x1_0000) tells its wait key apart from
+    /// other devices' locks.
+    pub const fn new(id: u16) -> Self {
+        BusyLock { busy: AtomicBool::new(false), key: WaitKey(WAIT_KEY_TAG | 0x1_0000 | id as u64) }
+    }
+
+    /// Take the lock, blocking while another thread has it.
+    pub fn acquire(&self) -> BusyGuard<'_> {
+        // One CPU, interrupts off in the kernel: swap-then-block cannot race.
+        while self.busy.swap(true, Ordering::Acquire) {
+            sched::block(self.key, sched::INFINITE);
+        }
+        BusyGuard { lock: self }
+    }
+}
+
+/// Releases a [`BusyLock`] when dropped.
+pub struct BusyGuard<'a> {
+    lock: &'a BusyLock,
+}
+
+impl Drop for BusyGuard<'_> {
+    fn drop(&mut self) {
+        self.lock.busy.store(false, Ordering::Release);
+        sched::wake(self.lock.key);
+    }
+}
+
+fn completion_key(slot: usize) -> WaitKey {
+    WaitKey(WAIT_KEY_TAG | slot as u64)
 }
 
 /// Parse `4K@0xd0000000:5` (size with optional K/M suffix, hex or decimal
@@ -131,13 +192,12 @@ pub fn init(cmdline: &str) {
             kprintln!("[kernel] virtio: cannot parse virtio_mmio.device={}", spec);
             continue;
         };
-        let va = match paging::map_mmio(base, size.max(0x200)) {
-            Ok(va) => va,
-            Err(e) => {
-                kprintln!("[kernel] virtio: cannot map {:#x}: {:?}", base, e);
-                continue;
-            }
-        };
+        // Only above RAM: the direct map of RAM must never turn uncached.
+        if base < MMIO_FLOOR || size == 0 || size > 0x20_0000 {
+            kprintln!("[kernel] virtio: ignoring virtio_mmio.device={} (not a device window above RAM)", spec);
+            continue;
+        }
+        let va = paging::map_mmio(base);
         let dev = Device { regs: Regs::new(va), slot };
         let Some(kind) = dev.regs.probe() else {
             kprintln!("[kernel] virtio: no modern virtio-mmio device at {:#x}", base);
@@ -174,27 +234,37 @@ pub fn handle_interrupt(vector: u64) -> bool {
         if r.ack_interrupt() & INT_CONFIG != 0 && r.status() & mmio::STATUS_DEVICE_NEEDS_RESET != 0 {
             SLOTS[slot].needs_reset.store(true, Ordering::Release);
         }
+        // Interrupts reach us only in idle's HLT or in user mode, never while
+        // the scheduler's lock is held.
+        sched::wake(completion_key(slot));
     }
-    ioapic::eoi();
+    apic::eoi();
     true
 }
 
-/// Sleep until an interrupt arrives (IF is clear again on return).
-fn wait_for_interrupt() {
-    // SAFETY: `sti; hlt` is the race-free idiom (the interrupt shadow of STI
-    // covers HLT); interrupt handlers run on this stack and return here.
-    unsafe { asm!("sti", "hlt", "cli", options(nomem, nostack)) };
+fn check_status(s: &Slot) -> Result<(), VirtioError> {
+    if s.needs_reset.load(Ordering::Acquire) {
+        return Err(VirtioError::NeedsReset);
+    }
+    if Regs::new(s.regs.load(Ordering::Relaxed)).status() & mmio::STATUS_DEVICE_NEEDS_RESET != 0 {
+        s.needs_reset.store(true, Ordering::Release);
+        return Err(VirtioError::NeedsReset);
+    }
+    Ok(())
 }
 
-/// Poll, then sleep, until `q` has a completion from the device in `slot`.
-fn wait_used(slot: usize, q: &mut Virtqueue) -> Result<(u32, u32), VirtioError> {
+/// Wait until `q` has a completion from the device in `slot`: poll first
+/// (`virtio.spin`), then block if `may_block` and the device has an
+/// interrupt, else keep polling.
+fn wait_used(slot: usize, q: &mut Virtqueue, may_block: bool) -> Result<(u32, u32), VirtioError> {
     let s = &SLOTS[slot];
-    let spins = SPINS.load(Ordering::Relaxed);
-    let sleep = s.irq.load(Ordering::Relaxed) && !POLL_ONLY.load(Ordering::Relaxed);
+    // Blocking needs a thread (not boot code) and an interrupt to end it.
+    let blocks = may_block && s.irq.load(Ordering::Relaxed) && !POLL_ONLY.load(Ordering::Relaxed) && sched::current().is_some();
+    let spins = if blocks { SPINS.load(Ordering::Relaxed) } else { u32::MAX };
     let mut n = 0u32;
     loop {
         if let Some(e) = q.pop_used() {
-            if sleep && spins > 0 {
+            if blocks && n > spins && spins > 0 {
                 q.set_interrupts(false);
             }
             return Ok(e);
@@ -202,26 +272,33 @@ fn wait_used(slot: usize, q: &mut Virtqueue) -> Result<(u32, u32), VirtioError> 
         if s.needs_reset.load(Ordering::Acquire) {
             return Err(VirtioError::NeedsReset);
         }
-        if sleep && n >= spins {
-            if n == spins {
-                q.set_interrupts(true);
-                n += 1;
-                continue; // look again after the fence before sleeping
-            }
-            wait_for_interrupt();
-        } else {
-            n = n.saturating_add(1);
-            // A device that stops answering while polled: check its status now and then.
-            if n % 1_000_000 == 0 && Regs::new(s.regs.load(Ordering::Relaxed)).status() & mmio::STATUS_DEVICE_NEEDS_RESET != 0 {
-                s.needs_reset.store(true, Ordering::Release);
+        if n < spins {
+            n += 1;
+            // A polled device that stops answering: look at its status now and then.
+            if n % 100_000 == 0 {
+                check_status(s)?;
             }
             core::hint::spin_loop();
+        } else if n == spins {
+            // Interrupts on, then look once more before sleeping (the fence in
+            // `set_interrupts` orders the two).
+            q.set_interrupts(true);
+            n += 1;
+        } else {
+            let deadline = clock::now_ns().saturating_add(STATUS_CHECK_NS);
+            if sched::block(completion_key(slot), deadline) == crate::task::thread::WakeReason::TimedOut {
+                check_status(s)?;
+            }
         }
     }
 }
 
-/// Set up `q` for this device's waiting mode: interrupts off when we poll first.
-fn prepare_queue(dev: &Device, q: &mut Virtqueue) {
-    let sleeps_at_once = SLOTS[dev.slot].irq.load(Ordering::Relaxed) && !POLL_ONLY.load(Ordering::Relaxed) && SPINS.load(Ordering::Relaxed) == 0;
+/// Set up `q`'s interrupt suppression for how its driver waits: on only when
+/// requests block without spinning first.
+fn prepare_queue(dev: &Device, q: &mut Virtqueue, may_block: bool) {
+    let sleeps_at_once = may_block
+        && SLOTS[dev.slot].irq.load(Ordering::Relaxed)
+        && !POLL_ONLY.load(Ordering::Relaxed)
+        && SPINS.load(Ordering::Relaxed) == 0;
     q.set_interrupts(sleeps_at_once);
 }

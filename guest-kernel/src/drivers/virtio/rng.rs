@@ -8,7 +8,7 @@
 use spin::Mutex;
 
 use super::queue::{Buf, Virtqueue};
-use super::{prepare_queue, Device, VirtioError};
+use super::{prepare_queue, BusyLock, Device, VirtioError};
 use crate::console::kernel_va_to_pa;
 
 /// Most bytes asked for in one request (the device's own cap).
@@ -21,7 +21,10 @@ struct RngDev {
     q: Virtqueue,
 }
 
+/// Device state; taken only by the holder of [`BUSY`], so never contended.
 static RNG: Mutex<Option<RngDev>> = Mutex::new(None);
+/// Held across a request, which may block the calling thread.
+static BUSY: BusyLock = BusyLock::new(0xff00);
 
 /// Where entropy goes: the CPRNG pool's "add entropy" function.
 pub type EntropySink = fn(&[u8]);
@@ -34,22 +37,26 @@ pub fn init(dev: Device) -> Result<(), VirtioError> {
     let size = if size.is_power_of_two() { size } else { 1 };
     let mut q = Virtqueue::new(size).ok_or(VirtioError::NoMemory)?;
     dev.regs.setup_queue(0, &q)?;
-    prepare_queue(&dev, &mut q);
+    prepare_queue(&dev, &mut q, true);
     dev.regs.driver_ok()?;
     *RNG.lock() = Some(RngDev { dev, q });
+    PRESENT.store(true, core::sync::atomic::Ordering::Release);
     reseed();
     Ok(())
 }
 
 /// True when a virtio-rng device is up.
 pub fn is_present() -> bool {
-    RNG.lock().is_some()
+    PRESENT.load(core::sync::atomic::Ordering::Acquire)
 }
+
+static PRESENT: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
 
 /// Fill the physical `runs` with host entropy, in one request per
 /// [`MAX_REQUEST`] bytes; returns the bytes delivered (the device may give
 /// fewer than asked).
 pub fn fill_runs(runs: &[(u64, u32)]) -> Result<usize, VirtioError> {
+    let _busy = BUSY.acquire();
     let mut guard = RNG.lock();
     let r = guard.as_mut().ok_or(VirtioError::NotFound)?;
     let mut total = 0usize;
