@@ -56,7 +56,7 @@ fn main(s: &zx::Startup) -> i64 {
         "rng" => rng(),
         "console" => console(),
         "bench-blk" => bench_blk(arg(s, "vt.mib", 64usize)),
-        "bench-calls" => bench_calls(arg(s, "vt.n", 1000usize)),
+        "bench-calls" => bench_calls(arg(s, "vt.n", 1000usize), s.arg("vt.call").unwrap_or("all")),
         "bench-console" => bench_console(arg(s, "vt.kib", 4096usize), arg(s, "vt.chunk", 4096usize), arg(s, "vt.lines", 2000usize)),
         other => {
             zx::println!("virtio-test: unknown mode vt={:?}", other);
@@ -244,32 +244,39 @@ fn bench_console(kib: usize, chunk: usize, lines: usize) -> i64 {
 }
 
 /// Per-call cost of a trivial system call and of the smallest virtio
-/// requests, for telling the system-call path apart from the drivers'.
-fn bench_calls(n: usize) -> i64 {
+/// requests (`vt.call=entry|entropy|console|blk|all`), for telling the
+/// system-call path apart from the drivers'.
+fn bench_calls(n: usize, which: &str) -> i64 {
     let one = [b'.'; 1];
     let mut e = [0u8; 1];
-    let s = [0u8; 512];
-    zx::println!("virtio-test: bench calls entry_info start {}", n);
-    for _ in 0..n {
-        let _ = zx::entry_info();
-    }
-    zx::println!("virtio-test: bench calls entry_info done");
-    zx::println!("virtio-test: bench calls entropy_1 start {}", n);
-    for _ in 0..n {
-        let _ = zx::entropy_read(&mut e);
-    }
-    zx::println!("virtio-test: bench calls entropy_1 done");
-    zx::println!("virtio-test: bench calls console_1 start {}", n);
-    for _ in 0..n {
-        let _ = zx::console_write(&one);
-    }
-    zx::println!("\nvirtio-test: bench calls console_1 done");
-    if zx::blk_info(0).is_ok() {
-        zx::println!("virtio-test: bench calls blk_write_512 start {}", n);
-        for _ in 0..n {
-            let _ = zx::blk_write(0, 0, &s);
+    let sector = [0u8; 512];
+    let has_disk = zx::blk_info(0).is_ok();
+    let calls: [(&str, &dyn Fn()); 4] = [
+        ("entry", &|| {
+            let _ = zx::entry_info();
+        }),
+        ("entropy", &|| {
+            let _ = zx::entropy_read(&mut [0u8; 1]);
+        }),
+        ("console", &|| {
+            let _ = zx::console_write(&one);
+        }),
+        ("blk", &|| {
+            if has_disk {
+                let _ = zx::blk_write(0, 0, &sector);
+            }
+        }),
+    ];
+    let _ = &mut e;
+    for (name, call) in calls {
+        if which != "all" && which != name {
+            continue;
         }
-        zx::println!("virtio-test: bench calls blk_write_512 done");
+        zx::println!("virtio-test: bench calls {} start {}", name, n);
+        for _ in 0..n {
+            call();
+        }
+        zx::println!("\nvirtio-test: bench calls {} done", name);
     }
     0
 }
