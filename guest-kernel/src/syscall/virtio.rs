@@ -57,7 +57,7 @@ fn sys_blk_transfer(disk: u64, sector: u64, buf: u64, len: u64, write: bool) -> 
     status((|| {
         let i = disk_index(disk)?;
         let len = usize::try_from(len).map_err(|_| ZX_ERR_INVALID_ARGS)?;
-        if len == 0 || len as u64 % blk::SECTOR_SIZE != 0 {
+        if len == 0 || !(len as u64).is_multiple_of(blk::SECTOR_SIZE) {
             return Err(ZX_ERR_INVALID_ARGS);
         }
         let info = blk::info(i).ok_or(ZX_ERR_NOT_FOUND)?;

@@ -182,7 +182,7 @@ impl DiskState {
     fn transfer(&mut self, write: bool, sector: u64, runs: &[(u64, u32)]) -> Result<(), VirtioError> {
         let total: u64 = runs.iter().map(|r| u64::from(r.1)).sum();
         let end = sector.checked_add(total / SECTOR_SIZE).ok_or(VirtioError::TooLarge)?;
-        if total % SECTOR_SIZE != 0 || end > self.capacity {
+        if !total.is_multiple_of(SECTOR_SIZE) || end > self.capacity {
             return Err(VirtioError::TooLarge);
         }
         // Allocated once per disk: a heap allocation costs hundreds of emulated instructions.

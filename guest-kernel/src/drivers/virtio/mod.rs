@@ -275,7 +275,7 @@ fn wait_used(slot: usize, q: &mut Virtqueue, may_block: bool) -> Result<(u32, u3
         if n < spins {
             n += 1;
             // A polled device that stops answering: look at its status now and then.
-            if n % 100_000 == 0 {
+            if n.is_multiple_of(100_000) {
                 check_status(s)?;
             }
             core::hint::spin_loop();
