@@ -49,7 +49,14 @@ enum Command {
         /// Do not attach the virtio-rng entropy device.
         #[arg(long)]
         no_rng: bool,
+        /// Boot with this user program (x86-64 static ELF) as the first
+        /// program: added to the image's bootfs, and `init=` set to it.
+        #[arg(long, value_name = "PROG")]
+        init: Option<PathBuf>,
     },
+    /// Run guest tests headless: each image or program in its own VM, TAP or
+    /// compact output, JUnit XML, watchdog (see docs/CLI.md).
+    Test(zxvm::runner::cli::TestArgs),
 }
 
 fn main() -> ExitCode {
@@ -63,20 +70,30 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { image, mem, cmdline, timeout, stats, disk, console, no_rng } => {
+        Command::Run { image, mem, cmdline, timeout, stats, init, disk, console, no_rng } => {
             let virtio = VirtioConfig { console: console == "virtio", rng: !no_rng, disks: disk };
-            run(start, image, mem, cmdline, timeout, stats, virtio)
+            run(start, image, mem, cmdline, timeout, stats, init, virtio)
         }
+        Command::Test(args) => ExitCode::from(zxvm::runner::cli::main(args)),
     }
 }
 
+/// Add the `--init` program to `image`; returns the image and the `init=` word.
+fn add_init(image: BootImage, prog: &std::path::Path) -> Result<(BootImage, String), zxvm::program::ProgramError> {
+    let (name, elf) = zxvm::program::read_program(prog)?;
+    let image = zxvm::program::with_program(image, &prog.display().to_string(), &name, &elf)?;
+    Ok((image, format!("init={name}")))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn run(
     start: Instant,
     image: Option<PathBuf>,
     mem: u64,
-    cmdline: Option<String>,
+    mut cmdline: Option<String>,
     timeout: Option<f64>,
     stats: bool,
+    init: Option<PathBuf>,
     virtio: VirtioConfig,
 ) -> ExitCode {
     let timeout = match timeout {
@@ -91,13 +108,26 @@ fn run(
         Some(p) => BootImage::from_file(&p),
         None => BootImage::bundled(),
     };
-    let image = match image {
+    let mut image = match image {
         Ok(i) => i,
         Err(e) => {
             eprintln!("zxvm: error: {e}");
             return ExitCode::from(exit_code::BAD_IMAGE);
         }
     };
+    if let Some(prog) = &init {
+        match add_init(image, prog) {
+            Ok((i, word)) => {
+                image = i;
+                // Last, so it wins over an init= in --cmdline.
+                cmdline = Some(cmdline.map_or(word.clone(), |c| format!("{c} {word}")));
+            }
+            Err(e) => {
+                eprintln!("zxvm: error: {e}");
+                return ExitCode::from(exit_code::BAD_IMAGE);
+            }
+        }
+    }
     let config = VmConfig {
         image,
         mem_mib: mem,

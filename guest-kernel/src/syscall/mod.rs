@@ -51,6 +51,7 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
         SYS_EVENT_CREATE => event::sys_event_create(a[0] as u32, a[1]).into(),
         SYS_EVENTPAIR_CREATE => event::sys_eventpair_create(a[0] as u32, a[1], a[2]).into(),
         SYS_ZXVM_ENTRY_INFO => zxvm::sys_zxvm_entry_info(frame, mechanism, a[0]).into(),
+        SYS_ZXVM_TEST_RESULT => zxvm::sys_zxvm_test_result(a[0], a[1], a[2], a[3], a[4], a[5]).into(),
         ZXVM_VIRTIO_FIRST..=ZXVM_VIRTIO_LAST => match virtio::dispatch(nr, &a) {
             Some(status) => status.into(),
             None => task::kill_current_bad_syscall(frame.rax),

@@ -31,8 +31,11 @@ pub struct TestCase {
     pub outcome: TestOutcome,
     /// Message (may be empty).
     pub message: String,
-    /// Duration as the guest measured it.
+    /// Duration as the guest measured it (zero: not measured).
     pub duration: Duration,
+    /// Host time since `HostState::start` when the result arrived (lets the
+    /// host time cases the guest did not).
+    pub reported_at: Duration,
 }
 
 /// Host-side state the hypercalls act on.
@@ -150,7 +153,7 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
         },
         Hypercall::TestResult => match read_test_result(mem, a0) {
             Ok(case) => {
-                host.tests.push(case);
+                host.tests.push(TestCase { reported_at: host.start.elapsed(), ..case });
                 Outcome::Return(0)
             }
             Err(s) => err(s),
@@ -182,6 +185,7 @@ fn read_test_result(mem: &GuestMemoryMmap, gpa: u64) -> Result<TestCase, Hyperca
         outcome,
         message: String::from_utf8_lossy(&message).into_owned(),
         duration: Duration::from_nanos(r.duration_ns),
+        reported_at: Duration::ZERO,
     })
 }
 
