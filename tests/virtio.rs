@@ -131,3 +131,30 @@ fn disk_options_are_checked() {
     assert_eq!(r.code, 117, "{}", r.stderr);
     assert!(r.stderr.contains("unknown disk option"), "{}", r.stderr);
 }
+
+#[test]
+fn console_input_reaches_the_guest() {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    // zxvm forwards stdin only from a terminal: script(1) gives it a pty.
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("skipping: script(1) is not installed");
+        return;
+    }
+    let cmd = format!("{} run --timeout 20 --cmdline 'init=virtio-test vt=console-echo'", env!("CARGO_BIN_EXE_zxvm"));
+    let mut child = Command::new("script")
+        .args(["-qfec", &cmd, "/dev/null"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn script");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(b"ping\n").expect("write input");
+    let mut out = String::new();
+    child.stdout.take().expect("stdout").read_to_string(&mut out).expect("read output");
+    drop(stdin);
+    let status = child.wait().expect("wait");
+    assert!(out.contains("virtio-test: got input: ping"), "{out}");
+    assert_eq!(status.code(), Some(0), "{out}");
+}

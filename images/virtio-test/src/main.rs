@@ -8,6 +8,7 @@
 //! * `blk-ro`: disk 0 is read-only: reading works, writing is refused.
 //! * `rng`: print 32 bytes of host entropy.
 //! * `console`: a large write through `zxvm_console_write`.
+//! * `console-echo`: wait for a line of console input (`zxvm_console_read`) and echo it.
 //! * `bench-blk`: write then read `vt.mib` MiB (default 64) sequentially in
 //!   1 MiB requests, between marker lines the host timestamps.
 //! * `bench-console`: `vt.kib` KiB (default 4096) through
@@ -55,6 +56,7 @@ fn main(s: &zx::Startup) -> i64 {
         "blk-ro" => blk_ro(),
         "rng" => rng(),
         "console" => console(),
+        "console-echo" => console_echo(),
         "bench-blk" => bench_blk(arg(s, "vt.mib", 64usize)),
         "bench-calls" => bench_calls(arg(s, "vt.n", 1000usize), s.arg("vt.call").unwrap_or("all")),
         "bench-console" => bench_console(arg(s, "vt.kib", 4096usize), arg(s, "vt.chunk", 4096usize), arg(s, "vt.lines", 2000usize)),
@@ -279,4 +281,29 @@ fn bench_calls(n: usize, which: &str) -> i64 {
         zx::println!("\nvirtio-test: bench calls {} done", name);
     }
     0
+}
+
+/// Wait (up to ~10 s) for a line of console input and echo it.
+fn console_echo() -> i64 {
+    zx::println!("virtio-test: waiting for console input");
+    let mut line = [0u8; 256];
+    let mut n = 0;
+    for _ in 0..1000 {
+        match zx::console_read(&mut line[n..]) {
+            Ok(got) => n += got,
+            Err(st) => return fail("console_read", st),
+        }
+        if line[..n].contains(&b'\n') || line[..n].contains(&b'\r') || n == line.len() {
+            let text = core::str::from_utf8(&line[..n]).unwrap_or("?").trim_end();
+            zx::println!("virtio-test: got input: {}", text);
+            return 0;
+        }
+        // Sleep 10 ms (zx_nanosleep(zx_deadline_after(10 ms))).
+        // SAFETY: no pointers.
+        unsafe {
+            let deadline = zx::syscall(zircon_abi::SYS_DEADLINE_AFTER.into(), [10_000_000, 0, 0, 0, 0, 0, 0, 0]);
+            zx::syscall(zircon_abi::SYS_NANOSLEEP.into(), [deadline as u64, 0, 0, 0, 0, 0, 0, 0]);
+        }
+    }
+    fail("no console input arrived", 0)
 }
