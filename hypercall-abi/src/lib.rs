@@ -3,7 +3,8 @@
 //! # Calling convention
 //!
 //! The guest kernel (CPL0) loads the hypercall number into `RAX` and up to four
-//! arguments into `RDI`, `RSI`, `RDX`, `RCX`, then executes a 32-bit `IN` from
+//! arguments into `RDI`, `RSI`, `R8`, `R9` (not RDX: it holds the port), then
+//! executes a 32-bit `IN` from
 //! [`HYPERCALL_PORT`]. The VMM reads the registers, performs the call and returns
 //! the result as the 32-bit value of the `IN`: a value `>= 0` is success (and may
 //! carry data), a negative value is a [`HypercallStatus`] error.
@@ -19,6 +20,7 @@
 extern crate std;
 
 pub mod bootfs;
+pub mod exit_code;
 pub mod image;
 mod hypercall;
 

@@ -1,0 +1,198 @@
+//! 4-level paging: the kernel's direct map and per-process user address spaces.
+//!
+//! The upper half (PML4 entries 256..512) is the kernel's and identical in
+//! every address space: the direct map of physical memory at [`PHYS_OFFSET`]
+//! and the kernel image at `0xffff_ffff_8000_0000`. Kernel pages never have the
+//! user bit, so CPL3 cannot touch them. The lower half belongs to one process.
+
+use crate::mm::frame;
+
+/// Virtual address of physical address 0 in the direct map.
+pub const PHYS_OFFSET: u64 = 0xffff_8000_0000_0000;
+/// Virtual base of the kernel image (its physical address is added).
+pub const KERNEL_BASE: u64 = 0xffff_ffff_8000_0000;
+/// First address above user space (Zircon's user aspace ends here).
+pub const USER_TOP: u64 = 0x0000_7fff_ffff_f000;
+/// Page size.
+pub const PAGE_SIZE: u64 = 4096;
+
+/// Present.
+pub const PTE_P: u64 = 1;
+/// Writable.
+pub const PTE_W: u64 = 1 << 1;
+/// User accessible.
+pub const PTE_U: u64 = 1 << 2;
+/// 2 MiB / 1 GiB page.
+pub const PTE_PS: u64 = 1 << 7;
+const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
+
+/// Physical → direct-map virtual.
+pub const fn phys_to_virt(pa: u64) -> u64 {
+    pa + PHYS_OFFSET
+}
+
+/// Kernel-image virtual → physical.
+pub fn kernel_virt_to_phys(va: u64) -> u64 {
+    va - KERNEL_BASE
+}
+
+fn table(pa: u64) -> *mut u64 {
+    phys_to_virt(pa) as *mut u64
+}
+
+fn read_entry(table_pa: u64, index: usize) -> u64 {
+    // SAFETY: `table_pa` is a page-table frame reachable through the direct map
+    // and `index < 512`.
+    unsafe { table(table_pa).add(index).read_volatile() }
+}
+
+fn write_entry(table_pa: u64, index: usize, value: u64) {
+    // SAFETY: as for `read_entry`; page tables are only edited on this CPU.
+    unsafe { table(table_pa).add(index).write_volatile(value) }
+}
+
+static mut KERNEL_PML4: u64 = 0;
+
+/// Physical address of the kernel's PML4 (the trampoline's, adopted).
+pub fn kernel_pml4() -> u64 {
+    // SAFETY: written once in `init` before any reader.
+    unsafe { *core::ptr::addr_of!(KERNEL_PML4) }
+}
+
+/// Adopt the boot page tables, extend the direct map to cover `ram_end` and
+/// drop the identity mapping of low memory.
+pub fn init(ram_end: u64) {
+    // SAFETY: taking the address of the trampoline's PML4 symbol.
+    let pml4 = unsafe { core::ptr::addr_of!(firmware::trampoline::boot_pml4) } as u64;
+    // SAFETY: single-threaded boot.
+    unsafe { *core::ptr::addr_of_mut!(KERNEL_PML4) = pml4 };
+
+    // The trampoline's PDPT is shared by three PML4 slots; give the direct map
+    // its own so extending it does not alias into the other windows.
+    let boot_pdpt = read_entry(pml4, 256) & ADDR_MASK;
+    let pdpt = frame::alloc_zeroed().expect("frame for direct-map PDPT").pa;
+    write_entry(pdpt, 0, read_entry(boot_pdpt, 0));
+    let gib = 1u64 << 30;
+    let mut base = gib;
+    while base < ram_end {
+        let pd = frame::alloc_zeroed().expect("frame for direct-map PD").pa;
+        for i in 0..512u64 {
+            write_entry(pd, i as usize, (base + i * 0x20_0000) | PTE_P | PTE_W | PTE_PS);
+        }
+        write_entry(pdpt, (base / gib) as usize, pd | PTE_P | PTE_W);
+        base += gib;
+    }
+    write_entry(pml4, 256, pdpt | PTE_P | PTE_W);
+    write_entry(pml4, 0, 0);
+    // SAFETY: the new PML4 still maps the kernel image and the direct map.
+    unsafe { super::cpu::write_cr3(pml4) };
+}
+
+/// Why a mapping could not be made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MapError {
+    /// Out of physical frames for page tables.
+    NoMemory,
+    /// The address is not a canonical user address.
+    BadAddress,
+    /// Something is already mapped there.
+    AlreadyMapped,
+}
+
+/// A user address space: one PML4 whose upper half is the kernel's.
+#[derive(Debug)]
+pub struct AddressSpace {
+    pml4: u64,
+}
+
+impl AddressSpace {
+    /// A new, empty user address space.
+    pub fn new() -> Result<Self, MapError> {
+        let pml4 = frame::alloc_zeroed().ok_or(MapError::NoMemory)?.pa;
+        let kernel = kernel_pml4();
+        for i in 256..512 {
+            write_entry(pml4, i, read_entry(kernel, i));
+        }
+        Ok(AddressSpace { pml4 })
+    }
+
+    /// Physical address of the PML4 (the value for CR3).
+    pub fn root(&self) -> u64 {
+        self.pml4
+    }
+
+    /// Map the 4 KiB page at `va` to frame `pa` with `flags` (PTE_U is added).
+    pub fn map(&mut self, va: u64, pa: u64, flags: u64) -> Result<(), MapError> {
+        if va % PAGE_SIZE != 0 || va >= USER_TOP {
+            return Err(MapError::BadAddress);
+        }
+        let mut t = self.pml4;
+        for level in [39u32, 30, 21] {
+            let i = ((va >> level) & 511) as usize;
+            let e = read_entry(t, i);
+            t = if e & PTE_P != 0 {
+                e & ADDR_MASK
+            } else {
+                let next = frame::alloc_zeroed().ok_or(MapError::NoMemory)?.pa;
+                write_entry(t, i, next | PTE_P | PTE_W | PTE_U);
+                next
+            };
+        }
+        let i = ((va >> 12) & 511) as usize;
+        if read_entry(t, i) & PTE_P != 0 {
+            return Err(MapError::AlreadyMapped);
+        }
+        write_entry(t, i, (pa & ADDR_MASK) | flags | PTE_P | PTE_U);
+        Ok(())
+    }
+
+    /// Add permission bits to the existing mapping of `va`.
+    pub fn add_flags(&mut self, va: u64, flags: u64) {
+        if let Some((t, i)) = self.leaf(va) {
+            write_entry(t, i, read_entry(t, i) | flags);
+            super::cpu::invlpg(va);
+        }
+    }
+
+    /// Remove the mapping of the page at `va`, returning its frame.
+    pub fn unmap(&mut self, va: u64) -> Option<u64> {
+        let (t, i) = self.leaf(va)?;
+        let e = read_entry(t, i);
+        write_entry(t, i, 0);
+        super::cpu::invlpg(va);
+        Some(e & ADDR_MASK)
+    }
+
+    fn leaf(&self, va: u64) -> Option<(u64, usize)> {
+        if va >= USER_TOP {
+            return None;
+        }
+        let mut t = self.pml4;
+        for level in [39u32, 30, 21] {
+            let e = read_entry(t, ((va >> level) & 511) as usize);
+            if e & PTE_P == 0 || e & PTE_PS != 0 {
+                return None;
+            }
+            t = e & ADDR_MASK;
+        }
+        let i = ((va >> 12) & 511) as usize;
+        (read_entry(t, i) & PTE_P != 0).then_some((t, i))
+    }
+
+    /// The leaf entry mapping user page `va` (present entries only).
+    pub fn translate(&self, va: u64) -> Option<u64> {
+        self.leaf(va & !(PAGE_SIZE - 1)).map(|(t, i)| read_entry(t, i))
+    }
+
+    /// Make this address space current.
+    pub fn activate(&self) {
+        // SAFETY: the upper half is copied from the kernel PML4, so the kernel
+        // stays mapped across the switch.
+        unsafe { super::cpu::write_cr3(self.pml4) };
+    }
+}
+
+/// Entry address bits of a PTE.
+pub fn pte_addr(pte: u64) -> u64 {
+    pte & ADDR_MASK
+}

@@ -1,0 +1,212 @@
+//! System-call entry: the SYSCALL path and the boot-time probe that decides
+//! whether it can be used.
+//!
+//! On hardware KVM and QEMU, SYSCALL from CPL3 lands at LSTAR in CPL0. On the
+//! PVM host it lands at LSTAR but stays at CPL3 (HOSTS.md), so there user code
+//! uses `int 0x80` instead, which raises #GP (all IDT gates are DPL0); the #GP
+//! handler recognises the `CD 80` bytes and treats it as a system call.
+//! [`probe`] runs a two-instruction CPL3 stub once at boot to find out which
+//! world we are in.
+
+use core::arch::global_asm;
+use core::ptr::addr_of_mut;
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+use super::cpu::{self, EFER_SCE, MSR_EFER, MSR_LSTAR, MSR_SFMASK, MSR_STAR};
+use super::gdt::{KERNEL_CS, KERNEL_SS, SYSRET_BASE};
+use super::trap::TrapFrame;
+
+/// Kernel stack loaded by the SYSCALL entry (top, 16-byte aligned).
+#[no_mangle]
+static mut SYSCALL_KERNEL_STACK: u64 = 0;
+/// Scratch slot for the user RSP while switching stacks.
+#[no_mangle]
+static mut SYSCALL_USER_RSP: u64 = 0;
+/// Kernel RSP saved by the probe.
+#[no_mangle]
+static mut PROBE_SAVED_RSP: u64 = 0;
+
+global_asm!(
+    r#"
+    .section .text.syscall_entry, "ax"
+    .global syscall_entry
+syscall_entry:
+    mov [rip + SYSCALL_USER_RSP], rsp
+    mov rsp, [rip + SYSCALL_KERNEL_STACK]
+    push 0x23
+    push qword ptr [rip + SYSCALL_USER_RSP]
+    push r11
+    push 0x2b
+    push rcx
+    push 0
+    push 0x100
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    mov rdi, rsp
+    cld
+    call {dispatch}
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 16
+    pop rcx
+    add rsp, 8
+    pop r11
+    pop rsp
+    sysretq
+
+    .global syscall_probe_run
+syscall_probe_run:
+    push rbx
+    push rbp
+    push r12
+    push r13
+    push r14
+    push r15
+    mov [rip + PROBE_SAVED_RSP], rsp
+    push 0x23
+    push rsi
+    push 0x2
+    push 0x2b
+    push rdi
+    iretq
+
+    .global syscall_probe_target
+syscall_probe_target:
+    mov eax, cs
+    test eax, 3
+    jnz 1f
+    mov eax, 1
+    jmp syscall_probe_resume
+1:  ud2
+    .global syscall_probe_fault_resume
+syscall_probe_fault_resume:
+    mov eax, 2
+syscall_probe_resume:
+    mov rsp, [rip + PROBE_SAVED_RSP]
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbp
+    pop rbx
+    ret
+    "#,
+    dispatch = sym syscall_dispatch,
+);
+
+extern "C" {
+    fn syscall_entry();
+    fn syscall_probe_run(user_rip: u64, user_rsp: u64) -> u64;
+    fn syscall_probe_target();
+    fn syscall_probe_fault_resume();
+}
+
+extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
+    crate::syscall::dispatch(frame, Mechanism::Syscall);
+}
+
+/// How user code enters the kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mechanism {
+    /// SYSCALL / SYSRETQ.
+    Syscall,
+    /// `int 0x80` → #GP → handler → IRETQ.
+    Int80Trap,
+}
+
+impl Mechanism {
+    /// The name printed in the boot log and reported to user programs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mechanism::Syscall => "syscall",
+            Mechanism::Int80Trap => "int80-trap",
+        }
+    }
+}
+
+static PROBE_ACTIVE: AtomicBool = AtomicBool::new(false);
+static PROBE_FAULT_VECTOR: AtomicU64 = AtomicU64::new(u64::MAX);
+
+/// Program STAR/SFMASK/EFER.SCE so SYSCALL is architecturally enabled.
+fn enable_syscall_msrs(entry: u64) {
+    // SAFETY: selectors match the GDT; the entry is kernel text; SFMASK clears
+    // IF, DF, TF and AC so the entry runs with interrupts off.
+    unsafe {
+        cpu::wrmsr(MSR_STAR, (u64::from(SYSRET_BASE) << 48) | (u64::from(KERNEL_CS) << 32));
+        cpu::wrmsr(MSR_SFMASK, 0x4_0700);
+        cpu::wrmsr(MSR_LSTAR, entry);
+        cpu::wrmsr(MSR_EFER, cpu::rdmsr(MSR_EFER) | EFER_SCE);
+    }
+}
+
+/// Run the CPL3 stub at `user_rip` (which must execute SYSCALL) and report
+/// whether SYSCALL reached CPL0. Also returns the vector of the CPL3 fault when
+/// it did not (for the boot log).
+pub fn probe(user_rip: u64, user_rsp: u64) -> (Mechanism, Option<u64>) {
+    enable_syscall_msrs(syscall_probe_target as usize as u64);
+    PROBE_ACTIVE.store(true, Ordering::SeqCst);
+    // SAFETY: the stub page is mapped user-executable; the asm saves and restores
+    // every callee-saved register and returns through one of two known paths.
+    let r = unsafe { syscall_probe_run(user_rip, user_rsp) };
+    PROBE_ACTIVE.store(false, Ordering::SeqCst);
+    let vector = PROBE_FAULT_VECTOR.load(Ordering::SeqCst);
+    if r == 1 {
+        (Mechanism::Syscall, None)
+    } else {
+        (Mechanism::Int80Trap, (vector != u64::MAX).then_some(vector))
+    }
+}
+
+/// Called by the trap handler for every trap from user mode: if the probe is
+/// running, redirect the frame so IRETQ resumes the kernel, and return true.
+pub fn probe_intercept(frame: &mut TrapFrame) -> bool {
+    if !PROBE_ACTIVE.load(Ordering::SeqCst) {
+        return false;
+    }
+    PROBE_FAULT_VECTOR.store(frame.vector, Ordering::SeqCst);
+    frame.rip = syscall_probe_fault_resume as usize as u64;
+    frame.cs = u64::from(KERNEL_CS);
+    frame.ss = u64::from(KERNEL_SS);
+    // SAFETY: a plain read of a value written before the probe started.
+    frame.rsp = unsafe { *addr_of_mut!(PROBE_SAVED_RSP) };
+    frame.rflags = 2;
+    true
+}
+
+/// Install the real SYSCALL entry (after a successful probe).
+pub fn install_syscall_entry() {
+    enable_syscall_msrs(syscall_entry as usize as u64);
+}
+
+/// Set the kernel stack the SYSCALL entry switches to.
+pub fn set_kernel_stack(top: u64) {
+    // SAFETY: read only by the SYSCALL entry, which cannot run concurrently on
+    // this single CPU while the kernel is executing.
+    unsafe { *addr_of_mut!(SYSCALL_KERNEL_STACK) = top };
+}

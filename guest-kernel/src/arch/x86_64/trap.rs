@@ -1,0 +1,130 @@
+//! Trap frames and the common trap path.
+//!
+//! Every exception and interrupt enters through a generated stub, then
+//! `trap_common` saves the general registers so that the stack holds one
+//! [`TrapFrame`], and calls [`trap_dispatch`]. The SYSCALL entry builds the same
+//! frame, so handlers never care how the kernel was entered. Return is IRETQ,
+//! which works from every entry on every host we run on (see HOSTS.md).
+
+use core::arch::global_asm;
+
+global_asm!(include_str!(concat!(env!("OUT_DIR"), "/trap_stubs.s")), options(att_syntax));
+
+global_asm!(
+    r#"
+    .section .text.trap_common, "ax"
+    .global trap_common
+trap_common:
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    mov rdi, rsp
+    cld
+    call {dispatch}
+    .global trap_return
+trap_return:
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 16
+    iretq
+    "#,
+    dispatch = sym trap_dispatch,
+);
+
+/// Register state saved on every kernel entry (lowest address first).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+#[allow(missing_docs)]
+pub struct TrapFrame {
+    pub r15: u64,
+    pub r14: u64,
+    pub r13: u64,
+    pub r12: u64,
+    pub r11: u64,
+    pub r10: u64,
+    pub r9: u64,
+    pub r8: u64,
+    pub rbp: u64,
+    pub rdi: u64,
+    pub rsi: u64,
+    pub rdx: u64,
+    pub rcx: u64,
+    pub rbx: u64,
+    pub rax: u64,
+    /// Vector number, or [`SYSCALL_VECTOR`] for the SYSCALL entry.
+    pub vector: u64,
+    /// CPU error code (0 where the CPU pushes none).
+    pub error_code: u64,
+    pub rip: u64,
+    pub cs: u64,
+    pub rflags: u64,
+    pub rsp: u64,
+    pub ss: u64,
+}
+
+/// Pseudo-vector recorded in frames built by the SYSCALL entry.
+pub const SYSCALL_VECTOR: u64 = 0x100;
+
+impl TrapFrame {
+    /// True when the trap interrupted user mode.
+    pub fn from_user(&self) -> bool {
+        self.cs & 3 == 3
+    }
+}
+
+/// Exception names for fault reports.
+pub fn vector_name(v: u64) -> &'static str {
+    match v {
+        0 => "#DE divide error",
+        1 => "#DB debug",
+        2 => "NMI",
+        3 => "#BP breakpoint",
+        4 => "#OF overflow",
+        5 => "#BR bound range",
+        6 => "#UD invalid opcode",
+        7 => "#NM device not available",
+        8 => "#DF double fault",
+        10 => "#TS invalid TSS",
+        11 => "#NP segment not present",
+        12 => "#SS stack fault",
+        13 => "#GP general protection",
+        14 => "#PF page fault",
+        16 => "#MF x87 error",
+        17 => "#AC alignment check",
+        18 => "#MC machine check",
+        19 => "#XM SIMD error",
+        20 => "#VE virtualization",
+        21 => "#CP control protection",
+        32..=255 => "interrupt",
+        _ => "reserved exception",
+    }
+}
+
+extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+    crate::trap::handle(frame);
+}

@@ -1,0 +1,106 @@
+//! Kernel console: the hypercall console under zxvm (one exit per write), the
+//! 16550 UART at 0x3f8 elsewhere (QEMU) and for panics if the hypercall fails.
+
+use core::fmt::{self, Write};
+
+use hypercall_abi::Hypercall;
+
+use crate::arch::cpu::{inb, outb};
+use crate::arch::paging::{KERNEL_BASE, PHYS_OFFSET};
+use crate::hypercall;
+
+const COM1: u16 = 0x3f8;
+const LSR: u16 = 5;
+const LSR_THR_EMPTY: u8 = 1 << 5;
+
+/// Guest-physical address of a kernel virtual address (image or direct map).
+pub fn kernel_va_to_pa(va: u64) -> u64 {
+    if va >= KERNEL_BASE {
+        va - KERNEL_BASE
+    } else {
+        va - PHYS_OFFSET
+    }
+}
+
+fn uart_write(bytes: &[u8]) {
+    for &b in bytes {
+        if b == b'\n' {
+            uart_byte(b'\r');
+        }
+        uart_byte(b);
+    }
+}
+
+fn uart_byte(b: u8) {
+    let mut spins = 0;
+    while inb(COM1 + LSR) & LSR_THR_EMPTY == 0 && spins < 100_000 {
+        spins += 1;
+    }
+    outb(COM1, b);
+}
+
+/// Write raw bytes held in kernel memory to the console.
+pub fn write_bytes(bytes: &[u8]) {
+    if bytes.is_empty() {
+        return;
+    }
+    if hypercall::available() {
+        let pa = kernel_va_to_pa(bytes.as_ptr() as u64);
+        if hypercall::call(Hypercall::ConsoleWrite, pa, bytes.len() as u64, 0, 0) >= 0 {
+            return;
+        }
+    }
+    uart_write(bytes);
+}
+
+/// A fixed buffer that collects one formatted message, so a whole line costs
+/// one hypercall. Longer output is flushed in pieces.
+pub struct LineWriter {
+    buf: [u8; 512],
+    len: usize,
+}
+
+impl LineWriter {
+    /// An empty writer.
+    pub const fn new() -> Self {
+        LineWriter { buf: [0; 512], len: 0 }
+    }
+
+    /// Send what has been collected.
+    pub fn flush(&mut self) {
+        write_bytes(&self.buf[..self.len]);
+        self.len = 0;
+    }
+}
+
+impl Write for LineWriter {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        for chunk in s.as_bytes().chunks(self.buf.len()) {
+            if self.len + chunk.len() > self.buf.len() {
+                self.flush();
+            }
+            self.buf[self.len..self.len + chunk.len()].copy_from_slice(chunk);
+            self.len += chunk.len();
+        }
+        Ok(())
+    }
+}
+
+/// Print formatted text to the console.
+pub fn print(args: fmt::Arguments) {
+    let mut w = LineWriter::new();
+    let _ = w.write_fmt(args);
+    w.flush();
+}
+
+/// `print!` for the kernel.
+#[macro_export]
+macro_rules! kprint {
+    ($($arg:tt)*) => { $crate::console::print(format_args!($($arg)*)) };
+}
+
+/// `println!` for the kernel.
+#[macro_export]
+macro_rules! kprintln {
+    ($fmt:literal $($arg:tt)*) => { $crate::console::print(format_args!(concat!($fmt, "\n") $($arg)*)) };
+}

@@ -1,0 +1,36 @@
+//! The guest side of the hypercall channel (hypercall-abi): a 32-bit `IN` from
+//! the hypercall port with the number in RAX and arguments in RDI, RSI, R8, R9.
+
+use core::arch::asm;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use hypercall_abi::{Hypercall, ABI_VERSION, HYPERCALL_PORT};
+
+static AVAILABLE: AtomicBool = AtomicBool::new(false);
+
+/// Perform a hypercall; a negative result is a `HypercallStatus`.
+pub fn call(nr: Hypercall, a0: u64, a1: u64, a2: u64, a3: u64) -> i32 {
+    let r: u32;
+    // SAFETY: the IN exits to the VMM, which only reads our registers and the
+    // guest-physical ranges we name; no kernel memory is changed behind our back
+    // except through ranges the call documents as outputs.
+    unsafe {
+        asm!("in eax, dx", inout("eax") nr as u32 => r, in("dx") HYPERCALL_PORT,
+             in("rdi") a0, in("rsi") a1, in("r8") a2, in("r9") a3, options(nostack));
+    }
+    r as i32
+}
+
+/// Handshake with the host. Under a VMM without our device (QEMU) the port
+/// reads as all ones, which is not a valid version.
+pub fn probe() -> Option<u32> {
+    let v = call(Hypercall::Version, u64::from(ABI_VERSION), 0, 0, 0);
+    let ok = v > 0 && hypercall_abi::abi_major(v as u32) == hypercall_abi::abi_major(ABI_VERSION);
+    AVAILABLE.store(ok, Ordering::Relaxed);
+    ok.then_some(v as u32)
+}
+
+/// True when the zxvm hypercall device answered the handshake.
+pub fn available() -> bool {
+    AVAILABLE.load(Ordering::Relaxed)
+}

@@ -1,0 +1,261 @@
+//! The zxvm guest kernel.
+//!
+//! Boot path: PVH trampoline (firmware crate) → [`kernel_start`] → arch setup
+//! (GDT, TSS, IDT), memory (frames, paging, heap), the system-call mechanism
+//! probe, then the first user program from the bootfs at CPL3.
+#![no_std]
+#![no_main]
+
+extern crate alloc;
+
+mod abi;
+mod arch;
+mod boot;
+mod console;
+mod hypercall;
+mod mm;
+mod power;
+mod syscall;
+mod task;
+mod trap;
+
+use core::arch::global_asm;
+
+use hypercall_abi::bootfs::Bootfs;
+use hypercall_abi::{ExitReason, Hypercall, Milestone};
+
+use arch::paging::{self, phys_to_virt, AddressSpace, PAGE_SIZE, PTE_W};
+use arch::syscall_entry::{self, Mechanism};
+use arch::{cpu, gdt, idt, usermode};
+use task::startup::{StartupInfo, STARTUP_CMDLINE_MAX, STARTUP_MAGIC};
+
+/// Kernel version reported in the boot log.
+pub const VERSION: &str = concat!("zxvm-kernel ", env!("CARGO_PKG_VERSION"));
+
+const STACK_SIZE: usize = 64 * 1024;
+
+global_asm!(
+    r#"
+    .section .bss.stacks, "aw", @nobits
+    .balign 16
+    .skip {size}
+    .global boot_stack_top
+boot_stack_top:
+    .balign 16
+    .skip {size}
+    .global kernel_stack_top
+kernel_stack_top:
+    "#,
+    size = const STACK_SIZE,
+    options(att_syntax)
+);
+
+extern "C" {
+    static kernel_stack_top: u8;
+    static __kernel_end: u8;
+}
+
+/// Where the first program's stack ends (grows down from here).
+const USER_STACK_TOP: u64 = 0x0000_7fff_0000_0000;
+const USER_STACK_PAGES: u64 = 16;
+/// Where the startup-information page is mapped.
+const STARTUP_INFO_VA: u64 = 0x0000_7fff_0001_0000;
+/// Where the syscall probe's two-instruction stub is mapped.
+const PROBE_STUB_VA: u64 = 0x10000;
+
+fn milestone(m: Milestone) {
+    if hypercall::available() {
+        hypercall::call(Hypercall::Milestone, m as u64, 0, 0, 0);
+    }
+}
+
+/// 64-bit kernel entry, called by the PVH trampoline.
+#[no_mangle]
+pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
+    let host = hypercall::probe();
+    milestone(Milestone::KernelEntry);
+    cpu::mask_legacy_pic();
+    gdt::init();
+    idt::init();
+    match host {
+        Some(v) => kprintln!("[kernel] {} booting (zxvm hypercall ABI {}.{})", VERSION, v >> 16, v & 0xffff),
+        None => kprintln!("[kernel] {} booting (no zxvm hypercall device: serial console, debug-exit port)", VERSION),
+    }
+
+    let Some(info) = boot::parse(start_info_pa) else {
+        kprintln!("[kernel] bad hvm_start_info at {:#x}", start_info_pa);
+        power::exit(0, ExitReason::KernelPanic);
+    };
+    init_memory(&info);
+
+    // SAFETY: taking the address of a linker-defined stack symbol.
+    let kstack = unsafe { core::ptr::addr_of!(kernel_stack_top) } as u64;
+    gdt::set_kernel_stack(kstack);
+    syscall_entry::set_kernel_stack(kstack);
+
+    let mechanism = probe_syscall();
+    if let Some(how) = boot::cmdline_value(info.cmdline, "kernel.crash") {
+        crash_for_test(how);
+    }
+    start_first_program(&info, mechanism, kstack)
+}
+
+fn init_memory(info: &boot::BootInfo) {
+    // SAFETY: taking the address of a linker-defined symbol.
+    let kernel_end = paging::kernel_virt_to_phys(unsafe { core::ptr::addr_of!(__kernel_end) } as u64);
+    let mut ram_end = 0;
+    for &(start, end) in &info.ram[..info.ram_count] {
+        ram_end = ram_end.max(end);
+        // Everything below the end of the kernel image (BIOS area, PVH tables,
+        // the image itself) stays out; so do the boot modules.
+        let mut pieces = [(start.max(kernel_end), end); 33];
+        let mut n = 1;
+        for &(ms, me) in &info.modules[..info.module_count] {
+            let mut next = [(0, 0); 33];
+            let mut m = 0;
+            for &(s, e) in &pieces[..n] {
+                if me <= s || ms >= e {
+                    next[m] = (s, e);
+                    m += 1;
+                } else {
+                    if s < ms {
+                        next[m] = (s, ms);
+                        m += 1;
+                    }
+                    if me < e {
+                        next[m] = (me, e);
+                        m += 1;
+                    }
+                }
+            }
+            pieces = next;
+            n = m;
+        }
+        for &(s, e) in &pieces[..n] {
+            mm::frame::add_range(s, e);
+        }
+    }
+    paging::init(ram_end);
+    let heap = (mm::frame::available() * PAGE_SIZE / 4).clamp(1 << 20, 64 << 20);
+    if !mm::heap::init(heap) {
+        kprintln!("[kernel] cannot reserve {} KiB for the heap", heap / 1024);
+        power::exit(0, ExitReason::KernelPanic);
+    }
+    kprintln!(
+        "[kernel] memory: {} MiB RAM, {} KiB heap, {} frames free",
+        ram_end >> 20,
+        heap >> 10,
+        mm::frame::available()
+    );
+}
+
+/// Run a CPL3 stub that executes SYSCALL and see whether it reaches CPL0.
+fn probe_syscall() -> Mechanism {
+    let stub = [0x0f, 0x05, 0x0f, 0x0b]; // syscall; ud2
+    let (Ok(mut aspace), Some(frame)) = (AddressSpace::new(), mm::frame::alloc_zeroed()) else {
+        kprintln!("[kernel] out of memory for the syscall probe");
+        power::exit(0, ExitReason::KernelPanic);
+    };
+    // SAFETY: the frame is ours, reached through the direct map.
+    unsafe { core::ptr::copy_nonoverlapping(stub.as_ptr(), phys_to_virt(frame.pa) as *mut u8, stub.len()) };
+    if aspace.map(PROBE_STUB_VA, frame.pa, 0).is_err() {
+        power::exit(0, ExitReason::KernelPanic);
+    }
+    aspace.activate();
+    let (mechanism, fault) = syscall_entry::probe(PROBE_STUB_VA, PROBE_STUB_VA + PAGE_SIZE);
+    // SAFETY: the kernel PML4 maps the kernel.
+    unsafe { cpu::write_cr3(paging::kernel_pml4()) };
+    match (mechanism, fault) {
+        (Mechanism::Syscall, _) => {
+            syscall_entry::install_syscall_entry();
+            kprintln!("[kernel] syscall mechanism: syscall (SYSCALL from CPL3 reached CPL0)");
+        }
+        (Mechanism::Int80Trap, v) => kprintln!(
+            "[kernel] syscall mechanism: int80-trap (SYSCALL from CPL3 did not reach CPL0: {})",
+            v.map_or("no fault", arch::trap::vector_name)
+        ),
+    }
+    mechanism
+}
+
+fn start_first_program(info: &boot::BootInfo, mechanism: Mechanism, kstack: u64) -> ! {
+    let Some((pa, size)) = info.bootfs else {
+        kprintln!("[kernel] no bootfs module: nothing to run");
+        power::exit(0, ExitReason::KernelPanic);
+    };
+    // SAFETY: the module is reserved RAM inside the direct map for the kernel's lifetime.
+    let bytes = unsafe { core::slice::from_raw_parts(phys_to_virt(pa) as *const u8, size as usize) };
+    let bootfs = match Bootfs::parse(bytes) {
+        Ok(b) => b,
+        Err(e) => {
+            kprintln!("[kernel] bad bootfs: {:?}", e);
+            power::exit(0, ExitReason::KernelPanic);
+        }
+    };
+    let name = boot::cmdline_value(info.cmdline, "init").unwrap_or("hello");
+    let Some(image) = bootfs.find(name) else {
+        kprintln!("[kernel] init program {:?} not in bootfs", name);
+        power::exit(0, ExitReason::KernelPanic);
+    };
+    let mut aspace = match AddressSpace::new() {
+        Ok(a) => a,
+        Err(_) => power::exit(0, ExitReason::KernelPanic),
+    };
+    let entry = match task::loader::load_elf(image, &mut aspace) {
+        Ok(e) => e,
+        Err(e) => {
+            kprintln!("[kernel] cannot load {}: {:?}", name, e);
+            power::exit(0, ExitReason::KernelPanic);
+        }
+    };
+    for i in 1..=USER_STACK_PAGES {
+        let ok = mm::frame::alloc_zeroed().map(|f| aspace.map(USER_STACK_TOP - i * PAGE_SIZE, f.pa, PTE_W));
+        if !matches!(ok, Some(Ok(()))) {
+            power::exit(0, ExitReason::KernelPanic);
+        }
+    }
+    let Some(page) = mm::frame::alloc_zeroed() else { power::exit(0, ExitReason::KernelPanic) };
+    // SAFETY: a fresh zeroed frame, reached through the direct map, as large as StartupInfo.
+    let si = unsafe { &mut *(phys_to_virt(page.pa) as *mut StartupInfo) };
+    si.magic = STARTUP_MAGIC;
+    si.version = 1;
+    si.syscall_mechanism = if mechanism == Mechanism::Syscall { 1 } else { 2 };
+    let n = info.cmdline.len().min(STARTUP_CMDLINE_MAX);
+    si.cmdline[..n].copy_from_slice(&info.cmdline.as_bytes()[..n]);
+    si.cmdline_len = n as u32;
+    if aspace.map(STARTUP_INFO_VA, page.pa, 0).is_err() {
+        power::exit(0, ExitReason::KernelPanic);
+    }
+
+    let mut pname = [0u8; 32];
+    let nl = name.len().min(32);
+    pname[..nl].copy_from_slice(&name.as_bytes()[..nl]);
+    kprintln!("[kernel] starting {} at {:#x}", name, entry);
+    task::set_current(task::Process { name: pname, name_len: nl, aspace });
+    milestone(Milestone::FirstUserEntry);
+    if boot::cmdline_value(info.cmdline, "kernel.crash") == Some("triple-user") {
+        // The first user system call then cannot be delivered: triple fault.
+        arch::idt::load_empty();
+    }
+    usermode::enter(entry, USER_STACK_TOP, 0, STARTUP_INFO_VA, kstack)
+}
+
+/// `kernel.crash=panic|fault|triple|triple-user`: fail on purpose so tests can check that
+/// each kind of kernel failure reaches the host with its own exit code.
+fn crash_for_test(how: &str) {
+    kprintln!("[kernel] kernel.crash={}: failing on purpose", how);
+    match how {
+        "panic" => panic!("kernel.crash=panic requested"),
+        // SAFETY: deliberately faults (address 0 is unmapped in the kernel).
+        "fault" => unsafe { core::ptr::read_volatile(core::ptr::null::<u64>()); },
+        "triple" => arch::idt::load_empty_and_trap(),
+        "triple-user" => {}
+        _ => kprintln!("[kernel] unknown kernel.crash value (want panic, fault, triple or triple-user)"),
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    kprintln!("KERNEL PANIC: {}", info);
+    power::exit(0, ExitReason::KernelPanic)
+}

@@ -1,0 +1,25 @@
+//! `zx_debug_write`.
+
+use crate::abi::*;
+use crate::console;
+
+/// Longest piece copied in one go.
+const CHUNK: usize = 256;
+
+/// `zx_debug_write(buffer, buffer_size)`: write user bytes to the debug console.
+pub fn sys_debug_write(buffer: u64, len: u64) -> zx_status_t {
+    let Ok(len) = usize::try_from(len) else { return ZX_ERR_INVALID_ARGS };
+    // Validate the whole range first: a bad tail must not leave half a message.
+    if let Err(e) = super::user_ptr::validate(buffer, len, false) {
+        return e;
+    }
+    let mut buf = [0u8; CHUNK];
+    for (i, chunk) in (0..len).step_by(CHUNK).enumerate() {
+        let n = (len - chunk).min(CHUNK);
+        if let Err(e) = super::user_ptr::copy_from_user(buffer + (i * CHUNK) as u64, &mut buf[..n]) {
+            return e;
+        }
+        console::write_bytes(&buf[..n]);
+    }
+    ZX_OK
+}

@@ -1,0 +1,90 @@
+//! The one checked path between user memory and the kernel.
+//!
+//! A range is accepted only if it does not wrap, lies entirely below
+//! `USER_TOP`, and every page is present and user-accessible in the current
+//! address space (and writable, for copy-out). Anything else is
+//! `ZX_ERR_INVALID_ARGS`, decided before a single byte is touched, so a bad
+//! pointer can never fault the kernel. Copies go through the direct map.
+
+use crate::abi::{zx_status_t, ZX_ERR_INVALID_ARGS};
+
+use crate::arch::cpu;
+use crate::arch::paging::{phys_to_virt, pte_addr, PAGE_SIZE, PTE_P, PTE_U, PTE_W, USER_TOP};
+
+const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
+
+fn leaf_pte(va: u64) -> Option<u64> {
+    let mut t = cpu::read_cr3() & ADDR_MASK;
+    for level in [39u32, 30, 21, 12] {
+        let i = (va >> level) & 511;
+        // SAFETY: `t` is a page-table frame of the current address space,
+        // reachable through the direct map.
+        let e = unsafe { (phys_to_virt(t) as *const u64).add(i as usize).read_volatile() };
+        if e & (PTE_P | PTE_U) != (PTE_P | PTE_U) {
+            return None;
+        }
+        if level == 12 {
+            return Some(e);
+        }
+        t = e & ADDR_MASK;
+    }
+    None
+}
+
+/// Check `[addr, addr + len)` and call `f(kernel_ptr, chunk_len)` for each
+/// page-sized piece.
+fn for_each_chunk(addr: u64, len: usize, write: bool, mut f: impl FnMut(*mut u8, usize, usize)) -> Result<(), zx_status_t> {
+    // Check every page first: a copy either happens completely or not at all.
+    validate(addr, len, write)?;
+    let end = addr + len as u64;
+    let mut va = addr;
+    let mut done = 0usize;
+    while va < end {
+        let in_page = (PAGE_SIZE - (va & (PAGE_SIZE - 1))).min(end - va) as usize;
+        let pa = pte_addr(leaf_pte(va).ok_or(ZX_ERR_INVALID_ARGS)?) + (va & (PAGE_SIZE - 1));
+        f(phys_to_virt(pa) as *mut u8, done, in_page);
+        va += in_page as u64;
+        done += in_page;
+    }
+    Ok(())
+}
+
+/// Check that `[addr, addr + len)` is mapped user memory (writable if `write`).
+pub fn validate(addr: u64, len: usize, write: bool) -> Result<(), zx_status_t> {
+    if len == 0 {
+        return Ok(());
+    }
+    let end = addr.checked_add(len as u64).ok_or(ZX_ERR_INVALID_ARGS)?;
+    if end > USER_TOP {
+        return Err(ZX_ERR_INVALID_ARGS);
+    }
+    let mut page = addr & !(PAGE_SIZE - 1);
+    while page < end {
+        let pte = leaf_pte(page).ok_or(ZX_ERR_INVALID_ARGS)?;
+        if write && pte & PTE_W == 0 {
+            return Err(ZX_ERR_INVALID_ARGS);
+        }
+        page += PAGE_SIZE;
+    }
+    Ok(())
+}
+
+/// Copy `buf.len()` bytes from user address `addr`.
+pub fn copy_from_user(addr: u64, buf: &mut [u8]) -> Result<(), zx_status_t> {
+    let dst = buf.as_mut_ptr();
+    for_each_chunk(addr, buf.len(), false, |src, off, n| {
+        // SAFETY: `src..src+n` was validated as mapped user memory and is read
+        // through the direct map; `dst+off..+n` lies inside `buf`.
+        unsafe { core::ptr::copy_nonoverlapping(src, dst.add(off), n) }
+    })
+}
+
+/// Copy `data` to user address `addr`.
+pub fn copy_to_user(addr: u64, data: &[u8]) -> Result<(), zx_status_t> {
+    let src = data.as_ptr();
+    for_each_chunk(addr, data.len(), true, |dst, off, n| {
+        // SAFETY: `dst..dst+n` was validated as writable user memory, reached
+        // through the direct map; `src+off..+n` lies inside `data`.
+        unsafe { core::ptr::copy_nonoverlapping(src.add(off), dst, n) }
+    })
+}

@@ -1,0 +1,59 @@
+//! What the kernel does with a trap: system calls that arrive as #GP on
+//! `int 0x80`, the syscall probe, user faults and kernel faults.
+
+use hypercall_abi::ExitReason;
+
+use crate::arch::cpu;
+use crate::arch::syscall_entry::{self, Mechanism};
+use crate::arch::trap::{vector_name, TrapFrame};
+use crate::{kprintln, power, syscall, task};
+
+const VECTOR_UD: u64 = 6;
+const VECTOR_GP: u64 = 13;
+const VECTOR_PF: u64 = 14;
+const INT80: [u8; 2] = [0xcd, 0x80];
+
+/// Handle one trap; returning resumes the frame with IRETQ.
+pub fn handle(frame: &mut TrapFrame) {
+    if frame.from_user() {
+        if syscall_entry::probe_intercept(frame) {
+            return;
+        }
+        // `int 0x80` hits a DPL0 gate: #GP on hardware, #UD on the PVM host.
+        if (frame.vector == VECTOR_GP || frame.vector == VECTOR_UD) && is_int80(frame.rip) {
+            frame.rip += 2;
+            syscall::dispatch(frame, Mechanism::Int80Trap);
+            return;
+        }
+        if frame.vector >= 32 {
+            return; // spurious: no interrupt sources are enabled yet
+        }
+        report(frame);
+        task::kill_current_for_fault(frame);
+    }
+    if frame.vector >= 32 {
+        return;
+    }
+    report(frame);
+    kprintln!("kernel fault: stopping");
+    power::exit(0, ExitReason::Fault);
+}
+
+fn is_int80(rip: u64) -> bool {
+    let mut bytes = [0u8; 2];
+    syscall::user_ptr::copy_from_user(rip, &mut bytes).is_ok() && bytes == INT80
+}
+
+/// Print a fault report: vector, error code, RIP, CS, CR2, RSP and registers.
+pub fn report(f: &TrapFrame) {
+    let mode = if f.from_user() { "user" } else { "kernel" };
+    let cr2 = if f.vector == VECTOR_PF { cpu::read_cr2() } else { 0 };
+    kprintln!(
+        "FAULT: {} (vector {}) in {} mode, error code {:#x}\n  RIP={:#018x} CS={:#06x} RFLAGS={:#010x} RSP={:#018x} SS={:#06x} CR2={:#018x}",
+        vector_name(f.vector), f.vector, mode, f.error_code, f.rip, f.cs, f.rflags, f.rsp, f.ss, cr2
+    );
+    kprintln!(
+        "  RAX={:#018x} RBX={:#018x} RCX={:#018x} RDX={:#018x}\n  RSI={:#018x} RDI={:#018x} RBP={:#018x} R8 ={:#018x}\n  R9 ={:#018x} R10={:#018x} R11={:#018x} R12={:#018x}\n  R13={:#018x} R14={:#018x} R15={:#018x}",
+        f.rax, f.rbx, f.rcx, f.rdx, f.rsi, f.rdi, f.rbp, f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15
+    );
+}

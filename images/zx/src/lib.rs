@@ -1,0 +1,57 @@
+//! The zxvm user syscall library (vDSO-style).
+//!
+//! [`syscall`] in `sys.rs` is the only place in user space that executes a
+//! system-call instruction. Which instruction depends on the host: the kernel
+//! probes at boot and tells each program through the startup page (RSI at
+//! entry): SYSCALL where it reaches CPL0, `int 0x80` (trapped via #GP) where it
+//! does not (PVM hosts). Programs never see the difference.
+//!
+//! Programs declare `zx::entry!(main);` with `fn main(startup: &zx::Startup) -> i64`.
+#![no_std]
+
+mod startup;
+mod sys;
+
+pub use startup::Startup;
+pub use sys::*;
+
+/// Write formatted text through `zx_debug_write`.
+#[macro_export]
+macro_rules! print {
+    ($($arg:tt)*) => { $crate::_print(format_args!($($arg)*)) };
+}
+
+/// `print!` plus a newline.
+#[macro_export]
+macro_rules! println {
+    ($fmt:literal $($arg:tt)*) => { $crate::_print(format_args!(concat!($fmt, "\n") $($arg)*)) };
+}
+
+#[doc(hidden)]
+pub fn _print(args: core::fmt::Arguments) {
+    use core::fmt::Write;
+    let mut w = startup::LineBuffer::new();
+    let _ = w.write_fmt(args);
+    w.flush();
+}
+
+/// Define the program's entry point: `zx::entry!(main)` where
+/// `fn main(startup: &zx::Startup) -> i64`; the return value becomes the
+/// process's exit code.
+#[macro_export]
+macro_rules! entry {
+    ($main:path) => {
+        #[no_mangle]
+        pub extern "C" fn _start(bootstrap: u32, startup: *const u8) -> ! {
+            let s = unsafe { $crate::Startup::from_entry(bootstrap, startup) };
+            let code: i64 = $main(&s);
+            $crate::process_exit(code)
+        }
+
+        #[panic_handler]
+        fn panic(info: &core::panic::PanicInfo) -> ! {
+            $crate::println!("panic: {}", info);
+            $crate::process_exit(101)
+        }
+    };
+}

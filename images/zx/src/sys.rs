@@ -1,0 +1,112 @@
+//! System-call wrappers. [`syscall`] is the one place user code enters the kernel.
+
+use core::arch::asm;
+use core::sync::atomic::{AtomicU32, Ordering};
+
+use crate::startup::MECHANISM_SYSCALL;
+
+/// Status code of a system call (Zircon `zx_status_t`).
+pub type Status = i32;
+
+/// 1 = SYSCALL, 2 = `int 0x80`; set from the startup page before `main`.
+pub(crate) static MECHANISM: AtomicU32 = AtomicU32::new(0);
+
+/// Raw system call `nr` with up to eight arguments (Zircon x86-64 convention:
+/// RDI, RSI, RDX, R10, R8, R9, R12, R13; result in RAX).
+///
+/// # Safety
+/// Pointer arguments must satisfy the called syscall's contract; the kernel
+/// checks them, but it cannot know what the caller meant to lend it.
+#[inline(never)]
+pub unsafe fn syscall(nr: u64, a: [u64; 8]) -> i64 {
+    let ret: i64;
+    if MECHANISM.load(Ordering::Relaxed) == MECHANISM_SYSCALL {
+        // SAFETY: SYSCALL clobbers RCX and R11 only; the caller vouches for the arguments.
+        unsafe {
+            asm!("syscall", inlateout("rax") nr as i64 => ret,
+                 in("rdi") a[0], in("rsi") a[1], in("rdx") a[2], in("r10") a[3],
+                 in("r8") a[4], in("r9") a[5], in("r12") a[6], in("r13") a[7],
+                 lateout("rcx") _, lateout("r11") _, options(nostack));
+        }
+    } else {
+        // SAFETY: the kernel's #GP path treats `int 0x80` exactly like SYSCALL
+        // and returns with IRETQ; RCX/R11 are declared clobbered for symmetry.
+        unsafe {
+            asm!("int 0x80", inlateout("rax") nr as i64 => ret,
+                 in("rdi") a[0], in("rsi") a[1], in("rdx") a[2], in("r10") a[3],
+                 in("r8") a[4], in("r9") a[5], in("r12") a[6], in("r13") a[7],
+                 lateout("rcx") _, lateout("r11") _, options(nostack));
+        }
+    }
+    ret
+}
+
+fn status(r: i64) -> Result<(), Status> {
+    if r == 0 { Ok(()) } else { Err(r as Status) }
+}
+
+/// `zx_debug_write`: write bytes to the debug console.
+pub fn debug_write(bytes: &[u8]) -> Result<(), Status> {
+    // SAFETY: the slice is valid for reads of its length.
+    status(unsafe { syscall(zircon_abi_sys::DEBUG_WRITE, [bytes.as_ptr() as u64, bytes.len() as u64, 0, 0, 0, 0, 0, 0]) })
+}
+
+/// `zx_debug_write` with an arbitrary (possibly bad) pointer — for tests of the
+/// kernel's user-pointer checks.
+pub fn debug_write_raw(ptr: u64, len: u64) -> Status {
+    // SAFETY: the kernel must reject bad ranges; nothing here is dereferenced.
+    unsafe { syscall(zircon_abi_sys::DEBUG_WRITE, [ptr, len, 0, 0, 0, 0, 0, 0]) as Status }
+}
+
+/// `zx_process_exit`: end this process with `code`.
+pub fn process_exit(code: i64) -> ! {
+    // SAFETY: no pointers involved.
+    unsafe { syscall(zircon_abi_sys::PROCESS_EXIT, [code as u64, 0, 0, 0, 0, 0, 0, 0]) };
+    // The kernel never returns from process_exit; if it did, spin rather than
+    // run off the end of the program.
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+/// How the kernel saw the latest system-call entry.
+#[derive(Clone, Copy, Debug)]
+pub struct EntryInfo {
+    /// CS at entry (its low two bits are the CPL we came from).
+    pub cs: u64,
+    /// 1 = SYSCALL, 2 = `int 0x80` trap.
+    pub mechanism: u64,
+}
+
+/// zxvm extension: how the kernel saw this very system call's entry.
+pub fn entry_info() -> Result<EntryInfo, Status> {
+    let mut out = [0u64; 2];
+    // SAFETY: `out` is valid for 16 bytes of writes.
+    status(unsafe { syscall(zircon_abi_sys::ZXVM_ENTRY_INFO, [out.as_mut_ptr() as u64, 0, 0, 0, 0, 0, 0, 0]) })?;
+    Ok(EntryInfo { cs: out[0], mechanism: out[1] })
+}
+
+/// Raw system call with a number the kernel does not know, for tests.
+pub fn invalid_syscall(nr: u64) -> i64 {
+    // SAFETY: no pointers involved.
+    unsafe { syscall(nr, [0; 8]) }
+}
+
+/// Our own code segment selector (its low two bits are the current CPL).
+pub fn read_cs() -> u16 {
+    let cs: u16;
+    // SAFETY: reading CS is allowed at any privilege level.
+    unsafe { asm!("mov {0:x}, cs", out(reg) cs, options(nomem, nostack)) };
+    cs
+}
+
+/// TEMPORARY syscall numbers until the shared zircon-abi table lands.
+mod zircon_abi_sys {
+    pub const DEBUG_WRITE: u64 = 0;
+    pub const PROCESS_EXIT: u64 = 1;
+    pub const ZXVM_ENTRY_INFO: u64 = 0x1000;
+}
+
+pub(crate) fn set_mechanism(m: u32) {
+    MECHANISM.store(m, Ordering::Relaxed);
+}

@@ -1,0 +1,117 @@
+//! Builds the guest (kernel + user programs) for `x86_64-unknown-none` and
+//! packs the bundled boot image, so `cargo build` is the only command anyone
+//! needs. Installs the bare-metal target with rustup when it is missing.
+//!
+//! Outputs: `target/guest/{kernel.elf,bootfs.img,zxvm.img}` (for other PVH
+//! loaders such as QEMU, and for `zxvm run IMAGE`), and `$OUT_DIR/zxvm.img`,
+//! which the `zxvm` binary embeds as its bundled image.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGET: &str = "x86_64-unknown-none";
+/// User programs packed into the bundled bootfs.
+const PROGRAMS: &[&str] = &["hello"];
+/// Default kernel command line of the bundled image.
+const DEFAULT_CMDLINE: &str = "init=hello";
+
+fn main() {
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
+    let root = manifest.parent().unwrap().to_path_buf();
+    let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
+    let target_dir = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    let guest_dir = target_dir.join("guest");
+
+    for dir in ["guest-kernel", "images", "firmware", "hypercall-abi/src"] {
+        rerun_dir(&root.join(dir));
+    }
+
+    ensure_target();
+    // The kernel runs in the top 2 GiB (code model "kernel", the target's
+    // default); user programs live low and need the small code model. Separate
+    // target dirs keep the two flag sets from invalidating each other.
+    let kernel = cargo_build(&root, "guest-kernel", "kernel", &guest_dir.join("kernel"), &["-Crelocation-model=static"]);
+    let mut files = Vec::new();
+    for p in PROGRAMS {
+        let bin = cargo_build(&root, p, p, &guest_dir.join("user"), &["-Crelocation-model=static", "-Ccode-model=small"]);
+        files.push((p.to_string(), std::fs::read(&bin).unwrap_or_else(|e| fail(&format!("read {}: {e}", bin.display())))));
+    }
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
+    let bootfs = hypercall_abi::bootfs::pack(&refs).unwrap_or_else(|e| fail(&e));
+    let kernel_bytes = std::fs::read(&kernel).unwrap_or_else(|e| fail(&format!("read kernel: {e}")));
+    let image = hypercall_abi::image::pack(&kernel_bytes, &bootfs, DEFAULT_CMDLINE).unwrap_or_else(|e| fail(&e));
+
+    std::fs::create_dir_all(&guest_dir).unwrap();
+    write(&guest_dir.join("kernel.elf"), &kernel_bytes);
+    write(&guest_dir.join("bootfs.img"), &bootfs);
+    write(&guest_dir.join("zxvm.img"), &image);
+    write(&out_dir.join("zxvm.img"), &image);
+}
+
+fn write(path: &Path, data: &[u8]) {
+    std::fs::write(path, data).unwrap_or_else(|e| fail(&format!("write {}: {e}", path.display())));
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("error: guest build: {msg}");
+    std::process::exit(1);
+}
+
+fn rerun_dir(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.file_name().is_some_and(|n| n == "target") {
+            continue;
+        }
+        if p.is_dir() {
+            rerun_dir(&p);
+        } else {
+            println!("cargo:rerun-if-changed={}", p.display());
+        }
+    }
+}
+
+fn rustc_has_target() -> bool {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    Command::new(rustc)
+        .args(["--print", "target-libdir", "--target", TARGET])
+        .output()
+        .ok()
+        .and_then(|o| o.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())))
+        .is_some_and(|dir| dir.join("libcore.rlib").exists() || std::fs::read_dir(&dir).is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("libcore-")))))
+}
+
+fn ensure_target() {
+    if rustc_has_target() {
+        return;
+    }
+    println!("cargo:warning=installing the {TARGET} target with rustup (one time)");
+    let status = Command::new("rustup").args(["target", "add", TARGET]).status();
+    if !matches!(status, Ok(s) if s.success()) || !rustc_has_target() {
+        fail(&format!("the {TARGET} target is missing and `rustup target add {TARGET}` failed"));
+    }
+}
+
+fn cargo_build(root: &Path, package: &str, bin: &str, target_dir: &Path, rustflags: &[&str]) -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.current_dir(root.join("images"))
+        .args(["build", "--release", "--locked", "-p", package, "--bin", bin, "--target", TARGET, "--target-dir"])
+        .arg(target_dir)
+        .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"));
+    // Do not leak the host build's settings into the guest build.
+    for var in ["RUSTFLAGS", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR", "CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "CARGO_PRIMARY_PACKAGE"] {
+        cmd.env_remove(var);
+    }
+    for (k, _) in std::env::vars() {
+        if k.starts_with("CARGO_FEATURE_") || k.starts_with("CARGO_CFG_") || k.starts_with("DEP_") || k.starts_with("CARGO_PKG_") {
+            cmd.env_remove(k);
+        }
+    }
+    let status = cmd.status().unwrap_or_else(|e| fail(&format!("run cargo: {e}")));
+    if !status.success() {
+        fail(&format!("building {package} for {TARGET} failed"));
+    }
+    target_dir.join(TARGET).join("release").join(bin)
+}

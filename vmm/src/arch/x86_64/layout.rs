@@ -1,0 +1,26 @@
+//! Fixed guest-physical addresses. Every magic address lives here.
+
+/// `hvm_start_info` (PVH); its address is handed to the kernel in EBX.
+pub const START_INFO_ADDR: u64 = 0x6000;
+/// PVH module list (right after `hvm_start_info`).
+pub const MODLIST_ADDR: u64 = 0x6100;
+/// PVH memory map.
+pub const MEMMAP_ADDR: u64 = 0x7000;
+/// Kernel command line (NUL-terminated).
+pub const CMDLINE_ADDR: u64 = 0x2_0000;
+/// Longest command line, including the terminating NUL (the kernel reads at
+/// most 4 KiB).
+pub const CMDLINE_MAX: usize = 4096;
+/// End of conventional low RAM (start of the EBDA on a PC).
+pub const EBDA_START: u64 = 0x9_fc00;
+/// Start of RAM above the legacy hole; kernels load here.
+pub const HIGH_RAM_START: u64 = 0x10_0000;
+/// KVM's TSS for real-mode emulation (must not overlap RAM).
+pub const KVM_TSS_ADDR: usize = 0xfffb_d000;
+/// Smallest accepted guest memory, MiB.
+pub const MIN_MEM_MIB: u64 = 16;
+/// Largest accepted guest memory, MiB (RAM is one region below the 3 GiB
+/// boundary where MMIO devices will go).
+pub const MAX_MEM_MIB: u64 = 3072;
+/// Default guest memory, MiB.
+pub const DEFAULT_MEM_MIB: u64 = 128;

@@ -1,0 +1,6 @@
+//! x86-64 guest layout, CPUID, registers and PVH boot information.
+
+pub mod cpuid;
+pub mod layout;
+pub mod pvh;
+pub mod regs;

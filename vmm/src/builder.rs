@@ -1,0 +1,232 @@
+//! From a [`VmConfig`] to a finished run: KVM → VM → memory → kernel (PVH) →
+//! boot information → vCPU state → devices → run with a watchdog.
+
+use std::io::{Cursor, Read};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use kvm_ioctls::Kvm;
+use linux_loader::loader::elf::{Elf, PvhBootCapability};
+use linux_loader::loader::KernelLoader;
+use vm_memory::{Bytes, GuestAddress};
+use vmm_sys_util::eventfd::EventFd;
+use vmm_sys_util::signal::{register_signal_handler, Killable, SIGRTMIN};
+
+use devices::bus::Bus;
+use devices::debug_exit::DebugExit;
+use devices::legacy::serial::{EventFdTrigger, SerialDevice, COM1_IRQ, COM1_LEN, COM1_PORT};
+
+use crate::arch::layout::{HIGH_RAM_START, KVM_TSS_ADDR, MAX_MEM_MIB, MIN_MEM_MIB};
+use crate::arch::{cpuid, pvh, regs};
+use crate::hypercall::{HostState, TestCase};
+use crate::image::BootImage;
+use crate::vstate::stats::ExitStats;
+use crate::vstate::vcpu::{self, ExitCtx, RunEnd};
+use crate::vstate::memory;
+
+/// What to run.
+pub struct VmConfig {
+    /// Kernel and bootfs.
+    pub image: BootImage,
+    /// Guest RAM in MiB.
+    pub mem_mib: u64,
+    /// Extra command-line words, appended to the image's default (later words win).
+    pub cmdline: Option<String>,
+    /// Watchdog limit.
+    pub timeout: Option<Duration>,
+    /// Where guest console output goes.
+    pub console: Box<dyn std::io::Write + Send>,
+    /// Forward host stdin to the serial port (only sensible on a terminal).
+    pub forward_stdin: bool,
+    /// When `zxvm` started (boot milestones are measured from here).
+    pub start: Instant,
+}
+
+/// Failures before the guest runs.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// /dev/kvm is missing.
+    #[error("/dev/kvm does not exist: this host has no KVM (load kvm-intel, kvm-amd or kvm-pvm)")]
+    NoKvm,
+    /// /dev/kvm cannot be opened.
+    #[error("permission denied opening /dev/kvm: add yourself to the kvm group or run as root")]
+    KvmPermission,
+    /// Other KVM failures.
+    #[error("KVM: {what}: {source}")]
+    Kvm {
+        /// The failing step.
+        what: &'static str,
+        /// Cause.
+        source: kvm_ioctls::Error,
+    },
+    /// Memory size out of range.
+    #[error("--mem {0} MiB is out of range: zxvm accepts {MIN_MEM_MIB} to {MAX_MEM_MIB} MiB")]
+    MemSize(u64),
+    /// The image is not a bootable kernel.
+    #[error("{0}")]
+    NotBootable(String),
+    /// The image does not fit in guest RAM.
+    #[error("the kernel and bootfs need {need} MiB of RAM but the guest has {have} MiB")]
+    TooBig {
+        /// MiB needed.
+        need: u64,
+        /// MiB given.
+        have: u64,
+    },
+    /// Guest memory problems.
+    #[error(transparent)]
+    Memory(#[from] memory::MemoryError),
+    /// Boot information problems (e.g. command line too long).
+    #[error(transparent)]
+    Pvh(#[from] pvh::PvhError),
+    /// Host resources (threads, eventfds).
+    #[error("host: {0}")]
+    Host(String),
+}
+
+impl BuildError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        use crate::exit_code::*;
+        match self {
+            BuildError::NoKvm | BuildError::KvmPermission => NO_KVM,
+            BuildError::MemSize(_) | BuildError::NotBootable(_) | BuildError::TooBig { .. } | BuildError::Pvh(_) => BAD_IMAGE,
+            _ => VMM_ERROR,
+        }
+    }
+}
+
+/// The result of a run.
+pub struct RunReport {
+    /// How it ended.
+    pub end: RunEnd,
+    /// Boot milestones with host time since `VmConfig::start`.
+    pub milestones: Vec<(hypercall_abi::Milestone, Duration)>,
+    /// Test cases the guest reported.
+    pub tests: Vec<TestCase>,
+    /// Exit counters.
+    pub stats: ExitStats,
+}
+
+fn kvm_err(what: &'static str) -> impl FnOnce(kvm_ioctls::Error) -> BuildError {
+    move |source| BuildError::Kvm { what, source }
+}
+
+/// Open /dev/kvm with a precise error.
+///
+/// # Errors
+/// [`BuildError::NoKvm`], [`BuildError::KvmPermission`] or another KVM error.
+pub fn open_kvm() -> Result<Kvm, BuildError> {
+    Kvm::new().map_err(|e| match e.errno() {
+        libc::ENOENT | libc::ENXIO | libc::ENODEV => BuildError::NoKvm,
+        libc::EACCES | libc::EPERM => BuildError::KvmPermission,
+        _ => BuildError::Kvm { what: "open /dev/kvm", source: e },
+    })
+}
+
+extern "C" fn kick_handler(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc::c_void) {}
+
+/// Build the VM and run it to the end.
+///
+/// # Errors
+/// A [`BuildError`] if the VM cannot be set up; guest failures are reported
+/// in [`RunReport::end`] instead.
+pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
+    if !(MIN_MEM_MIB..=MAX_MEM_MIB).contains(&config.mem_mib) {
+        return Err(BuildError::MemSize(config.mem_mib));
+    }
+    let kvm = open_kvm()?;
+    let vm = kvm.create_vm().map_err(kvm_err("create VM"))?;
+    vm.set_tss_address(KVM_TSS_ADDR).map_err(kvm_err("set TSS address"))?;
+    vm.create_irq_chip().map_err(kvm_err("create in-kernel irqchip"))?;
+    let mem = memory::create(&vm, config.mem_mib)?;
+    let mem_size = config.mem_mib << 20;
+
+    // Kernel: an ELF with a PVH entry note, loaded at its physical addresses.
+    let mut kernel = Cursor::new(&config.image.kernel);
+    let loaded = Elf::load(&mem, None, &mut kernel, Some(GuestAddress(HIGH_RAM_START)))
+        .or_else(|_| Elf::load(&mem, None, &mut kernel, None))
+        .map_err(|e| BuildError::NotBootable(format!("the image's kernel is not a loadable ELF: {e}")))?;
+    let entry = match loaded.pvh_boot_cap {
+        PvhBootCapability::PvhEntryPresent(addr) => addr.0,
+        _ => return Err(BuildError::NotBootable("the kernel has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY)".into())),
+    };
+    let kernel_end = loaded.kernel_end;
+
+    // Bootfs right after the kernel, page aligned.
+    let bootfs = match &config.image.bootfs {
+        Some(b) => {
+            let at = (kernel_end + 0xfff) & !0xfff;
+            let end = at + b.len() as u64;
+            if end > mem_size {
+                return Err(BuildError::TooBig { need: end.div_ceil(1 << 20), have: config.mem_mib });
+            }
+            mem.write_slice(b, GuestAddress(at)).map_err(|e| BuildError::Host(e.to_string()))?;
+            Some((at, b.len() as u64))
+        }
+        None => None,
+    };
+    let cmdline = match (&config.image.cmdline, &config.cmdline) {
+        (d, Some(extra)) if !d.is_empty() => format!("{d} {extra}"),
+        (_, Some(extra)) => extra.clone(),
+        (d, None) => d.clone(),
+    };
+    pvh::write_boot_info(&mem, mem_size, &cmdline, bootfs)?;
+
+    let mut vcpu = vm.create_vcpu(0).map_err(kvm_err("create vCPU"))?;
+    cpuid::setup(&kvm, &vcpu).map_err(kvm_err("set CPUID"))?;
+    regs::setup(&vcpu, entry).map_err(kvm_err("set PVH entry registers"))?;
+
+    // Devices.
+    let irq = EventFd::new(libc::EFD_NONBLOCK).map_err(|e| BuildError::Host(e.to_string()))?;
+    vm.register_irqfd(&irq, COM1_IRQ).map_err(kvm_err("register serial irqfd"))?;
+    let serial = Arc::new(Mutex::new(SerialDevice::new(EventFdTrigger(irq), Box::new(std::io::stdout()))));
+    let mut pio = Bus::new();
+    let bus_err = |e: devices::bus::BusError| BuildError::Host(e.to_string());
+    pio.insert(serial.clone(), COM1_PORT, COM1_LEN).map_err(bus_err)?;
+    pio.insert(Arc::new(Mutex::new(DebugExit)), u64::from(hypercall_abi::DEBUG_EXIT_PORT), 4).map_err(bus_err)?;
+    if config.forward_stdin {
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 64];
+            while let Ok(n) = std::io::stdin().read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                let mut s = serial.lock().unwrap_or_else(|e| e.into_inner());
+                s.enqueue_input(&buf[..n]);
+            }
+        });
+    }
+
+    // Run on its own thread so the watchdog can interrupt KVM_RUN.
+    register_signal_handler(SIGRTMIN(), kick_handler).map_err(|e| BuildError::Host(format!("signal handler: {e}")))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let done = Arc::new(AtomicBool::new(false));
+    let (stop2, done2) = (stop.clone(), done.clone());
+    let mut host = HostState::new(config.console, config.start);
+    let thread = std::thread::Builder::new()
+        .name("vcpu0".into())
+        .spawn(move || {
+            let mut stats = ExitStats::default();
+            let mut ctx = ExitCtx { pio: &pio, mem: &mem, host: &mut host, stats: &mut stats, unclaimed_logged: Default::default() };
+            let end = vcpu::run(&mut vcpu, &mut ctx, &stop2);
+            done2.store(true, Ordering::Release);
+            (end, host.milestones, host.tests, stats)
+        })
+        .map_err(|e| BuildError::Host(format!("spawn vCPU thread: {e}")))?;
+
+    let deadline = config.timeout.map(|t| config.start + t);
+    while !done.load(Ordering::Acquire) {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            stop.store(true, Ordering::Release);
+            // Repeat the kick until the vCPU notices: a signal that lands just
+            // before KVM_RUN is entered would otherwise be lost.
+            let _ = thread.kill(SIGRTMIN());
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let (end, milestones, tests, stats) =
+        thread.join().map_err(|_| BuildError::Host("the vCPU thread panicked".into()))?;
+    Ok(RunReport { end, milestones, tests, stats })
+}

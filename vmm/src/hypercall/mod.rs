@@ -1,0 +1,305 @@
+//! The hypercall service: decode a guest request, bounds-check every
+//! guest-physical range against guest RAM, perform it.
+//!
+//! A bad request gets a negative [`HypercallStatus`]; nothing a guest passes
+//! here can panic the VMM.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use hypercall_abi::{
+    ExitReason, Hypercall, HypercallStatus, Milestone, TestOutcome, TestResult, ABI_VERSION, MAX_CONSOLE_WRITE,
+    MAX_TEST_MESSAGE, MAX_TEST_NAME,
+};
+use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
+
+/// Arguments as the guest left them in its registers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HypercallArgs {
+    /// RAX: the hypercall number.
+    pub nr: u64,
+    /// RDI, RSI, R8, R9.
+    pub args: [u64; 4],
+}
+
+/// One reported test case.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestCase {
+    /// Case name.
+    pub name: String,
+    /// Outcome.
+    pub outcome: TestOutcome,
+    /// Message (may be empty).
+    pub message: String,
+    /// Duration as the guest measured it.
+    pub duration: Duration,
+}
+
+/// Host-side state the hypercalls act on.
+pub struct HostState {
+    /// Where console writes go.
+    pub console: Box<dyn Write + Send>,
+    /// When the VMM started (milestones are measured from here).
+    pub start: Instant,
+    /// Milestones reached, in order, with their host time since `start`.
+    pub milestones: Vec<(Milestone, Duration)>,
+    /// Test results reported so far.
+    pub tests: Vec<TestCase>,
+}
+
+impl HostState {
+    /// State writing the console to `console`, timing from `start`.
+    pub fn new(console: Box<dyn Write + Send>, start: Instant) -> Self {
+        HostState { console, start, milestones: Vec::new(), tests: Vec::new() }
+    }
+}
+
+/// What the vCPU loop does after a hypercall.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Return this value to the guest and continue.
+    Return(i32),
+    /// Stop the VM.
+    Exit {
+        /// The guest's code.
+        code: i64,
+        /// Why.
+        reason: ExitReason,
+    },
+}
+
+fn err(s: HypercallStatus) -> Outcome {
+    Outcome::Return(s as i32)
+}
+
+/// Read `[gpa, gpa + len)` from guest RAM after checking it lies inside RAM,
+/// does not wrap and is at most `max` bytes.
+///
+/// # Errors
+/// `TooLarge` past `max`; `BadAddress` for wrapping or out-of-RAM ranges.
+pub fn read_guest_range(mem: &GuestMemoryMmap, gpa: u64, len: u64, max: u64) -> Result<Vec<u8>, HypercallStatus> {
+    if len > max {
+        return Err(HypercallStatus::TooLarge);
+    }
+    let end = gpa.checked_add(len).ok_or(HypercallStatus::BadAddress)?;
+    if len == 0 {
+        return Ok(Vec::new());
+    }
+    // `check_range` walks the regions and fails on holes and on the end of RAM.
+    if end == 0 || !mem.check_range(GuestAddress(gpa), len as usize) {
+        return Err(HypercallStatus::BadAddress);
+    }
+    let mut buf = vec![0u8; len as usize];
+    mem.read_slice(&mut buf, GuestAddress(gpa)).map_err(|_| HypercallStatus::BadAddress)?;
+    Ok(buf)
+}
+
+/// Perform one hypercall.
+pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) -> Outcome {
+    let [a0, a1, _a2, _a3] = call.args;
+    let nr = match Hypercall::try_from(call.nr) {
+        Ok(nr) => nr,
+        Err(s) => return err(s),
+    };
+    match nr {
+        Hypercall::Version => {
+            if hypercall_abi::abi_major(a0 as u32) != hypercall_abi::abi_major(ABI_VERSION) || a0 > u64::from(u32::MAX) {
+                return err(HypercallStatus::VersionMismatch);
+            }
+            Outcome::Return(ABI_VERSION as i32)
+        }
+        Hypercall::ConsoleWrite => match read_guest_range(mem, a0, a1, MAX_CONSOLE_WRITE) {
+            Ok(bytes) => {
+                if host.console.write_all(&bytes).and_then(|_| host.console.flush()).is_err() {
+                    return err(HypercallStatus::HostError);
+                }
+                Outcome::Return(bytes.len() as i32)
+            }
+            Err(s) => err(s),
+        },
+        Hypercall::Exit => match ExitReason::try_from(a1) {
+            Ok(reason) => Outcome::Exit { code: a0 as i64, reason },
+            Err(s) => err(s),
+        },
+        Hypercall::Milestone => match Milestone::try_from(a0) {
+            Ok(m) => {
+                host.milestones.push((m, host.start.elapsed()));
+                Outcome::Return(0)
+            }
+            Err(s) => err(s),
+        },
+        Hypercall::TestResult => match read_test_result(mem, a0) {
+            Ok(case) => {
+                host.tests.push(case);
+                Outcome::Return(0)
+            }
+            Err(s) => err(s),
+        },
+    }
+}
+
+fn read_test_result(mem: &GuestMemoryMmap, gpa: u64) -> Result<TestCase, HypercallStatus> {
+    let raw = read_guest_range(mem, gpa, std::mem::size_of::<TestResult>() as u64, 64)?;
+    let word = |at: usize| u32::from_le_bytes([raw[at], raw[at + 1], raw[at + 2], raw[at + 3]]);
+    let dword = |at: usize| u64::from(word(at)) | (u64::from(word(at + 4)) << 32);
+    let r = TestResult {
+        name_gpa: dword(0),
+        message_gpa: dword(8),
+        duration_ns: dword(16),
+        name_len: word(24),
+        message_len: word(28),
+        outcome: word(32),
+        reserved: word(36),
+    };
+    if r.reserved != 0 || r.name_len == 0 {
+        return Err(HypercallStatus::InvalidArgs);
+    }
+    let outcome = TestOutcome::try_from(r.outcome)?;
+    let name = read_guest_range(mem, r.name_gpa, u64::from(r.name_len), u64::from(MAX_TEST_NAME))?;
+    let message = read_guest_range(mem, r.message_gpa, u64::from(r.message_len), u64::from(MAX_TEST_MESSAGE))?;
+    Ok(TestCase {
+        name: String::from_utf8(name).map_err(|_| HypercallStatus::InvalidArgs)?,
+        outcome,
+        message: String::from_utf8_lossy(&message).into_owned(),
+        duration: Duration::from_nanos(r.duration_ns),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    const RAM: usize = 64 * 1024;
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<u8>>>);
+    impl Write for Capture {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn setup() -> (GuestMemoryMmap, HostState, Capture) {
+        let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), RAM)]).unwrap();
+        let cap = Capture::default();
+        (mem, HostState::new(Box::new(cap.clone()), Instant::now()), cap)
+    }
+
+    fn call(nr: Hypercall, args: [u64; 4]) -> HypercallArgs {
+        HypercallArgs { nr: nr as u64, args }
+    }
+
+    #[test]
+    fn console_write_in_range() {
+        let (mem, mut host, cap) = setup();
+        mem.write_slice(b"hello", GuestAddress(0x100)).unwrap();
+        assert_eq!(handle(call(Hypercall::ConsoleWrite, [0x100, 5, 0, 0]), &mem, &mut host), Outcome::Return(5));
+        assert_eq!(&*cap.0.lock().unwrap(), b"hello");
+    }
+
+    #[test]
+    fn console_write_bad_address() {
+        let (mem, mut host, cap) = setup();
+        let r = handle(call(Hypercall::ConsoleWrite, [RAM as u64 + 0x1000, 4, 0, 0]), &mem, &mut host);
+        assert_eq!(r, Outcome::Return(HypercallStatus::BadAddress as i32));
+        assert!(cap.0.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn console_write_wrapping_length() {
+        let (mem, mut host, _) = setup();
+        let r = handle(call(Hypercall::ConsoleWrite, [u64::MAX - 1, 4, 0, 0]), &mem, &mut host);
+        assert_eq!(r, Outcome::Return(HypercallStatus::BadAddress as i32));
+    }
+
+    #[test]
+    fn console_write_past_ram_end() {
+        let (mem, mut host, cap) = setup();
+        let r = handle(call(Hypercall::ConsoleWrite, [RAM as u64 - 2, 4, 0, 0]), &mem, &mut host);
+        assert_eq!(r, Outcome::Return(HypercallStatus::BadAddress as i32));
+        assert!(cap.0.lock().unwrap().is_empty(), "nothing written for a partial range");
+        // Exactly up to the end is fine.
+        let r = handle(call(Hypercall::ConsoleWrite, [RAM as u64 - 2, 2, 0, 0]), &mem, &mut host);
+        assert_eq!(r, Outcome::Return(2));
+    }
+
+    #[test]
+    fn console_write_too_large() {
+        let (mem, mut host, _) = setup();
+        let r = handle(call(Hypercall::ConsoleWrite, [0, MAX_CONSOLE_WRITE + 1, 0, 0]), &mem, &mut host);
+        assert_eq!(r, Outcome::Return(HypercallStatus::TooLarge as i32));
+    }
+
+    #[test]
+    fn unknown_number_and_bad_enums() {
+        let (mem, mut host, _) = setup();
+        let r = handle(HypercallArgs { nr: 999, args: [0; 4] }, &mem, &mut host);
+        assert_eq!(r, Outcome::Return(HypercallStatus::UnknownHypercall as i32));
+        let r = handle(call(Hypercall::Exit, [0, 77, 0, 0]), &mem, &mut host);
+        assert_eq!(r, Outcome::Return(HypercallStatus::InvalidArgs as i32));
+        let r = handle(call(Hypercall::Milestone, [0, 0, 0, 0]), &mem, &mut host);
+        assert_eq!(r, Outcome::Return(HypercallStatus::InvalidArgs as i32));
+    }
+
+    #[test]
+    fn version_handshake() {
+        let (mem, mut host, _) = setup();
+        let r = handle(call(Hypercall::Version, [u64::from(ABI_VERSION), 0, 0, 0]), &mem, &mut host);
+        assert_eq!(r, Outcome::Return(ABI_VERSION as i32));
+        let r = handle(call(Hypercall::Version, [0x0002_0000, 0, 0, 0]), &mem, &mut host);
+        assert_eq!(r, Outcome::Return(HypercallStatus::VersionMismatch as i32));
+    }
+
+    #[test]
+    fn exit_and_milestones() {
+        let (mem, mut host, _) = setup();
+        assert_eq!(
+            handle(call(Hypercall::Exit, [7, 0, 0, 0]), &mem, &mut host),
+            Outcome::Exit { code: 7, reason: ExitReason::Normal }
+        );
+        assert_eq!(handle(call(Hypercall::Milestone, [2, 0, 0, 0]), &mem, &mut host), Outcome::Return(0));
+        assert_eq!(host.milestones[0].0, Milestone::FirstUserEntry);
+    }
+
+    fn put_test_result(mem: &GuestMemoryMmap, at: u64, r: &TestResult) {
+        let mut b = Vec::new();
+        for v in [r.name_gpa, r.message_gpa, r.duration_ns] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        for v in [r.name_len, r.message_len, r.outcome, r.reserved] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        mem.write_slice(&b, GuestAddress(at)).unwrap();
+    }
+
+    #[test]
+    fn test_results() {
+        let (mem, mut host, _) = setup();
+        mem.write_slice(b"channel_create", GuestAddress(0x200)).unwrap();
+        mem.write_slice(b"ok", GuestAddress(0x300)).unwrap();
+        let good = TestResult { name_gpa: 0x200, message_gpa: 0x300, duration_ns: 5, name_len: 14, message_len: 2, outcome: 1, reserved: 0 };
+        put_test_result(&mem, 0x100, &good);
+        assert_eq!(handle(call(Hypercall::TestResult, [0x100, 0, 0, 0]), &mem, &mut host), Outcome::Return(0));
+        assert_eq!(host.tests[0].name, "channel_create");
+        assert_eq!(host.tests[0].outcome, TestOutcome::Fail);
+        // Name pointer past RAM, oversized message, bad outcome, struct past RAM.
+        for bad in [
+            TestResult { name_gpa: RAM as u64, ..good },
+            TestResult { message_len: MAX_TEST_MESSAGE + 1, ..good },
+            TestResult { outcome: 9, ..good },
+            TestResult { reserved: 1, ..good },
+        ] {
+            put_test_result(&mem, 0x100, &bad);
+            let Outcome::Return(r) = handle(call(Hypercall::TestResult, [0x100, 0, 0, 0]), &mem, &mut host) else { panic!() };
+            assert!(r < 0);
+        }
+        let r = handle(call(Hypercall::TestResult, [RAM as u64 - 8, 0, 0, 0]), &mem, &mut host);
+        assert_eq!(r, Outcome::Return(HypercallStatus::BadAddress as i32));
+        assert_eq!(host.tests.len(), 1);
+    }
+}

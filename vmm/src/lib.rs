@@ -1,0 +1,14 @@
+//! zxvm: a KVM virtual machine monitor for the zxvm guest kernel.
+//!
+//! `builder` turns a [`builder::VmConfig`] into a ready VM (KVM VM, guest RAM,
+//! kernel loaded through its PVH note, boot information, devices, vCPU in the
+//! PVH entry state); `vstate::vcpu` runs the exit loop; `hypercall` serves the
+//! guest's hypercalls; `exit_code` names the process exit codes.
+#![deny(missing_docs)]
+
+pub mod arch;
+pub mod builder;
+pub mod exit_code;
+pub mod hypercall;
+pub mod image;
+pub mod vstate;

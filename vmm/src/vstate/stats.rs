@@ -1,0 +1,95 @@
+//! Per-exit-reason counters, in the style of `perf kvm stat report`: count
+//! and time the host spent handling each kind of exit (from the return of
+//! KVM_RUN to the next call).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::time::Duration;
+
+/// Counters for one exit reason.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExitCounter {
+    /// Exits seen.
+    pub count: u64,
+    /// Total host time handling them.
+    pub total: Duration,
+    /// Shortest.
+    pub min: Duration,
+    /// Longest.
+    pub max: Duration,
+}
+
+/// All counters of one vCPU.
+#[derive(Clone, Debug, Default)]
+pub struct ExitStats {
+    by_reason: BTreeMap<String, ExitCounter>,
+}
+
+impl ExitStats {
+    /// Record one exit of `reason` that took `t` on the host.
+    pub fn record(&mut self, reason: &str, t: Duration) {
+        let c = match self.by_reason.get_mut(reason) {
+            Some(c) => c,
+            None => self.by_reason.entry(reason.to_string()).or_insert(ExitCounter { min: Duration::MAX, ..Default::default() }),
+        };
+        c.count += 1;
+        c.total += t;
+        c.min = c.min.min(t);
+        c.max = c.max.max(t);
+    }
+
+    /// Counter of `reason`.
+    pub fn get(&self, reason: &str) -> Option<ExitCounter> {
+        self.by_reason.get(reason).copied()
+    }
+
+    /// Total exits.
+    pub fn total(&self) -> u64 {
+        self.by_reason.values().map(|c| c.count).sum()
+    }
+
+    /// The report table.
+    pub fn table(&self) -> String {
+        let count: u64 = self.total();
+        let time: Duration = self.by_reason.values().map(|c| c.total).sum();
+        let mut rows: Vec<_> = self.by_reason.iter().collect();
+        rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+        let mut s = String::new();
+        let _ = writeln!(s, "{:<28} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10}", "exit reason", "samples", "samples%", "time%", "min(us)", "max(us)", "mean(us)");
+        for (reason, c) in rows {
+            let pct = |a: f64, b: f64| if b > 0.0 { 100.0 * a / b } else { 0.0 };
+            let _ = writeln!(
+                s,
+                "{:<28} {:>9} {:>7.2}% {:>7.2}% {:>10.2} {:>10.2} {:>10.2}",
+                reason,
+                c.count,
+                pct(c.count as f64, count as f64),
+                pct(c.total.as_secs_f64(), time.as_secs_f64()),
+                c.min.as_secs_f64() * 1e6,
+                c.max.as_secs_f64() * 1e6,
+                c.total.as_secs_f64() * 1e6 / c.count as f64
+            );
+        }
+        let _ = writeln!(s, "total: {count} exits, {:.3} ms handling them", time.as_secs_f64() * 1e3);
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_extremes() {
+        let mut s = ExitStats::default();
+        s.record("io_in 0xbe0", Duration::from_micros(10));
+        s.record("io_in 0xbe0", Duration::from_micros(30));
+        s.record("shutdown", Duration::from_micros(5));
+        let c = s.get("io_in 0xbe0").unwrap();
+        assert_eq!((c.count, c.min, c.max, c.total), (2, Duration::from_micros(10), Duration::from_micros(30), Duration::from_micros(40)));
+        assert_eq!(s.total(), 3);
+        let t = s.table();
+        assert!(t.contains("io_in 0xbe0"));
+        assert!(t.contains("66.67%"));
+    }
+}

@@ -1,0 +1,288 @@
+//! The vCPU exit loop.
+//!
+//! [`run`] calls KVM_RUN until the guest stops; [`handle_exit`] is a free
+//! function with one arm per exit kind so it can be unit-tested with made-up
+//! exits. Port I/O goes to the PIO bus (serial, debug exit) or, for the
+//! hypercall port, to the hypercall service, whose 32-bit result becomes the
+//! value of the guest's `IN`.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use hypercall_abi::{exit_code, ExitReason, HYPERCALL_PORT};
+use kvm_bindings::kvm_run;
+use kvm_ioctls::{VcpuExit, VcpuFd};
+use vm_memory::GuestMemoryMmap;
+
+use devices::bus::{Bus, BusAction};
+
+use super::stats::ExitStats;
+use crate::hypercall::{self, HostState, HypercallArgs, Outcome};
+
+/// How a VM run ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunEnd {
+    /// The guest asked to exit.
+    Guest {
+        /// Its code.
+        code: i64,
+        /// Its reason.
+        reason: ExitReason,
+    },
+    /// The debug-exit port was written with this final code.
+    DebugExit(u8),
+    /// KVM reported a shutdown (triple fault) at this RIP.
+    TripleFault {
+        /// Guest RIP.
+        rip: u64,
+    },
+    /// The watchdog stopped the VM; the guest was at this RIP.
+    Timeout {
+        /// Guest RIP.
+        rip: u64,
+    },
+    /// KVM failed or the exit could not be handled.
+    Error(String),
+}
+
+impl RunEnd {
+    /// The zxvm process exit code for this ending.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            RunEnd::Guest { code, reason } => exit_code::for_guest_exit(*code, *reason),
+            RunEnd::DebugExit(c) => *c,
+            RunEnd::TripleFault { .. } => exit_code::TRIPLE_FAULT,
+            RunEnd::Timeout { .. } => exit_code::TIMEOUT,
+            RunEnd::Error(_) => exit_code::VMM_ERROR,
+        }
+    }
+}
+
+/// What the loop does after one exit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExitAction {
+    /// Run the guest again.
+    Continue,
+    /// The guest made a hypercall (`IN` from the hypercall port).
+    Hypercall,
+    /// Stop with this ending.
+    Stop(RunEnd),
+}
+
+/// Everything an exit handler may touch.
+pub struct ExitCtx<'a> {
+    /// Port-I/O devices.
+    pub pio: &'a Bus,
+    /// Guest RAM.
+    pub mem: &'a GuestMemoryMmap,
+    /// Hypercall state.
+    pub host: &'a mut HostState,
+    /// Per-reason counters.
+    pub stats: &'a mut ExitStats,
+    /// Unclaimed ports already reported (each is logged once).
+    pub unclaimed_logged: std::collections::BTreeSet<u64>,
+}
+
+fn note_unclaimed(ctx: &mut ExitCtx, what: &str, addr: u64) {
+    if ctx.unclaimed_logged.insert(addr) {
+        eprintln!("zxvm: guest {what} {addr:#x}: no device there (ignored; reads return all ones)");
+    }
+}
+
+/// Short name of an exit for the stats table.
+pub fn exit_name(exit: &VcpuExit) -> String {
+    match exit {
+        VcpuExit::IoIn(port, _) => format!("io_in {port:#x}"),
+        VcpuExit::IoOut(port, _) => format!("io_out {port:#x}"),
+        VcpuExit::MmioRead(..) => "mmio_read".into(),
+        VcpuExit::MmioWrite(..) => "mmio_write".into(),
+        VcpuExit::Hlt => "hlt".into(),
+        VcpuExit::Shutdown => "shutdown".into(),
+        VcpuExit::Intr => "intr".into(),
+        other => format!("{other:?}").split(['(', ' ']).next().unwrap_or("other").to_lowercase(),
+    }
+}
+
+/// Handle one exit.
+pub fn handle_exit(exit: VcpuExit, ctx: &mut ExitCtx) -> ExitAction {
+    match exit {
+        VcpuExit::IoIn(port, data) => {
+            if port == HYPERCALL_PORT && data.len() == 4 {
+                return ExitAction::Hypercall;
+            }
+            if !ctx.pio.read(u64::from(port), data) {
+                note_unclaimed(ctx, "port read", u64::from(port));
+            }
+            ExitAction::Continue
+        }
+        VcpuExit::IoOut(port, data) => match ctx.pio.write(u64::from(port), data) {
+            Some(BusAction::Exit(code)) => ExitAction::Stop(RunEnd::DebugExit(code)),
+            Some(BusAction::None) => ExitAction::Continue,
+            None => {
+                note_unclaimed(ctx, "port write", u64::from(port));
+                ExitAction::Continue
+            }
+        },
+        VcpuExit::MmioRead(addr, data) => {
+            data.fill(0xff);
+            note_unclaimed(ctx, "MMIO read", addr);
+            ExitAction::Continue
+        }
+        VcpuExit::MmioWrite(addr, _) => {
+            note_unclaimed(ctx, "MMIO write", addr);
+            ExitAction::Continue
+        }
+        VcpuExit::Hlt | VcpuExit::Intr => ExitAction::Continue,
+        VcpuExit::Shutdown => ExitAction::Stop(RunEnd::TripleFault { rip: 0 }),
+        VcpuExit::FailEntry(reason, cpu) => {
+            ExitAction::Stop(RunEnd::Error(format!("KVM entry failed: hardware reason {reason:#x} on cpu {cpu}")))
+        }
+        VcpuExit::InternalError => ExitAction::Stop(RunEnd::Error(INTERNAL_ERROR.into())),
+        other => ExitAction::Stop(RunEnd::Error(format!("unhandled KVM exit: {other:?}"))),
+    }
+}
+
+const INTERNAL_ERROR: &str = "KVM internal error";
+
+/// Describe a KVM_EXIT_INTERNAL_ERROR with its sub-error and data words.
+fn internal_error(vcpu: &mut VcpuFd) -> RunEnd {
+    let rip = guest_rip(vcpu);
+    let run: &mut kvm_run = vcpu.get_kvm_run();
+    // SAFETY: the last exit was KVM_EXIT_INTERNAL_ERROR, so `internal` is the
+    // active member of the exit union.
+    let internal = unsafe { run.__bindgen_anon_1.internal };
+    let n = (internal.ndata as usize).min(internal.data.len());
+    RunEnd::Error(format!(
+        "{INTERNAL_ERROR}: suberror {} data {:x?} at guest RIP {rip:#x}",
+        internal.suberror,
+        &internal.data[..n]
+    ))
+}
+
+/// Make `value` the result of the `IN` that caused the last exit.
+fn complete_io_in(vcpu: &mut VcpuFd, value: u32) {
+    let run: &mut kvm_run = vcpu.get_kvm_run();
+    // SAFETY: the last exit was KVM_EXIT_IO (that is how we got here), so `io`
+    // is the active member of the exit union.
+    let io = unsafe { run.__bindgen_anon_1.io };
+    let len = (usize::from(io.size) * io.count as usize).min(4);
+    let base = run as *mut kvm_run as *mut u8;
+    // SAFETY: KVM places the I/O data `data_offset` bytes into the kvm_run
+    // page it mapped for this vCPU, which is valid for the vCPU's lifetime;
+    // at most 4 bytes are written, the size of the port access.
+    unsafe { std::ptr::copy_nonoverlapping(value.to_le_bytes().as_ptr(), base.add(io.data_offset as usize), len) };
+}
+
+fn guest_rip(vcpu: &VcpuFd) -> u64 {
+    vcpu.get_regs().map(|r| r.rip).unwrap_or(0)
+}
+
+/// Run the vCPU until the guest stops or `stop` is set (by the watchdog,
+/// which then interrupts KVM_RUN with a signal).
+pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
+    loop {
+        if stop.load(Ordering::Acquire) {
+            return RunEnd::Timeout { rip: guest_rip(vcpu) };
+        }
+        let result = vcpu.run();
+        let exited = Instant::now();
+        let (name, action) = match result {
+            Ok(exit) => (exit_name(&exit), handle_exit(exit, ctx)),
+            Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => ("interrupted".to_string(), ExitAction::Continue),
+            Err(e) => return RunEnd::Error(format!("KVM_RUN failed: {e}")),
+        };
+        let end = match action {
+            ExitAction::Continue => None,
+            ExitAction::Hypercall => match vcpu.get_regs() {
+                Ok(regs) => {
+                    let call = HypercallArgs { nr: regs.rax, args: [regs.rdi, regs.rsi, regs.r8, regs.r9] };
+                    match hypercall::handle(call, ctx.mem, ctx.host) {
+                        Outcome::Return(v) => {
+                            complete_io_in(vcpu, v as u32);
+                            None
+                        }
+                        Outcome::Exit { code, reason } => Some(RunEnd::Guest { code, reason }),
+                    }
+                }
+                Err(e) => Some(RunEnd::Error(format!("KVM_GET_REGS failed: {e}"))),
+            },
+            ExitAction::Stop(RunEnd::TripleFault { .. }) => Some(RunEnd::TripleFault { rip: guest_rip(vcpu) }),
+            ExitAction::Stop(RunEnd::Error(e)) if e == INTERNAL_ERROR => Some(internal_error(vcpu)),
+            ExitAction::Stop(end) => Some(end),
+        };
+        ctx.stats.record(&name, exited.elapsed());
+        if let Some(end) = end {
+            return end;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use devices::debug_exit::DebugExit;
+    use std::sync::{Arc, Mutex};
+    use vm_memory::GuestAddress;
+
+    fn with_ctx(f: impl FnOnce(&mut ExitCtx)) {
+        let mut pio = Bus::new();
+        pio.insert(Arc::new(Mutex::new(DebugExit)), u64::from(hypercall_abi::DEBUG_EXIT_PORT), 4).unwrap();
+        let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), 4096)]).unwrap();
+        let mut host = HostState::new(Box::new(std::io::sink()), Instant::now());
+        let mut stats = ExitStats::default();
+        let mut ctx = ExitCtx { pio: &pio, mem: &mem, host: &mut host, stats: &mut stats, unclaimed_logged: Default::default() };
+        f(&mut ctx);
+    }
+
+    #[test]
+    fn hypercall_port_in_is_a_hypercall() {
+        with_ctx(|ctx| {
+            let mut d = [0u8; 4];
+            assert_eq!(handle_exit(VcpuExit::IoIn(HYPERCALL_PORT, &mut d), ctx), ExitAction::Hypercall);
+            // A byte-sized access to the port is not a hypercall: unclaimed, all ones.
+            let mut b = [0u8; 1];
+            assert_eq!(handle_exit(VcpuExit::IoIn(HYPERCALL_PORT, &mut b), ctx), ExitAction::Continue);
+            assert_eq!(b[0], 0xff);
+        });
+    }
+
+    #[test]
+    fn debug_exit_stops_with_code() {
+        with_ctx(|ctx| {
+            let d = 7u32.to_le_bytes();
+            assert_eq!(handle_exit(VcpuExit::IoOut(0xf4, &d), ctx), ExitAction::Stop(RunEnd::DebugExit(7)));
+        });
+    }
+
+    #[test]
+    fn unclaimed_io_and_mmio_are_not_fatal() {
+        with_ctx(|ctx| {
+            let mut d = [0u8; 2];
+            assert_eq!(handle_exit(VcpuExit::IoIn(0x1234, &mut d), ctx), ExitAction::Continue);
+            assert_eq!(d, [0xff, 0xff]);
+            assert_eq!(handle_exit(VcpuExit::IoOut(0x1234, &[1]), ctx), ExitAction::Continue);
+            let mut m = [0u8; 4];
+            assert_eq!(handle_exit(VcpuExit::MmioRead(0xd000_0000, &mut m), ctx), ExitAction::Continue);
+            assert_eq!(m, [0xff; 4]);
+            assert_eq!(handle_exit(VcpuExit::MmioWrite(0xd000_0000, &m), ctx), ExitAction::Continue);
+        });
+    }
+
+    #[test]
+    fn shutdown_and_errors_stop() {
+        with_ctx(|ctx| {
+            assert_eq!(handle_exit(VcpuExit::Shutdown, ctx), ExitAction::Stop(RunEnd::TripleFault { rip: 0 }));
+            assert!(matches!(handle_exit(VcpuExit::InternalError, ctx), ExitAction::Stop(RunEnd::Error(_))));
+            assert!(matches!(handle_exit(VcpuExit::FailEntry(3, 0), ctx), ExitAction::Stop(RunEnd::Error(_))));
+            assert!(matches!(handle_exit(VcpuExit::Unknown, ctx), ExitAction::Stop(RunEnd::Error(_))));
+        });
+    }
+
+    #[test]
+    fn end_codes() {
+        assert_eq!(RunEnd::Guest { code: 7, reason: ExitReason::Normal }.exit_code(), 7);
+        assert_eq!(RunEnd::TripleFault { rip: 0 }.exit_code(), exit_code::TRIPLE_FAULT);
+        assert_eq!(RunEnd::Timeout { rip: 0 }.exit_code(), exit_code::TIMEOUT);
+        assert_eq!(RunEnd::Error(String::new()).exit_code(), exit_code::VMM_ERROR);
+    }
+}
