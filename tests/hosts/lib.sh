@@ -67,7 +67,9 @@ apt_update_once() {
 # The zxvm binary: $ZXVM_BIN, else target/{debug,release}/zxvm per $PROFILE.
 zxvm_bin() {
     local bin="${ZXVM_BIN:-$TARGET_DIR/${PROFILE:-debug}/zxvm}"
-    [[ -x "$bin" ]] || die "zxvm binary not found at $bin (run 'cargo build${PROFILE:+ --$PROFILE}' or pass --zxvm PATH)"
+    local flag=""
+    [[ "${PROFILE:-debug}" == release ]] && flag=" --release"
+    [[ -x "$bin" ]] || die "zxvm binary not found at $bin (run 'cargo build$flag' or pass --zxvm PATH)"
     printf '%s\n' "$bin"
 }
 

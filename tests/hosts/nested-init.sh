@@ -15,12 +15,15 @@ fail() {
     poweroff -f
 }
 
-for m in irqbypass kvm kvm-amd; do
-    insmod "/modules/$m.ko" || fail "insmod $m.ko failed"
-done
+# zxvmh.kvm_amd=P1,P2 (ZXVM_NESTED_KVM_AMD): kvm-amd module parameters.
+amd_params=$(sed -n 's/.*zxvmh\.kvm_amd=\([^ ]*\).*/\1/p' /proc/cmdline | tr , ' ')
+insmod /modules/irqbypass.ko || fail "insmod irqbypass.ko failed"
+insmod /modules/kvm.ko || fail "insmod kvm.ko failed"
+# shellcheck disable=SC2086 # one word per parameter
+insmod /modules/kvm-amd.ko $amd_params || fail "insmod kvm-amd.ko $amd_params failed"
 [ -c /dev/kvm ] || fail "/dev/kvm missing after loading kvm-amd"
 info "$(grep -c -w svm /proc/cpuinfo) vCPU(s) with svm; modules: $(cut -d' ' -f1 /proc/modules | tr '\n' ' ')"
-info "$(ls -l /dev/kvm)"
+info "$(ls -l /dev/kvm); kvm_amd npt=$(cat /sys/module/kvm_amd/parameters/npt) nested=$(cat /sys/module/kvm_amd/parameters/nested)"
 read -r up_kvm _ </proc/uptime
 
 args=$(sed -n 's/.*zxvmh\.args=\([^ ]*\).*/\1/p' /proc/cmdline)
@@ -34,8 +37,28 @@ done
 unset IFS
 set +f
 
-# Keep kernel messages off the console while zxvm writes to it.
-echo 1 >/proc/sys/kernel/printk
+# zxvmh.debug=SECS (ZXVM_NESTED_DEBUG): every SECS s, dump zxvm's threads
+# (state, kernel stack) and the non-zero KVM debugfs counters.
+dbg=$(sed -n 's/.*zxvmh\.debug=\([0-9][0-9]*\).*/\1/p' /proc/cmdline)
+if [ -n "$dbg" ]; then
+    mount -t debugfs debugfs /sys/kernel/debug
+    (
+        while sleep "$dbg"; do
+            read -r up _ </proc/uptime
+            echo "ZXVMH-DEBUG: ---- uptime $up s"
+            for pid in $(pidof zxvm); do
+                for t in /proc/"$pid"/task/*; do
+                    echo "ZXVMH-DEBUG: task ${t##*/} $(cat "$t/comm") $(grep State "$t/status") wchan=$(cat "$t/wchan")"
+                    sed 's/^/ZXVMH-DEBUG:     /' "$t/stack"
+                done
+            done
+            grep -H . /sys/kernel/debug/kvm/* 2>/dev/null | grep -v ':0$' | sed 's|^/sys/kernel/debug/kvm/|ZXVMH-DEBUG: kvm |'
+        done
+    ) &
+else
+    # Keep kernel messages off the console while zxvm writes to it.
+    echo 1 >/proc/sys/kernel/printk
+fi
 echo "===ZXVMH-BEGIN==="
 /zxvm/zxvm run "$@" </dev/null 2>/tmp/zxvm.err
 rc=$?

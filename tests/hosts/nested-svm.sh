@@ -21,7 +21,7 @@ hash under \$CACHE_DIR/initramfs, the kernel under \$CACHE_DIR/linux
 Options:
   --release         use target/release/zxvm instead of target/debug/zxvm
   --zxvm PATH       use this zxvm binary (also: \$ZXVM_BIN)
-  --host-timeout S  kill the outer QEMU after S s, exit 124 (default: 600, or
+  --host-timeout S  kill the outer QEMU after S s, exit 124 (default: 300, or
                     the zxvm --timeout plus 120)
   --keep-going      accepted and ignored (run-all compatibility)
   -v, --verbose     stream the whole serial console (Linux and /init) to stderr
@@ -31,6 +31,10 @@ Environment:
   ZXVM_NESTED_KERNEL, ZXVM_NESTED_MODULES   use this bzImage and this directory
                     holding irqbypass.ko, kvm.ko, kvm-amd.ko instead of the
                     Debian package
+  ZXVM_NESTED_DEBUG=SECS    inside, dump zxvm's threads (state, kernel stack)
+                    and the KVM debugfs counters every SECS s (kernel
+                    messages stay on the console too)
+  ZXVM_NESTED_KVM_AMD="npt=0 ..."  kvm-amd module parameters (default: none)
   ZXVM_NESTED_CPU=MODEL     QEMU -cpu for the outer VM (default EPYC,+svm)
   ZXVM_NESTED_BIOS=seabios  use QEMU's default firmware instead of qboot
   ZXVM_HOSTS_NO_INSTALL=1   never apt-get install; fail naming the package
@@ -58,7 +62,7 @@ while (($#)); do
 done
 parse_run_args "$@"
 if [[ -z "$HOST_TIMEOUT" ]]; then
-    if [[ -n "$RUN_TIMEOUT" ]]; then HOST_TIMEOUT=$((RUN_TIMEOUT + 120)); else HOST_TIMEOUT=600; fi
+    if [[ -n "$RUN_TIMEOUT" ]]; then HOST_TIMEOUT=$((RUN_TIMEOUT + 120)); else HOST_TIMEOUT=300; fi
 fi
 
 mkdir -p "$CACHE_DIR/tmp" "$CACHE_DIR/logs" "$CACHE_DIR/initramfs" "$CACHE_DIR/linux"
@@ -189,6 +193,8 @@ INNER+=("${RUN_OTHER[@]}")
 ENC=""
 for a in "${INNER[@]}"; do ENC+="${ENC:+,}_$(printf '%s' "$a" | base64 -w0)"; done
 APPEND="console=ttyS0 panic=-1 quiet mitigations=off zxvmh.args=$ENC"
+[[ -n "${ZXVM_NESTED_DEBUG:-}" ]] && APPEND+=" zxvmh.debug=$ZXVM_NESTED_DEBUG"
+[[ -n "${ZXVM_NESTED_KVM_AMD:-}" ]] && APPEND+=" zxvmh.kvm_amd=${ZXVM_NESTED_KVM_AMD// /,}"
 ((${#APPEND} < 2000)) || die "arguments too long for the kernel command line (${#APPEND} bytes encoded)"
 
 QEMU=(qemu-system-x86_64 -accel tcg -cpu "${ZXVM_NESTED_CPU:-EPYC,+svm}" -smp 1 -m 1024
@@ -224,7 +230,7 @@ awk '
 ' "$LOG"
 # zxvm's stderr and the harness info lines: stderr.
 awk '/^===ZXVMH-STDERR===$/ { on = 1; next } /^===ZXVMH-STDERR-END===$/ { on = 0 } on' "$LOG" >&2
-sed -n 's/^ZXVMH-INFO: /[nested-svm] inside: /p' "$LOG" >&2
+sed -n -e 's/^ZXVMH-INFO: /[nested-svm] inside: /p' -e 's/^ZXVMH-DEBUG: /[nested-svm] debug: /p' "$LOG" >&2
 
 rc="$(sed -n 's/.*===ZXVMH-END rc=\([0-9]*\)===$/\1/p' "$LOG" | head -n 1)"
 fail_reason="$(sed -n 's/^===ZXVMH-FAIL \(.*\)===$/\1/p' "$LOG" | head -n 1)"
@@ -235,6 +241,12 @@ fi
 if [[ -z "$rc" ]]; then
     if ((qrc == EXIT_TIMEOUT)); then
         log "timed out after $HOST_TIMEOUT s without an exit code from zxvm (serial log: $LOG)"
+        if [[ "$(sed -n '/^===ZXVMH-BEGIN===$/,$p' "$LOG" | grep -vc '^ZXVMH-DEBUG' || true)" == 1 ]]; then
+            log "hint: zxvm printed nothing at all and even its --timeout watchdog stayed silent: the"
+            log "  nested Linux itself hung. QEMU 7.2's SVM emulation does this at the first #VMEXIT"
+            log "  while the guest vCPU has EFER.LME=1, CR4.PAE=0, CR0.PG=0 (docs/HOSTS_HARNESS.md)."
+            log "  Workaround: ZXVM_NESTED_KVM_AMD=npt=0, or start the vCPU with CR4.PAE set."
+        fi
         exit "$EXIT_TIMEOUT"
     fi
     log "the nested VM stopped (QEMU status $qrc) without reporting zxvm's exit code; last serial lines:"

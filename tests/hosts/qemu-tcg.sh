@@ -12,18 +12,20 @@ Usage: tests/hosts/qemu-tcg.sh [OPTIONS] [--] [IMAGE] [--mem MIB] [--cmdline STR
 Boots the guest kernel under QEMU TCG with '-kernel kernel.elf -initrd bootfs.img
 -append CMDLINE' (PVH entry), console on COM1, exit through isa-debug-exit at 0xf4.
 Takes the same arguments as 'zxvm run':
-  IMAGE            a zxvm boot image; its kernel, bootfs and default command line
-                   are unpacked and booted. Default: GUEST_DIR/kernel.elf and
-                   GUEST_DIR/bootfs.img with the command line of GUEST_DIR/zxvm.img.
-  --mem MIB        guest RAM (QEMU -m; default 256)
-  --cmdline STR    kernel command line (replaces the image's default, as zxvm does)
-  --timeout SECS   kill the VM after SECS s of wall time: exit 124 (default 300)
+  IMAGE            a zxvm boot image (its kernel, bootfs and default command line
+                   are unpacked and booted) or a bare PVH kernel ELF. Default:
+                   GUEST_DIR/kernel.elf and GUEST_DIR/bootfs.img with the default
+                   command line of GUEST_DIR/zxvm.img.
+  --mem MIB        guest RAM (QEMU -m; default 128, zxvm's default)
+  --cmdline STR    words appended to the default command line (as zxvm does)
+  --timeout SECS   kill the VM after SECS s of wall time: exit 124
 
 Options:
   --kernel ELF     boot this PVH ELF instead (with --initrd FILE, may be omitted)
   --initrd FILE    the PVH module for --kernel
   --guest-dir DIR  guest artifacts (default: \$CARGO_TARGET_DIR or target, /guest)
   --cpu MODEL      QEMU -cpu model (default: \$ZXVM_QEMU_CPU or 'max')
+  --host-timeout S the timeout when --timeout is not given (default 300)
   -v, --verbose    print the QEMU command line
   -h, --help       this message
 
@@ -34,7 +36,7 @@ off without using the debug-exit port (e.g. a triple fault), 124 on timeout,
 EOF
 }
 
-KERNEL="" INITRD="" CPU="${ZXVM_QEMU_CPU:-max}" VERBOSE=0
+KERNEL="" INITRD="" CPU="${ZXVM_QEMU_CPU:-max}" VERBOSE=0 HOST_TIMEOUT=300
 while (($#)); do
     case "$1" in
     -h | --help) usage && exit 0 ;;
@@ -42,6 +44,7 @@ while (($#)); do
     --initrd) INITRD="${2:?--initrd needs a file}" && shift 2 ;;
     --guest-dir) ZXVM_GUEST_DIR="${2:?--guest-dir needs a directory}" && shift 2 ;;
     --cpu) CPU="${2:?--cpu needs a model}" && shift 2 ;;
+    --host-timeout) HOST_TIMEOUT="${2:?--host-timeout needs seconds}" && shift 2 ;;
     -v | --verbose) VERBOSE=1 && shift ;;
     --release) shift ;; # accepted for symmetry with the other hosts; no zxvm here
     --) shift && break ;;
@@ -62,6 +65,8 @@ if [[ -n "$KERNEL" ]]; then
     [[ -z "$RUN_IMAGE" ]] || die "give either --kernel or IMAGE, not both"
     [[ -f "$KERNEL" ]] || die "kernel '$KERNEL' not found"
     [[ -z "$INITRD" || -f "$INITRD" ]] || die "initrd '$INITRD' not found"
+elif [[ -n "$RUN_IMAGE" && "$(head -c 4 "$RUN_IMAGE")" == $'\x7fELF' ]]; then
+    KERNEL="$RUN_IMAGE" # a bare kernel ELF: no module, empty default command line
 elif [[ -n "$RUN_IMAGE" ]]; then
     image_unpack "$RUN_IMAGE" "$WORK"
     KERNEL="$WORK/kernel.elf" INITRD="$WORK/bootfs.img" CMDLINE="$(cat "$WORK/cmdline")"
@@ -75,17 +80,18 @@ else
         log "warning: $GDIR/zxvm.img missing; booting with an empty default command line"
     fi
 fi
-((RUN_CMDLINE_SET)) && CMDLINE="$RUN_CMDLINE"
+# zxvm appends --cmdline words to the default command line (later words win).
+((RUN_CMDLINE_SET)) && CMDLINE="${CMDLINE:+$CMDLINE }$RUN_CMDLINE"
 
 # shellcheck disable=SC2054 # the commas belong to -device's option string
-QEMU=(qemu-system-x86_64 -accel tcg -cpu "$CPU" -m "${RUN_MEM:-256}"
+QEMU=(qemu-system-x86_64 -accel tcg -cpu "$CPU" -m "${RUN_MEM:-128}"
     -nodefaults -no-user-config -display none -no-reboot
     -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
     -kernel "$KERNEL" -append "$CMDLINE")
 [[ -n "$INITRD" ]] && QEMU+=(-initrd "$INITRD")
 ((VERBOSE)) && log "running: ${QEMU[*]}"
 
-TIMEOUT="${RUN_TIMEOUT:-300}"
+TIMEOUT="${RUN_TIMEOUT:-$HOST_TIMEOUT}"
 t0="$(now)"
 set +e
 with_timeout "$TIMEOUT" "${QEMU[@]}" </dev/null 2>"$WORK/qemu.err" | tr -d '\r'

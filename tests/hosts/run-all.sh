@@ -24,12 +24,18 @@ non-zero naming the failing hosts when a host
   - does not print exactly one 'syscall mechanism: NAME' line (boot not ok),
   - chose an unexpected mechanism (int80-trap on a kvm_pvm host, else syscall),
   - exits with a code other than the expected one,
-  - prints user-program output (lines starting with the prefix) that differs
-    from the other hosts' (the majority's, or all hosts' when no majority).
+  - prints user-program output (lines starting with the prefix, after masking)
+    that differs from the other hosts' (the majority's, or all hosts' when
+    there is no majority).
 
 Options:
   --expect N        expected exit code (default 0)
   --prefix STR      user-program line prefix (default 'hello:')
+  --mask ERE        before comparing, replace text matching this extended regex
+                    in the program's lines with '<*>' (repeatable). Defaults,
+                    for facts that legitimately differ per host (docs/HOSTS-NOTES.md):
+                    the mechanism name and the user CS value ('CS=0x33' on PVM)
+  --no-default-masks  drop those default masks
   --hosts LIST      comma-separated subset of: ${ALL_HOSTS[*]} (default all)
   --release         build and use the release zxvm (default: debug)
   --no-build        do not run 'cargo build' first
@@ -37,6 +43,9 @@ Options:
   --guest-dir DIR   guest artifacts for qemu-tcg (default target/guest)
   --mechanism H=M   expect mechanism M on host H (repeatable)
   --any-mechanism   do not check which mechanism each host chose
+  --host-timeout S  each host script's own time limit (defaults: pvm 600 s,
+                    nested-svm and qemu-tcg 300 s; zxvm --timeout still
+                    applies inside)
   --parallel        run the hosts at the same time (wall times then overlap)
   --logs DIR        where per-host console logs go (default: \$CACHE_DIR/logs/run-all)
   -v, --verbose     print every host's console and diagnostics
@@ -59,6 +68,9 @@ usage_error() {
 
 need_val() { (($# >= 2)) || usage_error "$1 needs a value"; }
 
+DEFAULT_MASKS=('(syscall|int80-trap)' 'CS=0x[0-9a-fA-F]+')
+MASKS=() DEFAULT_MASKS_ON=1
+HOST_TIMEOUT=""
 EXPECT=0 PREFIX="hello:" HOSTS_LIST="" PROFILE=debug BUILD=1 ANY_MECH=0 PARALLEL=0 VERBOSE=0 LOGS=""
 declare -A WANT_MECH=()
 RUN_ARGS=()
@@ -68,6 +80,8 @@ while (($#)); do
     --expect) need_val "$@" && EXPECT="$2" && shift 2 ;;
     --prefix) need_val "$@" && PREFIX="$2" && shift 2 ;;
     --hosts) need_val "$@" && HOSTS_LIST="$2" && shift 2 ;;
+    --mask) need_val "$@" && MASKS+=("$2") && shift 2 ;;
+    --no-default-masks) DEFAULT_MASKS_ON=0 && shift ;;
     --release) PROFILE=release && shift ;;
     --no-build) BUILD=0 && shift ;;
     --zxvm) need_val "$@" && export ZXVM_BIN="$2" BUILD=0 && shift 2 ;;
@@ -78,6 +92,7 @@ while (($#)); do
         ;;
     --any-mechanism) ANY_MECH=1 && shift ;;
     --parallel) PARALLEL=1 && shift ;;
+    --host-timeout) need_val "$@" && HOST_TIMEOUT="$2" && shift 2 ;;
     --logs) need_val "$@" && LOGS="$2" && shift 2 ;;
     -v | --verbose) VERBOSE=1 && shift ;;
     --mem | --cmdline | --timeout)
@@ -90,7 +105,14 @@ while (($#)); do
     esac
 done
 [[ "$EXPECT" =~ ^[0-9]+$ ]] || usage_error "--expect wants a number, got '$EXPECT'"
+[[ -z "$HOST_TIMEOUT" || "$HOST_TIMEOUT" =~ ^[0-9]+$ ]] || usage_error "--host-timeout wants seconds"
 [[ -n "$PREFIX" ]] || usage_error "--prefix must not be empty"
+((DEFAULT_MASKS_ON)) && MASKS=("${DEFAULT_MASKS[@]}" "${MASKS[@]}")
+for m in "${MASKS[@]}"; do
+    # grep -E exits 2 on a bad expression; 0 or 1 are both fine here.
+    rc=0 && grep -qE -- "$m" /dev/null || rc=$?
+    ((rc < 2)) || usage_error "--mask '$m' is not a valid extended regex"
+done
 HOSTS=("${ALL_HOSTS[@]}")
 if [[ -n "$HOSTS_LIST" ]]; then
     IFS=, read -r -a HOSTS <<<"$HOSTS_LIST"
@@ -116,7 +138,7 @@ rm -f "$LOGS"/*.console "$LOGS"/*.diag "$LOGS"/*.rc "$LOGS"/*.time "$LOGS"/*.out
 
 if ((BUILD)); then
     command -v cargo >/dev/null 2>&1 || usage_error "cargo not found (or pass --zxvm PATH --no-build)"
-    log "cargo build${PROFILE/debug/} ..."
+    log "cargo build$([[ "$PROFILE" == release ]] && echo " --release") ..."
     t0="$(now)"
     CARGO=(cargo build)
     [[ "$PROFILE" == release ]] && CARGO+=(--release)
@@ -133,6 +155,7 @@ run_host() {
     local h="$1" t0 rc
     local opts=()
     [[ "$PROFILE" == release && "$h" != qemu-tcg ]] && opts+=(--release)
+    [[ -n "$HOST_TIMEOUT" ]] && opts+=(--host-timeout "$HOST_TIMEOUT")
     t0="$(now)"
     set +e
     "$HOSTS_DIR/$h.sh" "${opts[@]}" -- "${RUN_ARGS[@]}" >"$LOGS/$h.console" 2>"$LOGS/$h.diag" </dev/null
@@ -183,8 +206,16 @@ for h in "${HOSTS[@]}"; do
     if [[ "${RC[$h]}" != "$EXPECT" ]]; then
         WHY[$h]+="; exit code ${RC[$h]}$(code_meaning "${RC[$h]}"), expected $EXPECT"
     fi
-    # The user program's lines: those starting with the prefix, trailing blanks cut.
-    awk -v p="$PREFIX" 'index($0, p) == 1 { sub(/[ \t\r]+$/, ""); print }' "$con" >"$LOGS/$h.out"
+    # The user program's lines: those starting with the prefix, trailing blanks
+    # cut, masks applied (passed through the environment: awk -v would eat
+    # the regexes' backslashes).
+    PREFIX="$PREFIX" MASKS="$(printf '%s\n' "${MASKS[@]}")" awk '
+        BEGIN { p = ENVIRON["PREFIX"]; n = split(ENVIRON["MASKS"], m, "\n") }
+        index($0, p) == 1 {
+            sub(/[ \t\r]+$/, "")
+            for (i = 1; i <= n; i++) if (m[i] != "") gsub(m[i], "<*>")
+            print
+        }' "$con" >"$LOGS/$h.out"
     SUM[$h]="$(sha256sum <"$LOGS/$h.out" | cut -c1-16)"
 done
 
@@ -236,6 +267,7 @@ elif ((nout == 0)); then
 else
     echo "user-program output: $nout '$PREFIX' line(s), identical on all hosts"
 fi
+((${#MASKS[@]} == 0)) || echo "(compared after masking: ${MASKS[*]})"
 
 for h in "${FAILED[@]}"; do
     printf '\n----- %s: last console lines (%s) -----\n' "$h" "$LOGS/$h.console"

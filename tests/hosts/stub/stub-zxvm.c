@@ -107,6 +107,9 @@ static void set_seg(struct kvm_segment *s, uint16_t sel, uint8_t type) {
 int main(int argc, char **argv) {
     const char *image = NULL, *cmdline = NULL;
     unsigned long mem_mib = 128, timeout = 0;
+    /* --efer-lme: start with EFER.LME set, as zxvm does for PVM; --cr4-pae:
+     * with CR4.PAE set. See docs/HOSTS_HARNESS.md on the QEMU 7.2 #VMEXIT bug. */
+    int efer_lme = 0, cr4_pae = 0;
     if (argc < 2 || strcmp(argv[1], "run")) {
         fprintf(stderr, "usage: %s run [IMAGE] [--mem MIB] [--cmdline STR] [--timeout SECS]\n", argv[0]);
         return 125;
@@ -115,6 +118,8 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "--mem") && i + 1 < argc) mem_mib = strtoul(argv[++i], NULL, 0);
         else if (!strcmp(argv[i], "--cmdline") && i + 1 < argc) cmdline = argv[++i];
         else if (!strcmp(argv[i], "--timeout") && i + 1 < argc) timeout = strtoul(argv[++i], NULL, 0);
+        else if (!strcmp(argv[i], "--efer-lme")) efer_lme = 1;
+        else if (!strcmp(argv[i], "--cr4-pae")) cr4_pae = 1;
         else if (argv[i][0] != '-' && !image) image = argv[i];
         else fail("unknown argument '%s'", argv[i]);
     }
@@ -123,11 +128,21 @@ int main(int argc, char **argv) {
     const unsigned char *img;
     if (image) img = read_file(image, &img_len);
     else img = bundled_image, img_len = (size_t)(bundled_image_end - bundled_image);
-    if (img_len < 64 || memcmp(img, "ZXVMIMG", 8) || rd32(img + 8) != 1) fail("not a zxvm boot image");
-    uint64_t coff = rd64(img + 16), koff = rd64(img + 24), ksz = rd64(img + 32);
-    uint64_t boff = rd64(img + 40), bsz = rd64(img + 48), clen = rd32(img + 12);
-    if (coff + clen > img_len || koff + ksz > img_len || boff + bsz > img_len) fail("truncated boot image");
-    char *cl = cmdline ? strdup(cmdline) : strndup((const char *)img + coff, clen);
+    uint64_t coff = 0, koff = 0, ksz = img_len, boff = 0, bsz = 0, clen = 0;
+    if (img_len >= 4 && !memcmp(img, "\177ELF", 4)) {
+        /* a bare kernel ELF: no bootfs, empty default command line */
+    } else if (img_len < 64 || memcmp(img, "ZXVMIMG", 8) || rd32(img + 8) != 1) {
+        fail("not a zxvm boot image or kernel ELF");
+    } else {
+        coff = rd64(img + 16), koff = rd64(img + 24), ksz = rd64(img + 32);
+        boff = rd64(img + 40), bsz = rd64(img + 48), clen = rd32(img + 12);
+        if (coff + clen > img_len || koff + ksz > img_len || boff + bsz > img_len) fail("truncated boot image");
+    }
+    /* Like zxvm: --cmdline words are appended to the image's default line. */
+    char *cl;
+    if (asprintf(&cl, "%.*s%s%s", (int)clen, (const char *)img + coff, clen && cmdline ? " " : "",
+                 cmdline ? cmdline : "") < 0)
+        fail("out of memory");
 
     uint64_t ram_size = (uint64_t)mem_mib << 20;
     int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -151,11 +166,12 @@ int main(int argc, char **argv) {
     memcpy(ram + CMDLINE, cl, cl_len + 1);
     uint64_t modlist[4] = {mod_at, bsz, 0, 0};
     memcpy(ram + MODLIST, modlist, sizeof modlist);
+    int nr_modules = bsz ? 1 : 0;
     struct { uint64_t addr, size; uint32_t type, reserved; } memmap[2] = {
         {0, 0x9fc00, 1, 0}, {0x100000, ram_size - 0x100000, 1, 0}};
     memcpy(ram + MEMMAP, memmap, sizeof memmap);
     uint32_t si[14] = {0};
-    si[0] = PVH_MAGIC, si[1] = 1, si[3] = 1; /* magic, version, nr_modules */
+    si[0] = PVH_MAGIC, si[1] = 1, si[3] = nr_modules; /* magic, version, nr_modules */
     si[4] = MODLIST, si[6] = CMDLINE, si[10] = MEMMAP, si[12] = 2;
     memcpy(ram + START_INFO, si, sizeof si);
 
@@ -171,7 +187,7 @@ int main(int argc, char **argv) {
     sregs.es = sregs.fs = sregs.gs = sregs.ss = sregs.ds;
     sregs.tr.base = 0, sregs.tr.limit = 0x67, sregs.tr.type = 0xb, sregs.tr.present = 1, sregs.tr.selector = 0x18;
     sregs.cr0 = 0x11; /* PE | ET */
-    sregs.cr4 = 0, sregs.efer = 0;
+    sregs.cr4 = cr4_pae ? 0x20 : 0, sregs.efer = efer_lme ? 0x100 : 0;
     if (ioctl(vcpu, KVM_SET_SREGS, &sregs) < 0) fail("KVM_SET_SREGS: %s", strerror(errno));
     struct kvm_regs regs = {.rip = entry, .rbx = START_INFO, .rflags = 2};
     if (ioctl(vcpu, KVM_SET_REGS, &regs) < 0) fail("KVM_SET_REGS: %s", strerror(errno));
