@@ -32,24 +32,32 @@ now() { date +%s.%N | cut -c1-14; }
 # elapsed START -> "1.234" seconds since START.
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }'; }
 
-# need_cmd CMD DEBIAN-PACKAGE: install the package when CMD is missing.
-# Set ZXVM_HOSTS_NO_INSTALL=1 to get an error instead of an install.
+# need_cmd CMD DEBIAN-PACKAGE [CMD DEBIAN-PACKAGE ...]: install, in one apt-get
+# call, the packages whose command is missing. ZXVM_HOSTS_NO_INSTALL=1 turns a
+# missing command into an error naming the package instead.
 need_cmd() {
-    local cmd="$1" pkg="$2"
-    command -v "$cmd" >/dev/null 2>&1 && return 0
+    local missing=() pkgs=()
+    while (($# >= 2)); do
+        command -v "$1" >/dev/null 2>&1 || { missing+=("$1") && pkgs+=("$2"); }
+        shift 2
+    done
+    ((${#pkgs[@]})) || return 0
     if [[ "${ZXVM_HOSTS_NO_INSTALL:-0}" == 1 ]]; then
-        die "'$cmd' not found; install the Debian package '$pkg' (apt-get install -y $pkg)"
+        die "not found: ${missing[*]}; install the Debian package(s): apt-get install -y ${pkgs[*]}"
     fi
-    [[ "$(id -u)" == 0 ]] || die "'$cmd' not found and not root: run 'sudo apt-get install -y $pkg'"
-    command -v apt-get >/dev/null 2>&1 || die "'$cmd' not found and no apt-get: install '$pkg' by hand"
-    log "'$cmd' missing: installing Debian package '$pkg' ..."
-    local t0
+    [[ "$(id -u)" == 0 ]] || die "not found: ${missing[*]}, and not root: run 'sudo apt-get install -y ${pkgs[*]}'"
+    command -v apt-get >/dev/null 2>&1 || die "not found: ${missing[*]}, and no apt-get: install ${pkgs[*]} by hand"
+    log "missing ${missing[*]}: installing Debian package(s) ${pkgs[*]} ..."
+    local t0 cmd
     t0="$(now)"
+    mkdir -p "$CACHE_DIR"
     apt_update_once
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$pkg" >"$CACHE_DIR/apt-$pkg.log" 2>&1 ||
-        die "apt-get install $pkg failed; see $CACHE_DIR/apt-$pkg.log"
-    command -v "$cmd" >/dev/null 2>&1 || die "installed '$pkg' but '$cmd' is still missing"
-    log "installed '$pkg' in $(elapsed "$t0") s"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${pkgs[@]}" >"$CACHE_DIR/apt-install.log" 2>&1 ||
+        die "apt-get install ${pkgs[*]} failed; see $CACHE_DIR/apt-install.log"
+    for cmd in "${missing[@]}"; do
+        command -v "$cmd" >/dev/null 2>&1 || die "installed ${pkgs[*]} but '$cmd' is still missing"
+    done
+    log "installed ${pkgs[*]} in $(elapsed "$t0") s"
 }
 
 # Run 'apt-get update' at most once per harness invocation, and only when the
@@ -60,6 +68,7 @@ apt_update_once() {
     local lists=/var/lib/apt/lists
     if [[ -z "$(find "$lists" -maxdepth 1 -name '*_Packages*' -mtime -1 -print -quit 2>/dev/null)" ]]; then
         log "apt-get update ..."
+        mkdir -p "$CACHE_DIR"
         apt-get update -q >"$CACHE_DIR/apt-update.log" 2>&1 || die "apt-get update failed; see $CACHE_DIR/apt-update.log"
     fi
 }

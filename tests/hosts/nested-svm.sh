@@ -67,9 +67,7 @@ fi
 
 mkdir -p "$CACHE_DIR/tmp" "$CACHE_DIR/logs" "$CACHE_DIR/initramfs" "$CACHE_DIR/linux"
 T_ALL="$(now)"
-need_cmd qemu-system-x86_64 qemu-system-x86
-need_cmd busybox busybox-static
-need_cmd cpio cpio
+need_cmd qemu-system-x86_64 qemu-system-x86 busybox busybox-static cpio cpio
 BIN="$(zxvm_bin)"
 
 # --- the Linux kernel and its KVM modules ----------------------------------------
@@ -83,8 +81,7 @@ have_modules() { # DIR
 # $CACHE_DIR/linux/PKG_VERSION, without installing the package (no /boot, no
 # initramfs-tools or bootloader hooks).
 fetch_linux() {
-    need_cmd apt-get apt
-    need_cmd dpkg-deb dpkg
+    need_cmd apt-get apt dpkg-deb dpkg
     apt_update_once
     local pkg
     pkg="$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-[0-9]/ { print $2; exit }')"

@@ -57,7 +57,7 @@ Examples:
   tests/hosts/run-all.sh --hosts pvm,qemu-tcg -- target/guest/zxvm.img --mem 128
 
 Exit code: 0 all hosts pass and agree, 1 some host failed or disagreed, 2 usage
-or build error.
+or build error, 126 a tool it needs is missing and cannot be installed.
 EOF
 }
 
@@ -149,6 +149,13 @@ if ((BUILD)); then
     fi
     log "cargo build done in $(elapsed "$t0") s"
 fi
+
+# Install missing tools once, here: hosts running in parallel would fight over
+# the dpkg lock.
+NEEDS=()
+[[ " ${HOSTS[*]} " == *" nested-svm "* ]] && NEEDS+=(qemu-system-x86_64 qemu-system-x86 busybox busybox-static cpio cpio)
+[[ " ${HOSTS[*]} " == *" qemu-tcg "* ]] && NEEDS+=(qemu-system-x86_64 qemu-system-x86)
+((${#NEEDS[@]} == 0)) || need_cmd "${NEEDS[@]}"
 
 # run_host HOST: run one host script, recording console, diagnostics, rc, time.
 run_host() {

@@ -17,8 +17,7 @@ OUT="${1:-$CACHE_DIR/stub}"
 SRC="$HOSTS_DIR/stub"
 DEFAULT_CMDLINE="hello.greeting=stub"
 mkdir -p "$OUT" "$CACHE_DIR"
-need_cmd gcc gcc
-need_cmd ld binutils
+need_cmd gcc gcc ld binutils
 
 gcc -c "$SRC/pvh-stub.S" -o "$OUT/pvh-stub.o"
 ld -m elf_x86_64 --no-warn-rwx-segments -T "$SRC/pvh-stub.ld" -o "$OUT/kernel.elf" "$OUT/pvh-stub.o"
