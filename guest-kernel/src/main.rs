@@ -11,10 +11,13 @@ extern crate alloc;
 mod abi;
 mod arch;
 mod boot;
+mod clock;
 mod console;
 mod hypercall;
 mod mm;
+mod object;
 mod power;
+mod sched;
 mod syscall;
 mod task;
 mod trap;
@@ -24,10 +27,13 @@ use core::arch::global_asm;
 use hypercall_abi::bootfs::Bootfs;
 use hypercall_abi::{ExitReason, Hypercall, Milestone};
 
+use alloc::sync::Arc;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use abi::{zxvm_startup_info_t, ZXVM_MECHANISM_INT80, ZXVM_MECHANISM_SYSCALL, ZXVM_STARTUP_CMDLINE_MAX, ZXVM_STARTUP_MAGIC, ZXVM_STARTUP_VERSION};
 use arch::paging::{self, phys_to_virt, AddressSpace, PAGE_SIZE, PTE_W};
 use arch::syscall_entry::{self, Mechanism};
-use arch::{cpu, gdt, idt, usermode};
-use task::startup::{StartupInfo, STARTUP_CMDLINE_MAX, STARTUP_MAGIC};
+use arch::{apic, cpu, gdt, idt};
 
 /// Kernel version reported in the boot log.
 pub const VERSION: &str = concat!("zxvm-kernel ", env!("CARGO_PKG_VERSION"));
@@ -88,8 +94,7 @@ pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     };
     init_memory(&info);
 
-    // SAFETY: taking the address of a linker-defined stack symbol.
-    let kstack = unsafe { core::ptr::addr_of!(kernel_stack_top) } as u64;
+    let kstack = core::ptr::addr_of!(kernel_stack_top) as u64;
     gdt::set_kernel_stack(kstack);
     syscall_entry::set_kernel_stack(kstack);
 
@@ -97,12 +102,33 @@ pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     if let Some(how) = boot::cmdline_value(info.cmdline, "kernel.crash") {
         crash_for_test(how);
     }
-    start_first_program(&info, mechanism, kstack)
+    start_timer();
+    start_first_program(&info, mechanism);
+    let Some(idle) = task::new_idle_thread() else { power::exit(0, ExitReason::KernelPanic) };
+    sched::start(idle)
+}
+
+/// Scheduler tick period.
+const TICK_MS: u64 = 10;
+
+fn start_timer() {
+    let (khz, source) = clock::init();
+    let mode = apic::init();
+    let per_ms = apic::calibrate_timer(khz);
+    apic::start_periodic(per_ms, TICK_MS);
+    kprintln!(
+        "[kernel] clock: TSC {}.{:03} MHz ({:?}); {} timer {} ticks/ms, {} ms period",
+        khz / 1000,
+        khz % 1000,
+        source,
+        mode,
+        per_ms,
+        TICK_MS
+    );
 }
 
 fn init_memory(info: &boot::BootInfo) {
-    // SAFETY: taking the address of a linker-defined symbol.
-    let kernel_end = paging::kernel_virt_to_phys(unsafe { core::ptr::addr_of!(__kernel_end) } as u64);
+    let kernel_end = paging::kernel_virt_to_phys(core::ptr::addr_of!(__kernel_end) as u64);
     let mut ram_end = 0;
     for &(start, end) in &info.ram[..info.ram_count] {
         ram_end = ram_end.max(end);
@@ -168,17 +194,18 @@ fn probe_syscall() -> Mechanism {
     match (mechanism, fault) {
         (Mechanism::Syscall, _) => {
             syscall_entry::install_syscall_entry();
-            kprintln!("[kernel] syscall mechanism: syscall (SYSCALL from CPL3 reached CPL0)");
+            kprintln!("[kernel] syscall mechanism: {} (SYSCALL from CPL3 reached CPL0)", mechanism.name());
         }
         (Mechanism::Int80Trap, v) => kprintln!(
-            "[kernel] syscall mechanism: int80-trap (SYSCALL from CPL3 did not reach CPL0: {})",
+            "[kernel] syscall mechanism: {} (SYSCALL from CPL3 did not reach CPL0: {})",
+            mechanism.name(),
             v.map_or("no fault", arch::trap::vector_name)
         ),
     }
     mechanism
 }
 
-fn start_first_program(info: &boot::BootInfo, mechanism: Mechanism, kstack: u64) -> ! {
+fn start_first_program(info: &boot::BootInfo, mechanism: Mechanism) {
     let Some((pa, size)) = info.bootfs else {
         kprintln!("[kernel] no bootfs module: nothing to run");
         power::exit(0, ExitReason::KernelPanic);
@@ -215,29 +242,37 @@ fn start_first_program(info: &boot::BootInfo, mechanism: Mechanism, kstack: u64)
         }
     }
     let Some(page) = mm::frame::alloc_zeroed() else { power::exit(0, ExitReason::KernelPanic) };
-    // SAFETY: a fresh zeroed frame, reached through the direct map, as large as StartupInfo.
-    let si = unsafe { &mut *(phys_to_virt(page.pa) as *mut StartupInfo) };
-    si.magic = STARTUP_MAGIC;
-    si.version = 1;
-    si.syscall_mechanism = if mechanism == Mechanism::Syscall { 1 } else { 2 };
-    let n = info.cmdline.len().min(STARTUP_CMDLINE_MAX);
+    // SAFETY: a fresh zeroed frame, reached through the direct map, one page
+    // long like the startup record.
+    let si = unsafe { &mut *(phys_to_virt(page.pa) as *mut zxvm_startup_info_t) };
+    si.magic = ZXVM_STARTUP_MAGIC;
+    si.version = ZXVM_STARTUP_VERSION;
+    si.syscall_mechanism = if mechanism == Mechanism::Syscall { ZXVM_MECHANISM_SYSCALL } else { ZXVM_MECHANISM_INT80 };
+    let n = info.cmdline.len().min(ZXVM_STARTUP_CMDLINE_MAX);
     si.cmdline[..n].copy_from_slice(&info.cmdline.as_bytes()[..n]);
     si.cmdline_len = n as u32;
     if aspace.map(STARTUP_INFO_VA, page.pa, 0).is_err() {
         power::exit(0, ExitReason::KernelPanic);
     }
 
-    let mut pname = [0u8; 32];
-    let nl = name.len().min(32);
-    pname[..nl].copy_from_slice(&name.as_bytes()[..nl]);
     kprintln!("[kernel] starting {} at {:#x}", name, entry);
-    task::set_current(task::Process { name: pname, name_len: nl, aspace });
+    let process = Arc::new(task::process::Process::new(name, aspace, true));
+    if task::start_user_thread(&process, name, entry, USER_STACK_TOP, 0, STARTUP_INFO_VA).is_none() {
+        power::exit(0, ExitReason::KernelPanic);
+    }
+    TRIPLE_FAULT_IN_USER.store(boot::cmdline_value(info.cmdline, "kernel.crash") == Some("triple-user"), Ordering::Relaxed);
+}
+
+static TRIPLE_FAULT_IN_USER: AtomicBool = AtomicBool::new(false);
+
+/// Called by the scheduler once, just before the first switch to a user thread.
+pub fn before_first_user_entry() {
     milestone(Milestone::FirstUserEntry);
-    if boot::cmdline_value(info.cmdline, "kernel.crash") == Some("triple-user") {
-        // The first user system call then cannot be delivered: triple fault.
+    if TRIPLE_FAULT_IN_USER.load(Ordering::Relaxed) {
+        // Interrupts stay off until IRETQ reaches CPL3, so the first event that
+        // needs the IDT (a system call or a timer tick) comes from user mode.
         arch::idt::load_empty();
     }
-    usermode::enter(entry, USER_STACK_TOP, 0, STARTUP_INFO_VA, kstack)
 }
 
 /// `kernel.crash=panic|fault|triple|triple-user`: fail on purpose so tests can check that

@@ -3,10 +3,10 @@
 
 use hypercall_abi::ExitReason;
 
-use crate::arch::cpu;
+use crate::arch::{apic, cpu};
 use crate::arch::syscall_entry::{self, Mechanism};
 use crate::arch::trap::{vector_name, TrapFrame};
-use crate::{kprintln, power, syscall, task};
+use crate::{kprintln, power, sched, syscall, task};
 
 const VECTOR_UD: u64 = 6;
 const VECTOR_GP: u64 = 13;
@@ -15,6 +15,14 @@ const INT80: [u8; 2] = [0xcd, 0x80];
 
 /// Handle one trap; returning resumes the frame with IRETQ.
 pub fn handle(frame: &mut TrapFrame) {
+    if frame.vector == u64::from(apic::TIMER_VECTOR) {
+        apic::eoi();
+        sched::on_tick();
+        return;
+    }
+    if frame.vector == u64::from(apic::SPURIOUS_VECTOR) {
+        return;
+    }
     if frame.from_user() {
         if syscall_entry::probe_intercept(frame) {
             return;

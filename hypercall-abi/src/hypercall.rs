@@ -41,6 +41,10 @@ pub enum Hypercall {
     /// `test_result(gpa)`: report one test case; `gpa` points at a
     /// [`TestResult`].
     TestResult = 5,
+    /// `tsc_khz() -> kHz`: the guest TSC frequency as KVM reports it, so the
+    /// kernel can turn TSC readings into nanoseconds without calibrating.
+    /// Fails with [`HypercallStatus::HostError`] if the host cannot tell.
+    TscKhz = 6,
 }
 
 impl TryFrom<u64> for Hypercall {
@@ -52,6 +56,7 @@ impl TryFrom<u64> for Hypercall {
             3 => Self::Exit,
             4 => Self::Milestone,
             5 => Self::TestResult,
+            6 => Self::TscKhz,
             _ => return Err(HypercallStatus::UnknownHypercall),
         })
     }
@@ -209,6 +214,7 @@ mod tests {
             Hypercall::Exit,
             Hypercall::Milestone,
             Hypercall::TestResult,
+            Hypercall::TscKhz,
         ] {
             assert_eq!(Hypercall::try_from(h as u64), Ok(h));
         }

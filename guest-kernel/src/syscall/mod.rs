@@ -1,38 +1,59 @@
 //! System-call dispatch: one entry for both mechanisms.
 //!
 //! Arguments follow Zircon's x86-64 convention: number in RAX, arguments in
-//! RDI, RSI, RDX, R10, R8, R9, R12, R13; the status comes back in RAX.
+//! RDI, RSI, RDX, R10, R8, R9, R12, R13; the status (or value) returns in RAX.
+//! Numbers come from the shared `zircon-abi` table; an unknown number kills
+//! the calling process, as Zircon does.
 
 pub mod debug;
+pub mod event;
+pub mod handle;
+pub mod info_ext;
+pub mod object;
+pub mod time;
 pub mod user_ptr;
 pub mod zxvm;
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use alloc::sync::Arc;
 
 use crate::abi::*;
 use crate::arch::paging::USER_TOP;
 use crate::arch::syscall_entry::Mechanism;
 use crate::arch::trap::TrapFrame;
 use crate::arch::usermode::USER_RFLAGS;
-use crate::task;
+use crate::object::handle::Handle;
+use crate::task::{self, process::Process};
 
-/// CS seen at the most recent system-call entry (evidence of the CPL we came from).
-static LAST_ENTRY_CS: AtomicU64 = AtomicU64::new(0);
-/// Mechanism of the most recent entry (1 = syscall, 2 = int80-trap).
-static LAST_ENTRY_MECHANISM: AtomicU64 = AtomicU64::new(0);
-
-/// Decode and run the system call in `frame`, storing its status in RAX.
+/// Decode and run the system call in `frame`, storing its result in RAX.
 pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
-    LAST_ENTRY_CS.store(frame.cs, Ordering::Relaxed);
-    LAST_ENTRY_MECHANISM.store(if mechanism == Mechanism::Syscall { 1 } else { 2 }, Ordering::Relaxed);
-    let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9, frame.r12, frame.r13];
-    let status: zx_status_t = match frame.rax {
-        SYS_DEBUG_WRITE => debug::sys_debug_write(args[0], args[1]),
-        SYS_PROCESS_EXIT => task::exit_current(args[0] as i64),
-        SYS_ZXVM_ENTRY_INFO => zxvm::sys_zxvm_entry_info(args[0]),
-        nr => task::kill_current_bad_syscall(nr),
+    let a = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9, frame.r12, frame.r13];
+    let Ok(nr) = u32::try_from(frame.rax) else { task::kill_current_bad_syscall(frame.rax) };
+    let ret: i64 = match nr {
+        SYS_DEBUG_WRITE => debug::sys_debug_write(a[0], a[1]).into(),
+        SYS_PROCESS_EXIT => task::exit_current(a[0] as i64),
+        SYS_CLOCK_GET_MONOTONIC => time::sys_clock_get_monotonic(),
+        SYS_TICKS_GET => time::sys_ticks_get(),
+        SYS_TICKS_PER_SECOND => time::sys_ticks_per_second(),
+        SYS_DEADLINE_AFTER => time::sys_deadline_after(a[0] as i64),
+        SYS_NANOSLEEP => time::sys_nanosleep(a[0] as i64).into(),
+        SYS_HANDLE_CLOSE => handle::sys_handle_close(a[0] as u32).into(),
+        SYS_HANDLE_CLOSE_MANY => handle::sys_handle_close_many(a[0], a[1]).into(),
+        SYS_HANDLE_DUPLICATE => handle::sys_handle_duplicate(a[0] as u32, a[1] as u32, a[2]).into(),
+        SYS_HANDLE_REPLACE => handle::sys_handle_replace(a[0] as u32, a[1] as u32, a[2]).into(),
+        SYS_OBJECT_SIGNAL => object::sys_object_signal(a[0] as u32, a[1] as u32, a[2] as u32).into(),
+        SYS_OBJECT_SIGNAL_PEER => object::sys_object_signal_peer(a[0] as u32, a[1] as u32, a[2] as u32).into(),
+        SYS_OBJECT_WAIT_ONE => object::sys_object_wait_one(a[0] as u32, a[1] as u32, a[2] as i64, a[3]).into(),
+        SYS_OBJECT_WAIT_MANY => object::sys_object_wait_many(a[0], a[1], a[2] as i64).into(),
+        SYS_OBJECT_GET_INFO => object::sys_object_get_info(a[0] as u32, a[1] as u32, a[2], a[3], a[4], a[5]).into(),
+        SYS_OBJECT_GET_PROPERTY => object::sys_object_get_property(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
+        SYS_OBJECT_SET_PROPERTY => object::sys_object_set_property(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
+        SYS_EVENT_CREATE => event::sys_event_create(a[0] as u32, a[1]).into(),
+        SYS_EVENTPAIR_CREATE => event::sys_eventpair_create(a[0] as u32, a[1], a[2]).into(),
+        SYS_ZXVM_ENTRY_INFO => zxvm::sys_zxvm_entry_info(frame, mechanism, a[0]).into(),
+        SYS_ZXVM_TEST_RESULT => zxvm::sys_zxvm_test_result(a[0], a[1], a[2], a[3], a[4], a[5]).into(),
+        _ => task::kill_current_bad_syscall(frame.rax),
     };
-    frame.rax = status as i64 as u64;
+    frame.rax = ret as u64;
     // SYSRET returns to RCX with RFLAGS from R11: keep both sane whatever the
     // handler did to the frame.
     frame.rflags = (frame.rflags & 0xcd5) | USER_RFLAGS;
@@ -41,7 +62,62 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
     }
 }
 
-/// CS and mechanism recorded at the latest entry.
-pub fn last_entry() -> (u64, u64) {
-    (LAST_ENTRY_CS.load(Ordering::Relaxed), LAST_ENTRY_MECHANISM.load(Ordering::Relaxed))
+/// The calling process. System calls come only from user threads, which
+/// always belong to a process.
+pub fn current() -> Arc<Process> {
+    task::current_process().expect("system call without a current process")
+}
+
+/// Put `h` in `proc`'s table and write its value to `out`; on a bad `out`
+/// the handle is closed again and INVALID_ARGS returned.
+pub fn add_handle_out(proc: &Process, h: Handle, out: u64) -> zx_status_t {
+    if let Err(e) = user_ptr::validate(out, 4, true) {
+        return e;
+    }
+    let mut table = proc.handles.lock();
+    let value = match table.add(h) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    match user_ptr::copy_out(out, &value) {
+        Ok(()) => ZX_OK,
+        Err(e) => {
+            let h = table.remove(value);
+            drop(table);
+            drop(h);
+            e
+        }
+    }
+}
+
+/// Like [`add_handle_out`] for a pair: both or neither.
+pub fn add_handle_pair_out(proc: &Process, a: Handle, b: Handle, out0: u64, out1: u64) -> zx_status_t {
+    for out in [out0, out1] {
+        if let Err(e) = user_ptr::validate(out, 4, true) {
+            return e;
+        }
+    }
+    let mut table = proc.handles.lock();
+    let va = match table.add(a) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let vb = match table.add(b) {
+        Ok(v) => v,
+        Err(e) => {
+            let h = table.remove(va);
+            drop(table);
+            drop(h);
+            return e;
+        }
+    };
+    match user_ptr::copy_out(out0, &va).and_then(|_| user_ptr::copy_out(out1, &vb)) {
+        Ok(()) => ZX_OK,
+        Err(e) => {
+            let (ha, hb) = (table.remove(va), table.remove(vb));
+            drop(table);
+            drop((ha, hb));
+            e
+        }
+    }
 }

@@ -88,3 +88,49 @@ pub fn copy_to_user(addr: u64, data: &[u8]) -> Result<(), zx_status_t> {
         unsafe { core::ptr::copy_nonoverlapping(src.add(off), dst, n) }
     })
 }
+
+/// Plain-old-data records that may be copied to and from user memory as bytes.
+///
+/// # Safety
+/// Implementors must be `#[repr(C)]`, have no padding bytes that are not
+/// named fields, and accept every bit pattern (integers and arrays of them).
+pub unsafe trait Pod: Copy + Default {}
+
+// SAFETY: integers accept every bit pattern and have no padding.
+unsafe impl Pod for u32 {}
+// SAFETY: as above.
+unsafe impl Pod for u64 {}
+// SAFETY: as above.
+unsafe impl Pod for i64 {}
+// SAFETY: #[repr(C)] records of integers with explicit padding fields; their
+// layouts are pinned by tests in the zircon-abi crate.
+unsafe impl Pod for crate::abi::zx_info_handle_basic_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_info_handle_count_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_info_process_handle_stats_t {}
+
+/// Copy one record out to user address `addr`.
+pub fn copy_out<T: Pod>(addr: u64, value: &T) -> Result<(), zx_status_t> {
+    // SAFETY: `T: Pod` has no uninitialised bytes, so viewing it as bytes is sound.
+    let bytes = unsafe { core::slice::from_raw_parts((value as *const T).cast::<u8>(), core::mem::size_of::<T>()) };
+    copy_to_user(addr, bytes)
+}
+
+/// Copy one record in from user address `addr`.
+pub fn copy_in<T: Pod>(addr: u64) -> Result<T, zx_status_t> {
+    let mut v = T::default();
+    // SAFETY: every bit pattern is a valid `T` (Pod), and the slice covers exactly `v`.
+    let bytes = unsafe { core::slice::from_raw_parts_mut((&mut v as *mut T).cast::<u8>(), core::mem::size_of::<T>()) };
+    copy_from_user(addr, bytes)?;
+    Ok(v)
+}
+
+/// Copy out when `addr` is non-zero (optional out-parameters).
+pub fn copy_out_opt<T: Pod>(addr: u64, value: &T) -> Result<(), zx_status_t> {
+    if addr == 0 {
+        Ok(())
+    } else {
+        copy_out(addr, value)
+    }
+}

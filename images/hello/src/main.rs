@@ -19,7 +19,7 @@ fn main(s: &zx::Startup) -> i64 {
     let cs = zx::read_cs();
     zx::println!("hello: running with CS={:#x}, CPL{}", cs, cs & 3);
     match zx::entry_info() {
-        Ok(e) => zx::println!("hello: kernel saw entry from CS={:#x}, CPL{}", e.cs, e.cs & 3),
+        Ok(e) => zx::println!("hello: kernel saw entry from CS={:#x}, CPL{} (mechanism {}, vector {:#x})", e.cs, e.cs & 3, e.mechanism, e.vector),
         Err(st) => zx::println!("hello: entry_info failed: {}", st),
     }
     let cases: [(&str, u64, u64); 4] = [

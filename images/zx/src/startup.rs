@@ -2,19 +2,7 @@
 
 use core::fmt;
 
-/// Startup page magic ("ZXVMSTRT").
-const STARTUP_MAGIC: u64 = u64::from_le_bytes(*b"ZXVMSTRT");
-pub(crate) const MECHANISM_SYSCALL: u32 = 1;
-
-#[repr(C)]
-struct StartupPage {
-    magic: u64,
-    version: u32,
-    syscall_mechanism: u32,
-    cmdline_len: u32,
-    reserved: u32,
-    cmdline: [u8; 4072],
-}
+use zircon_abi::{zxvm_startup_info_t, ZXVM_STARTUP_MAGIC};
 
 /// The program's view of its startup information.
 pub struct Startup {
@@ -35,8 +23,8 @@ impl Startup {
             return s;
         }
         // SAFETY: the kernel maps a full, read-only StartupPage at `page`.
-        let p = unsafe { &*(page as *const StartupPage) };
-        if p.magic != STARTUP_MAGIC {
+        let p = unsafe { &*(page as *const zxvm_startup_info_t) };
+        if p.magic != ZXVM_STARTUP_MAGIC {
             return s;
         }
         s.mechanism = p.syscall_mechanism;

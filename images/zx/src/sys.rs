@@ -3,7 +3,9 @@
 use core::arch::asm;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use crate::startup::MECHANISM_SYSCALL;
+use zircon_abi::{
+    zxvm_entry_info_t, SYS_DEBUG_WRITE, SYS_PROCESS_EXIT, SYS_ZXVM_ENTRY_INFO, SYS_ZXVM_TEST_RESULT, ZXVM_MECHANISM_SYSCALL,
+};
 
 /// Status code of a system call (Zircon `zx_status_t`).
 pub type Status = i32;
@@ -20,7 +22,7 @@ pub(crate) static MECHANISM: AtomicU32 = AtomicU32::new(0);
 #[inline(never)]
 pub unsafe fn syscall(nr: u64, a: [u64; 8]) -> i64 {
     let ret: i64;
-    if MECHANISM.load(Ordering::Relaxed) == MECHANISM_SYSCALL {
+    if MECHANISM.load(Ordering::Relaxed) == ZXVM_MECHANISM_SYSCALL {
         // SAFETY: SYSCALL clobbers RCX and R11 only; the caller vouches for the arguments.
         unsafe {
             asm!("syscall", inlateout("rax") nr as i64 => ret,
@@ -48,20 +50,20 @@ fn status(r: i64) -> Result<(), Status> {
 /// `zx_debug_write`: write bytes to the debug console.
 pub fn debug_write(bytes: &[u8]) -> Result<(), Status> {
     // SAFETY: the slice is valid for reads of its length.
-    status(unsafe { syscall(zircon_abi_sys::DEBUG_WRITE, [bytes.as_ptr() as u64, bytes.len() as u64, 0, 0, 0, 0, 0, 0]) })
+    status(unsafe { syscall(u64::from(SYS_DEBUG_WRITE), [bytes.as_ptr() as u64, bytes.len() as u64, 0, 0, 0, 0, 0, 0]) })
 }
 
 /// `zx_debug_write` with an arbitrary (possibly bad) pointer — for tests of the
 /// kernel's user-pointer checks.
 pub fn debug_write_raw(ptr: u64, len: u64) -> Status {
     // SAFETY: the kernel must reject bad ranges; nothing here is dereferenced.
-    unsafe { syscall(zircon_abi_sys::DEBUG_WRITE, [ptr, len, 0, 0, 0, 0, 0, 0]) as Status }
+    unsafe { syscall(u64::from(SYS_DEBUG_WRITE), [ptr, len, 0, 0, 0, 0, 0, 0]) as Status }
 }
 
 /// `zx_process_exit`: end this process with `code`.
 pub fn process_exit(code: i64) -> ! {
     // SAFETY: no pointers involved.
-    unsafe { syscall(zircon_abi_sys::PROCESS_EXIT, [code as u64, 0, 0, 0, 0, 0, 0, 0]) };
+    unsafe { syscall(u64::from(SYS_PROCESS_EXIT), [code as u64, 0, 0, 0, 0, 0, 0, 0]) };
     // The kernel never returns from process_exit; if it did, spin rather than
     // run off the end of the program.
     loop {
@@ -69,21 +71,30 @@ pub fn process_exit(code: i64) -> ! {
     }
 }
 
-/// How the kernel saw the latest system-call entry.
-#[derive(Clone, Copy, Debug)]
-pub struct EntryInfo {
-    /// CS at entry (its low two bits are the CPL we came from).
-    pub cs: u64,
-    /// 1 = SYSCALL, 2 = `int 0x80` trap.
-    pub mechanism: u64,
+/// zxvm extension: how the kernel saw this very system call's entry.
+pub fn entry_info() -> Result<zxvm_entry_info_t, Status> {
+    let mut out = [0u8; zxvm_entry_info_t::SIZE];
+    // SAFETY: `out` is valid for SIZE bytes of writes.
+    status(unsafe { syscall(u64::from(SYS_ZXVM_ENTRY_INFO), [out.as_mut_ptr() as u64, 0, 0, 0, 0, 0, 0, 0]) })?;
+    Ok(zxvm_entry_info_t::from_bytes(&out))
 }
 
-/// zxvm extension: how the kernel saw this very system call's entry.
-pub fn entry_info() -> Result<EntryInfo, Status> {
-    let mut out = [0u64; 2];
-    // SAFETY: `out` is valid for 16 bytes of writes.
-    status(unsafe { syscall(zircon_abi_sys::ZXVM_ENTRY_INFO, [out.as_mut_ptr() as u64, 0, 0, 0, 0, 0, 0, 0]) })?;
-    Ok(EntryInfo { cs: out[0], mechanism: out[1] })
+/// `zxvm_entry_info` with an arbitrary (possibly bad or read-only) output
+/// pointer — for tests of the kernel's copy-out checks.
+pub fn entry_info_raw(out: u64) -> Status {
+    // SAFETY: the kernel must reject bad ranges; on success it writes a
+    // `zxvm_entry_info_t` at `out`, which the caller vouches for.
+    unsafe { syscall(u64::from(SYS_ZXVM_ENTRY_INFO), [out, 0, 0, 0, 0, 0, 0, 0]) as Status }
+}
+
+/// zxvm extension `zxvm_test_result`: report one test case to the host. See
+/// [`crate::test`] for the friendly wrapper.
+pub fn test_result_raw(name: u64, name_len: u64, outcome: u32, msg: u64, msg_len: u64, duration_ns: u64) -> Status {
+    // SAFETY: the kernel only reads the two ranges and rejects bad ones.
+    unsafe {
+        syscall(u64::from(SYS_ZXVM_TEST_RESULT), [name, name_len, u64::from(outcome), msg, msg_len, duration_ns, 0, 0])
+            as Status
+    }
 }
 
 /// Raw system call with a number the kernel does not know, for tests.
@@ -98,13 +109,6 @@ pub fn read_cs() -> u16 {
     // SAFETY: reading CS is allowed at any privilege level.
     unsafe { asm!("mov {0:x}, cs", out(reg) cs, options(nomem, nostack)) };
     cs
-}
-
-/// TEMPORARY syscall numbers until the shared zircon-abi table lands.
-mod zircon_abi_sys {
-    pub const DEBUG_WRITE: u64 = 0;
-    pub const PROCESS_EXIT: u64 = 1;
-    pub const ZXVM_ENTRY_INFO: u64 = 0x1000;
 }
 
 pub(crate) fn set_mechanism(m: u32) {

@@ -108,3 +108,16 @@ pub fn mask_legacy_pic() {
     outb(0x21, 0xff);
     outb(0xa1, 0xff);
 }
+
+/// CPUID leaf `leaf`, subleaf 0: (eax, ebx, ecx, edx).
+pub fn cpuid(leaf: u32) -> (u32, u32, u32, u32) {
+    let r = core::arch::x86_64::__cpuid_count(leaf, 0);
+    (r.eax, r.ebx, r.ecx, r.edx)
+}
+
+/// Enable interrupts and halt until one arrives; interrupts are off again on return.
+pub fn wait_for_interrupt() {
+    // SAFETY: STI takes effect after HLT, so no interrupt is lost in between;
+    // the interrupt handler runs and returns here.
+    unsafe { asm!("sti; hlt; cli", options(nomem, nostack)) };
+}

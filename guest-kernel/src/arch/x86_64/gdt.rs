@@ -67,6 +67,7 @@ struct DescriptorPointer {
 }
 
 #[repr(align(16))]
+#[allow(dead_code)] // only its address is used
 struct Stack([u8; 16 * 1024]);
 static mut DOUBLE_FAULT_STACK: Stack = Stack([0; 16 * 1024]);
 

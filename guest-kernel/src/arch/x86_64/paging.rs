@@ -16,6 +16,9 @@ pub const USER_TOP: u64 = 0x0000_7fff_ffff_f000;
 /// Page size.
 pub const PAGE_SIZE: u64 = 4096;
 
+/// PML4 slots the kernel uses: the direct map and the kernel image.
+const KERNEL_PML4_SLOTS: [usize; 2] = [256, 511];
+
 /// Present.
 pub const PTE_P: u64 = 1;
 /// Writable.
@@ -62,8 +65,7 @@ pub fn kernel_pml4() -> u64 {
 /// Adopt the boot page tables, extend the direct map to cover `ram_end` and
 /// drop the identity mapping of low memory.
 pub fn init(ram_end: u64) {
-    // SAFETY: taking the address of the trampoline's PML4 symbol.
-    let pml4 = unsafe { core::ptr::addr_of!(firmware::trampoline::boot_pml4) } as u64;
+    let pml4 = core::ptr::addr_of!(firmware::trampoline::boot_pml4) as u64;
     // SAFETY: single-threaded boot.
     unsafe { *core::ptr::addr_of_mut!(KERNEL_PML4) = pml4 };
 
@@ -88,6 +90,29 @@ pub fn init(ram_end: u64) {
     unsafe { super::cpu::write_cr3(pml4) };
 }
 
+const PTE_PWT: u64 = 1 << 3;
+const PTE_PCD: u64 = 1 << 4;
+
+/// Map the 2 MiB-aligned block holding device memory `pa` uncached in the
+/// direct map (above RAM) and return the virtual address of `pa`.
+pub fn map_mmio(pa: u64) -> u64 {
+    let pml4 = kernel_pml4();
+    let pdpt = read_entry(pml4, 256) & ADDR_MASK;
+    let gib = (pa >> 30) as usize;
+    let pd = match read_entry(pdpt, gib) {
+        e if e & PTE_P != 0 => e & ADDR_MASK,
+        _ => {
+            let pd = frame::alloc_zeroed().expect("frame for MMIO page directory").pa;
+            write_entry(pdpt, gib, pd | PTE_P | PTE_W);
+            pd
+        }
+    };
+    let block = pa & !0x1f_ffff;
+    write_entry(pd, ((pa >> 21) & 511) as usize, block | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT);
+    super::cpu::invlpg(phys_to_virt(block));
+    phys_to_virt(pa)
+}
+
 /// Why a mapping could not be made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MapError {
@@ -110,7 +135,10 @@ impl AddressSpace {
     pub fn new() -> Result<Self, MapError> {
         let pml4 = frame::alloc_zeroed().ok_or(MapError::NoMemory)?.pa;
         let kernel = kernel_pml4();
-        for i in 256..512 {
+        // Only these kernel slots are ever populated (the kernel extends its
+        // mappings below them, never adds PML4 entries), so copying two
+        // entries instead of 256 saves ~1,300 emulated instructions per process.
+        for i in KERNEL_PML4_SLOTS {
             write_entry(pml4, i, read_entry(kernel, i));
         }
         Ok(AddressSpace { pml4 })
@@ -155,6 +183,7 @@ impl AddressSpace {
     }
 
     /// Remove the mapping of the page at `va`, returning its frame.
+    #[allow(dead_code)] // used once VMARs can unmap
     pub fn unmap(&mut self, va: u64) -> Option<u64> {
         let (t, i) = self.leaf(va)?;
         let e = read_entry(t, i);

@@ -39,7 +39,7 @@ syscall_entry:
     push 0x2b
     push rcx
     push 0
-    push 0x100
+    push {vector}
     push rax
     push rbx
     push rcx
@@ -118,6 +118,7 @@ syscall_probe_resume:
     ret
     "#,
     dispatch = sym syscall_dispatch,
+    vector = const super::trap::SYSCALL_VECTOR,
 );
 
 extern "C" {

@@ -1,0 +1,102 @@
+//! Local APIC: the periodic timer that drives preemption and sleeps.
+//!
+//! x2APIC (MSRs 0x800+) where CPUID offers it — KVM's in-kernel APIC does,
+//! and HOSTS.md measured it on the PVM host — otherwise the xAPIC MMIO page at
+//! 0xfee0_0000 (QEMU's default CPU model).
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use super::cpu::{self, rdmsr, wrmsr};
+use super::paging;
+
+/// Timer interrupt vector.
+pub const TIMER_VECTOR: u8 = 0x20;
+/// Spurious-interrupt vector (no EOI).
+pub const SPURIOUS_VECTOR: u8 = 0xff;
+
+const MSR_APIC_BASE: u32 = 0x1b;
+const APIC_BASE_ENABLE: u64 = 1 << 11;
+const APIC_BASE_X2APIC: u64 = 1 << 10;
+const XAPIC_PHYS: u64 = 0xfee0_0000;
+
+const REG_TPR: u32 = 0x80;
+const REG_EOI: u32 = 0xb0;
+const REG_SVR: u32 = 0xf0;
+const REG_LVT_TIMER: u32 = 0x320;
+const REG_TIMER_INITIAL: u32 = 0x380;
+const REG_TIMER_CURRENT: u32 = 0x390;
+const REG_TIMER_DIVIDE: u32 = 0x3e0;
+const SVR_ENABLE: u32 = 1 << 8;
+const LVT_MASKED: u32 = 1 << 16;
+const LVT_PERIODIC: u32 = 1 << 17;
+const DIVIDE_BY_1: u32 = 0xb;
+
+/// 0 = not initialised, 1 = x2APIC, else the xAPIC MMIO virtual base.
+static MODE: AtomicU64 = AtomicU64::new(0);
+
+fn write(reg: u32, value: u32) {
+    match MODE.load(Ordering::Relaxed) {
+        0 => {}
+        // SAFETY: x2APIC register MSRs accept any 32-bit value we write here.
+        1 => unsafe { wrmsr(0x800 + (reg >> 4), u64::from(value)) },
+        // SAFETY: the xAPIC page is mapped uncached at `base`; `reg` is a valid offset.
+        base => unsafe { ((base + u64::from(reg)) as *mut u32).write_volatile(value) },
+    }
+}
+
+fn read(reg: u32) -> u32 {
+    match MODE.load(Ordering::Relaxed) {
+        0 => 0,
+        1 => rdmsr(0x800 + (reg >> 4)) as u32,
+        // SAFETY: as in `write`.
+        base => unsafe { ((base + u64::from(reg)) as *const u32).read_volatile() },
+    }
+}
+
+/// Enable the local APIC. Returns "x2APIC" or "xAPIC".
+pub fn init() -> &'static str {
+    let x2 = cpu::cpuid(1).2 & (1 << 21) != 0;
+    let base = rdmsr(MSR_APIC_BASE);
+    let name = if x2 {
+        // SAFETY: enabling x2APIC mode on a CPU that reports it.
+        unsafe { wrmsr(MSR_APIC_BASE, base | APIC_BASE_ENABLE | APIC_BASE_X2APIC) };
+        MODE.store(1, Ordering::Relaxed);
+        "x2APIC"
+    } else {
+        // SAFETY: keeps the default base, sets the global enable bit.
+        unsafe { wrmsr(MSR_APIC_BASE, (base & !0xfff) | APIC_BASE_ENABLE) };
+        MODE.store(paging::map_mmio(XAPIC_PHYS), Ordering::Relaxed);
+        "xAPIC"
+    };
+    write(REG_TPR, 0);
+    write(REG_SVR, SVR_ENABLE | u32::from(SPURIOUS_VECTOR));
+    name
+}
+
+/// Signal end of interrupt.
+pub fn eoi() {
+    write(REG_EOI, 0);
+}
+
+/// Measure the timer's count rate against the TSC (counts per millisecond),
+/// given the TSC rate in kHz.
+pub fn calibrate_timer(tsc_khz: u64) -> u64 {
+    write(REG_TIMER_DIVIDE, DIVIDE_BY_1);
+    write(REG_LVT_TIMER, LVT_MASKED | u32::from(TIMER_VECTOR));
+    write(REG_TIMER_INITIAL, u32::MAX);
+    let start = cpu::rdtsc();
+    let wait = tsc_khz; // 1 ms
+    while cpu::rdtsc().wrapping_sub(start) < wait {
+        core::hint::spin_loop();
+    }
+    let elapsed = u64::from(u32::MAX - read(REG_TIMER_CURRENT));
+    write(REG_TIMER_INITIAL, 0);
+    elapsed.max(1)
+}
+
+/// Start the periodic timer: one interrupt every `period_ms` milliseconds.
+pub fn start_periodic(counts_per_ms: u64, period_ms: u64) {
+    write(REG_TIMER_DIVIDE, DIVIDE_BY_1);
+    write(REG_LVT_TIMER, LVT_PERIODIC | u32::from(TIMER_VECTOR));
+    write(REG_TIMER_INITIAL, (counts_per_ms * period_ms).min(u64::from(u32::MAX)) as u32);
+}

@@ -1,0 +1,236 @@
+//! `zx_object_signal`, `zx_object_signal_peer`, `zx_object_wait_one`,
+//! `zx_object_wait_many`, `zx_object_get_info`, `zx_object_get_property`,
+//! `zx_object_set_property`.
+
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+
+use super::{current, user_ptr};
+use crate::abi::*;
+use crate::clock;
+use crate::object::KernelObject;
+use crate::sched::{self, WaitKey};
+
+/// `zx_object_signal(handle, clear_mask, set_mask)`: needs ZX_RIGHT_SIGNAL.
+pub fn sys_object_signal(handle: u32, clear: u32, set: u32) -> zx_status_t {
+    let obj = match current().handles.lock().get_dyn(handle, ZX_RIGHT_SIGNAL) {
+        Ok((o, _, _)) => o,
+        Err(e) => return e,
+    };
+    let allowed = obj.allowed_user_signals();
+    if (clear | set) & !allowed != 0 {
+        return ZX_ERR_INVALID_ARGS;
+    }
+    obj.base().update_signals(clear, set);
+    ZX_OK
+}
+
+/// `zx_object_signal_peer(handle, clear_mask, set_mask)`: needs
+/// ZX_RIGHT_SIGNAL_PEER; NOT_SUPPORTED for objects without peers,
+/// PEER_CLOSED when the peer is gone.
+pub fn sys_object_signal_peer(handle: u32, clear: u32, set: u32) -> zx_status_t {
+    let obj = match current().handles.lock().get_dyn(handle, ZX_RIGHT_SIGNAL_PEER) {
+        Ok((o, _, _)) => o,
+        Err(e) => return e,
+    };
+    if !matches!(obj.obj_type(), ZX_OBJ_TYPE_EVENTPAIR | ZX_OBJ_TYPE_CHANNEL | ZX_OBJ_TYPE_SOCKET | ZX_OBJ_TYPE_FIFO) {
+        return ZX_ERR_NOT_SUPPORTED;
+    }
+    let Some(peer) = obj.peer() else { return ZX_ERR_PEER_CLOSED };
+    if (clear | set) & !ZX_USER_SIGNAL_ALL != 0 {
+        return ZX_ERR_INVALID_ARGS;
+    }
+    peer.base().update_signals(clear, set);
+    ZX_OK
+}
+
+struct Waited {
+    object: Arc<dyn KernelObject>,
+    handle: u32,
+    serial: u64,
+    waitfor: u32,
+}
+
+/// Block until any item is satisfied, a waited handle is closed, or the
+/// deadline passes. Returns the status and each item's observed signals.
+fn wait(items: &[Waited], deadline: i64) -> (zx_status_t, Vec<u32>) {
+    let proc = current();
+    loop {
+        let observed: Vec<u32> = items.iter().map(|w| w.object.base().signals()).collect();
+        if items.iter().zip(&observed).any(|(w, s)| w.waitfor & s != 0) {
+            return (ZX_OK, observed);
+        }
+        let closed = {
+            let table = proc.handles.lock();
+            items.iter().any(|w| !table.still_holds(w.handle, w.serial))
+        };
+        if closed {
+            return (ZX_ERR_CANCELED, observed);
+        }
+        if clock::now_ns() >= deadline {
+            return (ZX_ERR_TIMED_OUT, observed);
+        }
+        sched::block(WaitKey::SIGNALS, deadline);
+    }
+}
+
+/// `zx_object_wait_one(handle, signals, deadline, observed)`: needs ZX_RIGHT_WAIT.
+pub fn sys_object_wait_one(handle: u32, signals: u32, deadline: i64, observed_out: u64) -> zx_status_t {
+    let (object, _, serial) = match current().handles.lock().get_dyn(handle, ZX_RIGHT_WAIT) {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    let (status, observed) = wait(&[Waited { object, handle, serial, waitfor: signals }], deadline);
+    if let Err(e) = user_ptr::copy_out_opt(observed_out, &observed[0]) {
+        return e;
+    }
+    status
+}
+
+/// `zx_object_wait_many(items, num_items, deadline)`.
+pub fn sys_object_wait_many(items_ptr: u64, count: u64, deadline: i64) -> zx_status_t {
+    if count > ZX_WAIT_MANY_MAX_ITEMS as u64 {
+        return ZX_ERR_OUT_OF_RANGE;
+    }
+    if count == 0 {
+        while clock::now_ns() < deadline {
+            sched::block(WaitKey::SLEEP, deadline);
+        }
+        return ZX_ERR_TIMED_OUT;
+    }
+    let mut raw = alloc::vec![0u8; count as usize * zx_wait_item_t::SIZE];
+    if let Err(e) = user_ptr::copy_from_user(items_ptr, &mut raw) {
+        return e;
+    }
+    let mut items = Vec::with_capacity(count as usize);
+    let proc = current();
+    {
+        let table = proc.handles.lock();
+        for chunk in raw.chunks_exact(zx_wait_item_t::SIZE) {
+            let mut b = [0u8; zx_wait_item_t::SIZE];
+            b.copy_from_slice(chunk);
+            let item = zx_wait_item_t::from_bytes(&b);
+            match table.get_dyn(item.handle, ZX_RIGHT_WAIT) {
+                Ok((object, _, serial)) => items.push(Waited { object, handle: item.handle, serial, waitfor: item.waitfor }),
+                Err(e) => return e,
+            }
+        }
+    }
+    let (status, observed) = wait(&items, deadline);
+    for (chunk, pending) in raw.chunks_exact_mut(zx_wait_item_t::SIZE).zip(observed) {
+        chunk[8..12].copy_from_slice(&pending.to_le_bytes());
+    }
+    if let Err(e) = user_ptr::copy_to_user(items_ptr, &raw) {
+        return e;
+    }
+    status
+}
+
+/// Write `records` into the user buffer, Zircon-style: `actual` = records
+/// written, `avail` = records that exist; BUFFER_TOO_SMALL when not all fit.
+fn write_info<T: user_ptr::Pod>(records: &[T], buffer: u64, size: u64, actual: u64, avail: u64) -> zx_status_t {
+    let rec = core::mem::size_of::<T>() as u64;
+    let fit = (size / rec).min(records.len() as u64);
+    for (i, r) in records.iter().take(fit as usize).enumerate() {
+        if let Err(e) = user_ptr::copy_out(buffer + i as u64 * rec, r) {
+            return e;
+        }
+    }
+    let counts = [(actual, fit), (avail, records.len() as u64)];
+    for (ptr, n) in counts {
+        if let Err(e) = user_ptr::copy_out_opt(ptr, &n) {
+            return e;
+        }
+    }
+    if fit < records.len() as u64 {
+        ZX_ERR_BUFFER_TOO_SMALL
+    } else {
+        ZX_OK
+    }
+}
+
+/// `zx_object_get_info(handle, topic, buffer, buffer_size, actual, avail)`.
+pub fn sys_object_get_info(handle: u32, topic: u32, buffer: u64, size: u64, actual: u64, avail: u64) -> zx_status_t {
+    let proc = current();
+    if topic == ZX_INFO_HANDLE_VALID {
+        return match proc.handles.lock().get(handle) {
+            Ok(_) => ZX_OK,
+            Err(e) => e,
+        };
+    }
+    let (object, rights, _) = match proc.handles.lock().get_dyn(handle, 0) {
+        Ok(x) => x,
+        Err(e) => return e,
+    };
+    match topic {
+        ZX_INFO_HANDLE_BASIC => {
+            let info = zx_info_handle_basic_t {
+                koid: object.base().koid,
+                rights,
+                r#type: object.obj_type(),
+                related_koid: object.related_koid(),
+                ..Default::default()
+            };
+            write_info(&[info], buffer, size, actual, avail)
+        }
+        ZX_INFO_HANDLE_COUNT => {
+            if rights & ZX_RIGHT_INSPECT == 0 {
+                return ZX_ERR_ACCESS_DENIED;
+            }
+            let info = zx_info_handle_count_t { handle_count: object.base().handle_count() };
+            write_info(&[info], buffer, size, actual, avail)
+        }
+        _ => super::info_ext::get_info(object, rights, topic, buffer, size, actual, avail),
+    }
+}
+
+/// `zx_object_get_property(handle, property, value, value_size)`.
+pub fn sys_object_get_property(handle: u32, property: u32, value: u64, size: u64) -> zx_status_t {
+    let object = match current().handles.lock().get_dyn(handle, ZX_RIGHT_GET_PROPERTY) {
+        Ok((o, _, _)) => o,
+        Err(e) => return e,
+    };
+    match property {
+        ZX_PROP_NAME => {
+            if !super::info_ext::has_name(&*object) {
+                return ZX_ERR_NOT_SUPPORTED;
+            }
+            if size < ZX_MAX_NAME_LEN as u64 {
+                return ZX_ERR_BUFFER_TOO_SMALL;
+            }
+            let name = object.base().name();
+            let mut buf = [0u8; ZX_MAX_NAME_LEN as usize];
+            buf[..name.as_str().len()].copy_from_slice(name.as_str().as_bytes());
+            match user_ptr::copy_to_user(value, &buf) {
+                Ok(()) => ZX_OK,
+                Err(e) => e,
+            }
+        }
+        _ => ZX_ERR_INVALID_ARGS,
+    }
+}
+
+/// `zx_object_set_property(handle, property, value, value_size)`.
+pub fn sys_object_set_property(handle: u32, property: u32, value: u64, size: u64) -> zx_status_t {
+    let object = match current().handles.lock().get_dyn(handle, ZX_RIGHT_SET_PROPERTY) {
+        Ok((o, _, _)) => o,
+        Err(e) => return e,
+    };
+    match property {
+        ZX_PROP_NAME => {
+            if !super::info_ext::has_name(&*object) {
+                return ZX_ERR_NOT_SUPPORTED;
+            }
+            // Longer names are truncated to ZX_MAX_NAME_LEN - 1 bytes.
+            let n = size.min(ZX_MAX_NAME_LEN as u64 - 1) as usize;
+            let mut buf = [0u8; ZX_MAX_NAME_LEN as usize];
+            if let Err(e) = user_ptr::copy_from_user(value, &mut buf[..n]) {
+                return e;
+            }
+            let end = buf[..n].iter().position(|&b| b == 0).unwrap_or(n);
+            object.base().set_name(core::str::from_utf8(&buf[..end]).unwrap_or(""));
+            ZX_OK
+        }
+        _ => ZX_ERR_INVALID_ARGS,
+    }
+}

@@ -1,0 +1,35 @@
+//! Time: `zx_clock_get_monotonic`, `zx_ticks_get`, `zx_ticks_per_second`,
+//! `zx_deadline_after`, `zx_nanosleep`.
+
+use crate::abi::*;
+use crate::clock;
+use crate::sched::{self, WaitKey};
+
+/// `zx_clock_get_monotonic() -> zx_time_t`.
+pub fn sys_clock_get_monotonic() -> i64 {
+    clock::now_ns()
+}
+
+/// `zx_ticks_get() -> zx_ticks_t`.
+pub fn sys_ticks_get() -> i64 {
+    clock::ticks() as i64
+}
+
+/// `zx_ticks_per_second() -> zx_ticks_t`.
+pub fn sys_ticks_per_second() -> i64 {
+    clock::ticks_per_second() as i64
+}
+
+/// `zx_deadline_after(nanoseconds) -> zx_time_t`: now plus the duration,
+/// saturating at ZX_TIME_INFINITE (and at ZX_TIME_INFINITE_PAST below).
+pub fn sys_deadline_after(duration: i64) -> i64 {
+    clock::now_ns().saturating_add(duration)
+}
+
+/// `zx_nanosleep(deadline)`: sleep until `deadline` (a past deadline returns at once).
+pub fn sys_nanosleep(deadline: i64) -> zx_status_t {
+    while clock::now_ns() < deadline {
+        sched::block(WaitKey::SLEEP, deadline);
+    }
+    ZX_OK
+}
