@@ -34,7 +34,8 @@ Options:
   --mask ERE        before comparing, replace text matching this extended regex
                     in the program's lines with '<*>' (repeatable). Defaults,
                     for facts that legitimately differ per host (docs/HOSTS-NOTES.md):
-                    the mechanism name and the user CS value ('CS=0x33' on PVM)
+                    the mechanism name, the user CS value ('CS=0x33' on PVM) and
+                    hello's 'mechanism N, vector 0xNN' of the kernel entry
   --no-default-masks  drop those default masks
   --hosts LIST      comma-separated subset of: ${ALL_HOSTS[*]} (default all)
   --release         build and use the release zxvm (default: debug)
@@ -68,7 +69,8 @@ usage_error() {
 
 need_val() { (($# >= 2)) || usage_error "$1 needs a value"; }
 
-DEFAULT_MASKS=('(syscall|int80-trap)' 'CS=0x[0-9a-fA-F]+')
+# Host-dependent facts the bundled hello prints on its 'hello:' lines.
+DEFAULT_MASKS=('(syscall|int80-trap)' 'CS=0x[0-9a-fA-F]+' 'mechanism [0-9]+, vector 0x[0-9a-fA-F]+')
 MASKS=() DEFAULT_MASKS_ON=1
 HOST_TIMEOUT=""
 EXPECT=0 PREFIX="hello:" HOSTS_LIST="" PROFILE=debug BUILD=1 ANY_MECH=0 PARALLEL=0 VERBOSE=0 LOGS=""
