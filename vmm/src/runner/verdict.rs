@@ -330,6 +330,8 @@ pub(crate) mod tests {
                 emulated_insns: None,
             }],
             emulated_insns: None,
+            hypercalls: Default::default(),
+            trace: None,
             tests: tests
                 .iter()
                 .map(|(n, o, at_ms)| TestCase {
