@@ -34,8 +34,8 @@ Environment:
   ZXVM_NESTED_DEBUG=SECS    inside, dump zxvm's threads (state, kernel stack)
                     and the KVM debugfs counters every SECS s (kernel
                     messages stay on the console too)
-  ZXVM_NESTED_KVM_AMD="P=V ..."  kvm-amd module parameters (default "npt=0":
-                    see docs/HOSTS_HARNESS.md; "npt=1" tests nested paging)
+  ZXVM_NESTED_KVM_AMD="P=V ..."  kvm-amd module parameters (default "npt=1",
+                    nested paging; "npt=0" selects shadow paging, see docs/HOSTS_HARNESS.md)
   ZXVM_NESTED_CPU=MODEL     QEMU -cpu for the outer VM (default EPYC,+svm)
   ZXVM_NESTED_BIOS=seabios  use QEMU's default firmware instead of qboot
   ZXVM_HOSTS_NO_INSTALL=1   never apt-get install; fail naming the package
@@ -192,11 +192,10 @@ ENC=""
 for a in "${INNER[@]}"; do ENC+="${ENC:+,}_$(printf '%s' "$a" | base64 -w0)"; done
 APPEND="console=ttyS0 panic=-1 quiet mitigations=off zxvmh.args=$ENC"
 [[ -n "${ZXVM_NESTED_DEBUG:-}" ]] && APPEND+=" zxvmh.debug=$ZXVM_NESTED_DEBUG"
-# npt=0 by default: with nested paging, QEMU 7.2 hangs the whole nested Linux at
-# the guest's first #VMEXIT while it has EFER.LME=1, CR4.PAE=0, CR0.PG=0 — zxvm's
-# PVH entry state (docs/HOSTS_HARNESS.md). KVM's shadow-paging path never puts
-# that state in the VMCB. ZXVM_NESTED_KVM_AMD=npt=1 tests the nested-paging path.
-KVM_AMD_PARAMS="${ZXVM_NESTED_KVM_AMD-npt=0}"
+# Nested paging by default. zxvm now starts the vCPU with CR4.PAE beside
+# EFER.LME, which avoids the QEMU 7.2 hang described in docs/HOSTS_HARNESS.md;
+# ZXVM_NESTED_KVM_AMD=npt=0 selects shadow paging instead.
+KVM_AMD_PARAMS="${ZXVM_NESTED_KVM_AMD-npt=1}"
 [[ -n "$KVM_AMD_PARAMS" ]] && APPEND+=" zxvmh.kvm_amd=${KVM_AMD_PARAMS// /,}"
 ((${#APPEND} < 2000)) || die "arguments too long for the kernel command line (${#APPEND} bytes encoded)"
 
@@ -248,7 +247,7 @@ if [[ -z "$rc" ]]; then
             log "hint: zxvm printed nothing at all and even its --timeout watchdog stayed silent: the"
             log "  nested Linux itself hung. QEMU 7.2's SVM emulation does this at the first #VMEXIT"
             log "  while the guest vCPU has EFER.LME=1, CR4.PAE=0, CR0.PG=0 (docs/HOSTS_HARNESS.md)."
-            log "  Workaround: ZXVM_NESTED_KVM_AMD=npt=0 (the default), or start the vCPU with CR4.PAE set."
+            log "  Workaround: ZXVM_NESTED_KVM_AMD=npt=0, or start the vCPU with CR4.PAE set (zxvm does since the fix)."
         fi
         exit "$EXIT_TIMEOUT"
     fi
