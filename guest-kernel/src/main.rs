@@ -21,6 +21,7 @@ mod power;
 mod sched;
 mod syscall;
 mod task;
+mod trace;
 mod trap;
 
 use core::arch::global_asm;
@@ -81,6 +82,7 @@ fn milestone(m: Milestone) {
 pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     let host = hypercall::probe();
     milestone(Milestone::KernelEntry);
+    trace::init();
     cpu::mask_legacy_pic();
     gdt::init();
     idt::init();
@@ -259,6 +261,7 @@ fn start_first_program(info: &boot::BootInfo, mechanism: Mechanism) {
 
     kprintln!("[kernel] starting {} at {:#x}", name, entry);
     let process = Arc::new(task::process::Process::new(name, aspace, true));
+    trace::process_create(process.koid, name);
     if task::start_user_thread(&process, name, entry, USER_STACK_TOP, 0, STARTUP_INFO_VA).is_none() {
         power::exit(0, ExitReason::KernelPanic);
     }

@@ -45,6 +45,57 @@ pub enum Hypercall {
     /// kernel can turn TSC readings into nanoseconds without calibrating.
     /// Fails with [`HypercallStatus::HostError`] if the host cannot tell.
     TscKhz = 6,
+    /// `trace_setup(ring_gpa, ring_bytes, guest_tsc)`: offer the calling vCPU's
+    /// event ring (see [`crate::trace`]). Returns 0 when the host is not
+    /// tracing (the guest must not write the ring), otherwise the capacity in
+    /// records the guest must use (a power of two, at most what it offered).
+    TraceSetup = 7,
+    /// `trace_flush(guest_tsc)`: drain the calling vCPU's event ring now
+    /// (the guest calls it when the ring is full). Returns the number of
+    /// records drained.
+    TraceFlush = 8,
+}
+
+impl Hypercall {
+    /// Every hypercall, in numeric order.
+    pub const ALL: [Hypercall; 8] = [
+        Hypercall::Version,
+        Hypercall::ConsoleWrite,
+        Hypercall::Exit,
+        Hypercall::Milestone,
+        Hypercall::TestResult,
+        Hypercall::TscKhz,
+        Hypercall::TraceSetup,
+        Hypercall::TraceFlush,
+    ];
+
+    /// Snake-case name, as in docs/HYPERCALL_ABI.md.
+    pub fn name(self) -> &'static str {
+        match self {
+            Hypercall::Version => "version",
+            Hypercall::ConsoleWrite => "console_write",
+            Hypercall::Exit => "exit",
+            Hypercall::Milestone => "milestone",
+            Hypercall::TestResult => "test_result",
+            Hypercall::TscKhz => "tsc_khz",
+            Hypercall::TraceSetup => "trace_setup",
+            Hypercall::TraceFlush => "trace_flush",
+        }
+    }
+
+    /// Names of the arguments the call uses (RDI, RSI, R8, R9 in order).
+    pub fn arg_names(self) -> &'static [&'static str] {
+        match self {
+            Hypercall::Version => &["guest_version"],
+            Hypercall::ConsoleWrite => &["gpa", "len"],
+            Hypercall::Exit => &["code", "reason"],
+            Hypercall::Milestone => &["milestone"],
+            Hypercall::TestResult => &["gpa"],
+            Hypercall::TscKhz => &[],
+            Hypercall::TraceSetup => &["ring_gpa", "ring_bytes", "guest_tsc"],
+            Hypercall::TraceFlush => &["guest_tsc"],
+        }
+    }
 }
 
 impl TryFrom<u64> for Hypercall {
@@ -57,6 +108,8 @@ impl TryFrom<u64> for Hypercall {
             4 => Self::Milestone,
             5 => Self::TestResult,
             6 => Self::TscKhz,
+            7 => Self::TraceSetup,
+            8 => Self::TraceFlush,
             _ => return Err(HypercallStatus::UnknownHypercall),
         })
     }
@@ -208,15 +261,10 @@ mod tests {
 
     #[test]
     fn numbers_round_trip() {
-        for h in [
-            Hypercall::Version,
-            Hypercall::ConsoleWrite,
-            Hypercall::Exit,
-            Hypercall::Milestone,
-            Hypercall::TestResult,
-            Hypercall::TscKhz,
-        ] {
+        for (i, h) in Hypercall::ALL.into_iter().enumerate() {
             assert_eq!(Hypercall::try_from(h as u64), Ok(h));
+            assert_eq!(h as usize, i + 1, "ALL is in numeric order without gaps");
+            assert!(!h.name().is_empty() && h.arg_names().len() <= 4);
         }
         assert_eq!(Hypercall::try_from(0), Err(HypercallStatus::UnknownHypercall));
         assert_eq!(Hypercall::try_from(u64::MAX), Err(HypercallStatus::UnknownHypercall));

@@ -32,6 +32,7 @@ use crate::arch::{cpuid, pvh, regs};
 use crate::hypercall::{HostState, MilestoneRecord, TestCase};
 use crate::vstate::kvm_stats::VcpuStats;
 use crate::image::BootImage;
+use crate::trace::{TraceOptions, VcpuTrace};
 use crate::vstate::stats::ExitStats;
 use crate::vstate::vcpu::{self, ExitCtx, RunEnd};
 use crate::vstate::memory;
@@ -177,6 +178,10 @@ pub struct RunReport {
     pub tests: Vec<TestCase>,
     /// Exit counters.
     pub stats: ExitStats,
+    /// Per-hypercall counters.
+    pub hypercalls: crate::trace::table::StatTable,
+    /// What tracing recorded (`None` unless tracing was on).
+    pub trace: Option<crate::trace::timeline::Capture>,
     /// Virtio device counters at the end of the run, by device name.
     pub devices: Vec<(String, DeviceStats)>,
 }
@@ -211,6 +216,14 @@ extern "C" fn kick_handler(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc
 /// A [`BuildError`] if the VM cannot be set up; guest failures are reported
 /// in [`RunReport::end`] instead.
 pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
+    run_with_trace(config, TraceOptions::default())
+}
+
+/// [`run`] with tracing options (`zxvm run --trace`).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport, BuildError> {
     if !(MIN_MEM_MIB..=MAX_MEM_MIB).contains(&config.mem_mib) {
         return Err(BuildError::MemSize(config.mem_mib));
     }
@@ -303,6 +316,8 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
     let mut host = HostState::new(Box::new(console), config.start);
     host.tsc_khz = vcpu.get_tsc_khz().ok();
     host.insn_counter = VcpuStats::open(&vcpu, "insn_emulation");
+    host.trace = VcpuTrace::new(0, trace, config.start);
+    let sync_regs = kvm.check_extension(kvm_ioctls::Cap::SyncRegs);
     let thread = std::thread::Builder::new()
         .name("vcpu0".into())
         .spawn(move || {
@@ -315,10 +330,12 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
                 stats: &mut stats,
                 unclaimed_logged: Default::default(),
             };
+            ctx.host.trace.attach(&mut vcpu, sync_regs);
             let end = vcpu::run(&mut vcpu, &mut ctx, &stop2);
+            let capture = host.trace.enabled().then(|| host.trace.finish(&vcpu, &mem));
             done2.store(true, Ordering::Release);
             let emulated = host.insn_counter.as_ref().and_then(|c| c.read());
-            (end, host.milestones, host.tests, stats, emulated)
+            (end, host.milestones, host.tests, stats, emulated, host.trace.hypercalls.table, capture)
         })
         .map_err(|e| BuildError::Host(format!("spawn vCPU thread: {e}")))?;
 
@@ -332,11 +349,12 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    let (end, milestones, tests, stats, emulated_insns) =
+    let (end, milestones, tests, stats, emulated_insns, hypercalls, capture) =
         thread.join().map_err(|_| BuildError::Host("the vCPU thread panicked".into()))?;
     virtio.event_loop.stop();
     let devices = virtio.stats.iter().map(|(name, f)| (name.clone(), f())).collect();
-    Ok(RunReport { end, milestones, tests, stats, emulated_insns, devices })
+    let trace = capture.map(|v| crate::trace::timeline::Capture { vcpus: vec![v] });
+    Ok(RunReport { end, milestones, tests, stats, emulated_insns, hypercalls, trace, devices })
 }
 
 /// A writer shared by the early console and virtio-console.

@@ -108,6 +108,7 @@ fn switch_to_next(prev_slot: *mut u64, requeue_current: bool) {
             return;
         }
         q.switches += 1;
+        crate::trace::context_switch(q.current.as_ref().map_or(0, |c| c.koid), next.koid, next.process().map_or(0, |p| p.koid));
         q.current = Some(next.clone());
         next
     };

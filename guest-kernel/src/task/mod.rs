@@ -55,6 +55,7 @@ impl Name {
 /// and `rdi`/`rsi` = `arg0`/`arg1`, and make it runnable.
 pub fn start_user_thread(process: &Arc<Process>, name: &str, entry: u64, sp: u64, arg0: u64, arg1: u64) -> Option<Arc<Thread>> {
     let t = Arc::new(Thread::new(name, Some(process.clone()))?);
+    crate::trace::thread_create(process.koid, t.koid, name);
     let frame = TrapFrame {
         rip: entry,
         cs: u64::from(USER_CS),
@@ -76,6 +77,7 @@ pub fn start_user_thread(process: &Arc<Process>, name: &str, entry: u64, sp: u64
 /// Create the idle thread.
 pub fn new_idle_thread() -> Option<Arc<Thread>> {
     let t = Arc::new(Thread::new("idle", None)?);
+    crate::trace::thread_create(0, t.koid, "idle");
     // SAFETY: a fresh, unused stack.
     let rsp = unsafe { context::prepare_kernel(t.kstack_top(), sched::idle_main) };
     t.set_saved_rsp(rsp);

@@ -19,6 +19,7 @@ use devices::bus::{Bus, BusAction};
 
 use super::stats::ExitStats;
 use crate::hypercall::{self, HostState, HypercallArgs, Outcome};
+use crate::trace::recorder::ExitInfo;
 
 /// How a VM run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -194,8 +195,12 @@ pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
         }
         let result = vcpu.run();
         let exited = Instant::now();
+        let mut traced = ExitInfo::INTERRUPTED;
         let (name, action) = match result {
-            Ok(exit) => (exit_name(&exit), handle_exit(exit, ctx)),
+            Ok(exit) => {
+                traced = ExitInfo::of(&exit);
+                (exit_name(&exit), handle_exit(exit, ctx))
+            }
             Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => ("interrupted".to_string(), ExitAction::Continue),
             Err(e) => return RunEnd::Error(format!("KVM_RUN failed: {e}")),
         };
@@ -204,7 +209,10 @@ pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
             ExitAction::Hypercall => match vcpu.get_regs() {
                 Ok(regs) => {
                     let call = HypercallArgs { nr: regs.rax, args: [regs.rdi, regs.rsi, regs.r8, regs.r9] };
-                    match hypercall::handle(call, ctx.mem, ctx.host) {
+                    let served = Instant::now();
+                    let outcome = hypercall::handle(call, ctx.mem, ctx.host);
+                    ctx.host.trace.note_hypercall(call, outcome, served.elapsed());
+                    match outcome {
                         Outcome::Return(v) => {
                             complete_io_in(vcpu, v as u32);
                             None
@@ -219,6 +227,7 @@ pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
             ExitAction::Stop(end) => Some(end),
         };
         ctx.stats.record(&name, exited.elapsed());
+        ctx.host.trace.record_exit(vcpu, ctx.mem, traced, exited);
         if let Some(end) = end {
             return end;
         }
