@@ -20,7 +20,9 @@ fn trace_path(name: &str) -> PathBuf {
 /// Run the guest with tracing into a fresh file and read it back.
 fn traced(name: &str, extra: &[&str]) -> (common::Run, Timeline, PathBuf) {
     let path = trace_path(name);
-    let mut args = vec!["run", "--trace", path.to_str().unwrap()];
+    // The early console (one console_write hypercall per write) is what these
+    // tests follow; virtio-console would carry the output without exits.
+    let mut args = vec!["run", "--console", "serial", "--trace", path.to_str().unwrap()];
     args.extend_from_slice(extra);
     let r = zxvm(&args);
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);

@@ -13,6 +13,7 @@ mod arch;
 mod boot;
 mod clock;
 mod console;
+mod drivers;
 mod hypercall;
 mod mm;
 mod object;
@@ -101,6 +102,7 @@ pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     syscall_entry::set_kernel_stack(kstack);
 
     let mechanism = probe_syscall();
+    drivers::virtio::init(info.cmdline);
     if let Some(how) = boot::cmdline_value(info.cmdline, "kernel.crash") {
         crash_for_test(how);
     }
@@ -294,6 +296,7 @@ fn crash_for_test(how: &str) {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
+    drivers::virtio::console::disable();
     kprintln!("KERNEL PANIC: {}", info);
     power::exit(0, ExitReason::KernelPanic)
 }

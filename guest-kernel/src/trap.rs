@@ -36,6 +36,9 @@ fn handle_trap(frame: &mut TrapFrame) {
     if frame.vector == u64::from(apic::SPURIOUS_VECTOR) {
         return;
     }
+    if frame.vector >= 32 && crate::drivers::handle_interrupt(frame.vector) {
+        return;
+    }
     if frame.from_user() {
         if syscall_entry::probe_intercept(frame) {
             return;

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use hypercall_abi::Milestone;
 use zxvm::arch::layout::DEFAULT_MEM_MIB;
-use zxvm::builder::{self, VmConfig};
+use zxvm::builder::{self, DiskConfig, VirtioConfig, VmConfig};
 use zxvm::exit_code;
 use zxvm::image::BootImage;
 use zxvm::trace::report::{self, Filter};
@@ -39,9 +39,18 @@ enum Command {
         /// Stop the guest after SECS seconds (exit code 124).
         #[arg(long, value_name = "SECS")]
         timeout: Option<f64>,
-        /// Print boot timing, a per-exit-reason and a per-hypercall table to stderr at exit.
+        /// Print boot timing, a per-exit-reason and a per-hypercall table, and virtio device counters to stderr at exit.
         #[arg(long)]
         stats: bool,
+        /// Attach a virtio-blk disk backed by the host file PATH (`,ro`: read-only). Repeatable.
+        #[arg(long, value_name = "PATH[,ro]")]
+        disk: Vec<DiskConfig>,
+        /// Guest main console: `virtio` (virtio-console once the kernel's driver is up) or `serial` (no virtio-console device).
+        #[arg(long, value_name = "KIND", default_value = "virtio", value_parser = ["virtio", "serial"])]
+        console: String,
+        /// Do not attach the virtio-rng entropy device.
+        #[arg(long)]
+        no_rng: bool,
         /// Boot with this user program (x86-64 static ELF) as the first
         /// program: added to the image's bootfs, and `init=` set to it.
         #[arg(long, value_name = "PROG")]
@@ -118,7 +127,10 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { image, mem, cmdline, timeout, stats, init, trace } => run(start, image, mem, cmdline, timeout, stats, init, trace),
+        Command::Run { image, mem, cmdline, timeout, stats, init, trace, disk, console, no_rng } => {
+            let virtio = VirtioConfig { console: console == "virtio", rng: !no_rng, disks: disk };
+            run(start, image, mem, cmdline, timeout, stats, init, trace, virtio)
+        }
         Command::Test(args) => ExitCode::from(zxvm::runner::cli::main(args)),
         Command::Trace { command } => trace_command(command),
     }
@@ -180,6 +192,7 @@ fn run(
     stats: bool,
     init: Option<PathBuf>,
     trace: TraceArgs,
+    virtio: VirtioConfig,
 ) -> ExitCode {
     let timeout = match timeout {
         None => None,
@@ -221,6 +234,7 @@ fn run(
         console: Box::new(std::io::stdout()),
         forward_stdin: std::io::stdin().is_terminal(),
         start,
+        virtio,
     };
     let options = TraceOptions { enabled: trace.trace.is_some(), ring_records: trace.trace_ring.max(1), flush_when_full: !trace.trace_drop };
     let report = match builder::run_with_trace(config, options) {
@@ -256,6 +270,12 @@ fn run(
         }
         eprint!("{}", report.stats.table());
         eprint!("{}", report.hypercalls.render("hypercall", "hypercalls"));
+        for (name, d) in &report.devices {
+            eprintln!(
+                "zxvm: {name}: {} requests, {} bytes from guest, {} bytes to guest, {} errors",
+                d.requests, d.bytes_from_guest, d.bytes_to_guest, d.errors
+            );
+        }
     }
     if let (Some(path), Some(capture)) = (&trace.trace, &report.trace) {
         if let Err(e) = write_trace(path, capture) {
