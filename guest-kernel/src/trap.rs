@@ -18,6 +18,9 @@ pub fn handle(frame: &mut TrapFrame) {
     if frame.vector == u64::from(apic::TIMER_VECTOR) {
         apic::eoi();
         sched::on_tick();
+        if frame.from_user() {
+            task::before_user_return(frame);
+        }
         return;
     }
     if frame.vector == u64::from(apic::SPURIOUS_VECTOR) {
@@ -35,6 +38,11 @@ pub fn handle(frame: &mut TrapFrame) {
         }
         if frame.vector >= 32 {
             return; // spurious: no interrupt sources are enabled yet
+        }
+        // Demand paging: a fault on a page the process's VMARs can supply.
+        if frame.vector == VECTOR_PF && crate::mm::fault::resolve_page_fault(cpu::read_cr2(), frame.error_code) {
+            task::before_user_return(frame);
+            return;
         }
         report(frame);
         task::kill_current_for_fault(frame);

@@ -45,7 +45,18 @@ pub enum Hypercall {
     /// kernel can turn TSC readings into nanoseconds without calibrating.
     /// Fails with [`HypercallStatus::HostError`] if the host cannot tell.
     TscKhz = 6,
+    /// `zero_phys(gpa, len)`: fill `[gpa, gpa + len)` with zeroes. Bulk memory
+    /// work is emulated instruction by instruction at CPL0 on PVM hosts, so the
+    /// kernel asks the VMM instead above a size threshold it measures at boot.
+    /// `len` ≤ [`MAX_PHYS_OP`]. Returns 0.
+    ZeroPhys = 16,
+    /// `copy_phys(dst_gpa, src_gpa, len)`: copy `len` bytes between guest-
+    /// physical ranges that must not overlap. `len` ≤ [`MAX_PHYS_OP`]. Returns 0.
+    CopyPhys = 17,
 }
+
+/// Longest range one [`Hypercall::ZeroPhys`] or [`Hypercall::CopyPhys`] covers.
+pub const MAX_PHYS_OP: u64 = 64 << 20;
 
 impl TryFrom<u64> for Hypercall {
     type Error = HypercallStatus;
@@ -57,6 +68,8 @@ impl TryFrom<u64> for Hypercall {
             4 => Self::Milestone,
             5 => Self::TestResult,
             6 => Self::TscKhz,
+            16 => Self::ZeroPhys,
+            17 => Self::CopyPhys,
             _ => return Err(HypercallStatus::UnknownHypercall),
         })
     }
@@ -215,6 +228,8 @@ mod tests {
             Hypercall::Milestone,
             Hypercall::TestResult,
             Hypercall::TscKhz,
+            Hypercall::ZeroPhys,
+            Hypercall::CopyPhys,
         ] {
             assert_eq!(Hypercall::try_from(h as u64), Ok(h));
         }

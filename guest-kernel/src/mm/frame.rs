@@ -98,8 +98,7 @@ pub fn alloc_contiguous(n: u64) -> Option<u64> {
 pub fn alloc_zeroed() -> Option<Frame> {
     let f = alloc()?;
     if !f.zeroed {
-        // SAFETY: the frame is ours and mapped by the direct map.
-        unsafe { core::ptr::write_bytes(phys_to_virt(f.pa) as *mut u8, 0, PAGE_SIZE as usize) };
+        super::phys::zero(f.pa, PAGE_SIZE);
     }
     Some(Frame { pa: f.pa, zeroed: true })
 }

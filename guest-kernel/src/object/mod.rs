@@ -13,6 +13,7 @@
 
 pub mod event;
 pub mod handle;
+pub mod timer;
 
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
