@@ -78,3 +78,16 @@ fn command_line_too_long() {
     assert_eq!(r.code, 118);
     one_line_error(&r, "command line");
 }
+
+#[test]
+fn no_kvm_device() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zxvm"))
+        .args(["run"])
+        .env("ZXVM_KVM_DEVICE", "/nonexistent/kvm")
+        .output()
+        .expect("spawn zxvm");
+    assert_eq!(out.status.code(), Some(119));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("zxvm: error: /nonexistent/kvm does not exist"), "{err}");
+}

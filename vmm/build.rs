@@ -10,8 +10,17 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const TARGET: &str = "x86_64-unknown-none";
-/// User programs packed into the bundled bootfs.
+/// User programs packed into the bundled bootfs (the conformance suite's
+/// programs, `CONFORMANCE_SUITE`, are packed too).
 const PROGRAMS: &[&str] = &["hello"];
+
+// `CONFORMANCE_SUITE`: the one list of suite programs, shared with the runner.
+include!("src/runner/suite.rs");
+
+/// Guest fixtures for the runner's own integration tests, as (package, bin):
+/// built and written to `target/guest/programs/BIN.elf`, not packed.
+const TEST_PROGRAMS: &[(&str, &str)] =
+    &[("testprogs", "tp-pass"), ("testprogs", "tp-fail"), ("testprogs", "tp-hang"), ("testprogs", "tp-fault"), ("testprogs", "tp-panic")];
 /// Default kernel command line of the bundled image.
 const DEFAULT_CMDLINE: &str = "init=hello";
 
@@ -31,11 +40,27 @@ fn main() {
     // default); user programs live low and need the small code model. Separate
     // target dirs keep the two flag sets from invalidating each other.
     let kernel = cargo_build(&root, "guest-kernel", "kernel", &guest_dir.join("kernel"), &["-Crelocation-model=static"]);
+    let user_flags = ["-Crelocation-model=static", "-Ccode-model=small"];
     let mut files = Vec::new();
-    for p in PROGRAMS {
-        let bin = cargo_build(&root, p, p, &guest_dir.join("user"), &["-Crelocation-model=static", "-Ccode-model=small"]);
+    let packed = PROGRAMS.iter().chain(CONFORMANCE_SUITE.iter().filter(|p| !PROGRAMS.contains(p)));
+    for p in packed {
+        let bin = cargo_build(&root, p, p, &guest_dir.join("user"), &user_flags);
         files.push((p.to_string(), std::fs::read(&bin).unwrap_or_else(|e| fail(&format!("read {}: {e}", bin.display())))));
     }
+    // Test fixtures and the outside-user template (its own workspace, so it
+    // keeps building the way its README says).
+    let programs_dir = guest_dir.join("programs");
+    std::fs::create_dir_all(&programs_dir).unwrap_or_else(|e| fail(&format!("create {}: {e}", programs_dir.display())));
+    for (package, bin) in TEST_PROGRAMS {
+        let elf = cargo_build(&root, package, bin, &guest_dir.join("user"), &user_flags);
+        copy(&elf, &programs_dir.join(format!("{bin}.elf")));
+    }
+    // Not --locked: the template's own Cargo.lock follows `zx` when zx gains
+    // dependencies, instead of failing the whole build.
+    let template =
+        cargo_build_in(&root.join("images/template"), false, "guest-template", "guest-template", &guest_dir.join("user"), &user_flags);
+    copy(&template, &programs_dir.join("guest-template.elf"));
+    println!("cargo:rustc-env=ZXVM_GUEST_PROGRAMS_DIR={}", programs_dir.display());
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
     let bootfs = hypercall_abi::bootfs::pack(&refs).unwrap_or_else(|e| fail(&e));
     let kernel_bytes = std::fs::read(&kernel).unwrap_or_else(|e| fail(&format!("read kernel: {e}")));
@@ -46,6 +71,10 @@ fn main() {
     write(&guest_dir.join("bootfs.img"), &bootfs);
     write(&guest_dir.join("zxvm.img"), &image);
     write(&out_dir.join("zxvm.img"), &image);
+}
+
+fn copy(from: &Path, to: &Path) {
+    std::fs::copy(from, to).unwrap_or_else(|e| fail(&format!("copy {} to {}: {e}", from.display(), to.display())));
 }
 
 fn write(path: &Path, data: &[u8]) {
@@ -94,10 +123,18 @@ fn ensure_target() {
 }
 
 fn cargo_build(root: &Path, package: &str, bin: &str, target_dir: &Path, rustflags: &[&str]) -> PathBuf {
+    cargo_build_in(&root.join("images"), true, package, bin, target_dir, rustflags)
+}
+
+/// Build `bin` of `package` in the guest workspace at `workspace`.
+fn cargo_build_in(workspace: &Path, locked: bool, package: &str, bin: &str, target_dir: &Path, rustflags: &[&str]) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
-    cmd.current_dir(root.join("images"))
-        .args(["build", "--release", "--locked", "-p", package, "--bin", bin, "--target", TARGET, "--target-dir"])
+    cmd.current_dir(workspace).args(["build", "--release"]);
+    if locked {
+        cmd.arg("--locked");
+    }
+    cmd.args(["-p", package, "--bin", bin, "--target", TARGET, "--target-dir"])
         .arg(target_dir)
         .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"));
     // Do not leak the host build's settings into the guest build.

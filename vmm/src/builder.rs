@@ -19,7 +19,8 @@ use devices::legacy::serial::{EventFdTrigger, SerialDevice, COM1_IRQ, COM1_LEN, 
 
 use crate::arch::layout::{HIGH_RAM_START, KVM_TSS_ADDR, MAX_MEM_MIB, MIN_MEM_MIB};
 use crate::arch::{cpuid, pvh, regs};
-use crate::hypercall::{HostState, TestCase};
+use crate::hypercall::{HostState, MilestoneRecord, TestCase};
+use crate::vstate::kvm_stats::VcpuStats;
 use crate::image::BootImage;
 use crate::vstate::stats::ExitStats;
 use crate::vstate::vcpu::{self, ExitCtx, RunEnd};
@@ -46,12 +47,12 @@ pub struct VmConfig {
 /// Failures before the guest runs.
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
-    /// /dev/kvm is missing.
-    #[error("/dev/kvm does not exist: this host has no KVM (load kvm-intel, kvm-amd or kvm-pvm)")]
-    NoKvm,
-    /// /dev/kvm cannot be opened.
-    #[error("permission denied opening /dev/kvm: add yourself to the kvm group or run as root")]
-    KvmPermission,
+    /// The KVM device is missing.
+    #[error("{0} does not exist: this host has no KVM (load kvm-intel, kvm-amd or kvm-pvm)")]
+    NoKvm(String),
+    /// The KVM device cannot be opened.
+    #[error("permission denied opening {0}: add yourself to the kvm group or run as root")]
+    KvmPermission(String),
     /// Other KVM failures.
     #[error("KVM: {what}: {source}")]
     Kvm {
@@ -90,7 +91,7 @@ impl BuildError {
     pub fn exit_code(&self) -> u8 {
         use crate::exit_code::*;
         match self {
-            BuildError::NoKvm | BuildError::KvmPermission => NO_KVM,
+            BuildError::NoKvm(_) | BuildError::KvmPermission(_) => NO_KVM,
             BuildError::MemSize(_) | BuildError::NotBootable(_) | BuildError::TooBig { .. } | BuildError::Pvh(_) => BAD_IMAGE,
             _ => VMM_ERROR,
         }
@@ -102,7 +103,9 @@ pub struct RunReport {
     /// How it ended.
     pub end: RunEnd,
     /// Boot milestones with host time since `VmConfig::start`.
-    pub milestones: Vec<(hypercall_abi::Milestone, Duration)>,
+    pub milestones: Vec<MilestoneRecord>,
+    /// Guest instructions KVM emulated in the whole run (PVM hosts count them).
+    pub emulated_insns: Option<u64>,
     /// Test cases the guest reported.
     pub tests: Vec<TestCase>,
     /// Exit counters.
@@ -113,15 +116,21 @@ fn kvm_err(what: &'static str) -> impl FnOnce(kvm_ioctls::Error) -> BuildError {
     move |source| BuildError::Kvm { what, source }
 }
 
-/// Open /dev/kvm with a precise error.
+/// Environment variable naming another KVM device node (default /dev/kvm);
+/// tests use it to exercise the "no KVM" path.
+pub const KVM_DEVICE_ENV: &str = "ZXVM_KVM_DEVICE";
+
+/// Open /dev/kvm (or `$ZXVM_KVM_DEVICE`) with a precise error.
 ///
 /// # Errors
 /// [`BuildError::NoKvm`], [`BuildError::KvmPermission`] or another KVM error.
 pub fn open_kvm() -> Result<Kvm, BuildError> {
-    Kvm::new().map_err(|e| match e.errno() {
-        libc::ENOENT | libc::ENXIO | libc::ENODEV => BuildError::NoKvm,
-        libc::EACCES | libc::EPERM => BuildError::KvmPermission,
-        _ => BuildError::Kvm { what: "open /dev/kvm", source: e },
+    let path = std::env::var(KVM_DEVICE_ENV).unwrap_or_else(|_| "/dev/kvm".into());
+    let c_path = std::ffi::CString::new(path.clone()).map_err(|_| BuildError::NoKvm(path.clone()))?;
+    Kvm::new_with_path(&c_path).map_err(|e| match e.errno() {
+        libc::ENOENT | libc::ENXIO | libc::ENODEV => BuildError::NoKvm(path),
+        libc::EACCES | libc::EPERM => BuildError::KvmPermission(path),
+        _ => BuildError::Kvm { what: "open the KVM device", source: e },
     })
 }
 
@@ -206,6 +215,7 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
     let (stop2, done2) = (stop.clone(), done.clone());
     let mut host = HostState::new(config.console, config.start);
     host.tsc_khz = vcpu.get_tsc_khz().ok();
+    host.insn_counter = VcpuStats::open(&vcpu, "insn_emulation");
     let thread = std::thread::Builder::new()
         .name("vcpu0".into())
         .spawn(move || {
@@ -213,7 +223,8 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
             let mut ctx = ExitCtx { pio: &pio, mem: &mem, host: &mut host, stats: &mut stats, unclaimed_logged: Default::default() };
             let end = vcpu::run(&mut vcpu, &mut ctx, &stop2);
             done2.store(true, Ordering::Release);
-            (end, host.milestones, host.tests, stats)
+            let emulated = host.insn_counter.as_ref().and_then(|c| c.read());
+            (end, host.milestones, host.tests, stats, emulated)
         })
         .map_err(|e| BuildError::Host(format!("spawn vCPU thread: {e}")))?;
 
@@ -227,7 +238,7 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    let (end, milestones, tests, stats) =
+    let (end, milestones, tests, stats, emulated_insns) =
         thread.join().map_err(|_| BuildError::Host("the vCPU thread panicked".into()))?;
-    Ok(RunReport { end, milestones, tests, stats })
+    Ok(RunReport { end, milestones, tests, stats, emulated_insns })
 }

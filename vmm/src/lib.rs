@@ -3,7 +3,8 @@
 //! `builder` turns a [`builder::VmConfig`] into a ready VM (KVM VM, guest RAM,
 //! kernel loaded through its PVH note, boot information, devices, vCPU in the
 //! PVH entry state); `vstate::vcpu` runs the exit loop; `hypercall` serves the
-//! guest's hypercalls; `exit_code` names the process exit codes.
+//! guest's hypercalls; `exit_code` names the process exit codes; `program`
+//! adds user programs to an image; `runner` is the headless test runner.
 #![deny(missing_docs)]
 
 pub mod arch;
@@ -11,4 +12,6 @@ pub mod builder;
 pub mod exit_code;
 pub mod hypercall;
 pub mod image;
+pub mod program;
+pub mod runner;
 pub mod vstate;

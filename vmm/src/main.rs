@@ -40,7 +40,14 @@ enum Command {
         /// Print boot timing and a per-exit-reason table to stderr at exit.
         #[arg(long)]
         stats: bool,
+        /// Boot with this user program (x86-64 static ELF) as the first
+        /// program: added to the image's bootfs, and `init=` set to it.
+        #[arg(long, value_name = "PROG")]
+        init: Option<PathBuf>,
     },
+    /// Run guest tests headless: each image or program in its own VM, TAP or
+    /// compact output, JUnit XML, watchdog (see docs/CLI.md).
+    Test(zxvm::runner::cli::TestArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,11 +61,28 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { image, mem, cmdline, timeout, stats } => run(start, image, mem, cmdline, timeout, stats),
+        Command::Run { image, mem, cmdline, timeout, stats, init } => run(start, image, mem, cmdline, timeout, stats, init),
+        Command::Test(args) => ExitCode::from(zxvm::runner::cli::main(args)),
     }
 }
 
-fn run(start: Instant, image: Option<PathBuf>, mem: u64, cmdline: Option<String>, timeout: Option<f64>, stats: bool) -> ExitCode {
+/// Add the `--init` program to `image`; returns the image and the `init=` word.
+fn add_init(image: BootImage, prog: &std::path::Path) -> Result<(BootImage, String), zxvm::program::ProgramError> {
+    let (name, elf) = zxvm::program::read_program(prog)?;
+    let image = zxvm::program::with_program(image, &prog.display().to_string(), &name, &elf)?;
+    Ok((image, format!("init={name}")))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    start: Instant,
+    image: Option<PathBuf>,
+    mem: u64,
+    mut cmdline: Option<String>,
+    timeout: Option<f64>,
+    stats: bool,
+    init: Option<PathBuf>,
+) -> ExitCode {
     let timeout = match timeout {
         None => None,
         Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Some(Duration::from_secs_f64(t)),
@@ -71,13 +95,26 @@ fn run(start: Instant, image: Option<PathBuf>, mem: u64, cmdline: Option<String>
         Some(p) => BootImage::from_file(&p),
         None => BootImage::bundled(),
     };
-    let image = match image {
+    let mut image = match image {
         Ok(i) => i,
         Err(e) => {
             eprintln!("zxvm: error: {e}");
             return ExitCode::from(exit_code::BAD_IMAGE);
         }
     };
+    if let Some(prog) = &init {
+        match add_init(image, prog) {
+            Ok((i, word)) => {
+                image = i;
+                // Last, so it wins over an init= in --cmdline.
+                cmdline = Some(cmdline.map_or(word.clone(), |c| format!("{c} {word}")));
+            }
+            Err(e) => {
+                eprintln!("zxvm: error: {e}");
+                return ExitCode::from(exit_code::BAD_IMAGE);
+            }
+        }
+    }
     let config = VmConfig {
         image,
         mem_mib: mem,
@@ -107,12 +144,16 @@ fn run(start: Instant, image: Option<PathBuf>, mem: u64, cmdline: Option<String>
         _ => {}
     }
     if stats {
-        for (m, t) in &report.milestones {
-            let what = match m {
+        for m in &report.milestones {
+            let what = match m.milestone {
                 Milestone::KernelEntry => "first 64-bit kernel instruction",
                 Milestone::FirstUserEntry => "first user instruction",
             };
-            eprintln!("zxvm: boot: {what} at {:.3} ms", t.as_secs_f64() * 1e3);
+            let insns = m.emulated_insns.map(|n| format!(" ({n} guest instructions emulated so far)")).unwrap_or_default();
+            eprintln!("zxvm: boot: {what} at {:.3} ms{insns}", m.at.as_secs_f64() * 1e3);
+        }
+        if let Some(n) = report.emulated_insns {
+            eprintln!("zxvm: guest instructions emulated by KVM in the whole run: {n}");
         }
         eprint!("{}", report.stats.table());
     }

@@ -97,6 +97,7 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
         SYS_TIMER_CREATE => timer::sys_timer_create(a[0] as u32, a[1] as u32, a[2]).into(),
         SYS_TIMER_SET => timer::sys_timer_set(a[0] as u32, a[1] as i64, a[2] as i64).into(),
         SYS_TIMER_CANCEL => timer::sys_timer_cancel(a[0] as u32).into(),
+        SYS_ZXVM_TEST_RESULT => zxvm::sys_zxvm_test_result(a[0], a[1], a[2], a[3], a[4], a[5]).into(),
         _ => task::kill_current_bad_syscall(frame.rax),
     };
     frame.rax = ret as u64;

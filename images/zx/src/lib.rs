@@ -7,10 +7,12 @@
 //! does not (PVM hosts). Programs never see the difference.
 //!
 //! Programs declare `zx::entry!(main);` with `fn main(startup: &zx::Startup) -> i64`.
+//! Test programs hand their cases to [`test::run`] (see the `test` module).
 #![no_std]
 
 mod startup;
 mod sys;
+pub mod test;
 
 pub use startup::Startup;
 pub use sys::*;
@@ -42,6 +44,7 @@ pub fn _print(args: core::fmt::Arguments) {
 macro_rules! entry {
     ($main:path) => {
         #[no_mangle]
+        #[allow(clippy::not_unsafe_ptr_arg_deref)] // the kernel's startup page, checked by from_entry
         pub extern "C" fn _start(bootstrap: u32, startup: *const u8) -> ! {
             let s = unsafe { $crate::Startup::from_entry(bootstrap, startup) };
             let code: i64 = $main(&s);
@@ -50,6 +53,7 @@ macro_rules! entry {
 
         #[panic_handler]
         fn panic(info: &core::panic::PanicInfo) -> ! {
+            $crate::test::on_panic(info);
             $crate::println!("panic: {}", info);
             $crate::process_exit(101)
         }

@@ -3,7 +3,9 @@
 use core::arch::asm;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use zircon_abi::{zxvm_entry_info_t, SYS_DEBUG_WRITE, SYS_PROCESS_EXIT, SYS_ZXVM_ENTRY_INFO, ZXVM_MECHANISM_SYSCALL};
+use zircon_abi::{
+    zxvm_entry_info_t, SYS_DEBUG_WRITE, SYS_PROCESS_EXIT, SYS_ZXVM_ENTRY_INFO, SYS_ZXVM_TEST_RESULT, ZXVM_MECHANISM_SYSCALL,
+};
 
 /// Status code of a system call (Zircon `zx_status_t`).
 pub type Status = i32;
@@ -75,6 +77,24 @@ pub fn entry_info() -> Result<zxvm_entry_info_t, Status> {
     // SAFETY: `out` is valid for SIZE bytes of writes.
     status(unsafe { syscall(u64::from(SYS_ZXVM_ENTRY_INFO), [out.as_mut_ptr() as u64, 0, 0, 0, 0, 0, 0, 0]) })?;
     Ok(zxvm_entry_info_t::from_bytes(&out))
+}
+
+/// `zxvm_entry_info` with an arbitrary (possibly bad or read-only) output
+/// pointer — for tests of the kernel's copy-out checks.
+pub fn entry_info_raw(out: u64) -> Status {
+    // SAFETY: the kernel must reject bad ranges; on success it writes a
+    // `zxvm_entry_info_t` at `out`, which the caller vouches for.
+    unsafe { syscall(u64::from(SYS_ZXVM_ENTRY_INFO), [out, 0, 0, 0, 0, 0, 0, 0]) as Status }
+}
+
+/// zxvm extension `zxvm_test_result`: report one test case to the host. See
+/// [`crate::test`] for the friendly wrapper.
+pub fn test_result_raw(name: u64, name_len: u64, outcome: u32, msg: u64, msg_len: u64, duration_ns: u64) -> Status {
+    // SAFETY: the kernel only reads the two ranges and rejects bad ones.
+    unsafe {
+        syscall(u64::from(SYS_ZXVM_TEST_RESULT), [name, name_len, u64::from(outcome), msg, msg_len, duration_ns, 0, 0])
+            as Status
+    }
 }
 
 /// Raw system call with a number the kernel does not know, for tests.

