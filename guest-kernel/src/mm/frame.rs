@@ -7,6 +7,8 @@
 //! page at CPL0 costs ~0.4 ms (HOSTS.md). Freed frames go on a list and are
 //! zeroed when reused.
 
+use core::sync::atomic::{AtomicU64, Ordering};
+
 use spin::Mutex;
 
 use crate::arch::paging::{phys_to_virt, PAGE_SIZE};
@@ -40,6 +42,14 @@ static ALLOCATOR: Mutex<Allocator> = Mutex::new(Allocator {
     fresh_frames: 0,
 });
 
+/// Bytes of RAM ever handed to the pool (`zx_system_get_physmem`).
+static TOTAL_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// Bytes of RAM the pool was given at boot.
+pub fn total_bytes() -> u64 {
+    TOTAL_BYTES.load(Ordering::Relaxed)
+}
+
 /// Add `[start, end)` to the pool (rounded inward to pages).
 pub fn add_range(start: u64, end: u64) {
     let start = (start + PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
@@ -53,6 +63,7 @@ pub fn add_range(start: u64, end: u64) {
         a.ranges[n] = (start, end);
         a.count += 1;
         a.fresh_frames += (end - start) / PAGE_SIZE;
+        TOTAL_BYTES.fetch_add(end - start, Ordering::Relaxed);
     }
 }
 
@@ -116,4 +127,17 @@ pub fn free(pa: u64) {
 pub fn available() -> u64 {
     let a = ALLOCATOR.lock();
     a.fresh_frames + a.free_frames
+}
+
+/// Copy `data` into frame `pa` at `offset` through the direct map. The caller
+/// must own the frame; the copy is clipped to the page.
+pub fn write(pa: u64, offset: usize, data: &[u8]) {
+    let page = PAGE_SIZE as usize;
+    if offset >= page {
+        return;
+    }
+    let n = data.len().min(page - offset);
+    // SAFETY: `pa` is a frame the caller owns, reached through the direct
+    // map; `offset + n` stays inside the page.
+    unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), (phys_to_virt(pa) as *mut u8).add(offset), n) };
 }

@@ -77,6 +77,24 @@ struct VmoInner {
     children: usize,
     parent: Option<Weak<Vmo>>,
     parent_koid: u64,
+    /// Borrowed physical memory (the boot filesystem): page `i` not in the
+    /// page list is the frame at `base + i * PAGE_SIZE`. Pages are entered
+    /// in the list only when touched: building the whole list up front costs
+    /// tens of emulated instructions per page on PVM hosts.
+    borrowed: Option<u64>,
+}
+
+impl VmoInner {
+    /// Enter borrowed pages `[lo, hi)` into the page list.
+    fn materialize(&mut self, lo: u64, hi: u64) {
+        let Some(base) = self.borrowed else { return };
+        let hi = hi.min(self.size / PAGE_SIZE);
+        if let Content::Paged(pages) = &mut self.content {
+            for i in lo..hi {
+                pages.entry(i).or_insert_with(|| Arc::new(Page { pa: base + i * PAGE_SIZE, owned: false }));
+            }
+        }
+    }
 }
 
 /// A VMO.
@@ -109,6 +127,7 @@ impl Vmo {
                 children: 0,
                 parent: None,
                 parent_koid: 0,
+                borrowed: None,
             }),
         })
     }
@@ -123,8 +142,9 @@ impl Vmo {
     /// e.g. the boot filesystem. Its frames are never freed.
     pub fn new_borrowed(pa: u64, len: u64) -> Arc<Self> {
         let size = (len + PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
-        let pages = (0..size / PAGE_SIZE).map(|i| (i, Arc::new(Page { pa: pa + i * PAGE_SIZE, owned: false }))).collect();
-        Self::build(size, len, false, Content::Paged(pages))
+        let v = Self::build(size, len, false, Content::Paged(BTreeMap::new()));
+        v.inner.lock().borrowed = Some(pa);
+        v
     }
 
     /// Kernel object id.
@@ -211,6 +231,7 @@ impl Vmo {
         if idx.checked_mul(PAGE_SIZE).is_none_or(|o| o >= inner.size) {
             return Err(ZX_ERR_OUT_OF_RANGE);
         }
+        inner.materialize(idx, idx + 1);
         let Content::Paged(pages) = &mut inner.content else { return Err(ZX_ERR_BAD_STATE) };
         if let Some(pg) = pages.get(&idx) {
             let shared = Arc::strong_count(pg) > 1;
@@ -235,8 +256,11 @@ impl Vmo {
         if let Some((parent, offset)) = self.slice_target() {
             return parent.peek_page(idx + offset / PAGE_SIZE);
         }
-        match &self.inner.lock().content {
-            Content::Paged(pages) => pages.get(&idx).map(|p| p.pa),
+        let inner = self.inner.lock();
+        match &inner.content {
+            Content::Paged(pages) => pages.get(&idx).map(|p| p.pa).or_else(|| {
+                inner.borrowed.filter(|_| idx < inner.size / PAGE_SIZE).map(|b| b + idx * PAGE_SIZE)
+            }),
             Content::Slice { .. } => None,
         }
     }
@@ -330,8 +354,11 @@ impl Vmo {
             self.check_range(offset, len)?;
             return parent.decommit_range(offset + poff, len);
         }
-        if self.inner.lock().cow_child {
-            return Err(ZX_ERR_NOT_SUPPORTED);
+        {
+            let inner = self.inner.lock();
+            if inner.cow_child || inner.borrowed.is_some() {
+                return Err(ZX_ERR_NOT_SUPPORTED);
+            }
         }
         let (lo, hi) = self.page_span(offset, len)?;
         self.drop_pages(lo, hi);
@@ -374,7 +401,15 @@ impl Vmo {
         partial(offset, first_full * PAGE_SIZE)?;
         partial(last_full * PAGE_SIZE, end)?;
         if first_full < last_full {
-            self.drop_pages(first_full, last_full);
+            if self.inner.lock().borrowed.is_some() {
+                // Borrowed frames cannot be released: zero them in place.
+                for idx in first_full..last_full {
+                    let (pa, _) = self.fault_page(idx, true)?;
+                    phys::zero(pa, PAGE_SIZE);
+                }
+            } else {
+                self.drop_pages(first_full, last_full);
+            }
         }
         Ok(())
     }
@@ -430,6 +465,7 @@ impl Vmo {
         let pages: BTreeMap<u64, Arc<Page>> = {
             let mut guard = src.inner.lock();
             let inner = &mut *guard;
+            inner.materialize(lo, hi);
             let Content::Paged(pages) = &inner.content else { return Err(ZX_ERR_BAD_STATE) };
             let copy = if lo < hi { pages.range(lo..hi).map(|(k, p)| (k - lo, p.clone())).collect() } else { BTreeMap::new() };
             // Shared now: writable mappings must fault to copy.
@@ -490,7 +526,9 @@ impl Vmo {
             let base = poff / PAGE_SIZE;
             return parent.committed_pages(lo + base, hi + base).into_iter().map(|(i, pa, w)| (i - base, pa, w)).collect();
         }
-        match &self.inner.lock().content {
+        let mut inner = self.inner.lock();
+        inner.materialize(lo, hi);
+        match &inner.content {
             Content::Paged(pages) if lo < hi => pages.range(lo..hi).map(|(i, p)| (*i, p.pa, Arc::strong_count(p) == 1)).collect(),
             _ => Vec::new(),
         }
@@ -498,7 +536,9 @@ impl Vmo {
 
     /// Committed bytes (attributed to this VMO).
     pub fn committed_bytes(&self) -> u64 {
-        match &self.inner.lock().content {
+        let inner = self.inner.lock();
+        match &inner.content {
+            Content::Paged(_) if inner.borrowed.is_some() => inner.size,
             Content::Paged(pages) => pages.len() as u64 * PAGE_SIZE,
             Content::Slice { .. } => 0,
         }

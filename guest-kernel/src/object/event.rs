@@ -65,6 +65,9 @@ impl_kernel_object!(
     fn allowed_user_signals(&self) -> u32 {
         ZX_USER_SIGNAL_ALL | ZX_EVENTPAIR_SIGNALED
     },
+    fn is_peered(&self) -> bool {
+        true
+    },
     fn peer(&self) -> Option<Arc<dyn KernelObject>> {
         self.peer_end().map(|p| p as Arc<dyn KernelObject>)
     },

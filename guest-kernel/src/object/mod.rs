@@ -11,8 +11,13 @@
 //! Signals live in [`KObjectBase`]; every change wakes blocked waiters (they
 //! re-check) and feeds asynchronous waits registered by ports.
 
+pub mod channel;
 pub mod event;
+pub mod fifo;
 pub mod handle;
+pub mod message;
+pub mod port;
+pub mod socket;
 pub mod timer;
 
 use alloc::sync::{Arc, Weak};
@@ -26,19 +31,46 @@ use crate::abi::*;
 use crate::sched::{self, WaitKey};
 use crate::task::{new_koid, Name};
 
-/// Receives signal changes of objects it watches (ports implement it).
+/// One fired asynchronous wait, as a [`SignalObserver`] receives it.
+pub struct AsyncSignal {
+    /// Key given to `zx_object_wait_async`.
+    pub key: u64,
+    /// The signals the wait asked for.
+    pub trigger: u32,
+    /// Every signal asserted when the wait fired.
+    pub observed: u32,
+    /// Serial of the handle the wait was registered through.
+    pub handle_serial: u64,
+    /// Monotonic time of the trigger (0 unless ZX_WAIT_ASYNC_TIMESTAMP).
+    pub timestamp: i64,
+}
+
+/// Receives fired asynchronous waits (ports implement it).
 pub trait SignalObserver: Send + Sync {
-    /// `object` now has `signals`. Return false to be removed.
-    fn on_signals(&self, object_koid: u64, key: u64, signals: u32, observed: u32) -> bool;
+    /// A one-shot wait fired; it is removed from the object.
+    fn on_signal(&self, signal: &AsyncSignal);
 }
 
 struct AsyncWait {
     observer: Weak<dyn SignalObserver>,
     key: u64,
     trigger: u32,
-    once: bool,
+    timestamp: bool,
     /// Serial of the handle the wait was registered through.
     handle_serial: u64,
+}
+
+impl AsyncWait {
+    fn fire(&self, observed: u32) {
+        let Some(obs) = self.observer.upgrade() else { return };
+        obs.on_signal(&AsyncSignal {
+            key: self.key,
+            trigger: self.trigger,
+            observed,
+            handle_serial: self.handle_serial,
+            timestamp: if self.timestamp { crate::clock::now_ns() } else { 0 },
+        });
+    }
 }
 
 /// State every kernel object has.
@@ -74,7 +106,8 @@ impl KObjectBase {
         self.signals.load(Ordering::Relaxed)
     }
 
-    /// Clear then set signals; wakes waiters and notifies observers on change.
+    /// Clear then set signals; wakes waiters and fires asynchronous waits
+    /// whose trigger signals went from inactive to active.
     pub fn update_signals(&self, clear: u32, set: u32) {
         let old = self.signals.load(Ordering::Relaxed);
         let new = (old & !clear) | set;
@@ -83,45 +116,62 @@ impl KObjectBase {
         }
         self.signals.store(new, Ordering::Relaxed);
         sched::wake(WaitKey::SIGNALS);
-        self.notify_async(new);
+        let rising = new & !old;
+        if rising != 0 {
+            self.notify_async(rising, new);
+        }
     }
 
-    fn notify_async(&self, signals: u32) {
-        let mut waits = self.async_waits.lock();
-        waits.retain(|w| {
-            if w.trigger & signals == 0 {
-                return true;
-            }
-            let Some(obs) = w.observer.upgrade() else { return false };
-            let keep = obs.on_signals(self.koid, w.key, w.trigger, signals);
-            keep && !w.once
-        });
-    }
-
-    /// Register an asynchronous wait; fires at once if already satisfied.
-    pub fn add_async_wait(&self, observer: Weak<dyn SignalObserver>, key: u64, trigger: u32, once: bool, handle_serial: u64) {
-        let now = self.signals();
-        if trigger & now != 0 {
-            let Some(obs) = observer.upgrade() else { return };
-            let keep = obs.on_signals(self.koid, key, trigger, now);
-            if once || !keep {
+    fn notify_async(&self, rising: u32, signals: u32) {
+        // Take the fired waits out first: observers run without our lock held.
+        let fired: Vec<AsyncWait> = {
+            let mut waits = self.async_waits.lock();
+            if waits.is_empty() {
                 return;
             }
+            let mut fired = Vec::new();
+            let mut i = 0;
+            while i < waits.len() {
+                if waits[i].trigger & rising != 0 {
+                    fired.push(waits.swap_remove(i));
+                } else {
+                    i += 1;
+                }
+            }
+            fired
+        };
+        for w in &fired {
+            w.fire(signals);
         }
-        self.async_waits.lock().push(AsyncWait { observer, key, trigger, once, handle_serial });
+    }
+
+    /// Register a one-shot asynchronous wait (`zx_object_wait_async`). It
+    /// fires at once if a trigger signal is already active, unless `edge`.
+    pub fn add_async_wait(&self, observer: Weak<dyn SignalObserver>, key: u64, trigger: u32, timestamp: bool, edge: bool, handle_serial: u64) {
+        let w = AsyncWait { observer, key, trigger, timestamp, handle_serial };
+        let now = self.signals();
+        if !edge && trigger & now != 0 {
+            w.fire(now);
+            return;
+        }
+        self.async_waits.lock().push(w);
     }
 
     /// Drop async waits made through a handle that is being closed.
     pub fn cancel_async_waits_for_handle(&self, handle_serial: u64) {
-        self.async_waits.lock().retain(|w| w.handle_serial != handle_serial);
+        let mut waits = self.async_waits.lock();
+        if !waits.is_empty() {
+            waits.retain(|w| w.handle_serial != handle_serial);
+        }
     }
 
-    /// Drop async waits of `observer` with `key` (port_cancel). Returns how many.
-    pub fn cancel_async_waits(&self, observer: &Weak<dyn SignalObserver>, key: u64) -> usize {
+    /// Drop the async waits `observer` registered through the handle with
+    /// `handle_serial` under `key` (`zx_port_cancel`). True if any existed.
+    pub fn cancel_async_waits(&self, observer: &Weak<dyn SignalObserver>, handle_serial: u64, key: u64) -> bool {
         let mut waits = self.async_waits.lock();
         let before = waits.len();
-        waits.retain(|w| !(Weak::ptr_eq(&w.observer, observer) && w.key == key));
-        before - waits.len()
+        waits.retain(|w| !(Weak::ptr_eq(&w.observer, observer) && w.key == key && w.handle_serial == handle_serial));
+        before != waits.len()
     }
 
     /// Number of live handles.
@@ -163,6 +213,10 @@ pub trait KernelObject: Send + Sync {
     fn peer(&self) -> Option<Arc<dyn KernelObject>> {
         None
     }
+    /// True for objects created as a pair (`zx_object_signal_peer` applies).
+    fn is_peered(&self) -> bool {
+        false
+    }
     /// Koid of the related object (peer, parent) or 0.
     fn related_koid(&self) -> u64 {
         self.peer().map_or(0, |p| p.base().koid)
@@ -195,6 +249,15 @@ macro_rules! impl_kernel_object {
             $($extra)*
         }
     };
+}
+
+/// Set in [`object_wait_key`] keys so they never collide with the fixed keys.
+const OBJECT_WAIT_KEY_BIT: u64 = 1 << 63;
+
+/// The scheduler key threads block on while waiting for something specific
+/// to one object (a port's packets, a channel call's reply).
+pub fn object_wait_key(koid: u64) -> WaitKey {
+    WaitKey(OBJECT_WAIT_KEY_BIT | koid)
 }
 
 /// Downcast a shared object to its concrete type.

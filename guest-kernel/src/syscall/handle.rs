@@ -1,10 +1,11 @@
-//! `zx_handle_close`, `zx_handle_close_many`, `zx_handle_duplicate`, `zx_handle_replace`.
+//! `zx_handle_close`, `zx_handle_close_many`, `zx_handle_duplicate`,
+//! `zx_handle_replace`, as Zircon's `lib/syscalls/handle_ops.cc` does them.
+#![deny(unsafe_code)]
 
 use alloc::vec::Vec;
 
 use super::{current, user_ptr};
 use crate::abi::*;
-use crate::object::handle::Handle;
 
 /// `zx_handle_close(handle)`: ZX_HANDLE_INVALID is a no-op.
 pub fn sys_handle_close(handle: u32) -> zx_status_t {
@@ -23,35 +24,40 @@ pub fn sys_handle_close(handle: u32) -> zx_status_t {
     }
 }
 
-/// Most handles `zx_handle_close_many` takes in one call.
-const CLOSE_MANY_MAX: u64 = 64 * 1024;
+/// Handles read from user memory per step of `zx_handle_close_many`.
+const CLOSE_MANY_CHUNK: usize = 64;
 
-/// `zx_handle_close_many(handles, num_handles)`: closes every valid handle;
-/// BAD_HANDLE if any value (other than ZX_HANDLE_INVALID) was not a handle.
+/// `zx_handle_close_many(handles, num_handles)`: closes every valid handle
+/// (ZX_HANDLE_INVALID entries are skipped); BAD_HANDLE if any other value
+/// was not a handle, INVALID_ARGS (closing nothing) for an unreadable array.
 pub fn sys_handle_close_many(ptr: u64, count: u64) -> zx_status_t {
-    if count > CLOSE_MANY_MAX {
-        return ZX_ERR_OUT_OF_RANGE;
-    }
-    let mut raw = alloc::vec![0u8; count as usize * 4];
-    if let Err(e) = user_ptr::copy_from_user(ptr, &mut raw) {
+    let Some(bytes) = usize::try_from(count).ok().and_then(|c| c.checked_mul(4)) else { return ZX_ERR_INVALID_ARGS };
+    if let Err(e) = user_ptr::validate(ptr, bytes, false) {
         return e;
     }
     let proc = current();
-    let mut closed: Vec<Handle> = Vec::new();
     let mut status = ZX_OK;
-    {
-        let mut table = proc.handles.lock();
-        for v in raw.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]])) {
-            if v == ZX_HANDLE_INVALID {
-                continue;
-            }
-            match table.remove(v) {
-                Ok(h) => closed.push(h),
-                Err(_) => status = ZX_ERR_BAD_HANDLE,
+    let count = count as usize;
+    let mut done = 0;
+    while done < count {
+        let n = (count - done).min(CLOSE_MANY_CHUNK);
+        let values = match user_ptr::copy_in_array::<u32>(ptr + done as u64 * 4, n) {
+            Ok(v) => v,
+            Err(e) => return e,
+        };
+        let mut closed = Vec::with_capacity(n);
+        {
+            let mut table = proc.handles.lock();
+            for v in values.into_iter().filter(|&v| v != ZX_HANDLE_INVALID) {
+                match table.remove(v) {
+                    Ok(h) => closed.push(h),
+                    Err(_) => status = ZX_ERR_BAD_HANDLE,
+                }
             }
         }
+        drop(closed);
+        done += n;
     }
-    drop(closed);
     status
 }
 
@@ -65,7 +71,8 @@ fn new_rights(current: zx_rights_t, requested: zx_rights_t) -> Result<zx_rights_
     }
 }
 
-/// `zx_handle_duplicate(handle, rights, out)`: needs ZX_RIGHT_DUPLICATE.
+/// `zx_handle_duplicate(handle, rights, out)`: needs ZX_RIGHT_DUPLICATE;
+/// `rights` must be ZX_RIGHT_SAME_RIGHTS or a subset.
 pub fn sys_handle_duplicate(handle: u32, rights: u32, out: u64) -> zx_status_t {
     let proc = current();
     let mut table = proc.handles.lock();
@@ -77,45 +84,63 @@ pub fn sys_handle_duplicate(handle: u32, rights: u32, out: u64) -> zx_status_t {
             Err(e) => return e,
         },
     };
+    if let Err(e) = user_ptr::validate(out, 4, true) {
+        drop(table);
+        drop(dup);
+        return e;
+    }
     let value = match table.add(dup) {
         Ok(v) => v,
         Err(e) => return e,
     };
-    if let Err(e) = user_ptr::copy_out(out, &value) {
-        let h = table.remove(value);
-        drop(table);
-        drop(h);
-        return e;
+    match user_ptr::copy_out(out, &value) {
+        Ok(()) => ZX_OK,
+        Err(e) => {
+            let h = table.remove(value);
+            drop(table);
+            drop(h);
+            e
+        }
     }
-    ZX_OK
 }
 
-/// `zx_handle_replace(handle, rights, out)`: a new handle with (at most the
-/// same) rights; the old one is invalidated on success.
+/// `zx_handle_replace(handle, rights, out)`: a new handle with the same or
+/// fewer rights. As Zircon documents, `handle` is invalidated whatever the
+/// outcome once it named a handle (bad rights, bad `out`).
 pub fn sys_handle_replace(handle: u32, rights: u32, out: u64) -> zx_status_t {
     let proc = current();
     let mut table = proc.handles.lock();
-    let replacement = match table.get(handle) {
+    let old = match table.remove(handle) {
+        Ok(h) => h,
         Err(e) => return e,
-        Ok(h) => match new_rights(h.rights, rights) {
-            Ok(r) => h.duplicate(r),
-            Err(e) => return e,
+    };
+    let replacement = match new_rights(old.rights, rights) {
+        Ok(r) => old.duplicate(r),
+        Err(e) => {
+            drop(table);
+            drop(old);
+            return e;
+        }
+    };
+    let status = match user_ptr::validate(out, 4, true) {
+        Err(e) => {
+            drop(table);
+            drop(replacement);
+            e
+        }
+        Ok(()) => match table.add(replacement) {
+            Ok(value) => match user_ptr::copy_out(out, &value) {
+                Ok(()) => ZX_OK,
+                Err(e) => {
+                    let h = table.remove(value);
+                    drop(table);
+                    drop(h);
+                    e
+                }
+            },
+            Err(e) => e,
         },
     };
-    // Validate the out-pointer before consuming the original.
-    if let Err(e) = user_ptr::validate(out, 4, true) {
-        return e;
-    }
-    let old = table.remove(handle);
-    let value = match table.add(replacement) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
-    let r = user_ptr::copy_out(out, &value);
-    drop(table);
     drop(old);
-    match r {
-        Ok(()) => ZX_OK,
-        Err(e) => e,
-    }
+    status
 }

@@ -182,6 +182,7 @@ pub fn get_info(object: Arc<dyn KernelObject>, rights: zx_rights_t, topic: u32, 
             write_records(&v, buffer, size, actual, avail)
         }),
         ZX_INFO_TIMER => need::<Timer>(&object, rights, ZX_RIGHT_INSPECT).map(|t| write_records(&[t.info()], buffer, size, actual, avail)),
+        ZX_INFO_SOCKET => return super::socket::get_info_socket(object, rights, buffer, size, actual, avail),
         _ => return ZX_ERR_NOT_SUPPORTED,
     };
     match r {

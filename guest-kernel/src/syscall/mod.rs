@@ -13,6 +13,15 @@ pub mod object;
 pub mod time;
 pub mod user_ptr;
 pub mod zxvm;
+// Objects I: IPC, ports, randomness, system information.
+pub mod channel;
+pub mod channel_call;
+pub mod cprng;
+pub mod fifo;
+pub mod port;
+pub mod socket;
+pub mod system;
+pub mod zxvm_thread;
 // Tasks, memory, futexes and timers.
 pub mod futex;
 pub mod job;
@@ -98,6 +107,34 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
         SYS_TIMER_SET => timer::sys_timer_set(a[0] as u32, a[1] as i64, a[2] as i64).into(),
         SYS_TIMER_CANCEL => timer::sys_timer_cancel(a[0] as u32).into(),
         SYS_ZXVM_TEST_RESULT => zxvm::sys_zxvm_test_result(a[0], a[1], a[2], a[3], a[4], a[5]).into(),
+        // Objects I: channels, sockets, FIFOs, ports, randomness, system information.
+        SYS_CHANNEL_CREATE => channel::sys_channel_create(a[0] as u32, a[1], a[2]).into(),
+        SYS_CHANNEL_READ => channel::sys_channel_read(a[0] as u32, a[1] as u32, a[2], a[3], a[4] as u32, a[5] as u32, a[6], a[7]).into(),
+        SYS_CHANNEL_READ_ETC => channel::sys_channel_read_etc(a[0] as u32, a[1] as u32, a[2], a[3], a[4] as u32, a[5] as u32, a[6], a[7]).into(),
+        SYS_CHANNEL_WRITE => channel::sys_channel_write(a[0] as u32, a[1] as u32, a[2], a[3] as u32, a[4], a[5] as u32).into(),
+        SYS_CHANNEL_WRITE_ETC => channel::sys_channel_write_etc(a[0] as u32, a[1] as u32, a[2], a[3] as u32, a[4], a[5] as u32).into(),
+        SYS_CHANNEL_CALL => channel_call::sys_channel_call(a[0] as u32, a[1] as u32, a[2] as i64, a[3], a[4], a[5]).into(),
+        SYS_CHANNEL_CALL_ETC => channel_call::sys_channel_call_etc(a[0] as u32, a[1] as u32, a[2] as i64, a[3], a[4], a[5]).into(),
+        SYS_SOCKET_CREATE => socket::sys_socket_create(a[0] as u32, a[1], a[2]).into(),
+        SYS_SOCKET_WRITE => socket::sys_socket_write(a[0] as u32, a[1] as u32, a[2], a[3], a[4]).into(),
+        SYS_SOCKET_READ => socket::sys_socket_read(a[0] as u32, a[1] as u32, a[2], a[3], a[4]).into(),
+        SYS_SOCKET_SET_DISPOSITION => socket::sys_socket_set_disposition(a[0] as u32, a[1] as u32, a[2] as u32).into(),
+        SYS_FIFO_CREATE => fifo::sys_fifo_create(a[0], a[1], a[2] as u32, a[3], a[4]).into(),
+        SYS_FIFO_READ => fifo::sys_fifo_read(a[0] as u32, a[1], a[2], a[3], a[4]).into(),
+        SYS_FIFO_WRITE => fifo::sys_fifo_write(a[0] as u32, a[1], a[2], a[3], a[4]).into(),
+        SYS_PORT_CREATE => port::sys_port_create(a[0] as u32, a[1]).into(),
+        SYS_PORT_QUEUE => port::sys_port_queue(a[0] as u32, a[1]).into(),
+        SYS_PORT_WAIT => port::sys_port_wait(a[0] as u32, a[1] as i64, a[2]).into(),
+        SYS_PORT_CANCEL => port::sys_port_cancel(a[0] as u32, a[1] as u32, a[2]).into(),
+        SYS_OBJECT_WAIT_ASYNC => port::sys_object_wait_async(a[0] as u32, a[1] as u32, a[2], a[3] as u32, a[4] as u32).into(),
+        SYS_CPRNG_DRAW => cprng::sys_cprng_draw(a[0], a[1]),
+        SYS_CPRNG_ADD_ENTROPY => cprng::sys_cprng_add_entropy(a[0], a[1]).into(),
+        SYS_SYSTEM_GET_NUM_CPUS => system::sys_system_get_num_cpus(),
+        SYS_SYSTEM_GET_PHYSMEM => system::sys_system_get_physmem(),
+        SYS_SYSTEM_GET_PAGE_SIZE => system::sys_system_get_page_size(),
+        SYS_SYSTEM_GET_VERSION_STRING => system::sys_system_get_version_string(),
+        SYS_SYSTEM_GET_DCACHE_LINE_SIZE => system::sys_system_get_dcache_line_size(),
+        SYS_ZXVM_THREAD_SPAWN => zxvm_thread::sys_zxvm_thread_spawn(a[0], a[1], a[2]).into(),
         _ => task::kill_current_bad_syscall(frame.rax),
     };
     frame.rax = ret as u64;

@@ -8,7 +8,8 @@ use alloc::vec::Vec;
 use super::{current, user_ptr};
 use crate::abi::*;
 use crate::clock;
-use crate::object::KernelObject;
+use crate::object::socket::Socket;
+use crate::object::{downcast, KernelObject};
 use crate::sched::{self, WaitKey};
 
 /// `zx_object_signal(handle, clear_mask, set_mask)`: needs ZX_RIGHT_SIGNAL.
@@ -26,20 +27,21 @@ pub fn sys_object_signal(handle: u32, clear: u32, set: u32) -> zx_status_t {
 }
 
 /// `zx_object_signal_peer(handle, clear_mask, set_mask)`: needs
-/// ZX_RIGHT_SIGNAL_PEER; NOT_SUPPORTED for objects without peers,
-/// PEER_CLOSED when the peer is gone.
+/// ZX_RIGHT_SIGNAL_PEER; NOT_SUPPORTED for objects without peers, then
+/// INVALID_ARGS for non-user signals, then PEER_CLOSED when the peer is
+/// gone (Zircon's `PeeredDispatcher::user_signal_peer` order).
 pub fn sys_object_signal_peer(handle: u32, clear: u32, set: u32) -> zx_status_t {
     let obj = match current().handles.lock().get_dyn(handle, ZX_RIGHT_SIGNAL_PEER) {
         Ok((o, _, _)) => o,
         Err(e) => return e,
     };
-    if !matches!(obj.obj_type(), ZX_OBJ_TYPE_EVENTPAIR | ZX_OBJ_TYPE_CHANNEL | ZX_OBJ_TYPE_SOCKET | ZX_OBJ_TYPE_FIFO) {
+    if !obj.is_peered() {
         return ZX_ERR_NOT_SUPPORTED;
     }
-    let Some(peer) = obj.peer() else { return ZX_ERR_PEER_CLOSED };
     if (clear | set) & !ZX_USER_SIGNAL_ALL != 0 {
         return ZX_ERR_INVALID_ARGS;
     }
+    let Some(peer) = obj.peer() else { return ZX_ERR_PEER_CLOSED };
     peer.base().update_signals(clear, set);
     ZX_OK
 }
@@ -52,20 +54,28 @@ struct Waited {
 }
 
 /// Block until any item is satisfied, a waited handle is closed, or the
-/// deadline passes. Returns the status and each item's observed signals.
+/// deadline passes. Returns the status and each item's observed signals
+/// (with ZX_SIGNAL_HANDLE_CLOSED for items whose handle went away, as
+/// Zircon's wait observers report it).
 fn wait(items: &[Waited], deadline: i64) -> (zx_status_t, Vec<u32>) {
     let proc = current();
     loop {
-        let observed: Vec<u32> = items.iter().map(|w| w.object.base().signals()).collect();
-        if items.iter().zip(&observed).any(|(w, s)| w.waitfor & s != 0) {
-            return (ZX_OK, observed);
-        }
-        let closed = {
+        let mut observed: Vec<u32> = items.iter().map(|w| w.object.base().signals()).collect();
+        let mut closed = false;
+        {
             let table = proc.handles.lock();
-            items.iter().any(|w| !table.still_holds(w.handle, w.serial))
-        };
+            for (w, o) in items.iter().zip(observed.iter_mut()) {
+                if !table.still_holds(w.handle, w.serial) {
+                    *o |= ZX_SIGNAL_HANDLE_CLOSED;
+                    closed = true;
+                }
+            }
+        }
         if closed {
             return (ZX_ERR_CANCELED, observed);
+        }
+        if items.iter().zip(&observed).any(|(w, s)| w.waitfor & s != 0) {
+            return (ZX_OK, observed);
         }
         if clock::now_ns() >= deadline {
             return (ZX_ERR_TIMED_OUT, observed);
@@ -98,18 +108,15 @@ pub fn sys_object_wait_many(items_ptr: u64, count: u64, deadline: i64) -> zx_sta
         }
         return ZX_ERR_TIMED_OUT;
     }
-    let mut raw = alloc::vec![0u8; count as usize * zx_wait_item_t::SIZE];
-    if let Err(e) = user_ptr::copy_from_user(items_ptr, &mut raw) {
-        return e;
-    }
-    let mut items = Vec::with_capacity(count as usize);
+    let mut raw = match user_ptr::copy_in_array::<zx_wait_item_t>(items_ptr, count as usize) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
+    let mut items = Vec::with_capacity(raw.len());
     let proc = current();
     {
         let table = proc.handles.lock();
-        for chunk in raw.chunks_exact(zx_wait_item_t::SIZE) {
-            let mut b = [0u8; zx_wait_item_t::SIZE];
-            b.copy_from_slice(chunk);
-            let item = zx_wait_item_t::from_bytes(&b);
+        for item in &raw {
             match table.get_dyn(item.handle, ZX_RIGHT_WAIT) {
                 Ok((object, _, serial)) => items.push(Waited { object, handle: item.handle, serial, waitfor: item.waitfor }),
                 Err(e) => return e,
@@ -117,10 +124,10 @@ pub fn sys_object_wait_many(items_ptr: u64, count: u64, deadline: i64) -> zx_sta
         }
     }
     let (status, observed) = wait(&items, deadline);
-    for (chunk, pending) in raw.chunks_exact_mut(zx_wait_item_t::SIZE).zip(observed) {
-        chunk[8..12].copy_from_slice(&pending.to_le_bytes());
+    for (item, pending) in raw.iter_mut().zip(observed) {
+        item.pending = pending;
     }
-    if let Err(e) = user_ptr::copy_to_user(items_ptr, &raw) {
+    if let Err(e) = user_ptr::copy_out_array(items_ptr, &raw) {
         return e;
     }
     status
@@ -128,7 +135,7 @@ pub fn sys_object_wait_many(items_ptr: u64, count: u64, deadline: i64) -> zx_sta
 
 /// Write `records` into the user buffer, Zircon-style: `actual` = records
 /// written, `avail` = records that exist; BUFFER_TOO_SMALL when not all fit.
-fn write_info<T: user_ptr::Pod>(records: &[T], buffer: u64, size: u64, actual: u64, avail: u64) -> zx_status_t {
+pub(super) fn write_info<T: user_ptr::Pod>(records: &[T], buffer: u64, size: u64, actual: u64, avail: u64) -> zx_status_t {
     let rec = core::mem::size_of::<T>() as u64;
     let fit = (size / rec).min(records.len() as u64);
     for (i, r) in records.iter().take(fit as usize).enumerate() {
@@ -184,52 +191,81 @@ pub fn sys_object_get_info(handle: u32, topic: u32, buffer: u64, size: u64, actu
     }
 }
 
-/// `zx_object_get_property(handle, property, value, value_size)`.
+/// `zx_object_get_property(handle, property, value, value_size)`: a null
+/// `value` is INVALID_ARGS before anything else, as in Zircon.
 pub fn sys_object_get_property(handle: u32, property: u32, value: u64, size: u64) -> zx_status_t {
+    if value == 0 {
+        return ZX_ERR_INVALID_ARGS;
+    }
     let object = match current().handles.lock().get_dyn(handle, ZX_RIGHT_GET_PROPERTY) {
         Ok((o, _, _)) => o,
         Err(e) => return e,
     };
-    match property {
+    let result = match property {
         ZX_PROP_NAME => {
-            if !super::info_ext::has_name(&*object) {
-                return ZX_ERR_NOT_SUPPORTED;
-            }
             if size < ZX_MAX_NAME_LEN as u64 {
                 return ZX_ERR_BUFFER_TOO_SMALL;
             }
+            // Objects without names report "" (Zircon's default get_name).
             let name = object.base().name();
-            let mut buf = [0u8; ZX_MAX_NAME_LEN as usize];
+            let mut buf = [0u8; ZX_MAX_NAME_LEN];
             buf[..name.as_str().len()].copy_from_slice(name.as_str().as_bytes());
-            match user_ptr::copy_to_user(value, &buf) {
-                Ok(()) => ZX_OK,
-                Err(e) => e,
-            }
+            user_ptr::copy_to_user(value, &buf)
         }
-        _ => ZX_ERR_INVALID_ARGS,
+        ZX_PROP_SOCKET_RX_THRESHOLD | ZX_PROP_SOCKET_TX_THRESHOLD => {
+            if size < 8 {
+                return ZX_ERR_BUFFER_TOO_SMALL;
+            }
+            let Some(socket) = downcast::<Socket>(object) else { return ZX_ERR_WRONG_TYPE };
+            let v = if property == ZX_PROP_SOCKET_RX_THRESHOLD { socket.read_threshold() } else { socket.write_threshold() };
+            user_ptr::copy_out(value, &(v as u64))
+        }
+        _ => return ZX_ERR_INVALID_ARGS,
+    };
+    match result {
+        Ok(()) => ZX_OK,
+        Err(e) => e,
     }
 }
 
 /// `zx_object_set_property(handle, property, value, value_size)`.
 pub fn sys_object_set_property(handle: u32, property: u32, value: u64, size: u64) -> zx_status_t {
+    if value == 0 {
+        return ZX_ERR_INVALID_ARGS;
+    }
     let object = match current().handles.lock().get_dyn(handle, ZX_RIGHT_SET_PROPERTY) {
         Ok((o, _, _)) => o,
         Err(e) => return e,
     };
     match property {
         ZX_PROP_NAME => {
-            if !super::info_ext::has_name(&*object) {
-                return ZX_ERR_NOT_SUPPORTED;
-            }
             // Longer names are truncated to ZX_MAX_NAME_LEN - 1 bytes.
             let n = size.min(ZX_MAX_NAME_LEN as u64 - 1) as usize;
-            let mut buf = [0u8; ZX_MAX_NAME_LEN as usize];
+            let mut buf = [0u8; ZX_MAX_NAME_LEN];
             if let Err(e) = user_ptr::copy_from_user(value, &mut buf[..n]) {
                 return e;
+            }
+            if !super::info_ext::has_name(&*object) {
+                return ZX_ERR_NOT_SUPPORTED;
             }
             let end = buf[..n].iter().position(|&b| b == 0).unwrap_or(n);
             object.base().set_name(core::str::from_utf8(&buf[..end]).unwrap_or(""));
             ZX_OK
+        }
+        ZX_PROP_SOCKET_RX_THRESHOLD | ZX_PROP_SOCKET_TX_THRESHOLD => {
+            if size < 8 {
+                return ZX_ERR_BUFFER_TOO_SMALL;
+            }
+            let Some(socket) = downcast::<Socket>(object) else { return ZX_ERR_WRONG_TYPE };
+            let v = match user_ptr::copy_in::<u64>(value) {
+                Ok(v) => v as usize,
+                Err(e) => return e,
+            };
+            let r = if property == ZX_PROP_SOCKET_RX_THRESHOLD { socket.set_read_threshold(v) } else { socket.set_write_threshold(v) };
+            match r {
+                Ok(()) => ZX_OK,
+                Err(e) => e,
+            }
         }
         _ => ZX_ERR_INVALID_ARGS,
     }

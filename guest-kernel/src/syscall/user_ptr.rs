@@ -111,6 +111,26 @@ unsafe impl Pod for crate::abi::zx_info_handle_basic_t {}
 unsafe impl Pod for crate::abi::zx_info_handle_count_t {}
 // SAFETY: as above.
 unsafe impl Pod for crate::abi::zx_info_process_handle_stats_t {}
+// SAFETY: as above (u64, u32, i32 and a byte array: no padding).
+unsafe impl Pod for crate::abi::zx_port_packet_t {}
+// SAFETY: as above (four u32).
+unsafe impl Pod for crate::abi::zx_handle_info_t {}
+// SAFETY: as above (five 32-bit fields).
+unsafe impl Pod for crate::abi::zx_handle_disposition_t {}
+// SAFETY: as above (three u32).
+unsafe impl Pod for crate::abi::zx_wait_item_t {}
+// SAFETY: as above (four 64-bit addresses then four u32: no padding).
+unsafe impl Pod for crate::abi::zx_channel_call_args_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_channel_call_etc_args_t {}
+// SAFETY: as above (u64 address, two u32).
+unsafe impl Pod for crate::abi::zx_channel_iovec_t {}
+// SAFETY: as above (explicit padding field, then usize fields).
+unsafe impl Pod for crate::abi::zx_info_socket_t {}
+// SAFETY: integers accept every bit pattern and have no padding.
+unsafe impl Pod for i32 {}
+// SAFETY: as above.
+unsafe impl Pod for u8 {}
 
 // SAFETY: #[repr(C)] records of integers (and integer arrays) with explicit
 // padding fields; layouts pinned by tests in the zircon-abi crate.
@@ -181,4 +201,94 @@ pub fn copy_user_to_phys(dst: u64, addr: u64, len: u64) -> Result<(), zx_status_
         let src_pa = src as u64 - crate::arch::paging::PHYS_OFFSET;
         crate::mm::phys::copy(dst + off as u64, src_pa, n as u64)
     })
+}
+
+/// Copy `count` records in from user address `addr` into a new vector
+/// (one checked copy; no zero-filling of the destination first).
+pub fn copy_in_array<T: Pod>(addr: u64, count: usize) -> Result<alloc::vec::Vec<T>, zx_status_t> {
+    let bytes = count.checked_mul(core::mem::size_of::<T>()).ok_or(ZX_ERR_INVALID_ARGS)?;
+    let mut v: alloc::vec::Vec<T> = alloc::vec::Vec::with_capacity(count);
+    let dst = v.as_mut_ptr().cast::<u8>();
+    for_each_chunk(addr, bytes, false, |src, off, n| {
+        // SAFETY: `src..src+n` is validated user memory seen through the
+        // direct map; `dst+off..+n` lies inside the vector's capacity.
+        unsafe { core::ptr::copy_nonoverlapping(src, dst.add(off), n) }
+    })?;
+    // SAFETY: all `count` records were written above and every bit pattern
+    // is a valid `T` (Pod).
+    unsafe { v.set_len(count) };
+    Ok(v)
+}
+
+/// Copy `records` out to user address `addr` (all or nothing).
+pub fn copy_out_array<T: Pod>(addr: u64, records: &[T]) -> Result<(), zx_status_t> {
+    // SAFETY: `T: Pod` has no uninitialised bytes; the slice covers `records`.
+    let bytes = unsafe { core::slice::from_raw_parts(records.as_ptr().cast::<u8>(), core::mem::size_of_val(records)) };
+    copy_to_user(addr, bytes)
+}
+
+/// Append `len` user bytes at `addr` to `buf`: the bytes are copied once,
+/// straight into the vector's spare capacity (no zero-fill, which costs
+/// emulated instructions on PVM hosts). On error `buf` is unchanged.
+pub fn append_from_user(buf: &mut alloc::vec::Vec<u8>, addr: u64, len: usize) -> Result<(), zx_status_t> {
+    buf.reserve(len);
+    let old = buf.len();
+    // SAFETY: `reserve` made room for `len` more bytes after `old`.
+    let dst = unsafe { buf.as_mut_ptr().add(old) };
+    for_each_chunk(addr, len, false, |src, off, n| {
+        // SAFETY: `src..src+n` is validated user memory; `dst+off..+n` lies in
+        // the reserved capacity.
+        unsafe { core::ptr::copy_nonoverlapping(src, dst.add(off), n) }
+    })?;
+    // SAFETY: the `len` bytes after `old` were initialised by the copy.
+    unsafe { buf.set_len(old + len) };
+    Ok(())
+}
+
+/// A user pointer to one `T` the kernel reads (Zircon's `user_in_ptr`).
+#[derive(Clone, Copy)]
+pub struct UserIn<T: Pod> {
+    addr: u64,
+    _t: core::marker::PhantomData<T>,
+}
+
+impl<T: Pod> UserIn<T> {
+    /// Wrap a raw user address.
+    pub fn new(addr: u64) -> Self {
+        UserIn { addr, _t: core::marker::PhantomData }
+    }
+    /// Copy the record in.
+    pub fn copy_in(&self) -> Result<T, zx_status_t> {
+        copy_in(self.addr)
+    }
+}
+
+/// A user pointer to one `T` the kernel writes (Zircon's `user_out_ptr`).
+#[derive(Clone, Copy)]
+pub struct UserOut<T: Pod> {
+    addr: u64,
+    _t: core::marker::PhantomData<T>,
+}
+
+impl<T: Pod> UserOut<T> {
+    /// Wrap a raw user address.
+    pub fn new(addr: u64) -> Self {
+        UserOut { addr, _t: core::marker::PhantomData }
+    }
+    /// True for a null pointer (optional out-parameters).
+    pub fn is_null(&self) -> bool {
+        self.addr == 0
+    }
+    /// Check that the record could be written.
+    pub fn validate(&self) -> Result<(), zx_status_t> {
+        validate(self.addr, core::mem::size_of::<T>(), true)
+    }
+    /// Copy the record out.
+    pub fn copy_out(&self, value: &T) -> Result<(), zx_status_t> {
+        copy_out(self.addr, value)
+    }
+    /// Copy out unless the pointer is null.
+    pub fn copy_out_opt(&self, value: &T) -> Result<(), zx_status_t> {
+        copy_out_opt(self.addr, value)
+    }
 }

@@ -73,6 +73,17 @@ pub fn new_idle_thread() -> Option<Arc<Thread>> {
     Some(t)
 }
 
+/// Create and start a thread of `process` at `entry` with stack `sp` and
+/// RDI/RSI = `arg0`/`arg1` (the process must be running). Used by the
+/// `zxvm_thread_spawn` test aid; the thread has no handle.
+pub fn start_user_thread(process: &Arc<Process>, name: &str, entry: u64, sp: u64, arg0: u64, arg1: u64) -> Option<Arc<Thread>> {
+    let t = Thread::new(name, Some(process.clone()))?;
+    if process.add_thread(t.clone()) != ZX_OK || process.start_thread(&t, entry, sp, arg0, arg1) != ZX_OK {
+        return None;
+    }
+    Some(t)
+}
+
 /// The process of the running thread.
 pub fn current_process() -> Option<Arc<Process>> {
     sched::current().and_then(|t| t.process().cloned())
@@ -131,6 +142,15 @@ pub fn kill_current_bad_syscall(nr: u64) -> ! {
         kprintln!("[kernel] process {} killed: bad syscall {:#x}", p.name().as_str(), nr);
     }
     kill_current_process(ZX_TASK_RETCODE_POLICY_KILL)
+}
+
+/// The current process broke a system call's contract in a way Zircon
+/// answers by terminating it (ZX_TASK_RETCODE_SYSCALL_KILL).
+pub fn kill_current_syscall_misuse(nr: u32, why: &str) -> ! {
+    if let Some(p) = current_process() {
+        kprintln!("[kernel] process {} killed in syscall {:#x}: {}", p.name().as_str(), nr, why);
+    }
+    kill_current_process(ZX_TASK_RETCODE_SYSCALL_KILL)
 }
 
 /// The current process took an exception nobody handled: kill it.

@@ -61,6 +61,8 @@ pub struct Process {
     pub handles: Mutex<HandleTable>,
     /// The process's futexes.
     pub futexes: Mutex<FutexTable>,
+    /// Address of the read-only kernel-constants page, once mapped.
+    constants_va: Mutex<Option<u64>>,
     suspend_count: AtomicU32,
 }
 
@@ -85,6 +87,7 @@ impl Process {
             }),
             handles: Mutex::new(HandleTable::new(clock::ticks() ^ aspace.root())),
             futexes: Mutex::new(FutexTable::default()),
+            constants_va: Mutex::new(None),
             suspend_count: AtomicU32::new(0),
         });
         p.base.set_name(name);
@@ -234,8 +237,9 @@ impl Process {
         // Close handles outside the table lock: peers see PEER_CLOSED.
         let handles = core::mem::replace(&mut *self.handles.lock(), HandleTable::new(0));
         drop(handles);
-        self.root_vmar.destroy_all();
+        // Page tables first: the mappings' own unmapping is then skipped.
         self.aspace.teardown();
+        self.root_vmar.destroy_all();
         if started {
             kprintln!("[kernel] process {} exited with code {}", self.base.name().as_str(), retcode);
         }
@@ -267,6 +271,23 @@ impl Process {
         }
         inner.critical_to = Some((job, only_nonzero));
         ZX_OK
+    }
+
+    /// Map (once) a read-only page of kernel constants into the process and
+    /// return its address; `fill(address)` gives its bytes (at most a page).
+    pub fn constants_page(&self, fill: impl FnOnce(u64) -> Vec<u8>) -> Option<u64> {
+        let mut slot = self.constants_va.lock();
+        if let Some(va) = *slot {
+            return Some(va);
+        }
+        let vmo = crate::mm::vmo::Vmo::new(crate::arch::paging::PAGE_SIZE, false).ok()?;
+        vmo.base().set_name("kernel-constants");
+        let m = self.root_vmar.map(ZX_VM_PERM_READ, 0, &vmo, 0, crate::arch::paging::PAGE_SIZE, ZX_VM_PERM_READ).ok()?;
+        let bytes = fill(m.base);
+        let n = bytes.len().min(crate::arch::paging::PAGE_SIZE as usize);
+        vmo.write_bytes(0, &bytes[..n]).ok()?;
+        *slot = Some(m.base);
+        Some(m.base)
     }
 
     /// The name.

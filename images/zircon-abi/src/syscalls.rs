@@ -364,6 +364,9 @@ syscalls! {
         ZxvmEntryInfo = 0x1000 SYS_ZXVM_ENTRY_INFO "zxvm_entry_info" (info: OutPtr) -> Status;
         /// zxvm: report one conformance test case to the host.
         ZxvmTestResult = 0x1001 SYS_ZXVM_TEST_RESULT "zxvm_test_result" (name: InPtr, name_len: Usize, outcome: U32, message: InPtr, message_len: Usize, duration_ns: U64) -> Status;
+        /// zxvm test aid (until `zx_thread_create` exists): start a thread
+        /// in the calling process at `entry` on `stack` with `arg` in RDI.
+        ZxvmThreadSpawn = 0x1002 SYS_ZXVM_THREAD_SPAWN "zxvm_thread_spawn" (entry: Vaddr, stack: Vaddr, arg: U64) -> Status;
     }
 }
 
@@ -511,6 +514,7 @@ mod tests {
             ("debug_read", 4),
             ("zxvm_entry_info", 1),
             ("zxvm_test_result", 6),
+            ("zxvm_thread_spawn", 3),
         ];
         for (name, n) in expect {
             assert_eq!(syscall_by_name(name).unwrap().nargs(), n, "{name}");

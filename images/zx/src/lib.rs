@@ -17,6 +17,27 @@ pub mod test;
 pub use startup::Startup;
 pub use sys::*;
 
+// Typed wrappers for the handle, object, IPC, port, time and system calls.
+mod channel;
+mod handles;
+mod port;
+mod raw;
+mod socket;
+mod system;
+pub use channel::*;
+pub use handles::*;
+pub use port::*;
+pub use socket::*;
+pub use system::*;
+
+// Typed wrappers for tasks, memory, futexes and timers.
+mod sync;
+mod task;
+mod vm;
+pub use sync::*;
+pub use task::*;
+pub use vm::*;
+
 /// Write formatted text through `zx_debug_write`.
 #[macro_export]
 macro_rules! print {

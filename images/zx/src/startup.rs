@@ -29,6 +29,9 @@ impl Startup {
         }
         s.mechanism = p.syscall_mechanism;
         crate::sys::set_mechanism(p.syscall_mechanism);
+        if p.version >= 2 {
+            crate::task::set_self_handles(p.proc_self, p.thread_self, p.vmar_root, p.job_default);
+        }
         let len = (p.cmdline_len as usize).min(p.cmdline.len());
         s.cmdline = core::str::from_utf8(&p.cmdline[..len]).unwrap_or("");
         s

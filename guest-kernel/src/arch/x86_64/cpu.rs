@@ -121,3 +121,19 @@ pub fn wait_for_interrupt() {
     // the interrupt handler runs and returns here.
     unsafe { asm!("sti; hlt; cli", options(nomem, nostack)) };
 }
+
+/// One RDRAND value, if CPUID offers the instruction and it succeeds within
+/// ten tries.
+pub fn rdrand() -> Option<u64> {
+    if cpuid(1).2 & (1 << 30) == 0 {
+        return None;
+    }
+    for _ in 0..10 {
+        let mut v = 0u64;
+        // SAFETY: CPUID says RDRAND exists; it only writes `v` and the flags.
+        if unsafe { core::arch::x86_64::_rdrand64_step(&mut v) } == 1 {
+            return Some(v);
+        }
+    }
+    None
+}

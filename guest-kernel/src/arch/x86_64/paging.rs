@@ -129,6 +129,10 @@ pub enum MapError {
 #[derive(Debug)]
 pub struct AddressSpace {
     pml4: u64,
+    /// Page-table frames below the PML4 (freed by `free_tables` without
+    /// scanning 512 entries per table, which is costly where CPL0 code is
+    /// emulated).
+    tables: alloc::vec::Vec<u64>,
 }
 
 impl AddressSpace {
@@ -142,7 +146,7 @@ impl AddressSpace {
         for i in KERNEL_PML4_SLOTS {
             write_entry(pml4, i, read_entry(kernel, i));
         }
-        Ok(AddressSpace { pml4 })
+        Ok(AddressSpace { pml4, tables: alloc::vec::Vec::new() })
     }
 
     /// Physical address of the PML4 (the value for CR3).
@@ -163,6 +167,7 @@ impl AddressSpace {
                 e & ADDR_MASK
             } else {
                 let next = frame::alloc_zeroed().ok_or(MapError::NoMemory)?.pa;
+                self.tables.push(next);
                 write_entry(t, i, next | PTE_P | PTE_W | PTE_U);
                 next
             };
@@ -283,26 +288,11 @@ impl AddressSpace {
     }
 
     /// Free every page-table frame of the user half (leaf frames belong to
-    /// VMOs and are not touched). The address space must not be current.
+    /// VMOs and are not touched). The address space must not be current and
+    /// must not be used again (its PML4 still points at the freed tables).
     pub fn free_tables(&mut self) {
-        fn free_level(t: u64, depth: u32) {
-            for i in 0..512 {
-                let e = read_entry(t, i);
-                if e & PTE_P != 0 && e & PTE_PS == 0 {
-                    if depth < 3 {
-                        free_level(e & ADDR_MASK, depth + 1);
-                    }
-                    frame::free(e & ADDR_MASK);
-                }
-            }
-        }
-        for i in 0..256 {
-            let e = read_entry(self.pml4, i);
-            if e & PTE_P != 0 {
-                free_level(e & ADDR_MASK, 1);
-                frame::free(e & ADDR_MASK);
-                write_entry(self.pml4, i, 0);
-            }
+        for t in self.tables.drain(..) {
+            frame::free(t);
         }
     }
 

@@ -1,0 +1,237 @@
+//! Channels: bidirectional, datagram-style message transports.
+//!
+//! As Zircon's channel documentation describes: a channel has two endpoints;
+//! a message written into one is queued at the other, with its bytes and its
+//! handles moved atomically. ZX_CHANNEL_READABLE is asserted on an endpoint
+//! while its queue is non-empty; when the last handle to one endpoint goes
+//! away, its queued messages (and the handles inside them) are destroyed and
+//! the other endpoint gets ZX_CHANNEL_PEER_CLOSED (and loses WRITABLE).
+//!
+//! `zx_channel_call` registers a pending call on the calling endpoint under a
+//! kernel-chosen txid (0x8000_0000..=0xffff_ffff); a reply carrying that txid
+//! is handed straight to the caller instead of the general queue.
+//!
+//! Locking: each endpoint's `inner` lock is taken alone — never two at once —
+//! and no `Handle` (hence no message) is dropped while one is held, because a
+//! dropped handle may run another object's `on_zero_handles`.
+
+use alloc::collections::VecDeque;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+
+use spin::Mutex;
+
+use super::message::{Message, CHANNEL_MAX_PENDING_MESSAGES};
+use super::{object_wait_key, KObjectBase, KernelObject};
+use crate::abi::*;
+use crate::impl_kernel_object;
+use crate::sched;
+
+/// First kernel-generated txid; the high bit marks kernel txids.
+const KERNEL_TXID_BIT: u32 = 0x8000_0000;
+
+struct PendingCall {
+    txid: zx_txid_t,
+    /// Set once the call is over: the reply, or why there is none.
+    outcome: Option<Result<Message, zx_status_t>>,
+}
+
+#[derive(Default)]
+struct ChannelInner {
+    queue: VecDeque<Message>,
+    calls: Vec<PendingCall>,
+    next_txid: u32,
+    /// The endpoint lost its last handle: nothing may be queued any more.
+    dead: bool,
+}
+
+/// One endpoint of a `zx_channel_create` pair.
+pub struct Channel {
+    base: KObjectBase,
+    peer: Mutex<Weak<Channel>>,
+    /// Kept after the peer is gone, as Zircon reports it in related_koid.
+    peer_koid: u64,
+    inner: Mutex<ChannelInner>,
+}
+
+impl Channel {
+    /// Two linked endpoints, both ZX_CHANNEL_WRITABLE (linked before anyone
+    /// else can see them).
+    pub fn new_pair() -> (Arc<Self>, Arc<Self>) {
+        let (base_a, base_b) = (KObjectBase::with_signals(ZX_CHANNEL_WRITABLE), KObjectBase::with_signals(ZX_CHANNEL_WRITABLE));
+        let (koid_a, koid_b) = (base_a.koid, base_b.koid);
+        let a = Arc::new(Channel { base: base_a, peer: Mutex::new(Weak::new()), peer_koid: koid_b, inner: Mutex::default() });
+        let b = Arc::new(Channel { base: base_b, peer: Mutex::new(Arc::downgrade(&a)), peer_koid: koid_a, inner: Mutex::default() });
+        *a.peer.lock() = Arc::downgrade(&b);
+        (a, b)
+    }
+
+    fn peer_end(&self) -> Option<Arc<Channel>> {
+        self.peer.lock().upgrade()
+    }
+
+    /// Queue `msg` at the peer (or hand it to the peer's matching pending
+    /// call). On failure the message comes back so the caller can drop it
+    /// outside any lock: PEER_CLOSED, or SHOULD_WAIT when the peer's queue
+    /// is full.
+    pub fn write(&self, msg: Message) -> Result<(), (zx_status_t, Message)> {
+        match self.peer_end() {
+            Some(peer) => peer.deliver(msg),
+            None => Err((ZX_ERR_PEER_CLOSED, msg)),
+        }
+    }
+
+    /// Accept a message written by our peer.
+    fn deliver(&self, msg: Message) -> Result<(), (zx_status_t, Message)> {
+        let mut inner = self.inner.lock();
+        if inner.dead {
+            return Err((ZX_ERR_PEER_CLOSED, msg));
+        }
+        let txid = msg.txid();
+        if txid & KERNEL_TXID_BIT != 0 && msg.data.len() >= 4 {
+            if let Some(call) = inner.calls.iter_mut().find(|c| c.txid == txid && c.outcome.is_none()) {
+                call.outcome = Some(Ok(msg));
+                drop(inner);
+                sched::wake(object_wait_key(self.base.koid));
+                return Ok(());
+            }
+        }
+        if inner.queue.len() >= CHANNEL_MAX_PENDING_MESSAGES {
+            return Err((ZX_ERR_SHOULD_WAIT, msg));
+        }
+        let was_empty = inner.queue.is_empty();
+        inner.queue.push_back(msg);
+        drop(inner);
+        if was_empty {
+            self.base.update_signals(0, ZX_CHANNEL_READABLE);
+        }
+        Ok(())
+    }
+
+    /// Take the first message. `accept(bytes, handles)` sees its size first:
+    /// BUFFER_TOO_SMALL from it leaves the message queued (or discards it
+    /// when `may_discard`); any other error leaves it queued. Empty queue:
+    /// SHOULD_WAIT, or PEER_CLOSED once the peer is gone.
+    pub fn read(&self, may_discard: bool, accept: impl FnOnce(u32, u32) -> Result<(), zx_status_t>) -> Result<Message, zx_status_t> {
+        let mut inner = self.inner.lock();
+        let Some(front) = inner.queue.front() else {
+            drop(inner);
+            return Err(if self.peer_end().is_some() { ZX_ERR_SHOULD_WAIT } else { ZX_ERR_PEER_CLOSED });
+        };
+        let taken = match accept(front.num_bytes(), front.num_handles()) {
+            Ok(()) => Ok(inner.queue.pop_front()),
+            Err(ZX_ERR_BUFFER_TOO_SMALL) if may_discard => Err((ZX_ERR_BUFFER_TOO_SMALL, inner.queue.pop_front())),
+            Err(e) => Err((e, None)),
+        };
+        let now_empty = inner.queue.is_empty();
+        drop(inner);
+        if now_empty {
+            self.base.update_signals(ZX_CHANNEL_READABLE, 0);
+        }
+        match taken {
+            Ok(Some(m)) => Ok(m),
+            Ok(None) => Err(ZX_ERR_SHOULD_WAIT),
+            // A discarded message (and its handles) dies here, outside the lock.
+            Err((e, discarded)) => {
+                drop(discarded);
+                Err(e)
+            }
+        }
+    }
+
+    /// `zx_channel_call`: stamp `msg` with a fresh kernel txid, write it and
+    /// wait until the matching reply arrives, `deadline` passes (TIMED_OUT),
+    /// the peer closes (PEER_CLOSED) or this endpoint loses its last handle
+    /// (CANCELED).
+    pub fn call(&self, mut msg: Message, deadline: i64) -> Result<Message, zx_status_t> {
+        let txid = {
+            let mut inner = self.inner.lock();
+            let txid = loop {
+                inner.next_txid = inner.next_txid.wrapping_add(1);
+                let t = KERNEL_TXID_BIT | inner.next_txid;
+                if !inner.calls.iter().any(|c| c.txid == t) {
+                    break t;
+                }
+            };
+            inner.calls.push(PendingCall { txid, outcome: None });
+            txid
+        };
+        msg.set_txid(txid);
+        if let Err((e, msg)) = self.write(msg) {
+            self.take_call(txid);
+            drop(msg);
+            return Err(e);
+        }
+        let key = object_wait_key(self.base.koid);
+        loop {
+            {
+                let mut inner = self.inner.lock();
+                if let Some(i) = inner.calls.iter().position(|c| c.txid == txid && c.outcome.is_some()) {
+                    let call = inner.calls.swap_remove(i);
+                    drop(inner);
+                    return call.outcome.unwrap_or(Err(ZX_ERR_BAD_STATE));
+                }
+            }
+            if crate::clock::now_ns() >= deadline {
+                // A reply may have raced in; take whatever is there.
+                return match self.take_call(txid) {
+                    Some(Some(outcome)) => outcome,
+                    _ => Err(ZX_ERR_TIMED_OUT),
+                };
+            }
+            sched::block(key, deadline);
+        }
+    }
+
+    /// Remove the pending call `txid`; returns its outcome if it had one.
+    fn take_call(&self, txid: zx_txid_t) -> Option<Option<Result<Message, zx_status_t>>> {
+        let mut inner = self.inner.lock();
+        let i = inner.calls.iter().position(|c| c.txid == txid)?;
+        Some(inner.calls.swap_remove(i).outcome)
+    }
+
+    /// End every pending call that has no outcome yet with `status`.
+    fn fail_calls(&self, status: zx_status_t) {
+        let mut inner = self.inner.lock();
+        let mut any = false;
+        for c in inner.calls.iter_mut().filter(|c| c.outcome.is_none()) {
+            c.outcome = Some(Err(status));
+            any = true;
+        }
+        drop(inner);
+        if any {
+            sched::wake(object_wait_key(self.base.koid));
+        }
+    }
+}
+
+impl_kernel_object!(
+    Channel,
+    ZX_OBJ_TYPE_CHANNEL,
+    ZX_DEFAULT_CHANNEL_RIGHTS,
+    fn is_peered(&self) -> bool {
+        true
+    },
+    fn peer(&self) -> Option<Arc<dyn KernelObject>> {
+        self.peer_end().map(|p| p as Arc<dyn KernelObject>)
+    },
+    fn related_koid(&self) -> u64 {
+        self.peer_koid
+    },
+    fn on_zero_handles(&self) {
+        // Our queued messages die with us (closing the handles inside them).
+        let dead_messages = {
+            let mut inner = self.inner.lock();
+            inner.dead = true;
+            core::mem::take(&mut inner.queue)
+        };
+        drop(dead_messages);
+        self.fail_calls(ZX_ERR_CANCELED);
+        let peer = core::mem::take(&mut *self.peer.lock());
+        if let Some(p) = peer.upgrade() {
+            *p.peer.lock() = Weak::new();
+            p.base.update_signals(ZX_CHANNEL_WRITABLE, ZX_CHANNEL_PEER_CLOSED);
+            p.fail_calls(ZX_ERR_PEER_CLOSED);
+        }
+    }
+);

@@ -1,0 +1,403 @@
+//! Sockets: bidirectional byte-stream or datagram transports.
+//!
+//! As Zircon's socket documentation describes: bytes written into one
+//! endpoint are buffered at the other (so each endpoint's buffer holds what
+//! its peer wrote). Stream writes may be short; datagram writes are all or
+//! nothing and reads return one datagram (truncated to the buffer). Signals:
+//! READABLE while the endpoint's own buffer is non-empty, WRITABLE while the
+//! peer's buffer has room, PEER_CLOSED, WRITE_DISABLED / PEER_WRITE_DISABLED
+//! (`zx_socket_set_disposition`) and the READ/WRITE_THRESHOLD signals
+//! (ZX_PROP_SOCKET_RX_THRESHOLD / TX_THRESHOLD).
+//!
+//! Data is kept as a queue of chunks, one per write, each filled straight
+//! from user memory; reads copy straight out to user memory.
+//!
+//! Locking: one endpoint's `inner` lock at a time; signal updates happen
+//! after it is released.
+
+use alloc::collections::VecDeque;
+use alloc::sync::{Arc, Weak};
+use alloc::vec::Vec;
+
+use spin::Mutex;
+
+use super::{KObjectBase, KernelObject};
+use crate::abi::*;
+use crate::impl_kernel_object;
+use crate::syscall::user_ptr;
+
+/// Bytes one endpoint buffers (`rx_buf_max`).
+pub const SOCKET_BUFFER_SIZE: usize = 256 * 1024;
+
+/// A `zx_socket_set_disposition` value for one endpoint.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Disposition {
+    /// Leave as is (0).
+    None,
+    /// ZX_SOCKET_DISPOSITION_WRITE_DISABLED.
+    WriteDisabled,
+    /// ZX_SOCKET_DISPOSITION_WRITE_ENABLED.
+    WriteEnabled,
+}
+
+impl Disposition {
+    /// Decode; INVALID_ARGS for anything but 0 or exactly one flag.
+    pub fn from_raw(v: u32) -> Result<Self, zx_status_t> {
+        match v {
+            0 => Ok(Disposition::None),
+            ZX_SOCKET_DISPOSITION_WRITE_DISABLED => Ok(Disposition::WriteDisabled),
+            ZX_SOCKET_DISPOSITION_WRITE_ENABLED => Ok(Disposition::WriteEnabled),
+            _ => Err(ZX_ERR_INVALID_ARGS),
+        }
+    }
+}
+
+#[derive(Default)]
+struct SocketInner {
+    /// What the peer wrote: stream segments or whole datagrams.
+    chunks: VecDeque<Vec<u8>>,
+    /// Stream only: bytes of `chunks[0]` already read.
+    head_offset: usize,
+    /// Bytes buffered.
+    size: usize,
+    /// The peer disabled its writes: once drained, reads say BAD_STATE.
+    read_disabled: bool,
+    read_threshold: usize,
+    write_threshold: usize,
+}
+
+/// One endpoint of a `zx_socket_create` pair.
+pub struct Socket {
+    base: KObjectBase,
+    peer: Mutex<Weak<Socket>>,
+    peer_koid: u64,
+    datagram: bool,
+    inner: Mutex<SocketInner>,
+}
+
+/// `(clear, set)` signal masks for one endpoint.
+type Masks = (u32, u32);
+
+impl Socket {
+    /// Two linked endpoints, both WRITABLE. `options` is 0
+    /// (ZX_SOCKET_STREAM) or ZX_SOCKET_DATAGRAM, checked by the caller.
+    pub fn new_pair(options: u32) -> (Arc<Self>, Arc<Self>) {
+        let datagram = options & ZX_SOCKET_DATAGRAM != 0;
+        let make = |base: KObjectBase, peer_koid| Socket { base, peer: Mutex::new(Weak::new()), peer_koid, datagram, inner: Mutex::default() };
+        let (base_a, base_b) = (KObjectBase::with_signals(ZX_SOCKET_WRITABLE), KObjectBase::with_signals(ZX_SOCKET_WRITABLE));
+        let (koid_a, koid_b) = (base_a.koid, base_b.koid);
+        let a = Arc::new(make(base_a, koid_b));
+        let b = Arc::new(make(base_b, koid_a));
+        *a.peer.lock() = Arc::downgrade(&b);
+        *b.peer.lock() = Arc::downgrade(&a);
+        (a, b)
+    }
+
+    fn peer_end(&self) -> Option<Arc<Socket>> {
+        self.peer.lock().upgrade()
+    }
+
+    /// Options it was created with.
+    pub fn options(&self) -> u32 {
+        if self.datagram {
+            ZX_SOCKET_DATAGRAM
+        } else {
+            ZX_SOCKET_STREAM
+        }
+    }
+
+    /// `zx_socket_write`: `len` bytes at user address `src`. Returns how many
+    /// were taken (stream writes may be short).
+    pub fn write(&self, src: u64, len: usize) -> Result<usize, zx_status_t> {
+        let Some(peer) = self.peer_end() else { return Err(ZX_ERR_PEER_CLOSED) };
+        if self.base.signals() & ZX_SOCKET_WRITE_DISABLED != 0 {
+            return Err(ZX_ERR_BAD_STATE);
+        }
+        if len == 0 {
+            return Ok(0);
+        }
+        let write_threshold = self.inner.lock().write_threshold;
+        let (n, peer_set, full, room) = {
+            let mut inner = peer.inner.lock();
+            if inner.size >= SOCKET_BUFFER_SIZE {
+                return Err(ZX_ERR_SHOULD_WAIT);
+            }
+            let room = SOCKET_BUFFER_SIZE - inner.size;
+            let n = if self.datagram {
+                if len > SOCKET_BUFFER_SIZE {
+                    return Err(ZX_ERR_OUT_OF_RANGE);
+                }
+                if len > room {
+                    return Err(ZX_ERR_SHOULD_WAIT);
+                }
+                len
+            } else {
+                len.min(room)
+            };
+            let mut chunk = Vec::new();
+            user_ptr::append_from_user(&mut chunk, src, n)?;
+            let was_empty = inner.size == 0;
+            inner.chunks.push_back(chunk);
+            inner.size += n;
+            let mut set = if was_empty { ZX_SOCKET_READABLE } else { 0 };
+            if inner.read_threshold > 0 && inner.size >= inner.read_threshold {
+                set |= ZX_SOCKET_READ_THRESHOLD;
+            }
+            (n, set, inner.size >= SOCKET_BUFFER_SIZE, SOCKET_BUFFER_SIZE - inner.size)
+        };
+        peer.base.update_signals(0, peer_set);
+        let mut clear = if full { ZX_SOCKET_WRITABLE } else { 0 };
+        if write_threshold > 0 && room < write_threshold {
+            clear |= ZX_SOCKET_WRITE_THRESHOLD;
+        }
+        self.base.update_signals(clear, 0);
+        Ok(n)
+    }
+
+    /// `zx_socket_read`: up to `len` bytes (one datagram) to user address
+    /// `dst`; with `peek` the data stays. The bytes to be copied are
+    /// checked before anything is consumed.
+    pub fn read(&self, dst: u64, len: usize, peek: bool) -> Result<usize, zx_status_t> {
+        let (n, was_full, own, room) = {
+            let mut inner = self.inner.lock();
+            if inner.size == 0 {
+                drop(inner);
+                return Err(if self.peer_end().is_none() {
+                    ZX_ERR_PEER_CLOSED
+                } else if self.inner.lock().read_disabled {
+                    ZX_ERR_BAD_STATE
+                } else {
+                    ZX_ERR_SHOULD_WAIT
+                });
+            }
+            let was_full = inner.size >= SOCKET_BUFFER_SIZE;
+            let n = if self.datagram {
+                let first = inner.chunks.front().map_or(0, Vec::len);
+                let n = first.min(len);
+                user_ptr::validate(dst, n, true)?;
+                if let Some(c) = inner.chunks.front() {
+                    user_ptr::copy_to_user(dst, &c[..n])?;
+                }
+                if !peek {
+                    inner.chunks.pop_front();
+                    inner.size -= first;
+                }
+                n
+            } else {
+                let n = inner.size.min(len);
+                user_ptr::validate(dst, n, true)?;
+                copy_stream(&mut inner, dst, n, peek)?;
+                n
+            };
+            let mut clear = 0;
+            if !peek {
+                if inner.size == 0 {
+                    clear |= ZX_SOCKET_READABLE;
+                }
+                if inner.read_threshold > 0 && inner.size < inner.read_threshold {
+                    clear |= ZX_SOCKET_READ_THRESHOLD;
+                }
+            }
+            (n, was_full, (clear, 0), SOCKET_BUFFER_SIZE - inner.size)
+        };
+        if peek {
+            return Ok(n);
+        }
+        self.base.update_signals(own.0, own.1);
+        if let Some(peer) = self.peer_end() {
+            let peer_threshold = peer.inner.lock().write_threshold;
+            let mut set = 0;
+            if peer_threshold > 0 && room >= peer_threshold {
+                set |= ZX_SOCKET_WRITE_THRESHOLD;
+            }
+            if was_full && n > 0 {
+                set |= ZX_SOCKET_WRITABLE;
+            }
+            peer.base.update_signals(0, set);
+        }
+        Ok(n)
+    }
+
+    fn disposition_ok(&self, disposition_peer: Disposition) -> bool {
+        !(disposition_peer == Disposition::WriteEnabled
+            && self.inner.lock().size > 0
+            && self.base.signals() & ZX_SOCKET_PEER_WRITE_DISABLED != 0)
+    }
+
+    /// `zx_socket_set_disposition`: BAD_STATE when re-enabling writes of an
+    /// endpoint whose written data is still unread.
+    pub fn set_disposition(&self, disposition: Disposition, disposition_peer: Disposition) -> Result<(), zx_status_t> {
+        if disposition == Disposition::None && disposition_peer == Disposition::None {
+            return Ok(());
+        }
+        if !self.disposition_ok(disposition_peer) {
+            return Err(ZX_ERR_BAD_STATE);
+        }
+        let peer = self.peer_end();
+        if let Some(p) = &peer {
+            if !p.disposition_ok(disposition) {
+                return Err(ZX_ERR_BAD_STATE);
+            }
+        }
+        let (mut mine, mut theirs): (Masks, Masks) = ((0, 0), (0, 0));
+        extend_masks(disposition, &mut mine, &mut theirs);
+        if let Some(p) = &peer {
+            extend_masks(disposition_peer, &mut theirs, &mut mine);
+            p.set_read_status(disposition);
+            p.base.update_signals(theirs.0, theirs.1);
+        }
+        self.set_read_status(disposition_peer);
+        self.base.update_signals(mine.0, mine.1);
+        Ok(())
+    }
+
+    fn set_read_status(&self, disposition_peer: Disposition) {
+        match disposition_peer {
+            Disposition::WriteDisabled => self.inner.lock().read_disabled = true,
+            Disposition::WriteEnabled => self.inner.lock().read_disabled = false,
+            Disposition::None => {}
+        }
+    }
+
+    /// ZX_PROP_SOCKET_RX_THRESHOLD.
+    pub fn read_threshold(&self) -> usize {
+        self.inner.lock().read_threshold
+    }
+
+    /// ZX_PROP_SOCKET_TX_THRESHOLD.
+    pub fn write_threshold(&self) -> usize {
+        self.inner.lock().write_threshold
+    }
+
+    /// Set ZX_PROP_SOCKET_RX_THRESHOLD (0 disables; INVALID_ARGS above the
+    /// buffer size) and update READ_THRESHOLD.
+    pub fn set_read_threshold(&self, value: usize) -> Result<(), zx_status_t> {
+        if value > SOCKET_BUFFER_SIZE {
+            return Err(ZX_ERR_INVALID_ARGS);
+        }
+        let size = {
+            let mut inner = self.inner.lock();
+            inner.read_threshold = value;
+            inner.size
+        };
+        if value > 0 && size >= value {
+            self.base.update_signals(0, ZX_SOCKET_READ_THRESHOLD);
+        } else {
+            self.base.update_signals(ZX_SOCKET_READ_THRESHOLD, 0);
+        }
+        Ok(())
+    }
+
+    /// Set ZX_PROP_SOCKET_TX_THRESHOLD (PEER_CLOSED without a peer) and
+    /// update WRITE_THRESHOLD from the room in the peer's buffer.
+    pub fn set_write_threshold(&self, value: usize) -> Result<(), zx_status_t> {
+        let Some(peer) = self.peer_end() else { return Err(ZX_ERR_PEER_CLOSED) };
+        if value > SOCKET_BUFFER_SIZE {
+            return Err(ZX_ERR_INVALID_ARGS);
+        }
+        let room = SOCKET_BUFFER_SIZE - peer.inner.lock().size;
+        self.inner.lock().write_threshold = value;
+        if value > 0 && room >= value {
+            self.base.update_signals(0, ZX_SOCKET_WRITE_THRESHOLD);
+        } else {
+            self.base.update_signals(ZX_SOCKET_WRITE_THRESHOLD, 0);
+        }
+        Ok(())
+    }
+
+    /// `ZX_INFO_SOCKET` for this endpoint.
+    pub fn info(&self) -> zx_info_socket_t {
+        let (rx_size, rx_avail) = {
+            let inner = self.inner.lock();
+            let avail = if self.datagram { inner.chunks.front().map_or(0, Vec::len) } else { inner.size };
+            (inner.size, avail)
+        };
+        let (tx_max, tx_size) = match self.peer_end() {
+            Some(p) => (SOCKET_BUFFER_SIZE, p.inner.lock().size),
+            None => (0, 0),
+        };
+        zx_info_socket_t {
+            options: self.options(),
+            padding1: [0; 4],
+            rx_buf_max: SOCKET_BUFFER_SIZE,
+            rx_buf_size: rx_size,
+            rx_buf_available: rx_avail,
+            tx_buf_max: tx_max,
+            tx_buf_size: tx_size,
+        }
+    }
+}
+
+/// Copy `n` stream bytes from the front of `inner` to user address `dst`,
+/// consuming them unless `peek`.
+fn copy_stream(inner: &mut SocketInner, dst: u64, n: usize, peek: bool) -> Result<(), zx_status_t> {
+    let mut done = 0;
+    let mut offset = inner.head_offset;
+    for chunk in inner.chunks.iter() {
+        if done == n {
+            break;
+        }
+        let take = (chunk.len() - offset).min(n - done);
+        user_ptr::copy_to_user(dst + done as u64, &chunk[offset..offset + take])?;
+        done += take;
+        offset = 0;
+    }
+    if peek {
+        return Ok(());
+    }
+    let mut left = n;
+    while left > 0 {
+        let Some(front) = inner.chunks.front() else { break };
+        let avail = front.len() - inner.head_offset;
+        if left >= avail {
+            inner.chunks.pop_front();
+            inner.head_offset = 0;
+            left -= avail;
+        } else {
+            inner.head_offset += left;
+            left = 0;
+        }
+    }
+    inner.size -= n;
+    Ok(())
+}
+
+/// Add the signal changes `disposition` of one endpoint implies for it
+/// (`mine`) and its peer (`theirs`).
+fn extend_masks(disposition: Disposition, mine: &mut Masks, theirs: &mut Masks) {
+    match disposition {
+        Disposition::WriteDisabled => {
+            mine.0 |= ZX_SOCKET_WRITABLE;
+            mine.1 |= ZX_SOCKET_WRITE_DISABLED;
+            theirs.1 |= ZX_SOCKET_PEER_WRITE_DISABLED;
+        }
+        Disposition::WriteEnabled => {
+            mine.0 |= ZX_SOCKET_WRITE_DISABLED;
+            mine.1 |= ZX_SOCKET_WRITABLE;
+            theirs.0 |= ZX_SOCKET_PEER_WRITE_DISABLED;
+        }
+        Disposition::None => {}
+    }
+}
+
+impl_kernel_object!(
+    Socket,
+    ZX_OBJ_TYPE_SOCKET,
+    ZX_DEFAULT_SOCKET_RIGHTS,
+    fn is_peered(&self) -> bool {
+        true
+    },
+    fn peer(&self) -> Option<Arc<dyn KernelObject>> {
+        self.peer_end().map(|p| p as Arc<dyn KernelObject>)
+    },
+    fn related_koid(&self) -> u64 {
+        self.peer_koid
+    },
+    fn on_zero_handles(&self) {
+        let peer = core::mem::take(&mut *self.peer.lock());
+        if let Some(p) = peer.upgrade() {
+            *p.peer.lock() = Weak::new();
+            p.base.update_signals(ZX_SOCKET_WRITABLE, ZX_SOCKET_PEER_CLOSED);
+        }
+    }
+);
