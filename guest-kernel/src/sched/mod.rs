@@ -11,8 +11,9 @@
 //! woken with [`WakeReason::Killed`] and must return from its system call at
 //! once (it ends on the way back to user mode).
 //!
-//! WaitKey name spaces: 0 sleep, 1 signals, [`WaitKey::for_object`] (a koid,
-//! below 2^62) for waits on one object, [`WaitKey::futex`] (bit 63) for futexes.
+//! WaitKey name spaces: 0 sleep, 1 signals, [`WaitKey::for_object`] (bit 63
+//! plus a koid, the same keys as `object::object_wait_key`) for waits on one
+//! object, [`WaitKey::futex`] (bits 63 and 62 plus a futex id) for futexes.
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
@@ -38,14 +39,14 @@ impl WaitKey {
     /// Any object's signals changed or a handle was closed.
     pub const SIGNALS: WaitKey = WaitKey(1);
 
-    /// A wait that only object `koid` ends (koids start at 1024).
+    /// A wait that only object `koid` ends.
     pub const fn for_object(koid: u64) -> WaitKey {
-        WaitKey(koid & !(3 << 62))
+        WaitKey((1 << 63) | (koid & !(3 << 62)))
     }
 
     /// A futex wait (`id` allocated by the futex table).
     pub const fn futex(id: u64) -> WaitKey {
-        WaitKey((1 << 63) | id)
+        WaitKey((3 << 62) | (id & !(3 << 62)))
     }
 
     /// The Zircon thread state a wait on this key reports by default.
@@ -53,7 +54,7 @@ impl WaitKey {
         match self {
             WaitKey::SLEEP => ZX_THREAD_STATE_BLOCKED_SLEEPING,
             WaitKey::SIGNALS => ZX_THREAD_STATE_BLOCKED_WAIT_ONE,
-            k if k.0 >> 63 == 1 => ZX_THREAD_STATE_BLOCKED_FUTEX,
+            k if k.0 >> 62 == 3 => ZX_THREAD_STATE_BLOCKED_FUTEX,
             _ => ZX_THREAD_STATE_BLOCKED,
         }
     }

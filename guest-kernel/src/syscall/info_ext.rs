@@ -181,6 +181,10 @@ pub fn get_info(object: Arc<dyn KernelObject>, rights: zx_rights_t, topic: u32, 
             });
             write_records(&v, buffer, size, actual, avail)
         }),
+        ZX_INFO_THREAD_EXCEPTION_REPORT => need::<Thread>(&object, rights, ZX_RIGHT_INSPECT).map(|t| match t.exception_report() {
+            Some(r) => write_records(&[r], buffer, size, actual, avail),
+            None => ZX_ERR_BAD_STATE,
+        }),
         ZX_INFO_TIMER => need::<Timer>(&object, rights, ZX_RIGHT_INSPECT).map(|t| write_records(&[t.info()], buffer, size, actual, avail)),
         ZX_INFO_SOCKET => return super::socket::get_info_socket(object, rights, buffer, size, actual, avail),
         _ => return ZX_ERR_NOT_SUPPORTED,
@@ -202,6 +206,46 @@ fn runtime(object: &Arc<dyn KernelObject>, rights: zx_rights_t) -> Result<zx_inf
         _ => return Err(ZX_ERR_WRONG_TYPE),
     };
     Ok(zx_info_task_runtime_t { cpu_time: ticks_to_ns(ticks), ..Default::default() })
+}
+
+/// ZX_PROP_VMO_CONTENT_SIZE (u64) and ZX_PROP_JOB_KILL_ON_OOM (u64 0/1):
+/// `set` writes, otherwise reads.
+pub fn task_vm_property(object: Arc<dyn KernelObject>, property: u32, value: u64, size: u64, set: bool) -> zx_status_t {
+    if size < 8 {
+        return ZX_ERR_BUFFER_TOO_SMALL;
+    }
+    let r = match property {
+        ZX_PROP_VMO_CONTENT_SIZE => {
+            let Some(vmo) = downcast::<Vmo>(object) else { return ZX_ERR_WRONG_TYPE };
+            if set {
+                match user_ptr::copy_in::<u64>(value) {
+                    Ok(v) => return vmo.set_content_size(v),
+                    Err(e) => Err(e),
+                }
+            } else {
+                user_ptr::copy_out(value, &vmo.content_size())
+            }
+        }
+        _ => {
+            let Some(job) = downcast::<Job>(object) else { return ZX_ERR_WRONG_TYPE };
+            if set {
+                match user_ptr::copy_in::<u64>(value) {
+                    Ok(v) if v <= 1 => {
+                        job.set_kill_on_oom(v == 1);
+                        Ok(())
+                    }
+                    Ok(_) => return ZX_ERR_INVALID_ARGS,
+                    Err(e) => Err(e),
+                }
+            } else {
+                user_ptr::copy_out(value, &u64::from(job.info().kill_on_oom))
+            }
+        }
+    };
+    match r {
+        Ok(()) => ZX_OK,
+        Err(e) => e,
+    }
 }
 
 /// Object types that carry a ZX_PROP_NAME (as in Zircon: tasks, VMOs, ...).

@@ -23,6 +23,7 @@ pub mod socket;
 pub mod system;
 pub mod zxvm_thread;
 // Tasks, memory, futexes and timers.
+pub mod exception;
 pub mod futex;
 pub mod job;
 pub mod process;
@@ -84,6 +85,9 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
         SYS_TASK_KILL => tasks::sys_task_kill(a[0] as u32).into(),
         SYS_TASK_SUSPEND | SYS_TASK_SUSPEND_TOKEN => tasks::sys_task_suspend(a[0] as u32, a[1]).into(),
         SYS_OBJECT_GET_CHILD => tasks::sys_object_get_child(a[0] as u32, a[1], a[2] as u32, a[3]).into(),
+        SYS_TASK_CREATE_EXCEPTION_CHANNEL => exception::sys_task_create_exception_channel(a[0] as u32, a[1] as u32, a[2]).into(),
+        SYS_EXCEPTION_GET_THREAD => exception::sys_exception_get_thread(a[0] as u32, a[1]).into(),
+        SYS_EXCEPTION_GET_PROCESS => exception::sys_exception_get_process(a[0] as u32, a[1]).into(),
         // Memory.
         SYS_VMO_CREATE => vmo::sys_vmo_create(a[0], a[1] as u32, a[2]).into(),
         SYS_VMO_READ => vmo::sys_vmo_read(a[0] as u32, a[1], a[2], a[3]).into(),

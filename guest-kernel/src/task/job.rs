@@ -15,6 +15,7 @@ use alloc::vec::Vec;
 
 use spin::Mutex;
 
+use super::exception::Exceptionate;
 use super::policy::Policy;
 use super::process::Process;
 use crate::abi::*;
@@ -45,6 +46,8 @@ pub struct Job {
     parent: Option<Arc<Job>>,
     depth: u32,
     inner: Mutex<JobInner>,
+    exceptionate: Exceptionate,
+    debug_exceptionate: Exceptionate,
 }
 
 impl Job {
@@ -62,6 +65,8 @@ impl Job {
                 policy: Policy::root(),
                 kill_on_oom: false,
             }),
+            exceptionate: Exceptionate::default(),
+            debug_exceptionate: Exceptionate::default(),
         });
         j.base.set_name("root");
         j
@@ -86,6 +91,8 @@ impl Job {
                 policy,
                 kill_on_oom: false,
             }),
+            exceptionate: Exceptionate::default(),
+            debug_exceptionate: Exceptionate::default(),
         });
         {
             let mut inner = parent.inner.lock();
@@ -199,6 +206,8 @@ impl Job {
             inner.state = JobState::Dead;
             inner.jobs.clear();
         }
+        self.exceptionate.shutdown();
+        self.debug_exceptionate.shutdown();
         self.base.update_signals(0, ZX_JOB_TERMINATED | ZX_JOB_NO_JOBS | ZX_JOB_NO_PROCESSES);
         if let Some(p) = &self.parent {
             p.prune_jobs();
@@ -230,6 +239,21 @@ impl Job {
             debugger_attached: false,
             ..Default::default()
         }
+    }
+
+    /// The job's exception channel binding.
+    pub fn exceptionate(&self) -> &Exceptionate {
+        &self.exceptionate
+    }
+
+    /// The job's debugger exception channel binding.
+    pub fn debug_exceptionate(&self) -> &Exceptionate {
+        &self.debug_exceptionate
+    }
+
+    /// True once dead (killed and empty).
+    pub fn is_dead(&self) -> bool {
+        self.inner.lock().state == JobState::Dead
     }
 
     /// ZX_PROP_JOB_KILL_ON_OOM.

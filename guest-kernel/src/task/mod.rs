@@ -3,6 +3,7 @@
 //! `job.rs`, `process.rs`, `thread.rs`, `suspend_token.rs`, `exception.rs`;
 //! `policy.rs` holds job policy, `loader.rs` the first program's ELF loader.
 
+pub mod exception;
 pub mod futex;
 pub mod job;
 pub mod loader;
@@ -184,6 +185,53 @@ pub fn enforce_policy(condition: u32) -> zx_status_t {
     }
 }
 
-/// Raise ZX_EXCP_POLICY_ERROR for `condition` (delivered once exception
-/// channels exist; until then a no-op, as with no handler attached).
-fn policy_exception(_condition: u32) {}
+/// Raise ZX_EXCP_POLICY_ERROR for `condition` on the current thread. An
+/// unhandled one kills the process (the thread ends on its way out).
+fn policy_exception(condition: u32) {
+    let Some(t) = sched::current() else { return };
+    let Some(p) = t.process().cloned() else { return };
+    let context = zx_exception_context_t { synth_code: condition, ..Default::default() };
+    match exception::deliver(&t, &p, ZX_EXCP_POLICY_ERROR, context) {
+        exception::Outcome::Resume => {}
+        exception::Outcome::ExitThread => {
+            let _ = t.kill();
+        }
+        exception::Outcome::Unhandled => p.kill(ZX_TASK_RETCODE_EXCEPTION_KILL),
+    }
+}
+
+/// A CPL3 exception the kernel cannot resolve itself (not demand paging):
+/// offer it to the exception channels; kill the process when nobody
+/// handles it. Returns when the thread may resume (registers possibly
+/// changed by a handler).
+pub fn user_exception(frame: &mut TrapFrame, cr2: u64) {
+    let Some(t) = sched::current() else { return };
+    let Some(p) = t.process().cloned() else { return };
+    let excp_type = match frame.vector {
+        1 => ZX_EXCP_HW_BREAKPOINT,
+        3 => ZX_EXCP_SW_BREAKPOINT,
+        6 => ZX_EXCP_UNDEFINED_INSTRUCTION,
+        14 => ZX_EXCP_FATAL_PAGE_FAULT,
+        17 => ZX_EXCP_UNALIGNED_ACCESS,
+        _ => ZX_EXCP_GENERAL,
+    };
+    let context = zx_exception_context_t {
+        arch: zx_x86_64_exc_data_t { vector: frame.vector, err_code: frame.error_code, cr2 },
+        ..Default::default()
+    };
+    match exception::deliver(&t, &p, excp_type, context) {
+        exception::Outcome::Resume => {
+            drop((t, p));
+            before_user_return(frame);
+        }
+        exception::Outcome::ExitThread => {
+            drop((t, p));
+            exit_current_thread()
+        }
+        exception::Outcome::Unhandled => {
+            drop((t, p));
+            crate::trap::report_with_cr2(frame, cr2);
+            kill_current_for_fault(frame)
+        }
+    }
+}

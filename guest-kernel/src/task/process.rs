@@ -16,6 +16,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use hypercall_abi::ExitReason;
 use spin::Mutex;
 
+use super::exception::Exceptionate;
 use super::futex::FutexTable;
 use super::job::Job;
 use super::thread::Thread;
@@ -63,6 +64,8 @@ pub struct Process {
     pub futexes: Mutex<FutexTable>,
     /// Address of the read-only kernel-constants page, once mapped.
     constants_va: Mutex<Option<u64>>,
+    exceptionate: Exceptionate,
+    debug_exceptionate: Exceptionate,
     suspend_count: AtomicU32,
 }
 
@@ -88,6 +91,8 @@ impl Process {
             handles: Mutex::new(HandleTable::new(clock::ticks() ^ aspace.root())),
             futexes: Mutex::new(FutexTable::default()),
             constants_va: Mutex::new(None),
+            exceptionate: Exceptionate::default(),
+            debug_exceptionate: Exceptionate::default(),
             suspend_count: AtomicU32::new(0),
         });
         p.base.set_name(name);
@@ -234,6 +239,8 @@ impl Process {
             inner.state = ProcessState::Dead;
             (inner.retcode, inner.critical_to.take(), inner.start_time != 0)
         };
+        self.exceptionate.shutdown();
+        self.debug_exceptionate.shutdown();
         // Close handles outside the table lock: peers see PEER_CLOSED.
         let handles = core::mem::replace(&mut *self.handles.lock(), HandleTable::new(0));
         drop(handles);
@@ -288,6 +295,16 @@ impl Process {
         vmo.write_bytes(0, &bytes[..n]).ok()?;
         *slot = Some(m.base);
         Some(m.base)
+    }
+
+    /// The process's exception channel binding.
+    pub fn exceptionate(&self) -> &Exceptionate {
+        &self.exceptionate
+    }
+
+    /// The process's debugger exception channel binding.
+    pub fn debug_exceptionate(&self) -> &Exceptionate {
+        &self.debug_exceptionate
     }
 
     /// The name.

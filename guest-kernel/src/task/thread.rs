@@ -20,6 +20,7 @@ use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, 
 
 use spin::Mutex;
 
+use super::exception::Exceptionate;
 use super::process::Process;
 use crate::abi::*;
 use crate::arch::context::{self, KernelStack};
@@ -96,6 +97,9 @@ pub struct Thread {
     /// CPU time used, in TSC ticks.
     runtime_ticks: AtomicU64,
     inner: Mutex<ThreadInner>,
+    exceptionate: Exceptionate,
+    /// The exception being delivered (ZX_INFO_THREAD_EXCEPTION_REPORT).
+    exception_report: Mutex<Option<zx_exception_report_t>>,
 }
 
 impl Thread {
@@ -116,6 +120,8 @@ impl Thread {
             suspend_count: AtomicU32::new(0),
             runtime_ticks: AtomicU64::new(0),
             inner: Mutex::new(ThreadInner { life: Life::Initial, parked: false, exception_channel_type: 0 }),
+            exceptionate: Exceptionate::default(),
+            exception_report: Mutex::new(None),
         });
         t.base.set_name(name);
         Some(t)
@@ -304,8 +310,24 @@ impl Thread {
         }
         self.killed.store(true, Ordering::Relaxed);
         self.set_state(ThreadState::Dead);
+        self.exceptionate.shutdown();
         self.base.update_signals(ZX_THREAD_RUNNING | ZX_THREAD_SUSPENDED, ZX_THREAD_TERMINATED);
         true
+    }
+
+    /// Where this thread's exceptions go first (after a debugger).
+    pub fn exceptionate(&self) -> &Exceptionate {
+        &self.exceptionate
+    }
+
+    /// Record (or clear) the exception being delivered.
+    pub fn set_exception_report(&self, r: Option<zx_exception_report_t>) {
+        *self.exception_report.lock() = r;
+    }
+
+    /// The exception being delivered, if any.
+    pub fn exception_report(&self) -> Option<zx_exception_report_t> {
+        *self.exception_report.lock()
     }
 
     /// Add one suspension (a suspend token was created).

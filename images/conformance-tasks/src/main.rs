@@ -9,6 +9,7 @@
 #![no_std]
 #![no_main]
 
+mod exceptions;
 mod futex;
 mod jobs;
 mod processes;
@@ -172,6 +173,20 @@ fn main(s: &zx::Startup) -> i64 {
             ("timer_argument_checks", futex::timer_argument_checks),
             ("timer_info_reports_settings", futex::timer_info_reports_settings),
             ("timer_early_slack_may_fire_early", futex::timer_early_slack_may_fire_early),
+            ("exception_channel_argument_checks", exceptions::exception_channel_argument_checks),
+            ("exception_channel_is_read_only_and_exclusive", exceptions::exception_channel_is_read_only_and_exclusive),
+            ("exception_delivered_with_info_and_report", exceptions::exception_delivered_with_info_and_report),
+            ("exception_handled_resumes_with_new_registers", exceptions::exception_handled_resumes_with_new_registers),
+            ("exception_breakpoint_resumes_after_int3", exceptions::exception_breakpoint_resumes_after_int3),
+            ("exception_thread_exit_state", exceptions::exception_thread_exit_state),
+            ("exception_try_next_goes_up_the_chain", exceptions::exception_try_next_goes_up_the_chain),
+            ("exception_debugger_channel_comes_first", exceptions::exception_debugger_channel_comes_first),
+            ("exception_state_property_checks", exceptions::exception_state_property_checks),
+            ("exception_kill_while_stopped", exceptions::exception_kill_while_stopped),
+            ("exception_channel_peer_closed_when_task_dies", exceptions::exception_channel_peer_closed_when_task_dies),
+            ("exception_closed_channel_falls_through", exceptions::exception_closed_channel_falls_through),
+            ("exception_policy_allow_exception", exceptions::exception_policy_allow_exception),
+            ("exception_report_needs_exception", exceptions::exception_report_needs_exception),
         ],
     )
 }

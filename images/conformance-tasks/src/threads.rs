@@ -46,11 +46,13 @@ extern "C" fn sleep_forever(_: usize, _: usize) -> ! {
 /// End the spinning and sleeping helper threads `ts` and close their handles.
 pub fn stop(ts: &[zx_handle_t]) -> CaseResult {
     STOP.store(1, Ordering::SeqCst);
+    let mut r = Ok(());
     for &t in ts {
-        join(t)?;
-        zx::handle_close(t)?;
+        r = r.and(join(t));
+        let _ = zx::handle_close(t);
     }
     STOP.store(0, Ordering::SeqCst);
+    r?;
     Ok(())
 }
 
