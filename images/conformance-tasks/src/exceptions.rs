@@ -9,7 +9,7 @@ use crate::util::*;
 
 /// Wait for and read one exception message: (info, exception handle).
 fn recv(ch: zx_handle_t) -> R<(zx_exception_info_t, zx_handle_t)> {
-    wait_signal(ch, ZX_CHANNEL_READABLE, 3_000_000_000)?;
+    wait_signal(ch, ZX_CHANNEL_READABLE, 10_000_000_000)?;
     let mut bytes = [0u8; 24];
     let mut handles = [0u32; 1];
     let sizes = zx::channel_read(ch, 0, &mut bytes, &mut handles).map_err(|(e, _)| e)?;
@@ -212,7 +212,7 @@ pub fn exception_channel_peer_closed_when_task_dies() -> CaseResult {
     let ch = zx::task_create_exception_channel(c.process, 0)?;
     c.start(ZX_HANDLE_INVALID)?;
     check_eq!(c.wait()?, 0);
-    wait_signal(ch, ZX_CHANNEL_PEER_CLOSED, 1_000_000_000)?;
+    wait_signal(ch, ZX_CHANNEL_PEER_CLOSED, 5_000_000_000)?;
     check_eq!(zx::task_create_exception_channel(c.process, 0), Err(ZX_ERR_BAD_STATE), "dead tasks take no channel");
     zx::handle_close(ch)?;
     Ok(())

@@ -15,7 +15,7 @@ static RESULT: AtomicI32 = AtomicI32::new(1);
 
 extern "C" fn futex_waiter(which: usize, _: usize) -> ! {
     let f = if which == 1 { &F1 } else { &F2 };
-    let r = zx::futex_wait(f, 0, ZX_HANDLE_INVALID, zx::deadline_after(3_000_000_000));
+    let r = zx::futex_wait(f, 0, ZX_HANDLE_INVALID, zx::deadline_after(20_000_000_000));
     RESULT.store(r.err().unwrap_or(0), Ordering::SeqCst);
     WOKEN.fetch_add(1, Ordering::SeqCst);
     zx::thread_exit()
@@ -152,7 +152,7 @@ pub fn timer_fires_at_deadline() -> CaseResult {
     let deadline = zx::deadline_after(15_000_000);
     zx::timer_set(t, deadline, 0)?;
     check_eq!(signals_of(t) & ZX_TIMER_SIGNALED, 0);
-    wait_signal(t, ZX_TIMER_SIGNALED, 2_000_000_000)?;
+    wait_signal(t, ZX_TIMER_SIGNALED, 10_000_000_000)?;
     check!(zx::clock_get_monotonic() >= deadline, "never before the deadline with LATE slack");
     zx::handle_close(t)?;
     Ok(())
@@ -189,7 +189,7 @@ pub fn timer_set_rearms() -> CaseResult {
     zx::object_get_info(t, ZX_INFO_TIMER, &mut i)?;
     check!(i.deadline > zx::clock_get_monotonic());
     zx::timer_set(t, zx::deadline_after(5_000_000), 0)?;
-    wait_signal(t, ZX_TIMER_SIGNALED, 2_000_000_000)?;
+    wait_signal(t, ZX_TIMER_SIGNALED, 10_000_000_000)?;
     zx::handle_close(t)?;
     Ok(())
 }

@@ -102,7 +102,7 @@ pub fn job_info_children_needs_enumerate() -> CaseResult {
 pub fn job_kill_empty_job_terminates() -> CaseResult {
     let j = new_job()?;
     zx::task_kill(j)?;
-    wait_signal(j, ZX_JOB_TERMINATED, 1_000_000_000)?;
+    wait_signal(j, ZX_JOB_TERMINATED, 5_000_000_000)?;
     check_eq!(info_job(j)?, (ZX_TASK_RETCODE_SYSCALL_KILL, true));
     zx::handle_close(j)?;
     Ok(())
@@ -114,8 +114,8 @@ pub fn job_kill_kills_tree() -> CaseResult {
     c.start(ZX_HANDLE_INVALID)?;
     zx::task_kill(c.job)?;
     check_eq!(c.wait()?, ZX_TASK_RETCODE_SYSCALL_KILL);
-    wait_signal(inner, ZX_JOB_TERMINATED, 1_000_000_000)?;
-    wait_signal(c.job, ZX_JOB_TERMINATED, 1_000_000_000)?;
+    wait_signal(inner, ZX_JOB_TERMINATED, 5_000_000_000)?;
+    wait_signal(c.job, ZX_JOB_TERMINATED, 5_000_000_000)?;
     check_eq!(info_job(c.job)?, (ZX_TASK_RETCODE_SYSCALL_KILL, true));
     zx::handle_close(inner)?;
     Ok(())
@@ -177,7 +177,7 @@ pub fn job_set_critical_kills_job() -> CaseResult {
     zx::job_set_critical(c.job, 0, c.process)?;
     c.start(ZX_HANDLE_INVALID)?;
     check_eq!(c.wait()?, 3);
-    wait_signal(c.job, ZX_JOB_TERMINATED, 1_000_000_000)?;
+    wait_signal(c.job, ZX_JOB_TERMINATED, 5_000_000_000)?;
     check_eq!(info_job(c.job)?, (ZX_TASK_RETCODE_CRITICAL_PROCESS_KILL, true));
     Ok(())
 }

@@ -222,14 +222,14 @@ pub fn thread_suspend_and_resume() -> CaseResult {
     let t = spawn(spin_counting, 1, 0)?;
     check!(wait_until(|| SPINS[1].load(Ordering::Relaxed) > 0));
     let token = zx::task_suspend(t)?;
-    wait_signal(t, ZX_THREAD_SUSPENDED, 1_000_000_000)?;
+    wait_signal(t, ZX_THREAD_SUSPENDED, 5_000_000_000)?;
     check_eq!(info_thread(t)?.state, ZX_THREAD_STATE_SUSPENDED);
     let before = SPINS[1].load(Ordering::Relaxed);
     sleep_ms(30);
     check_eq!(SPINS[1].load(Ordering::Relaxed), before, "suspended threads do not run");
     check_eq!(zx::handle_basic(token)?.r#type, ZX_OBJ_TYPE_SUSPEND_TOKEN);
     zx::handle_close(token)?;
-    wait_signal(t, ZX_THREAD_RUNNING, 1_000_000_000)?;
+    wait_signal(t, ZX_THREAD_RUNNING, 5_000_000_000)?;
     check!(wait_until(|| SPINS[1].load(Ordering::Relaxed) > before));
     stop(&[t])
 }
@@ -238,12 +238,12 @@ pub fn thread_two_suspend_tokens() -> CaseResult {
     let t = spawn(spin_counting, 2, 0)?;
     let a = zx::task_suspend(t)?;
     let b = zx::task_suspend(t)?;
-    wait_signal(t, ZX_THREAD_SUSPENDED, 1_000_000_000)?;
+    wait_signal(t, ZX_THREAD_SUSPENDED, 5_000_000_000)?;
     zx::handle_close(a)?;
     sleep_ms(10);
     check_eq!(info_thread(t)?.state, ZX_THREAD_STATE_SUSPENDED, "one token still holds it");
     zx::handle_close(b)?;
-    wait_signal(t, ZX_THREAD_RUNNING, 1_000_000_000)?;
+    wait_signal(t, ZX_THREAD_RUNNING, 5_000_000_000)?;
     stop(&[t])
 }
 
@@ -254,7 +254,7 @@ pub fn thread_suspend_before_start() -> CaseResult {
     let stack = zx::vmo_create(16384, 0)?;
     let base = zx::vmar_map(zx::vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, stack, 0, 16384)?;
     zx::thread_start(t, set_flag as *const () as usize, base + 16384 - 8, 7, 0)?;
-    wait_signal(t, ZX_THREAD_SUSPENDED, 1_000_000_000)?;
+    wait_signal(t, ZX_THREAD_SUSPENDED, 5_000_000_000)?;
     sleep_ms(20);
     check_eq!(FLAG.load(Ordering::SeqCst), 0, "started suspended: no code ran");
     zx::handle_close(token)?;
@@ -297,7 +297,7 @@ pub fn thread_read_state_registers() -> CaseResult {
     let t = spawn(marker_entry(), 0, 0)?;
     sleep_ms(10);
     let token = zx::task_suspend(t)?;
-    wait_signal(t, ZX_THREAD_SUSPENDED, 1_000_000_000)?;
+    wait_signal(t, ZX_THREAD_SUSPENDED, 5_000_000_000)?;
     let r = zx::thread_read_regs(t)?;
     check_eq!(r.r12, 0x1234);
     check_eq!(r.r13, 0x5678);
@@ -311,7 +311,7 @@ pub fn thread_write_state_redirects() -> CaseResult {
     let t = spawn(marker_entry(), 0, 0)?;
     sleep_ms(5);
     let token = zx::task_suspend(t)?;
-    wait_signal(t, ZX_THREAD_SUSPENDED, 1_000_000_000)?;
+    wait_signal(t, ZX_THREAD_SUSPENDED, 5_000_000_000)?;
     let mut r = zx::thread_read_regs(t)?;
     r.rip = set_flag as *const () as usize as u64;
     r.rdi = 99;
@@ -326,7 +326,7 @@ pub fn thread_write_state_redirects() -> CaseResult {
 pub fn thread_state_argument_checks() -> CaseResult {
     let t = spawn(marker_entry(), 0, 0)?;
     let token = zx::task_suspend(t)?;
-    wait_signal(t, ZX_THREAD_SUSPENDED, 1_000_000_000)?;
+    wait_signal(t, ZX_THREAD_SUSPENDED, 5_000_000_000)?;
     let mut buf = [0u8; 256];
     let p = buf.as_mut_ptr() as u64;
     check_eq!(zx::thread_state_raw(false, t, 99, p, 256), ZX_ERR_INVALID_ARGS, "unknown kind");

@@ -138,7 +138,7 @@ impl Child {
     }
     /// Wait until the process terminates; its return code.
     pub fn wait(&self) -> R<i64> {
-        wait_signal(self.process, ZX_TASK_TERMINATED, 5_000_000_000)?;
+        wait_signal(self.process, ZX_TASK_TERMINATED, 20_000_000_000)?;
         Ok(info_process(self.process)?.return_code)
     }
     /// Read a u64 from the child's data page.
@@ -219,12 +219,12 @@ pub fn spawn(entry: zx::ThreadEntry, arg1: usize, arg2: usize) -> R<zx_handle_t>
 
 /// Wait for a thread (or any task) to terminate.
 pub fn join(h: zx_handle_t) -> R<()> {
-    wait_signal(h, ZX_TASK_TERMINATED, 5_000_000_000).map(|_| ())
+    wait_signal(h, ZX_TASK_TERMINATED, 20_000_000_000).map(|_| ())
 }
 
-/// Spin (yielding with short sleeps) until `cond` or ~2 s pass.
+/// Spin (yielding with short sleeps) until `cond` or ~5 s pass.
 pub fn wait_until(mut cond: impl FnMut() -> bool) -> bool {
-    for _ in 0..400 {
+    for _ in 0..1000 {
         if cond() {
             return true;
         }
