@@ -12,7 +12,7 @@ const MIN_CASES: usize = 150;
 
 #[test]
 fn conformance_tasks_passes() {
-    let r = zxvm(&["test", "--format", "tap", "--timeout", "120", "conformance-tasks"]);
+    let r = zxvm(&["test", "--format", "tap", "--timeout", "300", "conformance-tasks"]);
     let oks = r.stdout.lines().filter(|l| l.starts_with("ok ")).count();
     let failures: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("not ok")).collect();
     assert!(failures.is_empty(), "failed cases:\n{}\n\nstdout:\n{}\nstderr:\n{}", failures.join("\n"), r.stdout, r.stderr);

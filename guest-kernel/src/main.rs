@@ -225,7 +225,8 @@ fn start_first_program(info: &boot::BootInfo, mechanism: Mechanism) {
             power::exit(0, ExitReason::KernelPanic);
         }
     };
-    let name = boot::cmdline_value(info.cmdline, "init").unwrap_or("hello");
+    // userboot, when the bootfs has it, starts `init=` itself (in user space).
+    let name = if bootfs.find(USERBOOT).is_some() { USERBOOT } else { boot::cmdline_value(info.cmdline, "init").unwrap_or("hello") };
     let Some(image) = bootfs.find(name) else {
         kprintln!("[kernel] init program {:?} not in bootfs", name);
         power::exit(0, ExitReason::KernelPanic);
@@ -244,6 +245,47 @@ fn start_first_program(info: &boot::BootInfo, mechanism: Mechanism) {
         }
     }
     TRIPLE_FAULT_IN_USER.store(boot::cmdline_value(info.cmdline, "kernel.crash") == Some("triple-user"), Ordering::Relaxed);
+}
+
+/// The first process when the bootfs holds it.
+const USERBOOT: &str = "userboot";
+
+/// Rights of userboot's bootfs VMO handle (read-only).
+const BOOTFS_RIGHTS: abi::zx_rights_t = abi::ZX_RIGHT_READ
+    | abi::ZX_RIGHT_MAP
+    | abi::ZX_RIGHT_DUPLICATE
+    | abi::ZX_RIGHT_TRANSFER
+    | abi::ZX_RIGHT_INSPECT
+    | abi::ZX_RIGHT_GET_PROPERTY;
+
+/// userboot's bootstrap message (processargs): its own process, thread and
+/// root VMAR, the root job and the bootfs VMO, and argv = ["userboot"].
+fn userboot_bootstrap(handles: alloc::vec::Vec<(u32, object::handle::Handle)>) -> Option<object::handle::Handle> {
+    use abi::*;
+    use object::channel::Channel;
+    use object::message::Message;
+    let info_off = zx_proc_args_t::SIZE;
+    let args_off = info_off + handles.len() * 4;
+    let hdr = zx_proc_args_t {
+        protocol: ZX_PROCARGS_PROTOCOL,
+        version: ZX_PROCARGS_VERSION,
+        handle_info_off: info_off as u32,
+        args_off: args_off as u32,
+        args_num: 1,
+        environ_off: (args_off + USERBOOT.len() + 1) as u32,
+        ..Default::default()
+    };
+    let mut data = alloc::vec::Vec::new();
+    data.extend_from_slice(&hdr.to_bytes());
+    for (info, _) in &handles {
+        data.extend_from_slice(&info.to_le_bytes());
+    }
+    data.extend_from_slice(USERBOOT.as_bytes());
+    data.push(0);
+    let (kernel_end, user_end) = Channel::new_pair();
+    let msg = Message { data, handles: handles.into_iter().map(|(_, h)| h).collect() };
+    kernel_end.write(msg).ok()?;
+    Some(object::handle::Handle::new(user_end, ZX_DEFAULT_CHANNEL_RIGHTS))
 }
 
 /// Why the first process could not be started.
@@ -287,7 +329,20 @@ fn start_process(name: &str, image: &[u8], bootfs: &Arc<mm::vmo::Vmo>, file_offs
     let n = cmdline.len().min(ZXVM_STARTUP_CMDLINE_MAX);
     si.cmdline[..n].copy_from_slice(&cmdline.as_bytes()[..n]);
     si.cmdline_len = n as u32;
-    {
+    let mut bootstrap = 0;
+    if name == USERBOOT {
+        // Handles over the bootstrap channel, as Zircon's userboot gets them.
+        let handles = alloc::vec![
+            (PA_HND(PA_PROC_SELF, 0), Handle::new(process.clone(), ZX_DEFAULT_PROCESS_RIGHTS)),
+            (PA_HND(PA_THREAD_SELF, 0), Handle::new(thread.clone(), ZX_DEFAULT_THREAD_RIGHTS)),
+            (PA_HND(PA_VMAR_ROOT, 0), Handle::new(vmar.clone(), vmar.handle_rights())),
+            (PA_HND(PA_JOB_DEFAULT, 0), Handle::new(job.clone(), ZX_DEFAULT_JOB_RIGHTS)),
+            (PA_HND(PA_VMO_BOOTFS, 0), Handle::new(bootfs.clone(), BOOTFS_RIGHTS)),
+        ];
+        let channel = userboot_bootstrap(handles).ok_or(StartError::Status(ZX_ERR_NO_MEMORY))?;
+        bootstrap = process.handles.lock().add(channel).map_err(st)?;
+    } else {
+        // A program started directly finds its handles in the startup page.
         let mut table = process.handles.lock();
         let mut add = |obj: Arc<dyn KernelObject>, rights| table.add(Handle::new(obj, rights)).unwrap_or(0);
         si.proc_self = add(process.clone(), ZX_DEFAULT_PROCESS_RIGHTS);
@@ -296,7 +351,7 @@ fn start_process(name: &str, image: &[u8], bootfs: &Arc<mm::vmo::Vmo>, file_offs
         si.job_default = add(job.clone(), ZX_DEFAULT_JOB_RIGHTS);
     }
     let startup_map = vmar.map(ZX_VM_PERM_READ, 0, &page, 0, PAGE_SIZE, mm::vmar::PERM_MASK).map_err(st)?;
-    let status = process.start(&thread, entry, sp, 0, startup_map.base);
+    let status = process.start(&thread, entry, sp, u64::from(bootstrap), startup_map.base);
     if status != ZX_OK {
         return Err(st(status));
     }

@@ -222,3 +222,9 @@ pub fn object_get_info_array<T: Copy>(handle: zx_handle_t, topic: u32, records: 
 pub fn uses_syscall_instruction() -> bool {
     crate::sys::MECHANISM.load(Ordering::Relaxed) == ZXVM_MECHANISM_SYSCALL
 }
+
+/// The system-call mechanism in use (`ZXVM_MECHANISM_*`), for programs that
+/// fill startup pages for processes they start.
+pub fn syscall_mechanism() -> u32 {
+    crate::sys::MECHANISM.load(Ordering::Relaxed)
+}
