@@ -65,7 +65,13 @@ pub const INFINITE: i64 = i64::MAX;
 
 struct RunQueue {
     current: Option<Arc<Thread>>,
+    /// Preempted and new threads, in arrival order.
     ready: VecDeque<Arc<Thread>>,
+    /// Threads just woken from a wait: they run before `ready`, so a message
+    /// handed from one thread to another is answered at once instead of after
+    /// a CPU-bound thread's whole slice — unless the head of `ready` has
+    /// waited [`MAX_WAIT_TICKS`] ticks (no starvation).
+    boosted: VecDeque<Arc<Thread>>,
     blocked: Vec<Arc<Thread>>,
     zombies: Vec<Arc<Thread>>,
     idle: Option<Arc<Thread>>,
@@ -75,6 +81,7 @@ struct RunQueue {
 static QUEUE: Mutex<RunQueue> = Mutex::new(RunQueue {
     current: None,
     ready: VecDeque::new(),
+    boosted: VecDeque::new(),
     blocked: Vec::new(),
     zombies: Vec::new(),
     idle: None,
@@ -108,10 +115,42 @@ pub fn current() -> Option<Arc<Thread>> {
     QUEUE.lock().current.clone()
 }
 
+/// Longest a preempted thread waits behind woken ones.
+const MAX_WAIT_TICKS: u64 = 2;
+
+/// Timer ticks so far.
+static TICKS: AtomicU64 = AtomicU64::new(0);
+
+impl RunQueue {
+    /// Queue a preempted or new thread.
+    fn push_ready(&mut self, t: Arc<Thread>) {
+        t.set_queued_at(TICKS.load(Ordering::Relaxed));
+        self.ready.push_back(t);
+    }
+
+    /// Queue a thread woken from a wait.
+    fn push_woken(&mut self, t: Arc<Thread>) {
+        self.boosted.push_back(t);
+    }
+
+    fn has_ready(&self) -> bool {
+        !self.ready.is_empty() || !self.boosted.is_empty()
+    }
+
+    /// The next thread to run.
+    fn pop_next(&mut self) -> Option<Arc<Thread>> {
+        let now = TICKS.load(Ordering::Relaxed);
+        if self.ready.front().is_some_and(|t| now.saturating_sub(t.queued_at()) >= MAX_WAIT_TICKS) {
+            return self.ready.pop_front();
+        }
+        self.boosted.pop_front().or_else(|| self.ready.pop_front())
+    }
+}
+
 /// Make `t` runnable.
 pub fn add_ready(t: Arc<Thread>) {
     t.set_state(ThreadState::Ready);
-    QUEUE.lock().ready.push_back(t);
+    QUEUE.lock().push_ready(t);
 }
 
 /// Number of context switches so far.
@@ -138,11 +177,11 @@ fn switch_to_next(prev_slot: *mut u64, requeue_current: bool) {
             if let Some(cur) = q.current.clone() {
                 if !cur.is_idle() && cur.state() == ThreadState::Running {
                     cur.set_state(ThreadState::Ready);
-                    q.ready.push_back(cur);
+                    q.push_ready(cur);
                 }
             }
         }
-        let next = match q.ready.pop_front() {
+        let next = match q.pop_next() {
             Some(t) => t,
             None => match q.idle.clone() {
                 Some(i) => i,
@@ -245,7 +284,7 @@ pub fn wake_n(key: WaitKey, n: usize) -> usize {
             let t = q.blocked.remove(i);
             t.set_wake_reason(WakeReason::Woken);
             t.set_state(ThreadState::Ready);
-            q.ready.push_back(t);
+            q.push_woken(t);
             woken += 1;
         } else {
             i += 1;
@@ -288,7 +327,7 @@ pub fn interrupt(t: &Arc<Thread>) {
         let t = q.blocked.remove(i);
         t.set_wake_reason(WakeReason::Killed);
         t.set_state(ThreadState::Ready);
-        q.ready.push_back(t);
+        q.push_woken(t);
     }
 }
 
@@ -301,7 +340,7 @@ pub fn wake(key: WaitKey) {
             let t = q.blocked.remove(i);
             t.set_wake_reason(WakeReason::Woken);
             t.set_state(ThreadState::Ready);
-            q.ready.push_back(t);
+            q.push_woken(t);
         } else {
             i += 1;
         }
@@ -311,6 +350,7 @@ pub fn wake(key: WaitKey) {
 /// Timer tick: time out expired waits and preempt the running thread if
 /// another is ready.
 pub fn on_tick() {
+    TICKS.fetch_add(1, Ordering::Relaxed);
     let now = clock::now_ns();
     crate::object::timer::on_tick(now);
     let preempt = {
@@ -321,12 +361,12 @@ pub fn on_tick() {
                 let t = q.blocked.remove(i);
                 t.set_wake_reason(WakeReason::TimedOut);
                 t.set_state(ThreadState::Ready);
-                q.ready.push_back(t);
+                q.push_woken(t);
             } else {
                 i += 1;
             }
         }
-        !q.ready.is_empty()
+        q.has_ready()
     };
     if preempt {
         reschedule(true);
@@ -358,7 +398,7 @@ pub fn exit_current() -> ! {
 pub extern "C" fn idle_main() -> ! {
     loop {
         cpu::wait_for_interrupt();
-        if !QUEUE.lock().ready.is_empty() {
+        if QUEUE.lock().has_ready() {
             reschedule(false);
         }
     }

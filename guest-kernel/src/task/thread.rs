@@ -96,6 +96,8 @@ pub struct Thread {
     suspend_count: AtomicU32,
     /// CPU time used, in TSC ticks.
     runtime_ticks: AtomicU64,
+    /// Scheduler tick at which it joined the ready queue.
+    queued_at: AtomicU64,
     inner: Mutex<ThreadInner>,
     exceptionate: Exceptionate,
     /// The exception being delivered (ZX_INFO_THREAD_EXCEPTION_REPORT).
@@ -119,6 +121,7 @@ impl Thread {
             killed: AtomicBool::new(false),
             suspend_count: AtomicU32::new(0),
             runtime_ticks: AtomicU64::new(0),
+            queued_at: AtomicU64::new(0),
             inner: Mutex::new(ThreadInner { life: Life::Initial, parked: false, exception_channel_type: 0 }),
             exceptionate: Exceptionate::default(),
             exception_report: Mutex::new(None),
@@ -226,6 +229,14 @@ impl Thread {
     /// Account `ticks` of CPU time.
     pub(crate) fn add_runtime(&self, ticks: u64) {
         self.runtime_ticks.fetch_add(ticks, Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_queued_at(&self, tick: u64) {
+        self.queued_at.store(tick, Ordering::Relaxed);
+    }
+
+    pub(crate) fn queued_at(&self) -> u64 {
+        self.queued_at.load(Ordering::Relaxed)
     }
 
     /// CPU time used, in TSC ticks.

@@ -12,6 +12,7 @@
 mod exceptions;
 mod futex;
 mod jobs;
+mod launching;
 mod processes;
 mod threads;
 mod util;
@@ -21,6 +22,13 @@ mod vmo;
 zx::entry!(main);
 
 fn main(s: &zx::Startup) -> i64 {
+    use core::sync::atomic::Ordering;
+    use zircon_abi::{PA_HND, PA_VMO_BOOTFS};
+    if let Some(h) = s.take_handle(PA_HND(PA_VMO_BOOTFS, 0)) {
+        launching::BOOTFS.store(h, Ordering::Relaxed);
+    }
+    launching::ARGC.store(s.args().count() as u32, Ordering::Relaxed);
+    launching::ARGV0_OK.store(u32::from(s.args().next() == Some("conformance-tasks")), Ordering::Relaxed);
     zx::test::run(
         s,
         &[
@@ -187,6 +195,13 @@ fn main(s: &zx::Startup) -> i64 {
             ("exception_closed_channel_falls_through", exceptions::exception_closed_channel_falls_through),
             ("exception_policy_allow_exception", exceptions::exception_policy_allow_exception),
             ("exception_report_needs_exception", exceptions::exception_report_needs_exception),
+            ("userboot_passed_args_and_bootfs", launching::userboot_passed_args_and_bootfs),
+            ("launch_passes_arguments", launching::launch_passes_arguments),
+            ("launch_passes_self_handles", launching::launch_passes_self_handles),
+            ("launch_passes_extra_handles", launching::launch_passes_extra_handles),
+            ("launch_unknown_program", launching::launch_unknown_program),
+            ("launched_program_fault_is_contained", launching::launched_program_fault_is_contained),
+            ("demo_three_processes_make_progress", launching::demo_three_processes_make_progress),
         ],
     )
 }

@@ -35,6 +35,16 @@ impl BootfsImage {
         Ok(BootfsImage { vmo, base, size })
     }
 
+    /// An image already mapped at `base` (from an earlier [`BootfsImage::map`]).
+    pub fn at(vmo: zx_handle_t, base: usize, size: usize) -> Self {
+        BootfsImage { vmo, base, size }
+    }
+
+    /// Where it is mapped.
+    pub fn base(&self) -> usize {
+        self.base
+    }
+
     /// The VMO.
     pub fn vmo(&self) -> zx_handle_t {
         self.vmo

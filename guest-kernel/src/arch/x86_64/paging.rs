@@ -138,7 +138,7 @@ pub struct AddressSpace {
 impl AddressSpace {
     /// A new, empty user address space.
     pub fn new() -> Result<Self, MapError> {
-        let pml4 = frame::alloc_zeroed().ok_or(MapError::NoMemory)?.pa;
+        let pml4 = frame::alloc_table().ok_or(MapError::NoMemory)?.pa;
         let kernel = kernel_pml4();
         // Only these kernel slots are ever populated (the kernel extends its
         // mappings below them, never adds PML4 entries), so copying two
@@ -166,7 +166,7 @@ impl AddressSpace {
             t = if e & PTE_P != 0 {
                 e & ADDR_MASK
             } else {
-                let next = frame::alloc_zeroed().ok_or(MapError::NoMemory)?.pa;
+                let next = frame::alloc_table().ok_or(MapError::NoMemory)?.pa;
                 self.tables.push(next);
                 write_entry(t, i, next | PTE_P | PTE_W | PTE_U);
                 next
