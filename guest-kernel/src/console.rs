@@ -1,5 +1,7 @@
-//! Kernel console: the hypercall console under zxvm (one exit per write), the
-//! 16550 UART at 0x3f8 elsewhere (QEMU) and for panics if the hypercall fails.
+//! Kernel console: virtio-console once its driver is up; before that, for
+//! panics and whenever virtio-console cannot take the bytes, the early
+//! console: the hypercall console under zxvm (one exit per write), the 16550
+//! UART at 0x3f8 elsewhere (QEMU) and if the hypercall fails.
 
 use core::fmt::{self, Write};
 
@@ -42,6 +44,9 @@ fn uart_byte(b: u8) {
 /// Write raw bytes held in kernel memory to the console.
 pub fn write_bytes(bytes: &[u8]) {
     if bytes.is_empty() {
+        return;
+    }
+    if crate::drivers::virtio::console::write(bytes) {
         return;
     }
     if hypercall::available() {

@@ -13,6 +13,7 @@ mod arch;
 mod boot;
 mod clock;
 mod console;
+mod drivers;
 mod hypercall;
 mod mm;
 mod object;
@@ -20,6 +21,7 @@ mod power;
 mod sched;
 mod syscall;
 mod task;
+mod trace;
 mod trap;
 
 use core::arch::global_asm;
@@ -76,6 +78,7 @@ fn milestone(m: Milestone) {
 pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     let host = hypercall::probe();
     milestone(Milestone::KernelEntry);
+    trace::init();
     cpu::mask_legacy_pic();
     gdt::init();
     idt::init();
@@ -96,6 +99,7 @@ pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     syscall_entry::set_kernel_stack(kstack);
 
     let mechanism = probe_syscall();
+    drivers::virtio::init(info.cmdline);
     if let Some(how) = boot::cmdline_value(info.cmdline, "kernel.crash") {
         crash_for_test(how);
     }
@@ -226,7 +230,14 @@ fn start_first_program(info: &boot::BootInfo, mechanism: Mechanism) {
         }
     };
     // userboot, when the bootfs has it, starts `init=` itself (in user space).
-    let name = if bootfs.find(USERBOOT).is_some() { USERBOOT } else { boot::cmdline_value(info.cmdline, "init").unwrap_or("hello") };
+    // `userboot=off` starts the init program directly as the first process
+    // (for traces and tests that follow one program from its first syscall).
+    let direct = boot::cmdline_value(info.cmdline, "userboot") == Some("off");
+    let name = if bootfs.find(USERBOOT).is_some() && !direct {
+        USERBOOT
+    } else {
+        boot::cmdline_value(info.cmdline, "init").unwrap_or("hello")
+    };
     let Some(image) = bootfs.find(name) else {
         kprintln!("[kernel] init program {:?} not in bootfs", name);
         power::exit(0, ExitReason::KernelPanic);
@@ -386,6 +397,7 @@ fn crash_for_test(how: &str) {
 
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
+    drivers::virtio::console::disable();
     kprintln!("KERNEL PANIC: {}", info);
     power::exit(0, ExitReason::KernelPanic)
 }

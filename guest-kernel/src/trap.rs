@@ -16,6 +16,19 @@ const INT80: [u8; 2] = [0xcd, 0x80];
 
 /// Handle one trap; returning resumes the frame with IRETQ.
 pub fn handle(frame: &mut TrapFrame) {
+    // `int 0x80` hits a DPL0 gate: #GP on hardware, #UD on the PVM host. (The
+    // syscall probe's faults are at kernel addresses, never `CD 80` user bytes.)
+    if frame.from_user() && (frame.vector == VECTOR_GP || frame.vector == VECTOR_UD) && is_int80(frame.rip) {
+        frame.rip += 2;
+        syscall::dispatch(frame, Mechanism::Int80Trap);
+        return;
+    }
+    let traced_vector = crate::trace::trap_enter(frame);
+    handle_trap(frame);
+    crate::trace::trap_exit(frame, traced_vector);
+}
+
+fn handle_trap(frame: &mut TrapFrame) {
     if frame.vector == u64::from(apic::TIMER_VECTOR) {
         apic::eoi();
         sched::on_tick();
@@ -27,14 +40,11 @@ pub fn handle(frame: &mut TrapFrame) {
     if frame.vector == u64::from(apic::SPURIOUS_VECTOR) {
         return;
     }
+    if frame.vector >= 32 && crate::drivers::handle_interrupt(frame.vector) {
+        return;
+    }
     if frame.from_user() {
         if syscall_entry::probe_intercept(frame) {
-            return;
-        }
-        // `int 0x80` hits a DPL0 gate: #GP on hardware, #UD on the PVM host.
-        if (frame.vector == VECTOR_GP || frame.vector == VECTOR_UD) && is_int80(frame.rip) {
-            frame.rip += 2;
-            syscall::dispatch(frame, Mechanism::Int80Trap);
             return;
         }
         if frame.vector >= 32 {

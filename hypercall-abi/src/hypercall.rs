@@ -45,18 +45,75 @@ pub enum Hypercall {
     /// kernel can turn TSC readings into nanoseconds without calibrating.
     /// Fails with [`HypercallStatus::HostError`] if the host cannot tell.
     TscKhz = 6,
+    /// `trace_setup(ring_gpa, ring_bytes, guest_tsc)`: offer the calling vCPU's
+    /// event ring (see [`crate::trace`]). Returns 0 when the host is not
+    /// tracing (the guest must not write the ring), otherwise the capacity in
+    /// records the guest must use (a power of two, at most what it offered).
+    TraceSetup = 7,
+    /// `trace_flush(guest_tsc)`: drain the calling vCPU's event ring now
+    /// (the guest calls it when the ring is full). Returns the number of
+    /// records drained.
+    TraceFlush = 8,
     /// `zero_phys(gpa, len)`: fill `[gpa, gpa + len)` with zeroes. Bulk memory
     /// work is emulated instruction by instruction at CPL0 on PVM hosts, so the
     /// kernel asks the VMM instead above a size threshold it measures at boot.
     /// `len` ≤ [`MAX_PHYS_OP`]. Returns 0.
-    ZeroPhys = 16,
+    ZeroPhys = 9,
     /// `copy_phys(dst_gpa, src_gpa, len)`: copy `len` bytes between guest-
-    /// physical ranges that must not overlap. `len` ≤ [`MAX_PHYS_OP`]. Returns 0.
-    CopyPhys = 17,
+    /// physical ranges (overlap is refused). `len` ≤ [`MAX_PHYS_OP`]. Returns 0.
+    CopyPhys = 10,
 }
 
 /// Longest range one [`Hypercall::ZeroPhys`] or [`Hypercall::CopyPhys`] covers.
 pub const MAX_PHYS_OP: u64 = 64 << 20;
+
+impl Hypercall {
+    /// Every hypercall, in numeric order.
+    pub const ALL: [Hypercall; 10] = [
+        Hypercall::Version,
+        Hypercall::ConsoleWrite,
+        Hypercall::Exit,
+        Hypercall::Milestone,
+        Hypercall::TestResult,
+        Hypercall::TscKhz,
+        Hypercall::TraceSetup,
+        Hypercall::TraceFlush,
+        Hypercall::ZeroPhys,
+        Hypercall::CopyPhys,
+    ];
+
+    /// Snake-case name, as in docs/HYPERCALL_ABI.md.
+    pub fn name(self) -> &'static str {
+        match self {
+            Hypercall::Version => "version",
+            Hypercall::ConsoleWrite => "console_write",
+            Hypercall::Exit => "exit",
+            Hypercall::Milestone => "milestone",
+            Hypercall::TestResult => "test_result",
+            Hypercall::TscKhz => "tsc_khz",
+            Hypercall::TraceSetup => "trace_setup",
+            Hypercall::TraceFlush => "trace_flush",
+            Hypercall::ZeroPhys => "zero_phys",
+            Hypercall::CopyPhys => "copy_phys",
+        }
+    }
+
+    /// Names of the arguments the call uses (RDI, RSI, R8, R9 in order).
+    pub fn arg_names(self) -> &'static [&'static str] {
+        match self {
+            Hypercall::Version => &["guest_version"],
+            Hypercall::ConsoleWrite => &["gpa", "len"],
+            Hypercall::Exit => &["code", "reason"],
+            Hypercall::Milestone => &["milestone"],
+            Hypercall::TestResult => &["gpa"],
+            Hypercall::TscKhz => &[],
+            Hypercall::TraceSetup => &["ring_gpa", "ring_bytes", "guest_tsc"],
+            Hypercall::TraceFlush => &["guest_tsc"],
+            Hypercall::ZeroPhys => &["gpa", "len"],
+            Hypercall::CopyPhys => &["dst_gpa", "src_gpa", "len"],
+        }
+    }
+}
 
 impl TryFrom<u64> for Hypercall {
     type Error = HypercallStatus;
@@ -68,8 +125,10 @@ impl TryFrom<u64> for Hypercall {
             4 => Self::Milestone,
             5 => Self::TestResult,
             6 => Self::TscKhz,
-            16 => Self::ZeroPhys,
-            17 => Self::CopyPhys,
+            7 => Self::TraceSetup,
+            8 => Self::TraceFlush,
+            9 => Self::ZeroPhys,
+            10 => Self::CopyPhys,
             _ => return Err(HypercallStatus::UnknownHypercall),
         })
     }
@@ -221,17 +280,10 @@ mod tests {
 
     #[test]
     fn numbers_round_trip() {
-        for h in [
-            Hypercall::Version,
-            Hypercall::ConsoleWrite,
-            Hypercall::Exit,
-            Hypercall::Milestone,
-            Hypercall::TestResult,
-            Hypercall::TscKhz,
-            Hypercall::ZeroPhys,
-            Hypercall::CopyPhys,
-        ] {
+        for (i, h) in Hypercall::ALL.into_iter().enumerate() {
             assert_eq!(Hypercall::try_from(h as u64), Ok(h));
+            assert_eq!(h as usize, i + 1, "ALL is in numeric order without gaps");
+            assert!(!h.name().is_empty() && h.arg_names().len() <= 4);
         }
         assert_eq!(Hypercall::try_from(0), Err(HypercallStatus::UnknownHypercall));
         assert_eq!(Hypercall::try_from(u64::MAX), Err(HypercallStatus::UnknownHypercall));

@@ -22,6 +22,7 @@ extern crate std;
 pub mod bootfs;
 pub mod exit_code;
 pub mod image;
+pub mod trace;
 mod hypercall;
 
 pub use hypercall::*;

@@ -1,27 +1,38 @@
 //! From a [`VmConfig`] to a finished run: KVM → VM → memory → kernel (PVH) →
 //! boot information → vCPU state → devices → run with a watchdog.
 
-use std::io::{Cursor, Read};
+use std::io::{Cursor, Read, Write};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use kvm_ioctls::Kvm;
+use kvm_ioctls::{IoEventAddress, Kvm, VmFd};
 use linux_loader::loader::elf::{Elf, PvhBootCapability};
 use linux_loader::loader::KernelLoader;
-use vm_memory::{Bytes, GuestAddress};
+use vm_memory::{Bytes, GuestAddress, GuestMemoryMmap};
 use vmm_sys_util::eventfd::EventFd;
 use vmm_sys_util::signal::{register_signal_handler, Killable, SIGRTMIN};
 
 use devices::bus::Bus;
 use devices::debug_exit::DebugExit;
 use devices::legacy::serial::{EventFdTrigger, SerialDevice, COM1_IRQ, COM1_LEN, COM1_PORT};
+use devices::virtio::block::Block;
+use devices::virtio::console::{Console, ConsoleInput};
+use devices::virtio::event_loop::{EventLoop, Subscriber};
+use devices::virtio::mmio::{reg, VirtioMmio, VirtioMmioBus, VirtioMmioHandler};
+use devices::virtio::rng::Rng;
+use devices::virtio::{DeviceStats, Interrupt, VirtioDevice};
 
-use crate::arch::layout::{HIGH_RAM_START, KVM_TSS_ADDR, MAX_MEM_MIB, MIN_MEM_MIB};
+use crate::arch::layout::{
+    HIGH_RAM_START, KVM_TSS_ADDR, MAX_MEM_MIB, MIN_MEM_MIB, VIRTIO_FIRST_GSI, VIRTIO_MMIO_BASE, VIRTIO_MMIO_MAX_DEVICES,
+    VIRTIO_MMIO_SIZE,
+};
 use crate::arch::{cpuid, pvh, regs};
 use crate::hypercall::{HostState, MilestoneRecord, TestCase};
 use crate::vstate::kvm_stats::VcpuStats;
 use crate::image::BootImage;
+use crate::trace::{TraceOptions, VcpuTrace};
 use crate::vstate::stats::ExitStats;
 use crate::vstate::vcpu::{self, ExitCtx, RunEnd};
 use crate::vstate::memory;
@@ -42,6 +53,52 @@ pub struct VmConfig {
     pub forward_stdin: bool,
     /// When `zxvm` started (boot milestones are measured from here).
     pub start: Instant,
+    /// Virtio devices to attach.
+    pub virtio: VirtioConfig,
+}
+
+/// The virtio-mmio devices of a VM.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VirtioConfig {
+    /// Attach a virtio-console (the guest's main console once its driver is up).
+    pub console: bool,
+    /// Attach a virtio-rng fed from the host's `/dev/urandom`.
+    pub rng: bool,
+    /// Block devices, in guest order.
+    pub disks: Vec<DiskConfig>,
+}
+
+impl Default for VirtioConfig {
+    /// Console and entropy source, no disks.
+    fn default() -> Self {
+        VirtioConfig { console: true, rng: true, disks: Vec::new() }
+    }
+}
+
+/// One `--disk PATH[,ro]`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiskConfig {
+    /// Host file backing the disk.
+    pub path: PathBuf,
+    /// Refuse guest writes.
+    pub read_only: bool,
+}
+
+impl std::str::FromStr for DiskConfig {
+    type Err = String;
+
+    /// `PATH` or `PATH,ro`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (path, read_only) = match s.rsplit_once(',') {
+            Some((p, "ro")) => (p, true),
+            Some((_, opt)) => return Err(format!("unknown disk option {opt:?} (expected PATH or PATH,ro)")),
+            None => (s, false),
+        };
+        if path.is_empty() {
+            return Err("empty disk path".into());
+        }
+        Ok(DiskConfig { path: path.into(), read_only })
+    }
 }
 
 /// Failures before the guest runs.
@@ -84,6 +141,12 @@ pub enum BuildError {
     /// Host resources (threads, eventfds).
     #[error("host: {0}")]
     Host(String),
+    /// A `--disk` file cannot be used.
+    #[error(transparent)]
+    Disk(#[from] devices::virtio::block::BlockError),
+    /// More virtio devices than MMIO windows.
+    #[error("{0} virtio devices requested; zxvm supports at most {VIRTIO_MMIO_MAX_DEVICES}")]
+    TooManyDevices(usize),
 }
 
 impl BuildError {
@@ -92,7 +155,12 @@ impl BuildError {
         use crate::exit_code::*;
         match self {
             BuildError::NoKvm(_) | BuildError::KvmPermission(_) => NO_KVM,
-            BuildError::MemSize(_) | BuildError::NotBootable(_) | BuildError::TooBig { .. } | BuildError::Pvh(_) => BAD_IMAGE,
+            BuildError::MemSize(_)
+            | BuildError::NotBootable(_)
+            | BuildError::TooBig { .. }
+            | BuildError::Pvh(_)
+            | BuildError::Disk(_)
+            | BuildError::TooManyDevices(_) => BAD_IMAGE,
             _ => VMM_ERROR,
         }
     }
@@ -110,6 +178,12 @@ pub struct RunReport {
     pub tests: Vec<TestCase>,
     /// Exit counters.
     pub stats: ExitStats,
+    /// Per-hypercall counters.
+    pub hypercalls: crate::trace::table::StatTable,
+    /// What tracing recorded (`None` unless tracing was on).
+    pub trace: Option<crate::trace::timeline::Capture>,
+    /// Virtio device counters at the end of the run, by device name.
+    pub devices: Vec<(String, DeviceStats)>,
 }
 
 fn kvm_err(what: &'static str) -> impl FnOnce(kvm_ioctls::Error) -> BuildError {
@@ -142,6 +216,14 @@ extern "C" fn kick_handler(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc
 /// A [`BuildError`] if the VM cannot be set up; guest failures are reported
 /// in [`RunReport::end`] instead.
 pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
+    run_with_trace(config, TraceOptions::default())
+}
+
+/// [`run`] with tracing options (`zxvm run --trace`).
+///
+/// # Errors
+/// As [`run`].
+pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport, BuildError> {
     if !(MIN_MEM_MIB..=MAX_MEM_MIB).contains(&config.mem_mib) {
         return Err(BuildError::MemSize(config.mem_mib));
     }
@@ -176,11 +258,20 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
         }
         None => None,
     };
-    let cmdline = match (&config.image.cmdline, &config.cmdline) {
+    let mut cmdline = match (&config.image.cmdline, &config.cmdline) {
         (d, Some(extra)) if !d.is_empty() => format!("{d} {extra}"),
         (_, Some(extra)) => extra.clone(),
         (d, None) => d.clone(),
     };
+
+    // The early console (hypercalls, on the vCPU thread) and virtio-console (on
+    // the device thread) share one writer, so their lines interleave in order.
+    let console = SharedWriter(Arc::new(Mutex::new(config.console)));
+    let mut mmio = Bus::new();
+    let virtio = attach_virtio_devices(&vm, &mem, &mut mmio, &config.virtio, Box::new(console.clone()))?;
+    for word in &virtio.cmdline {
+        cmdline = if cmdline.is_empty() { word.clone() } else { format!("{cmdline} {word}") };
+    }
     pvh::write_boot_info(&mem, mem_size, &cmdline, bootfs)?;
 
     let mut vcpu = vm.create_vcpu(0).map_err(kvm_err("create vCPU"))?;
@@ -196,14 +287,23 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
     pio.insert(serial.clone(), COM1_PORT, COM1_LEN).map_err(bus_err)?;
     pio.insert(Arc::new(Mutex::new(DebugExit)), u64::from(hypercall_abi::DEBUG_EXIT_PORT), 4).map_err(bus_err)?;
     if config.forward_stdin {
+        // Input goes to virtio-console when there is one, else to the UART.
+        let console_input = virtio.console_input.clone();
         std::thread::spawn(move || {
             let mut buf = [0u8; 64];
             while let Ok(n) = std::io::stdin().read(&mut buf) {
                 if n == 0 {
                     break;
                 }
-                let mut s = serial.lock().unwrap_or_else(|e| e.into_inner());
-                s.enqueue_input(&buf[..n]);
+                match &console_input {
+                    Some(input) => {
+                        input.push(&buf[..n]);
+                    }
+                    None => {
+                        let mut s = serial.lock().unwrap_or_else(|e| e.into_inner());
+                        s.enqueue_input(&buf[..n]);
+                    }
+                }
             }
         });
     }
@@ -213,18 +313,29 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicBool::new(false));
     let (stop2, done2) = (stop.clone(), done.clone());
-    let mut host = HostState::new(config.console, config.start);
+    let mut host = HostState::new(Box::new(console), config.start);
     host.tsc_khz = vcpu.get_tsc_khz().ok();
     host.insn_counter = VcpuStats::open(&vcpu, "insn_emulation");
+    host.trace = VcpuTrace::new(0, trace, config.start);
+    let sync_regs = kvm.check_extension(kvm_ioctls::Cap::SyncRegs);
     let thread = std::thread::Builder::new()
         .name("vcpu0".into())
         .spawn(move || {
             let mut stats = ExitStats::default();
-            let mut ctx = ExitCtx { pio: &pio, mem: &mem, host: &mut host, stats: &mut stats, unclaimed_logged: Default::default() };
+            let mut ctx = ExitCtx {
+                pio: &pio,
+                mmio: &mmio,
+                mem: &mem,
+                host: &mut host,
+                stats: &mut stats,
+                unclaimed_logged: Default::default(),
+            };
+            ctx.host.trace.attach(&mut vcpu, sync_regs);
             let end = vcpu::run(&mut vcpu, &mut ctx, &stop2);
+            let capture = host.trace.enabled().then(|| host.trace.finish(&vcpu, &mem));
             done2.store(true, Ordering::Release);
             let emulated = host.insn_counter.as_ref().and_then(|c| c.read());
-            (end, host.milestones, host.tests, stats, emulated)
+            (end, host.milestones, host.tests, stats, emulated, host.trace.hypercalls.table, capture)
         })
         .map_err(|e| BuildError::Host(format!("spawn vCPU thread: {e}")))?;
 
@@ -238,7 +349,118 @@ pub fn run(config: VmConfig) -> Result<RunReport, BuildError> {
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    let (end, milestones, tests, stats, emulated_insns) =
+    let (end, milestones, tests, stats, emulated_insns, hypercalls, capture) =
         thread.join().map_err(|_| BuildError::Host("the vCPU thread panicked".into()))?;
-    Ok(RunReport { end, milestones, tests, stats, emulated_insns })
+    virtio.event_loop.stop();
+    let devices = virtio.stats.iter().map(|(name, f)| (name.clone(), f())).collect();
+    let trace = capture.map(|v| crate::trace::timeline::Capture { vcpus: vec![v] });
+    Ok(RunReport { end, milestones, tests, stats, emulated_insns, hypercalls, trace, devices })
+}
+
+/// A writer shared by the early console and virtio-console.
+#[derive(Clone)]
+struct SharedWriter(Arc<Mutex<Box<dyn Write + Send>>>);
+
+impl Write for SharedWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).write(buf)
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).write_all(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).flush()
+    }
+}
+
+/// Reads one device's counters at the end of the run.
+type StatsProbe = Box<dyn Fn() -> DeviceStats>;
+
+/// What [`attach_virtio_devices`] set up.
+pub struct VirtioDevices {
+    /// `virtio_mmio.device=` words for the kernel command line.
+    pub cmdline: Vec<String>,
+    /// The device thread.
+    pub event_loop: EventLoop,
+    /// Where host input for virtio-console goes, if there is one.
+    pub console_input: Option<ConsoleInput>,
+    stats: Vec<(String, StatsProbe)>,
+}
+
+/// Create the configured virtio devices: one virtio-mmio window each on `mmio`
+/// (from [`VIRTIO_MMIO_BASE`]), queue notifications as ioeventfds, the
+/// interrupt as an irqfd on GSI [`VIRTIO_FIRST_GSI`]` + i` of the in-kernel
+/// IOAPIC, queue work on a new device thread. Order: console, rng, disks.
+///
+/// # Errors
+/// A disk cannot be opened, too many devices, or a KVM/host resource fails.
+pub fn attach_virtio_devices(
+    vm: &VmFd,
+    mem: &GuestMemoryMmap,
+    mmio: &mut Bus,
+    config: &VirtioConfig,
+    console_out: Box<dyn Write + Send>,
+) -> Result<VirtioDevices, BuildError> {
+    let count = usize::from(config.console) + usize::from(config.rng) + config.disks.len();
+    if count as u64 > VIRTIO_MMIO_MAX_DEVICES {
+        return Err(BuildError::TooManyDevices(count));
+    }
+    let host = |e: std::io::Error| BuildError::Host(format!("virtio: {e}"));
+    let mut set = DeviceSet::default();
+    let mut console_input = None;
+    if config.console {
+        let console = Console::new(console_out).map_err(host)?;
+        console_input = Some(console.input());
+        set.attach(vm, mem, mmio, "virtio-console".into(), console)?;
+    }
+    if config.rng {
+        set.attach(vm, mem, mmio, "virtio-rng".into(), Rng::from_urandom().map_err(host)?)?;
+    }
+    for (i, disk) in config.disks.iter().enumerate() {
+        set.attach(vm, mem, mmio, format!("virtio-blk{i}"), Block::open(&disk.path, disk.read_only)?)?;
+    }
+    let event_loop = EventLoop::spawn("devices", set.subscribers).map_err(host)?;
+    Ok(VirtioDevices { cmdline: set.cmdline, event_loop, console_input, stats: set.stats })
+}
+
+/// Devices attached so far.
+#[derive(Default)]
+struct DeviceSet {
+    cmdline: Vec<String>,
+    subscribers: Vec<Subscriber>,
+    stats: Vec<(String, StatsProbe)>,
+}
+
+impl DeviceSet {
+    /// Give `device` the next MMIO window and GSI.
+    fn attach<D: VirtioDevice + 'static>(
+        &mut self,
+        vm: &VmFd,
+        mem: &GuestMemoryMmap,
+        mmio: &mut Bus,
+        name: String,
+        device: D,
+    ) -> Result<(), BuildError> {
+        let index = self.stats.len() as u64;
+        let base = VIRTIO_MMIO_BASE + index * VIRTIO_MMIO_SIZE;
+        let gsi = VIRTIO_FIRST_GSI + index as u32;
+        let irq = EventFd::new(libc::EFD_NONBLOCK).map_err(|e| BuildError::Host(format!("virtio irq eventfd: {e}")))?;
+        vm.register_irqfd(&irq, gsi).map_err(kvm_err("register virtio irqfd"))?;
+        let transport = VirtioMmio::new(device, mem.clone(), Arc::new(Interrupt::new(Box::new(irq))))
+            .map_err(|e| BuildError::Host(format!("{name}: {e}")))?;
+        for (q, evt) in transport.queue_events().iter().enumerate() {
+            vm.register_ioevent(evt, &IoEventAddress::Mmio(base + reg::QUEUE_NOTIFY), q as u32)
+                .map_err(kvm_err("register virtio queue ioeventfd"))?;
+        }
+        let transport = Arc::new(Mutex::new(transport));
+        let bus_face = Arc::new(Mutex::new(VirtioMmioBus::new(transport.clone())));
+        mmio.insert(bus_face, base, VIRTIO_MMIO_SIZE).map_err(|e| BuildError::Host(e.to_string()))?;
+        self.subscribers.push(Box::new(VirtioMmioHandler::new(transport.clone())));
+        self.cmdline.push(format!("virtio_mmio.device=4K@{base:#x}:{gsi}"));
+        let probe = move || transport.lock().unwrap_or_else(|e| e.into_inner()).device().stats();
+        self.stats.push((name, Box::new(probe)));
+        Ok(())
+    }
 }

@@ -4,7 +4,9 @@
 //! kernel loaded through its PVH note, boot information, devices, vCPU in the
 //! PVH entry state); `vstate::vcpu` runs the exit loop; `hypercall` serves the
 //! guest's hypercalls; `exit_code` names the process exit codes; `program`
-//! adds user programs to an image; `runner` is the headless test runner.
+//! adds user programs to an image; `runner` is the headless test runner;
+//! `trace` records exits, hypercalls and the guest's event ring and reads
+//! traces back.
 #![deny(missing_docs)]
 
 pub mod arch;
@@ -14,4 +16,5 @@ pub mod hypercall;
 pub mod image;
 pub mod program;
 pub mod runner;
+pub mod trace;
 pub mod vstate;

@@ -1,6 +1,6 @@
 //! The `zxvm` command line.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -9,9 +9,11 @@ use clap::{Parser, Subcommand};
 
 use hypercall_abi::Milestone;
 use zxvm::arch::layout::DEFAULT_MEM_MIB;
-use zxvm::builder::{self, VmConfig};
+use zxvm::builder::{self, DiskConfig, VirtioConfig, VmConfig};
 use zxvm::exit_code;
 use zxvm::image::BootImage;
+use zxvm::trace::report::{self, Filter};
+use zxvm::trace::{chrome, TraceOptions};
 use zxvm::vstate::vcpu::RunEnd;
 
 /// zxvm: run Zircon-model guests on KVM.
@@ -37,17 +39,81 @@ enum Command {
         /// Stop the guest after SECS seconds (exit code 124).
         #[arg(long, value_name = "SECS")]
         timeout: Option<f64>,
-        /// Print boot timing and a per-exit-reason table to stderr at exit.
+        /// Print boot timing, a per-exit-reason and a per-hypercall table, and virtio device counters to stderr at exit.
         #[arg(long)]
         stats: bool,
+        /// Attach a virtio-blk disk backed by the host file PATH (`,ro`: read-only). Repeatable.
+        #[arg(long, value_name = "PATH[,ro]")]
+        disk: Vec<DiskConfig>,
+        /// Guest main console: `virtio` (virtio-console once the kernel's driver is up) or `serial` (no virtio-console device).
+        #[arg(long, value_name = "KIND", default_value = "virtio", value_parser = ["virtio", "serial"])]
+        console: String,
+        /// Do not attach the virtio-rng entropy device.
+        #[arg(long)]
+        no_rng: bool,
         /// Boot with this user program (x86-64 static ELF) as the first
         /// program: added to the image's bootfs, and `init=` set to it.
         #[arg(long, value_name = "PROG")]
         init: Option<PathBuf>,
+        #[command(flatten)]
+        trace: TraceArgs,
     },
     /// Run guest tests headless: each image or program in its own VM, TAP or
     /// compact output, JUnit XML, watchdog (see docs/CLI.md).
     Test(zxvm::runner::cli::TestArgs),
+    /// Inspect a trace written by `zxvm run --trace`.
+    Trace {
+        #[command(subcommand)]
+        command: TraceCommand,
+    },
+}
+
+#[derive(clap::Args)]
+struct TraceArgs {
+    /// Record VM exits, hypercalls and the guest's syscall/exception/interrupt
+    /// events; write the merged timeline to FILE (Chrome JSON: opens in Perfetto).
+    #[arg(long, value_name = "FILE")]
+    trace: Option<PathBuf>,
+    /// Guest ring capacity in records (64 bytes each; rounded down to a power of two).
+    #[arg(long, value_name = "RECORDS", default_value_t = 1 << 14, requires = "trace")]
+    trace_ring: u64,
+    /// When the guest ring is full, drop and count records instead of
+    /// flushing through a hypercall.
+    #[arg(long, requires = "trace")]
+    trace_drop: bool,
+}
+
+#[derive(Subcommand)]
+enum TraceCommand {
+    /// Per-exit-reason, per-hypercall and per-syscall tables.
+    Stats {
+        /// Trace file.
+        file: PathBuf,
+    },
+    /// One strace-like line per system call.
+    Syscalls {
+        /// Trace file.
+        file: PathBuf,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+    /// One line per VM exit.
+    Exits {
+        /// Trace file.
+        file: PathBuf,
+        #[command(flatten)]
+        filter: FilterArgs,
+    },
+}
+
+#[derive(clap::Args)]
+struct FilterArgs {
+    /// Only this process (name or koid).
+    #[arg(long, value_name = "NAME|KOID")]
+    process: Option<String>,
+    /// Only this syscall (exits: only exits inside it); `zx_` may be omitted.
+    #[arg(long, value_name = "NAME")]
+    syscall: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -61,10 +127,53 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { image, mem, cmdline, timeout, stats, init } => run(start, image, mem, cmdline, timeout, stats, init),
+        Command::Run { image, mem, cmdline, timeout, stats, init, trace, disk, console, no_rng } => {
+            let virtio = VirtioConfig { console: console == "virtio", rng: !no_rng, disks: disk };
+            run(start, image, mem, cmdline, timeout, stats, init, trace, virtio)
+        }
         Command::Test(args) => ExitCode::from(zxvm::runner::cli::main(args)),
+        Command::Trace { command } => trace_command(command),
     }
 }
+
+fn trace_command(command: TraceCommand) -> ExitCode {
+    let (file, filter) = match &command {
+        TraceCommand::Stats { file } => (file, None),
+        TraceCommand::Syscalls { file, filter } | TraceCommand::Exits { file, filter } => {
+            (file, Some(Filter { process: filter.process.clone(), syscall: filter.syscall.clone() }))
+        }
+    };
+    let timeline = match std::fs::File::open(file).map_err(|e| e.to_string()).and_then(|f| chrome::read(std::io::BufReader::new(f)).map_err(|e| e.to_string())) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("zxvm: error: cannot read trace {}: {e}", file.display());
+            return ExitCode::from(exit_code::USAGE);
+        }
+    };
+    let filter = filter.unwrap_or_default();
+    let text = match command {
+        TraceCommand::Stats { .. } => report::stats(&timeline),
+        TraceCommand::Syscalls { .. } => report::syscalls(&timeline, &filter),
+        TraceCommand::Exits { .. } => report::exits(&timeline, &filter),
+    };
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = out.write_all(text.as_bytes());
+    ExitCode::SUCCESS
+}
+
+fn write_trace(path: &std::path::Path, capture: &zxvm::trace::timeline::Capture) -> Result<(), String> {
+    let timeline = zxvm::trace::timeline::build(capture);
+    let f = std::fs::File::create(path).map_err(|e| e.to_string())?;
+    chrome::write(&timeline, std::io::BufWriter::new(f)).map_err(|e| e.to_string())?;
+    for v in &timeline.meta.vcpus {
+        if v.lost > 0 {
+            eprintln!("zxvm: trace: vCPU {}: {} guest records lost (ring full; see --trace-ring)", v.vcpu, v.lost);
+        }
+    }
+    Ok(())
+}
+
 
 /// Add the `--init` program to `image`; returns the image and the `init=` word.
 fn add_init(image: BootImage, prog: &std::path::Path) -> Result<(BootImage, String), zxvm::program::ProgramError> {
@@ -82,6 +191,8 @@ fn run(
     timeout: Option<f64>,
     stats: bool,
     init: Option<PathBuf>,
+    trace: TraceArgs,
+    virtio: VirtioConfig,
 ) -> ExitCode {
     let timeout = match timeout {
         None => None,
@@ -123,8 +234,10 @@ fn run(
         console: Box::new(std::io::stdout()),
         forward_stdin: std::io::stdin().is_terminal(),
         start,
+        virtio,
     };
-    let report = match builder::run(config) {
+    let options = TraceOptions { enabled: trace.trace.is_some(), ring_records: trace.trace_ring.max(1), flush_when_full: !trace.trace_drop };
+    let report = match builder::run_with_trace(config, options) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("zxvm: error: {e}");
@@ -156,6 +269,19 @@ fn run(
             eprintln!("zxvm: guest instructions emulated by KVM in the whole run: {n}");
         }
         eprint!("{}", report.stats.table());
+        eprint!("{}", report.hypercalls.render("hypercall", "hypercalls"));
+        for (name, d) in &report.devices {
+            eprintln!(
+                "zxvm: {name}: {} requests, {} bytes from guest, {} bytes to guest, {} errors",
+                d.requests, d.bytes_from_guest, d.bytes_to_guest, d.errors
+            );
+        }
+    }
+    if let (Some(path), Some(capture)) = (&trace.trace, &report.trace) {
+        if let Err(e) = write_trace(path, capture) {
+            eprintln!("zxvm: error: cannot write trace {}: {e}", path.display());
+            return ExitCode::from(exit_code::VMM_ERROR);
+        }
     }
     ExitCode::from(report.end.exit_code())
 }

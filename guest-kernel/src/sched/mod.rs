@@ -199,6 +199,7 @@ fn switch_to_next(prev_slot: *mut u64, requeue_current: bool) {
         } else {
             SWITCHED_AT.store(now, Ordering::Relaxed);
         }
+        crate::trace::context_switch(q.current.as_ref().map_or(0, |c| c.koid()), next.koid(), next.process().map_or(0, |p| p.koid()));
         q.current = Some(next.clone());
         next
     };

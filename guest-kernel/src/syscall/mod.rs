@@ -12,6 +12,7 @@ pub mod info_ext;
 pub mod object;
 pub mod time;
 pub mod user_ptr;
+pub mod virtio;
 pub mod zxvm;
 // Objects I: IPC, ports, randomness, system information.
 pub mod channel;
@@ -45,6 +46,7 @@ use crate::task::{self, process::Process};
 
 /// Decode and run the system call in `frame`, storing its result in RAX.
 pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
+    let traced_nr = crate::trace::syscall_enter(frame, mechanism);
     let a = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9, frame.r12, frame.r13];
     let Ok(nr) = u32::try_from(frame.rax) else { task::kill_current_bad_syscall(frame.rax) };
     let ret: i64 = match nr {
@@ -139,6 +141,10 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
         SYS_SYSTEM_GET_VERSION_STRING => system::sys_system_get_version_string(),
         SYS_SYSTEM_GET_DCACHE_LINE_SIZE => system::sys_system_get_dcache_line_size(),
         SYS_ZXVM_THREAD_SPAWN => zxvm_thread::sys_zxvm_thread_spawn(a[0], a[1], a[2]).into(),
+        ZXVM_VIRTIO_FIRST..=ZXVM_VIRTIO_LAST => match virtio::dispatch(nr, &a) {
+            Some(status) => status.into(),
+            None => task::kill_current_bad_syscall(frame.rax),
+        },
         _ => task::kill_current_bad_syscall(frame.rax),
     };
     frame.rax = ret as u64;
@@ -148,6 +154,7 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
     if frame.rip >= USER_TOP {
         task::kill_current_bad_syscall(frame.rax);
     }
+    crate::trace::syscall_exit(frame, traced_nr);
     task::before_user_return(frame);
 }
 

@@ -292,3 +292,132 @@ impl<T: Pod> UserOut<T> {
         copy_out_opt(self.addr, value)
     }
 }
+
+/// Runs kept inline before [`DmaRuns`] spills to the heap.
+const INLINE_RUNS: usize = 8;
+
+/// `(physical address, length)` runs from [`dma_runs`]: a few inline, so the
+/// common small transfer allocates nothing (an allocation is hundreds of
+/// emulated instructions on the PVM host), the rest on the heap.
+pub struct DmaRuns {
+    inline: [(u64, u32); INLINE_RUNS],
+    len: usize,
+    heap: alloc::vec::Vec<(u64, u32)>,
+}
+
+impl DmaRuns {
+    fn new() -> Self {
+        DmaRuns { inline: [(0, 0); INLINE_RUNS], len: 0, heap: alloc::vec::Vec::new() }
+    }
+
+    fn push(&mut self, run: (u64, u32)) {
+        if self.heap.is_empty() && self.len < INLINE_RUNS {
+            self.inline[self.len] = run;
+            self.len += 1;
+        } else {
+            if self.heap.is_empty() {
+                self.heap.extend_from_slice(&self.inline[..self.len]);
+            }
+            self.heap.push(run);
+        }
+    }
+}
+
+impl core::ops::Deref for DmaRuns {
+    type Target = [(u64, u32)];
+
+    fn deref(&self) -> &[(u64, u32)] {
+        if self.heap.is_empty() {
+            &self.inline[..self.len]
+        } else {
+            &self.heap
+        }
+    }
+}
+
+/// The physical memory behind user range `[addr, addr + len)`, for a device
+/// to read (`device_writes == false`) or write (`true`: every page must be
+/// user-writable) directly — zero-copy, since copying at CPL0 is what is slow
+/// on the PVM host. Same checks as a copy, all made before anything is
+/// returned. Physically contiguous pages merge into one run of at most
+/// `max_run` bytes.
+///
+/// One walk: the page table of each 2 MiB region is looked up once, then
+/// each page costs one entry read.
+///
+/// The pages stay valid only while the process cannot unmap them: today a
+/// process is one thread blocked in this very system call. With threads, the
+/// caller must pin the mappings for the duration of the transfer.
+pub fn dma_runs(addr: u64, len: usize, device_writes: bool, max_run: u32) -> Result<DmaRuns, zx_status_t> {
+    match dma_runs_mapped(addr, len, device_writes, max_run) {
+        Ok(r) => Ok(r),
+        // Demand paging: fault the buffer in (or fail as a copy would), then
+        // walk again.
+        Err(_) => {
+            validate(addr, len, device_writes)?;
+            dma_runs_mapped(addr, len, device_writes, max_run)
+        }
+    }
+}
+
+/// [`dma_runs`] over pages that are already mapped.
+fn dma_runs_mapped(addr: u64, len: usize, device_writes: bool, max_run: u32) -> Result<DmaRuns, zx_status_t> {
+    let mut runs = DmaRuns::new();
+    if len == 0 {
+        return Ok(runs);
+    }
+    let end = addr.checked_add(len as u64).ok_or(ZX_ERR_INVALID_ARGS)?;
+    if end > USER_TOP || max_run < PAGE_SIZE as u32 {
+        return Err(ZX_ERR_INVALID_ARGS);
+    }
+    let need = PTE_P | PTE_U | if device_writes { PTE_W } else { 0 };
+    let max_run = u64::from(max_run);
+    // The run being built, kept in registers: this loop is the per-page cost
+    // of every zero-copy transfer, and each instruction is emulated on PVM.
+    let (mut run_pa, mut run_len) = (0u64, 0u64);
+    let mut va = addr;
+    while va < end {
+        let region_end = ((va | 0x1f_ffff) + 1).min(end);
+        let pt = phys_to_virt(page_table_of(va).ok_or(ZX_ERR_INVALID_ARGS)?) as *const u64;
+        let mut i = ((va >> 12) & 511) as usize;
+        while va < region_end {
+            // SAFETY: `pt` is a page-table frame of the current address space,
+            // reached through the direct map; `i` is below 512 (the region
+            // ends at the table's end).
+            let pte = unsafe { pt.add(i).read_volatile() };
+            if pte & need != need {
+                return Err(ZX_ERR_INVALID_ARGS);
+            }
+            let off = va & (PAGE_SIZE - 1);
+            let n = (PAGE_SIZE - off).min(region_end - va);
+            let pa = pte_addr(pte) + off;
+            if pa == run_pa + run_len && run_len + n <= max_run {
+                run_len += n;
+            } else {
+                if run_len != 0 {
+                    runs.push((run_pa, run_len as u32));
+                }
+                (run_pa, run_len) = (pa, n);
+            }
+            va += n;
+            i += 1;
+        }
+    }
+    runs.push((run_pa, run_len as u32));
+    Ok(runs)
+}
+
+/// The last-level page table mapping `va`, if every upper level is present
+/// and user-accessible.
+fn page_table_of(va: u64) -> Option<u64> {
+    let mut t = cpu::read_cr3() & ADDR_MASK;
+    for level in [39u32, 30, 21] {
+        // SAFETY: as in `leaf_pte`.
+        let e = unsafe { (phys_to_virt(t) as *const u64).add(((va >> level) & 511) as usize).read_volatile() };
+        if e & (PTE_P | PTE_U) != (PTE_P | PTE_U) || e & crate::arch::paging::PTE_PS != 0 {
+            return None;
+        }
+        t = e & ADDR_MASK;
+    }
+    Some(t)
+}

@@ -96,6 +96,7 @@ impl Process {
             suspend_count: AtomicU32::new(0),
         });
         p.base.set_name(name);
+        crate::trace::process_create(p.base.koid, name);
         job.add_process(&p)?;
         Ok(p)
     }

@@ -127,6 +127,7 @@ impl Thread {
             exception_report: Mutex::new(None),
         });
         t.base.set_name(name);
+        crate::trace::thread_create(t.process.as_ref().map_or(0, |p| p.koid()), t.base.koid, name);
         Some(t)
     }
 

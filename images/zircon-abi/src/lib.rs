@@ -13,7 +13,8 @@
 //! * [`packets`], [`handles`]: port packets, wait items, handle records.
 //! * [`exception`], [`debug`]: exceptions and thread register state.
 //! * [`syscalls`]: our syscall numbers and a description table; [`strace`]:
-//!   rendering calls from registers; [`zxvm`]: the vendor extensions' records.
+//!   rendering calls from registers; [`zxvm`]: the vendor extensions' records;
+//!   [`zxvm_virtio`]: the virtio device calls (block, entropy, console).
 //!
 //! The crate has no `unsafe`: structs that cross the user/kernel boundary in
 //! bulk have `to_bytes` / `from_bytes` methods instead of transmutes.
@@ -42,6 +43,7 @@ pub mod syscalls;
 pub mod types;
 pub mod vm;
 pub mod zxvm;
+pub mod zxvm_virtio;
 
 pub use debug::*;
 pub use exception::*;
@@ -60,3 +62,4 @@ pub use syscalls::*;
 pub use types::*;
 pub use vm::*;
 pub use zxvm::*;
+pub use zxvm_virtio::*;

@@ -13,9 +13,11 @@
 mod startup;
 mod sys;
 pub mod test;
+mod virtio;
 
 pub use startup::Startup;
 pub use sys::*;
+pub use virtio::*;
 
 // Typed wrappers for the handle, object, IPC, port, time and system calls.
 mod channel;

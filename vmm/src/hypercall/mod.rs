@@ -48,6 +48,8 @@ pub struct HostState {
     pub milestones: Vec<MilestoneRecord>,
     /// Test results reported so far.
     pub tests: Vec<TestCase>,
+    /// This vCPU's tracing state (trace ring, exit recorder, hypercall counters).
+    pub trace: crate::trace::VcpuTrace,
     /// Guest TSC frequency (KVM_GET_TSC_KHZ), if the host knows it.
     pub tsc_khz: Option<u32>,
     /// The vCPU's emulated-instruction counter, where the host has one (PVM).
@@ -68,7 +70,8 @@ pub struct MilestoneRecord {
 impl HostState {
     /// State writing the console to `console`, timing from `start`.
     pub fn new(console: Box<dyn Write + Send>, start: Instant) -> Self {
-        HostState { console, start, milestones: Vec::new(), tests: Vec::new(), tsc_khz: None, insn_counter: None }
+        let trace = crate::trace::VcpuTrace::new(0, crate::trace::TraceOptions::default(), start);
+        HostState { console, start, milestones: Vec::new(), tests: Vec::new(), tsc_khz: None, insn_counter: None, trace }
     }
 }
 
@@ -166,6 +169,11 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
             }
             Err(s) => err(s),
         },
+        Hypercall::TraceSetup => match host.trace.setup(mem, a0, a1, a2) {
+            Ok(capacity) => Outcome::Return(capacity.min(i32::MAX as u64) as i32),
+            Err(s) => err(s),
+        },
+        Hypercall::TraceFlush => Outcome::Return(host.trace.flush(mem, a0).min(i32::MAX as u64) as i32),
     }
 }
 

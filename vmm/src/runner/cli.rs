@@ -67,6 +67,9 @@ pub struct TestArgs {
     /// Extra kernel command-line words for every VM.
     #[arg(long, value_name = "STR")]
     pub cmdline: Option<String>,
+    /// Print the programs of the bundled conformance suite, one per line, and exit.
+    #[arg(long)]
+    pub list: bool,
 }
 
 fn usage(msg: &str) -> u8 {
@@ -76,6 +79,12 @@ fn usage(msg: &str) -> u8 {
 
 /// Run `zxvm test`; returns the process exit code (see docs/CLI.md).
 pub fn main(args: TestArgs) -> u8 {
+    if args.list {
+        for p in super::suite::CONFORMANCE_SUITE {
+            println!("{p}");
+        }
+        return 0;
+    }
     let wall = Instant::now();
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout < 1e9) {
         return usage(&format!("--timeout {} is not a positive number of seconds", args.timeout));

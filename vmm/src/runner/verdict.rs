@@ -330,6 +330,9 @@ pub(crate) mod tests {
                 emulated_insns: None,
             }],
             emulated_insns: None,
+            hypercalls: Default::default(),
+            trace: None,
+            devices: Vec::new(),
             tests: tests
                 .iter()
                 .map(|(n, o, at_ms)| TestCase {

@@ -51,6 +51,7 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
         console: Box::new(capture.clone()),
         forward_stdin: false,
         start,
+        virtio: builder::VirtioConfig::default(),
     };
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new().name(format!("vm-{}", job.name)).spawn(move || {

@@ -4,7 +4,8 @@
 //! function with one arm per exit kind so it can be unit-tested with made-up
 //! exits. Port I/O goes to the PIO bus (serial, debug exit) or, for the
 //! hypercall port, to the hypercall service, whose 32-bit result becomes the
-//! value of the guest's `IN`.
+//! value of the guest's `IN`. MMIO goes to the MMIO bus (the virtio-mmio
+//! register windows; queue notifications never get here, they are ioeventfds).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -18,6 +19,7 @@ use devices::bus::{Bus, BusAction};
 
 use super::stats::ExitStats;
 use crate::hypercall::{self, HostState, HypercallArgs, Outcome};
+use crate::trace::recorder::ExitInfo;
 
 /// How a VM run ended.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,6 +75,8 @@ pub enum ExitAction {
 pub struct ExitCtx<'a> {
     /// Port-I/O devices.
     pub pio: &'a Bus,
+    /// MMIO devices (the virtio-mmio windows).
+    pub mmio: &'a Bus,
     /// Guest RAM.
     pub mem: &'a GuestMemoryMmap,
     /// Hypercall state.
@@ -124,14 +128,19 @@ pub fn handle_exit(exit: VcpuExit, ctx: &mut ExitCtx) -> ExitAction {
             }
         },
         VcpuExit::MmioRead(addr, data) => {
-            data.fill(0xff);
-            note_unclaimed(ctx, "MMIO read", addr);
+            if !ctx.mmio.read(addr, data) {
+                note_unclaimed(ctx, "MMIO read", addr);
+            }
             ExitAction::Continue
         }
-        VcpuExit::MmioWrite(addr, _) => {
-            note_unclaimed(ctx, "MMIO write", addr);
-            ExitAction::Continue
-        }
+        VcpuExit::MmioWrite(addr, data) => match ctx.mmio.write(addr, data) {
+            Some(BusAction::Exit(code)) => ExitAction::Stop(RunEnd::DebugExit(code)),
+            Some(BusAction::None) => ExitAction::Continue,
+            None => {
+                note_unclaimed(ctx, "MMIO write", addr);
+                ExitAction::Continue
+            }
+        },
         VcpuExit::Hlt | VcpuExit::Intr => ExitAction::Continue,
         VcpuExit::Shutdown => ExitAction::Stop(RunEnd::TripleFault { rip: 0 }),
         VcpuExit::FailEntry(reason, cpu) => {
@@ -186,8 +195,12 @@ pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
         }
         let result = vcpu.run();
         let exited = Instant::now();
+        let mut traced = ExitInfo::INTERRUPTED;
         let (name, action) = match result {
-            Ok(exit) => (exit_name(&exit), handle_exit(exit, ctx)),
+            Ok(exit) => {
+                traced = ExitInfo::of(&exit);
+                (exit_name(&exit), handle_exit(exit, ctx))
+            }
             Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => ("interrupted".to_string(), ExitAction::Continue),
             Err(e) => return RunEnd::Error(format!("KVM_RUN failed: {e}")),
         };
@@ -196,7 +209,10 @@ pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
             ExitAction::Hypercall => match vcpu.get_regs() {
                 Ok(regs) => {
                     let call = HypercallArgs { nr: regs.rax, args: [regs.rdi, regs.rsi, regs.r8, regs.r9] };
-                    match hypercall::handle(call, ctx.mem, ctx.host) {
+                    let served = Instant::now();
+                    let outcome = hypercall::handle(call, ctx.mem, ctx.host);
+                    ctx.host.trace.note_hypercall(call, outcome, served.elapsed());
+                    match outcome {
                         Outcome::Return(v) => {
                             complete_io_in(vcpu, v as u32);
                             None
@@ -211,6 +227,7 @@ pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
             ExitAction::Stop(end) => Some(end),
         };
         ctx.stats.record(&name, exited.elapsed());
+        ctx.host.trace.record_exit(vcpu, ctx.mem, traced, exited);
         if let Some(end) = end {
             return end;
         }
@@ -224,13 +241,27 @@ mod tests {
     use std::sync::{Arc, Mutex};
     use vm_memory::GuestAddress;
 
+    /// An MMIO device that reads back its offset and ignores writes.
+    struct MmioProbe;
+    impl devices::bus::BusDevice for MmioProbe {
+        fn read(&mut self, offset: u64, data: &mut [u8]) {
+            data.copy_from_slice(&(offset as u32).to_le_bytes()[..data.len().min(4)]);
+        }
+        fn write(&mut self, _offset: u64, _data: &[u8]) -> BusAction {
+            BusAction::None
+        }
+    }
+
     fn with_ctx(f: impl FnOnce(&mut ExitCtx)) {
         let mut pio = Bus::new();
         pio.insert(Arc::new(Mutex::new(DebugExit)), u64::from(hypercall_abi::DEBUG_EXIT_PORT), 4).unwrap();
         let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), 4096)]).unwrap();
         let mut host = HostState::new(Box::new(std::io::sink()), Instant::now());
         let mut stats = ExitStats::default();
-        let mut ctx = ExitCtx { pio: &pio, mem: &mem, host: &mut host, stats: &mut stats, unclaimed_logged: Default::default() };
+        let mut mmio = Bus::new();
+        mmio.insert(Arc::new(Mutex::new(MmioProbe)), 0xd000_1000, 0x1000).unwrap();
+        let mut ctx =
+            ExitCtx { pio: &pio, mmio: &mmio, mem: &mem, host: &mut host, stats: &mut stats, unclaimed_logged: Default::default() };
         f(&mut ctx);
     }
 
@@ -265,6 +296,17 @@ mod tests {
             assert_eq!(handle_exit(VcpuExit::MmioRead(0xd000_0000, &mut m), ctx), ExitAction::Continue);
             assert_eq!(m, [0xff; 4]);
             assert_eq!(handle_exit(VcpuExit::MmioWrite(0xd000_0000, &m), ctx), ExitAction::Continue);
+        });
+    }
+
+    #[test]
+    fn mmio_goes_to_the_mmio_bus() {
+        with_ctx(|ctx| {
+            let mut m = [0u8; 4];
+            assert_eq!(handle_exit(VcpuExit::MmioRead(0xd000_1070, &mut m), ctx), ExitAction::Continue);
+            assert_eq!(u32::from_le_bytes(m), 0x70);
+            assert_eq!(handle_exit(VcpuExit::MmioWrite(0xd000_1070, &m), ctx), ExitAction::Continue);
+            assert!(ctx.unclaimed_logged.is_empty());
         });
     }
 

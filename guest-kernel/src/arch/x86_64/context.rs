@@ -17,20 +17,14 @@ global_asm!(
     .section .text.context_switch, "ax"
     .global context_switch
 context_switch:
-    push rbx
-    push rbp
-    push r12
-    push r13
-    push r14
-    push r15
+    "#,
+    push_callee_saved!(),
+    r#"
     mov [rdi], rsp
     mov rsp, rsi
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop rbp
-    pop rbx
+    "#,
+    pop_callee_saved!(),
+    r#"
     ret
     "#
 );

@@ -1,11 +1,41 @@
 //! x86-64 architecture layer: CPU access, segmentation, traps, the system-call
 //! entry paths and paging. All of the kernel's `unsafe` CPU access lives here.
 
+/// Push every general register in [`trap::TrapFrame`] order (RAX first, so it
+/// ends up highest); shared by the trap and SYSCALL entries.
+macro_rules! push_gprs {
+    () => {
+        "push rax\npush rbx\npush rcx\npush rdx\npush rsi\npush rdi\npush rbp\npush r8\npush r9\npush r10\npush r11\npush r12\npush r13\npush r14\npush r15\n"
+    };
+}
+
+/// Pop what [`push_gprs`] pushed.
+macro_rules! pop_gprs {
+    () => {
+        "pop r15\npop r14\npop r13\npop r12\npop r11\npop r10\npop r9\npop r8\npop rbp\npop rdi\npop rsi\npop rdx\npop rcx\npop rbx\npop rax\n"
+    };
+}
+
+/// Push the System V callee-saved registers (context switch, syscall probe).
+macro_rules! push_callee_saved {
+    () => {
+        "push rbx\npush rbp\npush r12\npush r13\npush r14\npush r15\n"
+    };
+}
+
+/// Pop what [`push_callee_saved`] pushed.
+macro_rules! pop_callee_saved {
+    () => {
+        "pop r15\npop r14\npop r13\npop r12\npop rbp\npop rbx\n"
+    };
+}
+
 pub mod apic;
 pub mod context;
 pub mod cpu;
 pub mod gdt;
 pub mod idt;
+pub mod ioapic;
 pub mod paging;
 pub mod syscall_entry;
 pub mod trap;

@@ -40,39 +40,15 @@ syscall_entry:
     push rcx
     push 0
     push {vector}
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    "#,
+    push_gprs!(),
+    r#"
     mov rdi, rsp
     cld
     call {dispatch}
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    "#,
+    pop_gprs!(),
+    r#"
     add rsp, 16
     pop rcx
     add rsp, 8
@@ -82,12 +58,9 @@ syscall_entry:
 
     .global syscall_probe_run
 syscall_probe_run:
-    push rbx
-    push rbp
-    push r12
-    push r13
-    push r14
-    push r15
+    "#,
+    push_callee_saved!(),
+    r#"
     mov [rip + PROBE_SAVED_RSP], rsp
     push 0x23
     push rsi
@@ -109,12 +82,9 @@ syscall_probe_fault_resume:
     mov eax, 2
 syscall_probe_resume:
     mov rsp, [rip + PROBE_SAVED_RSP]
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop rbp
-    pop rbx
+    "#,
+    pop_callee_saved!(),
+    r#"
     ret
     "#,
     dispatch = sym syscall_dispatch,

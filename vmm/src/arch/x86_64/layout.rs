@@ -24,3 +24,14 @@ pub const MIN_MEM_MIB: u64 = 16;
 pub const MAX_MEM_MIB: u64 = 3072;
 /// Default guest memory, MiB.
 pub const DEFAULT_MEM_MIB: u64 = 128;
+/// First virtio-mmio device window: above the largest guest RAM
+/// ([`MAX_MEM_MIB`]), below the IOAPIC (0xfec0_0000). Device `i` sits at
+/// `VIRTIO_MMIO_BASE + i * VIRTIO_MMIO_SIZE`.
+pub const VIRTIO_MMIO_BASE: u64 = 0xd000_0000;
+/// Bytes per virtio-mmio device window.
+pub const VIRTIO_MMIO_SIZE: u64 = 0x1000;
+/// Most virtio-mmio devices (GSIs must stay below the IOAPIC's 24 pins).
+pub const VIRTIO_MMIO_MAX_DEVICES: u64 = 16;
+/// GSI (IOAPIC pin) of virtio device 0; device `i` uses `VIRTIO_FIRST_GSI + i`.
+/// Pin 4 is COM1's; nothing else of the in-kernel irqchip uses 5..=20.
+pub const VIRTIO_FIRST_GSI: u32 = 5;

@@ -4,6 +4,9 @@
 //! EBX = physical address of `hvm_start_info`. We also set EFER.LME: on the
 //! PVM host a guest WRMSR that sets LME while paging is off raises #GP
 //! (HOSTS.md), and the firmware trampoline writes EFER only when LME is clear.
+//! CR4.PAE goes with it: QEMU 7.2's nested SVM (our hardware-KVM test host)
+//! hangs at the first VM exit of a guest whose state has LME without PAE
+//! (docs/HOSTS_HARNESS.md); the trampoline sets PAE before paging anyway.
 
 use kvm_bindings::{kvm_regs, kvm_segment, kvm_sregs};
 use kvm_ioctls::VcpuFd;
@@ -16,6 +19,8 @@ const CR0_PE: u64 = 1;
 const CR0_ET: u64 = 1 << 4;
 /// EFER.LME.
 const EFER_LME: u64 = 1 << 8;
+/// CR4.PAE.
+const CR4_PAE: u64 = 1 << 5;
 
 fn flat_segment(selector: u16, type_: u8) -> kvm_segment {
     kvm_segment {
@@ -48,7 +53,7 @@ pub fn pvh_sregs(mut sregs: kvm_sregs) -> kvm_sregs {
     sregs.ldt = kvm_segment { type_: 0x2, present: 1, s: 0, limit: 0xffff, ..Default::default() };
     sregs.cr0 = CR0_PE | CR0_ET;
     sregs.cr3 = 0;
-    sregs.cr4 = 0;
+    sregs.cr4 = CR4_PAE;
     sregs.efer = EFER_LME;
     sregs
 }
@@ -79,6 +84,7 @@ mod tests {
         assert_eq!(s.cs.db, 1);
         assert_eq!(s.cs.l, 0);
         assert_eq!(s.efer, EFER_LME);
+        assert_eq!(s.cr4, CR4_PAE, "LME without PAE hangs QEMU's nested SVM");
         let r = pvh_regs(0x100000);
         assert_eq!(r.rip, 0x100000);
         assert_eq!(r.rbx, START_INFO_ADDR);

@@ -1,0 +1,252 @@
+//! The trace ring writer: system calls, exceptions, interrupts, context
+//! switches and process/thread creation go into a shared-memory ring that the
+//! VMM drains (format and protocol: `hypercall_abi::trace`,
+//! docs/TRACE_FORMAT.md). Writing an event never exits to the VMM unless the
+//! ring is full.
+//!
+//! Cost matters more than anywhere else here: on PVM hosts every kernel
+//! instruction is emulated (~0.8 µs each). With tracing off each hook is one
+//! load and one branch; with tracing on an event is a handful of stores, one
+//! RDTSC and the ring-full check. The kernel runs with interrupts off on a
+//! single CPU, so nothing here takes a lock.
+//!
+//! SMP: one ring per vCPU; today there is one CPU and one ring. The koids of
+//! the running thread are cached here by [`context_switch`] (two stores per
+//! switch, tracing on or off) so that each event reads them with two loads
+//! instead of locking the scheduler.
+
+use core::cell::UnsafeCell;
+use core::ptr::{addr_of_mut, null_mut};
+use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+
+use hypercall_abi::trace::{
+    cpl_pair, name_words, record_word, TraceKind, TraceRecord, TraceRingHeader, TRACE_FLAG_FLUSH_WHEN_FULL,
+    TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_MECHANISM_INT80, TRACE_MECHANISM_SYSCALL, TRACE_RECORD_SIZE,
+    TRACE_VERSION,
+};
+use hypercall_abi::Hypercall;
+
+use crate::arch::cpu;
+use crate::arch::syscall_entry::Mechanism;
+use crate::arch::trap::TrapFrame;
+use crate::{console, hypercall};
+
+/// Record slots in the ring (a power of two): 1 MiB of records.
+const RING_RECORDS: usize = 1 << 14;
+const RING_BYTES: usize = TRACE_HEADER_SIZE + RING_RECORDS * TRACE_RECORD_SIZE;
+
+/// The ring lives in .bss: physically contiguous (the kernel image is) and
+/// already zero (guest RAM starts zeroed), so set-up writes only the header.
+#[repr(C, align(4096))]
+struct RingMemory(UnsafeCell<[u8; RING_BYTES]>);
+
+// SAFETY: written only by this CPU with interrupts off (the kernel never
+// enables them in kernel mode), read by the host only while the vCPU is stopped.
+unsafe impl Sync for RingMemory {}
+
+static RING_MEMORY: RingMemory = RingMemory(UnsafeCell::new([0; RING_BYTES]));
+
+/// Koids of the running thread and its process (0: none, e.g. during boot
+/// or for the idle thread's process).
+static CURRENT_PROCESS: AtomicU64 = AtomicU64::new(0);
+static CURRENT_THREAD: AtomicU64 = AtomicU64::new(0);
+
+/// Koids (process, thread) of the running thread.
+#[inline(always)]
+pub fn current_koids() -> (u64, u64) {
+    (CURRENT_PROCESS.load(Ordering::Relaxed), CURRENT_THREAD.load(Ordering::Relaxed))
+}
+
+/// The header of the active ring, or null when tracing is off.
+static RING: AtomicPtr<TraceRingHeader> = AtomicPtr::new(null_mut());
+
+/// Offer the ring to the host. Tracing stays off unless the host asked for a
+/// trace (`zxvm run --trace`).
+pub fn init() {
+    if !hypercall::available() {
+        return;
+    }
+    let hdr = RING_MEMORY.0.get() as *mut TraceRingHeader;
+    // SAFETY: the region is ours, large enough for the header, and nothing else
+    // writes it; fields not set here are still zero.
+    unsafe {
+        (*hdr).magic = TRACE_MAGIC;
+        (*hdr).version = TRACE_VERSION;
+        (*hdr).header_size = TRACE_HEADER_SIZE as u32;
+        (*hdr).record_size = TRACE_RECORD_SIZE as u32;
+        (*hdr).capacity = RING_RECORDS as u32;
+    }
+    let pa = console::kernel_va_to_pa(hdr as u64);
+    let granted = hypercall::call(Hypercall::TraceSetup, pa, RING_BYTES as u64, cpu::rdtsc(), 0);
+    if granted <= 0 || granted as usize > RING_RECORDS || !(granted as u32).is_power_of_two() {
+        return;
+    }
+    // SAFETY: as above.
+    unsafe { (*hdr).capacity = granted as u32 };
+    RING.store(hdr, Ordering::Release);
+}
+
+/// Claim the next slot for an event of `kind`, or `None` when the record
+/// must be dropped (counted in `lost`).
+///
+/// # Safety
+/// `hdr` must be the active ring header.
+#[inline(always)]
+unsafe fn claim(hdr: *mut TraceRingHeader, kind: TraceKind) -> Option<*mut TraceRecord> {
+    // SAFETY: `hdr` points at the live header (caller); raw-pointer accesses
+    // only, because the host changes `tail` during a flush hypercall.
+    unsafe {
+        (*hdr).counts[kind as usize] += 1;
+        let head = (*hdr).head;
+        let cap = u64::from((*hdr).capacity);
+        if head.wrapping_sub((*hdr).tail) >= cap && !make_room(hdr) {
+            return None;
+        }
+        (*hdr).head = head + 1;
+        let records = (hdr as *mut u8).add(TRACE_HEADER_SIZE) as *mut TraceRecord;
+        Some(records.add((head & (cap - 1)) as usize))
+    }
+}
+
+/// The ring is full: flush it through the host if allowed, else count a loss.
+#[cold]
+#[inline(never)]
+unsafe fn make_room(hdr: *mut TraceRingHeader) -> bool {
+    // SAFETY: as in `claim`.
+    unsafe {
+        if (*hdr).flags & TRACE_FLAG_FLUSH_WHEN_FULL != 0 {
+            (*hdr).flushes += 1;
+            let r = hypercall::call(Hypercall::TraceFlush, cpu::rdtsc(), 0, 0, 0);
+            if r >= 0 && (*hdr).head.wrapping_sub((*hdr).tail) < u64::from((*hdr).capacity) {
+                return true;
+            }
+        }
+        (*addr_of_mut!((*hdr).lost)) += 1;
+        false
+    }
+}
+
+/// Fill the fixed part of a record.
+///
+/// # Safety
+/// `rec` must come from [`claim`].
+#[inline(always)]
+unsafe fn put(rec: *mut TraceRecord, word: u64, koids: (u64, u64)) {
+    let w = rec as *mut u64;
+    // SAFETY: `rec` is a slot inside the ring (caller).
+    unsafe {
+        w.write(cpu::rdtsc());
+        w.add(1).write(word);
+        w.add(2).write(koids.0);
+        w.add(3).write(koids.1);
+    }
+}
+
+/// System-call entry hook. Returns the syscall number for [`syscall_exit`].
+#[inline(always)]
+pub fn syscall_enter(frame: &TrapFrame, mechanism: Mechanism) -> u64 {
+    let nr = frame.rax;
+    let hdr = RING.load(Ordering::Relaxed);
+    if !hdr.is_null() {
+        // SAFETY: `hdr` is the active ring.
+        unsafe {
+            if let Some(rec) = claim(hdr, TraceKind::SyscallEnter) {
+                let aux = if mechanism == Mechanism::Syscall { TRACE_MECHANISM_SYSCALL } else { TRACE_MECHANISM_INT80 };
+                put(rec, record_word(TraceKind::SyscallEnter, cpl_pair(frame.cs as u8, 0), aux, nr as u32), current_koids());
+                (*rec).data = [frame.rdi, frame.rsi, frame.rdx, frame.r10];
+            }
+        }
+    }
+    nr
+}
+
+/// System-call exit hook: the status is in `frame.rax`.
+#[inline(always)]
+pub fn syscall_exit(frame: &TrapFrame, nr: u64) {
+    let hdr = RING.load(Ordering::Relaxed);
+    if !hdr.is_null() {
+        // SAFETY: `hdr` is the active ring.
+        unsafe {
+            if let Some(rec) = claim(hdr, TraceKind::SyscallExit) {
+                put(rec, record_word(TraceKind::SyscallExit, cpl_pair(0, frame.cs as u8), 0, nr as u32), current_koids());
+                (*rec).data[0] = frame.rax;
+            }
+        }
+    }
+}
+
+/// Exception/interrupt entry hook. Returns the vector for [`trap_exit`].
+#[inline(always)]
+pub fn trap_enter(frame: &TrapFrame) -> u64 {
+    let hdr = RING.load(Ordering::Relaxed);
+    if !hdr.is_null() {
+        let kind = if frame.vector >= 32 { TraceKind::InterruptEnter } else { TraceKind::ExceptionEnter };
+        // SAFETY: `hdr` is the active ring.
+        unsafe {
+            if let Some(rec) = claim(hdr, kind) {
+                put(rec, record_word(kind, cpl_pair(frame.cs as u8, 0), 0, frame.vector as u32), current_koids());
+                (*rec).data[0] = frame.error_code;
+                (*rec).data[1] = frame.rip;
+            }
+        }
+    }
+    frame.vector
+}
+
+/// Exception/interrupt return hook (the CPL returned to is `frame.cs & 3`).
+#[inline(always)]
+pub fn trap_exit(frame: &TrapFrame, vector: u64) {
+    let hdr = RING.load(Ordering::Relaxed);
+    if !hdr.is_null() {
+        let kind = if vector >= 32 { TraceKind::InterruptExit } else { TraceKind::ExceptionExit };
+        // SAFETY: `hdr` is the active ring.
+        unsafe {
+            if let Some(rec) = claim(hdr, kind) {
+                let w = rec as *mut u64;
+                w.write(cpu::rdtsc());
+                w.add(1).write(record_word(kind, cpl_pair(0, frame.cs as u8), 0, vector as u32));
+            }
+        }
+    }
+}
+
+/// The scheduler switches from thread `from` to thread `to` (koids) of
+/// process `to_process` (0 for kernel threads).
+pub fn context_switch(from: u64, to: u64, to_process: u64) {
+    CURRENT_PROCESS.store(to_process, Ordering::Relaxed);
+    CURRENT_THREAD.store(to, Ordering::Relaxed);
+    let hdr = RING.load(Ordering::Relaxed);
+    if !hdr.is_null() {
+        // SAFETY: `hdr` is the active ring.
+        unsafe {
+            if let Some(rec) = claim(hdr, TraceKind::ContextSwitch) {
+                put(rec, record_word(TraceKind::ContextSwitch, 0, 0, 0), (to_process, to));
+                (*rec).data = [from, to, 0, 0];
+            }
+        }
+    }
+}
+
+fn named(kind: TraceKind, koids: (u64, u64), name: &str) {
+    let hdr = RING.load(Ordering::Relaxed);
+    if !hdr.is_null() {
+        let (words, len) = name_words(name.as_bytes());
+        // SAFETY: `hdr` is the active ring.
+        unsafe {
+            if let Some(rec) = claim(hdr, kind) {
+                put(rec, record_word(kind, 0, 0, len), koids);
+                (*rec).data = words;
+            }
+        }
+    }
+}
+
+/// A process was created.
+pub fn process_create(koid: u64, name: &str) {
+    named(TraceKind::ProcessCreate, (koid, 0), name);
+}
+
+/// A thread was created in process `process`.
+pub fn thread_create(process: u64, koid: u64, name: &str) {
+    named(TraceKind::ThreadCreate, (process, koid), name);
+}

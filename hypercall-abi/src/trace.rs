@@ -1,0 +1,345 @@
+//! The guest event ring: a per-vCPU shared-memory ring the guest kernel
+//! writes without exiting, and the VMM drains (docs/TRACE_FORMAT.md).
+//!
+//! # Memory layout
+//!
+//! One guest-physically contiguous region: a [`TraceRingHeader`]
+//! ([`TRACE_HEADER_SIZE`] bytes) followed by `capacity` [`TraceRecord`]s of
+//! [`TRACE_RECORD_SIZE`] bytes. `capacity` is a power of two; record `n`
+//! (counting from 0 since set-up) lives in slot `n & (capacity - 1)`.
+//!
+//! # Who writes what
+//!
+//! * The guest owns `magic`, `version`, `header_size`, `record_size`,
+//!   `capacity`, `vcpu`, `head`, `lost`, `flushes` and `counts`.
+//! * The host owns `tail` and `flags`.
+//! * The host reads and writes the ring only while the owning vCPU is stopped
+//!   in an exit, so neither side needs atomics or locks; the guest kernel
+//!   writes with interrupts off.
+//!
+//! # Protocol
+//!
+//! 1. The guest fills the header (head = tail = 0, `capacity` = the most
+//!    records that fit) and calls [`Hypercall::TraceSetup`]`(gpa, bytes, tsc)`.
+//!    The host answers `0` when no trace was asked for (the guest then never
+//!    writes), or the capacity to use (a power of two, at most the guest's),
+//!    which the guest stores in `capacity` before writing any record.
+//! 2. Per event: if `head - tail == capacity` the ring is full: with
+//!    [`TRACE_FLAG_FLUSH_WHEN_FULL`] the guest calls
+//!    [`Hypercall::TraceFlush`]`(tsc)` (the host drains and advances `tail`),
+//!    otherwise, or if the flush fails, it adds one to `lost` and drops the
+//!    record. Either way it adds one to `counts[kind]`. Then it writes slot
+//!    `head & (capacity - 1)` and increments `head`.
+//! 3. The host drains `[tail, head)` whenever it likes during an exit (zxvm:
+//!    at every exit of that vCPU), on `TraceFlush`, and when the VM stops.
+//!
+//! [`Hypercall::TraceSetup`]: crate::Hypercall::TraceSetup
+//! [`Hypercall::TraceFlush`]: crate::Hypercall::TraceFlush
+
+/// `magic` of a ring header: `"ZXTRACE\0"` little-endian.
+pub const TRACE_MAGIC: u64 = u64::from_le_bytes(*b"ZXTRACE\0");
+/// Ring format version.
+pub const TRACE_VERSION: u32 = 1;
+/// Size of [`TraceRingHeader`]; records start this far into the region.
+pub const TRACE_HEADER_SIZE: usize = 256;
+/// Size of one [`TraceRecord`].
+pub const TRACE_RECORD_SIZE: usize = 64;
+/// Largest ring region the host accepts (header plus records).
+pub const TRACE_MAX_RING_BYTES: u64 = 64 << 20;
+/// Number of `counts` slots (indexed by [`TraceKind`] value).
+pub const TRACE_KIND_SLOTS: usize = 16;
+
+/// Header flag (host-owned): when the ring is full, the guest calls
+/// `TraceFlush` instead of dropping the record.
+pub const TRACE_FLAG_FLUSH_WHEN_FULL: u32 = 1;
+
+/// The ring header, at the start of the ring region.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceRingHeader {
+    /// [`TRACE_MAGIC`].
+    pub magic: u64,
+    /// [`TRACE_VERSION`].
+    pub version: u32,
+    /// [`TRACE_HEADER_SIZE`].
+    pub header_size: u32,
+    /// [`TRACE_RECORD_SIZE`].
+    pub record_size: u32,
+    /// Number of record slots, a power of two.
+    pub capacity: u32,
+    /// Host-owned `TRACE_FLAG_*` bits.
+    pub flags: u32,
+    /// Index of the vCPU that owns this ring.
+    pub vcpu: u32,
+    /// Records written since set-up (monotonic; never wraps in practice).
+    pub head: u64,
+    /// Records the host has consumed (monotonic, `tail <= head`).
+    pub tail: u64,
+    /// Records dropped because the ring was full and could not be flushed.
+    pub lost: u64,
+    /// `TraceFlush` calls the guest made because the ring was full.
+    pub flushes: u64,
+    /// Events produced per [`TraceKind`] (written or lost): the guest's own
+    /// counters, so a reader can check that nothing went missing.
+    pub counts: [u64; TRACE_KIND_SLOTS],
+    /// Reserved, zero.
+    pub reserved: [u64; 8],
+}
+
+/// Event kinds (the `kind` byte of a [`TraceRecord`]).
+///
+/// | kind | `num` | `aux` | `process`/`thread` | `data` |
+/// |---|---|---|---|---|
+/// | `SyscallEnter` | syscall number | mechanism (1 SYSCALL, 2 `int 0x80` trap) | caller's koids | arguments 0–3 |
+/// | `SyscallExit` | syscall number | 0 | caller's koids | `[status as i64, 0, 0, 0]` |
+/// | `ExceptionEnter` | vector | 0 | current koids | `[error code, rip, 0, 0]` |
+/// | `ExceptionExit` | vector | 0 | undefined | undefined |
+/// | `InterruptEnter` | vector | 0 | current koids | `[0, rip, 0, 0]` |
+/// | `InterruptExit` | vector | 0 | undefined | undefined |
+/// | `ContextSwitch` | 0 | 0 | koids of the thread switched *to* | `[from thread koid, to thread koid, 0, 0]` |
+/// | `ProcessCreate` | name length | 0 | new process koid, 0 | name bytes (32, NUL padded) |
+/// | `ThreadCreate` | name length | 0 | owning process koid, new thread koid | name bytes (32, NUL padded) |
+///
+/// `cpl` holds the privilege level before the event in its low nibble and
+/// after it in its high nibble (see [`cpl_pair`]). Fields marked undefined
+/// (and `data` words a kind does not list) are not written by the guest and
+/// hold whatever the slot held before: readers ignore them.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TraceKind {
+    /// A system call entered the kernel (CPL3 → CPL0).
+    SyscallEnter = 1,
+    /// A system call returns to its caller (CPL0 → CPL3).
+    SyscallExit = 2,
+    /// An exception (vector < 32) entered the kernel.
+    ExceptionEnter = 3,
+    /// The kernel returns from an exception.
+    ExceptionExit = 4,
+    /// An interrupt (vector ≥ 32) entered the kernel.
+    InterruptEnter = 5,
+    /// The kernel returns from an interrupt.
+    InterruptExit = 6,
+    /// The scheduler switched threads.
+    ContextSwitch = 7,
+    /// A process was created.
+    ProcessCreate = 8,
+    /// A thread was created.
+    ThreadCreate = 9,
+}
+
+impl TraceKind {
+    /// Every kind, in numeric order.
+    pub const ALL: [TraceKind; 9] = [
+        TraceKind::SyscallEnter,
+        TraceKind::SyscallExit,
+        TraceKind::ExceptionEnter,
+        TraceKind::ExceptionExit,
+        TraceKind::InterruptEnter,
+        TraceKind::InterruptExit,
+        TraceKind::ContextSwitch,
+        TraceKind::ProcessCreate,
+        TraceKind::ThreadCreate,
+    ];
+
+    /// Decode a `kind` byte.
+    pub fn from_u8(v: u8) -> Option<TraceKind> {
+        Self::ALL.iter().copied().find(|k| *k as u8 == v)
+    }
+
+    /// Stable snake-case name (used in trace files and reports).
+    pub fn name(self) -> &'static str {
+        match self {
+            TraceKind::SyscallEnter => "syscall_enter",
+            TraceKind::SyscallExit => "syscall_exit",
+            TraceKind::ExceptionEnter => "exception_enter",
+            TraceKind::ExceptionExit => "exception_exit",
+            TraceKind::InterruptEnter => "interrupt_enter",
+            TraceKind::InterruptExit => "interrupt_exit",
+            TraceKind::ContextSwitch => "context_switch",
+            TraceKind::ProcessCreate => "process_create",
+            TraceKind::ThreadCreate => "thread_create",
+        }
+    }
+}
+
+/// Syscall mechanism values in the `aux` field of `SyscallEnter`.
+pub const TRACE_MECHANISM_SYSCALL: u16 = 1;
+/// `int 0x80` trapped through #GP/#UD (PVM hosts).
+pub const TRACE_MECHANISM_INT80: u16 = 2;
+
+/// Pack CPL before (low nibble) and after (high nibble) into a `cpl` byte.
+pub const fn cpl_pair(before: u8, after: u8) -> u8 {
+    (before & 3) | ((after & 3) << 4)
+}
+
+/// The second word of a record (`kind`, `cpl`, `aux`, `num` as one `u64`), so
+/// a writer can store it with a single instruction.
+pub const fn record_word(kind: TraceKind, cpl: u8, aux: u16, num: u32) -> u64 {
+    (kind as u64) | ((cpl as u64) << 8) | ((aux as u64) << 16) | ((num as u64) << 32)
+}
+
+/// One event (64 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TraceRecord {
+    /// Guest TSC when the event happened.
+    pub tsc: u64,
+    /// A [`TraceKind`] value.
+    pub kind: u8,
+    /// CPL before (bits 0–1) and after (bits 4–5) the event.
+    pub cpl: u8,
+    /// Kind-specific small value (see [`TraceKind`]).
+    pub aux: u16,
+    /// Kind-specific number: syscall number, vector or name length.
+    pub num: u32,
+    /// Koid of the process concerned.
+    pub process: u64,
+    /// Koid of the thread concerned.
+    pub thread: u64,
+    /// Kind-specific payload.
+    pub data: [u64; 4],
+}
+
+impl TraceRecord {
+    /// CPL before the event.
+    pub fn cpl_before(&self) -> u8 {
+        self.cpl & 3
+    }
+
+    /// CPL after the event.
+    pub fn cpl_after(&self) -> u8 {
+        (self.cpl >> 4) & 3
+    }
+
+    /// The name carried by `ProcessCreate`/`ThreadCreate` records (`num`
+    /// bytes of `data`, at most 32).
+    pub fn name_bytes(&self) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for (i, w) in self.data.iter().enumerate() {
+            out[i * 8..i * 8 + 8].copy_from_slice(&w.to_le_bytes());
+        }
+        out
+    }
+
+    /// Decode a record from its 64 little-endian bytes.
+    pub fn from_bytes(b: &[u8; TRACE_RECORD_SIZE]) -> TraceRecord {
+        let q = |at: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[at..at + 8]);
+            u64::from_le_bytes(w)
+        };
+        TraceRecord {
+            tsc: q(0),
+            kind: b[8],
+            cpl: b[9],
+            aux: u16::from_le_bytes([b[10], b[11]]),
+            num: u32::from_le_bytes([b[12], b[13], b[14], b[15]]),
+            process: q(16),
+            thread: q(24),
+            data: [q(32), q(40), q(48), q(56)],
+        }
+    }
+}
+
+/// Pack up to 32 bytes of a name into record data words (NUL padded).
+pub fn name_words(name: &[u8]) -> ([u64; 4], u32) {
+    let n = name.len().min(32);
+    let mut bytes = [0u8; 32];
+    bytes[..n].copy_from_slice(&name[..n]);
+    let mut w = [0u64; 4];
+    for (i, word) in w.iter_mut().enumerate() {
+        let mut q = [0u8; 8];
+        q.copy_from_slice(&bytes[i * 8..i * 8 + 8]);
+        *word = u64::from_le_bytes(q);
+    }
+    (w, n as u32)
+}
+
+/// Byte offsets of the header fields the host touches during a run.
+pub mod offsets {
+    /// `capacity` (u32).
+    pub const CAPACITY: u64 = 20;
+    /// `flags` (u32).
+    pub const FLAGS: u64 = 24;
+    /// `head` (u64).
+    pub const HEAD: u64 = 32;
+    /// `tail` (u64).
+    pub const TAIL: u64 = 40;
+    /// `lost` (u64).
+    pub const LOST: u64 = 48;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::mem::{offset_of, size_of};
+
+    #[test]
+    fn header_layout() {
+        assert_eq!(size_of::<TraceRingHeader>(), TRACE_HEADER_SIZE);
+        assert_eq!(offset_of!(TraceRingHeader, magic), 0);
+        assert_eq!(offset_of!(TraceRingHeader, version), 8);
+        assert_eq!(offset_of!(TraceRingHeader, header_size), 12);
+        assert_eq!(offset_of!(TraceRingHeader, record_size), 16);
+        assert_eq!(offset_of!(TraceRingHeader, capacity), offsets::CAPACITY as usize);
+        assert_eq!(offset_of!(TraceRingHeader, flags), offsets::FLAGS as usize);
+        assert_eq!(offset_of!(TraceRingHeader, vcpu), 28);
+        assert_eq!(offset_of!(TraceRingHeader, head), offsets::HEAD as usize);
+        assert_eq!(offset_of!(TraceRingHeader, tail), offsets::TAIL as usize);
+        assert_eq!(offset_of!(TraceRingHeader, lost), offsets::LOST as usize);
+        assert_eq!(offset_of!(TraceRingHeader, flushes), 56);
+        assert_eq!(offset_of!(TraceRingHeader, counts), 64);
+        assert_eq!(offset_of!(TraceRingHeader, reserved), 64 + 8 * TRACE_KIND_SLOTS);
+    }
+
+    #[test]
+    fn record_layout() {
+        assert_eq!(size_of::<TraceRecord>(), TRACE_RECORD_SIZE);
+        assert_eq!(offset_of!(TraceRecord, tsc), 0);
+        assert_eq!(offset_of!(TraceRecord, kind), 8);
+        assert_eq!(offset_of!(TraceRecord, cpl), 9);
+        assert_eq!(offset_of!(TraceRecord, aux), 10);
+        assert_eq!(offset_of!(TraceRecord, num), 12);
+        assert_eq!(offset_of!(TraceRecord, process), 16);
+        assert_eq!(offset_of!(TraceRecord, thread), 24);
+        assert_eq!(offset_of!(TraceRecord, data), 32);
+    }
+
+    #[test]
+    fn record_word_matches_field_layout() {
+        let w = record_word(TraceKind::SyscallEnter, cpl_pair(3, 0), TRACE_MECHANISM_INT80, 0x1000);
+        let mut b = [0u8; TRACE_RECORD_SIZE];
+        b[8..16].copy_from_slice(&w.to_le_bytes());
+        let r = TraceRecord::from_bytes(&b);
+        assert_eq!(r.kind, TraceKind::SyscallEnter as u8);
+        assert_eq!((r.cpl_before(), r.cpl_after()), (3, 0));
+        assert_eq!(r.aux, TRACE_MECHANISM_INT80);
+        assert_eq!(r.num, 0x1000);
+    }
+
+    #[test]
+    fn kinds_round_trip_and_fit_counts() {
+        for k in TraceKind::ALL {
+            assert_eq!(TraceKind::from_u8(k as u8), Some(k));
+            assert!((k as usize) < TRACE_KIND_SLOTS);
+        }
+        assert_eq!(TraceKind::from_u8(0), None);
+        assert_eq!(TraceKind::from_u8(200), None);
+    }
+
+    #[test]
+    fn names_pack_and_truncate() {
+        let (w, n) = name_words(b"tracetest");
+        assert_eq!(n, 9);
+        let r = TraceRecord { data: w, num: n, ..Default::default() };
+        assert_eq!(&r.name_bytes()[..9], b"tracetest");
+        assert_eq!(r.name_bytes()[9], 0);
+        let (_, n) = name_words(&[b'x'; 40]);
+        assert_eq!(n, 32);
+    }
+
+    #[test]
+    fn magic_spells_zxtrace() {
+        assert_eq!(&TRACE_MAGIC.to_le_bytes(), b"ZXTRACE\0");
+    }
+}

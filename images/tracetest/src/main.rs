@@ -1,0 +1,39 @@
+//! tracetest — a known sequence of system calls for the trace tests.
+//!
+//! The sequence (tests/trace.rs asserts it, in order, from the saved trace):
+//!
+//! 1. `zx_debug_write("tracetest: start\n")` — one `console_write` hypercall
+//! 2. `zxvm_entry_info(&out)` — no hypercall
+//! 3. `zx_debug_write(NULL, 16)` — fails with ZX_ERR_INVALID_ARGS, no hypercall
+//! 4. `zx_debug_write(600 bytes)` — three `console_write` hypercalls (the
+//!    kernel copies user bytes in 256-byte pieces)
+//! 5. `zxvm_entry_info(&out)` repeated `tracetest.loop=N` times (default 0;
+//!    the tracing benchmark uses it as a syscall storm)
+//! 6. `zx_debug_write("tracetest: done\n")` — one `console_write`
+//! 7. `zx_process_exit(0)` — the kernel's exit message (`console_write`),
+//!    then the `exit` hypercall; the syscall never returns
+//!
+//! It deliberately avoids `println!` so that nothing else reaches the kernel.
+#![no_std]
+#![no_main]
+
+zx::entry!(main);
+
+/// Bytes of the long write in step 4.
+const LONG: usize = 600;
+
+fn main(s: &zx::Startup) -> i64 {
+    let _ = zx::debug_write(b"tracetest: start\n");
+    let _ = zx::entry_info();
+    let _ = zx::debug_write_raw(0, 16);
+    let mut long = [b'.'; LONG];
+    long[..11].copy_from_slice(b"tracetest: ");
+    long[LONG - 1] = b'\n';
+    let _ = zx::debug_write(&long);
+    let n = s.arg("tracetest.loop").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    for _ in 0..n {
+        let _ = zx::entry_info();
+    }
+    let _ = zx::debug_write(b"tracetest: done\n");
+    0
+}

@@ -1,0 +1,319 @@
+//! The trace file: Chrome JSON trace events (the "JSON Object Format"), which
+//! Perfetto's UI and chrome://tracing open unmodified; and the reader that
+//! turns such a file back into a [`Timeline`].
+//!
+//! Layout (docs/TRACE_FORMAT.md has the full list of fields):
+//!
+//! * `traceEvents`: `M` events naming the host process (`zxvm`, pid
+//!   [`HOST_PID`]), one thread per vCPU (tid [`vcpu_tid`]), and every guest
+//!   process and thread (pid/tid [`guest_id`] of the koid); then one event
+//!   per timeline event in order: `B`/`E` slices for syscalls (on the guest
+//!   thread's track), VM exits, exceptions and interrupts (on the vCPU's
+//!   track), `i` instants for the rest, and a `C` counter "CPL vCPU N"
+//!   (3 user, 0 kernel, -1 in the VMM) at each ring change. Every timeline
+//!   event's `args` holds its fields plus `kind` and `vcpu`; the reader needs
+//!   nothing else.
+//! * `otherData.zxvm_trace`: the [`TraceMeta`] (format, version, per-vCPU
+//!   counters including the guest's own, process and thread names).
+//!
+//! `ts` is in microseconds with nanosecond decimals; within a vCPU times
+//! strictly increase, so the file order is the timeline order.
+
+use std::io::{self, BufRead, Write};
+
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::timeline::{Event, EventKind, Timeline, TraceMeta, FORMAT_NAME};
+
+/// Chrome-JSON pid of the VMM (host) process.
+pub const HOST_PID: u64 = 1;
+/// Offset of guest koids in Chrome-JSON pids/tids.
+pub const GUEST_ID_BASE: u64 = 1000;
+
+/// Chrome-JSON tid of vCPU `v`'s track.
+pub fn vcpu_tid(v: u32) -> u64 {
+    100 + u64::from(v)
+}
+
+/// Chrome-JSON pid/tid of a guest process or thread koid.
+pub fn guest_id(koid: u64) -> u64 {
+    GUEST_ID_BASE.saturating_add(koid)
+}
+
+fn ts_us(ns: u64) -> f64 {
+    ns as f64 / 1000.0
+}
+
+/// Display name, category, phase and track of an event.
+fn shape(e: &Event) -> (String, &'static str, &'static str, (u64, u64)) {
+    let vcpu = (HOST_PID, vcpu_tid(e.vcpu));
+    let thread = |p: u64, t: u64| (guest_id(p), guest_id(t));
+    // Traps go on the interrupted thread's track (a preempting tick returns
+    // on its own thread), or the vCPU's when no thread runs yet.
+    let trap = |p: Option<u64>, t: Option<u64>| match t.filter(|t| *t != 0) {
+        Some(t) => thread(p.unwrap_or(0), t),
+        None => vcpu,
+    };
+    match &e.kind {
+        EventKind::SyscallEnter { name, process, thread: t, .. } => (name.clone(), "syscall", "B", thread(*process, *t)),
+        EventKind::SyscallExit { name, process, thread: t, .. } => (name.clone(), "syscall", "E", thread(*process, *t)),
+        EventKind::ExceptionEnter { name, process, thread: t, .. } => (name.clone(), "exception", "B", trap(Some(*process), Some(*t))),
+        EventKind::ExceptionExit { name, process, thread: t, .. } => (name.clone(), "exception", "E", trap(*process, *t)),
+        EventKind::InterruptEnter { name, process, thread: t, .. } => (name.clone(), "interrupt", "B", trap(Some(*process), Some(*t))),
+        EventKind::InterruptExit { name, process, thread: t, .. } => (name.clone(), "interrupt", "E", trap(*process, *t)),
+        EventKind::VmExit { reason, addr, hypercall, .. } => (exit_name(*reason, *addr, hypercall.as_ref().map(|h| &h.name)), "vm_exit", "B", vcpu),
+        EventKind::VmResume { reason, addr, hypercall, .. } => (exit_name(*reason, *addr, hypercall.as_ref().map(|h| &h.name)), "vm_exit", "E", vcpu),
+        EventKind::ContextSwitch { .. } => ("context switch".into(), "sched", "i", vcpu),
+        EventKind::ProcessCreate { name, .. } => (format!("process {name} created"), "task", "i", vcpu),
+        EventKind::ThreadCreate { name, .. } => (format!("thread {name} created"), "task", "i", vcpu),
+        EventKind::RecordsLost { count } => (format!("{count} guest records lost"), "trace", "i", vcpu),
+    }
+}
+
+fn exit_name(reason: super::recorder::ExitReason, addr: u64, hypercall: Option<&String>) -> String {
+    match hypercall {
+        Some(h) => format!("hypercall {h}"),
+        None => format!("exit {}", super::recorder::stat_name(reason, addr)),
+    }
+}
+
+/// The CPL a vCPU is at after this event (-1: in the VMM), if it changes.
+fn cpl_after(k: &EventKind) -> Option<i64> {
+    match k {
+        EventKind::SyscallEnter { cpl_to, .. }
+        | EventKind::ExceptionEnter { cpl_to, .. }
+        | EventKind::InterruptEnter { cpl_to, .. } => Some(i64::from(*cpl_to)),
+        EventKind::SyscallExit { cpl_to, unfinished: false, .. }
+        | EventKind::ExceptionExit { cpl_to, unfinished: false, .. }
+        | EventKind::InterruptExit { cpl_to, unfinished: false, .. } => Some(i64::from(*cpl_to)),
+        EventKind::VmExit { .. } => Some(-1),
+        EventKind::VmResume { cpl: Some(c), vm_stopped: false, .. } => Some(i64::from(*c)),
+        _ => None,
+    }
+}
+
+fn line<W: Write>(w: &mut W, first: &mut bool, v: &Value) -> io::Result<()> {
+    w.write_all(if *first { b"\n" } else { b",\n" })?;
+    *first = false;
+    serde_json::to_writer(&mut *w, v).map_err(io::Error::other)
+}
+
+/// Write `t` as Chrome JSON.
+///
+/// # Errors
+/// I/O errors of `w`.
+pub fn write<W: Write>(t: &Timeline, mut w: W) -> io::Result<()> {
+    w.write_all(b"{\"traceEvents\":[")?;
+    let mut first = true;
+    let meta = |name: &str, pid: u64, tid: Option<u64>, value: &str| {
+        let mut v = json!({"name": name, "ph": "M", "pid": pid, "args": {"name": value}});
+        if let Some(tid) = tid {
+            v["tid"] = json!(tid);
+        }
+        v
+    };
+    line(&mut w, &mut first, &meta("process_name", HOST_PID, None, "zxvm (VMM)"))?;
+    for v in &t.meta.vcpus {
+        line(&mut w, &mut first, &meta("thread_name", HOST_PID, Some(vcpu_tid(v.vcpu)), &format!("vCPU {}", v.vcpu)))?;
+    }
+    for (koid, name) in &t.meta.processes {
+        line(&mut w, &mut first, &meta("process_name", guest_id(*koid), None, &format!("{name} (koid {koid})")))?;
+    }
+    if t.meta.threads.values().any(|th| th.process == 0) && !t.meta.processes.contains_key(&0) {
+        line(&mut w, &mut first, &meta("process_name", guest_id(0), None, "kernel threads"))?;
+    }
+    for (koid, th) in &t.meta.threads {
+        line(&mut w, &mut first, &meta("thread_name", guest_id(th.process), Some(guest_id(*koid)), &format!("{} (koid {koid})", th.name)))?;
+    }
+    for e in &t.events {
+        let (name, cat, ph, (pid, tid)) = shape(e);
+        let mut args = serde_json::to_value(&e.kind).map_err(io::Error::other)?;
+        if let Value::Object(m) = &mut args {
+            m.insert("vcpu".into(), json!(e.vcpu));
+        }
+        let mut v = json!({"name": name, "cat": cat, "ph": ph, "ts": ts_us(e.ts_ns), "pid": pid, "tid": tid, "args": args});
+        if ph == "i" {
+            v["s"] = json!("t");
+        }
+        line(&mut w, &mut first, &v)?;
+        if let Some(cpl) = cpl_after(&e.kind) {
+            let c = json!({"name": format!("CPL vCPU {}", e.vcpu), "ph": "C", "ts": ts_us(e.ts_ns), "pid": HOST_PID, "args": {"cpl": cpl}});
+            line(&mut w, &mut first, &c)?;
+        }
+    }
+    w.write_all(b"\n],\n\"otherData\":")?;
+    serde_json::to_writer(&mut w, &json!({ "zxvm_trace": t.meta })).map_err(io::Error::other)?;
+    w.write_all(b"}\n")?;
+    w.flush()
+}
+
+/// Why a trace file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Not JSON, or not the object format.
+    #[error("not a Chrome JSON trace: {0}")]
+    Json(#[from] serde_json::Error),
+    /// JSON, but not written by zxvm.
+    #[error("not a zxvm trace (no otherData.zxvm_trace with format \"{FORMAT_NAME}\")")]
+    NotZxvm,
+    /// A zxvm event whose fields do not decode.
+    #[error("event {index}: {source}")]
+    BadEvent {
+        /// Position in traceEvents.
+        index: usize,
+        /// Cause.
+        source: serde_json::Error,
+    },
+}
+
+#[derive(Deserialize)]
+struct RawFile {
+    #[serde(rename = "traceEvents")]
+    events: Vec<RawEvent>,
+    #[serde(rename = "otherData", default)]
+    other: Option<RawOther>,
+}
+
+#[derive(Deserialize)]
+struct RawOther {
+    zxvm_trace: Option<TraceMeta>,
+}
+
+#[derive(Deserialize)]
+struct RawEvent {
+    #[serde(default)]
+    ph: String,
+    #[serde(default)]
+    ts: Option<f64>,
+    #[serde(default)]
+    args: Option<Map<String, Value>>,
+}
+
+/// Read a trace written by [`write`].
+///
+/// # Errors
+/// [`ReadError`] when the file is not JSON, not from zxvm, or an event's
+/// fields do not decode.
+pub fn read<R: BufRead>(r: R) -> Result<Timeline, ReadError> {
+    let raw: RawFile = serde_json::from_reader(r)?;
+    let meta = raw.other.and_then(|o| o.zxvm_trace).filter(|m| m.format == FORMAT_NAME).ok_or(ReadError::NotZxvm)?;
+    let mut events = Vec::with_capacity(raw.events.len());
+    for (index, ev) in raw.events.into_iter().enumerate() {
+        if ev.ph == "M" || ev.ph == "C" {
+            continue;
+        }
+        let Some(args) = ev.args else { continue };
+        if !args.contains_key("kind") {
+            continue;
+        }
+        let vcpu = args.get("vcpu").and_then(Value::as_u64).unwrap_or(0) as u32;
+        let kind: EventKind = serde_json::from_value(Value::Object(args)).map_err(|source| ReadError::BadEvent { index, source })?;
+        let ts_ns = (ev.ts.unwrap_or(0.0) * 1000.0).round().max(0.0) as u64;
+        events.push(Event { ts_ns, vcpu, kind });
+    }
+    events.sort_by_key(|e| e.ts_ns);
+    Ok(Timeline { meta, events })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::recorder::{ExitReason, HypercallResult};
+    use crate::trace::timeline::{Arg, GuestContext, HypercallCall, HypercallReturn, ThreadMeta, VcpuMeta, FORMAT_VERSION};
+
+    fn sample() -> Timeline {
+        let mut meta = TraceMeta { format: FORMAT_NAME.into(), version: FORMAT_VERSION, ..Default::default() };
+        meta.vcpus.push(VcpuMeta { vcpu: 0, ring: "active".into(), ..Default::default() });
+        meta.processes.insert(0, "tracetest".into());
+        meta.threads.insert(0, ThreadMeta { process: 0, name: "initial-thread".into() });
+        let ctx = GuestContext { process: Some(0), thread: Some(0), syscall: Some("zx_debug_write".into()) };
+        let events = vec![
+            EventKind::SyscallEnter {
+                nr: 0,
+                name: "zx_debug_write".into(),
+                args: vec![Arg { name: "buffer".into(), value: 0xffff_ffff_ffff_fff0 }],
+                process: 0,
+                thread: 0,
+                mechanism: "int80-trap".into(),
+                cpl_from: 3,
+                cpl_to: 0,
+            },
+            EventKind::VmExit {
+                reason: ExitReason::IoIn,
+                addr: 0xbe0,
+                size: 4,
+                rip: 0xffff_ffff_8010_1234,
+                cpl: Some(0),
+                hypercall: Some(HypercallCall { nr: 2, name: "console_write".into(), args: vec![] }),
+                context: ctx.clone(),
+            },
+            EventKind::VmResume {
+                reason: ExitReason::IoIn,
+                addr: 0xbe0,
+                cpl: Some(0),
+                hypercall: Some(HypercallReturn {
+                    nr: 2,
+                    name: "console_write".into(),
+                    result: HypercallResult::Return { value: 17 },
+                    status_name: "ok".into(),
+                    duration_ns: 1234,
+                }),
+                context: ctx,
+                vm_stopped: false,
+            },
+            EventKind::SyscallExit {
+                nr: 0,
+                name: "zx_debug_write".into(),
+                status: -10,
+                status_name: "ZX_ERR_INVALID_ARGS".into(),
+                process: 0,
+                thread: 0,
+                cpl_from: 0,
+                cpl_to: 3,
+                unfinished: false,
+            },
+            EventKind::RecordsLost { count: 2 },
+        ];
+        let events = events.into_iter().enumerate().map(|(i, kind)| Event { ts_ns: 1_000_001 + i as u64 * 1001, vcpu: 0, kind }).collect();
+        Timeline { meta, events }
+    }
+
+    #[test]
+    fn round_trips_exactly() {
+        let t = sample();
+        let mut buf = Vec::new();
+        write(&t, &mut buf).unwrap();
+        let back = read(&buf[..]).unwrap();
+        assert_eq!(back, t);
+    }
+
+    #[test]
+    fn file_is_chrome_json_with_names_slices_and_counters() {
+        let mut buf = Vec::new();
+        write(&sample(), &mut buf).unwrap();
+        let v: Value = serde_json::from_slice(&buf).unwrap();
+        let evs = v["traceEvents"].as_array().unwrap();
+        let names: Vec<_> = evs.iter().filter(|e| e["ph"] == "M").map(|e| e["args"]["name"].as_str().unwrap().to_string()).collect();
+        assert_eq!(names, ["zxvm (VMM)", "vCPU 0", "tracetest (koid 0)", "initial-thread (koid 0)"]);
+        let phases: String = evs.iter().filter(|e| e["ph"] != "M").map(|e| e["ph"].as_str().unwrap()).collect();
+        assert_eq!(phases, "BCBCECECi");
+        let b = &evs[4];
+        assert_eq!((b["pid"].as_u64(), b["tid"].as_u64(), b["ts"].as_f64()), (Some(1000), Some(1000), Some(1000.001)));
+        assert_eq!(b["args"]["args"][0]["value"], "0xfffffffffffffff0");
+        assert_eq!(evs[6]["name"], "hypercall console_write");
+        assert_eq!(evs[6]["tid"].as_u64(), Some(vcpu_tid(0)));
+        let counters: Vec<_> = evs.iter().filter(|e| e["ph"] == "C").map(|e| e["args"]["cpl"].as_i64().unwrap()).collect();
+        assert_eq!(counters, [0, -1, 0, 3]);
+    }
+
+    #[test]
+    fn rejects_foreign_and_broken_files() {
+        assert!(matches!(read(&b"{\"traceEvents\":[]}"[..]), Err(ReadError::NotZxvm)));
+        assert!(matches!(read(&b"[1,2"[..]), Err(ReadError::Json(_))));
+        let mut buf = Vec::new();
+        write(&sample(), &mut buf).unwrap();
+        let s = String::from_utf8(buf).unwrap().replacen("\"status\":-10", "\"status\":\"x\"", 1);
+        assert!(matches!(read(s.as_bytes()), Err(ReadError::BadEvent { .. })));
+    }
+}

@@ -1,0 +1,284 @@
+//! Reading a timeline back for people: the `zxvm trace` subcommands.
+//!
+//! * [`stats`]: per-exit-reason, per-hypercall and per-syscall tables in the
+//!   style of `perf kvm stat report`, plus the trace's own counters.
+//! * [`syscalls`]: one strace-like line per system call.
+//! * [`exits`]: one line per VM exit.
+//!
+//! Both logs take a [`Filter`] (process name or koid, syscall name).
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use super::recorder::{stat_name, HypercallResult};
+use super::table::StatTable;
+use super::timeline::{Arg, Event, EventKind, GuestContext, Timeline};
+
+/// Which events to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Process name or koid.
+    pub process: Option<String>,
+    /// Syscall name, with or without the `zx_` prefix.
+    pub syscall: Option<String>,
+}
+
+impl Filter {
+    fn process_ok(&self, t: &Timeline, koid: Option<u64>) -> bool {
+        match (&self.process, koid) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(p), Some(koid)) => p.parse::<u64>().ok() == Some(koid) || t.meta.processes.get(&koid).is_some_and(|n| n == p),
+        }
+    }
+
+    fn syscall_ok(&self, name: Option<&str>) -> bool {
+        match (&self.syscall, name) {
+            (None, _) => true,
+            (Some(_), None) => false,
+            (Some(want), Some(n)) => n == want || n.strip_prefix("zx_") == Some(want.as_str()),
+        }
+    }
+}
+
+/// A system call with both ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyscallSpan {
+    /// Enter time (host ns).
+    pub start_ns: u64,
+    /// Exit time (host ns).
+    pub end_ns: u64,
+    /// Number.
+    pub nr: u32,
+    /// Name.
+    pub name: String,
+    /// Arguments.
+    pub args: Vec<Arg>,
+    /// Process koid.
+    pub process: u64,
+    /// Thread koid.
+    pub thread: u64,
+    /// Status, `None` if the call never returned.
+    pub status: Option<(i64, String)>,
+}
+
+/// A VM exit with both ends.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExitSpan {
+    /// vCPU.
+    pub vcpu: u32,
+    /// Exit time.
+    pub start_ns: u64,
+    /// Resume time.
+    pub end_ns: u64,
+    /// Table name (`io_in 0xbe0`).
+    pub stat_name: String,
+    /// Guest RIP.
+    pub rip: u64,
+    /// Guest CPL.
+    pub cpl: Option<u8>,
+    /// Hypercall name, decoded arguments, result text, service time.
+    pub hypercall: Option<(String, Vec<Arg>, String, u64)>,
+    /// Guest context.
+    pub context: GuestContext,
+    /// The VM stopped in this exit.
+    pub vm_stopped: bool,
+}
+
+/// Pair syscall enters and exits (per thread).
+pub fn syscall_spans(t: &Timeline) -> Vec<SyscallSpan> {
+    let mut open: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    let mut spans: Vec<SyscallSpan> = Vec::new();
+    for e in &t.events {
+        match &e.kind {
+            EventKind::SyscallEnter { nr, name, args, process, thread, .. } => {
+                open.entry(*thread).or_default().push(spans.len());
+                spans.push(SyscallSpan {
+                    start_ns: e.ts_ns,
+                    end_ns: e.ts_ns,
+                    nr: *nr,
+                    name: name.clone(),
+                    args: args.clone(),
+                    process: *process,
+                    thread: *thread,
+                    status: None,
+                });
+            }
+            EventKind::SyscallExit { thread, status, status_name, unfinished, .. } => {
+                if let Some(i) = open.get_mut(thread).and_then(Vec::pop) {
+                    spans[i].end_ns = e.ts_ns;
+                    if !unfinished {
+                        spans[i].status = Some((*status, status_name.clone()));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    spans
+}
+
+/// Pair VM exits and resumes (per vCPU).
+pub fn exit_spans(t: &Timeline) -> Vec<ExitSpan> {
+    let mut open: BTreeMap<u32, usize> = BTreeMap::new();
+    let mut spans: Vec<ExitSpan> = Vec::new();
+    for e in &t.events {
+        match &e.kind {
+            EventKind::VmExit { reason, addr, rip, cpl, hypercall, context, .. } => {
+                open.insert(e.vcpu, spans.len());
+                spans.push(ExitSpan {
+                    vcpu: e.vcpu,
+                    start_ns: e.ts_ns,
+                    end_ns: e.ts_ns,
+                    stat_name: stat_name(*reason, *addr),
+                    rip: *rip,
+                    cpl: *cpl,
+                    hypercall: hypercall.as_ref().map(|h| (h.name.clone(), h.args.clone(), String::new(), 0)),
+                    context: context.clone(),
+                    vm_stopped: false,
+                });
+            }
+            EventKind::VmResume { hypercall, vm_stopped, .. } => {
+                if let Some(i) = open.remove(&e.vcpu) {
+                    spans[i].end_ns = e.ts_ns;
+                    spans[i].vm_stopped = *vm_stopped;
+                    if let (Some(h), Some(r)) = (spans[i].hypercall.as_mut(), hypercall) {
+                        h.2 = match r.result {
+                            HypercallResult::Return { value } => format!("{} ({value})", r.status_name),
+                            HypercallResult::Exit { code, reason } => format!("exit (code {code}, reason {reason})"),
+                        };
+                        h.3 = r.duration_ns;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    spans
+}
+
+fn us(ns: u64) -> f64 {
+    ns as f64 / 1e3
+}
+
+/// The `zxvm trace stats` report.
+pub fn stats(t: &Timeline) -> String {
+    let mut exits = StatTable::default();
+    let mut hypercalls = StatTable::default();
+    for x in exit_spans(t) {
+        exits.record(&x.stat_name, x.end_ns - x.start_ns);
+        if let Some((name, _, _, ns)) = &x.hypercall {
+            hypercalls.record(name, *ns);
+        }
+    }
+    let mut syscalls = StatTable::default();
+    let mut unfinished = 0;
+    for s in syscall_spans(t) {
+        if s.status.is_some() {
+            syscalls.record(&s.name, s.end_ns - s.start_ns);
+        } else {
+            unfinished += 1;
+        }
+    }
+    let mut out = String::new();
+    let _ = writeln!(out, "Analyze events for all VMs, all VCPUs:\n");
+    out += &exits.render("VM-EXIT", "exits");
+    out += "\n";
+    out += &hypercalls.render("HYPERCALL", "hypercalls");
+    out += "\n";
+    out += &syscalls.render("SYSCALL", "syscalls");
+    if unfinished > 0 {
+        let _ = writeln!(out, "({unfinished} syscall(s) never returned and are not in the table)");
+    }
+    for v in &t.meta.vcpus {
+        let _ = writeln!(
+            out,
+            "\nvCPU {}: ring {}; {} exits, {} guest records, {} lost, {} full-ring flushes\n  clock: {}; exit registers: {}",
+            v.vcpu, v.ring, v.exits, v.guest_records, v.lost, v.flushes, v.clock, v.regs_source
+        );
+        let counts: Vec<String> = v.guest_counts.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k}={n}")).collect();
+        let _ = writeln!(out, "  guest counters: {}", if counts.is_empty() { "none".into() } else { counts.join(" ") });
+    }
+    out
+}
+
+fn who(t: &Timeline, process: Option<u64>, thread: Option<u64>) -> String {
+    let (Some(process), Some(thread)) = (process, thread) else { return "kernel".into() };
+    let p = t.meta.processes.get(&process).map_or("?", String::as_str);
+    let th = t.meta.threads.get(&thread).map_or("?", |m| m.name.as_str());
+    format!("{p}[{process}]/{th}[{thread}]")
+}
+
+fn args_text(args: &[Arg]) -> String {
+    args.iter().map(|a| format!("{}={:#x}", a.name, a.value)).collect::<Vec<_>>().join(", ")
+}
+
+/// The `zxvm trace syscalls` log: one strace-like line per system call.
+pub fn syscalls(t: &Timeline, f: &Filter) -> String {
+    let mut out = String::new();
+    for s in syscall_spans(t) {
+        if !f.process_ok(t, Some(s.process)) || !f.syscall_ok(Some(&s.name)) {
+            continue;
+        }
+        // Show only the arguments the decoder names (all four when unknown).
+        let named = super::decode::syscall_info(s.nr).map_or(4, |i| i.args.len());
+        let args = args_text(&s.args[..named.min(s.args.len())]);
+        let result = match &s.status {
+            Some((v, name)) if *name == v.to_string() => format!("{v}"),
+            Some((v, name)) => format!("{name} ({v})"),
+            None => "? <unfinished: the VM stopped>".into(),
+        };
+        let _ = writeln!(
+            out,
+            "[{:>14.3}] {} {}({}) = {} <{:.1}us>",
+            us(s.start_ns),
+            who(t, Some(s.process), Some(s.thread)),
+            s.name,
+            args,
+            result,
+            us(s.end_ns - s.start_ns)
+        );
+    }
+    out
+}
+
+/// The `zxvm trace exits` log: one line per VM exit.
+pub fn exits(t: &Timeline, f: &Filter) -> String {
+    let mut out = String::new();
+    for x in exit_spans(t) {
+        if !f.process_ok(t, x.context.process) || !f.syscall_ok(x.context.syscall.as_deref()) {
+            continue;
+        }
+        let cpl = x.cpl.map_or("?".to_string(), |c| c.to_string());
+        let what = match &x.hypercall {
+            Some((name, args, result, ns)) => format!(" {name}({}) = {result} [service {:.1}us]", args_text(args), us(*ns)),
+            None => String::new(),
+        };
+        let inside = x.context.syscall.as_ref().map_or(String::new(), |s| format!(" in {s}"));
+        let stopped = if x.vm_stopped { " (VM stopped)" } else { "" };
+        let _ = writeln!(
+            out,
+            "[{:>14.3}] vcpu{} {} rip={:#x} cpl={}{} <{:.1}us> {}{}{}",
+            us(x.start_ns),
+            x.vcpu,
+            x.stat_name,
+            x.rip,
+            cpl,
+            what,
+            us(x.end_ns - x.start_ns),
+            who(t, x.context.process, x.context.thread),
+            inside,
+            stopped
+        );
+    }
+    out
+}
+
+/// Events of each timeline kind (for checks against the guest's counters).
+pub fn kind_counts(events: &[Event]) -> BTreeMap<&'static str, u64> {
+    let mut m = BTreeMap::new();
+    for e in events {
+        *m.entry(e.kind.kind_name()).or_insert(0) += 1;
+    }
+    m
+}

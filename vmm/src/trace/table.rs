@@ -1,0 +1,117 @@
+//! Tables in the style of `perf kvm stat report`: per key, the count, its
+//! share of all samples, its share of all time, and min/max/mean duration.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Counters of one row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Row {
+    /// Samples.
+    pub count: u64,
+    /// Total nanoseconds.
+    pub total_ns: u64,
+    /// Shortest.
+    pub min_ns: u64,
+    /// Longest.
+    pub max_ns: u64,
+}
+
+/// Rows keyed by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StatTable {
+    rows: BTreeMap<String, Row>,
+}
+
+impl StatTable {
+    /// Add one sample of `ns` nanoseconds to row `key`.
+    pub fn record(&mut self, key: &str, ns: u64) {
+        let row = match self.rows.get_mut(key) {
+            Some(r) => r,
+            None => self.rows.entry(key.to_string()).or_insert(Row { min_ns: u64::MAX, ..Row::default() }),
+        };
+        row.count += 1;
+        row.total_ns += ns;
+        row.min_ns = row.min_ns.min(ns);
+        row.max_ns = row.max_ns.max(ns);
+    }
+
+    /// Row `key`.
+    pub fn get(&self, key: &str) -> Option<Row> {
+        self.rows.get(key).copied()
+    }
+
+    /// All rows, by key.
+    pub fn rows(&self) -> impl Iterator<Item = (&str, &Row)> {
+        self.rows.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// Samples in all rows.
+    pub fn total(&self) -> u64 {
+        self.rows.values().map(|r| r.count).sum()
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The table, most frequent rows first; `what` heads the key column and
+    /// names the samples in the total line.
+    pub fn render(&self, what: &str, samples: &str) -> String {
+        let count = self.total();
+        let time: u64 = self.rows.values().map(|r| r.total_ns).sum();
+        let mut rows: Vec<_> = self.rows.iter().collect();
+        rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
+        let pct = |a: f64, b: f64| if b > 0.0 { 100.0 * a / b } else { 0.0 };
+        let us = |ns: u64| ns as f64 / 1e3;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{:<28} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10}",
+            what, "samples", "samples%", "time%", "min(us)", "max(us)", "mean(us)"
+        );
+        for (key, r) in rows {
+            let _ = writeln!(
+                s,
+                "{:<28} {:>9} {:>7.2}% {:>7.2}% {:>10.2} {:>10.2} {:>10.2}",
+                key,
+                r.count,
+                pct(r.count as f64, count as f64),
+                pct(r.total_ns as f64, time as f64),
+                us(r.min_ns),
+                us(r.max_ns),
+                us(r.total_ns) / r.count.max(1) as f64
+            );
+        }
+        let _ = writeln!(s, "total: {count} {samples}, {:.3} ms", time as f64 / 1e6);
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_shares_and_order() {
+        let mut t = StatTable::default();
+        t.record("console_write", 10_000);
+        t.record("console_write", 30_000);
+        t.record("exit", 60_000);
+        let r = t.get("console_write").unwrap();
+        assert_eq!((r.count, r.total_ns, r.min_ns, r.max_ns), (2, 40_000, 10_000, 30_000));
+        assert_eq!(t.total(), 3);
+        let s = t.render("hypercall", "hypercalls");
+        let lines: Vec<_> = s.lines().collect();
+        assert!(lines[1].starts_with("console_write") && lines[1].contains("66.67%") && lines[1].contains("40.00%"));
+        assert!(lines[2].starts_with("exit") && lines[2].contains("60.00%"));
+        assert_eq!(lines[3], "total: 3 hypercalls, 0.100 ms");
+    }
+
+    #[test]
+    fn empty_table_renders() {
+        let s = StatTable::default().render("syscall", "syscalls");
+        assert!(s.ends_with("total: 0 syscalls, 0.000 ms\n"));
+    }
+}

@@ -1,0 +1,716 @@
+//! The merged timeline: guest ring records, VM exits and hypercalls of every
+//! vCPU on the host clock, one [`Event`] per boundary crossing.
+//!
+//! # Ordering
+//!
+//! Within a vCPU the order is exact and does not depend on clocks: each exit
+//! record carries the ring's `head` at the exit (`guest_seq`), so it goes
+//! after guest record `guest_seq - 1` and before record `guest_seq`. Guest
+//! records are then placed in time with the TSC mapping of `clock`, exits
+//! with the host clock, and each event is moved later where needed so that
+//! times strictly increase (1 ns apart at least) in that order. vCPUs are
+//! merged by time.
+
+use std::collections::BTreeMap;
+
+use hypercall_abi::trace::{TraceKind, TraceRecord, TRACE_MECHANISM_SYSCALL};
+use serde::{Deserialize, Serialize};
+
+use super::clock::{Anchor, TscClock};
+use super::decode;
+use super::recorder::{ExitReason, ExitRecord, HypercallResult, CPL_UNKNOWN};
+use super::ring::GuestCounters;
+
+/// Trace format name in the file's metadata.
+pub const FORMAT_NAME: &str = "zxvm-trace";
+/// Trace format version (bumped on incompatible changes).
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Serde helpers writing `u64` as `"0x…"` strings (JSON readers, Perfetto
+/// included, lose precision on integers above 2^53).
+pub mod hex {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Serialize as a hex string.
+    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{v:#x}"))
+    }
+
+    /// Parse a hex string (or a plain number).
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            S(String),
+            N(u64),
+        }
+        match Raw::deserialize(d)? {
+            Raw::N(n) => Ok(n),
+            Raw::S(s) => {
+                let t = s.trim_start_matches("0x");
+                u64::from_str_radix(t, 16).map_err(serde::de::Error::custom)
+            }
+        }
+    }
+}
+
+/// A named `u64` argument.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Arg {
+    /// Name.
+    pub name: String,
+    /// Value.
+    #[serde(with = "hex")]
+    pub value: u64,
+}
+
+/// Which guest thread was running, and in which syscall, when an exit
+/// happened.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GuestContext {
+    /// Process koid (of the thread that last entered the kernel or was
+    /// switched to); absent before any user thread ran (kernel boot).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<u64>,
+    /// Thread koid (absent as `process`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<u64>,
+    /// Name of the syscall that thread is inside, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub syscall: Option<String>,
+}
+
+/// A hypercall as the exit that carries it begins.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HypercallCall {
+    /// Number.
+    pub nr: u64,
+    /// Name.
+    pub name: String,
+    /// Decoded arguments.
+    pub args: Vec<Arg>,
+}
+
+/// A hypercall's result, at the end of its exit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HypercallReturn {
+    /// Number.
+    pub nr: u64,
+    /// Name.
+    pub name: String,
+    /// Result.
+    pub result: HypercallResult,
+    /// `ok`, a hypercall status name, or `exit`.
+    pub status_name: String,
+    /// Host time the service took (a part of the exit).
+    pub duration_ns: u64,
+}
+
+/// One boundary crossing (or instant) on the timeline.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[allow(missing_docs)] // Fields are documented in docs/TRACE_FORMAT.md.
+pub enum EventKind {
+    /// CPL3 → CPL0 through a system call.
+    SyscallEnter { nr: u32, name: String, args: Vec<Arg>, process: u64, thread: u64, mechanism: String, cpl_from: u8, cpl_to: u8 },
+    /// CPL0 → CPL3 back from a system call (`unfinished`: it never returned).
+    SyscallExit {
+        nr: u32,
+        name: String,
+        status: i64,
+        status_name: String,
+        process: u64,
+        thread: u64,
+        cpl_from: u8,
+        cpl_to: u8,
+        #[serde(default)]
+        unfinished: bool,
+    },
+    /// An exception enters the kernel.
+    ExceptionEnter {
+        vector: u32,
+        name: String,
+        error_code: u64,
+        #[serde(with = "hex")]
+        rip: u64,
+        process: u64,
+        thread: u64,
+        cpl_from: u8,
+        cpl_to: u8,
+    },
+    /// The kernel returns from an exception.
+    ExceptionExit {
+        vector: u32,
+        name: String,
+        /// Koids of the thread the trap returns to (absent: none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread: Option<u64>,
+        cpl_from: u8,
+        cpl_to: u8,
+        #[serde(default)]
+        unfinished: bool,
+    },
+    /// An interrupt enters the kernel.
+    InterruptEnter {
+        vector: u32,
+        name: String,
+        #[serde(with = "hex")]
+        rip: u64,
+        process: u64,
+        thread: u64,
+        cpl_from: u8,
+        cpl_to: u8,
+    },
+    /// The kernel returns from an interrupt.
+    InterruptExit {
+        vector: u32,
+        name: String,
+        /// Koids of the thread the trap returns to (absent: none).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process: Option<u64>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        thread: Option<u64>,
+        cpl_from: u8,
+        cpl_to: u8,
+        #[serde(default)]
+        unfinished: bool,
+    },
+    /// Guest → VMM: KVM_RUN returned.
+    VmExit {
+        reason: ExitReason,
+        #[serde(with = "hex")]
+        addr: u64,
+        size: u8,
+        #[serde(with = "hex")]
+        rip: u64,
+        /// Guest CPL at the exit (absent if unknown).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cpl: Option<u8>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hypercall: Option<HypercallCall>,
+        context: GuestContext,
+    },
+    /// VMM → guest: the exit is handled (`vm_stopped`: the guest never resumed).
+    VmResume {
+        reason: ExitReason,
+        #[serde(with = "hex")]
+        addr: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        cpl: Option<u8>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        hypercall: Option<HypercallReturn>,
+        context: GuestContext,
+        #[serde(default)]
+        vm_stopped: bool,
+    },
+    /// The guest scheduler switched threads.
+    ContextSwitch { from: u64, to: u64, process: u64 },
+    /// A process was created.
+    ProcessCreate { koid: u64, name: String },
+    /// A thread was created.
+    ThreadCreate { koid: u64, process: u64, name: String },
+    /// Guest records dropped because the ring was full (placed where the VMM
+    /// noticed).
+    RecordsLost { count: u64 },
+}
+
+impl EventKind {
+    /// The stable kind name (the `kind` field in the file).
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            EventKind::SyscallEnter { .. } => "syscall_enter",
+            EventKind::SyscallExit { .. } => "syscall_exit",
+            EventKind::ExceptionEnter { .. } => "exception_enter",
+            EventKind::ExceptionExit { .. } => "exception_exit",
+            EventKind::InterruptEnter { .. } => "interrupt_enter",
+            EventKind::InterruptExit { .. } => "interrupt_exit",
+            EventKind::VmExit { .. } => "vm_exit",
+            EventKind::VmResume { .. } => "vm_resume",
+            EventKind::ContextSwitch { .. } => "context_switch",
+            EventKind::ProcessCreate { .. } => "process_create",
+            EventKind::ThreadCreate { .. } => "thread_create",
+            EventKind::RecordsLost { .. } => "records_lost",
+        }
+    }
+}
+
+/// One event on the timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// Host ns since the trace epoch (the start of `zxvm`).
+    pub ts_ns: u64,
+    /// vCPU index.
+    pub vcpu: u32,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// Per-vCPU facts in the trace metadata.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VcpuMeta {
+    /// vCPU index.
+    pub vcpu: u32,
+    /// Ring state: `active (capacity N)`, `off (…)` or `error: …`.
+    pub ring: String,
+    /// VM exits recorded.
+    pub exits: u64,
+    /// Guest ring records drained.
+    pub guest_records: u64,
+    /// Guest records lost to a full ring.
+    pub lost: u64,
+    /// Flush hypercalls the guest made because its ring was full.
+    pub flushes: u64,
+    /// The guest's own per-kind event counters (written + lost).
+    pub guest_counts: BTreeMap<String, u64>,
+    /// Ring records with an unknown kind (skipped).
+    pub unknown_records: u64,
+    /// How guest TSC values were mapped to host time.
+    pub clock: String,
+    /// How RIP and CPL at each exit were read.
+    #[serde(default)]
+    pub regs_source: String,
+    /// The anchors of that mapping.
+    pub anchors: Vec<Anchor>,
+}
+
+/// A thread's name and process.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThreadMeta {
+    /// Owning process koid.
+    pub process: u64,
+    /// Name.
+    pub name: String,
+}
+
+/// Trace metadata (the file's `otherData`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraceMeta {
+    /// [`FORMAT_NAME`].
+    pub format: String,
+    /// [`FORMAT_VERSION`].
+    pub version: u32,
+    /// Per-vCPU facts.
+    pub vcpus: Vec<VcpuMeta>,
+    /// Process names by koid.
+    pub processes: BTreeMap<u64, String>,
+    /// Threads by koid.
+    pub threads: BTreeMap<u64, ThreadMeta>,
+}
+
+/// The whole trace.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Timeline {
+    /// Metadata.
+    pub meta: TraceMeta,
+    /// Events, in order.
+    pub events: Vec<Event>,
+}
+
+/// Guest records lost, noticed at a drain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LostMark {
+    /// The ring's head when the VMM noticed.
+    pub guest_seq: u64,
+    /// Records lost since the previous mark.
+    pub count: u64,
+}
+
+/// Everything recorded for one vCPU.
+#[derive(Clone, Debug, Default)]
+pub struct VcpuCapture {
+    /// vCPU index.
+    pub vcpu: u32,
+    /// Exits in order.
+    pub exits: Vec<ExitRecord>,
+    /// Guest records with their sequence numbers, in order.
+    pub records: Vec<(u64, TraceRecord)>,
+    /// Losses noticed.
+    pub lost_marks: Vec<LostMark>,
+    /// TSC anchors.
+    pub anchors: Vec<Anchor>,
+    /// Where the anchors came from.
+    pub anchor_source: String,
+    /// Nominal TSC rate.
+    pub tsc_khz: Option<u32>,
+    /// The guest's counters, if it set up a ring.
+    pub counters: Option<GuestCounters>,
+    /// Ring state for the metadata.
+    pub ring: String,
+    /// How RIP and CPL at each exit were read.
+    pub regs_source: String,
+    /// Host ns when the vCPU stopped.
+    pub end_ns: u64,
+}
+
+/// Everything recorded in a run.
+#[derive(Clone, Debug, Default)]
+pub struct Capture {
+    /// One entry per vCPU.
+    pub vcpus: Vec<VcpuCapture>,
+}
+
+fn cpl_opt(cpl: u8) -> Option<u8> {
+    (cpl != CPL_UNKNOWN).then_some(cpl)
+}
+
+fn name_of(r: &TraceRecord) -> String {
+    let bytes = r.name_bytes();
+    let n = (r.num as usize).min(32);
+    String::from_utf8_lossy(&bytes[..n]).trim_end_matches('\0').to_string()
+}
+
+/// Builds one vCPU's events in order.
+struct Merger<'a> {
+    vcpu: u32,
+    out: Vec<Event>,
+    last_ns: Option<u64>,
+    current: Option<(u64, u64)>,
+    /// Open syscalls per thread koid: (nr, process).
+    syscalls: BTreeMap<u64, Vec<(u32, u64)>>,
+    /// Open exceptions/interrupts (vector) per thread koid: a trap that
+    /// switches threads (a preempting timer tick) returns on its own thread.
+    traps: BTreeMap<u64, Vec<u32>>,
+    meta: &'a mut TraceMeta,
+    unknown: u64,
+}
+
+impl Merger<'_> {
+    fn push(&mut self, want_ns: u64, kind: EventKind) -> u64 {
+        let ts = match self.last_ns {
+            Some(l) => want_ns.max(l + 1),
+            None => want_ns,
+        };
+        self.last_ns = Some(ts);
+        self.out.push(Event { ts_ns: ts, vcpu: self.vcpu, kind });
+        ts
+    }
+
+    fn context(&self) -> GuestContext {
+        let Some((process, thread)) = self.current else { return GuestContext::default() };
+        let syscall = self.syscalls.get(&thread).and_then(|s| s.last()).map(|(nr, _)| decode::syscall_name(*nr));
+        GuestContext { process: Some(process), thread: Some(thread), syscall }
+    }
+
+    fn record(&mut self, ns: u64, r: &TraceRecord) {
+        let Some(kind) = TraceKind::from_u8(r.kind) else {
+            self.unknown += 1;
+            return;
+        };
+        let (from, to) = (r.cpl_before(), r.cpl_after());
+        let ev = match kind {
+            TraceKind::SyscallEnter => {
+                self.current = Some((r.process, r.thread));
+                self.syscalls.entry(r.thread).or_default().push((r.num, r.process));
+                let names = decode::syscall_info(r.num).map(|s| s.args).unwrap_or_default();
+                let args = (0..4)
+                    .map(|i| Arg { name: names.get(i).map_or_else(|| format!("a{i}"), |n| n.to_string()), value: r.data[i] })
+                    .collect();
+                let mechanism = if r.aux == TRACE_MECHANISM_SYSCALL { "syscall" } else { "int80-trap" };
+                EventKind::SyscallEnter {
+                    nr: r.num,
+                    name: decode::syscall_name(r.num),
+                    args,
+                    process: r.process,
+                    thread: r.thread,
+                    mechanism: mechanism.into(),
+                    cpl_from: from,
+                    cpl_to: to,
+                }
+            }
+            TraceKind::SyscallExit => {
+                if let Some(open) = self.syscalls.get_mut(&r.thread) {
+                    open.pop();
+                }
+                let status = r.data[0] as i64;
+                EventKind::SyscallExit {
+                    nr: r.num,
+                    name: decode::syscall_name(r.num),
+                    status,
+                    status_name: decode::result_name(r.num, status),
+                    process: r.process,
+                    thread: r.thread,
+                    cpl_from: from,
+                    cpl_to: to,
+                    unfinished: false,
+                }
+            }
+            TraceKind::ExceptionEnter | TraceKind::InterruptEnter => {
+                self.traps.entry(r.thread).or_default().push(r.num);
+                let name = decode::vector_name(r.num);
+                if kind == TraceKind::ExceptionEnter {
+                    EventKind::ExceptionEnter {
+                        vector: r.num,
+                        name,
+                        error_code: r.data[0],
+                        rip: r.data[1],
+                        process: r.process,
+                        thread: r.thread,
+                        cpl_from: from,
+                        cpl_to: to,
+                    }
+                } else {
+                    EventKind::InterruptEnter { vector: r.num, name, rip: r.data[1], process: r.process, thread: r.thread, cpl_from: from, cpl_to: to }
+                }
+            }
+            TraceKind::ExceptionExit | TraceKind::InterruptExit => {
+                let (process, thread) = self.current.unwrap_or((0, 0));
+                if let Some(open) = self.traps.get_mut(&thread) {
+                    open.pop();
+                }
+                let name = decode::vector_name(r.num);
+                let (process, thread) = (Some(process).filter(|_| thread != 0), Some(thread).filter(|t| *t != 0));
+                if kind == TraceKind::ExceptionExit {
+                    EventKind::ExceptionExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished: false }
+                } else {
+                    EventKind::InterruptExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished: false }
+                }
+            }
+            TraceKind::ContextSwitch => {
+                self.current = Some((r.process, r.data[1]));
+                EventKind::ContextSwitch { from: r.data[0], to: r.data[1], process: r.process }
+            }
+            TraceKind::ProcessCreate => {
+                let name = name_of(r);
+                self.meta.processes.insert(r.process, name.clone());
+                EventKind::ProcessCreate { koid: r.process, name }
+            }
+            TraceKind::ThreadCreate => {
+                let name = name_of(r);
+                self.meta.threads.insert(r.thread, ThreadMeta { process: r.process, name: name.clone() });
+                EventKind::ThreadCreate { koid: r.thread, process: r.process, name }
+            }
+        };
+        self.push(ns, ev);
+    }
+
+    fn exit(&mut self, e: &ExitRecord, last: bool) {
+        let context = self.context();
+        let hypercall = e.hypercall.map(|h| HypercallCall {
+            nr: h.nr,
+            name: decode::hypercall_name(h.nr),
+            args: decode::hypercall_args(h.nr, h.args).into_iter().map(|(n, v)| Arg { name: n.into(), value: v }).collect(),
+        });
+        let start = self.push(
+            e.start_ns,
+            EventKind::VmExit {
+                reason: e.info.reason,
+                addr: e.info.addr,
+                size: e.info.size,
+                rip: e.rip,
+                cpl: cpl_opt(e.cpl),
+                hypercall,
+                context: context.clone(),
+            },
+        );
+        let ret = e.hypercall.map(|h| HypercallReturn {
+            nr: h.nr,
+            name: decode::hypercall_name(h.nr),
+            result: h.result,
+            status_name: match h.result {
+                HypercallResult::Return { value } => decode::hypercall_status_name(value),
+                HypercallResult::Exit { .. } => "exit".into(),
+            },
+            duration_ns: h.dur_ns,
+        });
+        let stopped = last || matches!(e.hypercall.map(|h| h.result), Some(HypercallResult::Exit { .. }));
+        self.push(
+            e.end_ns.max(start + 1),
+            EventKind::VmResume { reason: e.info.reason, addr: e.info.addr, cpl: cpl_opt(e.cpl), hypercall: ret, context, vm_stopped: stopped },
+        );
+    }
+
+    /// Close what never ended (a syscall that stopped the VM, a fault that
+    /// never returned).
+    fn finish(&mut self, end_ns: u64) {
+        let traps: Vec<(u64, Vec<u32>)> = std::mem::take(&mut self.traps).into_iter().collect();
+        for (t, stack) in traps {
+            let thread = Some(t).filter(|t| *t != 0);
+            let process = thread.and_then(|t| self.meta.threads.get(&t)).map(|m| m.process);
+            for vector in stack.into_iter().rev() {
+                let name = decode::vector_name(vector);
+                let ev = if vector >= 32 {
+                    EventKind::InterruptExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: true }
+                } else {
+                    EventKind::ExceptionExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: true }
+                };
+                self.push(end_ns, ev);
+            }
+        }
+        let open: Vec<(u64, Vec<(u32, u64)>)> = std::mem::take(&mut self.syscalls).into_iter().collect();
+        for (thread, stack) in open {
+            for (nr, process) in stack.into_iter().rev() {
+                let ev = EventKind::SyscallExit {
+                    nr,
+                    name: decode::syscall_name(nr),
+                    status: 0,
+                    status_name: "unfinished".into(),
+                    process,
+                    thread,
+                    cpl_from: 0,
+                    cpl_to: 0,
+                    unfinished: true,
+                };
+                self.push(end_ns, ev);
+            }
+        }
+    }
+}
+
+/// Merge a run's capture into one timeline.
+pub fn build(capture: &Capture) -> Timeline {
+    let mut meta = TraceMeta { format: FORMAT_NAME.into(), version: FORMAT_VERSION, ..TraceMeta::default() };
+    let mut events = Vec::new();
+    for v in &capture.vcpus {
+        let clock = TscClock::new(v.anchors.clone(), v.tsc_khz);
+        let mut m = Merger {
+            vcpu: v.vcpu,
+            out: Vec::with_capacity(v.records.len() + 2 * v.exits.len()),
+            last_ns: None,
+            current: None,
+            syscalls: BTreeMap::new(),
+            traps: BTreeMap::new(),
+            meta: &mut meta,
+            unknown: 0,
+        };
+        // Next item: the smallest (sequence, rank); a loss noticed at an exit
+        // comes before it, and an exit with guest_seq s before record s.
+        let (mut i, mut j, mut k) = (0, 0, 0);
+        loop {
+            let lost = v.lost_marks.get(k).map(|l| (l.guest_seq, 0));
+            let exit = v.exits.get(j).map(|e| (e.guest_seq, 1));
+            let record = v.records.get(i).map(|(s, _)| (*s, 2));
+            match [lost, exit, record].into_iter().flatten().min() {
+                None => break,
+                Some((_, 0)) => {
+                    let ns = m.last_ns.unwrap_or(0);
+                    m.push(ns, EventKind::RecordsLost { count: v.lost_marks[k].count });
+                    k += 1;
+                }
+                Some((_, 1)) => {
+                    m.exit(&v.exits[j], j + 1 == v.exits.len() && i == v.records.len());
+                    j += 1;
+                }
+                Some(_) => {
+                    let r = &v.records[i].1;
+                    m.record(clock.to_ns(r.tsc), r);
+                    i += 1;
+                }
+            }
+        }
+        m.finish(v.end_ns);
+        let unknown = m.unknown;
+        events.extend(m.out);
+        let counters = v.counters.unwrap_or_default();
+        let guest_counts = TraceKind::ALL.iter().map(|k| (k.name().to_string(), counters.counts[*k as usize])).collect();
+        meta.vcpus.push(VcpuMeta {
+            vcpu: v.vcpu,
+            ring: v.ring.clone(),
+            exits: v.exits.len() as u64,
+            guest_records: v.records.len() as u64,
+            lost: counters.lost,
+            flushes: counters.flushes,
+            guest_counts,
+            unknown_records: unknown,
+            clock: clock.describe(&v.anchor_source),
+            regs_source: v.regs_source.clone(),
+            anchors: clock.anchors().to_vec(),
+        });
+    }
+    // Stable: each vCPU's own order is kept for equal times.
+    events.sort_by_key(|e| e.ts_ns);
+    Timeline { meta, events }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::recorder::{ExitInfo, HypercallRecord};
+    use hypercall_abi::trace::{cpl_pair, TRACE_MECHANISM_INT80};
+
+    fn rec(tsc: u64, kind: TraceKind, cpl: u8, num: u32, data0: u64) -> TraceRecord {
+        TraceRecord { tsc, kind: kind as u8, cpl, aux: TRACE_MECHANISM_INT80, num, data: [data0, 0, 0, 0], ..Default::default() }
+    }
+
+    fn hc_exit(start: u64, end: u64, seq: u64, nr: u64, result: HypercallResult) -> ExitRecord {
+        ExitRecord {
+            info: ExitInfo { reason: ExitReason::IoIn, addr: 0xbe0, size: 4 },
+            start_ns: start,
+            end_ns: end,
+            rip: 0xffff_ffff_8010_0000,
+            cpl: 0,
+            guest_seq: seq,
+            hypercall: Some(HypercallRecord { nr, args: [0x1000, 5, 0, 0], result, dur_ns: 100 }),
+        }
+    }
+
+    /// A syscall with a hypercall inside whose TSC mapping puts the syscall
+    /// exit *before* the hypercall: the sequence numbers must win.
+    #[test]
+    fn order_follows_sequence_numbers_not_clocks() {
+        let cap = Capture {
+            vcpus: vec![VcpuCapture {
+                vcpu: 0,
+                records: vec![
+                    (0, rec(1000, TraceKind::SyscallEnter, cpl_pair(3, 0), 0, 0)),
+                    (1, rec(1100, TraceKind::SyscallExit, cpl_pair(0, 3), 0, 0)),
+                ],
+                exits: vec![hc_exit(5000, 6000, 1, 2, HypercallResult::Return { value: 5 })],
+                anchors: vec![Anchor { tsc: 0, ns: 0 }, Anchor { tsc: 10_000, ns: 10_000 }],
+                end_ns: 7000,
+                ..Default::default()
+            }],
+        };
+        let t = build(&cap);
+        let kinds: Vec<_> = t.events.iter().map(|e| e.kind.kind_name()).collect();
+        assert_eq!(kinds, ["syscall_enter", "vm_exit", "vm_resume", "syscall_exit"]);
+        let ts: Vec<_> = t.events.iter().map(|e| e.ts_ns).collect();
+        assert_eq!(ts, [1000, 5000, 6000, 6001]);
+        let EventKind::VmExit { context, hypercall, .. } = &t.events[1].kind else { panic!() };
+        assert_eq!(context.syscall.as_deref(), Some("zx_debug_write"));
+        assert_eq!(hypercall.as_ref().unwrap().name, "console_write");
+        assert_eq!(hypercall.as_ref().unwrap().args[1], Arg { name: "len".into(), value: 5 });
+    }
+
+    #[test]
+    fn unfinished_syscall_is_closed_at_stop_and_names_recorded() {
+        let (w, n) = hypercall_abi::trace::name_words(b"tracetest");
+        let cap = Capture {
+            vcpus: vec![VcpuCapture {
+                vcpu: 0,
+                records: vec![
+                    (0, TraceRecord { tsc: 10, kind: TraceKind::ProcessCreate as u8, num: n, process: 7, data: w, ..Default::default() }),
+                    (1, rec(20, TraceKind::SyscallEnter, cpl_pair(3, 0), 1, 0)),
+                ],
+                exits: vec![hc_exit(30, 40, 2, 3, HypercallResult::Exit { code: 0, reason: 0 })],
+                anchors: vec![Anchor { tsc: 0, ns: 0 }, Anchor { tsc: 100, ns: 100 }],
+                end_ns: 50,
+                ..Default::default()
+            }],
+        };
+        let t = build(&cap);
+        assert_eq!(t.meta.processes.get(&7).map(String::as_str), Some("tracetest"));
+        let last = t.events.last().unwrap();
+        assert!(matches!(&last.kind, EventKind::SyscallExit { unfinished: true, name, .. } if name == "zx_process_exit"));
+        assert!(matches!(&t.events[2].kind, EventKind::VmExit { .. }));
+        assert!(matches!(&t.events[3].kind, EventKind::VmResume { vm_stopped: true, .. }));
+    }
+
+    #[test]
+    fn lost_records_and_unknown_kinds_are_reported() {
+        let cap = Capture {
+            vcpus: vec![VcpuCapture {
+                vcpu: 0,
+                records: vec![(0, TraceRecord { kind: 200, ..Default::default() })],
+                lost_marks: vec![LostMark { guest_seq: 1, count: 4 }],
+                counters: Some(GuestCounters { lost: 4, ..Default::default() }),
+                ..Default::default()
+            }],
+        };
+        let t = build(&cap);
+        assert_eq!(t.meta.vcpus[0].unknown_records, 1);
+        assert_eq!(t.meta.vcpus[0].lost, 4);
+        assert!(matches!(t.events[0].kind, EventKind::RecordsLost { count: 4 }));
+    }
+}
