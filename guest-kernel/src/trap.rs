@@ -55,6 +55,7 @@ fn handle_trap(frame: &mut TrapFrame) {
         // breakpoint it is, RIP after it.
         if frame.vector == VECTOR_GP && frame.error_code & 2 != 0 && is_int3(frame.rip) {
             frame.vector = VECTOR_BP;
+            frame.error_code = 0; // #BP has none
             frame.rip += 1;
         }
         let cr2 = if frame.vector == VECTOR_PF { cpu::read_cr2() } else { 0 };

@@ -152,6 +152,9 @@ impl Child {
 impl Drop for Child {
     fn drop(&mut self) {
         let _ = zx::task_kill(self.job);
+        // Let the kernel finish the process inside this case, so its exit
+        // line lands in the same place on every host.
+        let _ = wait_signal(self.process, ZX_TASK_TERMINATED, 5_000_000_000);
         for h in [self.thread, self.vmar, self.process, self.data_vmo, self.job] {
             let _ = zx::handle_close(h);
         }
