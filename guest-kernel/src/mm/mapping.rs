@@ -60,11 +60,6 @@ impl Aspace {
         }
     }
 
-    /// The leaf entry mapping `va`, if present.
-    pub fn translate(&self, va: u64) -> Option<u64> {
-        self.pt.lock().translate(va)
-    }
-
     /// Free the page tables (the process died). Safe while they are current:
     /// the CPU moves to the kernel's tables first.
     pub fn teardown(&self) {

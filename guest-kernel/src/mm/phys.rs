@@ -78,9 +78,3 @@ pub fn copy_from_kernel(dst: u64, src: &[u8]) {
     // through the direct map; it cannot overlap a kernel slice.
     unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), phys_to_virt(dst) as *mut u8, src.len()) };
 }
-
-/// Copy physical `src` into kernel buffer `dst`.
-pub fn copy_to_kernel(dst: &mut [u8], src: u64) {
-    // SAFETY: `src..src+len` is RAM the caller may read (a VMO page).
-    unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(src) as *const u8, dst.as_mut_ptr(), dst.len()) };
-}

@@ -111,11 +111,6 @@ impl Vmar {
         })
     }
 
-    /// The address space.
-    pub fn aspace(&self) -> &Arc<Aspace> {
-        &self.aspace
-    }
-
     /// Rights a handle to this VMAR gets: defaults plus READ/WRITE/EXECUTE
     /// for what it may map.
     pub fn handle_rights(&self) -> zx_rights_t {
@@ -486,18 +481,6 @@ impl Vmar {
                 Child::Map(m) => f(depth + 1, None, Some(&m)),
             }
         }
-    }
-
-    /// Total bytes mapped below this VMAR.
-    pub fn mapped_bytes(&self) -> u64 {
-        let mut total = 0;
-        self.walk(0, &mut |_, _, m| total += m.map_or(0, |m| m.size));
-        total
-    }
-
-    /// Kernel object id.
-    pub fn koid(&self) -> u64 {
-        self.kbase.koid
     }
 }
 

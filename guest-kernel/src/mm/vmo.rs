@@ -194,11 +194,6 @@ impl Vmo {
         inner.mappings.push(Arc::downgrade(m));
     }
 
-    /// Number of live mappings.
-    pub fn mapping_count(&self) -> usize {
-        self.inner.lock().mappings.iter().filter(|w| w.strong_count() > 0).count()
-    }
-
     /// Remove (or, with `write_protect`, make read-only) the page-table
     /// entries of every mapping of this VMO and its slices that cover VMO
     /// offsets `[lo, hi)`.
@@ -313,19 +308,6 @@ impl Vmo {
             let (pa, _) = self.fault_page(idx, true)?;
             let src = &data[done as usize..(done + n) as usize];
             phys::copy_from_kernel(pa + in_page, src);
-            Ok(())
-        })
-    }
-
-    /// Kernel read into `buf` from `offset`.
-    pub fn read_bytes(&self, offset: u64, buf: &mut [u8]) -> Result<(), zx_status_t> {
-        self.check_range(offset, buf.len() as u64)?;
-        Self::for_each_piece(offset, buf.len() as u64, |idx, in_page, n, done| {
-            let dst = &mut buf[done as usize..(done + n) as usize];
-            match self.peek_page(idx) {
-                Some(pa) => phys::copy_to_kernel(dst, pa + in_page),
-                None => dst.fill(0),
-            }
             Ok(())
         })
     }

@@ -39,11 +39,6 @@ impl FutexTable {
         }
     }
 
-    /// The owner's koid (0: none).
-    pub fn owner(&self, addr: u64) -> u64 {
-        self.entries.get(&addr).map_or(0, |e| e.owner_koid)
-    }
-
     /// Forget the entry when nobody waits and nobody owns it.
     pub fn prune(&mut self, addr: u64) {
         if let Some(e) = self.entries.get(&addr) {

@@ -214,11 +214,6 @@ impl Job {
         }
     }
 
-    /// True when new children may be created.
-    pub fn is_running(&self) -> bool {
-        self.inner.lock().state == JobState::Running
-    }
-
     /// True when the job has no live child jobs or processes.
     pub fn is_empty(&self) -> bool {
         self.child_jobs().is_empty() && self.processes().is_empty()

@@ -116,11 +116,6 @@ impl Process {
         self.aspace.root()
     }
 
-    /// The address space.
-    pub fn aspace(&self) -> &Arc<Aspace> {
-        &self.aspace
-    }
-
     /// The root VMAR.
     pub fn root_vmar(&self) -> &Arc<Vmar> {
         &self.root_vmar
@@ -354,11 +349,6 @@ impl Process {
             flags,
             ..Default::default()
         }
-    }
-
-    /// The return code (meaningful once dead).
-    pub fn retcode(&self) -> i64 {
-        self.inner.lock().retcode
     }
 }
 

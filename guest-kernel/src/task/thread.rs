@@ -405,11 +405,6 @@ impl Thread {
         self.inner.lock().exception_channel_type = channel_type;
     }
 
-    /// True while stopped in an exception.
-    pub fn in_exception(&self) -> bool {
-        self.inner.lock().exception_channel_type != 0
-    }
-
     /// Registers may be read or written: suspended (not running user code)
     /// or stopped in an exception.
     pub fn registers_accessible(&self) -> bool {
