@@ -4,6 +4,7 @@
 //! UART at 0x3f8 elsewhere (QEMU) and if the hypercall fails.
 
 use core::fmt::{self, Write};
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use hypercall_abi::Hypercall;
 
@@ -91,9 +92,22 @@ impl Write for LineWriter {
     }
 }
 
-/// Print formatted text to the console.
+/// A user program's `zx_debug_write` left a line unfinished.
+static USER_LINE_OPEN: AtomicBool = AtomicBool::new(false);
+
+/// Note the last byte a user program wrote to the console.
+pub fn note_user_output(last: u8) {
+    USER_LINE_OPEN.store(last != b'\n', Ordering::Relaxed);
+}
+
+/// Print formatted text to the console. Kernel messages start on a line of
+/// their own: one that lands while a user program is in mid-line (a test's
+/// `test NAME ... `) breaks that line first, so neither is garbled.
 pub fn print(args: fmt::Arguments) {
     let mut w = LineWriter::new();
+    if USER_LINE_OPEN.swap(false, Ordering::Relaxed) {
+        let _ = w.write_str("\n");
+    }
     let _ = w.write_fmt(args);
     w.flush();
 }

@@ -32,8 +32,7 @@ use hypercall_abi::{ExitReason, Hypercall, Milestone};
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, Ordering};
 
-use abi::{zxvm_startup_info_t, ZXVM_MECHANISM_INT80, ZXVM_MECHANISM_SYSCALL, ZXVM_STARTUP_CMDLINE_MAX, ZXVM_STARTUP_MAGIC, ZXVM_STARTUP_VERSION};
-use arch::paging::{self, phys_to_virt, AddressSpace, PAGE_SIZE, PTE_W};
+use arch::paging::{self, phys_to_virt, AddressSpace, PAGE_SIZE};
 use arch::syscall_entry::{self, Mechanism};
 use arch::{apic, cpu, gdt, idt};
 
@@ -63,11 +62,8 @@ extern "C" {
     static __kernel_end: u8;
 }
 
-/// Where the first program's stack ends (grows down from here).
-const USER_STACK_TOP: u64 = 0x0000_7fff_0000_0000;
+/// Pages of the first program's stack.
 const USER_STACK_PAGES: u64 = 16;
-/// Where the startup-information page is mapped.
-const STARTUP_INFO_VA: u64 = 0x0000_7fff_0001_0000;
 /// Where the syscall probe's two-instruction stub is mapped.
 const PROBE_STUB_VA: u64 = 0x10000;
 
@@ -96,6 +92,7 @@ pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
         power::exit(0, ExitReason::KernelPanic);
     };
     init_memory(&info);
+    calibrate_phys();
 
     let kstack = core::ptr::addr_of!(kernel_stack_top) as u64;
     gdt::set_kernel_stack(kstack);
@@ -179,6 +176,15 @@ fn init_memory(info: &boot::BootInfo) {
     );
 }
 
+/// Choose between CPU and hypercall for bulk zeroing and copying.
+fn calibrate_phys() {
+    let Some(f) = mm::frame::alloc() else { return };
+    if let Some((cpu, hc, threshold)) = mm::phys::calibrate(f.pa) {
+        kprintln!("[kernel] bulk memory: 4 KiB zero {} ticks on the CPU, {} by hypercall; hypercall from {} bytes", cpu, hc, threshold);
+    }
+    mm::frame::free(f.pa);
+}
+
 /// Run a CPL3 stub that executes SYSCALL and see whether it reaches CPL0.
 fn probe_syscall() -> Mechanism {
     let stub = [0x0f, 0x05, 0x0f, 0x0b]; // syscall; ud2
@@ -223,49 +229,144 @@ fn start_first_program(info: &boot::BootInfo, mechanism: Mechanism) {
             power::exit(0, ExitReason::KernelPanic);
         }
     };
-    let name = boot::cmdline_value(info.cmdline, "init").unwrap_or("hello");
+    // userboot, when the bootfs has it, starts `init=` itself (in user space).
+    // `userboot=off` starts the init program directly as the first process
+    // (for traces and tests that follow one program from its first syscall).
+    let direct = boot::cmdline_value(info.cmdline, "userboot") == Some("off");
+    let name = if bootfs.find(USERBOOT).is_some() && !direct {
+        USERBOOT
+    } else {
+        boot::cmdline_value(info.cmdline, "init").unwrap_or("hello")
+    };
     let Some(image) = bootfs.find(name) else {
         kprintln!("[kernel] init program {:?} not in bootfs", name);
         power::exit(0, ExitReason::KernelPanic);
     };
-    let mut aspace = match AddressSpace::new() {
-        Ok(a) => a,
-        Err(_) => power::exit(0, ExitReason::KernelPanic),
-    };
-    let entry = match task::loader::load_elf(image, &mut aspace) {
-        Ok(e) => e,
+    if pa % PAGE_SIZE != 0 {
+        kprintln!("[kernel] bootfs module is not page aligned");
+        power::exit(0, ExitReason::KernelPanic);
+    }
+    let file_offset = image.as_ptr() as u64 - bytes.as_ptr() as u64;
+    let bootfs_vmo = mm::vmo::Vmo::new_borrowed(pa, size);
+    match start_process(name, image, &bootfs_vmo, file_offset, info.cmdline, mechanism) {
+        Ok(entry) => kprintln!("[kernel] starting {} at {:#x}", name, entry),
         Err(e) => {
-            kprintln!("[kernel] cannot load {}: {:?}", name, e);
-            power::exit(0, ExitReason::KernelPanic);
-        }
-    };
-    for i in 1..=USER_STACK_PAGES {
-        let ok = mm::frame::alloc_zeroed().map(|f| aspace.map(USER_STACK_TOP - i * PAGE_SIZE, f.pa, PTE_W));
-        if !matches!(ok, Some(Ok(()))) {
+            kprintln!("[kernel] cannot start {}: {:?}", name, e);
             power::exit(0, ExitReason::KernelPanic);
         }
     }
-    let Some(page) = mm::frame::alloc_zeroed() else { power::exit(0, ExitReason::KernelPanic) };
-    // SAFETY: a fresh zeroed frame, reached through the direct map, one page
-    // long like the startup record.
-    let si = unsafe { &mut *(phys_to_virt(page.pa) as *mut zxvm_startup_info_t) };
+    TRIPLE_FAULT_IN_USER.store(boot::cmdline_value(info.cmdline, "kernel.crash") == Some("triple-user"), Ordering::Relaxed);
+}
+
+/// The first process when the bootfs holds it.
+const USERBOOT: &str = "userboot";
+
+/// Rights of userboot's bootfs VMO handle (read-only).
+const BOOTFS_RIGHTS: abi::zx_rights_t = abi::ZX_RIGHT_READ
+    | abi::ZX_RIGHT_MAP
+    | abi::ZX_RIGHT_DUPLICATE
+    | abi::ZX_RIGHT_TRANSFER
+    | abi::ZX_RIGHT_INSPECT
+    | abi::ZX_RIGHT_GET_PROPERTY;
+
+/// userboot's bootstrap message (processargs): its own process, thread and
+/// root VMAR, the root job and the bootfs VMO, and argv = ["userboot"].
+fn userboot_bootstrap(handles: alloc::vec::Vec<(u32, object::handle::Handle)>) -> Option<object::handle::Handle> {
+    use abi::*;
+    use object::channel::Channel;
+    use object::message::Message;
+    let info_off = zx_proc_args_t::SIZE;
+    let args_off = info_off + handles.len() * 4;
+    let hdr = zx_proc_args_t {
+        protocol: ZX_PROCARGS_PROTOCOL,
+        version: ZX_PROCARGS_VERSION,
+        handle_info_off: info_off as u32,
+        args_off: args_off as u32,
+        args_num: 1,
+        environ_off: (args_off + USERBOOT.len() + 1) as u32,
+        ..Default::default()
+    };
+    let mut data = alloc::vec::Vec::new();
+    data.extend_from_slice(&hdr.to_bytes());
+    for (info, _) in &handles {
+        data.extend_from_slice(&info.to_le_bytes());
+    }
+    data.extend_from_slice(USERBOOT.as_bytes());
+    data.push(0);
+    let (kernel_end, user_end) = Channel::new_pair();
+    let msg = Message { data, handles: handles.into_iter().map(|(_, h)| h).collect() };
+    kernel_end.write(msg).ok()?;
+    Some(object::handle::Handle::new(user_end, ZX_DEFAULT_CHANNEL_RIGHTS))
+}
+
+/// Why the first process could not be started.
+#[derive(Debug)]
+enum StartError {
+    Load(task::loader::LoadError),
+    Status(abi::zx_status_t),
+}
+
+/// Create the first process from `image` (at `file_offset` in the bootfs
+/// VMO): ELF segments, a stack, the startup page with handles to itself, its
+/// thread, its root VMAR and the root job. Returns the entry point.
+fn start_process(name: &str, image: &[u8], bootfs: &Arc<mm::vmo::Vmo>, file_offset: u64, cmdline: &str, mechanism: Mechanism) -> Result<u64, StartError> {
+    use abi::*;
+    use object::handle::Handle;
+    use object::KernelObject;
+    let st = StartError::Status;
+    let job = task::root_job();
+    let process = task::process::Process::new(job, name, true).map_err(st)?;
+    let vmar = process.root_vmar().clone();
+    let entry = task::loader::load_elf(image, bootfs, file_offset, &vmar).map_err(StartError::Load)?;
+    let stack = mm::vmo::Vmo::new(USER_STACK_PAGES * PAGE_SIZE, false).map_err(st)?;
+    stack.base().set_name("stack");
+    let rw = ZX_VM_PERM_READ | ZX_VM_PERM_WRITE;
+    let stack_map = vmar.map(rw, 0, &stack, 0, USER_STACK_PAGES * PAGE_SIZE, mm::vmar::PERM_MASK).map_err(st)?;
+    let sp = stack_map.end();
+    let thread = task::thread::Thread::new(name, Some(process.clone())).ok_or(StartError::Status(ZX_ERR_NO_MEMORY))?;
+    let status = process.add_thread(thread.clone());
+    if status != ZX_OK {
+        return Err(st(status));
+    }
+    let page = mm::vmo::Vmo::new(PAGE_SIZE, false).map_err(st)?;
+    page.base().set_name("startup");
+    let (page_pa, _) = page.fault_page(0, true).map_err(st)?;
+    // SAFETY: the VMO's freshly committed frame, reached through the direct
+    // map, one page long like the startup record; nothing else maps it yet.
+    let si = unsafe { &mut *(phys_to_virt(page_pa) as *mut zxvm_startup_info_t) };
     si.magic = ZXVM_STARTUP_MAGIC;
     si.version = ZXVM_STARTUP_VERSION;
     si.syscall_mechanism = if mechanism == Mechanism::Syscall { ZXVM_MECHANISM_SYSCALL } else { ZXVM_MECHANISM_INT80 };
-    let n = info.cmdline.len().min(ZXVM_STARTUP_CMDLINE_MAX);
-    si.cmdline[..n].copy_from_slice(&info.cmdline.as_bytes()[..n]);
+    let n = cmdline.len().min(ZXVM_STARTUP_CMDLINE_MAX);
+    si.cmdline[..n].copy_from_slice(&cmdline.as_bytes()[..n]);
     si.cmdline_len = n as u32;
-    if aspace.map(STARTUP_INFO_VA, page.pa, 0).is_err() {
-        power::exit(0, ExitReason::KernelPanic);
+    let mut bootstrap = 0;
+    if name == USERBOOT {
+        // Handles over the bootstrap channel, as Zircon's userboot gets them.
+        let handles = alloc::vec![
+            (PA_HND(PA_PROC_SELF, 0), Handle::new(process.clone(), ZX_DEFAULT_PROCESS_RIGHTS)),
+            (PA_HND(PA_THREAD_SELF, 0), Handle::new(thread.clone(), ZX_DEFAULT_THREAD_RIGHTS)),
+            (PA_HND(PA_VMAR_ROOT, 0), Handle::new(vmar.clone(), vmar.handle_rights())),
+            (PA_HND(PA_JOB_DEFAULT, 0), Handle::new(job.clone(), ZX_DEFAULT_JOB_RIGHTS)),
+            (PA_HND(PA_VMO_BOOTFS, 0), Handle::new(bootfs.clone(), BOOTFS_RIGHTS)),
+        ];
+        let channel = userboot_bootstrap(handles).ok_or(StartError::Status(ZX_ERR_NO_MEMORY))?;
+        bootstrap = process.handles.lock().add(channel).map_err(st)?;
+    } else {
+        // A program started directly finds its handles in the startup page.
+        let mut table = process.handles.lock();
+        let mut add = |obj: Arc<dyn KernelObject>, rights| table.add(Handle::new(obj, rights)).unwrap_or(0);
+        si.proc_self = add(process.clone(), ZX_DEFAULT_PROCESS_RIGHTS);
+        si.thread_self = add(thread.clone(), ZX_DEFAULT_THREAD_RIGHTS);
+        si.vmar_root = add(vmar.clone(), vmar.handle_rights());
+        si.job_default = add(job.clone(), ZX_DEFAULT_JOB_RIGHTS);
     }
-
-    kprintln!("[kernel] starting {} at {:#x}", name, entry);
-    let process = Arc::new(task::process::Process::new(name, aspace, true));
-    trace::process_create(process.koid, name);
-    if task::start_user_thread(&process, name, entry, USER_STACK_TOP, 0, STARTUP_INFO_VA).is_none() {
-        power::exit(0, ExitReason::KernelPanic);
+    let startup_map = vmar.map(ZX_VM_PERM_READ, 0, &page, 0, PAGE_SIZE, mm::vmar::PERM_MASK).map_err(st)?;
+    let status = process.start(&thread, entry, sp, u64::from(bootstrap), startup_map.base);
+    if status != ZX_OK {
+        return Err(st(status));
     }
-    TRIPLE_FAULT_IN_USER.store(boot::cmdline_value(info.cmdline, "kernel.crash") == Some("triple-user"), Ordering::Relaxed);
+    Ok(entry)
 }
 
 static TRIPLE_FAULT_IN_USER: AtomicBool = AtomicBool::new(false);

@@ -8,6 +8,7 @@ use crate::arch::syscall_entry::{self, Mechanism};
 use crate::arch::trap::{vector_name, TrapFrame};
 use crate::{kprintln, power, sched, syscall, task};
 
+const VECTOR_BP: u64 = 3;
 const VECTOR_UD: u64 = 6;
 const VECTOR_GP: u64 = 13;
 const VECTOR_PF: u64 = 14;
@@ -31,6 +32,9 @@ fn handle_trap(frame: &mut TrapFrame) {
     if frame.vector == u64::from(apic::TIMER_VECTOR) {
         apic::eoi();
         sched::on_tick();
+        if frame.from_user() {
+            task::before_user_return(frame);
+        }
         return;
     }
     if frame.vector == u64::from(apic::SPURIOUS_VECTOR) {
@@ -46,8 +50,23 @@ fn handle_trap(frame: &mut TrapFrame) {
         if frame.vector >= 32 {
             return; // spurious: no interrupt sources are enabled yet
         }
-        report(frame);
-        task::kill_current_for_fault(frame);
+        // `int3` through the DPL0 #BP gate raises #GP with an IDT error code
+        // on hardware and QEMU (PVM delivers #BP): report it as the
+        // breakpoint it is, RIP after it.
+        if frame.vector == VECTOR_GP && frame.error_code & 2 != 0 && is_int3(frame.rip) {
+            frame.vector = VECTOR_BP;
+            frame.error_code = 0; // #BP has none
+            frame.rip += 1;
+        }
+        let cr2 = if frame.vector == VECTOR_PF { cpu::read_cr2() } else { 0 };
+        // Demand paging: a fault on a page the process's VMARs can supply.
+        if frame.vector == VECTOR_PF && crate::mm::fault::resolve_page_fault(cr2, frame.error_code) {
+            task::before_user_return(frame);
+            return;
+        }
+        // Exception channels decide; an unhandled fault kills only the process.
+        task::user_exception(frame, cr2);
+        return;
     }
     if frame.vector >= 32 {
         return;
@@ -57,6 +76,11 @@ fn handle_trap(frame: &mut TrapFrame) {
     power::exit(0, ExitReason::Fault);
 }
 
+fn is_int3(rip: u64) -> bool {
+    let mut byte = [0u8; 1];
+    syscall::user_ptr::copy_from_user(rip, &mut byte).is_ok() && byte[0] == 0xcc
+}
+
 fn is_int80(rip: u64) -> bool {
     let mut bytes = [0u8; 2];
     syscall::user_ptr::copy_from_user(rip, &mut bytes).is_ok() && bytes == INT80
@@ -64,8 +88,13 @@ fn is_int80(rip: u64) -> bool {
 
 /// Print a fault report: vector, error code, RIP, CS, CR2, RSP and registers.
 pub fn report(f: &TrapFrame) {
+    report_with_cr2(f, if f.vector == VECTOR_PF { cpu::read_cr2() } else { 0 });
+}
+
+/// [`report`] with the fault address captured earlier (a thread that waited
+/// for an exception handler no longer has its CR2).
+pub fn report_with_cr2(f: &TrapFrame, cr2: u64) {
     let mode = if f.from_user() { "user" } else { "kernel" };
-    let cr2 = if f.vector == VECTOR_PF { cpu::read_cr2() } else { 0 };
     kprintln!(
         "FAULT: {} (vector {}) in {} mode, error code {:#x}\n  RIP={:#018x} CS={:#06x} RFLAGS={:#010x} RSP={:#018x} SS={:#06x} CR2={:#018x}",
         vector_name(f.vector), f.vector, mode, f.error_code, f.rip, f.cs, f.rflags, f.rsp, f.ss, cr2

@@ -54,11 +54,22 @@ pub enum Hypercall {
     /// (the guest calls it when the ring is full). Returns the number of
     /// records drained.
     TraceFlush = 8,
+    /// `zero_phys(gpa, len)`: fill `[gpa, gpa + len)` with zeroes. Bulk memory
+    /// work is emulated instruction by instruction at CPL0 on PVM hosts, so the
+    /// kernel asks the VMM instead above a size threshold it measures at boot.
+    /// `len` ≤ [`MAX_PHYS_OP`]. Returns 0.
+    ZeroPhys = 9,
+    /// `copy_phys(dst_gpa, src_gpa, len)`: copy `len` bytes between guest-
+    /// physical ranges (overlap is refused). `len` ≤ [`MAX_PHYS_OP`]. Returns 0.
+    CopyPhys = 10,
 }
+
+/// Longest range one [`Hypercall::ZeroPhys`] or [`Hypercall::CopyPhys`] covers.
+pub const MAX_PHYS_OP: u64 = 64 << 20;
 
 impl Hypercall {
     /// Every hypercall, in numeric order.
-    pub const ALL: [Hypercall; 8] = [
+    pub const ALL: [Hypercall; 10] = [
         Hypercall::Version,
         Hypercall::ConsoleWrite,
         Hypercall::Exit,
@@ -67,6 +78,8 @@ impl Hypercall {
         Hypercall::TscKhz,
         Hypercall::TraceSetup,
         Hypercall::TraceFlush,
+        Hypercall::ZeroPhys,
+        Hypercall::CopyPhys,
     ];
 
     /// Snake-case name, as in docs/HYPERCALL_ABI.md.
@@ -80,6 +93,8 @@ impl Hypercall {
             Hypercall::TscKhz => "tsc_khz",
             Hypercall::TraceSetup => "trace_setup",
             Hypercall::TraceFlush => "trace_flush",
+            Hypercall::ZeroPhys => "zero_phys",
+            Hypercall::CopyPhys => "copy_phys",
         }
     }
 
@@ -94,6 +109,8 @@ impl Hypercall {
             Hypercall::TscKhz => &[],
             Hypercall::TraceSetup => &["ring_gpa", "ring_bytes", "guest_tsc"],
             Hypercall::TraceFlush => &["guest_tsc"],
+            Hypercall::ZeroPhys => &["gpa", "len"],
+            Hypercall::CopyPhys => &["dst_gpa", "src_gpa", "len"],
         }
     }
 }
@@ -110,6 +127,8 @@ impl TryFrom<u64> for Hypercall {
             6 => Self::TscKhz,
             7 => Self::TraceSetup,
             8 => Self::TraceFlush,
+            9 => Self::ZeroPhys,
+            10 => Self::CopyPhys,
             _ => return Err(HypercallStatus::UnknownHypercall),
         })
     }

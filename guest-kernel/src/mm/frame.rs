@@ -109,6 +109,19 @@ pub fn alloc_contiguous(n: u64) -> Option<u64> {
 pub fn alloc_zeroed() -> Option<Frame> {
     let f = alloc()?;
     if !f.zeroed {
+        super::phys::zero(f.pa, PAGE_SIZE);
+    }
+    Some(Frame { pa: f.pa, zeroed: true })
+}
+
+/// Allocate a zeroed frame for a page table. A reused frame is cleared by
+/// the CPU, never by the VMM: on the PVM host page tables are shadowed, and
+/// the shadow only follows writes the guest itself makes — a frame that was
+/// a page table before and is zeroed behind the hypervisor's back by the
+/// `ZeroPhys` hypercall could keep stale translations alive.
+pub fn alloc_table() -> Option<Frame> {
+    let f = alloc()?;
+    if !f.zeroed {
         // SAFETY: the frame is ours and mapped by the direct map.
         unsafe { core::ptr::write_bytes(phys_to_virt(f.pa) as *mut u8, 0, PAGE_SIZE as usize) };
     }

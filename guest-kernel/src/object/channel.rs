@@ -179,7 +179,10 @@ impl Channel {
                     _ => Err(ZX_ERR_TIMED_OUT),
                 };
             }
-            sched::block(key, deadline);
+            // A thread being killed must leave at once (it ends on its way out).
+            if sched::block_as(key, deadline, ZX_THREAD_STATE_BLOCKED_CHANNEL) == sched::WakeReason::Killed {
+                return self.take_call(txid).flatten().unwrap_or(Err(ZX_ERR_INTERNAL_INTR_KILLED));
+            }
         }
     }
 

@@ -143,6 +143,11 @@ impl HandleTable {
         counts
     }
 
+    /// Every object with the rights it is held with (ZX_INFO_PROCESS_VMOS).
+    pub fn objects(&self) -> alloc::vec::Vec<(Arc<dyn KernelObject>, zx_rights_t)> {
+        self.handles.values().map(|h| (h.object.clone(), h.rights)).collect()
+    }
+
     /// Drop every handle (process teardown).
     pub fn clear(&mut self) {
         self.handles.clear();

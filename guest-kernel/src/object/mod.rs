@@ -18,6 +18,7 @@ pub mod handle;
 pub mod message;
 pub mod port;
 pub mod socket;
+pub mod timer;
 
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;

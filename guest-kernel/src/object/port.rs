@@ -90,7 +90,10 @@ impl Port {
             if crate::clock::now_ns() >= deadline {
                 return Err(ZX_ERR_TIMED_OUT);
             }
-            sched::block(object_wait_key(self.base.koid), deadline);
+            // A thread being killed must leave at once (it ends on its way out).
+            if sched::block_as(object_wait_key(self.base.koid), deadline, ZX_THREAD_STATE_BLOCKED_PORT) == sched::WakeReason::Killed {
+                return Err(ZX_ERR_INTERNAL_INTR_KILLED);
+            }
         }
     }
 

@@ -7,18 +7,27 @@
 //! Blocking: a thread blocks on a [`WaitKey`] with a deadline; [`wake`] moves
 //! every thread blocked on that key to the ready queue, and the timer tick
 //! times out threads whose deadline passed. Woken threads re-check their own
-//! condition — waking is a hint, never a promise.
+//! condition — waking is a hint, never a promise. A thread being killed is
+//! woken with [`WakeReason::Killed`] and must return from its system call at
+//! once (it ends on the way back to user mode).
+//!
+//! WaitKey name spaces: 0 sleep, 1 signals, [`WaitKey::for_object`] (bit 63
+//! plus a koid, the same keys as `object::object_wait_key`) for waits on one
+//! object, [`WaitKey::futex`] (bits 63 and 62 plus a futex id) for futexes.
 
 use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use spin::Mutex;
 
+use crate::abi::*;
 use crate::arch::{context, cpu, gdt, syscall_entry};
 use crate::clock;
-use crate::task::thread::{Thread, ThreadState, WakeReason};
+use crate::task::thread::{Thread, ThreadState};
+
+pub use crate::task::thread::WakeReason;
 
 /// What a blocked thread waits for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,6 +38,26 @@ impl WaitKey {
     pub const SLEEP: WaitKey = WaitKey(0);
     /// Any object's signals changed or a handle was closed.
     pub const SIGNALS: WaitKey = WaitKey(1);
+
+    /// A wait that only object `koid` ends.
+    pub const fn for_object(koid: u64) -> WaitKey {
+        WaitKey((1 << 63) | (koid & !(3 << 62)))
+    }
+
+    /// A futex wait (`id` allocated by the futex table).
+    pub const fn futex(id: u64) -> WaitKey {
+        WaitKey((3 << 62) | (id & !(3 << 62)))
+    }
+
+    /// The Zircon thread state a wait on this key reports by default.
+    fn default_block_state(self) -> u32 {
+        match self {
+            WaitKey::SLEEP => ZX_THREAD_STATE_BLOCKED_SLEEPING,
+            WaitKey::SIGNALS => ZX_THREAD_STATE_BLOCKED_WAIT_ONE,
+            k if k.0 >> 62 == 3 => ZX_THREAD_STATE_BLOCKED_FUTEX,
+            _ => ZX_THREAD_STATE_BLOCKED,
+        }
+    }
 }
 
 /// No deadline.
@@ -36,7 +65,13 @@ pub const INFINITE: i64 = i64::MAX;
 
 struct RunQueue {
     current: Option<Arc<Thread>>,
+    /// Preempted and new threads, in arrival order.
     ready: VecDeque<Arc<Thread>>,
+    /// Threads just woken from a wait: they run before `ready`, so a message
+    /// handed from one thread to another is answered at once instead of after
+    /// a CPU-bound thread's whole slice — unless the head of `ready` has
+    /// waited [`MAX_WAIT_TICKS`] ticks (no starvation).
+    boosted: VecDeque<Arc<Thread>>,
     blocked: Vec<Arc<Thread>>,
     zombies: Vec<Arc<Thread>>,
     idle: Option<Arc<Thread>>,
@@ -46,6 +81,7 @@ struct RunQueue {
 static QUEUE: Mutex<RunQueue> = Mutex::new(RunQueue {
     current: None,
     ready: VecDeque::new(),
+    boosted: VecDeque::new(),
     blocked: Vec::new(),
     zombies: Vec::new(),
     idle: None,
@@ -53,6 +89,23 @@ static QUEUE: Mutex<RunQueue> = Mutex::new(RunQueue {
 });
 
 static FIRST_USER_SWITCH_DONE: AtomicBool = AtomicBool::new(false);
+
+/// The running thread has work to do before it returns to user mode (kill or
+/// suspension pending): checked with one load on every return.
+static ATTENTION: AtomicBool = AtomicBool::new(false);
+
+/// TSC at the last context switch (CPU time accounting).
+static SWITCHED_AT: AtomicU64 = AtomicU64::new(0);
+
+/// True when the running thread must stop at the user-return check.
+pub fn attention() -> bool {
+    ATTENTION.load(Ordering::Relaxed)
+}
+
+/// Flag (or clear) pending work for the running thread.
+pub fn set_attention(v: bool) {
+    ATTENTION.store(v, Ordering::Relaxed);
+}
 
 /// Where the boot context's RSP goes when the scheduler starts (never resumed).
 static mut BOOT_RSP: u64 = 0;
@@ -62,10 +115,42 @@ pub fn current() -> Option<Arc<Thread>> {
     QUEUE.lock().current.clone()
 }
 
+/// Longest a preempted thread waits behind woken ones.
+const MAX_WAIT_TICKS: u64 = 2;
+
+/// Timer ticks so far.
+static TICKS: AtomicU64 = AtomicU64::new(0);
+
+impl RunQueue {
+    /// Queue a preempted or new thread.
+    fn push_ready(&mut self, t: Arc<Thread>) {
+        t.set_queued_at(TICKS.load(Ordering::Relaxed));
+        self.ready.push_back(t);
+    }
+
+    /// Queue a thread woken from a wait.
+    fn push_woken(&mut self, t: Arc<Thread>) {
+        self.boosted.push_back(t);
+    }
+
+    fn has_ready(&self) -> bool {
+        !self.ready.is_empty() || !self.boosted.is_empty()
+    }
+
+    /// The next thread to run.
+    fn pop_next(&mut self) -> Option<Arc<Thread>> {
+        let now = TICKS.load(Ordering::Relaxed);
+        if self.ready.front().is_some_and(|t| now.saturating_sub(t.queued_at()) >= MAX_WAIT_TICKS) {
+            return self.ready.pop_front();
+        }
+        self.boosted.pop_front().or_else(|| self.ready.pop_front())
+    }
+}
+
 /// Make `t` runnable.
 pub fn add_ready(t: Arc<Thread>) {
     t.set_state(ThreadState::Ready);
-    QUEUE.lock().ready.push_back(t);
+    QUEUE.lock().push_ready(t);
 }
 
 /// Number of context switches so far.
@@ -92,11 +177,11 @@ fn switch_to_next(prev_slot: *mut u64, requeue_current: bool) {
             if let Some(cur) = q.current.clone() {
                 if !cur.is_idle() && cur.state() == ThreadState::Running {
                     cur.set_state(ThreadState::Ready);
-                    q.ready.push_back(cur);
+                    q.push_ready(cur);
                 }
             }
         }
-        let next = match q.ready.pop_front() {
+        let next = match q.pop_next() {
             Some(t) => t,
             None => match q.idle.clone() {
                 Some(i) => i,
@@ -108,11 +193,18 @@ fn switch_to_next(prev_slot: *mut u64, requeue_current: bool) {
             return;
         }
         q.switches += 1;
-        crate::trace::context_switch(q.current.as_ref().map_or(0, |c| c.koid), next.koid, next.process().map_or(0, |p| p.koid));
+        let now = cpu::rdtsc();
+        if let Some(prev) = &q.current {
+            prev.add_runtime(now.wrapping_sub(SWITCHED_AT.swap(now, Ordering::Relaxed)));
+        } else {
+            SWITCHED_AT.store(now, Ordering::Relaxed);
+        }
+        crate::trace::context_switch(q.current.as_ref().map_or(0, |c| c.koid()), next.koid(), next.process().map_or(0, |p| p.koid()));
         q.current = Some(next.clone());
         next
     };
     next.set_state(ThreadState::Running);
+    ATTENTION.store(!next.is_idle() && next.needs_attention(), Ordering::Relaxed);
     if !next.is_idle() && !FIRST_USER_SWITCH_DONE.swap(true, Ordering::Relaxed) {
         crate::before_first_user_entry();
     }
@@ -153,20 +245,91 @@ pub fn yield_now() {
 }
 
 /// Block the current thread on `key` until woken or `deadline` (monotonic ns)
-/// passes. Returns why it resumed.
+/// passes. Returns why it resumed; [`WakeReason::Killed`] means the caller
+/// must return from its system call now.
 pub fn block(key: WaitKey, deadline: i64) -> WakeReason {
-    if deadline <= clock::now_ns() {
-        return WakeReason::TimedOut;
-    }
+    block_as(key, deadline, key.default_block_state())
+}
+
+/// [`block`], reporting `state` (a ZX_THREAD_STATE_BLOCKED_* value, or
+/// ZX_THREAD_STATE_SUSPENDED) in ZX_INFO_THREAD meanwhile.
+pub fn block_as(key: WaitKey, deadline: i64, state: u32) -> WakeReason {
     let cur = {
         let mut q = QUEUE.lock();
         let Some(cur) = q.current.clone() else { return WakeReason::TimedOut };
-        cur.prepare_block(key, deadline);
+        if cur.is_killed() {
+            return WakeReason::Killed;
+        }
+        if deadline <= clock::now_ns() {
+            return WakeReason::TimedOut;
+        }
+        cur.prepare_block(key, deadline, state);
         q.blocked.push(cur.clone());
         cur
     };
     reschedule(false);
-    cur.wake_reason()
+    if cur.is_killed() {
+        WakeReason::Killed
+    } else {
+        cur.wake_reason()
+    }
+}
+
+/// Wake up to `n` threads blocked on `key`, oldest first; returns how many.
+pub fn wake_n(key: WaitKey, n: usize) -> usize {
+    let mut q = QUEUE.lock();
+    let mut woken = 0;
+    let mut i = 0;
+    while i < q.blocked.len() && woken < n {
+        if q.blocked[i].wait_key() == key {
+            let t = q.blocked.remove(i);
+            t.set_wake_reason(WakeReason::Woken);
+            t.set_state(ThreadState::Ready);
+            q.push_woken(t);
+            woken += 1;
+        } else {
+            i += 1;
+        }
+    }
+    woken
+}
+
+/// Move up to `n` threads blocked on `from` to wait on `to` instead (oldest
+/// first); returns how many moved.
+pub fn requeue(from: WaitKey, to: WaitKey, n: usize) -> usize {
+    let q = QUEUE.lock();
+    let mut moved = 0;
+    for t in q.blocked.iter() {
+        if moved == n {
+            break;
+        }
+        if t.wait_key() == from {
+            t.set_wait_key(to);
+            moved += 1;
+        }
+    }
+    moved
+}
+
+/// Number of threads blocked on `key`.
+pub fn waiters(key: WaitKey) -> usize {
+    QUEUE.lock().blocked.iter().filter(|t| t.wait_key() == key).count()
+}
+
+/// `t` is being killed: make it runnable if it is blocked (its wait returns
+/// [`WakeReason::Killed`]); flag the running thread for the user-return check.
+pub fn interrupt(t: &Arc<Thread>) {
+    let mut q = QUEUE.lock();
+    if q.current.as_ref().is_some_and(|c| Arc::ptr_eq(c, t)) {
+        ATTENTION.store(true, Ordering::Relaxed);
+        return;
+    }
+    if let Some(i) = q.blocked.iter().position(|x| Arc::ptr_eq(x, t)) {
+        let t = q.blocked.remove(i);
+        t.set_wake_reason(WakeReason::Killed);
+        t.set_state(ThreadState::Ready);
+        q.push_woken(t);
+    }
 }
 
 /// Wake every thread blocked on `key`.
@@ -175,41 +338,36 @@ pub fn wake(key: WaitKey) {
     let mut i = 0;
     while i < q.blocked.len() {
         if q.blocked[i].wait_key() == key {
-            let t = q.blocked.swap_remove(i);
+            let t = q.blocked.remove(i);
             t.set_wake_reason(WakeReason::Woken);
             t.set_state(ThreadState::Ready);
-            q.ready.push_back(t);
+            q.push_woken(t);
         } else {
             i += 1;
         }
     }
 }
 
-/// Remove `t` from the queues (it is being killed) unless it is running.
-pub fn remove(t: &Arc<Thread>) {
-    let mut q = QUEUE.lock();
-    q.ready.retain(|x| !Arc::ptr_eq(x, t));
-    q.blocked.retain(|x| !Arc::ptr_eq(x, t));
-}
-
 /// Timer tick: time out expired waits and preempt the running thread if
 /// another is ready.
 pub fn on_tick() {
+    TICKS.fetch_add(1, Ordering::Relaxed);
     let now = clock::now_ns();
+    crate::object::timer::on_tick(now);
     let preempt = {
         let mut q = QUEUE.lock();
         let mut i = 0;
         while i < q.blocked.len() {
             if q.blocked[i].deadline() <= now {
-                let t = q.blocked.swap_remove(i);
+                let t = q.blocked.remove(i);
                 t.set_wake_reason(WakeReason::TimedOut);
                 t.set_state(ThreadState::Ready);
-                q.ready.push_back(t);
+                q.push_woken(t);
             } else {
                 i += 1;
             }
         }
-        !q.ready.is_empty()
+        q.has_ready()
     };
     if preempt {
         reschedule(true);
@@ -241,7 +399,7 @@ pub fn exit_current() -> ! {
 pub extern "C" fn idle_main() -> ! {
     loop {
         cpu::wait_for_interrupt();
-        if !QUEUE.lock().ready.is_empty() {
+        if QUEUE.lock().has_ready() {
             reschedule(false);
         }
     }

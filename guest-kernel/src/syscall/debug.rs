@@ -13,7 +13,10 @@ pub fn sys_debug_write(buffer: u64, len: u64) -> zx_status_t {
     // copy): no CPL0 copy, which is the expensive part on the PVM host.
     if crate::drivers::virtio::console::is_up() {
         match super::user_ptr::dma_runs(buffer, len, false, 1 << 20) {
-            Ok(runs) if crate::drivers::virtio::console::write_runs(&runs) => return ZX_OK,
+            Ok(runs) if crate::drivers::virtio::console::write_runs(&runs) => {
+                note_last_byte(buffer, len);
+                return ZX_OK;
+            }
             Ok(_) => {}
             Err(e) => return e,
         }
@@ -29,6 +32,17 @@ pub fn sys_debug_write(buffer: u64, len: u64) -> zx_status_t {
             return e;
         }
         console::write_bytes(&buf[..n]);
+        if let Some(&last) = buf[..n].last() {
+            console::note_user_output(last);
+        }
     }
     ZX_OK
+}
+
+/// Tell the console whether the user's text ended its line.
+fn note_last_byte(buffer: u64, len: usize) {
+    let mut last = [0u8; 1];
+    if len > 0 && super::user_ptr::copy_from_user(buffer + len as u64 - 1, &mut last).is_ok() {
+        console::note_user_output(last[0]);
+    }
 }

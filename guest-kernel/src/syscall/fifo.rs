@@ -15,6 +15,11 @@ pub fn sys_fifo_create(elem_count: u64, elem_size: u64, options: u32, out0: u64,
     if options != 0 {
         return ZX_ERR_INVALID_ARGS;
     }
+    // Job policy (ZX_POL_NEW_*), checked after the options as Zircon does.
+    let policy = crate::task::enforce_policy(ZX_POL_NEW_FIFO);
+    if policy != ZX_OK {
+        return policy;
+    }
     let (a, b) = match Fifo::new_pair(elem_count, elem_size) {
         Ok(p) => p,
         Err(e) => return e,

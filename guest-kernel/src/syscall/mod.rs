@@ -23,6 +23,16 @@ pub mod port;
 pub mod socket;
 pub mod system;
 pub mod zxvm_thread;
+// Tasks, memory, futexes and timers.
+pub mod exception;
+pub mod futex;
+pub mod job;
+pub mod process;
+pub mod tasks;
+pub mod thread;
+pub mod timer;
+pub mod vmar;
+pub mod vmo;
 
 use alloc::sync::Arc;
 
@@ -61,6 +71,47 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
         SYS_EVENT_CREATE => event::sys_event_create(a[0] as u32, a[1]).into(),
         SYS_EVENTPAIR_CREATE => event::sys_eventpair_create(a[0] as u32, a[1], a[2]).into(),
         SYS_ZXVM_ENTRY_INFO => zxvm::sys_zxvm_entry_info(frame, mechanism, a[0]).into(),
+        // Tasks.
+        SYS_JOB_CREATE => job::sys_job_create(a[0] as u32, a[1] as u32, a[2]).into(),
+        SYS_JOB_SET_CRITICAL => job::sys_job_set_critical(a[0] as u32, a[1] as u32, a[2] as u32).into(),
+        SYS_JOB_SET_POLICY => job::sys_job_set_policy(a[0] as u32, a[1] as u32, a[2] as u32, a[3], a[4] as u32).into(),
+        SYS_PROCESS_CREATE => process::sys_process_create(a[0] as u32, a[1], a[2], a[3] as u32, a[4], a[5]).into(),
+        SYS_PROCESS_START => process::sys_process_start(a[0] as u32, a[1] as u32, a[2], a[3], a[4] as u32, a[5]).into(),
+        SYS_PROCESS_READ_MEMORY => process::sys_process_read_memory(a[0] as u32, a[1], a[2], a[3], a[4]).into(),
+        SYS_PROCESS_WRITE_MEMORY => process::sys_process_write_memory(a[0] as u32, a[1], a[2], a[3], a[4]).into(),
+        SYS_THREAD_CREATE => thread::sys_thread_create(a[0] as u32, a[1], a[2], a[3] as u32, a[4]).into(),
+        SYS_THREAD_START => thread::sys_thread_start(a[0] as u32, a[1], a[2], a[3], a[4]).into(),
+        SYS_THREAD_EXIT => thread::sys_thread_exit(),
+        SYS_THREAD_READ_STATE => thread::sys_thread_read_state(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
+        SYS_THREAD_WRITE_STATE => thread::sys_thread_write_state(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
+        SYS_TASK_KILL => tasks::sys_task_kill(a[0] as u32).into(),
+        SYS_TASK_SUSPEND | SYS_TASK_SUSPEND_TOKEN => tasks::sys_task_suspend(a[0] as u32, a[1]).into(),
+        SYS_OBJECT_GET_CHILD => tasks::sys_object_get_child(a[0] as u32, a[1], a[2] as u32, a[3]).into(),
+        SYS_TASK_CREATE_EXCEPTION_CHANNEL => exception::sys_task_create_exception_channel(a[0] as u32, a[1] as u32, a[2]).into(),
+        SYS_EXCEPTION_GET_THREAD => exception::sys_exception_get_thread(a[0] as u32, a[1]).into(),
+        SYS_EXCEPTION_GET_PROCESS => exception::sys_exception_get_process(a[0] as u32, a[1]).into(),
+        // Memory.
+        SYS_VMO_CREATE => vmo::sys_vmo_create(a[0], a[1] as u32, a[2]).into(),
+        SYS_VMO_READ => vmo::sys_vmo_read(a[0] as u32, a[1], a[2], a[3]).into(),
+        SYS_VMO_WRITE => vmo::sys_vmo_write(a[0] as u32, a[1], a[2], a[3]).into(),
+        SYS_VMO_GET_SIZE => vmo::sys_vmo_get_size(a[0] as u32, a[1]).into(),
+        SYS_VMO_SET_SIZE => vmo::sys_vmo_set_size(a[0] as u32, a[1]).into(),
+        SYS_VMO_OP_RANGE => vmo::sys_vmo_op_range(a[0] as u32, a[1] as u32, a[2], a[3], a[4], a[5]).into(),
+        SYS_VMO_CREATE_CHILD => vmo::sys_vmo_create_child(a[0] as u32, a[1] as u32, a[2], a[3], a[4]).into(),
+        SYS_VMO_REPLACE_AS_EXECUTABLE => vmo::sys_vmo_replace_as_executable(a[0] as u32, a[1] as u32, a[2]).into(),
+        SYS_VMAR_ALLOCATE => vmar::sys_vmar_allocate(a[0] as u32, a[1] as u32, a[2], a[3], a[4], a[5]).into(),
+        SYS_VMAR_MAP => vmar::sys_vmar_map(a[0] as u32, a[1] as u32, a[2], a[3] as u32, a[4], a[5], a[6]).into(),
+        SYS_VMAR_UNMAP => vmar::sys_vmar_unmap(a[0] as u32, a[1], a[2]).into(),
+        SYS_VMAR_PROTECT => vmar::sys_vmar_protect(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
+        SYS_VMAR_DESTROY => vmar::sys_vmar_destroy(a[0] as u32).into(),
+        SYS_VMAR_OP_RANGE => vmar::sys_vmar_op_range(a[0] as u32, a[1] as u32, a[2], a[3], a[4], a[5]).into(),
+        // Futexes and timers.
+        SYS_FUTEX_WAIT => futex::sys_futex_wait(a[0], a[1] as i32, a[2] as u32, a[3] as i64).into(),
+        SYS_FUTEX_WAKE => futex::sys_futex_wake(a[0], a[1] as u32).into(),
+        SYS_FUTEX_REQUEUE => futex::sys_futex_requeue(a[0], a[1] as u32, a[2] as i32, a[3], a[4] as u32, a[5] as u32).into(),
+        SYS_TIMER_CREATE => timer::sys_timer_create(a[0] as u32, a[1] as u32, a[2]).into(),
+        SYS_TIMER_SET => timer::sys_timer_set(a[0] as u32, a[1] as i64, a[2] as i64).into(),
+        SYS_TIMER_CANCEL => timer::sys_timer_cancel(a[0] as u32).into(),
         SYS_ZXVM_TEST_RESULT => zxvm::sys_zxvm_test_result(a[0], a[1], a[2], a[3], a[4], a[5]).into(),
         // Objects I: channels, sockets, FIFOs, ports, randomness, system information.
         SYS_CHANNEL_CREATE => channel::sys_channel_create(a[0] as u32, a[1], a[2]).into(),
@@ -104,6 +155,7 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
         task::kill_current_bad_syscall(frame.rax);
     }
     crate::trace::syscall_exit(frame, traced_nr);
+    task::before_user_return(frame);
 }
 
 /// The calling process. System calls come only from user threads, which

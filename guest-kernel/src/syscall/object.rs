@@ -80,7 +80,11 @@ fn wait(items: &[Waited], deadline: i64) -> (zx_status_t, Vec<u32>) {
         if clock::now_ns() >= deadline {
             return (ZX_ERR_TIMED_OUT, observed);
         }
-        sched::block(WaitKey::SIGNALS, deadline);
+        // A thread being killed must leave at once (it ends on its way out).
+        let state = if items.len() == 1 { ZX_THREAD_STATE_BLOCKED_WAIT_ONE } else { ZX_THREAD_STATE_BLOCKED_WAIT_MANY };
+        if sched::block_as(WaitKey::SIGNALS, deadline, state) == sched::WakeReason::Killed {
+            return (ZX_ERR_INTERNAL_INTR_KILLED, observed);
+        }
     }
 }
 
@@ -104,7 +108,9 @@ pub fn sys_object_wait_many(items_ptr: u64, count: u64, deadline: i64) -> zx_sta
     }
     if count == 0 {
         while clock::now_ns() < deadline {
-            sched::block(WaitKey::SLEEP, deadline);
+            if sched::block_as(WaitKey::SLEEP, deadline, ZX_THREAD_STATE_BLOCKED_WAIT_MANY) == sched::WakeReason::Killed {
+                return ZX_ERR_INTERNAL_INTR_KILLED;
+            }
         }
         return ZX_ERR_TIMED_OUT;
     }
@@ -220,6 +226,9 @@ pub fn sys_object_get_property(handle: u32, property: u32, value: u64, size: u64
             let v = if property == ZX_PROP_SOCKET_RX_THRESHOLD { socket.read_threshold() } else { socket.write_threshold() };
             user_ptr::copy_out(value, &(v as u64))
         }
+        // Objects II: exceptions, VMO content size, job kill-on-OOM.
+        ZX_PROP_EXCEPTION_STATE | ZX_PROP_EXCEPTION_STRATEGY => return super::exception::exception_property(object, property, value, size, false),
+        ZX_PROP_VMO_CONTENT_SIZE | ZX_PROP_JOB_KILL_ON_OOM => return super::info_ext::task_vm_property(object, property, value, size, false),
         _ => return ZX_ERR_INVALID_ARGS,
     };
     match result {
@@ -267,6 +276,9 @@ pub fn sys_object_set_property(handle: u32, property: u32, value: u64, size: u64
                 Err(e) => e,
             }
         }
+        // Objects II: exceptions, VMO content size, job kill-on-OOM.
+        ZX_PROP_EXCEPTION_STATE | ZX_PROP_EXCEPTION_STRATEGY => super::exception::exception_property(object, property, value, size, true),
+        ZX_PROP_VMO_CONTENT_SIZE | ZX_PROP_JOB_KILL_ON_OOM => super::info_ext::task_vm_property(object, property, value, size, true),
         _ => ZX_ERR_INVALID_ARGS,
     }
 }

@@ -14,6 +14,11 @@ pub fn sys_port_create(options: u32, out: u64) -> zx_status_t {
     if options & !ZX_PORT_BIND_TO_INTERRUPT != 0 {
         return ZX_ERR_INVALID_ARGS;
     }
+    // Job policy (ZX_POL_NEW_*), checked after the options as Zircon does.
+    let policy = crate::task::enforce_policy(ZX_POL_NEW_PORT);
+    if policy != ZX_OK {
+        return policy;
+    }
     let port = Port::new();
     let rights = port.default_rights();
     add_handle_out(&current(), Handle::new(port, rights), out)

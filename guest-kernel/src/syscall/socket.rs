@@ -17,6 +17,11 @@ pub fn sys_socket_create(options: u32, out0: u64, out1: u64) -> zx_status_t {
     if options & !ZX_SOCKET_CREATE_MASK != 0 {
         return ZX_ERR_INVALID_ARGS;
     }
+    // Job policy (ZX_POL_NEW_*), checked after the options as Zircon does.
+    let policy = crate::task::enforce_policy(ZX_POL_NEW_SOCKET);
+    if policy != ZX_OK {
+        return policy;
+    }
     let (a, b) = Socket::new_pair(options);
     let rights = a.default_rights();
     add_handle_pair_out(&current(), Handle::new(a, rights), Handle::new(b, rights), out0, out1)

@@ -4,8 +4,8 @@
 //!
 //! Zircon answers the version-string call from constants in its vDSO; we
 //! have no kernel-provided vDSO, so the kernel maps one read-only "kernel
-//! constants" page into the calling process (once, at
-//! [`KERNEL_CONSTANTS_VA`]) holding a `zx_string_view_t` followed by the
+//! constants" page into the calling process (once, through its root VMAR,
+//! as a read-only VMO mapping) holding a `zx_string_view_t` followed by the
 //! string, and returns the view's address in RAX. The zx library turns that
 //! into a `&'static str`.
 #![deny(unsafe_code)]
@@ -15,10 +15,6 @@ use crate::abi::*;
 use crate::arch::cpu;
 use crate::arch::paging::PAGE_SIZE;
 use crate::mm::frame;
-
-/// Where the kernel-constants page appears in a process (just above the
-/// startup page).
-pub const KERNEL_CONSTANTS_VA: u64 = 0x0000_7fff_0002_0000;
 
 /// `zx_system_get_num_cpus() -> u32`: this kernel runs one CPU.
 pub fn sys_system_get_num_cpus() -> i64 {
@@ -49,26 +45,14 @@ pub fn sys_system_get_dcache_line_size() -> i64 {
 /// on first use); 0 if the page cannot be set up (out of memory).
 pub fn sys_system_get_version_string() -> i64 {
     let proc = current();
-    let va = KERNEL_CONSTANTS_VA;
-    let mapped = proc.with_aspace(|a| {
-        if a.translate(va).is_some() {
-            return true;
-        }
-        let Some(f) = frame::alloc_zeroed() else { return false };
+    let va = proc.constants_page(|va| {
         let text = crate::VERSION.as_bytes();
         let header = core::mem::size_of::<zx_string_view_t>() as u64;
-        frame::write(f.pa, 0, &(va + header).to_le_bytes());
-        frame::write(f.pa, 8, &(text.len() as u64).to_le_bytes());
-        frame::write(f.pa, header as usize, text);
-        if a.map(va, f.pa, 0).is_err() {
-            frame::free(f.pa);
-            return false;
-        }
-        true
+        let mut page = alloc::vec::Vec::with_capacity(header as usize + text.len());
+        page.extend_from_slice(&(va + header).to_le_bytes());
+        page.extend_from_slice(&(text.len() as u64).to_le_bytes());
+        page.extend_from_slice(text);
+        page
     });
-    if mapped {
-        va as i64
-    } else {
-        0
-    }
+    va.map_or(0, |va| va as i64)
 }

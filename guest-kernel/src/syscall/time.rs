@@ -29,7 +29,10 @@ pub fn sys_deadline_after(duration: i64) -> i64 {
 /// `zx_nanosleep(deadline)`: sleep until `deadline` (a past deadline returns at once).
 pub fn sys_nanosleep(deadline: i64) -> zx_status_t {
     while clock::now_ns() < deadline {
-        sched::block(WaitKey::SLEEP, deadline);
+        // A thread being killed must leave at once (it ends on its way out).
+        if sched::block(WaitKey::SLEEP, deadline) == sched::WakeReason::Killed {
+            return ZX_ERR_INTERNAL_INTR_KILLED;
+        }
     }
     ZX_OK
 }

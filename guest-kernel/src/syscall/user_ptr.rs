@@ -60,8 +60,10 @@ pub fn validate(addr: u64, len: usize, write: bool) -> Result<(), zx_status_t> {
     }
     let mut page = addr & !(PAGE_SIZE - 1);
     while page < end {
-        let pte = leaf_pte(page).ok_or(ZX_ERR_INVALID_ARGS)?;
-        if write && pte & PTE_W == 0 {
+        let ok = leaf_pte(page).is_some_and(|pte| !write || pte & PTE_W != 0);
+        // Demand paging: a page not mapped (or not yet writable) is resolved
+        // through the process's VMARs as a CPL3 access would be.
+        if !ok && !crate::mm::fault::resolve_user(page, write) {
             return Err(ZX_ERR_INVALID_ARGS);
         }
         page += PAGE_SIZE;
@@ -130,6 +132,32 @@ unsafe impl Pod for i32 {}
 // SAFETY: as above.
 unsafe impl Pod for u8 {}
 
+// SAFETY: #[repr(C)] records of integers (and integer arrays) with explicit
+// padding fields; layouts pinned by tests in the zircon-abi crate.
+unsafe impl Pod for crate::abi::zx_info_process_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_info_thread_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_info_thread_stats_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_info_task_stats_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_info_task_runtime_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_info_vmar_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_info_vmo_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_info_maps_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_info_timer_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_thread_state_general_regs_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_exception_info_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_exception_report_t {}
+
 /// Copy one record out to user address `addr`.
 pub fn copy_out<T: Pod>(addr: u64, value: &T) -> Result<(), zx_status_t> {
     // SAFETY: `T: Pod` has no uninitialised bytes, so viewing it as bytes is sound.
@@ -153,6 +181,26 @@ pub fn copy_out_opt<T: Pod>(addr: u64, value: &T) -> Result<(), zx_status_t> {
     } else {
         copy_out(addr, value)
     }
+}
+
+/// Copy `len` bytes from physical `src` (or zeroes for `None`) to user
+/// address `addr`, page by page (bulk copies go through `mm::phys`).
+pub fn copy_phys_to_user(addr: u64, src: Option<u64>, len: u64) -> Result<(), zx_status_t> {
+    for_each_chunk(addr, len as usize, true, |dst, off, n| {
+        let dst_pa = dst as u64 - crate::arch::paging::PHYS_OFFSET;
+        match src {
+            Some(pa) => crate::mm::phys::copy(dst_pa, pa + off as u64, n as u64),
+            None => crate::mm::phys::zero(dst_pa, n as u64),
+        }
+    })
+}
+
+/// Copy `len` bytes from user address `addr` to physical `dst`.
+pub fn copy_user_to_phys(dst: u64, addr: u64, len: u64) -> Result<(), zx_status_t> {
+    for_each_chunk(addr, len as usize, false, |src, off, n| {
+        let src_pa = src as u64 - crate::arch::paging::PHYS_OFFSET;
+        crate::mm::phys::copy(dst + off as u64, src_pa, n as u64)
+    })
 }
 
 /// Copy `count` records in from user address `addr` into a new vector
@@ -301,6 +349,19 @@ impl core::ops::Deref for DmaRuns {
 /// process is one thread blocked in this very system call. With threads, the
 /// caller must pin the mappings for the duration of the transfer.
 pub fn dma_runs(addr: u64, len: usize, device_writes: bool, max_run: u32) -> Result<DmaRuns, zx_status_t> {
+    match dma_runs_mapped(addr, len, device_writes, max_run) {
+        Ok(r) => Ok(r),
+        // Demand paging: fault the buffer in (or fail as a copy would), then
+        // walk again.
+        Err(_) => {
+            validate(addr, len, device_writes)?;
+            dma_runs_mapped(addr, len, device_writes, max_run)
+        }
+    }
+}
+
+/// [`dma_runs`] over pages that are already mapped.
+fn dma_runs_mapped(addr: u64, len: usize, device_writes: bool, max_run: u32) -> Result<DmaRuns, zx_status_t> {
     let mut runs = DmaRuns::new();
     if len == 0 {
         return Ok(runs);

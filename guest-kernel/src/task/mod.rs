@@ -1,20 +1,27 @@
-//! Processes and threads.
+//! Tasks: jobs, processes, threads, and what happens on the way back to user
+//! mode (suspension, kill). Kernel objects of this family live here:
+//! `job.rs`, `process.rs`, `thread.rs`, `suspend_token.rs`, `exception.rs`;
+//! `policy.rs` holds job policy, `loader.rs` the first program's ELF loader.
 
+pub mod exception;
+pub mod futex;
+pub mod job;
 pub mod loader;
+pub mod policy;
 pub mod process;
+pub mod suspend_token;
 pub mod thread;
 
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use hypercall_abi::ExitReason;
+use spin::Once;
 
 use crate::abi::*;
 use crate::arch::context;
-use crate::arch::gdt::{USER_CS, USER_SS};
 use crate::arch::trap::TrapFrame;
-use crate::arch::usermode::USER_RFLAGS;
-use crate::{kprintln, power, sched};
+use crate::{kprintln, sched};
+use job::Job;
 use process::Process;
 use thread::Thread;
 
@@ -51,36 +58,30 @@ impl Name {
     }
 }
 
-/// Create a user thread of `process` that starts at `entry` with stack `sp`
-/// and `rdi`/`rsi` = `arg0`/`arg1`, and make it runnable.
-pub fn start_user_thread(process: &Arc<Process>, name: &str, entry: u64, sp: u64, arg0: u64, arg1: u64) -> Option<Arc<Thread>> {
-    let t = Arc::new(Thread::new(name, Some(process.clone()))?);
-    crate::trace::thread_create(process.koid, t.koid, name);
-    let frame = TrapFrame {
-        rip: entry,
-        cs: u64::from(USER_CS),
-        rflags: USER_RFLAGS,
-        rsp: sp,
-        ss: u64::from(USER_SS),
-        rdi: arg0,
-        rsi: arg1,
-        ..TrapFrame::default()
-    };
-    // SAFETY: the stack was just allocated for this thread and is unused.
-    let rsp = unsafe { context::prepare_user(t.kstack_top(), &frame) };
-    t.set_saved_rsp(rsp);
-    process.add_thread(t.clone());
-    sched::add_ready(t.clone());
-    Some(t)
+static ROOT_JOB: Once<Arc<Job>> = Once::new();
+
+/// The root job (created on first use).
+pub fn root_job() -> &'static Arc<Job> {
+    ROOT_JOB.call_once(Job::new_root)
 }
 
 /// Create the idle thread.
 pub fn new_idle_thread() -> Option<Arc<Thread>> {
-    let t = Arc::new(Thread::new("idle", None)?);
-    crate::trace::thread_create(0, t.koid, "idle");
+    let t = Thread::new("idle", None)?;
     // SAFETY: a fresh, unused stack.
     let rsp = unsafe { context::prepare_kernel(t.kstack_top(), sched::idle_main) };
     t.set_saved_rsp(rsp);
+    Some(t)
+}
+
+/// Create and start a thread of `process` at `entry` with stack `sp` and
+/// RDI/RSI = `arg0`/`arg1` (the process must be running). Used by the
+/// `zxvm_thread_spawn` test aid; the thread has no handle.
+pub fn start_user_thread(process: &Arc<Process>, name: &str, entry: u64, sp: u64, arg0: u64, arg1: u64) -> Option<Arc<Thread>> {
+    let t = Thread::new(name, Some(process.clone()))?;
+    if process.add_thread(t.clone()) != ZX_OK || process.start_thread(&t, entry, sp, arg0, arg1) != ZX_OK {
+        return None;
+    }
     Some(t)
 }
 
@@ -89,24 +90,35 @@ pub fn current_process() -> Option<Arc<Process>> {
     sched::current().and_then(|t| t.process().cloned())
 }
 
-/// End the current process with `code`: every thread of it stops. The end of
-/// the first process ends the VM.
-fn end_current_process(code: i64, reason: ExitReason) -> ! {
-    if let Some(p) = current_process() {
-        p.set_retcode(code);
-        // Close every handle (outside the table lock): peers see PEER_CLOSED.
-        let handles = core::mem::replace(&mut *p.handles.lock(), crate::object::handle::HandleTable::new(0));
-        drop(handles);
-        if p.is_init {
-            power::exit(code, reason);
+/// Checks on every return to user mode (and before a new thread's first
+/// instruction): a killed thread ends here, a suspended one parks until
+/// resumed. The common case costs one atomic load.
+pub fn before_user_return(_frame: &mut TrapFrame) {
+    if !sched::attention() {
+        return;
+    }
+    let Some(t) = sched::current() else { return };
+    loop {
+        if t.is_killed() {
+            drop(t);
+            exit_current_thread();
         }
-        let me = sched::current();
-        for t in p.threads() {
-            if me.as_ref().is_some_and(|m| Arc::ptr_eq(m, &t)) {
-                continue;
+        if t.is_suspended() {
+            t.park();
+            continue;
+        }
+        break;
+    }
+    sched::set_attention(false);
+}
+
+/// End the current thread; the last thread out ends its process.
+pub fn exit_current_thread() -> ! {
+    if let Some(t) = sched::current() {
+        if t.finish() {
+            if let Some(p) = t.process().cloned() {
+                p.remove_thread(&t);
             }
-            sched::remove(&t);
-            t.set_state(thread::ThreadState::Dead);
         }
     }
     sched::exit_current()
@@ -115,32 +127,111 @@ fn end_current_process(code: i64, reason: ExitReason) -> ! {
 /// `zx_process_exit`: the current process ends with `code`.
 pub fn exit_current(code: i64) -> ! {
     if let Some(p) = current_process() {
-        kprintln!("[kernel] process {} exited with code {}", p.name.as_str(), code);
+        p.kill(code);
     }
-    end_current_process(code, ExitReason::Normal)
+    exit_current_thread()
+}
+
+/// Kill the current process with `retcode` and end this thread.
+pub fn kill_current_process(retcode: i64) -> ! {
+    exit_current(retcode)
 }
 
 /// The current process made a system call that does not exist: kill it.
 pub fn kill_current_bad_syscall(nr: u64) -> ! {
     if let Some(p) = current_process() {
-        kprintln!("[kernel] process {} killed: bad syscall {:#x}", p.name.as_str(), nr);
+        kprintln!("[kernel] process {} killed: bad syscall {:#x}", p.name().as_str(), nr);
     }
-    end_current_process(ZX_TASK_RETCODE_POLICY_KILL, ExitReason::Fault)
+    kill_current_process(ZX_TASK_RETCODE_POLICY_KILL)
 }
 
 /// The current process broke a system call's contract in a way Zircon
 /// answers by terminating it (ZX_TASK_RETCODE_SYSCALL_KILL).
 pub fn kill_current_syscall_misuse(nr: u32, why: &str) -> ! {
     if let Some(p) = current_process() {
-        kprintln!("[kernel] process {} killed in syscall {:#x}: {}", p.name.as_str(), nr, why);
+        kprintln!("[kernel] process {} killed in syscall {:#x}: {}", p.name().as_str(), nr, why);
     }
-    end_current_process(ZX_TASK_RETCODE_SYSCALL_KILL, ExitReason::Fault)
+    kill_current_process(ZX_TASK_RETCODE_SYSCALL_KILL)
 }
 
-/// The current process took an exception it cannot handle: kill it.
+/// The current process took an exception nobody handled: kill it.
 pub fn kill_current_for_fault(frame: &TrapFrame) -> ! {
     if let Some(p) = current_process() {
-        kprintln!("[kernel] process {} killed by fault at RIP {:#x}", p.name.as_str(), frame.rip);
+        kprintln!("[kernel] process {} killed by fault at RIP {:#x}", p.name().as_str(), frame.rip);
     }
-    end_current_process(ZX_TASK_RETCODE_EXCEPTION_KILL, ExitReason::Fault)
+    kill_current_process(ZX_TASK_RETCODE_EXCEPTION_KILL)
+}
+
+/// Enforce the job policy for `condition` (ZX_POL_*) on the current process:
+/// OK to go ahead, ACCESS_DENIED to refuse. ZX_POL_ACTION_KILL kills the
+/// process (the calling thread ends on its way out).
+pub fn enforce_policy(condition: u32) -> zx_status_t {
+    let Some(p) = current_process() else { return ZX_OK };
+    match p.job().with_policy(|pol| pol.action(condition)) {
+        ZX_POL_ACTION_ALLOW => ZX_OK,
+        ZX_POL_ACTION_ALLOW_EXCEPTION => {
+            policy_exception(condition);
+            ZX_OK
+        }
+        ZX_POL_ACTION_DENY_EXCEPTION => {
+            policy_exception(condition);
+            ZX_ERR_ACCESS_DENIED
+        }
+        ZX_POL_ACTION_KILL => {
+            p.kill(ZX_TASK_RETCODE_POLICY_KILL);
+            ZX_ERR_ACCESS_DENIED
+        }
+        _ => ZX_ERR_ACCESS_DENIED,
+    }
+}
+
+/// Raise ZX_EXCP_POLICY_ERROR for `condition` on the current thread. An
+/// unhandled one kills the process (the thread ends on its way out).
+fn policy_exception(condition: u32) {
+    let Some(t) = sched::current() else { return };
+    let Some(p) = t.process().cloned() else { return };
+    let context = zx_exception_context_t { synth_code: condition, ..Default::default() };
+    match exception::deliver(&t, &p, ZX_EXCP_POLICY_ERROR, context) {
+        exception::Outcome::Resume => {}
+        exception::Outcome::ExitThread => {
+            let _ = t.kill();
+        }
+        exception::Outcome::Unhandled => p.kill(ZX_TASK_RETCODE_EXCEPTION_KILL),
+    }
+}
+
+/// A CPL3 exception the kernel cannot resolve itself (not demand paging):
+/// offer it to the exception channels; kill the process when nobody
+/// handles it. Returns when the thread may resume (registers possibly
+/// changed by a handler).
+pub fn user_exception(frame: &mut TrapFrame, cr2: u64) {
+    let Some(t) = sched::current() else { return };
+    let Some(p) = t.process().cloned() else { return };
+    let excp_type = match frame.vector {
+        1 => ZX_EXCP_HW_BREAKPOINT,
+        3 => ZX_EXCP_SW_BREAKPOINT,
+        6 => ZX_EXCP_UNDEFINED_INSTRUCTION,
+        14 => ZX_EXCP_FATAL_PAGE_FAULT,
+        17 => ZX_EXCP_UNALIGNED_ACCESS,
+        _ => ZX_EXCP_GENERAL,
+    };
+    let context = zx_exception_context_t {
+        arch: zx_x86_64_exc_data_t { vector: frame.vector, err_code: frame.error_code, cr2 },
+        ..Default::default()
+    };
+    match exception::deliver(&t, &p, excp_type, context) {
+        exception::Outcome::Resume => {
+            drop((t, p));
+            before_user_return(frame);
+        }
+        exception::Outcome::ExitThread => {
+            drop((t, p));
+            exit_current_thread()
+        }
+        exception::Outcome::Unhandled => {
+            drop((t, p));
+            crate::trap::report_with_cr2(frame, cr2);
+            kill_current_for_fault(frame)
+        }
+    }
 }

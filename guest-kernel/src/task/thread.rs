@@ -1,17 +1,37 @@
-//! Threads: a kernel stack, a saved kernel RSP and scheduling state.
+//! Threads (`ZX_OBJ_TYPE_THREAD`): a kernel stack, scheduling state and the
+//! Zircon life cycle NEW → RUNNING (↔ SUSPENDED / BLOCKED) → DYING → DEAD.
+//!
+//! Zircon semantics implemented here (see zx_thread_create, zx_thread_start,
+//! zx_task_suspend, zx_object_get_info ZX_INFO_THREAD):
+//! * a thread is created NEW and runs only after `zx_thread_start` (or
+//!   `zx_process_start` for the first thread);
+//! * ZX_THREAD_RUNNING is asserted while started and not suspended,
+//!   ZX_THREAD_SUSPENDED while a suspend token exists, ZX_THREAD_TERMINATED
+//!   once dead;
+//! * killing and suspending act at the next return to user mode: a blocked
+//!   thread is woken with [`WakeReason::Killed`] so its system call returns,
+//!   and [`super::before_user_return`] parks or ends it.
+//!
+//! Threading assumptions: one CPU, the kernel is not preemptible, so another
+//! thread's saved user frame can be read while we run.
 
-use alloc::alloc::{alloc_zeroed, dealloc, Layout};
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicI64, AtomicU64, AtomicU8, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, Ordering};
 
+use spin::Mutex;
+
+use super::exception::Exceptionate;
 use super::process::Process;
-use super::Name;
-use crate::sched::WaitKey;
+use crate::abi::*;
+use crate::arch::context::{self, KernelStack};
+use crate::arch::gdt::{USER_CS, USER_SS};
+use crate::arch::trap::TrapFrame;
+use crate::arch::usermode::USER_RFLAGS;
+use crate::object::{KObjectBase, KernelObject};
+use crate::sched::{self, WaitKey};
 
-/// Kernel stack size per thread.
-pub const KSTACK_SIZE: usize = 16 * 1024;
 
-/// Scheduling state.
+/// Scheduling state (the scheduler's view, not Zircon's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]
 pub enum ThreadState {
@@ -35,44 +55,34 @@ pub enum WakeReason {
     Woken = 0,
     /// Its deadline passed.
     TimedOut = 1,
+    /// The thread is being killed: its system call must return at once.
+    Killed = 2,
 }
 
-struct KernelStack {
-    base: *mut u8,
+/// Zircon life-cycle state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Life {
+    /// Created, not started.
+    Initial,
+    /// Started.
+    Running,
+    /// Being killed or exiting.
+    Dying,
+    /// Finished.
+    Dead,
 }
 
-// SAFETY: the stack memory is owned by one thread object and only used by
-// that thread's kernel context.
-unsafe impl Send for KernelStack {}
-// SAFETY: as above; the pointer is never dereferenced through a shared path.
-unsafe impl Sync for KernelStack {}
-
-const KSTACK_LAYOUT: Layout = match Layout::from_size_align(KSTACK_SIZE, 16) {
-    Ok(l) => l,
-    Err(_) => panic!("bad kernel stack layout"),
-};
-
-impl KernelStack {
-    fn new() -> Option<Self> {
-        // SAFETY: the layout is non-zero sized.
-        let base = unsafe { alloc_zeroed(KSTACK_LAYOUT) };
-        (!base.is_null()).then_some(KernelStack { base })
-    }
-}
-
-impl Drop for KernelStack {
-    fn drop(&mut self) {
-        // SAFETY: allocated in `new` with the same layout.
-        unsafe { dealloc(self.base, KSTACK_LAYOUT) };
-    }
+struct ThreadInner {
+    life: Life,
+    /// Parked at the suspend point in `before_user_return`.
+    parked: bool,
+    /// Exception channel type while stopped in an exception (0 = none).
+    exception_channel_type: u32,
 }
 
 /// A thread.
 pub struct Thread {
-    /// Kernel object id.
-    pub koid: u64,
-    /// Name.
-    pub name: Name,
+    base: KObjectBase,
     process: Option<Arc<Process>>,
     kstack: KernelStack,
     saved_rsp: AtomicU64,
@@ -80,15 +90,26 @@ pub struct Thread {
     wake_reason: AtomicU8,
     wait_key: AtomicU64,
     deadline: AtomicI64,
+    /// ZX_THREAD_STATE_BLOCKED_* while blocked.
+    block_state: AtomicU32,
+    killed: AtomicBool,
+    suspend_count: AtomicU32,
+    /// CPU time used, in TSC ticks.
+    runtime_ticks: AtomicU64,
+    /// Scheduler tick at which it joined the ready queue.
+    queued_at: AtomicU64,
+    inner: Mutex<ThreadInner>,
+    exceptionate: Exceptionate,
+    /// The exception being delivered (ZX_INFO_THREAD_EXCEPTION_REPORT).
+    exception_report: Mutex<Option<zx_exception_report_t>>,
 }
 
 impl Thread {
-    /// A new thread of `process` (`None` for kernel threads) with a fresh
+    /// A new thread of `process` (`None` for the idle thread) with a fresh
     /// kernel stack; `None` when out of memory.
-    pub fn new(name: &str, process: Option<Arc<Process>>) -> Option<Self> {
-        Some(Thread {
-            koid: super::new_koid(),
-            name: Name::new(name),
+    pub fn new(name: &str, process: Option<Arc<Process>>) -> Option<Arc<Self>> {
+        let t = Arc::new(Thread {
+            base: KObjectBase::default(),
             process,
             kstack: KernelStack::new()?,
             saved_rsp: AtomicU64::new(0),
@@ -96,10 +117,26 @@ impl Thread {
             wake_reason: AtomicU8::new(WakeReason::Woken as u8),
             wait_key: AtomicU64::new(0),
             deadline: AtomicI64::new(i64::MAX),
-        })
+            block_state: AtomicU32::new(ZX_THREAD_STATE_BLOCKED),
+            killed: AtomicBool::new(false),
+            suspend_count: AtomicU32::new(0),
+            runtime_ticks: AtomicU64::new(0),
+            queued_at: AtomicU64::new(0),
+            inner: Mutex::new(ThreadInner { life: Life::Initial, parked: false, exception_channel_type: 0 }),
+            exceptionate: Exceptionate::default(),
+            exception_report: Mutex::new(None),
+        });
+        t.base.set_name(name);
+        crate::trace::thread_create(t.process.as_ref().map_or(0, |p| p.koid()), t.base.koid, name);
+        Some(t)
     }
 
-    /// Its process (none for kernel threads such as idle).
+    /// Kernel object id.
+    pub fn koid(&self) -> u64 {
+        self.base.koid
+    }
+
+    /// Its process (none for the idle thread).
     pub fn process(&self) -> Option<&Arc<Process>> {
         self.process.as_ref()
     }
@@ -111,7 +148,7 @@ impl Thread {
 
     /// Top of the kernel stack.
     pub fn kstack_top(&self) -> u64 {
-        self.kstack.base as u64 + KSTACK_SIZE as u64
+        self.kstack.top()
     }
 
     /// Set the RSP the first switch to this thread loads.
@@ -129,7 +166,7 @@ impl Thread {
         self.saved_rsp.as_ptr()
     }
 
-    /// Current state.
+    /// Scheduling state.
     pub fn state(&self) -> ThreadState {
         match self.state.load(Ordering::Relaxed) {
             0 => ThreadState::New,
@@ -140,14 +177,15 @@ impl Thread {
         }
     }
 
-    /// Change state.
+    /// Change the scheduling state.
     pub fn set_state(&self, s: ThreadState) {
         self.state.store(s as u8, Ordering::Relaxed);
     }
 
-    pub(crate) fn prepare_block(&self, key: WaitKey, deadline: i64) {
+    pub(crate) fn prepare_block(&self, key: WaitKey, deadline: i64, block_state: u32) {
         self.wait_key.store(key.0, Ordering::Relaxed);
         self.deadline.store(deadline, Ordering::Relaxed);
+        self.block_state.store(block_state, Ordering::Relaxed);
         self.wake_reason.store(WakeReason::TimedOut as u8, Ordering::Relaxed);
         self.set_state(ThreadState::Blocked);
     }
@@ -157,6 +195,10 @@ impl Thread {
         WaitKey(self.wait_key.load(Ordering::Relaxed))
     }
 
+    pub(crate) fn set_wait_key(&self, key: WaitKey) {
+        self.wait_key.store(key.0, Ordering::Relaxed);
+    }
+
     /// When its wait times out.
     pub fn deadline(&self) -> i64 {
         self.deadline.load(Ordering::Relaxed)
@@ -164,14 +206,256 @@ impl Thread {
 
     /// Why it last resumed.
     pub fn wake_reason(&self) -> WakeReason {
-        if self.wake_reason.load(Ordering::Relaxed) == WakeReason::Woken as u8 {
-            WakeReason::Woken
-        } else {
-            WakeReason::TimedOut
+        match self.wake_reason.load(Ordering::Relaxed) {
+            0 => WakeReason::Woken,
+            1 => WakeReason::TimedOut,
+            _ => WakeReason::Killed,
         }
     }
 
     pub(crate) fn set_wake_reason(&self, r: WakeReason) {
         self.wake_reason.store(r as u8, Ordering::Relaxed);
+    }
+
+    /// True once a kill was requested: blocking returns at once.
+    pub fn is_killed(&self) -> bool {
+        self.killed.load(Ordering::Relaxed)
+    }
+
+    /// Work is pending before this thread may return to user mode.
+    pub fn needs_attention(&self) -> bool {
+        self.is_killed() || self.is_suspended()
+    }
+
+    /// Account `ticks` of CPU time.
+    pub(crate) fn add_runtime(&self, ticks: u64) {
+        self.runtime_ticks.fetch_add(ticks, Ordering::Relaxed);
+    }
+
+    pub(crate) fn set_queued_at(&self, tick: u64) {
+        self.queued_at.store(tick, Ordering::Relaxed);
+    }
+
+    pub(crate) fn queued_at(&self) -> u64 {
+        self.queued_at.load(Ordering::Relaxed)
+    }
+
+    /// CPU time used, in TSC ticks.
+    pub fn runtime_ticks(&self) -> u64 {
+        self.runtime_ticks.load(Ordering::Relaxed)
+    }
+
+    /// Zircon life-cycle state.
+    pub fn life(&self) -> Life {
+        self.inner.lock().life
+    }
+
+    /// The saved user registers (valid while the thread is not in user mode).
+    pub fn user_frame(&self) -> TrapFrame {
+        self.kstack.user_frame()
+    }
+
+    /// Replace the saved user registers.
+    pub fn set_user_frame(&self, frame: &TrapFrame) {
+        self.kstack.set_user_frame(frame)
+    }
+
+    /// Start the thread at `entry` with stack `sp` and RDI/RSI = `arg1`/`arg2`.
+    /// BAD_STATE unless it is NEW and its process is alive.
+    pub fn start(self: &Arc<Self>, entry: u64, sp: u64, arg1: u64, arg2: u64) -> zx_status_t {
+        let frame = TrapFrame {
+            rip: entry,
+            cs: u64::from(USER_CS),
+            rflags: USER_RFLAGS,
+            rsp: sp,
+            ss: u64::from(USER_SS),
+            rdi: arg1,
+            rsi: arg2,
+            ..TrapFrame::default()
+        };
+        {
+            let mut inner = self.inner.lock();
+            if inner.life != Life::Initial || self.is_killed() {
+                return ZX_ERR_BAD_STATE;
+            }
+            inner.life = Life::Running;
+        }
+        // SAFETY: the stack belongs to this NEW thread and is unused.
+        let rsp = unsafe { context::prepare_user(self.kstack_top(), &frame) };
+        self.set_saved_rsp(rsp);
+        let suspended = self.is_suspended();
+        self.base.update_signals(0, if suspended { ZX_THREAD_SUSPENDED } else { ZX_THREAD_RUNNING });
+        sched::add_ready(self.clone());
+        ZX_OK
+    }
+
+    /// Ask the thread to die. A NEW thread dies at once (returns true: the
+    /// caller must call [`Thread::finish`]); a started one at its next return
+    /// to user mode, woken from any wait.
+    pub fn kill(self: &Arc<Self>) -> bool {
+        let mut inner = self.inner.lock();
+        match inner.life {
+            Life::Initial => {
+                inner.life = Life::Dying;
+                true
+            }
+            Life::Running => {
+                inner.life = Life::Dying;
+                drop(inner);
+                self.killed.store(true, Ordering::Relaxed);
+                sched::interrupt(self);
+                false
+            }
+            Life::Dying | Life::Dead => false,
+        }
+    }
+
+    /// Mark dead: clear RUNNING/SUSPENDED, assert TERMINATED. Returns false
+    /// if it already was.
+    pub fn finish(&self) -> bool {
+        {
+            let mut inner = self.inner.lock();
+            if inner.life == Life::Dead {
+                return false;
+            }
+            inner.life = Life::Dead;
+        }
+        self.killed.store(true, Ordering::Relaxed);
+        self.set_state(ThreadState::Dead);
+        self.exceptionate.shutdown();
+        self.base.update_signals(ZX_THREAD_RUNNING | ZX_THREAD_SUSPENDED, ZX_THREAD_TERMINATED);
+        true
+    }
+
+    /// Where this thread's exceptions go first (after a debugger).
+    pub fn exceptionate(&self) -> &Exceptionate {
+        &self.exceptionate
+    }
+
+    /// Record (or clear) the exception being delivered.
+    pub fn set_exception_report(&self, r: Option<zx_exception_report_t>) {
+        *self.exception_report.lock() = r;
+    }
+
+    /// The exception being delivered, if any.
+    pub fn exception_report(&self) -> Option<zx_exception_report_t> {
+        *self.exception_report.lock()
+    }
+
+    /// Add one suspension (a suspend token was created).
+    pub fn suspend(self: &Arc<Self>) -> zx_status_t {
+        if matches!(self.inner.lock().life, Life::Dying | Life::Dead) {
+            return ZX_ERR_BAD_STATE;
+        }
+        self.suspend_count.fetch_add(1, Ordering::Relaxed);
+        self.refresh_suspension();
+        ZX_OK
+    }
+
+    /// Drop one suspension (a suspend token was closed).
+    pub fn resume(self: &Arc<Self>) {
+        let _ = self.suspend_count.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |c| c.checked_sub(1));
+        self.refresh_suspension();
+    }
+
+    /// Suspended by a token on the thread or on its process.
+    pub fn is_suspended(&self) -> bool {
+        self.suspend_count.load(Ordering::Relaxed) != 0 || self.process.as_ref().is_some_and(|p| p.is_suspended())
+    }
+
+    /// Bring signals and parking in line with [`Thread::is_suspended`].
+    ///
+    /// A started thread other than the caller is not running user code (one
+    /// CPU), so it counts as suspended at once and parks before it next
+    /// returns to user mode; the caller itself parks on its way out.
+    pub fn refresh_suspension(self: &Arc<Self>) {
+        if self.inner.lock().life != Life::Running {
+            return;
+        }
+        let suspended = self.is_suspended();
+        if suspended {
+            if self.is_current() {
+                sched::set_attention(true);
+            } else {
+                self.base.update_signals(ZX_THREAD_RUNNING, ZX_THREAD_SUSPENDED);
+            }
+        } else {
+            self.base.update_signals(ZX_THREAD_SUSPENDED, ZX_THREAD_RUNNING);
+            sched::wake(self.park_key());
+        }
+    }
+
+    fn park_key(&self) -> WaitKey {
+        WaitKey::for_object(self.base.koid)
+    }
+
+    /// Park the current thread (this one) until it is resumed or killed.
+    pub(crate) fn park(self: &Arc<Self>) {
+        self.inner.lock().parked = true;
+        self.base.update_signals(ZX_THREAD_RUNNING, ZX_THREAD_SUSPENDED);
+        while self.is_suspended() && !self.is_killed() {
+            sched::block_as(self.park_key(), sched::INFINITE, ZX_THREAD_STATE_SUSPENDED);
+        }
+        self.inner.lock().parked = false;
+    }
+
+    /// Record that the thread is stopped in an exception on a channel of
+    /// `channel_type` (0 when it leaves the exception).
+    pub fn set_exception_channel_type(&self, channel_type: u32) {
+        self.inner.lock().exception_channel_type = channel_type;
+    }
+
+    /// Registers may be read or written: suspended (not running user code)
+    /// or stopped in an exception.
+    pub fn registers_accessible(&self) -> bool {
+        let inner = self.inner.lock();
+        inner.life == Life::Running && (inner.exception_channel_type != 0 || (self.is_suspended() && !self.is_current()))
+    }
+
+    fn is_current(&self) -> bool {
+        sched::current().is_some_and(|c| core::ptr::eq(Arc::as_ptr(&c), self))
+    }
+
+    /// ZX_INFO_THREAD record.
+    pub fn info(&self) -> zx_info_thread_t {
+        let inner = self.inner.lock();
+        let state = match inner.life {
+            Life::Initial => ZX_THREAD_STATE_NEW,
+            Life::Dying => ZX_THREAD_STATE_DYING,
+            Life::Dead => ZX_THREAD_STATE_DEAD,
+            Life::Running if inner.exception_channel_type != 0 => ZX_THREAD_STATE_BLOCKED_EXCEPTION,
+            Life::Running if self.is_suspended() => ZX_THREAD_STATE_SUSPENDED,
+            Life::Running if self.state() == ThreadState::Blocked => self.block_state.load(Ordering::Relaxed),
+            Life::Running => ZX_THREAD_STATE_RUNNING,
+        };
+        let mut info = zx_info_thread_t { state, wait_exception_channel_type: inner.exception_channel_type, ..Default::default() };
+        info.cpu_affinity_mask.mask[0] = 1;
+        info
+    }
+}
+
+impl KernelObject for Thread {
+    fn base(&self) -> &KObjectBase {
+        &self.base
+    }
+    fn obj_type(&self) -> zx_obj_type_t {
+        ZX_OBJ_TYPE_THREAD
+    }
+    fn default_rights(&self) -> zx_rights_t {
+        ZX_DEFAULT_THREAD_RIGHTS
+    }
+    fn into_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
+        self
+    }
+    fn related_koid(&self) -> u64 {
+        self.process.as_ref().map_or(0, |p| p.koid())
+    }
+    fn on_zero_handles(&self) {
+        // A thread that never started goes away with its last handle.
+        if self.inner.lock().life == Life::Initial {
+            if let Some(p) = &self.process {
+                p.remove_unstarted_thread(self.base.koid);
+            }
+        }
     }
 }

@@ -112,14 +112,14 @@ mod tests {
 
 /// `zxvm_startup_info_t::magic` ("ZXVMSTRT" little-endian).
 pub const ZXVM_STARTUP_MAGIC: u64 = u64::from_le_bytes(*b"ZXVMSTRT");
-/// Current `zxvm_startup_info_t::version`.
-pub const ZXVM_STARTUP_VERSION: u32 = 1;
+/// Current `zxvm_startup_info_t::version` (2: handle slots added).
+pub const ZXVM_STARTUP_VERSION: u32 = 2;
 /// `zxvm_startup_info_t::syscall_mechanism`: use the SYSCALL instruction.
 pub const ZXVM_MECHANISM_SYSCALL: u32 = 1;
 /// `zxvm_startup_info_t::syscall_mechanism`: use `int 0x80` (trapped by the kernel).
 pub const ZXVM_MECHANISM_INT80: u32 = 2;
 /// Bytes of command line a startup page carries.
-pub const ZXVM_STARTUP_CMDLINE_MAX: usize = 4072;
+pub const ZXVM_STARTUP_CMDLINE_MAX: usize = 4040;
 
 /// The read-only page a process finds at the address in RSI at entry (RDI
 /// holds its bootstrap handle). It tells the user syscall library which
@@ -137,6 +137,18 @@ pub struct zxvm_startup_info_t {
     pub cmdline_len: u32,
     /// Zero.
     pub reserved: u32,
+    /// Handle to the process itself (0 when not given). The kernel fills the
+    /// four handle slots for the first process only; later processes get
+    /// their handles over their bootstrap channel.
+    pub proc_self: u32,
+    /// Handle to the first thread.
+    pub thread_self: u32,
+    /// Handle to the root VMAR.
+    pub vmar_root: u32,
+    /// Handle to the job to create children in (the root job for the first process).
+    pub job_default: u32,
+    /// Zero.
+    pub reserved2: [u32; 4],
     /// Command line (UTF-8, not NUL-terminated).
     pub cmdline: [u8; ZXVM_STARTUP_CMDLINE_MAX],
 }
@@ -159,7 +171,12 @@ mod startup_tests {
         assert_eq!(offset_of!(zxvm_startup_info_t, version), 8);
         assert_eq!(offset_of!(zxvm_startup_info_t, syscall_mechanism), 12);
         assert_eq!(offset_of!(zxvm_startup_info_t, cmdline_len), 16);
-        assert_eq!(offset_of!(zxvm_startup_info_t, cmdline), 24);
+        assert_eq!(offset_of!(zxvm_startup_info_t, proc_self), 24);
+        assert_eq!(offset_of!(zxvm_startup_info_t, thread_self), 28);
+        assert_eq!(offset_of!(zxvm_startup_info_t, vmar_root), 32);
+        assert_eq!(offset_of!(zxvm_startup_info_t, job_default), 36);
+        assert_eq!(offset_of!(zxvm_startup_info_t, reserved2), 40);
+        assert_eq!(offset_of!(zxvm_startup_info_t, cmdline), 56);
         assert_eq!(ZXVM_STARTUP_MAGIC.to_le_bytes(), *b"ZXVMSTRT");
     }
 }

@@ -32,6 +32,14 @@ pub use port::*;
 pub use socket::*;
 pub use system::*;
 
+// Typed wrappers for tasks, memory, futexes and timers.
+mod sync;
+mod task;
+mod vm;
+pub use sync::*;
+pub use task::*;
+pub use vm::*;
+
 /// Write formatted text through `zx_debug_write`.
 #[macro_export]
 macro_rules! print {

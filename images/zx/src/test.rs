@@ -184,6 +184,16 @@ impl Failure {
     }
 }
 
+/// `?` on a zx call inside a case: an error status fails the case, with the
+/// status name and the place of the `?`.
+impl From<crate::Status> for Failure {
+    #[track_caller]
+    fn from(status: crate::Status) -> Self {
+        let at = core::panic::Location::caller();
+        Self::fail_at(at.file(), at.line(), format_args!("unexpected status {} ({})", zircon_abi::status_name(status), status))
+    }
+}
+
 /// What a case returns: `Ok(())` to pass, `Err(Failure)` to fail or skip.
 pub type CaseResult = Result<(), Failure>;
 

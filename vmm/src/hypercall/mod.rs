@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use hypercall_abi::{
     ExitReason, Hypercall, HypercallStatus, Milestone, TestOutcome, TestResult, ABI_VERSION, MAX_CONSOLE_WRITE,
-    MAX_TEST_MESSAGE, MAX_TEST_NAME,
+    MAX_PHYS_OP, MAX_TEST_MESSAGE, MAX_TEST_NAME,
 };
 use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
 
@@ -154,6 +154,14 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
             Some(k) if k > 0 => Outcome::Return(k),
             _ => err(HypercallStatus::HostError),
         },
+        Hypercall::ZeroPhys => match check_phys_range(mem, a0, a1) {
+            Ok(()) => match mem.write_slice(&vec![0u8; a1 as usize], GuestAddress(a0)) {
+                Ok(()) => Outcome::Return(0),
+                Err(_) => err(HypercallStatus::BadAddress),
+            },
+            Err(s) => err(s),
+        },
+        Hypercall::CopyPhys => copy_phys(mem, a0, a1, a2),
         Hypercall::TestResult => match read_test_result(mem, a0) {
             Ok(case) => {
                 host.tests.push(TestCase { reported_at: host.start.elapsed(), ..case });
@@ -166,6 +174,33 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
             Err(s) => err(s),
         },
         Hypercall::TraceFlush => Outcome::Return(host.trace.flush(mem, a0).min(i32::MAX as u64) as i32),
+    }
+}
+
+/// Check that `[gpa, gpa + len)` is inside guest RAM, does not wrap and is at
+/// most [`MAX_PHYS_OP`] long.
+fn check_phys_range(mem: &GuestMemoryMmap, gpa: u64, len: u64) -> Result<(), HypercallStatus> {
+    if len > MAX_PHYS_OP {
+        return Err(HypercallStatus::TooLarge);
+    }
+    let end = gpa.checked_add(len).ok_or(HypercallStatus::BadAddress)?;
+    if len != 0 && (end == 0 || !mem.check_range(GuestAddress(gpa), len as usize)) {
+        return Err(HypercallStatus::BadAddress);
+    }
+    Ok(())
+}
+
+fn copy_phys(mem: &GuestMemoryMmap, dst: u64, src: u64, len: u64) -> Outcome {
+    if let Err(s) = check_phys_range(mem, dst, len).and_then(|_| check_phys_range(mem, src, len)) {
+        return err(s);
+    }
+    if len != 0 && dst < src + len && src < dst + len {
+        return err(HypercallStatus::InvalidArgs);
+    }
+    let mut buf = vec![0u8; len as usize];
+    match mem.read_slice(&mut buf, GuestAddress(src)).and_then(|_| mem.write_slice(&buf, GuestAddress(dst))) {
+        Ok(()) => Outcome::Return(0),
+        Err(_) => err(HypercallStatus::BadAddress),
     }
 }
 
@@ -305,6 +340,25 @@ mod tests {
         );
         assert_eq!(handle(call(Hypercall::Milestone, [2, 0, 0, 0]), &mem, &mut host), Outcome::Return(0));
         assert_eq!(host.milestones[0].milestone, Milestone::FirstUserEntry);
+    }
+
+    #[test]
+    fn zero_and_copy_phys() {
+        let (mem, mut host, _) = setup();
+        mem.write_slice(b"abcdef", GuestAddress(0x100)).unwrap();
+        assert_eq!(handle(call(Hypercall::CopyPhys, [0x200, 0x100, 6, 0]), &mem, &mut host), Outcome::Return(0));
+        let mut b = [0u8; 6];
+        mem.read_slice(&mut b, GuestAddress(0x200)).unwrap();
+        assert_eq!(&b, b"abcdef");
+        assert_eq!(handle(call(Hypercall::ZeroPhys, [0x201, 4, 0, 0]), &mem, &mut host), Outcome::Return(0));
+        mem.read_slice(&mut b, GuestAddress(0x200)).unwrap();
+        assert_eq!(&b, b"a\0\0\0\0f");
+        // Overlap, past RAM, wrapping, too large.
+        let bad = |r: Outcome| matches!(r, Outcome::Return(v) if v < 0);
+        assert!(bad(handle(call(Hypercall::CopyPhys, [0x102, 0x100, 6, 0]), &mem, &mut host)));
+        assert!(bad(handle(call(Hypercall::CopyPhys, [RAM as u64 - 2, 0x100, 6, 0]), &mem, &mut host)));
+        assert!(bad(handle(call(Hypercall::ZeroPhys, [u64::MAX - 1, 4, 0, 0]), &mem, &mut host)));
+        assert!(bad(handle(call(Hypercall::ZeroPhys, [0, MAX_PHYS_OP + 1, 0, 0]), &mem, &mut host)));
     }
 
     fn put_test_result(mem: &GuestMemoryMmap, at: u64, r: &TestResult) {

@@ -71,10 +71,19 @@ pub fn fault_report(text: &str, max: usize) -> Option<String> {
 /// its latest `test NAME ... ` line has no verdict (a fault report or other
 /// kernel lines may follow it).
 pub fn running_case(text: &str) -> Option<&str> {
-    let (name, tail) =
-        text.lines().rev().find_map(|l| l.strip_prefix("test ").and_then(|rest| rest.split_once(" ... ")))?;
-    // Output the case printed itself may follow; a verdict would have ended the line.
-    (!tail.ends_with("ok") && !tail.contains("FAILED") && !tail.starts_with("skipped")).then_some(name)
+    let verdict = |s: &str| s.ends_with("ok") || s.contains("FAILED") || s.starts_with("skipped");
+    let mut later_verdict = false;
+    for line in text.lines().rev() {
+        if let Some((name, tail)) = line.strip_prefix("test ").and_then(|rest| rest.split_once(" ... ")) {
+            // Output the case printed itself may follow; a verdict would have
+            // ended the line, or (after kernel lines, which start lines of
+            // their own) stands alone on a later one.
+            return (!verdict(tail) && !later_verdict).then_some(name);
+        }
+        let bare = line.trim_end();
+        later_verdict |= bare == "ok" || bare.starts_with("FAILED: ") || bare.starts_with("skipped: ");
+    }
+    None
 }
 
 #[cfg(test)]
@@ -121,5 +130,8 @@ mod tests {
         assert_eq!(running_case("test a ... skipped: y"), None);
         assert_eq!(running_case("[kernel] x\n"), None);
         assert_eq!(running_case("test w ... FAULT: #PF\n  RIP=0\n[kernel] killed\n"), Some("w"));
+        assert_eq!(running_case("test w ... \nFAULT: #PF\n[kernel] killed\n"), Some("w"));
+        assert_eq!(running_case("test w ... \n[kernel] process x exited\nok\n"), None);
+        assert_eq!(running_case("test w ... \n[kernel] process x exited\nFAILED: y\n"), None);
     }
 }

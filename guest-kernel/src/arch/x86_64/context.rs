@@ -6,6 +6,7 @@
 //! "returns" into `trap_return` with a [`TrapFrame`] above, which IRETQs to user
 //! mode — or into a kernel function for kernel threads.
 
+use alloc::alloc::{alloc_zeroed, dealloc, Layout};
 use core::arch::global_asm;
 use core::mem::size_of;
 
@@ -28,9 +29,27 @@ context_switch:
     "#
 );
 
+global_asm!(
+    r#"
+    .section .text.user_thread_entry, "ax"
+    .global user_thread_entry
+user_thread_entry:
+    mov rdi, rsp
+    call {hook}
+    jmp trap_return
+    "#,
+    hook = sym first_user_entry,
+);
+
 extern "C" {
     fn context_switch(prev: *mut u64, next: u64);
-    fn trap_return();
+    fn user_thread_entry();
+}
+
+/// First code a new user thread runs (on its own stack, `frame` at the top):
+/// the same checks as every return to user mode (suspend, kill).
+extern "C" fn first_user_entry(frame: &mut TrapFrame) {
+    crate::task::before_user_return(frame);
 }
 
 /// Switch from the running kernel stack to the one saved at `next`.
@@ -48,7 +67,8 @@ pub unsafe fn switch(prev: *mut u64, next: u64) {
 const SWITCH_FRAME_WORDS: usize = 7;
 
 /// Prepare a fresh kernel stack (`top`, 16-byte aligned) so the first switch
-/// enters user mode with `frame`. Returns the RSP to switch to.
+/// enters user mode with `frame` (through [`crate::task::before_user_return`]).
+/// Returns the RSP to switch to.
 ///
 /// # Safety
 /// `[top - 512, top)` must be writable memory owned by the new thread.
@@ -62,7 +82,7 @@ pub unsafe fn prepare_user(top: u64, frame: &TrapFrame) -> u64 {
         for i in 0..6 {
             words.add(i).write(0);
         }
-        words.add(6).write(trap_return as usize as u64);
+        words.add(6).write(user_thread_entry as usize as u64);
     }
     rsp
 }
@@ -85,4 +105,67 @@ pub unsafe fn prepare_kernel(top: u64, entry: extern "C" fn() -> !) -> u64 {
         words.add(7).write(0);
     }
     rsp
+}
+
+/// A thread's kernel stack: owned heap memory whose top holds the thread's
+/// user [`TrapFrame`] whenever the thread is in the kernel or switched out.
+pub struct KernelStack {
+    base: *mut u8,
+}
+
+// SAFETY: the stack memory is owned by one thread object; other threads only
+// touch the saved user frame while that thread is not running (one CPU, the
+// kernel is not preemptible).
+unsafe impl Send for KernelStack {}
+// SAFETY: as above.
+unsafe impl Sync for KernelStack {}
+
+/// Kernel stack size per thread.
+pub const KSTACK_SIZE: usize = 16 * 1024;
+
+const KSTACK_LAYOUT: Layout = match Layout::from_size_align(KSTACK_SIZE, 16) {
+    Ok(l) => l,
+    Err(_) => panic!("bad kernel stack layout"),
+};
+
+impl KernelStack {
+    /// A fresh zeroed stack; `None` when the heap is exhausted.
+    pub fn new() -> Option<Self> {
+        // SAFETY: the layout is non-zero sized.
+        let base = unsafe { alloc_zeroed(KSTACK_LAYOUT) };
+        (!base.is_null()).then_some(KernelStack { base })
+    }
+
+    /// Top of the stack (16-byte aligned).
+    pub fn top(&self) -> u64 {
+        self.base as u64 + KSTACK_SIZE as u64
+    }
+
+    fn frame_ptr(&self) -> *mut TrapFrame {
+        (self.top() - size_of::<TrapFrame>() as u64) as *mut TrapFrame
+    }
+
+    /// The user register frame saved at the top of the stack. Meaningful for a
+    /// user thread that is not running user code (it entered the kernel, or
+    /// was prepared and not yet started).
+    pub fn user_frame(&self) -> TrapFrame {
+        // SAFETY: the frame area lies inside the owned allocation and every
+        // bit pattern is a valid TrapFrame; the owner is not running (one CPU)
+        // or is the caller itself reading its own entry frame.
+        unsafe { self.frame_ptr().read() }
+    }
+
+    /// Replace the saved user register frame (see [`KernelStack::user_frame`]).
+    pub fn set_user_frame(&self, frame: &TrapFrame) {
+        // SAFETY: as for `user_frame`; the owning thread is suspended or
+        // stopped in an exception, so nobody holds a reference to the frame.
+        unsafe { self.frame_ptr().write(*frame) }
+    }
+}
+
+impl Drop for KernelStack {
+    fn drop(&mut self) {
+        // SAFETY: allocated in `new` with the same layout.
+        unsafe { dealloc(self.base, KSTACK_LAYOUT) };
+    }
 }

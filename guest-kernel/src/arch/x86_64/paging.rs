@@ -86,6 +86,7 @@ pub fn init(ram_end: u64) {
     }
     write_entry(pml4, 256, pdpt | PTE_P | PTE_W);
     write_entry(pml4, 0, 0);
+    enable_nx();
     // SAFETY: the new PML4 still maps the kernel image and the direct map.
     unsafe { super::cpu::write_cr3(pml4) };
 }
@@ -128,12 +129,16 @@ pub enum MapError {
 #[derive(Debug)]
 pub struct AddressSpace {
     pml4: u64,
+    /// Page-table frames below the PML4 (freed by `free_tables` without
+    /// scanning 512 entries per table, which is costly where CPL0 code is
+    /// emulated).
+    tables: alloc::vec::Vec<u64>,
 }
 
 impl AddressSpace {
     /// A new, empty user address space.
     pub fn new() -> Result<Self, MapError> {
-        let pml4 = frame::alloc_zeroed().ok_or(MapError::NoMemory)?.pa;
+        let pml4 = frame::alloc_table().ok_or(MapError::NoMemory)?.pa;
         let kernel = kernel_pml4();
         // Only these kernel slots are ever populated (the kernel extends its
         // mappings below them, never adds PML4 entries), so copying two
@@ -141,7 +146,7 @@ impl AddressSpace {
         for i in KERNEL_PML4_SLOTS {
             write_entry(pml4, i, read_entry(kernel, i));
         }
-        Ok(AddressSpace { pml4 })
+        Ok(AddressSpace { pml4, tables: alloc::vec::Vec::new() })
     }
 
     /// Physical address of the PML4 (the value for CR3).
@@ -161,7 +166,8 @@ impl AddressSpace {
             t = if e & PTE_P != 0 {
                 e & ADDR_MASK
             } else {
-                let next = frame::alloc_zeroed().ok_or(MapError::NoMemory)?.pa;
+                let next = frame::alloc_table().ok_or(MapError::NoMemory)?.pa;
+                self.tables.push(next);
                 write_entry(t, i, next | PTE_P | PTE_W | PTE_U);
                 next
             };
@@ -183,7 +189,6 @@ impl AddressSpace {
     }
 
     /// Remove the mapping of the page at `va`, returning its frame.
-    #[allow(dead_code)] // used once VMARs can unmap
     pub fn unmap(&mut self, va: u64) -> Option<u64> {
         let (t, i) = self.leaf(va)?;
         let e = read_entry(t, i);
@@ -213,6 +218,84 @@ impl AddressSpace {
         self.leaf(va & !(PAGE_SIZE - 1)).map(|(t, i)| read_entry(t, i))
     }
 
+    /// Map `va` to `pa` with `flags` (PTE_U added), replacing any mapping.
+    pub fn map_replace(&mut self, va: u64, pa: u64, flags: u64) -> Result<(), MapError> {
+        if let Some((t, i)) = self.leaf(va) {
+            write_entry(t, i, (pa & ADDR_MASK) | flags | PTE_P | PTE_U);
+            super::cpu::invlpg(va);
+            return Ok(());
+        }
+        self.map(va, pa, flags)
+    }
+
+    /// Remove every mapping in `[lo, hi)` (page aligned), skipping absent
+    /// tables quickly. Leaf frames are not freed: they belong to VMOs.
+    pub fn unmap_range(&mut self, lo: u64, hi: u64) {
+        self.for_each_leaf(lo, hi, |e| {
+            *e = 0;
+            true
+        });
+    }
+
+    /// Rewrite the permission bits of present mappings in `[lo, hi)`: clear
+    /// PTE_W unless `writable` (faults add it back where allowed), and set
+    /// PTE_NX as `nx` says (unchanged for `None`).
+    pub fn protect_range(&mut self, lo: u64, hi: u64, writable: bool, nx: Option<bool>) {
+        self.for_each_leaf(lo, hi, |e| {
+            let mut v = *e;
+            if let Some(nx) = nx {
+                v = (v & !PTE_NX) | if nx { nx_flag() } else { 0 };
+            }
+            if !writable {
+                v &= !PTE_W;
+            }
+            *e = v;
+            true
+        });
+    }
+
+    /// Call `f` on each present leaf entry in `[lo, hi)`; flushes the TLB
+    /// entry when `f` returns true.
+    fn for_each_leaf(&mut self, lo: u64, hi: u64, mut f: impl FnMut(&mut u64) -> bool) {
+        let hi = hi.min(USER_TOP);
+        let mut va = lo & !(PAGE_SIZE - 1);
+        while va < hi {
+            let mut t = self.pml4;
+            let mut skip = 0;
+            for level in [39u32, 30, 21] {
+                let e = read_entry(t, ((va >> level) & 511) as usize);
+                if e & PTE_P == 0 || e & PTE_PS != 0 {
+                    skip = 1u64 << level;
+                    break;
+                }
+                t = e & ADDR_MASK;
+            }
+            if skip != 0 {
+                va = (va & !(skip - 1)) + skip;
+                continue;
+            }
+            let i = ((va >> 12) & 511) as usize;
+            let mut e = read_entry(t, i);
+            if e & PTE_P != 0 {
+                let old = e;
+                if f(&mut e) && e != old {
+                    write_entry(t, i, e);
+                    super::cpu::invlpg(va);
+                }
+            }
+            va += PAGE_SIZE;
+        }
+    }
+
+    /// Free every page-table frame of the user half (leaf frames belong to
+    /// VMOs and are not touched). The address space must not be current and
+    /// must not be used again (its PML4 still points at the freed tables).
+    pub fn free_tables(&mut self) {
+        for t in self.tables.drain(..) {
+            frame::free(t);
+        }
+    }
+
     /// Make this address space current.
     pub fn activate(&self) {
         // SAFETY: the upper half is copied from the kernel PML4, so the kernel
@@ -224,4 +307,34 @@ impl AddressSpace {
 /// Entry address bits of a PTE.
 pub fn pte_addr(pte: u64) -> u64 {
     pte & ADDR_MASK
+}
+
+/// No-execute (needs EFER.NXE).
+pub const PTE_NX: u64 = 1 << 63;
+
+static mut NX_ENABLED: bool = false;
+
+/// Enable EFER.NXE when the CPU has it, so user mappings without execute
+/// permission really cannot run (W^X through rights).
+fn enable_nx() {
+    const EFER_NXE: u64 = 1 << 11;
+    let has_nx = super::cpu::cpuid(0x8000_0001).3 & (1 << 20) != 0;
+    if has_nx {
+        let efer = super::cpu::rdmsr(super::cpu::MSR_EFER);
+        // SAFETY: setting NXE only makes PTE bit 63 meaningful; no existing
+        // entry sets it.
+        unsafe { super::cpu::wrmsr(super::cpu::MSR_EFER, efer | EFER_NXE) };
+        // SAFETY: single-threaded boot, before any reader.
+        unsafe { *core::ptr::addr_of_mut!(NX_ENABLED) = true };
+    }
+}
+
+/// PTE_NX when the CPU enforces it, else 0 (bit 63 is reserved without NXE).
+pub fn nx_flag() -> u64 {
+    // SAFETY: written once during boot before any reader.
+    if unsafe { *core::ptr::addr_of!(NX_ENABLED) } {
+        PTE_NX
+    } else {
+        0
+    }
 }
