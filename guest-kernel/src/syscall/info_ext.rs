@@ -187,6 +187,10 @@ pub fn get_info(object: Arc<dyn KernelObject>, rights: zx_rights_t, topic: u32, 
         }),
         ZX_INFO_TIMER => need::<Timer>(&object, rights, ZX_RIGHT_INSPECT).map(|t| write_records(&[t.info()], buffer, size, actual, avail)),
         ZX_INFO_SOCKET => return super::socket::get_info_socket(object, rights, buffer, size, actual, avail),
+        ZX_INFO_PROCESS_HANDLE_STATS => need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| {
+            let stats = zx_info_process_handle_stats_t { handle_count: p.handles.lock().stats() };
+            write_records(&[stats], buffer, size, actual, avail)
+        }),
         _ => return ZX_ERR_NOT_SUPPORTED,
     };
     match r {

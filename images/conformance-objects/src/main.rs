@@ -4,7 +4,8 @@
 //!
 //! Every case exercises one documented behaviour (success path or error
 //! path) and is reported by name through `zxvm_test_result`; `zxvm test
-//! conformance-objects` collects them. Multi-threaded cases use the
+//! conformance-objects` collects them. Multi-threaded cases start helper
+//! threads with `zx_thread_create` / `zx_thread_start`; one case covers the
 //! `zxvm_thread_spawn` test aid.
 //!
 //! Process-killing behaviours cannot be checked from inside the process;
@@ -97,6 +98,9 @@ fn main(s: &zx::Startup) -> i64 {
             get_info_handle_count_needs_inspect,
             get_info_unknown_topic,
             get_info_socket_topic_on_event_is_wrong_type,
+            get_info_process_handle_stats_counts_by_type,
+            get_info_process_handle_stats_checks,
+            set_property_name_roundtrip_and_truncation,
             get_property_name_needs_get_property_right,
             get_property_name_of_unnamed_object_is_empty,
             set_property_name_unsupported_on_socket,
@@ -149,6 +153,7 @@ fn main(s: &zx::Startup) -> i64 {
             clock_monotonic_never_goes_back,
             ticks_advance_at_ticks_per_second,
             deadline_after_adds_and_saturates,
+            zxvm_thread_spawn_test_aid,
             // channels
             channel_create_pair,
             channel_create_bad_options,

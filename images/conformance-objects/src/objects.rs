@@ -341,3 +341,51 @@ pub fn eventpair_peer_closed_on_last_handle() -> CaseResult {
     ok!(zx::handle_close(b));
     Ok(())
 }
+
+fn stats() -> Result<zx_info_process_handle_stats_t, zx_status_t> {
+    let mut st = zx_info_process_handle_stats_t::default();
+    zx::object_get_info(zx::process_self(), ZX_INFO_PROCESS_HANDLE_STATS, &mut st)?;
+    Ok(st)
+}
+
+pub fn get_info_process_handle_stats_counts_by_type() -> CaseResult {
+    let before = ok!(stats());
+    let e = ok!(zx::event_create(0));
+    let (a, b) = ok!(zx::channel_create(0));
+    let p = ok!(zx::port_create(0));
+    let during = ok!(stats());
+    let delta = |t: zx_obj_type_t| during.handle_count[t as usize] - before.handle_count[t as usize];
+    check_eq!((delta(ZX_OBJ_TYPE_EVENT), delta(ZX_OBJ_TYPE_CHANNEL), delta(ZX_OBJ_TYPE_PORT)), (1, 2, 1));
+    check!(during.handle_count[ZX_OBJ_TYPE_PROCESS as usize] >= 1, "our own process handle counts");
+    ok!(zx::handle_close_many(&[e, a, b, p]));
+    check_eq!(ok!(stats()).handle_count, before.handle_count);
+    Ok(())
+}
+
+pub fn get_info_process_handle_stats_checks() -> CaseResult {
+    let mut st = zx_info_process_handle_stats_t::default();
+    let e = ok!(zx::event_create(0));
+    check_status!(zx::object_get_info(e, ZX_INFO_PROCESS_HANDLE_STATS, &mut st), ZX_ERR_WRONG_TYPE);
+    let weak = ok!(zx::handle_duplicate(zx::process_self(), ZX_RIGHT_WAIT));
+    check_status!(zx::object_get_info(weak, ZX_INFO_PROCESS_HANDLE_STATS, &mut st), ZX_ERR_ACCESS_DENIED);
+    let mut small = [0u32; 4];
+    check_status!(zx::object_get_info(zx::process_self(), ZX_INFO_PROCESS_HANDLE_STATS, &mut small), ZX_ERR_BUFFER_TOO_SMALL);
+    ok!(zx::handle_close_many(&[e, weak]));
+    Ok(())
+}
+
+pub fn set_property_name_roundtrip_and_truncation() -> CaseResult {
+    let v = ok!(zx::vmo_create(4096, 0));
+    ok!(zx::set_name(v, "objects-vmo"));
+    let name = ok!(zx::get_name(v));
+    check_eq!(&name[..12], b"objects-vmo\0");
+    ok!(zx::set_name(v, "0123456789abcdef0123456789abcdef-too-long"));
+    let name = ok!(zx::get_name(v));
+    check_eq!(&name[..31], b"0123456789abcdef0123456789abcde", "truncated to ZX_MAX_NAME_LEN - 1");
+    check_eq!(name[31], 0, "always NUL-terminated");
+    check_status!(sys(SYS_OBJECT_SET_PROPERTY, &[u64::from(v), u64::from(ZX_PROP_NAME), KERNEL_ADDR, 8]), ZX_ERR_INVALID_ARGS);
+    let ro = ok!(zx::handle_duplicate(v, ZX_RIGHT_GET_PROPERTY));
+    check_status!(zx::set_name(ro, "nope"), ZX_ERR_ACCESS_DENIED);
+    ok!(zx::handle_close_many(&[v, ro]));
+    Ok(())
+}

@@ -129,7 +129,7 @@ pub fn sleep_ms(ms: i64) {
     let _ = zx::nanosleep(after_ms(ms));
 }
 
-// ---- helper threads (zxvm_thread_spawn) ----
+// ---- helper threads (zx_thread_create / zx_thread_start) ----
 
 const THREAD_SLOTS: usize = 48;
 const THREAD_STACK: usize = 16 * 1024;
@@ -141,22 +141,7 @@ static mut STACKS: Stacks = Stacks([[0; THREAD_STACK]; THREAD_SLOTS]);
 static NEXT_SLOT: AtomicUsize = AtomicUsize::new(0);
 static JOBS: [AtomicU64; THREAD_SLOTS * 2] = [const { AtomicU64::new(0) }; THREAD_SLOTS * 2];
 
-extern "C" fn thread_main(slot: u64) -> ! {
-    let i = slot as usize;
-    let f = JOBS[2 * i].load(Ordering::Acquire);
-    let arg = JOBS[2 * i + 1].load(Ordering::Acquire);
-    // SAFETY: `spawn` stored a `fn(u64)` here before starting the thread.
-    let f: fn(u64) = unsafe { core::mem::transmute::<usize, fn(u64)>(f as usize) };
-    f(arg);
-    // Threads have no exit call yet: park for good (the process's end reaps us).
-    loop {
-        let _ = zx::nanosleep(ZX_TIME_INFINITE);
-    }
-}
-
-/// Run `f(arg)` on a new thread of this process (each thread gets its own
-/// stack; there are a fixed number of them).
-pub fn spawn(f: fn(u64), arg: u64) -> Result<(), zx_status_t> {
+fn take_slot(f: fn(u64), arg: u64) -> Result<(usize, u64), zx_status_t> {
     let i = NEXT_SLOT.fetch_add(1, Ordering::Relaxed);
     if i >= THREAD_SLOTS {
         return Err(ZX_ERR_NO_RESOURCES);
@@ -165,7 +150,42 @@ pub fn spawn(f: fn(u64), arg: u64) -> Result<(), zx_status_t> {
     JOBS[2 * i + 1].store(arg, Ordering::Release);
     // SAFETY: slot `i` is ours alone; only its top address is taken here.
     let top = unsafe { core::ptr::addr_of_mut!(STACKS.0[i]) as u64 } + THREAD_STACK as u64;
-    zx::zxvm_thread_spawn(thread_main, top, i as u64)
+    Ok((i, top))
+}
+
+fn run_slot(slot: u64) {
+    let i = slot as usize;
+    let f = JOBS[2 * i].load(Ordering::Acquire);
+    let arg = JOBS[2 * i + 1].load(Ordering::Acquire);
+    // SAFETY: `take_slot` stored a `fn(u64)` here before the thread started.
+    let f: fn(u64) = unsafe { core::mem::transmute::<usize, fn(u64)>(f as usize) };
+    f(arg);
+}
+
+extern "C" fn thread_main(slot: u64, _arg2: u64) -> ! {
+    run_slot(slot);
+    zx::thread_exit()
+}
+
+/// Run `f(arg)` on a new thread of this process (`zx_thread_create` +
+/// `zx_thread_start`; the thread exits when `f` returns).
+pub fn spawn(f: fn(u64), arg: u64) -> Result<(), zx_status_t> {
+    let (i, top) = take_slot(f, arg)?;
+    let t = zx::thread_create(zx::process_self(), "objects-helper", 0)?;
+    let started = zx::thread_start(t, thread_main as usize, top as usize, i, 0);
+    zx::handle_close(t)?;
+    started
+}
+
+extern "C" fn vendor_thread_main(slot: u64) -> ! {
+    run_slot(slot);
+    zx::thread_exit()
+}
+
+/// Like [`spawn`], through the `zxvm_thread_spawn` test aid.
+pub fn spawn_vendor(f: fn(u64), arg: u64) -> Result<(), zx_status_t> {
+    let (i, top) = take_slot(f, arg)?;
+    zx::zxvm_thread_spawn(vendor_thread_main, top, i as u64)
 }
 
 /// Pack two handles into a thread argument.

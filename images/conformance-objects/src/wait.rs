@@ -266,3 +266,14 @@ pub fn deadline_after_adds_and_saturates() -> CaseResult {
     check_eq!(zx::deadline_after(0) >= now, true);
     Ok(())
 }
+
+pub fn zxvm_thread_spawn_test_aid() -> CaseResult {
+    let e = ok!(zx::event_create(0));
+    ok!(spawn_vendor(signal_after_20ms, u64::from(e)));
+    check_eq!(zx::object_wait_one(e, ZX_USER_SIGNAL_0, after_ms(5000)), Ok(ZX_USER_SIGNAL_0));
+    ok!(zx::handle_close(e));
+    for (entry, stack) in [(0, 0x1000), (KERNEL_ADDR, 0x1000), (0x1000, 0), (0x1000, KERNEL_ADDR)] {
+        check_status!(sys(SYS_ZXVM_THREAD_SPAWN, &[entry, stack, 0]), ZX_ERR_INVALID_ARGS);
+    }
+    Ok(())
+}
