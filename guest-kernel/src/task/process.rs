@@ -248,7 +248,7 @@ impl Process {
         }
         if self.is_init {
             let reason = match retcode {
-                ZX_TASK_RETCODE_EXCEPTION_KILL | ZX_TASK_RETCODE_POLICY_KILL => ExitReason::Fault,
+                ZX_TASK_RETCODE_EXCEPTION_KILL | ZX_TASK_RETCODE_POLICY_KILL | ZX_TASK_RETCODE_SYSCALL_KILL => ExitReason::Fault,
                 _ => ExitReason::Normal,
             };
             power::exit(retcode, reason);
