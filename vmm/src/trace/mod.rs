@@ -25,6 +25,7 @@ pub mod recorder;
 pub mod report;
 pub mod ring;
 pub mod table;
+pub mod event;
 pub mod timeline;
 
 use std::time::{Duration, Instant};
