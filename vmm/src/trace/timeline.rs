@@ -298,6 +298,7 @@ mod tests {
     use super::*;
     use crate::trace::clock::Anchor;
     use crate::trace::recorder::ExitReason;
+    use crate::trace::ring::GuestCounters;
     use crate::trace::recorder::{ExitInfo, HypercallRecord};
     use hypercall_abi::trace::{cpl_pair, TRACE_MECHANISM_INT80};
 
