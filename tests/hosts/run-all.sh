@@ -25,8 +25,9 @@ non-zero naming the failing hosts when a host
   - chose an unexpected mechanism (int80-trap on a kvm_pvm host, else syscall),
   - exits with a code other than the expected one,
   - prints user-program output (lines starting with the prefix, after masking)
-    that differs from the other hosts' (the majority's, or all hosts' when
-    there is no majority).
+    that differs from the majority's among the hosts that passed the checks
+    above (every host votes when none passed; all voters are named when there
+    is no majority), so a host that crashed cannot outvote one that ran through.
 
 Options:
   --expect N        expected exit code (default 0)
@@ -228,23 +229,29 @@ for h in "${HOSTS[@]}"; do
     SUM[$h]="$(sha256sum <"$LOGS/$h.out" | cut -c1-16)"
 done
 
-# Agreement on the program output: the largest group of identical outputs wins
-# when it is a strict majority; otherwise every host is named.
+# Agreement on the program output. The hosts that passed their own checks
+# (boot, mechanism, exit code) vote: the largest group of identical outputs
+# among them wins when it is a strict majority of the voters, so a host that
+# crashed early cannot outvote one that ran the program through. When no host
+# passed, every host votes. Without a majority every voter is named.
+VOTERS=()
+for h in "${HOSTS[@]}"; do [[ -z "${WHY[$h]}" ]] && VOTERS+=("$h"); done
+((${#VOTERS[@]})) || VOTERS=("${HOSTS[@]}")
 declare -A GROUP=()
-for h in "${HOSTS[@]}"; do GROUP[${SUM[$h]}]=$((${GROUP[${SUM[$h]}]:-0} + 1)); done
+for h in "${VOTERS[@]}"; do GROUP[${SUM[$h]}]=$((${GROUP[${SUM[$h]}]:-0} + 1)); done
 REF=""
-if ((${#GROUP[@]} > 1)); then
-    best="" best_n=0
-    for s in "${!GROUP[@]}"; do ((GROUP[$s] > best_n)) && best="$s" best_n="${GROUP[$s]}"; done
-    if ((best_n * 2 > ${#HOSTS[@]})); then
-        for h in "${HOSTS[@]}"; do [[ "${SUM[$h]}" == "$best" ]] && REF="$h" && break; done
-        for h in "${HOSTS[@]}"; do
-            [[ "${SUM[$h]}" == "$best" ]] || WHY[$h]+="; '$PREFIX' output differs from $REF's"
-        done
-    else
-        REF="${HOSTS[0]}"
-        for h in "${HOSTS[@]}"; do WHY[$h]+="; '$PREFIX' output differs (no majority)"; done
-    fi
+best="" best_n=0
+for s in "${!GROUP[@]}"; do ((GROUP[$s] > best_n)) && best="$s" best_n="${GROUP[$s]}"; done
+if ((best_n * 2 > ${#VOTERS[@]})); then
+    for h in "${VOTERS[@]}"; do [[ "${SUM[$h]}" == "$best" ]] && REF="$h" && break; done
+    differs=0
+    for h in "${HOSTS[@]}"; do
+        [[ "${SUM[$h]}" == "$best" ]] || { WHY[$h]+="; '$PREFIX' output differs from $REF's" && differs=1; }
+    done
+    ((differs)) || REF=""
+else
+    REF="${VOTERS[0]}"
+    for h in "${VOTERS[@]}"; do WHY[$h]+="; '$PREFIX' output differs (no majority)"; done
 fi
 
 if ((VERBOSE)); then

@@ -8,6 +8,8 @@
  *   - with "hello.probe" on the command line it also prints whether a hypercall
  *     device answers at port 0xbe0 — which differs between QEMU (no device) and
  *     a VMM, so the harness's "outputs disagree" check can be exercised;
+ *   - "hello.qemu-fail" fails (exit 9, an extra line) where no hypercall
+ *     device answers, i.e. only under QEMU;
  *   - "hello.hang" spins forever (timeouts), "hello.crash" triple-faults.
  * Runs entirely in 32-bit protected mode, paging off (the PVH entry state).
  */
@@ -61,6 +63,25 @@ pvh_start:
     je 2f
     mov $msg_dev, %esi
 2:  call puts
+
+1:  /* hello.qemu-fail: without a hypercall device (QEMU) say so and exit 9,
+     * so one host fails with output of its own (the harness must not let it
+     * outvote a host that passed) */
+    push %edi
+    mov $key_qfail, %esi
+    mov $key_qfail_len, %ecx
+    call find_key
+    pop %edi
+    test %eax, %eax
+    jz 1f
+    mov $HYPERCALL_PORT, %dx
+    inl %dx, %eax
+    cmp $0xffffffff, %eax
+    jne 1f
+    mov $msg_qfail, %esi
+    call puts
+    movl $9, exit_code
+    jmp 9f
 
 1:  /* hello.hang: spin forever */
     push %edi
@@ -196,10 +217,13 @@ key_exit:  .ascii "hello.exit="
     .set key_exit_len, . - key_exit
 key_probe: .ascii "hello.probe"
     .set key_probe_len, . - key_probe
+key_qfail: .ascii "hello.qemu-fail"
+    .set key_qfail_len, . - key_qfail
 key_hang:  .ascii "hello.hang"
     .set key_hang_len, . - key_hang
 key_crash: .ascii "hello.crash"
     .set key_crash_len, . - key_crash
+msg_qfail: .asciz "hello: no hypercall device: failing on purpose\n"
 msg_hang:  .asciz "hello: hanging on purpose\n"
 msg_crash: .asciz "hello: triple-faulting on purpose\n"
     .p2align 2
