@@ -112,7 +112,9 @@ impl GuestRing {
         if h.head != 0 {
             return Err(RingError::BadHeader("head is not 0"));
         }
-        let want = if want.is_power_of_two() { want } else { want.next_power_of_two() / 2 }.max(1);
+        // `want` is `--trace-ring`, any u64: round down to a power of two
+        // (`next_power_of_two` would overflow above 2^63).
+        let want = if want == 0 { 1 } else { 1u64 << want.ilog2() };
         let capacity = offered.min(want);
         let flags = if flush_when_full { TRACE_FLAG_FLUSH_WHEN_FULL } else { 0 };
         mem.write_obj(flags, GuestAddress(gpa + offsets::FLAGS)).map_err(|_| bad_region)?;
@@ -231,6 +233,16 @@ pub(crate) mod tests {
         assert_eq!(r.capacity, 64);
         // A non-power-of-two request rounds down.
         assert_eq!(GuestRing::accept(&mem, RING_GPA, bytes, 24, false).unwrap().capacity, 16);
+    }
+
+    #[test]
+    fn any_requested_capacity_is_accepted() {
+        // `--trace-ring` takes any u64; above 2^63 rounding up would overflow.
+        let (mem, bytes) = guest_with_ring(64);
+        for want in [u64::MAX, (1 << 63) + 1, 1 << 63, 0] {
+            let r = GuestRing::accept(&mem, RING_GPA, bytes, want, true).unwrap();
+            assert_eq!(r.capacity, if want == 0 { 1 } else { 64 }, "{want:#x}");
+        }
     }
 
     #[test]
