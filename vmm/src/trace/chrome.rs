@@ -316,4 +316,27 @@ mod tests {
         let s = String::from_utf8(buf).unwrap().replacen("\"status\":-10", "\"status\":\"x\"", 1);
         assert!(matches!(read(s.as_bytes()), Err(ReadError::BadEvent { .. })));
     }
+
+    #[test]
+    fn hostile_numbers_read_back_and_report_without_panics() {
+        use crate::trace::report::{self, Filter};
+        // A file's durations and times are whatever its writer put there.
+        let mut t = sample();
+        for e in &mut t.events {
+            if let EventKind::VmResume { hypercall: Some(h), .. } = &mut e.kind {
+                h.duration_ns = u64::MAX;
+            }
+        }
+        let mut again = t.events[1..3].to_vec();
+        again.iter_mut().for_each(|e| e.ts_ns += 1 << 62);
+        t.events.extend(again);
+        let mut buf = Vec::new();
+        write(&t, &mut buf).unwrap();
+        let s = String::from_utf8(buf).unwrap().replacen("\"ts\":1000.001", "\"ts\":-1e300", 1);
+        let back = read(s.as_bytes()).unwrap();
+        assert_eq!(back.events[0].ts_ns, 0);
+        assert!(report::stats(&back).contains("total: 2 hypercalls"));
+        assert_eq!(report::exits(&back, &Filter::default()).lines().count(), 2);
+        assert_eq!(report::syscalls(&back, &Filter::default()).lines().count(), 1);
+    }
 }

@@ -31,7 +31,8 @@ impl StatTable {
             None => self.rows.entry(key.to_string()).or_insert(Row { min_ns: u64::MAX, ..Row::default() }),
         };
         row.count += 1;
-        row.total_ns += ns;
+        // Durations read back from a trace file can be anything: saturate.
+        row.total_ns = row.total_ns.saturating_add(ns);
         row.min_ns = row.min_ns.min(ns);
         row.max_ns = row.max_ns.max(ns);
     }
@@ -60,7 +61,7 @@ impl StatTable {
     /// names the samples in the total line.
     pub fn render(&self, what: &str, samples: &str) -> String {
         let count = self.total();
-        let time: u64 = self.rows.values().map(|r| r.total_ns).sum();
+        let time = self.rows.values().fold(0u64, |t, r| t.saturating_add(r.total_ns));
         let mut rows: Vec<_> = self.rows.iter().collect();
         rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
         let pct = |a: f64, b: f64| if b > 0.0 { 100.0 * a / b } else { 0.0 };
@@ -107,6 +108,17 @@ mod tests {
         assert!(lines[1].starts_with("console_write") && lines[1].contains("66.67%") && lines[1].contains("40.00%"));
         assert!(lines[2].starts_with("exit") && lines[2].contains("60.00%"));
         assert_eq!(lines[3], "total: 3 hypercalls, 0.100 ms");
+    }
+
+    #[test]
+    fn huge_durations_saturate() {
+        // `zxvm trace stats` feeds durations from the file (any u64).
+        let mut t = StatTable::default();
+        t.record("a", u64::MAX);
+        t.record("a", u64::MAX);
+        t.record("b", u64::MAX);
+        assert_eq!(t.get("a").map(|r| (r.count, r.total_ns)), Some((2, u64::MAX)));
+        assert!(t.render("hypercall", "hypercalls").contains("total: 3 hypercalls"));
     }
 
     #[test]
