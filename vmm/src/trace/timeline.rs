@@ -48,8 +48,10 @@ struct Merger<'a> {
 
 impl Merger<'_> {
     fn push(&mut self, want_ns: u64, kind: EventKind) -> u64 {
+        // Saturating: a guest record's TSC (guest-written, as are the TSC
+        // MSR and the fallback anchors) can map to u64::MAX.
         let ts = match self.last_ns {
-            Some(l) => want_ns.max(l + 1),
+            Some(l) => want_ns.max(l.saturating_add(1)),
             None => want_ns,
         };
         self.last_ns = Some(ts);
@@ -186,7 +188,7 @@ impl Merger<'_> {
         });
         let stopped = last || matches!(e.hypercall.map(|h| h.result), Some(HypercallResult::Exit { .. }));
         self.push(
-            e.end_ns.max(start + 1),
+            e.end_ns.max(start.saturating_add(1)),
             EventKind::VmResume { reason: e.info.reason, addr: e.info.addr, cpl: cpl_opt(e.cpl), hypercall: ret, context, vm_stopped: stopped },
         );
     }
@@ -368,6 +370,28 @@ mod tests {
         assert!(matches!(&last.kind, EventKind::SyscallExit { unfinished: true, name, .. } if name == "zx_process_exit"));
         assert!(matches!(&t.events[2].kind, EventKind::VmExit { .. }));
         assert!(matches!(&t.events[3].kind, EventKind::VmResume { vm_stopped: true, .. }));
+    }
+
+    #[test]
+    fn guest_times_past_the_end_of_the_clock_saturate() {
+        // One anchor at 1 kHz: a guest TSC of u64::MAX maps past u64::MAX ns.
+        let cap = Capture {
+            vcpus: vec![VcpuCapture {
+                vcpu: 0,
+                records: vec![
+                    (0, rec(u64::MAX, TraceKind::SyscallEnter, cpl_pair(3, 0), 0, 0)),
+                    (1, rec(u64::MAX, TraceKind::SyscallExit, cpl_pair(0, 3), 0, 0)),
+                ],
+                exits: vec![hc_exit(5000, 6000, 2, 2, HypercallResult::Return { value: 5 })],
+                anchors: vec![Anchor { tsc: 0, ns: 0 }],
+                tsc_khz: Some(1),
+                end_ns: 7000,
+                ..Default::default()
+            }],
+        };
+        let t = build(&cap);
+        assert_eq!(t.events.len(), 4);
+        assert!(t.events.iter().all(|e| e.ts_ns == u64::MAX));
     }
 
     #[test]
