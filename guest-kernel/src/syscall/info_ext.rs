@@ -8,7 +8,8 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::user_ptr::{self, Pod};
+use super::object::write_info;
+use super::user_ptr;
 use crate::abi::*;
 use crate::arch::paging::PAGE_SIZE;
 use crate::clock;
@@ -19,28 +20,6 @@ use crate::object::{downcast, KernelObject};
 use crate::task::job::Job;
 use crate::task::process::Process;
 use crate::task::thread::Thread;
-
-/// Write `records`, Zircon-style: `actual` = records written, `avail` =
-/// records that exist; BUFFER_TOO_SMALL when not all fit.
-fn write_records<T: Pod>(records: &[T], buffer: u64, size: u64, actual: u64, avail: u64) -> zx_status_t {
-    let rec = core::mem::size_of::<T>() as u64;
-    let fit = (size / rec).min(records.len() as u64);
-    for (i, r) in records.iter().take(fit as usize).enumerate() {
-        if let Err(e) = user_ptr::copy_out(buffer + i as u64 * rec, r) {
-            return e;
-        }
-    }
-    for (ptr, n) in [(actual, fit), (avail, records.len() as u64)] {
-        if let Err(e) = user_ptr::copy_out_opt(ptr, &n) {
-            return e;
-        }
-    }
-    if fit < records.len() as u64 {
-        ZX_ERR_BUFFER_TOO_SMALL
-    } else {
-        ZX_OK
-    }
-}
 
 /// A single record given as bytes (records with `bool` fields are not Pod).
 fn write_one_bytes(bytes: &[u8], buffer: u64, size: u64, actual: u64, avail: u64) -> zx_status_t {
@@ -132,17 +111,17 @@ fn ticks_to_ns(t: u64) -> i64 {
 pub fn get_info(object: Arc<dyn KernelObject>, rights: zx_rights_t, topic: u32, buffer: u64, size: u64, actual: u64, avail: u64) -> zx_status_t {
     let r = match topic {
         ZX_INFO_NONE => return ZX_OK,
-        ZX_INFO_PROCESS => need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| write_records(&[p.info()], buffer, size, actual, avail)),
+        ZX_INFO_PROCESS => need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| write_info(&[p.info()], buffer, size, actual, avail)),
         ZX_INFO_PROCESS_THREADS => need::<Process>(&object, rights, ZX_RIGHT_ENUMERATE).map(|p| {
             let koids: Vec<u64> = p.threads().iter().map(|t| t.koid()).collect();
-            write_records(&koids, buffer, size, actual, avail)
+            write_info(&koids, buffer, size, actual, avail)
         }),
-        ZX_INFO_THREAD => need::<Thread>(&object, rights, ZX_RIGHT_INSPECT).map(|t| write_records(&[t.info()], buffer, size, actual, avail)),
+        ZX_INFO_THREAD => need::<Thread>(&object, rights, ZX_RIGHT_INSPECT).map(|t| write_info(&[t.info()], buffer, size, actual, avail)),
         ZX_INFO_THREAD_STATS => need::<Thread>(&object, rights, ZX_RIGHT_INSPECT).map(|t| {
             let s = zx_info_thread_stats_t { total_runtime: ticks_to_ns(t.runtime_ticks()), last_scheduled_cpu: 0, ..Default::default() };
-            write_records(&[s], buffer, size, actual, avail)
+            write_info(&[s], buffer, size, actual, avail)
         }),
-        ZX_INFO_TASK_RUNTIME => runtime(&object, rights).map(|rt| write_records(&[rt], buffer, size, actual, avail)),
+        ZX_INFO_TASK_RUNTIME => runtime(&object, rights).map(|rt| write_info(&[rt], buffer, size, actual, avail)),
         ZX_INFO_JOB => need::<Job>(&object, rights, ZX_RIGHT_INSPECT).map(|j| {
             let i = j.info();
             let mut b = [0u8; 16];
@@ -154,19 +133,19 @@ pub fn get_info(object: Arc<dyn KernelObject>, rights: zx_rights_t, topic: u32, 
         }),
         ZX_INFO_JOB_CHILDREN => need::<Job>(&object, rights, ZX_RIGHT_ENUMERATE).map(|j| {
             let koids: Vec<u64> = j.child_jobs().iter().map(|c| c.koid()).collect();
-            write_records(&koids, buffer, size, actual, avail)
+            write_info(&koids, buffer, size, actual, avail)
         }),
         ZX_INFO_JOB_PROCESSES => need::<Job>(&object, rights, ZX_RIGHT_ENUMERATE).map(|j| {
             let koids: Vec<u64> = j.processes().iter().map(|p| p.koid()).collect();
-            write_records(&koids, buffer, size, actual, avail)
+            write_info(&koids, buffer, size, actual, avail)
         }),
-        ZX_INFO_TASK_STATS => need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| write_records(&[task_stats(&p)], buffer, size, actual, avail)),
+        ZX_INFO_TASK_STATS => need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| write_info(&[task_stats(&p)], buffer, size, actual, avail)),
         ZX_INFO_VMAR => need::<Vmar>(&object, rights, ZX_RIGHT_INSPECT).map(|v| {
-            write_records(&[zx_info_vmar_t { base: v.base as usize, len: v.size as usize }], buffer, size, actual, avail)
+            write_info(&[zx_info_vmar_t { base: v.base as usize, len: v.size as usize }], buffer, size, actual, avail)
         }),
-        ZX_INFO_VMAR_MAPS => need::<Vmar>(&object, rights, ZX_RIGHT_INSPECT).map(|v| write_records(&maps_of(&v, false), buffer, size, actual, avail)),
-        ZX_INFO_PROCESS_MAPS => need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| write_records(&maps_of(p.root_vmar(), true), buffer, size, actual, avail)),
-        ZX_INFO_VMO => need::<Vmo>(&object, rights, 0).map(|v| write_records(&[v.info(rights, true)], buffer, size, actual, avail)),
+        ZX_INFO_VMAR_MAPS => need::<Vmar>(&object, rights, ZX_RIGHT_INSPECT).map(|v| write_info(&maps_of(&v, false), buffer, size, actual, avail)),
+        ZX_INFO_PROCESS_MAPS => need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| write_info(&maps_of(p.root_vmar(), true), buffer, size, actual, avail)),
+        ZX_INFO_VMO => need::<Vmo>(&object, rights, 0).map(|v| write_info(&[v.info(rights, true)], buffer, size, actual, avail)),
         ZX_INFO_PROCESS_VMOS => need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| {
             let mut v: Vec<zx_info_vmo_t> = Vec::new();
             for (obj, r) in p.handles.lock().objects() {
@@ -179,17 +158,17 @@ pub fn get_info(object: Arc<dyn KernelObject>, rights: zx_rights_t, topic: u32, 
                     v.push(m.vmo.info(0, false));
                 }
             });
-            write_records(&v, buffer, size, actual, avail)
+            write_info(&v, buffer, size, actual, avail)
         }),
         ZX_INFO_THREAD_EXCEPTION_REPORT => need::<Thread>(&object, rights, ZX_RIGHT_INSPECT).map(|t| match t.exception_report() {
-            Some(r) => write_records(&[r], buffer, size, actual, avail),
+            Some(r) => write_info(&[r], buffer, size, actual, avail),
             None => ZX_ERR_BAD_STATE,
         }),
-        ZX_INFO_TIMER => need::<Timer>(&object, rights, ZX_RIGHT_INSPECT).map(|t| write_records(&[t.info()], buffer, size, actual, avail)),
+        ZX_INFO_TIMER => need::<Timer>(&object, rights, ZX_RIGHT_INSPECT).map(|t| write_info(&[t.info()], buffer, size, actual, avail)),
         ZX_INFO_SOCKET => return super::socket::get_info_socket(object, rights, buffer, size, actual, avail),
         ZX_INFO_PROCESS_HANDLE_STATS => need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| {
             let stats = zx_info_process_handle_stats_t { handle_count: p.handles.lock().stats() };
-            write_records(&[stats], buffer, size, actual, avail)
+            write_info(&[stats], buffer, size, actual, avail)
         }),
         _ => return ZX_ERR_NOT_SUPPORTED,
     };
