@@ -2,6 +2,8 @@
 //! `zx_thread_read_state`, `zx_thread_write_state`.
 #![deny(unsafe_code)]
 
+use alloc::sync::Arc;
+
 use super::process::{copy_name, is_canonical, is_user_pc, name_str};
 use super::{add_handle_out, current, user_ptr};
 use crate::abi::*;
@@ -84,26 +86,35 @@ fn to_regs(f: &TrapFrame) -> zx_thread_state_general_regs_t {
     }
 }
 
-/// `zx_thread_read_state(handle, kind, buffer, buffer_size)`: needs
-/// ZX_RIGHT_READ; the thread must be suspended or stopped in an exception.
-pub fn sys_thread_read_state(handle: u32, kind: u32, buffer: u64, size: u64) -> zx_status_t {
-    let t = match current().handles.lock().get_object::<Thread>(handle, ZX_RIGHT_READ) {
-        Ok(t) => t,
-        Err(e) => return e,
-    };
+/// What `zx_thread_read_state` and `_write_state` check before touching the
+/// registers, in Zircon's order: the handle with `right`, the state `kind`
+/// (only general registers are supported), that the thread is suspended or
+/// in an exception, and that the buffer holds the register block.
+fn state_target(handle: u32, right: zx_rights_t, kind: u32, size: u64) -> Result<Arc<Thread>, zx_status_t> {
+    let t = current().handles.lock().get_object::<Thread>(handle, right)?;
     match kind {
         ZX_THREAD_STATE_GENERAL_REGS => {}
         ZX_THREAD_STATE_FP_REGS | ZX_THREAD_STATE_VECTOR_REGS | ZX_THREAD_STATE_DEBUG_REGS | ZX_THREAD_STATE_SINGLE_STEP => {
-            return ZX_ERR_NOT_SUPPORTED
+            return Err(ZX_ERR_NOT_SUPPORTED)
         }
-        _ => return ZX_ERR_INVALID_ARGS,
+        _ => return Err(ZX_ERR_INVALID_ARGS),
     }
     if !t.registers_accessible() {
-        return ZX_ERR_BAD_STATE;
+        return Err(ZX_ERR_BAD_STATE);
     }
     if size < core::mem::size_of::<zx_thread_state_general_regs_t>() as u64 {
-        return ZX_ERR_BUFFER_TOO_SMALL;
+        return Err(ZX_ERR_BUFFER_TOO_SMALL);
     }
+    Ok(t)
+}
+
+/// `zx_thread_read_state(handle, kind, buffer, buffer_size)`: needs
+/// ZX_RIGHT_READ; the thread must be suspended or stopped in an exception.
+pub fn sys_thread_read_state(handle: u32, kind: u32, buffer: u64, size: u64) -> zx_status_t {
+    let t = match state_target(handle, ZX_RIGHT_READ, kind, size) {
+        Ok(t) => t,
+        Err(e) => return e,
+    };
     match user_ptr::copy_out(buffer, &to_regs(&t.user_frame())) {
         Ok(()) => ZX_OK,
         Err(e) => e,
@@ -113,23 +124,10 @@ pub fn sys_thread_read_state(handle: u32, kind: u32, buffer: u64, size: u64) -> 
 /// `zx_thread_write_state(handle, kind, buffer, buffer_size)`: needs
 /// ZX_RIGHT_WRITE; RIP must be a user address; only user RFLAGS bits apply.
 pub fn sys_thread_write_state(handle: u32, kind: u32, buffer: u64, size: u64) -> zx_status_t {
-    let t = match current().handles.lock().get_object::<Thread>(handle, ZX_RIGHT_WRITE) {
+    let t = match state_target(handle, ZX_RIGHT_WRITE, kind, size) {
         Ok(t) => t,
         Err(e) => return e,
     };
-    match kind {
-        ZX_THREAD_STATE_GENERAL_REGS => {}
-        ZX_THREAD_STATE_FP_REGS | ZX_THREAD_STATE_VECTOR_REGS | ZX_THREAD_STATE_DEBUG_REGS | ZX_THREAD_STATE_SINGLE_STEP => {
-            return ZX_ERR_NOT_SUPPORTED
-        }
-        _ => return ZX_ERR_INVALID_ARGS,
-    }
-    if !t.registers_accessible() {
-        return ZX_ERR_BAD_STATE;
-    }
-    if size < core::mem::size_of::<zx_thread_state_general_regs_t>() as u64 {
-        return ZX_ERR_BUFFER_TOO_SMALL;
-    }
     let r: zx_thread_state_general_regs_t = match user_ptr::copy_in(buffer) {
         Ok(r) => r,
         Err(e) => return e,
