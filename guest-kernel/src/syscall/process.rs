@@ -136,34 +136,31 @@ fn mapping_at(target: &Process, vaddr: u64, len: u64) -> Result<(Arc<crate::mm::
 /// `zx_process_read_memory(handle, vaddr, buffer, buffer_size, actual)`:
 /// needs ZX_RIGHT_READ | ZX_RIGHT_WRITE; reads within one mapping.
 pub fn sys_process_read_memory(handle: u32, vaddr: u64, buffer: u64, len: u64, actual: u64) -> zx_status_t {
-    if buffer == 0 || len == 0 || len > MAX_DEBUG_BLOCK {
-        return ZX_ERR_INVALID_ARGS;
-    }
-    let target = match current().handles.lock().get_object::<Process>(handle, ZX_RIGHT_READ | ZX_RIGHT_WRITE) {
-        Ok(p) => p,
-        Err(e) => return e,
-    };
-    let (vmo, offset, n) = match mapping_at(&target, vaddr, len) {
-        Ok(x) => x,
-        Err(e) => return e,
-    };
-    let n = n.min(vmo.size().saturating_sub(offset));
-    if let Err(e) = vmo.read_to_user(offset, buffer, n) {
-        return e;
-    }
-    match user_ptr::copy_out_opt(actual, &n) {
-        Ok(()) => ZX_OK,
-        Err(e) => e,
-    }
+    debug_memory(handle, ZX_RIGHT_READ | ZX_RIGHT_WRITE, vaddr, buffer, len, actual, |vmo, offset, n| vmo.read_to_user(offset, buffer, n))
 }
 
 /// `zx_process_write_memory(handle, vaddr, buffer, buffer_size, actual)`:
 /// needs ZX_RIGHT_WRITE; writes within one mapping (copy on write applies).
 pub fn sys_process_write_memory(handle: u32, vaddr: u64, buffer: u64, len: u64, actual: u64) -> zx_status_t {
+    debug_memory(handle, ZX_RIGHT_WRITE, vaddr, buffer, len, actual, |vmo, offset, n| vmo.write_from_user(offset, buffer, n))
+}
+
+/// What `zx_process_read_memory` and `_write_memory` share: the arguments,
+/// the handle with `rights`, the mapping at `vaddr` (the count clamped to it
+/// and to the VMO), then `transfer(vmo, offset, count)` and the count out.
+fn debug_memory(
+    handle: u32,
+    rights: zx_rights_t,
+    vaddr: u64,
+    buffer: u64,
+    len: u64,
+    actual: u64,
+    transfer: impl FnOnce(&crate::mm::vmo::Vmo, u64, u64) -> Result<(), zx_status_t>,
+) -> zx_status_t {
     if buffer == 0 || len == 0 || len > MAX_DEBUG_BLOCK {
         return ZX_ERR_INVALID_ARGS;
     }
-    let target = match current().handles.lock().get_object::<Process>(handle, ZX_RIGHT_WRITE) {
+    let target = match current().handles.lock().get_object::<Process>(handle, rights) {
         Ok(p) => p,
         Err(e) => return e,
     };
@@ -172,7 +169,7 @@ pub fn sys_process_write_memory(handle: u32, vaddr: u64, buffer: u64, len: u64, 
         Err(e) => return e,
     };
     let n = n.min(vmo.size().saturating_sub(offset));
-    if let Err(e) = vmo.write_from_user(offset, buffer, n) {
+    if let Err(e) = transfer(&vmo, offset, n) {
         return e;
     }
     match user_ptr::copy_out_opt(actual, &n) {
