@@ -28,6 +28,17 @@ fn owner(handle: u32) -> Result<Option<Arc<Thread>>, zx_status_t> {
     current().handles.lock().get_object::<Thread>(handle, 0).map(Some)
 }
 
+/// What wait and requeue check after the pointers: the new owner handle,
+/// then that the futex at `ptr` still holds `expected` (BAD_STATE if not).
+fn owner_if_unchanged(new_owner: u32, ptr: u64, expected: i32) -> Result<Option<Arc<Thread>>, zx_status_t> {
+    let owner = owner(new_owner)?;
+    let value: u32 = user_ptr::copy_in(ptr)?;
+    if value as i32 != expected {
+        return Err(ZX_ERR_BAD_STATE);
+    }
+    Ok(owner)
+}
+
 fn is_waiter_of(t: &Thread, key: sched::WaitKey) -> bool {
     t.state() == crate::task::thread::ThreadState::Blocked && t.wait_key() == key
 }
@@ -37,17 +48,10 @@ pub fn sys_futex_wait(ptr: u64, expected: i32, new_owner: u32, deadline: i64) ->
     if let Err(e) = check_ptr(ptr) {
         return e;
     }
-    let owner = match owner(new_owner) {
+    let owner = match owner_if_unchanged(new_owner, ptr, expected) {
         Ok(o) => o,
         Err(e) => return e,
     };
-    let value: u32 = match user_ptr::copy_in(ptr) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
-    if value as i32 != expected {
-        return ZX_ERR_BAD_STATE;
-    }
     let proc = current();
     let me = sched::current();
     let key = proc.futexes.lock().key(ptr);
@@ -99,17 +103,10 @@ pub fn sys_futex_requeue(ptr: u64, wake_count: u32, expected: i32, requeue_ptr: 
     if ptr == requeue_ptr {
         return ZX_ERR_INVALID_ARGS;
     }
-    let owner = match owner(new_owner) {
+    let owner = match owner_if_unchanged(new_owner, ptr, expected) {
         Ok(o) => o,
         Err(e) => return e,
     };
-    let value: u32 = match user_ptr::copy_in(ptr) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
-    if value as i32 != expected {
-        return ZX_ERR_BAD_STATE;
-    }
     let proc = current();
     let mut table = proc.futexes.lock();
     let (from, to) = (table.key(ptr), table.key(requeue_ptr));
