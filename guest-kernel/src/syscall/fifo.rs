@@ -4,7 +4,7 @@
 //! (OUT_OF_RANGE); then the buffer).
 #![deny(unsafe_code)]
 
-use super::{add_handle_pair_out, current, user_ptr};
+use super::{add_handle_pair_out, current, with_count_out};
 use crate::abi::*;
 use crate::object::fifo::Fifo;
 use crate::object::handle::Handle;
@@ -28,44 +28,32 @@ pub fn sys_fifo_create(elem_count: u64, elem_size: u64, options: u32, out0: u64,
     add_handle_pair_out(&current(), Handle::new(a, rights), Handle::new(b, rights), out0, out1)
 }
 
-fn finish(result: Result<usize, zx_status_t>, actual: user_ptr::UserOut<u64>) -> zx_status_t {
-    match result {
-        Ok(n) => match actual.copy_out_opt(&(n as u64)) {
-            Ok(()) => ZX_OK,
-            Err(e) => e,
-        },
-        Err(e) => e,
-    }
-}
-
 /// `zx_fifo_write(handle, elem_size, data, count, actual_count)`: needs ZX_RIGHT_WRITE.
 pub fn sys_fifo_write(handle: u32, elem_size: u64, data: u64, count: u64, actual: u64) -> zx_status_t {
-    let fifo = match current().handles.lock().get_object::<Fifo>(handle, ZX_RIGHT_WRITE) {
-        Ok(f) => f,
-        Err(e) => return e,
-    };
-    let actual = user_ptr::UserOut::<u64>::new(actual);
-    if !actual.is_null() {
-        if let Err(e) = actual.validate() {
-            return e;
-        }
-    }
-    let (Ok(es), Ok(n)) = (usize::try_from(elem_size), usize::try_from(count)) else { return ZX_ERR_OUT_OF_RANGE };
-    finish(fifo.write(es, data, n), actual)
+    fifo_io(handle, ZX_RIGHT_WRITE, elem_size, count, actual, |fifo, es, n| fifo.write(es, data, n))
 }
 
 /// `zx_fifo_read(handle, elem_size, data, count, actual_count)`: needs ZX_RIGHT_READ.
 pub fn sys_fifo_read(handle: u32, elem_size: u64, data: u64, count: u64, actual: u64) -> zx_status_t {
-    let fifo = match current().handles.lock().get_object::<Fifo>(handle, ZX_RIGHT_READ) {
+    fifo_io(handle, ZX_RIGHT_READ, elem_size, count, actual, |fifo, es, n| fifo.read(es, data, n))
+}
+
+/// What reads and writes share: the handle with `right`, `actual`, element
+/// size and count as `usize` (OUT_OF_RANGE if they do not fit), then `op`.
+fn fifo_io(
+    handle: u32,
+    right: zx_rights_t,
+    elem_size: u64,
+    count: u64,
+    actual: u64,
+    op: impl FnOnce(&Fifo, usize, usize) -> Result<usize, zx_status_t>,
+) -> zx_status_t {
+    let fifo = match current().handles.lock().get_object::<Fifo>(handle, right) {
         Ok(f) => f,
         Err(e) => return e,
     };
-    let actual = user_ptr::UserOut::<u64>::new(actual);
-    if !actual.is_null() {
-        if let Err(e) = actual.validate() {
-            return e;
-        }
-    }
-    let (Ok(es), Ok(n)) = (usize::try_from(elem_size), usize::try_from(count)) else { return ZX_ERR_OUT_OF_RANGE };
-    finish(fifo.read(es, data, n), actual)
+    with_count_out(actual, || {
+        let (Ok(es), Ok(n)) = (usize::try_from(elem_size), usize::try_from(count)) else { return Err(ZX_ERR_OUT_OF_RANGE) };
+        op(&fifo, es, n)
+    })
 }

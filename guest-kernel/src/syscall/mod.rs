@@ -164,6 +164,25 @@ pub fn current() -> Arc<Process> {
     task::current_process().expect("system call without a current process")
 }
 
+/// The tail of calls that report a count (fifo and socket reads and writes):
+/// the optional `actual` is checked before `op` moves anything, then gets
+/// the count `op` returns.
+pub fn with_count_out(actual: u64, op: impl FnOnce() -> Result<usize, zx_status_t>) -> zx_status_t {
+    let actual = user_ptr::UserOut::<u64>::new(actual);
+    if !actual.is_null() {
+        if let Err(e) = actual.validate() {
+            return e;
+        }
+    }
+    match op() {
+        Ok(n) => match actual.copy_out_opt(&(n as u64)) {
+            Ok(()) => ZX_OK,
+            Err(e) => e,
+        },
+        Err(e) => e,
+    }
+}
+
 /// Put `h` in `proc`'s table and write its value to `out`; on a bad `out`
 /// the handle is closed again and INVALID_ARGS returned.
 pub fn add_handle_out(proc: &Process, h: Handle, out: u64) -> zx_status_t {

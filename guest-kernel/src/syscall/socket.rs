@@ -6,7 +6,7 @@
 
 use alloc::sync::Arc;
 
-use super::{add_handle_pair_out, current, user_ptr};
+use super::{add_handle_pair_out, current, with_count_out};
 use crate::abi::*;
 use crate::object::handle::Handle;
 use crate::object::socket::{Disposition, Socket};
@@ -41,19 +41,7 @@ pub fn sys_socket_write(handle: u32, options: u32, buffer: u64, size: u64, actua
         Err(e) => return e,
     };
     let Ok(size) = usize::try_from(size) else { return ZX_ERR_INVALID_ARGS };
-    let actual = user_ptr::UserOut::<u64>::new(actual);
-    if !actual.is_null() {
-        if let Err(e) = actual.validate() {
-            return e;
-        }
-    }
-    match socket.write(buffer, size) {
-        Ok(n) => match actual.copy_out_opt(&(n as u64)) {
-            Ok(()) => ZX_OK,
-            Err(e) => e,
-        },
-        Err(e) => e,
-    }
+    with_count_out(actual, || socket.write(buffer, size))
 }
 
 /// `zx_socket_read(handle, options, buffer, buffer_size, actual)`: needs
@@ -70,19 +58,7 @@ pub fn sys_socket_read(handle: u32, options: u32, buffer: u64, size: u64, actual
         Err(e) => return e,
     };
     let Ok(size) = usize::try_from(size) else { return ZX_ERR_INVALID_ARGS };
-    let actual = user_ptr::UserOut::<u64>::new(actual);
-    if !actual.is_null() {
-        if let Err(e) = actual.validate() {
-            return e;
-        }
-    }
-    match socket.read(buffer, size, options & ZX_SOCKET_PEEK != 0) {
-        Ok(n) => match actual.copy_out_opt(&(n as u64)) {
-            Ok(()) => ZX_OK,
-            Err(e) => e,
-        },
-        Err(e) => e,
-    }
+    with_count_out(actual, || socket.read(buffer, size, options & ZX_SOCKET_PEEK != 0))
 }
 
 /// `zx_socket_set_disposition(handle, disposition, disposition_peer)`:
