@@ -4,7 +4,7 @@
 
 use alloc::vec::Vec;
 
-use super::{current, user_ptr};
+use super::{add_locked_handle_out, current, user_ptr};
 use crate::abi::*;
 
 /// `zx_handle_close(handle)`: ZX_HANDLE_INVALID is a no-op.
@@ -75,7 +75,7 @@ fn new_rights(current: zx_rights_t, requested: zx_rights_t) -> Result<zx_rights_
 /// `rights` must be ZX_RIGHT_SAME_RIGHTS or a subset.
 pub fn sys_handle_duplicate(handle: u32, rights: u32, out: u64) -> zx_status_t {
     let proc = current();
-    let mut table = proc.handles.lock();
+    let table = proc.handles.lock();
     let dup = match table.get(handle) {
         Err(e) => return e,
         Ok(h) if h.rights & ZX_RIGHT_DUPLICATE == 0 => return ZX_ERR_ACCESS_DENIED,
@@ -89,19 +89,7 @@ pub fn sys_handle_duplicate(handle: u32, rights: u32, out: u64) -> zx_status_t {
         drop(dup);
         return e;
     }
-    let value = match table.add(dup) {
-        Ok(v) => v,
-        Err(e) => return e,
-    };
-    match user_ptr::copy_out(out, &value) {
-        Ok(()) => ZX_OK,
-        Err(e) => {
-            let h = table.remove(value);
-            drop(table);
-            drop(h);
-            e
-        }
-    }
+    add_locked_handle_out(table, dup, out)
 }
 
 /// `zx_handle_replace(handle, rights, out)`: a new handle with the same or
@@ -128,18 +116,7 @@ pub fn sys_handle_replace(handle: u32, rights: u32, out: u64) -> zx_status_t {
             drop(replacement);
             e
         }
-        Ok(()) => match table.add(replacement) {
-            Ok(value) => match user_ptr::copy_out(out, &value) {
-                Ok(()) => ZX_OK,
-                Err(e) => {
-                    let h = table.remove(value);
-                    drop(table);
-                    drop(h);
-                    e
-                }
-            },
-            Err(e) => e,
-        },
+        Ok(()) => add_locked_handle_out(table, replacement, out),
     };
     drop(old);
     status

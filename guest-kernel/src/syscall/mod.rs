@@ -36,12 +36,14 @@ pub mod vmo;
 
 use alloc::sync::Arc;
 
+use spin::MutexGuard;
+
 use crate::abi::*;
 use crate::arch::paging::USER_TOP;
 use crate::arch::syscall_entry::Mechanism;
 use crate::arch::trap::TrapFrame;
 use crate::arch::usermode::USER_RFLAGS;
-use crate::object::handle::Handle;
+use crate::object::handle::{Handle, HandleTable};
 use crate::task::{self, process::Process};
 
 /// Decode and run the system call in `frame`, storing its result in RAX.
@@ -189,7 +191,14 @@ pub fn add_handle_out(proc: &Process, h: Handle, out: u64) -> zx_status_t {
     if let Err(e) = user_ptr::validate(out, 4, true) {
         return e;
     }
-    let mut table = proc.handles.lock();
+    add_locked_handle_out(proc.handles.lock(), h, out)
+}
+
+/// The second half of [`add_handle_out`], for callers that hold the table
+/// lock already and have validated `out`: add `h`, write its value; if the
+/// write fails after all, the handle is taken out again and closed once the
+/// lock is released.
+pub fn add_locked_handle_out(mut table: MutexGuard<'_, HandleTable>, h: Handle, out: u64) -> zx_status_t {
     let value = match table.add(h) {
         Ok(v) => v,
         Err(e) => return e,
