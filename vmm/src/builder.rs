@@ -248,11 +248,7 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     // Bootfs right after the kernel, page aligned.
     let bootfs = match &config.image.bootfs {
         Some(b) => {
-            let at = (kernel_end + 0xfff) & !0xfff;
-            let end = at + b.len() as u64;
-            if end > mem_size {
-                return Err(BuildError::TooBig { need: end.div_ceil(1 << 20), have: config.mem_mib });
-            }
+            let at = bootfs_address(kernel_end, b.len() as u64, config.mem_mib)?;
             mem.write_slice(b, GuestAddress(at)).map_err(|e| BuildError::Host(e.to_string()))?;
             Some((at, b.len() as u64))
         }
@@ -355,6 +351,21 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     let devices = virtio.stats.iter().map(|(name, f)| (name.clone(), f())).collect();
     let trace = capture.map(|v| crate::trace::timeline::Capture { vcpus: vec![v] });
     Ok(RunReport { end, milestones, tests, stats, emulated_insns, hypercalls, trace, devices })
+}
+
+/// Where a bootfs of `len` bytes goes: the first page after the kernel.
+/// `kernel_end` comes from the image's ELF headers (`p_paddr + p_memsz`,
+/// anything up to `u64::MAX`), hence the saturating arithmetic.
+///
+/// # Errors
+/// [`BuildError::TooBig`] when kernel and bootfs do not fit in `mem_mib` MiB.
+fn bootfs_address(kernel_end: u64, len: u64, mem_mib: u64) -> Result<u64, BuildError> {
+    let at = kernel_end.saturating_add(0xfff) & !0xfff;
+    let end = at.saturating_add(len);
+    if end > mem_mib << 20 {
+        return Err(BuildError::TooBig { need: end.div_ceil(1 << 20), have: mem_mib });
+    }
+    Ok(at)
 }
 
 /// A writer shared by the early console and virtio-console.
@@ -462,5 +473,21 @@ impl DeviceSet {
         let probe = move || transport.lock().unwrap_or_else(|e| e.into_inner()).device().stats();
         self.stats.push((name, Box::new(probe)));
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bootfs_goes_after_the_kernel_or_does_not_fit() {
+        assert_eq!(bootfs_address(0x10_0001, 0x1000, 16).ok(), Some(0x10_1000));
+        assert!(matches!(bootfs_address(0xf0_0000, 0x20_0000, 16), Err(BuildError::TooBig { need: 17, have: 16 })));
+        // An ELF segment whose p_paddr + p_memsz ends near the top of the
+        // address space (the image comes from the command line).
+        for end in [u64::MAX, u64::MAX - 0xfff, u64::MAX - 0x1fff] {
+            assert!(matches!(bootfs_address(end, 0x10_0000, 128), Err(BuildError::TooBig { have: 128, .. })), "{end:#x}");
+        }
     }
 }
