@@ -336,7 +336,8 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
         .map_err(|e| BuildError::Host(format!("spawn vCPU thread: {e}")))?;
 
     let deadline = config.timeout.map(|t| config.start + t);
-    while !done.load(Ordering::Acquire) {
+    // `is_finished` too: a vCPU thread that panicked never sets `done`.
+    while !done.load(Ordering::Acquire) && !thread.is_finished() {
         if deadline.is_some_and(|d| Instant::now() >= d) {
             stop.store(true, Ordering::Release);
             // Repeat the kick until the vCPU notices: a signal that lands just
