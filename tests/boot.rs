@@ -126,4 +126,13 @@ fn stats_report_boot_milestones_and_exits() {
     }
     assert!(first_user > 0.0 && first_user < 10_000.0);
     assert!(r.stderr.contains("io_in 0xbe0"), "hypercall exits counted:\n{}", r.stderr);
+    // The VMM's own resident memory: guest RAM is 128 MiB but only touched
+    // pages count, so a sane VMM stays well below it.
+    let mem = r
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("zxvm: VMM resident memory: "))
+        .unwrap_or_else(|| panic!("no resident memory line:\n{}", r.stderr));
+    let peak: f64 = mem.split(", ").nth(1).and_then(|p| p.split(" MiB").next()).and_then(|v| v.parse().ok()).expect("peak MiB");
+    assert!(peak > 1.0 && peak < 128.0, "{mem}");
 }

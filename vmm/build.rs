@@ -115,11 +115,13 @@ fn ensure_target() {
     if rustc_has_target() {
         return;
     }
-    println!("cargo:warning=installing the {TARGET} target with rustup (one time)");
+    eprintln!("installing the {TARGET} target with rustup (one time)");
     let status = Command::new("rustup").args(["target", "add", TARGET]).status();
     if !matches!(status, Ok(s) if s.success()) || !rustc_has_target() {
         fail(&format!("the {TARGET} target is missing and `rustup target add {TARGET}` failed"));
     }
+    // Past tense: cargo repeats a build script's warnings on later builds.
+    println!("cargo:warning=installed the {TARGET} target with rustup (once, for the guest build)");
 }
 
 fn cargo_build(root: &Path, package: &str, bin: &str, target_dir: &Path, rustflags: &[&str]) -> PathBuf {

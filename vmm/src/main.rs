@@ -268,6 +268,13 @@ fn run(
         if let Some(n) = report.emulated_insns {
             eprintln!("zxvm: guest instructions emulated by KVM in the whole run: {n}");
         }
+        if let Some(m) = zxvm::vstate::host_memory::resident_memory() {
+            eprintln!(
+                "zxvm: VMM resident memory: {:.1} MiB now, {:.1} MiB peak (guest RAM {mem} MiB, counted as touched)",
+                m.current_kib as f64 / 1024.0,
+                m.peak_kib as f64 / 1024.0
+            );
+        }
         eprint!("{}", report.stats.table());
         eprint!("{}", report.hypercalls.render("hypercall", "hypercalls"));
         for (name, d) in &report.devices {

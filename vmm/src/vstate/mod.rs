@@ -1,5 +1,6 @@
-//! KVM state: guest memory and vCPUs.
+//! KVM state: guest memory and vCPUs, and the VMM process's own memory use.
 
+pub mod host_memory;
 pub mod kvm_stats;
 pub mod memory;
 pub mod stats;
