@@ -28,31 +28,23 @@ struct CallArgs {
 }
 
 fn load_args(args: u64, etc: bool) -> Result<CallArgs, zx_status_t> {
-    if etc {
-        let a = user_ptr::UserIn::<zx_channel_call_etc_args_t>::new(args).copy_in()?;
-        Ok(CallArgs {
-            wr_bytes: a.wr_bytes as u64,
-            wr_handles: UserHandles::Dispositions(a.wr_handles as u64),
-            rd_bytes: a.rd_bytes as u64,
-            rd_handles: a.rd_handles as u64,
-            wr_num_bytes: a.wr_num_bytes,
-            wr_num_handles: a.wr_num_handles,
-            rd_num_bytes: a.rd_num_bytes,
-            rd_num_handles: a.rd_num_handles,
-        })
+    // The two blocks differ only in what their handle arrays hold.
+    let a: zx_channel_call_args_t = if etc {
+        user_ptr::UserIn::<zx_channel_call_etc_args_t>::new(args).copy_in()?.into()
     } else {
-        let a = user_ptr::UserIn::<zx_channel_call_args_t>::new(args).copy_in()?;
-        Ok(CallArgs {
-            wr_bytes: a.wr_bytes as u64,
-            wr_handles: UserHandles::Values(a.wr_handles as u64),
-            rd_bytes: a.rd_bytes as u64,
-            rd_handles: a.rd_handles as u64,
-            wr_num_bytes: a.wr_num_bytes,
-            wr_num_handles: a.wr_num_handles,
-            rd_num_bytes: a.rd_num_bytes,
-            rd_num_handles: a.rd_num_handles,
-        })
-    }
+        user_ptr::UserIn::<zx_channel_call_args_t>::new(args).copy_in()?
+    };
+    let wr_handles = if etc { UserHandles::Dispositions(a.wr_handles as u64) } else { UserHandles::Values(a.wr_handles as u64) };
+    Ok(CallArgs {
+        wr_bytes: a.wr_bytes as u64,
+        wr_handles,
+        rd_bytes: a.rd_bytes as u64,
+        rd_handles: a.rd_handles as u64,
+        wr_num_bytes: a.wr_num_bytes,
+        wr_num_handles: a.wr_num_handles,
+        rd_num_bytes: a.rd_num_bytes,
+        rd_num_handles: a.rd_num_handles,
+    })
 }
 
 fn channel_call(handle: u32, options: u32, deadline: i64, args: u64, actual_bytes: u64, actual_handles: u64, etc: bool) -> zx_status_t {

@@ -209,6 +209,29 @@ macro_rules! call_args_codec {
 call_args_codec!(zx_channel_call_args_t);
 call_args_codec!(zx_channel_call_etc_args_t);
 
+/// The two call blocks differ only in what their handle arrays hold: these
+/// convert one into the other field for field.
+macro_rules! call_args_convert {
+    ($from:ty => $to:ty) => {
+        impl From<$from> for $to {
+            fn from(a: $from) -> Self {
+                Self {
+                    wr_bytes: a.wr_bytes,
+                    wr_handles: a.wr_handles,
+                    rd_bytes: a.rd_bytes,
+                    rd_handles: a.rd_handles,
+                    wr_num_bytes: a.wr_num_bytes,
+                    wr_num_handles: a.wr_num_handles,
+                    rd_num_bytes: a.rd_num_bytes,
+                    rd_num_handles: a.rd_num_handles,
+                }
+            }
+        }
+    };
+}
+call_args_convert!(zx_channel_call_args_t => zx_channel_call_etc_args_t);
+call_args_convert!(zx_channel_call_etc_args_t => zx_channel_call_args_t);
+
 /// One slice of a `ZX_CHANNEL_WRITE_USE_IOVEC` write (16 bytes).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -332,6 +355,9 @@ mod tests {
             rd_num_handles: 2,
         };
         assert_eq!(zx_channel_call_args_t::from_bytes(&a.to_bytes()), a);
+        let e = zx_channel_call_etc_args_t::from(a);
+        assert_eq!(e.to_bytes(), a.to_bytes());
+        assert_eq!(zx_channel_call_args_t::from(e), a);
         assert_eq!(a.to_bytes()[40..44], 64u32.to_ne_bytes());
     }
 }

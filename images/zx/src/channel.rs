@@ -87,23 +87,8 @@ pub fn channel_call(
     rd_bytes: &mut [u8],
     rd_handles: &mut [zx_handle_t],
 ) -> Result<ReadSizes, Status> {
-    let args = zx_channel_call_args_t {
-        wr_bytes: wr_bytes.as_ptr() as usize,
-        wr_handles: wr_handles.as_ptr() as usize,
-        rd_bytes: rd_bytes.as_mut_ptr() as usize,
-        rd_handles: rd_handles.as_mut_ptr() as usize,
-        wr_num_bytes: wr_bytes.len() as u32,
-        wr_num_handles: wr_handles.len() as u32,
-        rd_num_bytes: rd_bytes.len() as u32,
-        rd_num_handles: rd_handles.len() as u32,
-    };
-    let mut s = ReadSizes::default();
-    // SAFETY: the argument block points at live slices of the stated sizes.
-    let r = unsafe {
-        call(SYS_CHANNEL_CALL, &[u64::from(handle), u64::from(options), deadline as u64, &args as *const _ as u64, out(&mut s.bytes), out(&mut s.handles)])
-    };
-    ok(r)?;
-    Ok(s)
+    let wr = (wr_handles.as_ptr() as usize, wr_handles.len());
+    call_common::<zx_channel_call_args_t, _>(SYS_CHANNEL_CALL, handle, options, deadline, wr_bytes, wr, rd_bytes, rd_handles)
 }
 
 /// `zx_channel_call_etc`: dispositions out, handle infos back.
@@ -117,21 +102,38 @@ pub fn channel_call_etc(
     rd_bytes: &mut [u8],
     rd_handles: &mut [zx_handle_info_t],
 ) -> Result<ReadSizes, Status> {
-    let args = zx_channel_call_etc_args_t {
+    // The kernel writes each disposition's `result`: a pointer from `&mut`.
+    let wr = (wr_handles.as_mut_ptr() as usize, wr_handles.len());
+    call_common::<zx_channel_call_etc_args_t, _>(SYS_CHANNEL_CALL_ETC, handle, options, deadline, wr_bytes, wr, rd_bytes, rd_handles)
+}
+
+/// What both calls do, with their argument block `A` (the blocks differ only
+/// in what the handle arrays hold); `wr_handles` is the request handle
+/// array's address and length.
+#[allow(clippy::too_many_arguments)]
+fn call_common<A: From<zx_channel_call_args_t>, R>(
+    nr: u32,
+    handle: zx_handle_t,
+    options: u32,
+    deadline: zx_time_t,
+    wr_bytes: &[u8],
+    wr_handles: (usize, usize),
+    rd_bytes: &mut [u8],
+    rd_handles: &mut [R],
+) -> Result<ReadSizes, Status> {
+    let args = A::from(zx_channel_call_args_t {
         wr_bytes: wr_bytes.as_ptr() as usize,
-        wr_handles: wr_handles.as_mut_ptr() as usize,
+        wr_handles: wr_handles.0,
         rd_bytes: rd_bytes.as_mut_ptr() as usize,
         rd_handles: rd_handles.as_mut_ptr() as usize,
         wr_num_bytes: wr_bytes.len() as u32,
-        wr_num_handles: wr_handles.len() as u32,
+        wr_num_handles: wr_handles.1 as u32,
         rd_num_bytes: rd_bytes.len() as u32,
         rd_num_handles: rd_handles.len() as u32,
-    };
+    });
     let mut s = ReadSizes::default();
     // SAFETY: the argument block points at live slices of the stated sizes.
-    let r = unsafe {
-        call(SYS_CHANNEL_CALL_ETC, &[u64::from(handle), u64::from(options), deadline as u64, &args as *const _ as u64, out(&mut s.bytes), out(&mut s.handles)])
-    };
+    let r = unsafe { call(nr, &[u64::from(handle), u64::from(options), deadline as u64, &args as *const A as u64, out(&mut s.bytes), out(&mut s.handles)]) };
     ok(r)?;
     Ok(s)
 }
