@@ -91,3 +91,18 @@ fn no_kvm_device() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("zxvm: error: /nonexistent/kvm does not exist"), "{err}");
 }
+
+#[test]
+fn list_into_a_closed_pipe() {
+    // `zxvm test --list | head -0`: the reader is gone before zxvm writes.
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zxvm"))
+        .args(["test", "--list"])
+        .stdout(writer)
+        .output()
+        .expect("spawn zxvm");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

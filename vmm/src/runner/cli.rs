@@ -80,9 +80,9 @@ fn usage(msg: &str) -> u8 {
 /// Run `zxvm test`; returns the process exit code (see docs/CLI.md).
 pub fn main(args: TestArgs) -> u8 {
     if args.list {
-        for p in super::suite::CONFORMANCE_SUITE {
-            println!("{p}");
-        }
+        // A closed stdout (`| head -1`) is not an error worth reporting (and
+        // `println!` would panic on it).
+        let _ = write_list(&mut std::io::stdout().lock());
         return 0;
     }
     let wall = Instant::now();
@@ -152,6 +152,14 @@ pub fn main(args: TestArgs) -> u8 {
     } else {
         0
     }
+}
+
+/// `--list`: the bundled conformance suite's programs, one per line.
+fn write_list(out: &mut impl Write) -> std::io::Result<()> {
+    for p in super::suite::CONFORMANCE_SUITE {
+        writeln!(out, "{p}")?;
+    }
+    out.flush()
 }
 
 fn vms(n: usize) -> String {
@@ -254,4 +262,28 @@ fn run_and_print(
         }
     }
     (results, io_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A stdout whose reader went away.
+    struct ClosedPipe;
+    impl Write for ClosedPipe {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn list_reports_a_closed_stdout_instead_of_panicking() {
+        let mut out = Vec::new();
+        write_list(&mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap().lines().collect::<Vec<_>>(), super::super::suite::CONFORMANCE_SUITE);
+        assert_eq!(write_list(&mut ClosedPipe).unwrap_err().kind(), std::io::ErrorKind::BrokenPipe);
+    }
 }
