@@ -100,6 +100,7 @@ impl Bus {
 
     fn find(&self, addr: u64) -> Option<(u64, &SharedDevice)> {
         let (range, dev) = self.devices.range(..=BusRange { base: addr, len: u64::MAX }).next_back()?;
+        // The range bound makes `range.base <= addr`: no underflow.
         (addr - range.base < range.len).then_some((addr - range.base, dev))
     }
 

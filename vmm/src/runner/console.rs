@@ -63,6 +63,7 @@ pub fn fault_report(text: &str, max: usize) -> Option<String> {
     let lines: Vec<&str> = text.lines().collect();
     let start = lines.iter().rposition(|l| marker(l).is_some())?;
     let first = &lines[start][marker(lines[start]).unwrap_or(0)..];
+    // `max` >= 1 (callers pass FAULT_REPORT_LINES), so `end > start`.
     let end = (start + max).min(lines.len());
     Some(std::iter::once(first).chain(lines[start + 1..end].iter().copied()).collect::<Vec<_>>().join("\n"))
 }

@@ -95,6 +95,7 @@ impl Progress {
 
     /// The bar's text.
     pub fn line(&self) -> String {
+        // `done <= total` (the pool finishes each VM once), so `filled <= BAR_CELLS`.
         let filled = (self.done * BAR_CELLS).checked_div(self.total).unwrap_or(BAR_CELLS);
         format!(
             "[{}{}] {}/{} VMs, {} running, {} failed",

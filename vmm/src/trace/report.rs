@@ -85,7 +85,9 @@ pub struct ExitSpan {
     pub vm_stopped: bool,
 }
 
-/// Pair syscall enters and exits (per thread).
+/// Pair syscall enters and exits (per thread). Timelines come in time order
+/// (`chrome::read` and `timeline::build` sort them), so a span's `end_ns`,
+/// taken from a later event, is never below its `start_ns`.
 pub fn syscall_spans(t: &Timeline) -> Vec<SyscallSpan> {
     let mut open: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
     let mut spans: Vec<SyscallSpan> = Vec::new();
@@ -118,7 +120,8 @@ pub fn syscall_spans(t: &Timeline) -> Vec<SyscallSpan> {
     spans
 }
 
-/// Pair VM exits and resumes (per vCPU).
+/// Pair VM exits and resumes (per vCPU); `end_ns >= start_ns` as for
+/// [`syscall_spans`].
 pub fn exit_spans(t: &Timeline) -> Vec<ExitSpan> {
     let mut open: BTreeMap<u32, usize> = BTreeMap::new();
     let mut spans: Vec<ExitSpan> = Vec::new();
