@@ -16,13 +16,14 @@
 //! dropped handle may run another object's `on_zero_handles`.
 
 use alloc::collections::VecDeque;
-use alloc::sync::{Arc, Weak};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use spin::Mutex;
 
 use super::message::{Message, CHANNEL_MAX_PENDING_MESSAGES};
-use super::{object_wait_key, KObjectBase, KernelObject};
+use super::peer::{self, PeerLink};
+use super::{object_wait_key, KObjectBase};
 use crate::abi::*;
 use crate::impl_kernel_object;
 use crate::sched;
@@ -48,9 +49,7 @@ struct ChannelInner {
 /// One endpoint of a `zx_channel_create` pair.
 pub struct Channel {
     base: KObjectBase,
-    peer: Mutex<Weak<Channel>>,
-    /// Kept after the peer is gone, as Zircon reports it in related_koid.
-    peer_koid: u64,
+    peer: PeerLink<Channel>,
     inner: Mutex<ChannelInner>,
 }
 
@@ -58,16 +57,7 @@ impl Channel {
     /// Two linked endpoints, both ZX_CHANNEL_WRITABLE (linked before anyone
     /// else can see them).
     pub fn new_pair() -> (Arc<Self>, Arc<Self>) {
-        let (base_a, base_b) = (KObjectBase::with_signals(ZX_CHANNEL_WRITABLE), KObjectBase::with_signals(ZX_CHANNEL_WRITABLE));
-        let (koid_a, koid_b) = (base_a.koid, base_b.koid);
-        let a = Arc::new(Channel { base: base_a, peer: Mutex::new(Weak::new()), peer_koid: koid_b, inner: Mutex::default() });
-        let b = Arc::new(Channel { base: base_b, peer: Mutex::new(Arc::downgrade(&a)), peer_koid: koid_a, inner: Mutex::default() });
-        *a.peer.lock() = Arc::downgrade(&b);
-        (a, b)
-    }
-
-    fn peer_end(&self) -> Option<Arc<Channel>> {
-        self.peer.lock().upgrade()
+        peer::new_pair(ZX_CHANNEL_WRITABLE, |base, peer| Channel { base, peer, inner: Mutex::default() })
     }
 
     /// Queue `msg` at the peer (or hand it to the peer's matching pending
@@ -75,7 +65,7 @@ impl Channel {
     /// outside any lock: PEER_CLOSED, or SHOULD_WAIT when the peer's queue
     /// is full.
     pub fn write(&self, msg: Message) -> Result<(), (zx_status_t, Message)> {
-        match self.peer_end() {
+        match self.peer.get() {
             Some(peer) => peer.deliver(msg),
             None => Err((ZX_ERR_PEER_CLOSED, msg)),
         }
@@ -116,7 +106,7 @@ impl Channel {
         let mut inner = self.inner.lock();
         let Some(front) = inner.queue.front() else {
             drop(inner);
-            return Err(if self.peer_end().is_some() { ZX_ERR_SHOULD_WAIT } else { ZX_ERR_PEER_CLOSED });
+            return Err(if self.peer.get().is_some() { ZX_ERR_SHOULD_WAIT } else { ZX_ERR_PEER_CLOSED });
         };
         let taken = match accept(front.num_bytes(), front.num_handles()) {
             Ok(()) => Ok(inner.queue.pop_front()),
@@ -212,15 +202,7 @@ impl_kernel_object!(
     Channel,
     ZX_OBJ_TYPE_CHANNEL,
     ZX_DEFAULT_CHANNEL_RIGHTS,
-    fn is_peered(&self) -> bool {
-        true
-    },
-    fn peer(&self) -> Option<Arc<dyn KernelObject>> {
-        self.peer_end().map(|p| p as Arc<dyn KernelObject>)
-    },
-    fn related_koid(&self) -> u64 {
-        self.peer_koid
-    },
+    peered: peer,
     fn on_zero_handles(&self) {
         // Our queued messages die with us (closing the handles inside them).
         let dead_messages = {
@@ -230,9 +212,7 @@ impl_kernel_object!(
         };
         drop(dead_messages);
         self.fail_calls(ZX_ERR_CANCELED);
-        let peer = core::mem::take(&mut *self.peer.lock());
-        if let Some(p) = peer.upgrade() {
-            *p.peer.lock() = Weak::new();
+        if let Some(p) = self.peer.unlink() {
             p.base.update_signals(ZX_CHANNEL_WRITABLE, ZX_CHANNEL_PEER_CLOSED);
             p.fail_calls(ZX_ERR_PEER_CLOSED);
         }

@@ -5,11 +5,10 @@
 //! two linked events: `zx_object_signal_peer` acts on the other end, and when
 //! the last handle to one end closes the other gets ZX_EVENTPAIR_PEER_CLOSED.
 
-use alloc::sync::{Arc, Weak};
+use alloc::sync::Arc;
 
-use spin::Mutex;
-
-use super::{KObjectBase, KernelObject};
+use super::peer::{self, PeerLink};
+use super::KObjectBase;
 use crate::abi::*;
 use crate::impl_kernel_object;
 
@@ -37,24 +36,13 @@ impl_kernel_object!(
 /// One end of a `zx_eventpair_create` pair.
 pub struct EventPair {
     base: KObjectBase,
-    peer: Mutex<Weak<EventPair>>,
-    /// Kept after the peer is gone, as Zircon reports it in related_koid.
-    peer_koid: u64,
+    peer: PeerLink<EventPair>,
 }
 
 impl EventPair {
     /// Two linked ends (linked before anyone else can see them).
     pub fn new_pair() -> (Arc<Self>, Arc<Self>) {
-        let (base_a, base_b) = (KObjectBase::default(), KObjectBase::default());
-        let (koid_a, koid_b) = (base_a.koid, base_b.koid);
-        let a = Arc::new(EventPair { base: base_a, peer: Mutex::new(Weak::new()), peer_koid: koid_b });
-        let b = Arc::new(EventPair { base: base_b, peer: Mutex::new(Arc::downgrade(&a)), peer_koid: koid_a });
-        *a.peer.lock() = Arc::downgrade(&b);
-        (a, b)
-    }
-
-    fn peer_end(&self) -> Option<Arc<EventPair>> {
-        self.peer.lock().upgrade()
+        peer::new_pair(0, |base, peer| EventPair { base, peer })
     }
 }
 
@@ -62,22 +50,12 @@ impl_kernel_object!(
     EventPair,
     ZX_OBJ_TYPE_EVENTPAIR,
     ZX_DEFAULT_EVENTPAIR_RIGHTS,
+    peered: peer,
     fn allowed_user_signals(&self) -> u32 {
         ZX_USER_SIGNAL_ALL | ZX_EVENTPAIR_SIGNALED
     },
-    fn is_peered(&self) -> bool {
-        true
-    },
-    fn peer(&self) -> Option<Arc<dyn KernelObject>> {
-        self.peer_end().map(|p| p as Arc<dyn KernelObject>)
-    },
-    fn related_koid(&self) -> u64 {
-        self.peer_koid
-    },
     fn on_zero_handles(&self) {
-        let peer = core::mem::take(&mut *self.peer.lock());
-        if let Some(p) = peer.upgrade() {
-            *p.peer.lock() = Weak::new();
+        if let Some(p) = self.peer.unlink() {
             p.base.update_signals(0, ZX_EVENTPAIR_PEER_CLOSED);
         }
     }

@@ -11,12 +11,13 @@
 //! written in ring order), so creating a FIFO zeroes nothing — CPL0 stores
 //! are costly on emulating hosts.
 
-use alloc::sync::{Arc, Weak};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use spin::Mutex;
 
-use super::{KObjectBase, KernelObject};
+use super::peer::{self, PeerLink};
+use super::KObjectBase;
 use crate::abi::*;
 use crate::impl_kernel_object;
 use crate::syscall::user_ptr;
@@ -31,8 +32,7 @@ struct Ring {
 /// One endpoint of a `zx_fifo_create` pair.
 pub struct Fifo {
     base: KObjectBase,
-    peer: Mutex<Weak<Fifo>>,
-    peer_koid: u64,
+    peer: PeerLink<Fifo>,
     elem_count: u32,
     elem_size: u32,
     /// What the peer wrote, waiting to be read here.
@@ -54,30 +54,19 @@ impl Fifo {
         {
             return Err(ZX_ERR_OUT_OF_RANGE);
         }
-        let make = |base: KObjectBase, peer_koid| Fifo {
+        let make = |base, peer| Fifo {
             base,
-            peer: Mutex::new(Weak::new()),
-            peer_koid,
+            peer,
             elem_count: elem_count as u32,
             elem_size: elem_size as u32,
             ring: Mutex::new(Ring { data: Vec::new(), head: 0, tail: 0 }),
         };
-        let (base_a, base_b) = (KObjectBase::with_signals(ZX_FIFO_WRITABLE), KObjectBase::with_signals(ZX_FIFO_WRITABLE));
-        let (koid_a, koid_b) = (base_a.koid, base_b.koid);
-        let a = Arc::new(make(base_a, koid_b));
-        let b = Arc::new(make(base_b, koid_a));
-        *a.peer.lock() = Arc::downgrade(&b);
-        *b.peer.lock() = Arc::downgrade(&a);
-        Ok((a, b))
-    }
-
-    fn peer_end(&self) -> Option<Arc<Fifo>> {
-        self.peer.lock().upgrade()
+        Ok(peer::new_pair(ZX_FIFO_WRITABLE, make))
     }
 
     /// `zx_fifo_write`: up to `count` elements from user address `src`.
     pub fn write(&self, elem_size: usize, src: u64, count: usize) -> Result<usize, zx_status_t> {
-        let Some(peer) = self.peer_end() else { return Err(ZX_ERR_PEER_CLOSED) };
+        let Some(peer) = self.peer.get() else { return Err(ZX_ERR_PEER_CLOSED) };
         peer.write_self(self, elem_size, src, count)
     }
 
@@ -132,7 +121,7 @@ impl Fifo {
             let avail = ring.head.wrapping_sub(ring.tail) as usize;
             if avail == 0 {
                 drop(ring);
-                return Err(if self.peer_end().is_some() { ZX_ERR_SHOULD_WAIT } else { ZX_ERR_PEER_CLOSED });
+                return Err(if self.peer.get().is_some() { ZX_ERR_SHOULD_WAIT } else { ZX_ERR_PEER_CLOSED });
             }
             let n = count.min(avail);
             user_ptr::validate(dst, n * es, true)?;
@@ -151,7 +140,7 @@ impl Fifo {
             self.base.update_signals(ZX_FIFO_READABLE, 0);
         }
         if was_full {
-            if let Some(p) = self.peer_end() {
+            if let Some(p) = self.peer.get() {
                 p.base.update_signals(0, ZX_FIFO_WRITABLE);
             }
         }
@@ -163,19 +152,9 @@ impl_kernel_object!(
     Fifo,
     ZX_OBJ_TYPE_FIFO,
     ZX_DEFAULT_FIFO_RIGHTS,
-    fn is_peered(&self) -> bool {
-        true
-    },
-    fn peer(&self) -> Option<Arc<dyn KernelObject>> {
-        self.peer_end().map(|p| p as Arc<dyn KernelObject>)
-    },
-    fn related_koid(&self) -> u64 {
-        self.peer_koid
-    },
+    peered: peer,
     fn on_zero_handles(&self) {
-        let peer = core::mem::take(&mut *self.peer.lock());
-        if let Some(p) = peer.upgrade() {
-            *p.peer.lock() = Weak::new();
+        if let Some(p) = self.peer.unlink() {
             p.base.update_signals(ZX_FIFO_WRITABLE, ZX_FIFO_PEER_CLOSED);
         }
     }

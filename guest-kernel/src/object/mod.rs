@@ -4,9 +4,10 @@
 //! 1. a struct with `base: KObjectBase` plus its own state behind a `Mutex`;
 //! 2. `impl_kernel_object!(Type, ZX_OBJ_TYPE_..., ZX_DEFAULT_..._RIGHTS)` —
 //!    override `peer`, `related_koid`, `allowed_user_signals` or
-//!    `on_zero_handles` in a full `impl KernelObject` when they apply;
+//!    `on_zero_handles` in a full `impl KernelObject` when they apply; a
+//!    peered object keeps a [`peer::PeerLink`] and says `peered: field`;
 //! 3. a constructor returning `Arc<Self>`; peered objects are built as a pair
-//!    and linked before anyone else can see them (`Arc::new_cyclic`).
+//!    and linked before anyone else can see them (`peer::new_pair`).
 //!
 //! Signals live in [`KObjectBase`]; every change wakes blocked waiters (they
 //! re-check) and feeds asynchronous waits registered by ports.
@@ -16,6 +17,7 @@ pub mod event;
 pub mod fifo;
 pub mod handle;
 pub mod message;
+pub mod peer;
 pub mod port;
 pub mod socket;
 pub mod timer;
@@ -229,9 +231,32 @@ pub trait KernelObject: Send + Sync {
     fn on_zero_handles(&self) {}
 }
 
-/// Implement the boilerplate part of [`KernelObject`].
+/// Implement the boilerplate part of [`KernelObject`]. With `peered: field`
+/// (a [`peer::PeerLink`]) also [`peer::Peered`] and the peer methods.
 #[macro_export]
 macro_rules! impl_kernel_object {
+    ($ty:ty, $obj_type:expr, $rights:expr, peered: $link:ident $(, $extra:item)*) => {
+        impl $crate::object::peer::Peered for $ty {
+            fn peer_link(&self) -> &$crate::object::peer::PeerLink<Self> {
+                &self.$link
+            }
+        }
+        $crate::impl_kernel_object!(
+            $ty,
+            $obj_type,
+            $rights,
+            fn is_peered(&self) -> bool {
+                true
+            },
+            fn peer(&self) -> Option<alloc::sync::Arc<dyn $crate::object::KernelObject>> {
+                self.$link.get().map(|p| p as alloc::sync::Arc<dyn $crate::object::KernelObject>)
+            },
+            fn related_koid(&self) -> u64 {
+                self.$link.koid()
+            }
+            $(, $extra)*
+        );
+    };
     ($ty:ty, $obj_type:expr, $rights:expr $(, $extra:item)*) => {
         impl $crate::object::KernelObject for $ty {
             fn base(&self) -> &$crate::object::KObjectBase {

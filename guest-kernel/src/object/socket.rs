@@ -16,12 +16,13 @@
 //! after it is released.
 
 use alloc::collections::VecDeque;
-use alloc::sync::{Arc, Weak};
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use spin::Mutex;
 
-use super::{KObjectBase, KernelObject};
+use super::peer::{self, PeerLink};
+use super::KObjectBase;
 use crate::abi::*;
 use crate::impl_kernel_object;
 use crate::syscall::user_ptr;
@@ -69,8 +70,7 @@ struct SocketInner {
 /// One endpoint of a `zx_socket_create` pair.
 pub struct Socket {
     base: KObjectBase,
-    peer: Mutex<Weak<Socket>>,
-    peer_koid: u64,
+    peer: PeerLink<Socket>,
     datagram: bool,
     inner: Mutex<SocketInner>,
 }
@@ -83,18 +83,7 @@ impl Socket {
     /// (ZX_SOCKET_STREAM) or ZX_SOCKET_DATAGRAM, checked by the caller.
     pub fn new_pair(options: u32) -> (Arc<Self>, Arc<Self>) {
         let datagram = options & ZX_SOCKET_DATAGRAM != 0;
-        let make = |base: KObjectBase, peer_koid| Socket { base, peer: Mutex::new(Weak::new()), peer_koid, datagram, inner: Mutex::default() };
-        let (base_a, base_b) = (KObjectBase::with_signals(ZX_SOCKET_WRITABLE), KObjectBase::with_signals(ZX_SOCKET_WRITABLE));
-        let (koid_a, koid_b) = (base_a.koid, base_b.koid);
-        let a = Arc::new(make(base_a, koid_b));
-        let b = Arc::new(make(base_b, koid_a));
-        *a.peer.lock() = Arc::downgrade(&b);
-        *b.peer.lock() = Arc::downgrade(&a);
-        (a, b)
-    }
-
-    fn peer_end(&self) -> Option<Arc<Socket>> {
-        self.peer.lock().upgrade()
+        peer::new_pair(ZX_SOCKET_WRITABLE, |base, peer| Socket { base, peer, datagram, inner: Mutex::default() })
     }
 
     /// Options it was created with.
@@ -109,7 +98,7 @@ impl Socket {
     /// `zx_socket_write`: `len` bytes at user address `src`. Returns how many
     /// were taken (stream writes may be short).
     pub fn write(&self, src: u64, len: usize) -> Result<usize, zx_status_t> {
-        let Some(peer) = self.peer_end() else { return Err(ZX_ERR_PEER_CLOSED) };
+        let Some(peer) = self.peer.get() else { return Err(ZX_ERR_PEER_CLOSED) };
         if self.base.signals() & ZX_SOCKET_WRITE_DISABLED != 0 {
             return Err(ZX_ERR_BAD_STATE);
         }
@@ -162,7 +151,7 @@ impl Socket {
             let mut inner = self.inner.lock();
             if inner.size == 0 {
                 drop(inner);
-                return Err(if self.peer_end().is_none() {
+                return Err(if self.peer.get().is_none() {
                     ZX_ERR_PEER_CLOSED
                 } else if self.inner.lock().read_disabled {
                     ZX_ERR_BAD_STATE
@@ -204,7 +193,7 @@ impl Socket {
             return Ok(n);
         }
         self.base.update_signals(own.0, own.1);
-        if let Some(peer) = self.peer_end() {
+        if let Some(peer) = self.peer.get() {
             let peer_threshold = peer.inner.lock().write_threshold;
             let mut set = 0;
             if peer_threshold > 0 && room >= peer_threshold {
@@ -233,7 +222,7 @@ impl Socket {
         if !self.disposition_ok(disposition_peer) {
             return Err(ZX_ERR_BAD_STATE);
         }
-        let peer = self.peer_end();
+        let peer = self.peer.get();
         if let Some(p) = &peer {
             if !p.disposition_ok(disposition) {
                 return Err(ZX_ERR_BAD_STATE);
@@ -291,7 +280,7 @@ impl Socket {
     /// Set ZX_PROP_SOCKET_TX_THRESHOLD (PEER_CLOSED without a peer) and
     /// update WRITE_THRESHOLD from the room in the peer's buffer.
     pub fn set_write_threshold(&self, value: usize) -> Result<(), zx_status_t> {
-        let Some(peer) = self.peer_end() else { return Err(ZX_ERR_PEER_CLOSED) };
+        let Some(peer) = self.peer.get() else { return Err(ZX_ERR_PEER_CLOSED) };
         if value > SOCKET_BUFFER_SIZE {
             return Err(ZX_ERR_INVALID_ARGS);
         }
@@ -312,7 +301,7 @@ impl Socket {
             let avail = if self.datagram { inner.chunks.front().map_or(0, Vec::len) } else { inner.size };
             (inner.size, avail)
         };
-        let (tx_max, tx_size) = match self.peer_end() {
+        let (tx_max, tx_size) = match self.peer.get() {
             Some(p) => (SOCKET_BUFFER_SIZE, p.inner.lock().size),
             None => (0, 0),
         };
@@ -384,19 +373,9 @@ impl_kernel_object!(
     Socket,
     ZX_OBJ_TYPE_SOCKET,
     ZX_DEFAULT_SOCKET_RIGHTS,
-    fn is_peered(&self) -> bool {
-        true
-    },
-    fn peer(&self) -> Option<Arc<dyn KernelObject>> {
-        self.peer_end().map(|p| p as Arc<dyn KernelObject>)
-    },
-    fn related_koid(&self) -> u64 {
-        self.peer_koid
-    },
+    peered: peer,
     fn on_zero_handles(&self) {
-        let peer = core::mem::take(&mut *self.peer.lock());
-        if let Some(p) = peer.upgrade() {
-            *p.peer.lock() = Weak::new();
+        if let Some(p) = self.peer.unlink() {
             p.base.update_signals(ZX_SOCKET_WRITABLE, ZX_SOCKET_PEER_CLOSED);
         }
     }
