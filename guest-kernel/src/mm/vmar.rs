@@ -20,8 +20,9 @@ use spin::Mutex;
 pub use super::mapping::{Aspace, Mapping, PERM_MASK};
 use super::vmo::Vmo;
 use crate::abi::*;
+use crate::impl_kernel_object;
 use crate::arch::paging::{PAGE_SIZE, USER_TOP};
-use crate::object::{KObjectBase, KernelObject};
+use crate::object::KObjectBase;
 
 /// Lowest user address the root VMAR covers (the first 64 KiB stay unmapped
 /// so null-pointer accesses fault).
@@ -484,17 +485,4 @@ impl Vmar {
     }
 }
 
-impl KernelObject for Vmar {
-    fn base(&self) -> &KObjectBase {
-        &self.kbase
-    }
-    fn obj_type(&self) -> zx_obj_type_t {
-        ZX_OBJ_TYPE_VMAR
-    }
-    fn default_rights(&self) -> zx_rights_t {
-        ZX_DEFAULT_VMAR_RIGHTS
-    }
-    fn into_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
-        self
-    }
-}
+impl_kernel_object!(Vmar, ZX_OBJ_TYPE_VMAR, ZX_DEFAULT_VMAR_RIGHTS, base: kbase);

@@ -27,8 +27,9 @@ use spin::Mutex;
 use super::vmar::Mapping;
 use super::{frame, phys};
 use crate::abi::*;
+use crate::impl_kernel_object;
 use crate::arch::paging::PAGE_SIZE;
-use crate::object::{KObjectBase, KernelObject};
+use crate::object::KObjectBase;
 use crate::syscall::user_ptr;
 
 /// Largest VMO size (Zircon allows close to 2^64; we keep offsets page-indexable).
@@ -576,17 +577,4 @@ impl Drop for Vmo {
     }
 }
 
-impl KernelObject for Vmo {
-    fn base(&self) -> &KObjectBase {
-        &self.base
-    }
-    fn obj_type(&self) -> zx_obj_type_t {
-        ZX_OBJ_TYPE_VMO
-    }
-    fn default_rights(&self) -> zx_rights_t {
-        ZX_DEFAULT_VMO_RIGHTS
-    }
-    fn into_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
-        self
-    }
-}
+impl_kernel_object!(Vmo, ZX_OBJ_TYPE_VMO, ZX_DEFAULT_VMO_RIGHTS);

@@ -3,8 +3,8 @@
 //! Recipe for a new object (one file each):
 //! 1. a struct with `base: KObjectBase` plus its own state behind a `Mutex`;
 //! 2. `impl_kernel_object!(Type, ZX_OBJ_TYPE_..., ZX_DEFAULT_..._RIGHTS)` —
-//!    override `peer`, `related_koid`, `allowed_user_signals` or
-//!    `on_zero_handles` in a full `impl KernelObject` when they apply; a
+//!    give `peer`, `related_koid`, `allowed_user_signals` or
+//!    `on_zero_handles` after the rights when they apply; a
 //!    peered object keeps a [`peer::PeerLink`] and says `peered: field`;
 //! 3. a constructor returning `Arc<Self>`; peered objects are built as a pair
 //!    and linked before anyone else can see them (`peer::new_pair`).
@@ -231,8 +231,10 @@ pub trait KernelObject: Send + Sync {
     fn on_zero_handles(&self) {}
 }
 
-/// Implement the boilerplate part of [`KernelObject`]. With `peered: field`
-/// (a [`peer::PeerLink`]) also [`peer::Peered`] and the peer methods.
+/// Implement the boilerplate part of [`KernelObject`], plus any further
+/// methods given. `base: field` names the [`KObjectBase`] field when it is
+/// not `base`; with `peered: field` (a [`peer::PeerLink`]) also
+/// [`peer::Peered`] and the peer methods.
 #[macro_export]
 macro_rules! impl_kernel_object {
     ($ty:ty, $obj_type:expr, $rights:expr, peered: $link:ident $(, $extra:item)*) => {
@@ -245,6 +247,7 @@ macro_rules! impl_kernel_object {
             $ty,
             $obj_type,
             $rights,
+            base: base,
             fn is_peered(&self) -> bool {
                 true
             },
@@ -257,10 +260,10 @@ macro_rules! impl_kernel_object {
             $(, $extra)*
         );
     };
-    ($ty:ty, $obj_type:expr, $rights:expr $(, $extra:item)*) => {
+    ($ty:ty, $obj_type:expr, $rights:expr, base: $base:ident $(, $extra:item)*) => {
         impl $crate::object::KernelObject for $ty {
             fn base(&self) -> &$crate::object::KObjectBase {
-                &self.base
+                &self.$base
             }
             fn obj_type(&self) -> $crate::abi::zx_obj_type_t {
                 $obj_type
@@ -273,6 +276,9 @@ macro_rules! impl_kernel_object {
             }
             $($extra)*
         }
+    };
+    ($ty:ty, $obj_type:expr, $rights:expr $(, $extra:item)*) => {
+        $crate::impl_kernel_object!($ty, $obj_type, $rights, base: base $(, $extra)*);
     };
 }
 

@@ -14,8 +14,9 @@ use alloc::vec::Vec;
 
 use spin::Mutex;
 
-use super::{KObjectBase, KernelObject};
+use super::KObjectBase;
 use crate::abi::*;
+use crate::impl_kernel_object;
 use crate::clock;
 
 struct TimerInner {
@@ -119,20 +120,11 @@ pub fn on_tick(now: i64) {
     }
 }
 
-impl KernelObject for Timer {
-    fn base(&self) -> &KObjectBase {
-        &self.base
-    }
-    fn obj_type(&self) -> zx_obj_type_t {
-        ZX_OBJ_TYPE_TIMER
-    }
-    fn default_rights(&self) -> zx_rights_t {
-        ZX_DEFAULT_TIMER_RIGHTS
-    }
-    fn into_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
-        self
-    }
+impl_kernel_object!(
+    Timer,
+    ZX_OBJ_TYPE_TIMER,
+    ZX_DEFAULT_TIMER_RIGHTS,
     fn on_zero_handles(&self) {
         self.cancel();
     }
-}
+);

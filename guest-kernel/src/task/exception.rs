@@ -20,10 +20,11 @@ use spin::Mutex;
 use super::process::Process;
 use super::thread::Thread;
 use crate::abi::*;
+use crate::impl_kernel_object;
 use crate::object::channel::Channel;
 use crate::object::handle::Handle;
 use crate::object::message::Message;
-use crate::object::{downcast, KObjectBase, KernelObject};
+use crate::object::{downcast, KObjectBase};
 use crate::sched::{self, WaitKey, WakeReason};
 
 /// Where exceptions of one task go: the kernel end of an exception channel
@@ -150,24 +151,15 @@ impl Exception {
     }
 }
 
-impl KernelObject for Exception {
-    fn base(&self) -> &KObjectBase {
-        &self.base
-    }
-    fn obj_type(&self) -> zx_obj_type_t {
-        ZX_OBJ_TYPE_EXCEPTION
-    }
-    fn default_rights(&self) -> zx_rights_t {
-        ZX_DEFAULT_EXCEPTION_RIGHTS
-    }
-    fn into_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
-        self
-    }
+impl_kernel_object!(
+    Exception,
+    ZX_OBJ_TYPE_EXCEPTION,
+    ZX_DEFAULT_EXCEPTION_RIGHTS,
     fn on_zero_handles(&self) {
         self.closed.store(true, Ordering::Relaxed);
         sched::wake(WaitKey::for_object(self.base.koid));
     }
-}
+);
 
 /// What the faulting thread does next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -19,7 +19,8 @@ use super::exception::Exceptionate;
 use super::policy::Policy;
 use super::process::Process;
 use crate::abi::*;
-use crate::object::{KObjectBase, KernelObject};
+use crate::impl_kernel_object;
+use crate::object::KObjectBase;
 
 /// Deepest job nesting (Zircon's kMaxHeight is 32).
 pub const MAX_JOB_HEIGHT: u32 = 32;
@@ -265,20 +266,11 @@ impl Drop for Job {
     }
 }
 
-impl KernelObject for Job {
-    fn base(&self) -> &KObjectBase {
-        &self.base
-    }
-    fn obj_type(&self) -> zx_obj_type_t {
-        ZX_OBJ_TYPE_JOB
-    }
-    fn default_rights(&self) -> zx_rights_t {
-        ZX_DEFAULT_JOB_RIGHTS
-    }
-    fn into_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
-        self
-    }
+impl_kernel_object!(
+    Job,
+    ZX_OBJ_TYPE_JOB,
+    ZX_DEFAULT_JOB_RIGHTS,
     fn related_koid(&self) -> u64 {
         self.parent.as_ref().map_or(0, |p| p.koid())
     }
-}
+);

@@ -21,6 +21,7 @@ use super::futex::FutexTable;
 use super::job::Job;
 use super::thread::Thread;
 use crate::abi::*;
+use crate::impl_kernel_object;
 use crate::mm::vmar::{Aspace, Vmar};
 use crate::object::handle::HandleTable;
 use crate::object::{KObjectBase, KernelObject};
@@ -352,26 +353,17 @@ impl Process {
     }
 }
 
-impl KernelObject for Process {
-    fn base(&self) -> &KObjectBase {
-        &self.base
-    }
-    fn obj_type(&self) -> zx_obj_type_t {
-        ZX_OBJ_TYPE_PROCESS
-    }
-    fn default_rights(&self) -> zx_rights_t {
-        ZX_DEFAULT_PROCESS_RIGHTS
-    }
-    fn into_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
-        self
-    }
+impl_kernel_object!(
+    Process,
+    ZX_OBJ_TYPE_PROCESS,
+    ZX_DEFAULT_PROCESS_RIGHTS,
     fn related_koid(&self) -> u64 {
         self.job.koid()
-    }
+    },
     fn on_zero_handles(&self) {
         // A process that never started goes away with its last handle.
         if self.state() == ProcessState::Initial {
             self.kill(0);
         }
     }
-}
+);

@@ -9,7 +9,8 @@ use alloc::sync::Arc;
 use super::process::Process;
 use super::thread::Thread;
 use crate::abi::*;
-use crate::object::{KObjectBase, KernelObject};
+use crate::impl_kernel_object;
+use crate::object::KObjectBase;
 
 /// What a token keeps suspended.
 pub enum Target {
@@ -40,23 +41,14 @@ impl SuspendToken {
     }
 }
 
-impl KernelObject for SuspendToken {
-    fn base(&self) -> &KObjectBase {
-        &self.base
-    }
-    fn obj_type(&self) -> zx_obj_type_t {
-        ZX_OBJ_TYPE_SUSPEND_TOKEN
-    }
-    fn default_rights(&self) -> zx_rights_t {
-        ZX_DEFAULT_SUSPEND_TOKEN_RIGHTS
-    }
-    fn into_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
-        self
-    }
+impl_kernel_object!(
+    SuspendToken,
+    ZX_OBJ_TYPE_SUSPEND_TOKEN,
+    ZX_DEFAULT_SUSPEND_TOKEN_RIGHTS,
     fn on_zero_handles(&self) {
         match &self.target {
             Target::Thread(t) => t.resume(),
             Target::Process(p) => p.resume(),
         }
     }
-}
+);

@@ -23,11 +23,12 @@ use spin::Mutex;
 use super::exception::Exceptionate;
 use super::process::Process;
 use crate::abi::*;
+use crate::impl_kernel_object;
 use crate::arch::context::{self, KernelStack};
 use crate::arch::gdt::{USER_CS, USER_SS};
 use crate::arch::trap::TrapFrame;
 use crate::arch::usermode::USER_RFLAGS;
-use crate::object::{KObjectBase, KernelObject};
+use crate::object::KObjectBase;
 use crate::sched::{self, WaitKey};
 
 
@@ -434,22 +435,13 @@ impl Thread {
     }
 }
 
-impl KernelObject for Thread {
-    fn base(&self) -> &KObjectBase {
-        &self.base
-    }
-    fn obj_type(&self) -> zx_obj_type_t {
-        ZX_OBJ_TYPE_THREAD
-    }
-    fn default_rights(&self) -> zx_rights_t {
-        ZX_DEFAULT_THREAD_RIGHTS
-    }
-    fn into_any(self: Arc<Self>) -> Arc<dyn core::any::Any + Send + Sync> {
-        self
-    }
+impl_kernel_object!(
+    Thread,
+    ZX_OBJ_TYPE_THREAD,
+    ZX_DEFAULT_THREAD_RIGHTS,
     fn related_koid(&self) -> u64 {
         self.process.as_ref().map_or(0, |p| p.koid())
-    }
+    },
     fn on_zero_handles(&self) {
         // A thread that never started goes away with its last handle.
         if self.inner.lock().life == Life::Initial {
@@ -458,4 +450,4 @@ impl KernelObject for Thread {
             }
         }
     }
-}
+);
