@@ -1,6 +1,8 @@
 //! `zx_job_create`, `zx_job_set_critical`, `zx_job_set_policy`.
 #![deny(unsafe_code)]
 
+use alloc::sync::Arc;
+
 use super::{add_handle_out, current, user_ptr};
 use crate::abi::*;
 use crate::object::handle::Handle;
@@ -10,22 +12,25 @@ use crate::task::process::Process;
 /// Most policy entries one call takes (Zircon: 32).
 const MAX_POLICY_ENTRIES: u32 = 32;
 
+/// The job `handle` names in `proc`, with `right` or (as Zircon still
+/// accepts) WRITE.
+pub(super) fn job_with(proc: &Process, handle: u32, right: zx_rights_t) -> Result<Arc<Job>, zx_status_t> {
+    let table = proc.handles.lock();
+    match table.get_object::<Job>(handle, right) {
+        Err(ZX_ERR_ACCESS_DENIED) => table.get_object::<Job>(handle, ZX_RIGHT_WRITE),
+        r => r,
+    }
+}
+
 /// `zx_job_create(parent_job, options, out)`: needs ZX_RIGHT_MANAGE_JOB (or WRITE).
 pub fn sys_job_create(parent: u32, options: u32, out: u64) -> zx_status_t {
     if options != 0 {
         return ZX_ERR_INVALID_ARGS;
     }
     let proc = current();
-    let parent = {
-        let table = proc.handles.lock();
-        match table.get_object::<Job>(parent, ZX_RIGHT_MANAGE_JOB) {
-            Ok(j) => j,
-            Err(ZX_ERR_ACCESS_DENIED) => match table.get_object::<Job>(parent, ZX_RIGHT_WRITE) {
-                Ok(j) => j,
-                Err(e) => return e,
-            },
-            Err(e) => return e,
-        }
+    let parent = match job_with(&proc, parent, ZX_RIGHT_MANAGE_JOB) {
+        Ok(j) => j,
+        Err(e) => return e,
     };
     match Job::new_child(&parent) {
         Ok(j) => add_handle_out(&proc, Handle::new(j, ZX_DEFAULT_JOB_RIGHTS), out),

@@ -8,7 +8,6 @@ use super::{add_handle_pair_out, current, user_ptr};
 use crate::abi::*;
 use crate::arch::paging::USER_TOP;
 use crate::object::handle::Handle;
-use crate::task::job::Job;
 use crate::task::process::Process;
 use crate::task::thread::Thread;
 use crate::task;
@@ -51,16 +50,9 @@ pub fn sys_process_create(job: u32, name: u64, name_len: u64, options: u32, proc
         Err(e) => return e,
     };
     let proc = current();
-    let job = {
-        let table = proc.handles.lock();
-        match table.get_object::<Job>(job, ZX_RIGHT_MANAGE_PROCESS) {
-            Ok(j) => j,
-            Err(ZX_ERR_ACCESS_DENIED) => match table.get_object::<Job>(job, ZX_RIGHT_WRITE) {
-                Ok(j) => j,
-                Err(e) => return e,
-            },
-            Err(e) => return e,
-        }
+    let job = match super::job::job_with(&proc, job, ZX_RIGHT_MANAGE_PROCESS) {
+        Ok(j) => j,
+        Err(e) => return e,
     };
     let child = match Process::new(&job, name_str(&name), false) {
         Ok(p) => p,
