@@ -11,32 +11,16 @@ use crate::mm::vmo::Vmo;
 use crate::object::handle::Handle;
 use crate::task;
 
+/// Each mapping permission and the handle right that goes with it.
+const PERM_RIGHTS: [(u32, zx_rights_t); 3] =
+    [(ZX_VM_PERM_READ, ZX_RIGHT_READ), (ZX_VM_PERM_WRITE, ZX_RIGHT_WRITE), (ZX_VM_PERM_EXECUTE, ZX_RIGHT_EXECUTE)];
+
 fn perms_to_rights(perms: u32) -> zx_rights_t {
-    let mut r = 0;
-    if perms & ZX_VM_PERM_READ != 0 {
-        r |= ZX_RIGHT_READ;
-    }
-    if perms & ZX_VM_PERM_WRITE != 0 {
-        r |= ZX_RIGHT_WRITE;
-    }
-    if perms & ZX_VM_PERM_EXECUTE != 0 {
-        r |= ZX_RIGHT_EXECUTE;
-    }
-    r
+    PERM_RIGHTS.iter().filter(|&&(p, _)| perms & p != 0).fold(0, |acc, &(_, r)| acc | r)
 }
 
 fn rights_to_perms(rights: zx_rights_t) -> u32 {
-    let mut p = 0;
-    if rights & ZX_RIGHT_READ != 0 {
-        p |= ZX_VM_PERM_READ;
-    }
-    if rights & ZX_RIGHT_WRITE != 0 {
-        p |= ZX_VM_PERM_WRITE;
-    }
-    if rights & ZX_RIGHT_EXECUTE != 0 {
-        p |= ZX_VM_PERM_EXECUTE;
-    }
-    p
+    PERM_RIGHTS.iter().filter(|&&(_, r)| rights & r != 0).fold(0, |acc, &(p, _)| acc | p)
 }
 
 /// Zircon refuses write without read.
