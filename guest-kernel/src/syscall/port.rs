@@ -3,6 +3,8 @@
 //! `object_wait.cc` (including their check order).
 #![deny(unsafe_code)]
 
+use alloc::sync::Arc;
+
 use super::{add_handle_out, current, user_ptr};
 use crate::abi::*;
 use crate::object::handle::Handle;
@@ -60,20 +62,24 @@ pub fn sys_port_wait(handle: u32, deadline: i64, packet: u64) -> zx_status_t {
     }
 }
 
+/// What `zx_port_cancel` and `zx_object_wait_async` look up, in this order
+/// and under one table lock: the port (ZX_RIGHT_WRITE), then the watched
+/// object (ZX_RIGHT_WAIT) with the serial of its handle.
+fn port_and_watched(port: u32, watched: u32) -> Result<(Arc<Port>, Arc<dyn KernelObject>, u64), zx_status_t> {
+    let proc = current();
+    let table = proc.handles.lock();
+    let port = table.get_object::<Port>(port, ZX_RIGHT_WRITE)?;
+    let (object, _, serial) = table.get_dyn(watched, ZX_RIGHT_WAIT)?;
+    Ok((port, object, serial))
+}
+
 /// `zx_port_cancel(handle, source, key)`: the port needs ZX_RIGHT_WRITE, the
 /// source ZX_RIGHT_WAIT. NOT_FOUND when there was nothing to cancel.
 pub fn sys_port_cancel(handle: u32, source: u32, key: u64) -> zx_status_t {
-    let proc = current();
-    let table = proc.handles.lock();
-    let port = match table.get_object::<Port>(handle, ZX_RIGHT_WRITE) {
-        Ok(p) => p,
-        Err(e) => return e,
-    };
-    let (object, _, serial) = match table.get_dyn(source, ZX_RIGHT_WAIT) {
+    let (port, object, serial) = match port_and_watched(handle, source) {
         Ok(x) => x,
         Err(e) => return e,
     };
-    drop(table);
     let had_wait = object.base().cancel_async_waits(&port.observer(), serial, key);
     let had_packet = port.cancel_queued(serial, key);
     if had_wait || had_packet {
@@ -90,17 +96,10 @@ pub fn sys_object_wait_async(handle: u32, port: u32, key: u64, signals: u32, opt
     if options & !(ZX_WAIT_ASYNC_TIMESTAMP | ZX_WAIT_ASYNC_EDGE) != 0 {
         return ZX_ERR_INVALID_ARGS;
     }
-    let proc = current();
-    let table = proc.handles.lock();
-    let port = match table.get_object::<Port>(port, ZX_RIGHT_WRITE) {
-        Ok(p) => p,
-        Err(e) => return e,
-    };
-    let (object, _, serial) = match table.get_dyn(handle, ZX_RIGHT_WAIT) {
+    let (port, object, serial) = match port_and_watched(port, handle) {
         Ok(x) => x,
         Err(e) => return e,
     };
-    drop(table);
     object.base().add_async_wait(
         port.observer(),
         key,
