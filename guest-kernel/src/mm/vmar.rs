@@ -20,8 +20,8 @@ use spin::Mutex;
 pub use super::mapping::{Aspace, Mapping, PERM_MASK};
 use super::vmo::Vmo;
 use crate::abi::*;
-use crate::impl_kernel_object;
 use crate::arch::paging::{PAGE_SIZE, USER_TOP};
+use crate::impl_kernel_object;
 use crate::object::KObjectBase;
 
 /// Lowest user address the root VMAR covers (the first 64 KiB stay unmapped

@@ -27,8 +27,8 @@ use spin::Mutex;
 use super::vmar::Mapping;
 use super::{frame, phys};
 use crate::abi::*;
-use crate::impl_kernel_object;
 use crate::arch::paging::PAGE_SIZE;
+use crate::impl_kernel_object;
 use crate::object::KObjectBase;
 use crate::syscall::user_ptr;
 

@@ -16,8 +16,8 @@ use spin::Mutex;
 
 use super::KObjectBase;
 use crate::abi::*;
-use crate::impl_kernel_object;
 use crate::clock;
+use crate::impl_kernel_object;
 
 struct TimerInner {
     /// Deadline as set (0 when disarmed).

@@ -23,11 +23,11 @@ use spin::Mutex;
 use super::exception::Exceptionate;
 use super::process::Process;
 use crate::abi::*;
-use crate::impl_kernel_object;
 use crate::arch::context::{self, KernelStack};
 use crate::arch::gdt::{USER_CS, USER_SS};
 use crate::arch::trap::TrapFrame;
 use crate::arch::usermode::USER_RFLAGS;
+use crate::impl_kernel_object;
 use crate::object::KObjectBase;
 use crate::sched::{self, WaitKey};
 
