@@ -20,9 +20,9 @@ use core::ptr::{addr_of_mut, null_mut};
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use hypercall_abi::trace::{
-    cpl_pair, name_words, record_word, TraceKind, TraceRecord, TraceRingHeader, TRACE_FLAG_FLUSH_WHEN_FULL,
-    TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_MECHANISM_INT80, TRACE_MECHANISM_SYSCALL, TRACE_RECORD_SIZE,
-    TRACE_VERSION,
+    cpl_pair, name_words, record_offsets, record_word, TraceKind, TraceRecord, TraceRingHeader,
+    TRACE_FLAG_FLUSH_WHEN_FULL, TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_MECHANISM_INT80, TRACE_MECHANISM_SYSCALL,
+    TRACE_RECORD_SIZE, TRACE_VERSION,
 };
 use hypercall_abi::Hypercall;
 
@@ -31,7 +31,7 @@ use crate::arch::syscall_entry::Mechanism;
 use crate::arch::trap::TrapFrame;
 use crate::{console, hypercall};
 
-/// Record slots in the ring (a power of two): 1 MiB of records.
+/// Record slots in the ring (a power of two): 2 MiB of records.
 const RING_RECORDS: usize = 1 << 14;
 const RING_BYTES: usize = TRACE_HEADER_SIZE + RING_RECORDS * TRACE_RECORD_SIZE;
 
@@ -142,33 +142,68 @@ unsafe fn put(rec: *mut TraceRecord, word: u64, koids: (u64, u64)) {
     }
 }
 
-/// System-call entry hook. Returns the syscall number for [`syscall_exit`].
+/// The privilege level system calls come from.
+const USER_CPL: u8 = 3;
+
+/// What [`syscall_exit`] needs from [`syscall_enter`].
+#[derive(Clone, Copy)]
+pub struct SyscallTrace {
+    nr: u64,
+    /// One past the sequence number of the `SyscallEnter` record; 0 when
+    /// none was written.
+    enter_end: u64,
+    /// That record's slot (valid when `enter_end != 0`).
+    slot: *mut TraceRecord,
+}
+
+/// System-call entry hook.
 #[inline(always)]
-pub fn syscall_enter(frame: &TrapFrame, mechanism: Mechanism) -> u64 {
+pub fn syscall_enter(frame: &TrapFrame, mechanism: Mechanism) -> SyscallTrace {
     let nr = frame.rax;
     let hdr = RING.load(Ordering::Relaxed);
+    let (mut enter_end, mut slot) = (0, null_mut());
     if !hdr.is_null() {
         // SAFETY: `hdr` is the active ring.
         unsafe {
             if let Some(rec) = claim(hdr, TraceKind::SyscallEnter) {
                 let aux = if mechanism == Mechanism::Syscall { TRACE_MECHANISM_SYSCALL } else { TRACE_MECHANISM_INT80 };
-                put(rec, record_word(TraceKind::SyscallEnter, cpl_pair(frame.cs as u8, 0), aux, nr as u32), current_koids());
+                // Both entry paths only dispatch calls made at CPL3 (SYSCALL
+                // from user mode; `int 0x80` checked `from_user`), so the CPL
+                // pair is a constant and the word costs no loads.
+                put(rec, record_word(TraceKind::SyscallEnter, cpl_pair(USER_CPL, 0), aux, nr as u32), current_koids());
                 (*rec).data = [frame.rdi, frame.rsi, frame.rdx, frame.r10];
+                enter_end = (*hdr).head;
+                slot = rec;
             }
         }
     }
-    nr
+    SyscallTrace { nr, enter_end, slot }
 }
 
-/// System-call exit hook: the status is in `frame.rax`.
+/// System-call exit hook: the status is in `frame.rax`. When nothing was
+/// recorded since the enter record and the host has not drained it (no VM
+/// exit in between: the common case), the exit completes that slot in place
+/// (hypercall-abi `trace`, protocol step 2a) instead of claiming a record.
 #[inline(always)]
-pub fn syscall_exit(frame: &TrapFrame, nr: u64) {
+pub fn syscall_exit(frame: &TrapFrame, t: SyscallTrace) {
     let hdr = RING.load(Ordering::Relaxed);
     if !hdr.is_null() {
-        // SAFETY: `hdr` is the active ring.
+        // SAFETY: `hdr` is the active ring and `t.slot` the enter record's
+        // slot in it whenever `head == enter_end`: `enter_end == 0` (enter
+        // lost) cannot equal `head` here, because a lost record means the
+        // ring was full, so `head >= capacity >= 1`.
         unsafe {
-            if let Some(rec) = claim(hdr, TraceKind::SyscallExit) {
-                put(rec, record_word(TraceKind::SyscallExit, cpl_pair(0, frame.cs as u8), 0, nr as u32), current_koids());
+            if (*hdr).head == t.enter_end && (*hdr).tail < t.enter_end {
+                (*hdr).counts[TraceKind::SyscallExit as usize] += 1;
+                let slot = t.slot as *mut u8;
+                slot.add(record_offsets::EXIT_TSC).cast::<u64>().write(cpu::rdtsc());
+                slot.add(record_offsets::EXIT_STATUS).cast::<u64>().write(frame.rax);
+                // Returns to the CPL the call came from (see `syscall_enter`).
+                const KIND_CPL: u16 =
+                    TraceKind::SyscallComplete as u16 | ((cpl_pair(USER_CPL, USER_CPL) as u16) << 8);
+                slot.add(record_offsets::KIND_CPL).cast::<u16>().write(KIND_CPL);
+            } else if let Some(rec) = claim(hdr, TraceKind::SyscallExit) {
+                put(rec, record_word(TraceKind::SyscallExit, cpl_pair(0, frame.cs as u8), 0, t.nr as u32), current_koids());
                 (*rec).data[0] = frame.rax;
             }
         }

@@ -30,6 +30,16 @@
 //!    otherwise, or if the flush fails, it adds one to `lost` and drops the
 //!    record. Either way it adds one to `counts[kind]`. Then it writes slot
 //!    `head & (capacity - 1)` and increments `head`.
+//! 2a. A system call that returns before anything else was recorded and
+//!    before the host drained its `SyscallEnter` (no exit to the VMM in
+//!    between: `head` is still one past that slot and `tail` not beyond it)
+//!    is completed in place: the guest adds one to `counts[SyscallExit]`,
+//!    stores `exit_tsc` and `exit_status` and turns the slot's kind into
+//!    [`TraceKind::SyscallComplete`] (with the CPL after the return in the
+//!    high nibble of `cpl`). A reader treats such a slot as the enter record
+//!    followed by its exit record. Otherwise the exit is a record of its own.
+//!    This halves what most system calls cost to trace on hosts where kernel
+//!    instructions are emulated.
 //! 3. The host drains `[tail, head)` whenever it likes during an exit (zxvm:
 //!    at every exit of that vCPU), on `TraceFlush`, and when the VM stops.
 //!
@@ -39,11 +49,11 @@
 /// `magic` of a ring header: `"ZXTRACE\0"` little-endian.
 pub const TRACE_MAGIC: u64 = u64::from_le_bytes(*b"ZXTRACE\0");
 /// Ring format version.
-pub const TRACE_VERSION: u32 = 1;
+pub const TRACE_VERSION: u32 = 2;
 /// Size of [`TraceRingHeader`]; records start this far into the region.
 pub const TRACE_HEADER_SIZE: usize = 256;
 /// Size of one [`TraceRecord`].
-pub const TRACE_RECORD_SIZE: usize = 64;
+pub const TRACE_RECORD_SIZE: usize = 128;
 /// Largest ring region the host accepts (header plus records).
 pub const TRACE_MAX_RING_BYTES: u64 = 64 << 20;
 /// Number of `counts` slots (indexed by [`TraceKind`] value).
@@ -99,6 +109,11 @@ pub struct TraceRingHeader {
 /// | `ContextSwitch` | 0 | 0 | koids of the thread switched *to* | `[from thread koid, to thread koid, 0, 0]` |
 /// | `ProcessCreate` | name length | 0 | new process koid, 0 | name bytes (32, NUL padded) |
 /// | `ThreadCreate` | name length | 0 | owning process koid, new thread koid | name bytes (32, NUL padded) |
+/// | `SyscallComplete` | as `SyscallEnter` | as `SyscallEnter` | as `SyscallEnter` | as `SyscallEnter`; plus `exit_tsc`, `exit_status` |
+///
+/// `SyscallComplete` is a slot state, not an event: the enter record of a
+/// system call completed in place (protocol step 2a). It is never counted in
+/// `counts`; its two events are (`SyscallEnter`, `SyscallExit`).
 ///
 /// `cpl` holds the privilege level before the event in its low nibble and
 /// after it in its high nibble (see [`cpl_pair`]). Fields marked undefined
@@ -125,11 +140,13 @@ pub enum TraceKind {
     ProcessCreate = 8,
     /// A thread was created.
     ThreadCreate = 9,
+    /// A `SyscallEnter` slot completed in place by its exit.
+    SyscallComplete = 10,
 }
 
 impl TraceKind {
     /// Every kind, in numeric order.
-    pub const ALL: [TraceKind; 9] = [
+    pub const ALL: [TraceKind; 10] = [
         TraceKind::SyscallEnter,
         TraceKind::SyscallExit,
         TraceKind::ExceptionEnter,
@@ -139,6 +156,7 @@ impl TraceKind {
         TraceKind::ContextSwitch,
         TraceKind::ProcessCreate,
         TraceKind::ThreadCreate,
+        TraceKind::SyscallComplete,
     ];
 
     /// Decode a `kind` byte.
@@ -158,6 +176,7 @@ impl TraceKind {
             TraceKind::ContextSwitch => "context_switch",
             TraceKind::ProcessCreate => "process_create",
             TraceKind::ThreadCreate => "thread_create",
+            TraceKind::SyscallComplete => "syscall_complete",
         }
     }
 }
@@ -178,7 +197,7 @@ pub const fn record_word(kind: TraceKind, cpl: u8, aux: u16, num: u32) -> u64 {
     (kind as u64) | ((cpl as u64) << 8) | ((aux as u64) << 16) | ((num as u64) << 32)
 }
 
-/// One event (64 bytes).
+/// One event (128 bytes).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TraceRecord {
@@ -198,6 +217,12 @@ pub struct TraceRecord {
     pub thread: u64,
     /// Kind-specific payload.
     pub data: [u64; 4],
+    /// `SyscallComplete`: guest TSC when the system call returned.
+    pub exit_tsc: u64,
+    /// `SyscallComplete`: the status it returned (as `i64`).
+    pub exit_status: u64,
+    /// Reserved (not written by the guest).
+    pub reserved: [u64; 6],
 }
 
 impl TraceRecord {
@@ -237,7 +262,38 @@ impl TraceRecord {
             process: q(16),
             thread: q(24),
             data: [q(32), q(40), q(48), q(56)],
+            exit_tsc: q(64),
+            exit_status: q(72),
+            reserved: [0; 6],
         }
+    }
+
+    /// A `SyscallComplete` slot as the two events it stands for: its
+    /// `SyscallEnter` record and the `SyscallExit` record the guest would
+    /// have written. `None` for any other kind.
+    pub fn split_complete(&self) -> Option<(TraceRecord, TraceRecord)> {
+        if self.kind != TraceKind::SyscallComplete as u8 {
+            return None;
+        }
+        let enter = TraceRecord {
+            kind: TraceKind::SyscallEnter as u8,
+            cpl: cpl_pair(self.cpl_before(), 0),
+            exit_tsc: 0,
+            exit_status: 0,
+            ..*self
+        };
+        let exit = TraceRecord {
+            tsc: self.exit_tsc,
+            kind: TraceKind::SyscallExit as u8,
+            cpl: cpl_pair(0, self.cpl_after()),
+            aux: 0,
+            num: self.num,
+            process: self.process,
+            thread: self.thread,
+            data: [self.exit_status, 0, 0, 0],
+            ..TraceRecord::default()
+        };
+        Some((enter, exit))
     }
 }
 
@@ -267,6 +323,17 @@ pub mod offsets {
     pub const TAIL: u64 = 40;
     /// `lost` (u64).
     pub const LOST: u64 = 48;
+}
+
+/// Byte offsets inside a record that the guest writes when it completes a
+/// `SyscallEnter` slot in place.
+pub mod record_offsets {
+    /// `kind` (u8) followed by `cpl` (u8): stored as one u16.
+    pub const KIND_CPL: usize = 8;
+    /// `exit_tsc` (u64).
+    pub const EXIT_TSC: usize = 64;
+    /// `exit_status` (u64).
+    pub const EXIT_STATUS: usize = 72;
 }
 
 #[cfg(test)]
@@ -303,6 +370,37 @@ mod tests {
         assert_eq!(offset_of!(TraceRecord, process), 16);
         assert_eq!(offset_of!(TraceRecord, thread), 24);
         assert_eq!(offset_of!(TraceRecord, data), 32);
+        assert_eq!(offset_of!(TraceRecord, kind), record_offsets::KIND_CPL);
+        assert_eq!(offset_of!(TraceRecord, cpl), record_offsets::KIND_CPL + 1);
+        assert_eq!(offset_of!(TraceRecord, exit_tsc), record_offsets::EXIT_TSC);
+        assert_eq!(offset_of!(TraceRecord, exit_status), record_offsets::EXIT_STATUS);
+        assert_eq!(offset_of!(TraceRecord, reserved), 80);
+    }
+
+    #[test]
+    fn complete_slot_splits_into_enter_and_exit() {
+        let slot = TraceRecord {
+            tsc: 100,
+            kind: TraceKind::SyscallComplete as u8,
+            cpl: cpl_pair(3, 3),
+            aux: TRACE_MECHANISM_INT80,
+            num: 24,
+            process: 7,
+            thread: 8,
+            data: [1, 2, 3, 4],
+            exit_tsc: 150,
+            exit_status: (-10i64) as u64,
+            reserved: [0; 6],
+        };
+        let (enter, exit) = slot.split_complete().unwrap();
+        assert_eq!(enter.kind, TraceKind::SyscallEnter as u8);
+        assert_eq!((enter.tsc, enter.num, enter.aux, enter.data), (100, 24, TRACE_MECHANISM_INT80, [1, 2, 3, 4]));
+        assert_eq!((enter.cpl_before(), enter.cpl_after()), (3, 0));
+        assert_eq!(exit.kind, TraceKind::SyscallExit as u8);
+        assert_eq!((exit.tsc, exit.num, exit.process, exit.thread), (150, 24, 7, 8));
+        assert_eq!(exit.data[0] as i64, -10);
+        assert_eq!((exit.cpl_before(), exit.cpl_after()), (0, 3));
+        assert_eq!(enter.split_complete(), None);
     }
 
     #[test]

@@ -136,7 +136,9 @@ impl GuestRing {
     }
 
     /// Copy records `[tail, head)` out and advance `tail` to `head`. Each
-    /// record comes with its sequence number (its index since set-up).
+    /// record comes with its sequence number (its index since set-up); a
+    /// `SyscallComplete` slot comes out as its enter and exit records, both
+    /// with the slot's sequence number. Returns the number of slots read.
     ///
     /// # Errors
     /// [`RingError::BadIndices`] as for [`GuestRing::head`].
@@ -150,7 +152,11 @@ impl GuestRing {
             if mem.read_slice(&mut buf, GuestAddress(at)).is_err() {
                 return Err(RingError::BadIndices { head, tail: self.tail, capacity: self.capacity });
             }
-            out.push((seq, TraceRecord::from_bytes(&buf)));
+            let rec = TraceRecord::from_bytes(&buf);
+            match rec.split_complete() {
+                Some((enter, exit)) => out.extend([(seq, enter), (seq, exit)]),
+                None => out.push((seq, rec)),
+            }
         }
         self.tail = head;
         let _ = mem.write_obj(head, GuestAddress(self.gpa + offsets::TAIL));
@@ -199,7 +205,7 @@ fn read_header(mem: &GuestMemoryMmap, gpa: u64) -> Option<TraceRingHeader> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use hypercall_abi::trace::{record_word, TraceKind};
+    use hypercall_abi::trace::{cpl_pair, record_offsets, record_word, TraceKind};
 
     pub(crate) const RING_GPA: u64 = 0x1000;
 
@@ -263,7 +269,7 @@ pub(crate) mod tests {
             GuestRing::accept(&m, RING_GPA, bytes, 64, true).unwrap_err()
         };
         assert_eq!(bad(0, 0), RingError::BadHeader("magic"));
-        assert_eq!(bad(8, 2), RingError::BadHeader("version"));
+        assert_eq!(bad(8, TRACE_VERSION + 1), RingError::BadHeader("version"));
         assert_eq!(bad(16, 32), RingError::BadHeader("header or record size"));
         assert_eq!(bad(offsets::CAPACITY, 48), RingError::BadHeader("capacity is not a power of two"));
         assert_eq!(bad(offsets::CAPACITY, 128), RingError::BadHeader("capacity exceeds the region"));
@@ -288,6 +294,32 @@ pub(crate) mod tests {
         assert_eq!(seqs, (0..7).map(|s| (s, 100 + s, s as u32)).collect::<Vec<_>>());
         assert_eq!(mem.read_obj::<u64>(GuestAddress(RING_GPA + offsets::TAIL)).unwrap(), 7);
         assert_eq!(r.drain(&mem, &mut out).unwrap(), 0);
+    }
+
+    #[test]
+    fn completed_syscall_slot_drains_as_enter_then_exit() {
+        let (mem, bytes) = guest_with_ring(4);
+        let mut r = GuestRing::accept(&mem, RING_GPA, bytes, 4, true).unwrap();
+        guest_push(&mem, 4, 0, 100, TraceKind::SyscallEnter, 24);
+        // The guest's in-place exit: exit TSC, status, then kind + CPL pair.
+        let slot = RING_GPA + TRACE_HEADER_SIZE as u64;
+        mem.write_obj(130u64, GuestAddress(slot + record_offsets::EXIT_TSC as u64)).unwrap();
+        mem.write_obj((-2i64) as u64, GuestAddress(slot + record_offsets::EXIT_STATUS as u64)).unwrap();
+        let kind_cpl = u16::from(TraceKind::SyscallComplete as u8) | (u16::from(cpl_pair(3, 3)) << 8);
+        mem.write_obj(kind_cpl, GuestAddress(slot + record_offsets::KIND_CPL as u64)).unwrap();
+        guest_push(&mem, 4, 1, 200, TraceKind::ContextSwitch, 0);
+        let mut out = Vec::new();
+        assert_eq!(r.drain(&mem, &mut out).unwrap(), 2);
+        let got: Vec<_> = out.iter().map(|(s, rec)| (*s, rec.kind, rec.tsc, rec.num, rec.cpl)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (0, TraceKind::SyscallEnter as u8, 100, 24, cpl_pair(3, 0)),
+                (0, TraceKind::SyscallExit as u8, 130, 24, cpl_pair(0, 3)),
+                (1, TraceKind::ContextSwitch as u8, 200, 0, 0x03),
+            ]
+        );
+        assert_eq!(out[1].1.data[0] as i64, -2);
     }
 
     #[test]

@@ -66,7 +66,9 @@ impl Merger<'_> {
     }
 
     fn record(&mut self, ns: u64, r: &TraceRecord) {
-        let Some(kind) = TraceKind::from_u8(r.kind) else {
+        // `SyscallComplete` slots are split into their two records when the
+        // ring is drained; one arriving here is as meaningless as an unknown kind.
+        let Some(kind) = TraceKind::from_u8(r.kind).filter(|k| *k != TraceKind::SyscallComplete) else {
             self.unknown += 1;
             return;
         };
@@ -153,6 +155,7 @@ impl Merger<'_> {
                 self.meta.threads.insert(r.thread, ThreadMeta { process: r.process, name: name.clone() });
                 EventKind::ThreadCreate { koid: r.thread, process: r.process, name }
             }
+            TraceKind::SyscallComplete => return,
         };
         self.push(ns, ev);
     }
