@@ -128,9 +128,25 @@ impl RunQueue {
         self.ready.push_back(t);
     }
 
-    /// Queue a thread woken from a wait.
-    fn push_woken(&mut self, t: Arc<Thread>) {
+    /// Queue a thread just taken off `blocked`: its wait ends with `reason`.
+    fn push_woken(&mut self, t: Arc<Thread>, reason: WakeReason) {
+        t.set_wake_reason(reason);
+        t.set_state(ThreadState::Ready);
         self.boosted.push_back(t);
+    }
+
+    /// Wake every blocked thread `pick` selects, its wait ending with `reason`.
+    #[inline]
+    fn wake_all_where(&mut self, reason: WakeReason, pick: impl Fn(&Thread) -> bool) {
+        let mut i = 0;
+        while i < self.blocked.len() {
+            if pick(&self.blocked[i]) {
+                let t = self.blocked.remove(i);
+                self.push_woken(t, reason);
+            } else {
+                i += 1;
+            }
+        }
     }
 
     fn has_ready(&self) -> bool {
@@ -283,9 +299,7 @@ pub fn wake_n(key: WaitKey, n: usize) -> usize {
     while i < q.blocked.len() && woken < n {
         if q.blocked[i].wait_key() == key {
             let t = q.blocked.remove(i);
-            t.set_wake_reason(WakeReason::Woken);
-            t.set_state(ThreadState::Ready);
-            q.push_woken(t);
+            q.push_woken(t, WakeReason::Woken);
             woken += 1;
         } else {
             i += 1;
@@ -326,26 +340,13 @@ pub fn interrupt(t: &Arc<Thread>) {
     }
     if let Some(i) = q.blocked.iter().position(|x| Arc::ptr_eq(x, t)) {
         let t = q.blocked.remove(i);
-        t.set_wake_reason(WakeReason::Killed);
-        t.set_state(ThreadState::Ready);
-        q.push_woken(t);
+        q.push_woken(t, WakeReason::Killed);
     }
 }
 
 /// Wake every thread blocked on `key`.
 pub fn wake(key: WaitKey) {
-    let mut q = QUEUE.lock();
-    let mut i = 0;
-    while i < q.blocked.len() {
-        if q.blocked[i].wait_key() == key {
-            let t = q.blocked.remove(i);
-            t.set_wake_reason(WakeReason::Woken);
-            t.set_state(ThreadState::Ready);
-            q.push_woken(t);
-        } else {
-            i += 1;
-        }
-    }
+    QUEUE.lock().wake_all_where(WakeReason::Woken, |t| t.wait_key() == key);
 }
 
 /// Timer tick: time out expired waits and preempt the running thread if
@@ -356,17 +357,7 @@ pub fn on_tick() {
     crate::object::timer::on_tick(now);
     let preempt = {
         let mut q = QUEUE.lock();
-        let mut i = 0;
-        while i < q.blocked.len() {
-            if q.blocked[i].deadline() <= now {
-                let t = q.blocked.remove(i);
-                t.set_wake_reason(WakeReason::TimedOut);
-                t.set_state(ThreadState::Ready);
-                q.push_woken(t);
-            } else {
-                i += 1;
-            }
-        }
+        q.wake_all_where(WakeReason::TimedOut, |t| t.deadline() <= now);
         q.has_ready()
     };
     if preempt {
