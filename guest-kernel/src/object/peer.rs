@@ -38,6 +38,7 @@ impl<T> PeerLink<T> {
 impl<T: Peered> PeerLink<T> {
     /// Cut the link both ways (this end lost its last handle) and return the
     /// peer, if it still exists, for the caller to signal PEER_CLOSED.
+    #[inline(always)]
     pub fn unlink(&self) -> Option<Arc<T>> {
         let peer = core::mem::take(&mut *self.end.lock());
         let p = peer.upgrade()?;

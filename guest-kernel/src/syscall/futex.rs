@@ -30,6 +30,7 @@ fn owner(handle: u32) -> Result<Option<Arc<Thread>>, zx_status_t> {
 
 /// What wait and requeue check after the pointers: the new owner handle,
 /// then that the futex at `ptr` still holds `expected` (BAD_STATE if not).
+#[inline(always)]
 fn owner_if_unchanged(new_owner: u32, ptr: u64, expected: i32) -> Result<Option<Arc<Thread>>, zx_status_t> {
     let owner = owner(new_owner)?;
     let value: u32 = user_ptr::copy_in(ptr)?;

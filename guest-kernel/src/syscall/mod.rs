@@ -198,6 +198,7 @@ pub fn add_handle_out(proc: &Process, h: Handle, out: u64) -> zx_status_t {
 /// lock already and have validated `out`: add `h`, write its value; if the
 /// write fails after all, the handle is taken out again and closed once the
 /// lock is released.
+#[inline(always)]
 pub fn add_locked_handle_out(mut table: MutexGuard<'_, HandleTable>, h: Handle, out: u64) -> zx_status_t {
     let value = match table.add(h) {
         Ok(v) => v,

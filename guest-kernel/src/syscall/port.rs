@@ -65,6 +65,7 @@ pub fn sys_port_wait(handle: u32, deadline: i64, packet: u64) -> zx_status_t {
 /// What `zx_port_cancel` and `zx_object_wait_async` look up, in this order
 /// and under one table lock: the port (ZX_RIGHT_WRITE), then the watched
 /// object (ZX_RIGHT_WAIT) with the serial of its handle.
+#[inline(always)]
 fn port_and_watched(port: u32, watched: u32) -> Result<(Arc<Port>, Arc<dyn KernelObject>, u64), zx_status_t> {
     let proc = current();
     let table = proc.handles.lock();
