@@ -72,15 +72,19 @@ pub fn object_wait_async(handle: zx_handle_t, port: zx_handle_t, key: u64, signa
 /// `zx_object_get_info` into one record of type `T` (a `#[repr(C)]` ABI
 /// record): returns `(actual, avail)`.
 pub fn object_get_info<T: Copy>(handle: zx_handle_t, topic: u32, record: &mut T) -> Result<(usize, usize), Status> {
+    object_get_info_array(handle, topic, core::slice::from_mut(record))
+}
+
+/// `zx_object_get_info` into an array of records: `(actual, avail)`.
+pub fn object_get_info_array<T: Copy>(handle: zx_handle_t, topic: u32, records: &mut [T]) -> Result<(usize, usize), Status> {
     let (mut actual, mut avail) = (0usize, 0usize);
-    // SAFETY: `record` is writable for its size; the counts are writable.
-    let r = unsafe {
+    // SAFETY: the slice is writable for its size; the counts are writable.
+    ok(unsafe {
         call(
             SYS_OBJECT_GET_INFO,
-            &[u64::from(handle), u64::from(topic), out(record), core::mem::size_of::<T>() as u64, out(&mut actual), out(&mut avail)],
+            &[u64::from(handle), u64::from(topic), records.as_mut_ptr() as u64, core::mem::size_of_val(records) as u64, out(&mut actual), out(&mut avail)],
         )
-    };
-    ok(r)?;
+    })?;
     Ok((actual, avail))
 }
 

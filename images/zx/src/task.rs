@@ -204,19 +204,6 @@ pub fn exception_get_process(exception: zx_handle_t) -> Result<zx_handle_t, Stat
     Ok(h)
 }
 
-/// `zx_object_get_info` into an array of records: `(actual, avail)`.
-pub fn object_get_info_array<T: Copy>(handle: zx_handle_t, topic: u32, records: &mut [T]) -> Result<(usize, usize), Status> {
-    let (mut actual, mut avail) = (0usize, 0usize);
-    // SAFETY: the slice is writable for its size; the counts are writable.
-    ok(unsafe {
-        call(
-            SYS_OBJECT_GET_INFO,
-            &[u64::from(handle), u64::from(topic), records.as_mut_ptr() as u64, core::mem::size_of_val(records) as u64, out(&mut actual), out(&mut avail)],
-        )
-    })?;
-    Ok((actual, avail))
-}
-
 /// True when this host enters the kernel with SYSCALL (false: `int 0x80`).
 /// Programs that write machine code for other processes need to know.
 pub fn uses_syscall_instruction() -> bool {
