@@ -174,28 +174,27 @@ pub fn signals_of(h: zx_handle_t) -> zx_signals_t {
     }
 }
 
-pub fn info_process(h: zx_handle_t) -> R<zx_info_process_t> {
-    let mut i = zx_info_process_t::default();
-    zx::object_get_info(h, ZX_INFO_PROCESS, &mut i)?;
+/// The one `T` record `topic` gives about `h`.
+fn info<T: Copy + Default>(h: zx_handle_t, topic: u32) -> R<T> {
+    let mut i = T::default();
+    zx::object_get_info(h, topic, &mut i)?;
     Ok(i)
+}
+
+pub fn info_process(h: zx_handle_t) -> R<zx_info_process_t> {
+    info(h, ZX_INFO_PROCESS)
 }
 
 pub fn info_thread(h: zx_handle_t) -> R<zx_info_thread_t> {
-    let mut i = zx_info_thread_t::default();
-    zx::object_get_info(h, ZX_INFO_THREAD, &mut i)?;
-    Ok(i)
+    info(h, ZX_INFO_THREAD)
 }
 
 pub fn info_vmar(h: zx_handle_t) -> R<zx_info_vmar_t> {
-    let mut i = zx_info_vmar_t::default();
-    zx::object_get_info(h, ZX_INFO_VMAR, &mut i)?;
-    Ok(i)
+    info(h, ZX_INFO_VMAR)
 }
 
 pub fn info_vmo(h: zx_handle_t) -> R<zx_info_vmo_t> {
-    let mut i = zx_info_vmo_t::default();
-    zx::object_get_info(h, ZX_INFO_VMO, &mut i)?;
-    Ok(i)
+    info(h, ZX_INFO_VMO)
 }
 
 /// ZX_INFO_JOB as (return_code, exited).
