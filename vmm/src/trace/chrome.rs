@@ -21,7 +21,7 @@
 
 use std::io::{self, BufRead, Write};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::timeline::{Event, EventKind, Timeline, TraceMeta, FORMAT_NAME};
@@ -94,9 +94,50 @@ fn cpl_after(k: &EventKind) -> Option<i64> {
 }
 
 fn line<W: Write>(w: &mut W, first: &mut bool, v: &Value) -> io::Result<()> {
+    put(w, first, v)
+}
+
+fn put<W: Write, T: Serialize + ?Sized>(w: &mut W, first: &mut bool, v: &T) -> io::Result<()> {
     w.write_all(if *first { b"\n" } else { b",\n" })?;
     *first = false;
     serde_json::to_writer(&mut *w, v).map_err(io::Error::other)
+}
+
+/// One timeline event as a Chrome trace event.
+#[derive(Serialize)]
+struct OutEvent<'a> {
+    name: &'a str,
+    cat: &'static str,
+    ph: &'static str,
+    ts: f64,
+    pid: u64,
+    tid: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    s: Option<&'static str>,
+    args: OutArgs<'a>,
+}
+
+/// An event's `args`: its fields (with `kind`) plus the vCPU.
+#[derive(Serialize)]
+struct OutArgs<'a> {
+    #[serde(flatten)]
+    kind: &'a EventKind,
+    vcpu: u32,
+}
+
+/// The "CPL vCPU N" counter sample after a ring change.
+#[derive(Serialize)]
+struct OutCounter<'a> {
+    name: &'a str,
+    ph: &'static str,
+    ts: f64,
+    pid: u64,
+    args: CplArg,
+}
+
+#[derive(Serialize)]
+struct CplArg {
+    cpl: i64,
 }
 
 /// Write `t` as Chrome JSON.
@@ -126,20 +167,26 @@ pub fn write<W: Write>(t: &Timeline, mut w: W) -> io::Result<()> {
     for (koid, th) in &t.meta.threads {
         line(&mut w, &mut first, &meta("thread_name", guest_id(th.process), Some(guest_id(*koid)), &format!("{} (koid {koid})", th.name)))?;
     }
+    // Events are serialized straight from borrowed structs: building a
+    // `serde_json::Value` per event made writing the trace a visible part of
+    // what `--trace` costs.
+    let counter_names: Vec<String> = t.meta.vcpus.iter().map(|v| format!("CPL vCPU {}", v.vcpu)).collect();
     for e in &t.events {
         let (name, cat, ph, (pid, tid)) = shape(e);
-        let mut args = serde_json::to_value(&e.kind).map_err(io::Error::other)?;
-        if let Value::Object(m) = &mut args {
-            m.insert("vcpu".into(), json!(e.vcpu));
-        }
-        let mut v = json!({"name": name, "cat": cat, "ph": ph, "ts": ts_us(e.ts_ns), "pid": pid, "tid": tid, "args": args});
-        if ph == "i" {
-            v["s"] = json!("t");
-        }
-        line(&mut w, &mut first, &v)?;
+        let ts = ts_us(e.ts_ns);
+        let s = (ph == "i").then_some("t");
+        let out = OutEvent { name: &name, cat, ph, ts, pid, tid, s, args: OutArgs { kind: &e.kind, vcpu: e.vcpu } };
+        put(&mut w, &mut first, &out)?;
         if let Some(cpl) = cpl_after(&e.kind) {
-            let c = json!({"name": format!("CPL vCPU {}", e.vcpu), "ph": "C", "ts": ts_us(e.ts_ns), "pid": HOST_PID, "args": {"cpl": cpl}});
-            line(&mut w, &mut first, &c)?;
+            let fallback;
+            let name = match t.meta.vcpus.iter().position(|v| v.vcpu == e.vcpu) {
+                Some(i) => counter_names[i].as_str(),
+                None => {
+                    fallback = format!("CPL vCPU {}", e.vcpu);
+                    fallback.as_str()
+                }
+            };
+            put(&mut w, &mut first, &OutCounter { name, ph: "C", ts, pid: HOST_PID, args: CplArg { cpl } })?;
         }
     }
     w.write_all(b"\n],\n\"otherData\":")?;
