@@ -15,6 +15,7 @@ use crate::arch::paging::PAGE_SIZE;
 use crate::clock;
 use crate::mm::vmar::Vmar;
 use crate::mm::vmo::Vmo;
+use crate::object::socket::Socket;
 use crate::object::timer::Timer;
 use crate::object::{downcast, KernelObject};
 use crate::task::job::Job;
@@ -165,7 +166,7 @@ pub fn get_info(object: Arc<dyn KernelObject>, rights: zx_rights_t, topic: u32, 
             None => ZX_ERR_BAD_STATE,
         }),
         ZX_INFO_TIMER => need::<Timer>(&object, rights, ZX_RIGHT_INSPECT).map(|t| write_info(&[t.info()], buffer, size, actual, avail)),
-        ZX_INFO_SOCKET => return super::socket::get_info_socket(object, rights, buffer, size, actual, avail),
+        ZX_INFO_SOCKET => need::<Socket>(&object, rights, ZX_RIGHT_INSPECT).map(|k| write_info(&[k.info()], buffer, size, actual, avail)),
         ZX_INFO_PROCESS_HANDLE_STATS => need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| {
             let stats = zx_info_process_handle_stats_t { handle_count: p.handles.lock().stats() };
             write_info(&[stats], buffer, size, actual, avail)

@@ -4,13 +4,11 @@
 //! options are rejected before the handle is looked up).
 #![deny(unsafe_code)]
 
-use alloc::sync::Arc;
-
 use super::{add_handle_pair_out, current, with_count_out};
 use crate::abi::*;
 use crate::object::handle::Handle;
 use crate::object::socket::{Disposition, Socket};
-use crate::object::{downcast, KernelObject};
+use crate::object::KernelObject;
 
 /// `zx_socket_create(options, out0, out1)`: ZX_SOCKET_STREAM or ZX_SOCKET_DATAGRAM.
 pub fn sys_socket_create(options: u32, out0: u64, out1: u64) -> zx_status_t {
@@ -76,13 +74,4 @@ pub fn sys_socket_set_disposition(handle: u32, disposition: u32, disposition_pee
         Ok(()) => ZX_OK,
         Err(e) => e,
     }
-}
-
-/// `zx_object_get_info(ZX_INFO_SOCKET)`: a socket handle with ZX_RIGHT_INSPECT.
-pub fn get_info_socket(object: Arc<dyn KernelObject>, rights: zx_rights_t, buffer: u64, size: u64, actual: u64, avail: u64) -> zx_status_t {
-    let Some(socket) = downcast::<Socket>(object) else { return ZX_ERR_WRONG_TYPE };
-    if rights & ZX_RIGHT_INSPECT == 0 {
-        return ZX_ERR_ACCESS_DENIED;
-    }
-    super::object::write_info(&[socket.info()], buffer, size, actual, avail)
 }
