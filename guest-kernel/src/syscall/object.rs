@@ -197,14 +197,20 @@ pub fn sys_object_get_info(handle: u32, topic: u32, buffer: u64, size: u64, actu
     }
 }
 
-/// `zx_object_get_property(handle, property, value, value_size)`: a null
-/// `value` is INVALID_ARGS before anything else, as in Zircon.
-pub fn sys_object_get_property(handle: u32, property: u32, value: u64, size: u64) -> zx_status_t {
+/// What `zx_object_get_property` and `_set_property` check first: a null
+/// `value` is INVALID_ARGS before anything else, as in Zircon; then the
+/// handle, with `right`.
+fn property_target(handle: u32, value: u64, right: zx_rights_t) -> Result<Arc<dyn KernelObject>, zx_status_t> {
     if value == 0 {
-        return ZX_ERR_INVALID_ARGS;
+        return Err(ZX_ERR_INVALID_ARGS);
     }
-    let object = match current().handles.lock().get_dyn(handle, ZX_RIGHT_GET_PROPERTY) {
-        Ok((o, _, _)) => o,
+    current().handles.lock().get_dyn(handle, right).map(|(o, _, _)| o)
+}
+
+/// `zx_object_get_property(handle, property, value, value_size)`.
+pub fn sys_object_get_property(handle: u32, property: u32, value: u64, size: u64) -> zx_status_t {
+    let object = match property_target(handle, value, ZX_RIGHT_GET_PROPERTY) {
+        Ok(o) => o,
         Err(e) => return e,
     };
     let result = match property {
@@ -239,11 +245,8 @@ pub fn sys_object_get_property(handle: u32, property: u32, value: u64, size: u64
 
 /// `zx_object_set_property(handle, property, value, value_size)`.
 pub fn sys_object_set_property(handle: u32, property: u32, value: u64, size: u64) -> zx_status_t {
-    if value == 0 {
-        return ZX_ERR_INVALID_ARGS;
-    }
-    let object = match current().handles.lock().get_dyn(handle, ZX_RIGHT_SET_PROPERTY) {
-        Ok((o, _, _)) => o,
+    let object = match property_target(handle, value, ZX_RIGHT_SET_PROPERTY) {
+        Ok(o) => o,
         Err(e) => return e,
     };
     match property {
