@@ -8,6 +8,11 @@
 //! ```sh
 //! cargo test --release --test virtio_bench -- --ignored --nocapture --test-threads 1
 //! ```
+//!
+//! Each figure is printed beside a floor measured in the same run on the
+//! same machine (the host's own pwrite+fsync / pread of the same file, a
+//! host pipe carrying the same bytes), since absolute figures on a shared,
+//! noisy host mean little.
 
 mod common;
 
@@ -68,6 +73,48 @@ fn mib_per_s(bytes: f64, d: Duration) -> f64 {
     bytes / d.as_secs_f64() / (1 << 20) as f64
 }
 
+/// The floor for the disk figures, measured in the same run on the same
+/// file: the host itself writing `mib` MiB in 1 MiB `pwrite`s + `fsync`,
+/// then reading them back in 1 MiB `pread`s (MiB/s each).
+fn host_disk_floor(path: &std::path::Path, mib: usize) -> (f64, f64) {
+    use std::os::unix::fs::FileExt;
+    let f = std::fs::OpenOptions::new().read(true).write(true).open(path).expect("open disk image");
+    let buf = vec![0x5au8; 1 << 20];
+    let t = Instant::now();
+    for i in 0..mib {
+        f.write_all_at(&buf, (i as u64) << 20).expect("host write");
+    }
+    f.sync_all().expect("host fsync");
+    let w = t.elapsed();
+    let mut rbuf = vec![0u8; 1 << 20];
+    let t = Instant::now();
+    for i in 0..mib {
+        f.read_exact_at(&mut rbuf, (i as u64) << 20).expect("host read");
+    }
+    let r = t.elapsed();
+    let bytes = (mib << 20) as f64;
+    (mib_per_s(bytes, w), mib_per_s(bytes, r))
+}
+
+/// The floor for the console figures, in the same run: a host process
+/// writing `bytes` to a pipe in `chunk`-byte writes, read the way zxvm's
+/// stdout is read here (MiB/s).
+fn host_pipe_floor(bytes: usize, chunk: usize) -> f64 {
+    let count = bytes / chunk;
+    let mut child = Command::new("dd")
+        .args(["if=/dev/zero", &format!("bs={chunk}"), &format!("count={count}")])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn dd");
+    let mut out = child.stdout.take().expect("stdout");
+    let t = Instant::now();
+    let n = std::io::copy(&mut out, &mut std::io::sink()).expect("read pipe");
+    let d = t.elapsed();
+    let _ = child.wait();
+    mib_per_s(n as f64, d)
+}
+
 #[test]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 fn sequential_disk_throughput() {
@@ -82,13 +129,15 @@ fn sequential_disk_throughput() {
         let (w, _) = phase(&lines, "write");
         let (r, _) = phase(&lines, "read");
         let bytes = (mib << 20) as f64;
+        let (hw, hr) = host_disk_floor(&path, mib);
+        let (gw, gr) = (mib_per_s(bytes, w), mib_per_s(bytes, r));
         println!(
-            "virtio-blk, {}, {what}: sequential write {mib} MiB in 1 MiB requests + flush: {:.0} MiB/s ({:.0} ms); read: {:.0} MiB/s ({:.0} ms)",
+            "virtio-blk, {}, {what}: sequential write {mib} MiB in 1 MiB requests + flush: {gw:.0} MiB/s ({:.0} ms, {:.2}x the host's own pwrite+fsync {hw:.0} MiB/s); read: {gr:.0} MiB/s ({:.0} ms, {:.2}x the host's pread {hr:.0} MiB/s)",
             host_kind(),
-            mib_per_s(bytes, w),
             w.as_secs_f64() * 1e3,
-            mib_per_s(bytes, r),
-            r.as_secs_f64() * 1e3
+            gw / hw,
+            r.as_secs_f64() * 1e3,
+            gr / hr
         );
     }
     let _ = std::fs::remove_file(&path);
@@ -104,10 +153,12 @@ fn console_throughput() {
             assert_eq!(code, 0);
             let (d, bytes) = phase(&lines, "console");
             let (ld, _) = phase(&lines, "lines");
+            let guest = mib_per_s(bytes as f64, d);
+            let floor = host_pipe_floor(bytes, chunk);
             println!(
-                "{what}, {}: zxvm_console_write in {chunk}-byte writes: {:.1} MiB/s; zx_debug_write lines: {:.0} lines/s ({:.0} us/line)",
+                "{what}, {}: zxvm_console_write in {chunk}-byte writes: {guest:.1} MiB/s ({:.2} % of a host pipe's {floor:.0} MiB/s in the same writes); zx_debug_write lines: {:.0} lines/s ({:.0} us/line)",
                 host_kind(),
-                mib_per_s(bytes as f64, d),
+                100.0 * guest / floor,
                 1000.0 / ld.as_secs_f64(),
                 ld.as_secs_f64() * 1e6 / 1000.0
             );
