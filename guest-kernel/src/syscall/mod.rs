@@ -48,7 +48,7 @@ use crate::task::{self, process::Process};
 
 /// Decode and run the system call in `frame`, storing its result in RAX.
 pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
-    let traced_nr = crate::trace::syscall_enter(frame, mechanism);
+    let traced = crate::trace::syscall_enter(frame, mechanism);
     let a = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9, frame.r12, frame.r13];
     let Ok(nr) = u32::try_from(frame.rax) else { task::kill_current_bad_syscall(frame.rax) };
     let ret: i64 = match nr {
@@ -156,7 +156,7 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
     if frame.rip >= USER_TOP {
         task::kill_current_bad_syscall(frame.rax);
     }
-    crate::trace::syscall_exit(frame, traced_nr);
+    crate::trace::syscall_exit(frame, traced);
     task::before_user_return(frame);
 }
 
