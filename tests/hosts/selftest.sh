@@ -26,6 +26,7 @@ STUB="$CACHE_DIR/stub"
 "$HOSTS_DIR/stub/build.sh" "$STUB"
 RUN_ALL=("$HOSTS_DIR/run-all.sh" --zxvm "$STUB/zxvm" --guest-dir "$STUB" "${HOSTS_ARG[@]}")
 OUT="$CACHE_DIR/logs/selftest.out"
+mkdir -p "$(dirname "$OUT")"
 pass=0 fail=0
 
 # check NAME WANT_RC GREP_PATTERN -- RUN-ALL-ARGS...
