@@ -6,8 +6,17 @@ use common::{guest_artifact, zxvm};
 
 fn one_line_error(r: &common::Run, needle: &str) {
     let lines: Vec<_> = r.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "expected one error line, got:\n{}", r.stderr);
-    assert!(lines[0].starts_with("zxvm: error: ") && lines[0].contains(needle), "{}", r.stderr);
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected one error line, got:\n{}",
+        r.stderr
+    );
+    assert!(
+        lines[0].starts_with("zxvm: error: ") && lines[0].contains(needle),
+        "{}",
+        r.stderr
+    );
     assert!(!r.stderr.contains("panicked") && !r.stderr.contains("backtrace"));
 }
 
@@ -48,7 +57,14 @@ fn bare_kernel_without_bootfs_panics_cleanly() {
 
 #[test]
 fn memory_size_limits() {
-    for (mem, ok) in [("8", false), ("15", false), ("16", true), ("3072", true), ("3073", false), ("999999", false)] {
+    for (mem, ok) in [
+        ("8", false),
+        ("15", false),
+        ("16", true),
+        ("3072", true),
+        ("3073", false),
+        ("999999", false),
+    ] {
         let r = zxvm(&["run", "--mem", mem]);
         if ok {
             assert_eq!(r.code, 0, "--mem {mem}: {}\n{}", r.stdout, r.stderr);
@@ -89,7 +105,10 @@ fn no_kvm_device() {
     assert_eq!(out.status.code(), Some(119));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("zxvm: error: /nonexistent/kvm does not exist"), "{err}");
+    assert!(
+        err.starts_with("zxvm: error: /nonexistent/kvm does not exist"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -105,4 +124,31 @@ fn list_into_a_closed_pipe() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn broken_stderr_costs_no_run() {
+    // `zxvm ... 2>&1 | head -0`: stderr's reader is gone before anything is
+    // written. The exit code must still be the guest's or the documented
+    // error code, never a panic's 101.
+    for (args, want) in [
+        (&["run", "--stats", "--cmdline", "hello.exit=7"][..], 7),
+        (&["run", "--timeout", "-3"][..], 117),
+        (&["run", "/nonexistent/image.img"][..], 118),
+        (&["test", "--timeout", "0"][..], 117),
+    ] {
+        let (reader, writer) = std::io::pipe().expect("pipe");
+        drop(reader);
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_zxvm"))
+            .args(args)
+            .stderr(writer)
+            .output()
+            .expect("spawn zxvm");
+        assert_eq!(
+            out.status.code(),
+            Some(want),
+            "zxvm {args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
 }

@@ -11,7 +11,7 @@ pub const DEBUG_EXIT_PORT: u16 = 0x00f4;
 
 /// Hypercall ABI version: major in the high 16 bits, minor in the low 16.
 /// A guest and host agree when the majors match.
-pub const ABI_VERSION: u32 = 0x0001_0000;
+pub const ABI_VERSION: u32 = 0x0001_0001;
 
 /// Magic the host returns from [`Hypercall::Version`] ORed into nothing: the
 /// version is returned as a positive `i32`, so a port nobody claims (which
@@ -150,6 +150,8 @@ pub enum HypercallStatus {
     VersionMismatch = -5,
     /// The host could not complete the call (for example, stdout is closed).
     HostError = -6,
+    /// A per-VM quota of that call is used up (see [`MAX_TEST_RESULTS`]).
+    LimitReached = -7,
 }
 
 impl HypercallStatus {
@@ -162,6 +164,7 @@ impl HypercallStatus {
             -4 => Self::TooLarge,
             -5 => Self::VersionMismatch,
             -6 => Self::HostError,
+            -7 => Self::LimitReached,
             _ => return None,
         })
     }
@@ -240,6 +243,9 @@ impl TryFrom<u32> for TestOutcome {
 pub const MAX_TEST_NAME: u32 = 256;
 /// Longest test message the host accepts.
 pub const MAX_TEST_MESSAGE: u32 = 4096;
+/// Test results the host keeps per VM; later ones get
+/// [`HypercallStatus::LimitReached`] and make the run fail.
+pub const MAX_TEST_RESULTS: u32 = 65_536;
 
 /// Argument block of [`Hypercall::TestResult`]; all addresses guest-physical.
 #[repr(C)]
@@ -285,18 +291,24 @@ mod tests {
             assert_eq!(h as usize, i + 1, "ALL is in numeric order without gaps");
             assert!(!h.name().is_empty() && h.arg_names().len() <= 4);
         }
-        assert_eq!(Hypercall::try_from(0), Err(HypercallStatus::UnknownHypercall));
-        assert_eq!(Hypercall::try_from(u64::MAX), Err(HypercallStatus::UnknownHypercall));
+        assert_eq!(
+            Hypercall::try_from(0),
+            Err(HypercallStatus::UnknownHypercall)
+        );
+        assert_eq!(
+            Hypercall::try_from(u64::MAX),
+            Err(HypercallStatus::UnknownHypercall)
+        );
     }
 
     #[test]
     fn statuses_round_trip_and_are_negative() {
-        for raw in -6..=-1 {
+        for raw in -7..=-1 {
             let s = HypercallStatus::from_raw(raw).unwrap();
             assert_eq!(s as i32, raw);
         }
         assert_eq!(HypercallStatus::from_raw(0), None);
-        assert_eq!(HypercallStatus::from_raw(-7), None);
+        assert_eq!(HypercallStatus::from_raw(-8), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 pub mod arch;
 pub mod builder;
+pub mod diag;
 pub mod exit_code;
 pub mod hypercall;
 pub mod image;

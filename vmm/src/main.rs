@@ -127,9 +127,26 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { image, mem, cmdline, timeout, stats, init, trace, disk, console, no_rng } => {
-            let virtio = VirtioConfig { console: console == "virtio", rng: !no_rng, disks: disk };
-            run(start, image, mem, cmdline, timeout, stats, init, trace, virtio)
+        Command::Run {
+            image,
+            mem,
+            cmdline,
+            timeout,
+            stats,
+            init,
+            trace,
+            disk,
+            console,
+            no_rng,
+        } => {
+            let virtio = VirtioConfig {
+                console: console == "virtio",
+                rng: !no_rng,
+                disks: disk,
+            };
+            run(
+                start, image, mem, cmdline, timeout, stats, init, trace, virtio,
+            )
         }
         Command::Test(args) => ExitCode::from(zxvm::runner::cli::main(args)),
         Command::Trace { command } => trace_command(command),
@@ -139,14 +156,21 @@ fn main() -> ExitCode {
 fn trace_command(command: TraceCommand) -> ExitCode {
     let (file, filter) = match &command {
         TraceCommand::Stats { file } => (file, None),
-        TraceCommand::Syscalls { file, filter } | TraceCommand::Exits { file, filter } => {
-            (file, Some(Filter { process: filter.process.clone(), syscall: filter.syscall.clone() }))
-        }
+        TraceCommand::Syscalls { file, filter } | TraceCommand::Exits { file, filter } => (
+            file,
+            Some(Filter {
+                process: filter.process.clone(),
+                syscall: filter.syscall.clone(),
+            }),
+        ),
     };
-    let timeline = match std::fs::File::open(file).map_err(|e| e.to_string()).and_then(|f| chrome::read(std::io::BufReader::new(f)).map_err(|e| e.to_string())) {
+    let timeline = match std::fs::File::open(file)
+        .map_err(|e| e.to_string())
+        .and_then(|f| chrome::read(std::io::BufReader::new(f)).map_err(|e| e.to_string()))
+    {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("zxvm: error: cannot read trace {}: {e}", file.display());
+            zxvm::diag!("zxvm: error: cannot read trace {}: {e}", file.display());
             return ExitCode::from(exit_code::USAGE);
         }
     };
@@ -162,21 +186,30 @@ fn trace_command(command: TraceCommand) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn write_trace(path: &std::path::Path, capture: &zxvm::trace::timeline::Capture) -> Result<(), String> {
+fn write_trace(
+    path: &std::path::Path,
+    capture: &zxvm::trace::timeline::Capture,
+) -> Result<(), String> {
     let timeline = zxvm::trace::timeline::build(capture);
     let f = std::fs::File::create(path).map_err(|e| e.to_string())?;
     chrome::write(&timeline, std::io::BufWriter::new(f)).map_err(|e| e.to_string())?;
     for v in &timeline.meta.vcpus {
         if v.lost > 0 {
-            eprintln!("zxvm: trace: vCPU {}: {} guest records lost (ring full; see --trace-ring)", v.vcpu, v.lost);
+            zxvm::diag!(
+                "zxvm: trace: vCPU {}: {} guest records lost (ring full; see --trace-ring)",
+                v.vcpu,
+                v.lost
+            );
         }
     }
     Ok(())
 }
 
-
 /// Add the `--init` program to `image`; returns the image and the `init=` word.
-fn add_init(image: BootImage, prog: &std::path::Path) -> Result<(BootImage, String), zxvm::program::ProgramError> {
+fn add_init(
+    image: BootImage,
+    prog: &std::path::Path,
+) -> Result<(BootImage, String), zxvm::program::ProgramError> {
     let (name, elf) = zxvm::program::read_program(prog)?;
     let image = zxvm::program::with_program(image, &prog.display().to_string(), &name, &elf)?;
     Ok((image, format!("init={name}")))
@@ -198,7 +231,7 @@ fn run(
         None => None,
         Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Some(Duration::from_secs_f64(t)),
         Some(t) => {
-            eprintln!("zxvm: error: --timeout {t} is not a positive number of seconds");
+            zxvm::diag!("zxvm: error: --timeout {t} is not a positive number of seconds");
             return ExitCode::from(exit_code::USAGE);
         }
     };
@@ -209,7 +242,7 @@ fn run(
     let mut image = match image {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("zxvm: error: {e}");
+            zxvm::diag!("zxvm: error: {e}");
             return ExitCode::from(exit_code::BAD_IMAGE);
         }
     };
@@ -221,7 +254,7 @@ fn run(
                 cmdline = Some(cmdline.map_or(word.clone(), |c| format!("{c} {word}")));
             }
             Err(e) => {
-                eprintln!("zxvm: error: {e}");
+                zxvm::diag!("zxvm: error: {e}");
                 return ExitCode::from(exit_code::BAD_IMAGE);
             }
         }
@@ -236,24 +269,36 @@ fn run(
         start,
         virtio,
     };
-    let options = TraceOptions { enabled: trace.trace.is_some(), ring_records: trace.trace_ring.max(1), flush_when_full: !trace.trace_drop };
+    let options = TraceOptions {
+        enabled: trace.trace.is_some(),
+        ring_records: trace.trace_ring.max(1),
+        flush_when_full: !trace.trace_drop,
+    };
     let report = match builder::run_with_trace(config, options) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("zxvm: error: {e}");
+            zxvm::diag!("zxvm: error: {e}");
             return ExitCode::from(e.exit_code());
         }
     };
     match &report.end {
-        RunEnd::Guest { code, .. } if report.end.exit_code() == exit_code::GUEST_CODE_OUT_OF_RANGE => {
-            eprintln!("zxvm: guest exit code {code} is outside 0..={}; exiting with {}", exit_code::GUEST_MAX, exit_code::GUEST_CODE_OUT_OF_RANGE)
+        RunEnd::Guest { code, .. }
+            if report.end.exit_code() == exit_code::GUEST_CODE_OUT_OF_RANGE =>
+        {
+            zxvm::diag!(
+                "zxvm: guest exit code {code} is outside 0..={}; exiting with {}",
+                exit_code::GUEST_MAX,
+                exit_code::GUEST_CODE_OUT_OF_RANGE
+            )
         }
-        RunEnd::TripleFault { rip } => eprintln!("zxvm: guest triple fault (KVM shutdown) at RIP {rip:#x}"),
-        RunEnd::Timeout { rip } => eprintln!(
+        RunEnd::TripleFault { rip } => {
+            zxvm::diag!("zxvm: guest triple fault (KVM shutdown) at RIP {rip:#x}")
+        }
+        RunEnd::Timeout { rip } => zxvm::diag!(
             "zxvm: watchdog: guest still running after {:.1} s; stopped at RIP {rip:#x}",
             timeout.unwrap_or_default().as_secs_f64()
         ),
-        RunEnd::Error(e) => eprintln!("zxvm: error: {e}"),
+        RunEnd::Error(e) => zxvm::diag!("zxvm: error: {e}"),
         _ => {}
     }
     if stats {
@@ -262,31 +307,40 @@ fn run(
                 Milestone::KernelEntry => "first 64-bit kernel instruction",
                 Milestone::FirstUserEntry => "first user instruction",
             };
-            let insns = m.emulated_insns.map(|n| format!(" ({n} guest instructions emulated so far)")).unwrap_or_default();
-            eprintln!("zxvm: boot: {what} at {:.3} ms{insns}", m.at.as_secs_f64() * 1e3);
+            let insns = m
+                .emulated_insns
+                .map(|n| format!(" ({n} guest instructions emulated so far)"))
+                .unwrap_or_default();
+            zxvm::diag!(
+                "zxvm: boot: {what} at {:.3} ms{insns}",
+                m.at.as_secs_f64() * 1e3
+            );
         }
         if let Some(n) = report.emulated_insns {
-            eprintln!("zxvm: guest instructions emulated by KVM in the whole run: {n}");
+            zxvm::diag!("zxvm: guest instructions emulated by KVM in the whole run: {n}");
         }
         if let Some(m) = zxvm::vstate::host_memory::resident_memory() {
-            eprintln!(
+            zxvm::diag!(
                 "zxvm: VMM resident memory: {:.1} MiB now, {:.1} MiB peak (guest RAM {mem} MiB, counted as touched)",
                 m.current_kib as f64 / 1024.0,
                 m.peak_kib as f64 / 1024.0
             );
         }
-        eprint!("{}", report.stats.table());
-        eprint!("{}", report.hypercalls.render("hypercall", "hypercalls"));
+        zxvm::diag::stderr_text(&report.stats.table());
+        zxvm::diag::stderr_text(&report.hypercalls.render("hypercall", "hypercalls"));
         for (name, d) in &report.devices {
-            eprintln!(
+            zxvm::diag!(
                 "zxvm: {name}: {} requests, {} bytes from guest, {} bytes to guest, {} errors",
-                d.requests, d.bytes_from_guest, d.bytes_to_guest, d.errors
+                d.requests,
+                d.bytes_from_guest,
+                d.bytes_to_guest,
+                d.errors
             );
         }
     }
     if let (Some(path), Some(capture)) = (&trace.trace, &report.trace) {
         if let Err(e) = write_trace(path, capture) {
-            eprintln!("zxvm: error: cannot write trace {}: {e}", path.display());
+            zxvm::diag!("zxvm: error: cannot write trace {}: {e}", path.display());
             return ExitCode::from(exit_code::VMM_ERROR);
         }
     }

@@ -49,11 +49,12 @@ fn main(s: &zx::Startup) -> i64 {
         }
     };
     let spec = launch::Spec { name, args: &args[..argc], handles: &[(PA_HND(PA_VMO_BOOTFS, 0), bootfs_dup)], cmdline: s.cmdline() };
+    // Said before the launch: once started, the program may run (and print)
+    // before userboot is scheduled again, and the hosts harness compares
+    // consoles across hosts whose timing differs.
+    zx::println!("userboot: starting {}", name);
     let process = match launch::launch(&bootfs, job, &spec) {
-        Ok(p) => {
-            zx::println!("userboot: starting {}", name);
-            p
-        }
+        Ok(p) => p,
         Err(e) => {
             zx::println!("userboot: cannot start {}: {}", name, status_name(e));
             return 1;

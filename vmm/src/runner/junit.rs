@@ -4,6 +4,7 @@
 //! (crash, fault, panic, timeout) are `<error>`, skips are `<skipped>`; the
 //! VM's console goes to the suite's `<system-out>`.
 
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::Duration;
 
@@ -25,16 +26,41 @@ fn error_type(end: &VmEnd) -> &'static str {
     }
 }
 
+/// True for the characters XML 1.0 allows in a document (Rust strings have no surrogates).
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// `text` with every character XML 1.0 forbids written visibly as `\u{..}`:
+/// guest output may hold any bytes, and an invalid character makes the whole
+/// report unreadable (quick-junit would drop some of them without a trace).
+fn xml_text(text: &str) -> Cow<'_, str> {
+    if text.chars().all(xml_char) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if xml_char(c) {
+                    c.to_string()
+                } else {
+                    c.escape_unicode().to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 /// The report for `suites`, which took `wall` in all.
 pub fn build(suites: &[SuiteResult], wall: Duration) -> Report {
     let mut report = Report::new(REPORT_NAME);
     report.set_time(wall);
     for s in suites {
-        let mut suite = TestSuite::new(s.name.as_str());
+        let mut suite = TestSuite::new(xml_text(&s.name));
         suite.set_time(s.duration);
-        suite.add_property(("source", s.source.as_str()));
+        suite.add_property(("source", xml_text(&s.source).as_ref()));
         suite.add_property(("exit_code", s.exit_code.to_string().as_str()));
-        suite.set_system_out(s.console.as_str());
+        suite.set_system_out(xml_text(&s.console));
         for c in &s.cases {
             let vm_level = c.name == s.name;
             let mut status = match c.status {
@@ -44,15 +70,23 @@ pub fn build(suites: &[SuiteResult], wall: Duration) -> Report {
                 CaseStatus::Error => TestCaseStatus::non_success(NonSuccessKind::Error),
             };
             if c.status != CaseStatus::Pass {
-                status.set_message(c.message.as_str());
+                status.set_message(xml_text(&c.message));
             }
             if c.status.is_failure() {
-                status.set_type(if vm_level { error_type(&s.end) } else { "assertion" });
-                let detail = if c.detail.is_empty() { c.message.clone() } else { format!("{}\n{}", c.message, c.detail) };
-                status.set_description(detail.as_str());
+                status.set_type(if vm_level {
+                    error_type(&s.end)
+                } else {
+                    "assertion"
+                });
+                let detail = if c.detail.is_empty() {
+                    c.message.clone()
+                } else {
+                    format!("{}\n{}", c.message, c.detail)
+                };
+                status.set_description(xml_text(&detail));
             }
-            let mut case = TestCase::new(c.name.as_str(), status);
-            case.set_classname(s.name.as_str());
+            let mut case = TestCase::new(xml_text(&c.name), status);
+            case.set_classname(xml_text(&s.name));
             case.set_time(c.duration);
             suite.add_test_case(case);
         }
@@ -66,7 +100,8 @@ pub fn build(suites: &[SuiteResult], wall: Duration) -> Report {
 /// # Errors
 /// I/O or serialisation errors, as a one-line message.
 pub fn write(path: &Path, suites: &[SuiteResult], wall: Duration) -> Result<(), String> {
-    let fail = |e: &dyn std::fmt::Display| format!("cannot write JUnit report {}: {e}", path.display());
+    let fail =
+        |e: &dyn std::fmt::Display| format!("cannot write JUnit report {}: {e}", path.display());
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
     }
@@ -84,8 +119,15 @@ mod tests {
     #[test]
     fn round_trips_through_the_deserializer() {
         let a = judged(
-            RunEnd::Guest { code: 1, reason: ExitReason::Normal },
-            &[("a", TestOutcome::Pass, 11), ("b", TestOutcome::Skip, 12), ("c", TestOutcome::Fail, 13)],
+            RunEnd::Guest {
+                code: 1,
+                reason: ExitReason::Normal,
+            },
+            &[
+                ("a", TestOutcome::Pass, 11),
+                ("b", TestOutcome::Skip, 12),
+                ("c", TestOutcome::Fail, 13),
+            ],
             "console <with> & \"markup\" \x07bell\n",
         );
         let mut b = judged(RunEnd::Timeout { rip: 0x1000 }, &[], "test x ... ");
@@ -101,15 +143,52 @@ mod tests {
         let s = &back.test_suites[0];
         assert_eq!((s.tests, s.failures, s.errors, s.skipped), (3, 1, 0, 1));
         assert_eq!(s.test_cases[2].classname.as_ref().unwrap().as_str(), "prog");
-        assert!(s.system_out.as_ref().unwrap().as_str().contains("<with> & \"markup\""));
+        assert!(s
+            .system_out
+            .as_ref()
+            .unwrap()
+            .as_str()
+            .contains("<with> & \"markup\""));
         let e = &back.test_suites[1].test_cases[0];
         match &e.status {
-            TestCaseStatus::NonSuccess { kind, message, ty, .. } => {
+            TestCaseStatus::NonSuccess {
+                kind, message, ty, ..
+            } => {
                 assert_eq!(*kind, NonSuccessKind::Error);
                 assert!(message.as_ref().unwrap().as_str().contains("timed out"));
                 assert_eq!(ty.as_ref().unwrap().as_str(), "timeout");
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn characters_xml_forbids_are_written_visibly() {
+        let mut a = judged(
+            RunEnd::Guest {
+                code: 1,
+                reason: ExitReason::Normal,
+            },
+            &[("case\u{1}x", TestOutcome::Fail, 11)],
+            "bell\u{7} nul\u{0} esc\u{1b}[0m\n",
+        );
+        a.cases[0].message = "bad\u{fffe}byte\u{2}".into();
+        let xml = build(&[a], Duration::from_secs(1)).to_string().unwrap();
+        assert!(xml.chars().all(xml_char), "{xml:?}");
+        let back = Report::deserialize_from_str(&xml).unwrap();
+        let s = &back.test_suites[0];
+        assert_eq!(s.test_cases[0].name.as_str(), "case\\u{1}x");
+        let out = s.system_out.as_ref().unwrap().as_str();
+        assert!(
+            out.contains("bell\\u{7} nul\\u{0} esc\\u{1b}[0m"),
+            "{out:?}"
+        );
+        match &s.test_cases[0].status {
+            TestCaseStatus::NonSuccess { message, .. } => {
+                assert_eq!(message.as_ref().unwrap().as_str(), "bad\\u{fffe}byte\\u{2}")
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(xml_text("plain"), Cow::Borrowed("plain"));
     }
 }
