@@ -54,7 +54,8 @@ static TEST_RESULT_BUF: spin::Mutex<TestResultBuf> = spin::Mutex::new(TestResult
 /// UTF-8; a longer message is truncated to 4096 bytes. `duration_ns` 0 means
 /// "not measured": the host then times the case itself. Bad pointers, an
 /// empty or oversized name, an unknown outcome or a name the host rejects
-/// give `ZX_ERR_INVALID_ARGS`. Without the zxvm hypercall device (another
+/// (control characters) give `ZX_ERR_INVALID_ARGS`; `ZX_ERR_NO_RESOURCES`
+/// once the host holds `MAX_TEST_RESULTS` results (the run then fails). Without the zxvm hypercall device (another
 /// VMM) the result is dropped and the call returns `ZX_OK`.
 pub fn sys_zxvm_test_result(name: u64, name_len: u64, outcome: u64, msg: u64, msg_len: u64, duration_ns: u64) -> zx_status_t {
     use hypercall_abi::{Hypercall, MAX_TEST_MESSAGE, MAX_TEST_NAME};
@@ -88,8 +89,9 @@ pub fn sys_zxvm_test_result(name: u64, name_len: u64, outcome: u64, msg: u64, ms
         reserved: 0,
     };
     let pa = crate::console::kernel_va_to_pa(&buf.result as *const _ as u64);
-    if crate::hypercall::call(Hypercall::TestResult, pa, 0, 0, 0) < 0 {
-        return ZX_ERR_INVALID_ARGS;
+    match crate::hypercall::call(Hypercall::TestResult, pa, 0, 0, 0) {
+        r if r == hypercall_abi::HypercallStatus::LimitReached as i32 => ZX_ERR_NO_RESOURCES,
+        r if r < 0 => ZX_ERR_INVALID_ARGS,
+        _ => ZX_OK,
     }
-    ZX_OK
 }
