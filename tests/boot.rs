@@ -10,16 +10,8 @@ use common::zxvm;
 fn boots_to_user_mode_and_exits_zero() {
     let r = zxvm(&["run"]);
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout.contains("[kernel] zxvm-kernel"),
-        "boot banner missing:\n{}",
-        r.stdout
-    );
-    let mech: Vec<_> = r
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("[kernel] syscall mechanism: "))
-        .collect();
+    assert!(r.stdout.contains("[kernel] zxvm-kernel"), "boot banner missing:\n{}", r.stdout);
+    let mech: Vec<_> = r.stdout.lines().filter(|l| l.starts_with("[kernel] syscall mechanism: ")).collect();
     assert_eq!(mech.len(), 1, "exactly one mechanism line:\n{}", r.stdout);
     assert!(r.has_line("hello: exiting with code 0"));
     assert!(r.has_line("[kernel] process hello exited with code 0"));
@@ -29,28 +21,12 @@ fn boots_to_user_mode_and_exits_zero() {
 fn user_program_runs_at_cpl3_and_kernel_sees_cpl3() {
     let r = zxvm(&["run"]);
     let cpl = |prefix: &str| -> u64 {
-        let line = r
-            .stdout
-            .lines()
-            .find(|l| l.starts_with(prefix))
-            .unwrap_or_else(|| panic!("no {prefix:?} line:\n{}", r.stdout));
-        let cs = line
-            .split("CS=0x")
-            .nth(1)
-            .and_then(|s| s.split(',').next())
-            .expect("CS value");
+        let line = r.stdout.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix:?} line:\n{}", r.stdout));
+        let cs = line.split("CS=0x").nth(1).and_then(|s| s.split(',').next()).expect("CS value");
         u64::from_str_radix(cs, 16).expect("hex CS") & 3
     };
-    assert_eq!(
-        cpl("hello: running with CS="),
-        3,
-        "user code must run at CPL3"
-    );
-    assert_eq!(
-        cpl("hello: kernel saw entry from CS="),
-        3,
-        "kernel must see CPL3 at syscall entry"
-    );
+    assert_eq!(cpl("hello: running with CS="), 3, "user code must run at CPL3");
+    assert_eq!(cpl("hello: kernel saw entry from CS="), 3, "kernel must see CPL3 at syscall entry");
 }
 
 #[test]
@@ -60,11 +36,7 @@ fn bad_user_pointers_get_invalid_args_not_a_kernel_fault() {
         let want = format!("hello: bad pointer {case}: status -10 (ok)");
         assert!(r.has_line(&want), "missing {want:?}:\n{}", r.stdout);
     }
-    assert!(
-        !r.stdout.contains("FAULT:"),
-        "no fault report expected:\n{}",
-        r.stdout
-    );
+    assert!(!r.stdout.contains("FAULT:"), "no fault report expected:\n{}", r.stdout);
     assert_eq!(r.code, 0);
 }
 
@@ -81,44 +53,24 @@ fn exit_code_from_kernel_command_line() {
 fn out_of_range_guest_code_is_reported() {
     let r = zxvm(&["run", "--cmdline", "hello.exit=200"]);
     assert_eq!(r.code, 116);
-    assert!(
-        r.stderr.contains("guest exit code 200 is outside 0..=115"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("guest exit code 200 is outside 0..=115"), "{}", r.stderr);
 }
 
 #[test]
 fn user_fault_prints_report_and_exits_121() {
     let r = zxvm(&["run", "--cmdline", "hello.crash=fault"]);
     assert_eq!(r.code, 121, "{}", r.stdout);
-    assert!(
-        r.stdout
-            .contains("FAULT: #PF page fault (vector 14) in user mode"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("FAULT: #PF page fault (vector 14) in user mode"), "{}", r.stdout);
     assert!(r.stdout.contains("CR2=0x0000000000000000"), "{}", r.stdout);
-    assert!(
-        r.stdout.contains("[kernel] process hello killed by fault"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("[kernel] process hello killed by fault"), "{}", r.stdout);
 }
 
 #[test]
 fn unknown_syscall_kills_the_process() {
     let r = zxvm(&["run", "--cmdline", "hello.badsyscall=1"]);
     assert_eq!(r.code, 121);
-    assert!(
-        r.has_line("[kernel] process hello killed: bad syscall 0xdead"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        !r.stdout.contains("hello: exiting"),
-        "the process must not continue"
-    );
+    assert!(r.has_line("[kernel] process hello killed: bad syscall 0xdead"), "{}", r.stdout);
+    assert!(!r.stdout.contains("hello: exiting"), "the process must not continue");
 }
 
 #[test]
@@ -132,18 +84,9 @@ fn kernel_panic_exits_120() {
 fn kernel_fault_reports_registers_and_exits_121() {
     let r = zxvm(&["run", "--cmdline", "kernel.crash=fault"]);
     assert_eq!(r.code, 121);
-    assert!(
-        r.stdout
-            .contains("FAULT: #PF page fault (vector 14) in kernel mode"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("FAULT: #PF page fault (vector 14) in kernel mode"), "{}", r.stdout);
     for reg in ["RIP=", "CS=0x0008", "CR2=", "RSP=", "RAX=", "R15="] {
-        assert!(
-            r.stdout.contains(reg),
-            "fault report lacks {reg}:\n{}",
-            r.stdout
-        );
+        assert!(r.stdout.contains(reg), "fault report lacks {reg}:\n{}", r.stdout);
     }
 }
 
@@ -161,16 +104,8 @@ fn triple_fault_exits_122() {
 fn watchdog_stops_a_hung_guest_with_124() {
     let r = zxvm(&["run", "--cmdline", "hello.crash=hang", "--timeout", "1"]);
     assert_eq!(r.code, 124);
-    assert!(
-        r.stderr.contains("watchdog") && r.stderr.contains("RIP 0x"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.wall.as_secs_f64() < 2.0,
-        "timeout honoured late: {:?}",
-        r.wall
-    );
+    assert!(r.stderr.contains("watchdog") && r.stderr.contains("RIP 0x"), "{}", r.stderr);
+    assert!(r.wall.as_secs_f64() < 2.0, "timeout honoured late: {:?}", r.wall);
 }
 
 #[test]
@@ -182,11 +117,7 @@ fn stats_report_boot_milestones_and_exits() {
         .lines()
         .find_map(|l| l.strip_prefix("zxvm: boot: first user instruction at "))
         .unwrap_or_else(|| panic!("no milestone line:\n{}", r.stderr));
-    let first_user: f64 = line
-        .split(" ms")
-        .next()
-        .and_then(|v| v.parse().ok())
-        .expect("milestone time");
+    let first_user: f64 = line.split(" ms").next().and_then(|v| v.parse().ok()).expect("milestone time");
     // Hosts that count emulated instructions (PVM) report the count too; the
     // kernel needs thousands of instructions to get there.
     if let Some(count) = line.split('(').nth(1).and_then(|c| c.split(' ').next()) {
@@ -194,11 +125,7 @@ fn stats_report_boot_milestones_and_exits() {
         assert!(n > 1000, "{line}");
     }
     assert!(first_user > 0.0 && first_user < 10_000.0);
-    assert!(
-        r.stderr.contains("io_in 0xbe0"),
-        "hypercall exits counted:\n{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("io_in 0xbe0"), "hypercall exits counted:\n{}", r.stderr);
     // The VMM's own resident memory: guest RAM is 128 MiB but only touched
     // pages count, so a sane VMM stays well below it.
     let mem = r
@@ -206,11 +133,6 @@ fn stats_report_boot_milestones_and_exits() {
         .lines()
         .find_map(|l| l.strip_prefix("zxvm: VMM resident memory: "))
         .unwrap_or_else(|| panic!("no resident memory line:\n{}", r.stderr));
-    let peak: f64 = mem
-        .split(", ")
-        .nth(1)
-        .and_then(|p| p.split(" MiB").next())
-        .and_then(|v| v.parse().ok())
-        .expect("peak MiB");
+    let peak: f64 = mem.split(", ").nth(1).and_then(|p| p.split(" MiB").next()).and_then(|v| v.parse().ok()).expect("peak MiB");
     assert!(peak > 1.0 && peak < 128.0, "{mem}");
 }

@@ -6,17 +6,8 @@ use common::{guest_artifact, zxvm};
 
 fn one_line_error(r: &common::Run, needle: &str) {
     let lines: Vec<_> = r.stderr.lines().collect();
-    assert_eq!(
-        lines.len(),
-        1,
-        "expected one error line, got:\n{}",
-        r.stderr
-    );
-    assert!(
-        lines[0].starts_with("zxvm: error: ") && lines[0].contains(needle),
-        "{}",
-        r.stderr
-    );
+    assert_eq!(lines.len(), 1, "expected one error line, got:\n{}", r.stderr);
+    assert!(lines[0].starts_with("zxvm: error: ") && lines[0].contains(needle), "{}", r.stderr);
     assert!(!r.stderr.contains("panicked") && !r.stderr.contains("backtrace"));
 }
 
@@ -57,14 +48,7 @@ fn bare_kernel_without_bootfs_panics_cleanly() {
 
 #[test]
 fn memory_size_limits() {
-    for (mem, ok) in [
-        ("8", false),
-        ("15", false),
-        ("16", true),
-        ("3072", true),
-        ("3073", false),
-        ("999999", false),
-    ] {
+    for (mem, ok) in [("8", false), ("15", false), ("16", true), ("3072", true), ("3073", false), ("999999", false)] {
         let r = zxvm(&["run", "--mem", mem]);
         if ok {
             assert_eq!(r.code, 0, "--mem {mem}: {}\n{}", r.stdout, r.stderr);
@@ -105,10 +89,7 @@ fn no_kvm_device() {
     assert_eq!(out.status.code(), Some(119));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(
-        err.starts_with("zxvm: error: /nonexistent/kvm does not exist"),
-        "{err}"
-    );
+    assert!(err.starts_with("zxvm: error: /nonexistent/kvm does not exist"), "{err}");
 }
 
 #[test]
@@ -144,11 +125,6 @@ fn broken_stderr_costs_no_run() {
             .stderr(writer)
             .output()
             .expect("spawn zxvm");
-        assert_eq!(
-            out.status.code(),
-            Some(want),
-            "zxvm {args:?}: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
+        assert_eq!(out.status.code(), Some(want), "zxvm {args:?}: {}", String::from_utf8_lossy(&out.stdout));
     }
 }

@@ -30,56 +30,26 @@ const MUST_HAVE: &[&str] = &[
 
 #[test]
 fn suite_passes_under_zxvm_test() {
-    let r = zxvm(&[
-        "test",
-        "conformance-objects",
-        "--format",
-        "tap",
-        "--timeout",
-        "300",
-    ]);
+    let r = zxvm(&["test", "conformance-objects", "--format", "tap", "--timeout", "300"]);
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
     let oks: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("ok ")).collect();
-    let not_oks: Vec<&str> = r
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("not ok "))
-        .collect();
+    let not_oks: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("not ok ")).collect();
     assert!(not_oks.is_empty(), "failed cases:\n{}", not_oks.join("\n"));
     assert!(oks.len() >= 150, "only {} cases reported", oks.len());
     for name in MUST_HAVE {
         let want = format!("conformance-objects::{name}");
-        assert!(
-            oks.iter().any(|l| l.ends_with(&want)),
-            "case {name} missing:\n{}",
-            r.stdout
-        );
+        assert!(oks.iter().any(|l| l.ends_with(&want)), "case {name} missing:\n{}", r.stdout);
     }
     let summary = format!("# {} passed, 0 failed, 0 skipped", oks.len());
     assert!(r.has_line(&summary), "no {summary:?} line:\n{}", r.stdout);
-    assert!(
-        r.stderr
-            .contains(&format!("result: {} passed, 0 failed", oks.len())),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains(&format!("result: {} passed, 0 failed", oks.len())), "{}", r.stderr);
 }
 
 #[test]
 fn suite_passes_under_zxvm_run() {
-    let r = zxvm(&[
-        "run",
-        "--cmdline",
-        "init=conformance-objects",
-        "--timeout",
-        "300",
-    ]);
+    let r = zxvm(&["run", "--cmdline", "init=conformance-objects", "--timeout", "300"]);
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
-    let passed = r
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("test ") && l.ends_with(" ... ok"))
-        .count();
+    let passed = r.stdout.lines().filter(|l| l.starts_with("test ") && l.ends_with(" ... ok")).count();
     assert!(passed >= 150, "only {passed} cases passed:\n{}", r.stdout);
     let summary = format!("test result: ok. {passed} passed; 0 failed; 0 skipped");
     assert!(r.has_line(&summary), "no {summary:?} line:\n{}", r.stdout);
@@ -88,36 +58,15 @@ fn suite_passes_under_zxvm_run() {
 
 #[test]
 fn unknown_syscall_kills_the_calling_process() {
-    let r = zxvm(&[
-        "run",
-        "--cmdline",
-        "init=conformance-objects objects.kill=badsyscall",
-    ]);
+    let r = zxvm(&["run", "--cmdline", "init=conformance-objects objects.kill=badsyscall"]);
     assert_eq!(r.code, 121, "stdout:\n{}", r.stdout);
-    assert!(
-        r.has_line("[kernel] process conformance-objects killed: bad syscall 0xfff"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.has_line("[kernel] process conformance-objects killed: bad syscall 0xfff"), "{}", r.stdout);
 }
 
 #[test]
 fn cprng_draw_into_bad_buffer_kills_the_calling_process() {
-    let r = zxvm(&[
-        "run",
-        "--cmdline",
-        "init=conformance-objects objects.kill=cprng",
-    ]);
+    let r = zxvm(&["run", "--cmdline", "init=conformance-objects objects.kill=cprng"]);
     assert_eq!(r.code, 121, "stdout:\n{}", r.stdout);
-    assert!(
-        r.stdout
-            .contains("[kernel] process conformance-objects killed in syscall"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        !r.stdout.contains("KERNEL PANIC") && !r.stdout.contains("in kernel mode"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("[kernel] process conformance-objects killed in syscall"), "{}", r.stdout);
+    assert!(!r.stdout.contains("KERNEL PANIC") && !r.stdout.contains("in kernel mode"), "{}", r.stdout);
 }

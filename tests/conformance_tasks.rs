@@ -12,59 +12,20 @@ const MIN_CASES: usize = 150;
 
 #[test]
 fn conformance_tasks_passes() {
-    let r = zxvm(&[
-        "test",
-        "--format",
-        "tap",
-        "--timeout",
-        "300",
-        "conformance-tasks",
-    ]);
+    let r = zxvm(&["test", "--format", "tap", "--timeout", "300", "conformance-tasks"]);
     let oks = r.stdout.lines().filter(|l| l.starts_with("ok ")).count();
-    let failures: Vec<&str> = r
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("not ok"))
-        .collect();
-    assert!(
-        failures.is_empty(),
-        "failed cases:\n{}\n\nstdout:\n{}\nstderr:\n{}",
-        failures.join("\n"),
-        r.stdout,
-        r.stderr
-    );
+    let failures: Vec<&str> = r.stdout.lines().filter(|l| l.starts_with("not ok")).collect();
+    assert!(failures.is_empty(), "failed cases:\n{}\n\nstdout:\n{}\nstderr:\n{}", failures.join("\n"), r.stdout, r.stderr);
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
     assert!(oks >= MIN_CASES, "only {oks} cases reported:\n{}", r.stdout);
 }
 
 #[test]
 fn child_faults_are_reported_and_the_suite_survives() {
-    let r = zxvm(&[
-        "run",
-        "--cmdline",
-        "init=conformance-tasks test.filter=process_fault_kills_only_the_child",
-    ]);
+    let r = zxvm(&["run", "--cmdline", "init=conformance-tasks test.filter=process_fault_kills_only_the_child"]);
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
-    assert!(
-        r.stdout
-            .contains("FAULT: #PF page fault (vector 14) in user mode"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout
-            .contains("[kernel] process nullderef killed by fault at RIP 0x1000000"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.has_line("[kernel] process nullderef exited with code -1028"),
-        "{}",
-        r.stdout
-    );
-    assert!(
-        r.stdout.contains("test result: ok. 1 passed"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.contains("FAULT: #PF page fault (vector 14) in user mode"), "{}", r.stdout);
+    assert!(r.stdout.contains("[kernel] process nullderef killed by fault at RIP 0x1000000"), "{}", r.stdout);
+    assert!(r.has_line("[kernel] process nullderef exited with code -1028"), "{}", r.stdout);
+    assert!(r.stdout.contains("test result: ok. 1 passed"), "{}", r.stdout);
 }

@@ -29,11 +29,9 @@ fn trials(suites: Vec<SuiteResult>) -> Vec<Trial> {
             out.push(Trial::ignorable_test(name, move || match status {
                 CaseStatus::Pass => Ok(Completion::Completed),
                 CaseStatus::Skip => Ok(Completion::ignored_with(message)),
-                CaseStatus::Fail | CaseStatus::Error => Err(Failed::from(if detail.is_empty() {
-                    message
-                } else {
-                    format!("{message}\n{detail}")
-                })),
+                CaseStatus::Fail | CaseStatus::Error => {
+                    Err(Failed::from(if detail.is_empty() { message } else { format!("{message}\n{detail}") }))
+                }
             }));
         }
         if !has_vm_case {
@@ -64,12 +62,7 @@ fn main() {
         eprintln!("guest_conformance: cannot run guest tests: {e}");
         std::process::exit(1);
     }
-    let opts = VmOptions {
-        mem_mib: zxvm::arch::layout::DEFAULT_MEM_MIB,
-        timeout: SUITE_TIMEOUT,
-        cmdline: None,
-        filter: None,
-    };
+    let opts = VmOptions { mem_mib: zxvm::arch::layout::DEFAULT_MEM_MIB, timeout: SUITE_TIMEOUT, cmdline: None, filter: None };
     let parallel = std::thread::available_parallelism().map_or(1, |n| n.get());
     let suites = zxvm::runner::run_suites(&jobs, parallel, &opts);
     libtest_mimic::run(&args, trials(suites)).exit();

@@ -31,14 +31,7 @@ fn zxvm(args: &[&str]) -> Out {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         wall,
     };
-    eprintln!(
-        "$ zxvm {}\n-> exit {} in {:.3} s\n{}{}",
-        args.join(" "),
-        o.code,
-        wall.as_secs_f64(),
-        o.stdout,
-        o.stderr
-    );
+    eprintln!("$ zxvm {}\n-> exit {} in {:.3} s\n{}{}", args.join(" "), o.code, wall.as_secs_f64(), o.stdout, o.stderr);
     o
 }
 
@@ -66,10 +59,7 @@ struct Case {
 }
 
 fn attr_usize(n: roxmltree::Node, a: &str) -> usize {
-    n.attribute(a)
-        .unwrap_or_else(|| panic!("<{}> lacks {a}", n.tag_name().name()))
-        .parse()
-        .unwrap()
+    n.attribute(a).unwrap_or_else(|| panic!("<{}> lacks {a}", n.tag_name().name())).parse().unwrap()
 }
 
 /// Parse `path` back with an independent XML parser, check the counts and
@@ -81,58 +71,28 @@ fn parse_junit(path: &PathBuf) -> Vec<Suite> {
     assert_eq!(root.tag_name().name(), "testsuites");
     let (mut tests, mut failures, mut errors) = (0, 0, 0);
     let mut suites = Vec::new();
-    for s in root
-        .children()
-        .filter(|n| n.tag_name().name() == "testsuite")
-    {
+    for s in root.children().filter(|n| n.tag_name().name() == "testsuite") {
         let name = s.attribute("name").expect("suite name").to_string();
         s.attribute("time").unwrap().parse::<f64>().unwrap();
         let mut cases = Vec::new();
         for c in s.children().filter(|n| n.tag_name().name() == "testcase") {
-            assert_eq!(
-                c.attribute("classname"),
-                Some(name.as_str()),
-                "classname is the suite"
-            );
+            assert_eq!(c.attribute("classname"), Some(name.as_str()), "classname is the suite");
             c.attribute("time").unwrap().parse::<f64>().unwrap();
-            let child = c
-                .children()
-                .find(|n| ["failure", "error", "skipped"].contains(&n.tag_name().name()));
+            let child = c.children().find(|n| ["failure", "error", "skipped"].contains(&n.tag_name().name()));
             cases.push(Case {
                 name: c.attribute("name").expect("case name").to_string(),
                 kind: child.map_or("pass".into(), |n| n.tag_name().name().to_string()),
-                message: child
-                    .and_then(|n| n.attribute("message"))
-                    .unwrap_or("")
-                    .to_string(),
-                ty: child
-                    .and_then(|n| n.attribute("type"))
-                    .unwrap_or("")
-                    .to_string(),
+                message: child.and_then(|n| n.attribute("message")).unwrap_or("").to_string(),
+                ty: child.and_then(|n| n.attribute("type")).unwrap_or("").to_string(),
                 text: child.and_then(|n| n.text()).unwrap_or("").to_string(),
             });
         }
         let count = |k: &str| cases.iter().filter(|c| c.kind == k).count();
         assert_eq!(attr_usize(s, "tests"), cases.len(), "suite {name}: tests");
-        assert_eq!(
-            attr_usize(s, "failures"),
-            count("failure"),
-            "suite {name}: failures"
-        );
-        assert_eq!(
-            attr_usize(s, "errors"),
-            count("error"),
-            "suite {name}: errors"
-        );
-        assert_eq!(
-            attr_usize(s, "skipped"),
-            count("skipped"),
-            "suite {name}: skipped"
-        );
-        assert!(
-            s.children().any(|n| n.tag_name().name() == "system-out"),
-            "suite {name}: console in system-out"
-        );
+        assert_eq!(attr_usize(s, "failures"), count("failure"), "suite {name}: failures");
+        assert_eq!(attr_usize(s, "errors"), count("error"), "suite {name}: errors");
+        assert_eq!(attr_usize(s, "skipped"), count("skipped"), "suite {name}: skipped");
+        assert!(s.children().any(|n| n.tag_name().name() == "system-out"), "suite {name}: console in system-out");
         tests += cases.len();
         failures += count("failure");
         errors += count("error");
@@ -148,27 +108,14 @@ fn parse_junit(path: &PathBuf) -> Vec<Suite> {
 }
 
 fn case<'a>(suites: &'a [Suite], suite: &str, name: &str) -> &'a Case {
-    let s = suites
-        .iter()
-        .find(|s| s.name == suite)
-        .unwrap_or_else(|| panic!("no suite {suite}"));
-    s.cases
-        .iter()
-        .find(|c| c.name == name)
-        .unwrap_or_else(|| panic!("no case {suite}::{name}"))
+    let s = suites.iter().find(|s| s.name == suite).unwrap_or_else(|| panic!("no suite {suite}"));
+    s.cases.iter().find(|c| c.name == name).unwrap_or_else(|| panic!("no case {suite}::{name}"))
 }
 
 #[test]
 fn passing_program() {
     let junit = scratch("pass.xml");
-    let o = zxvm(&[
-        "test",
-        "--format",
-        "tap",
-        "--junit",
-        junit.to_str().unwrap(),
-        &prog("tp-pass"),
-    ]);
+    let o = zxvm(&["test", "--format", "tap", "--junit", junit.to_str().unwrap(), &prog("tp-pass")]);
     assert_eq!(o.code, 0);
     let lines: Vec<&str> = o.stdout.lines().collect();
     assert_eq!(lines[0], "TAP version 13");
@@ -181,28 +128,16 @@ fn passing_program() {
     assert_eq!(suites.len(), 1);
     assert_eq!(suites[0].cases.len(), 3);
     assert_eq!(case(&suites, "tp-pass", "needs_a_gpu").kind, "skipped");
-    assert_eq!(
-        case(&suites, "tp-pass", "needs_a_gpu").message,
-        "no GPU in this guest"
-    );
+    assert_eq!(case(&suites, "tp-pass", "needs_a_gpu").message, "no GPU in this guest");
 }
 
 #[test]
 fn failing_program() {
     let junit = scratch("fail.xml");
-    let o = zxvm(&[
-        "test",
-        "--format",
-        "tap",
-        "--junit",
-        junit.to_str().unwrap(),
-        &prog("tp-fail"),
-    ]);
+    let o = zxvm(&["test", "--format", "tap", "--junit", junit.to_str().unwrap(), &prog("tp-fail")]);
     assert_eq!(o.code, 1);
     assert!(o.stdout.contains("ok 1 - tp-fail::before_failure\n"));
-    assert!(o
-        .stdout
-        .contains("not ok 2 - tp-fail::two_plus_two_is_five\n  ---\n  message: \""));
+    assert!(o.stdout.contains("not ok 2 - tp-fail::two_plus_two_is_five\n  ---\n  message: \""));
     assert!(o.stdout.contains("left 4, right 5"));
     assert!(o.stdout.contains("ok 3 - tp-fail::after_failure\n"));
     let suites = parse_junit(&junit);
@@ -210,54 +145,25 @@ fn failing_program() {
     assert_eq!(c.kind, "failure");
     assert_eq!(c.ty, "assertion");
     // Markup in the guest's message survives the XML round trip.
-    assert!(
-        c.message
-            .contains("arithmetic <still> works & that is \"expected\""),
-        "{}",
-        c.message
-    );
-    assert_eq!(
-        suites[0].cases.len(),
-        3,
-        "no extra exit-code case when a case failed"
-    );
+    assert!(c.message.contains("arithmetic <still> works & that is \"expected\""), "{}", c.message);
+    assert_eq!(suites[0].cases.len(), 3, "no extra exit-code case when a case failed");
 }
 
 #[test]
 fn hanging_program_is_stopped_at_its_timeout() {
     let junit = scratch("hang.xml");
     let limit = 2.0;
-    let o = zxvm(&[
-        "test",
-        "--format",
-        "tap",
-        "--timeout",
-        "2",
-        "--junit",
-        junit.to_str().unwrap(),
-        &prog("tp-hang"),
-    ]);
+    let o = zxvm(&["test", "--format", "tap", "--timeout", "2", "--junit", junit.to_str().unwrap(), &prog("tp-hang")]);
     let wall = o.wall.as_secs_f64();
-    eprintln!(
-        "timeout precision: limit {limit:.1} s, process wall time {wall:.3} s (over by {:.3} s)",
-        wall - limit
-    );
+    eprintln!("timeout precision: limit {limit:.1} s, process wall time {wall:.3} s (over by {:.3} s)", wall - limit);
     assert_eq!(o.code, 1);
     assert!(wall >= limit, "stopped early: {wall:.3} s");
-    assert!(
-        wall < limit + 1.0,
-        "watchdog late: {wall:.3} s for a {limit} s limit"
-    );
+    assert!(wall < limit + 1.0, "watchdog late: {wall:.3} s for a {limit} s limit");
     assert!(o.stdout.contains("ok 1 - tp-hang::before_hang"));
     assert!(o.stdout.contains("not ok 2 - tp-hang\n"));
-    assert!(o.stdout.contains(
-        "timed out after 2.0 s while running case spins_forever; guest stopped at RIP 0x"
-    ));
+    assert!(o.stdout.contains("timed out after 2.0 s while running case spins_forever; guest stopped at RIP 0x"));
     assert!(o.stdout.contains("(user mode)"));
-    assert!(
-        o.stdout.contains("    test spins_forever ... "),
-        "last console lines quoted"
-    );
+    assert!(o.stdout.contains("    test spins_forever ... "), "last console lines quoted");
     let suites = parse_junit(&junit);
     let c = case(&suites, "tp-hang", "tp-hang");
     assert_eq!((c.kind.as_str(), c.ty.as_str()), ("error", "timeout"));
@@ -267,26 +173,12 @@ fn hanging_program_is_stopped_at_its_timeout() {
 #[test]
 fn faulting_program() {
     let junit = scratch("fault.xml");
-    let o = zxvm(&[
-        "test",
-        "--format",
-        "tap",
-        "--junit",
-        junit.to_str().unwrap(),
-        &prog("tp-fault"),
-    ]);
+    let o = zxvm(&["test", "--format", "tap", "--junit", junit.to_str().unwrap(), &prog("tp-fault")]);
     assert_eq!(o.code, 1);
-    assert!(
-        o.wall < Duration::from_secs(30),
-        "a fault must end the VM at once"
-    );
+    assert!(o.wall < Duration::from_secs(30), "a fault must end the VM at once");
     assert!(o.stdout.contains("ok 1 - tp-fault::before_fault"));
-    assert!(o
-        .stdout
-        .contains("message: \"guest fault while running case writes_through_null\""));
-    assert!(o
-        .stdout
-        .contains("FAULT: #PF page fault (vector 14) in user mode"));
+    assert!(o.stdout.contains("message: \"guest fault while running case writes_through_null\""));
+    assert!(o.stdout.contains("FAULT: #PF page fault (vector 14) in user mode"));
     assert!(o.stdout.contains("CR2=0x0000000000000000"));
     assert!(o.stderr.contains("tp-fault faulted"));
     let suites = parse_junit(&junit);
@@ -298,14 +190,7 @@ fn faulting_program() {
 #[test]
 fn panicking_case_is_reported_as_failed() {
     let junit = scratch("panic.xml");
-    let o = zxvm(&[
-        "test",
-        "--format",
-        "tap",
-        "--junit",
-        junit.to_str().unwrap(),
-        &prog("tp-panic"),
-    ]);
+    let o = zxvm(&["test", "--format", "tap", "--junit", junit.to_str().unwrap(), &prog("tp-panic")]);
     assert_eq!(o.code, 1);
     let suites = parse_junit(&junit);
     let c = case(&suites, "tp-panic", "panics");
@@ -317,54 +202,19 @@ fn panicking_case_is_reported_as_failed() {
 #[test]
 fn eight_vms_in_parallel() {
     let junit = scratch("eight.xml");
-    let programs = [
-        "tp-pass",
-        "tp-fail",
-        "tp-hang",
-        "tp-fault",
-        "tp-panic",
-        "guest-template",
-        "tp-hang",
-        "tp-pass",
-    ]
-    .map(prog);
+    let programs =
+        ["tp-pass", "tp-fail", "tp-hang", "tp-fault", "tp-panic", "guest-template", "tp-hang", "tp-pass"].map(prog);
     // 4 s, not less: the six programs that finish must do so while seven
     // other VMs (and this binary's other tests) share a 2-core host.
-    let mut args = vec![
-        "test",
-        "--format",
-        "tap",
-        "--jobs",
-        "8",
-        "--timeout",
-        "4",
-        "--junit",
-        junit.to_str().unwrap(),
-    ];
+    let mut args = vec!["test", "--format", "tap", "--jobs", "8", "--timeout", "4", "--junit", junit.to_str().unwrap()];
     args.extend(programs.iter().map(String::as_str));
     let o = zxvm(&args);
     assert_eq!(o.code, 1);
     // Two 4-second hangs: one after the other would take 8 s or more.
-    assert!(
-        o.wall < Duration::from_millis(7900),
-        "VMs did not run in parallel: {:?}",
-        o.wall
-    );
+    assert!(o.wall < Duration::from_millis(7900), "VMs did not run in parallel: {:?}", o.wall);
     let suites = parse_junit(&junit);
     let names: Vec<&str> = suites.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "tp-pass",
-            "tp-fail",
-            "tp-hang",
-            "tp-fault",
-            "tp-panic",
-            "guest-template",
-            "tp-hang#2",
-            "tp-pass#2"
-        ]
-    );
+    assert_eq!(names, ["tp-pass", "tp-fail", "tp-hang", "tp-fault", "tp-panic", "guest-template", "tp-hang#2", "tp-pass#2"]);
     fn kinds(s: &Suite) -> Vec<&str> {
         s.cases.iter().map(|c| c.kind.as_str()).collect()
     }
@@ -377,11 +227,7 @@ fn eight_vms_in_parallel() {
     assert_eq!(kinds(&suites[6]), ["pass", "error"]);
     assert_eq!(kinds(&suites[7]), ["pass", "pass", "skipped"]);
     // TAP comes in argument order, numbered 1..N.
-    let first_lines: Vec<&str> = o
-        .stdout
-        .lines()
-        .filter(|l| l.starts_with("# tp-") || l.starts_with("# guest"))
-        .collect();
+    let first_lines: Vec<&str> = o.stdout.lines().filter(|l| l.starts_with("# tp-") || l.starts_with("# guest")).collect();
     assert_eq!(first_lines.len(), 8);
     assert!(first_lines[6].starts_with("# tp-hang#2 "));
     assert!(o.stdout.contains("\n1..21\n"));
@@ -394,10 +240,7 @@ fn bundled_suite_runs_with_no_arguments() {
     assert_eq!(o.code, 0);
     let suites = parse_junit(&junit);
     for name in zxvm::runner::suite::CONFORMANCE_SUITE {
-        let s = suites
-            .iter()
-            .find(|s| s.name == *name)
-            .expect("every suite program ran");
+        let s = suites.iter().find(|s| s.name == *name).expect("every suite program ran");
         assert!(s.cases.iter().all(|c| c.kind == "pass"), "{s:?}");
     }
     assert!(suites.iter().map(|s| s.cases.len()).sum::<usize>() >= 10);
@@ -406,15 +249,7 @@ fn bundled_suite_runs_with_no_arguments() {
 #[test]
 fn filter_selects_cases_in_the_guest() {
     let trace = scratch("filter-trace");
-    let o = zxvm(&[
-        "test",
-        "--format",
-        "tap",
-        "--filter",
-        "debug_write",
-        "--trace-dir",
-        trace.to_str().unwrap(),
-    ]);
+    let o = zxvm(&["test", "--format", "tap", "--filter", "debug_write", "--trace-dir", trace.to_str().unwrap()]);
     assert_eq!(o.code, 0);
     let points: Vec<&str> = o.stdout.lines().filter(|l| l.starts_with("ok ")).collect();
     assert!(points.len() >= 5, "{points:?}");
@@ -424,12 +259,8 @@ fn filter_selects_cases_in_the_guest() {
     let console = std::fs::read_to_string(trace.join("selftest.console.log")).unwrap();
     assert!(console.contains("test debug_write_null ... ok"));
     assert!(!console.contains("test entry_info"), "{console}");
-    assert!(std::fs::read_to_string(trace.join("selftest.stats.txt"))
-        .unwrap()
-        .contains("exit reason"));
-    assert!(std::fs::read_to_string(trace.join("selftest.result.txt"))
-        .unwrap()
-        .contains("case Pass selftest::debug_write_null"));
+    assert!(std::fs::read_to_string(trace.join("selftest.stats.txt")).unwrap().contains("exit reason"));
+    assert!(std::fs::read_to_string(trace.join("selftest.result.txt")).unwrap().contains("case Pass selftest::debug_write_null"));
     let o = zxvm(&["test", "--format", "tap", "--filter", "no_such_case"]);
     assert_eq!(o.code, 0);
     assert!(o.stdout.contains("\n1..0\n"));
@@ -439,26 +270,13 @@ fn filter_selects_cases_in_the_guest() {
 #[test]
 fn human_form_and_images() {
     let image = format!("{PROGRAMS}/../zxvm.img");
-    let o = zxvm(&[
-        "test",
-        "--format",
-        "human",
-        &prog("tp-fail"),
-        &prog("guest-template"),
-        &image,
-    ]);
+    let o = zxvm(&["test", "--format", "human", &prog("tp-fail"), &prog("guest-template"), &image]);
     assert_eq!(o.code, 1);
     assert!(o.stdout.contains("FAIL  tp-fail "));
     assert!(o.stdout.contains("      FAIL two_plus_two_is_five: "));
     assert!(o.stdout.contains("PASS  guest-template "));
-    assert!(
-        o.stdout.contains("PASS  zxvm "),
-        "the bundled image boots hello, which passes"
-    );
-    assert!(o
-        .stdout
-        .lines()
-        .any(|l| l == "result: 6 passed, 1 failed, 1 skipped"));
+    assert!(o.stdout.contains("PASS  zxvm "), "the bundled image boots hello, which passes");
+    assert!(o.stdout.lines().any(|l| l == "result: 6 passed, 1 failed, 1 skipped"));
 }
 
 #[test]
@@ -469,19 +287,8 @@ fn run_with_init_program() {
     assert!(o.stdout.contains("test arithmetic_works ... ok"));
     let o = zxvm(&["run", "--init", &prog("tp-fail")]);
     assert_eq!(o.code, 1);
-    let o = zxvm(&[
-        "run",
-        "--cmdline",
-        "init=hello",
-        "--timeout",
-        "1",
-        "--init",
-        &prog("tp-hang"),
-    ]);
-    assert_eq!(
-        o.code, 124,
-        "--init wins over init= in --cmdline; the watchdog stops the hang"
-    );
+    let o = zxvm(&["run", "--cmdline", "init=hello", "--timeout", "1", "--init", &prog("tp-hang")]);
+    assert_eq!(o.code, 124, "--init wins over init= in --cmdline; the watchdog stops the hang");
 }
 
 #[test]
@@ -489,28 +296,16 @@ fn bad_input_gives_one_line_errors() {
     let one_line = |o: &Out| o.stderr.trim_end().lines().count() == 1;
     let o = zxvm(&["test", "/nonexistent/prog.elf"]);
     assert_eq!(o.code, 118);
-    assert!(
-        o.stderr.contains("no such file") && one_line(&o),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.contains("no such file") && one_line(&o), "{}", o.stderr);
 
     let not_elf = scratch("notes.txt");
     std::fs::write(&not_elf, "just text\n").unwrap();
     let o = zxvm(&["test", not_elf.to_str().unwrap()]);
     assert_eq!(o.code, 118);
-    assert!(
-        o.stderr.contains("not a bootable image") && one_line(&o),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.contains("not a bootable image") && one_line(&o), "{}", o.stderr);
     let o = zxvm(&["run", "--init", not_elf.to_str().unwrap()]);
     assert_eq!(o.code, 118);
-    assert!(
-        o.stderr.contains("is not an ELF file") && one_line(&o),
-        "{}",
-        o.stderr
-    );
+    assert!(o.stderr.contains("is not an ELF file") && one_line(&o), "{}", o.stderr);
     let o = zxvm(&["run", "--init", "/nonexistent/prog.elf"]);
     assert_eq!(o.code, 118);
     assert!(one_line(&o), "{}", o.stderr);
@@ -518,11 +313,7 @@ fn bad_input_gives_one_line_errors() {
     for jobs in ["0", "x", "-3", "100000"] {
         let o = zxvm(&["test", &format!("--jobs={jobs}")]);
         assert_eq!(o.code, 117, "--jobs {jobs}");
-        assert!(
-            o.stderr.lines().next().unwrap_or("").contains("--jobs"),
-            "{}",
-            o.stderr
-        );
+        assert!(o.stderr.lines().next().unwrap_or("").contains("--jobs"), "{}", o.stderr);
     }
     let o = zxvm(&["test", "--timeout=-1"]);
     assert_eq!(o.code, 117);
@@ -536,64 +327,23 @@ fn kernel_panic_and_triple_fault_are_reported_and_the_runner_goes_on() {
     // The kernel's own crash hooks (`kernel.crash=`): each crash is a result
     // with its report, never a runner failure; the last run has two VMs.
     let junit = scratch("crash.xml");
-    let o = zxvm(&[
-        "test",
-        "--format",
-        "tap",
-        "--junit",
-        junit.to_str().unwrap(),
-        "--cmdline",
-        "kernel.crash=panic",
-        "hello",
-    ]);
+    let o = zxvm(&["test", "--format", "tap", "--junit", junit.to_str().unwrap(), "--cmdline", "kernel.crash=panic", "hello"]);
     assert_eq!(o.code, 1);
-    assert!(
-        o.stdout.contains("message: \"kernel panic\""),
-        "{}",
-        o.stdout
-    );
+    assert!(o.stdout.contains("message: \"kernel panic\""), "{}", o.stdout);
     assert!(o.stdout.contains("    KERNEL PANIC: panicked at"));
     let suites = parse_junit(&junit);
     assert_eq!(case(&suites, "hello", "hello").ty, "kernel-panic");
 
-    let o = zxvm(&[
-        "test",
-        "--format",
-        "tap",
-        "--junit",
-        junit.to_str().unwrap(),
-        "--cmdline",
-        "kernel.crash=triple-user",
-        "hello",
-    ]);
+    let o = zxvm(&["test", "--format", "tap", "--junit", junit.to_str().unwrap(), "--cmdline", "kernel.crash=triple-user", "hello"]);
     assert_eq!(o.code, 1);
-    assert!(
-        o.stdout.contains("message: \"triple fault at RIP 0x"),
-        "{}",
-        o.stdout
-    );
+    assert!(o.stdout.contains("message: \"triple fault at RIP 0x"), "{}", o.stdout);
     assert!(o.stdout.contains("(user mode)"));
     let suites = parse_junit(&junit);
     assert_eq!(case(&suites, "hello", "hello").ty, "triple-fault");
 
-    let o = zxvm(&[
-        "test",
-        "--format",
-        "tap",
-        "--cmdline",
-        "kernel.crash=fault",
-        "hello",
-        "selftest",
-    ]);
+    let o = zxvm(&["test", "--format", "tap", "--cmdline", "kernel.crash=fault", "hello", "selftest"]);
     assert_eq!(o.code, 1);
-    assert!(
-        o.stdout.contains("    FAULT: "),
-        "kernel fault report quoted"
-    );
+    assert!(o.stdout.contains("    FAULT: "), "kernel fault report quoted");
     assert!(o.stdout.contains("in kernel mode"));
-    assert_eq!(
-        o.stdout.matches("not ok").count(),
-        2,
-        "both VMs crashed and both were reported"
-    );
+    assert_eq!(o.stdout.matches("not ok").count(), 2, "both VMs crashed and both were reported");
 }

@@ -22,13 +22,7 @@ fn traced(name: &str, extra: &[&str]) -> (common::Run, Timeline, PathBuf) {
     let path = trace_path(name);
     // The early console (one console_write hypercall per write) is what these
     // tests follow; virtio-console would carry the output without exits.
-    let mut args = vec![
-        "run",
-        "--console",
-        "serial",
-        "--trace",
-        path.to_str().unwrap(),
-    ];
+    let mut args = vec!["run", "--console", "serial", "--trace", path.to_str().unwrap()];
     args.extend_from_slice(extra);
     let r = zxvm(&args);
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
@@ -46,42 +40,14 @@ fn traced(name: &str, extra: &[&str]) -> (common::Run, Timeline, PathBuf) {
 /// at nondeterministic points.
 fn crossing(k: &EventKind) -> Option<String> {
     Some(match k {
-        EventKind::SyscallEnter {
-            name,
-            cpl_from,
-            cpl_to,
-            ..
-        } => format!("{name} {cpl_from}->{cpl_to}"),
-        EventKind::SyscallExit {
-            name,
-            status_name,
-            cpl_from,
-            cpl_to,
-            unfinished: false,
-            ..
-        } => {
+        EventKind::SyscallEnter { name, cpl_from, cpl_to, .. } => format!("{name} {cpl_from}->{cpl_to}"),
+        EventKind::SyscallExit { name, status_name, cpl_from, cpl_to, unfinished: false, .. } => {
             format!("{name} = {status_name} {cpl_from}->{cpl_to}")
         }
-        EventKind::SyscallExit {
-            name,
-            unfinished: true,
-            ..
-        } => format!("{name} never returns"),
-        EventKind::VmExit {
-            hypercall: Some(h),
-            cpl,
-            ..
-        } => format!("  {} {}->host", h.name, cpl.expect("CPL at exit")),
-        EventKind::VmResume {
-            hypercall: Some(h),
-            vm_stopped: true,
-            ..
-        } => format!("  {} stops the VM", h.name),
-        EventKind::VmResume {
-            hypercall: Some(h),
-            cpl,
-            ..
-        } => format!("  {} host->{}", h.name, cpl.expect("CPL at resume")),
+        EventKind::SyscallExit { name, unfinished: true, .. } => format!("{name} never returns"),
+        EventKind::VmExit { hypercall: Some(h), cpl, .. } => format!("  {} {}->host", h.name, cpl.expect("CPL at exit")),
+        EventKind::VmResume { hypercall: Some(h), vm_stopped: true, .. } => format!("  {} stops the VM", h.name),
+        EventKind::VmResume { hypercall: Some(h), cpl, .. } => format!("  {} host->{}", h.name, cpl.expect("CPL at resume")),
         _ => return None,
     })
 }
@@ -95,19 +61,10 @@ fn known_sequence_of_syscalls_and_hypercalls_in_order_with_cpl_transitions() {
     let created = t
         .events
         .iter()
-        .position(
-            |e| matches!(&e.kind, EventKind::ProcessCreate { name, .. } if name == "tracetest"),
-        )
+        .position(|e| matches!(&e.kind, EventKind::ProcessCreate { name, .. } if name == "tracetest"))
         .expect("process_create tracetest");
-    let start = created
-        + t.events[created..]
-            .iter()
-            .position(|e| matches!(e.kind, EventKind::SyscallEnter { .. }))
-            .expect("a syscall");
-    let got: Vec<String> = t.events[start..]
-        .iter()
-        .filter_map(|e| crossing(&e.kind))
-        .collect();
+    let start = created + t.events[created..].iter().position(|e| matches!(e.kind, EventKind::SyscallEnter { .. })).expect("a syscall");
+    let got: Vec<String> = t.events[start..].iter().filter_map(|e| crossing(&e.kind)).collect();
     let hc = |n: &str| [format!("  {n} 0->host"), format!("  {n} host->0")];
     let mut want: Vec<String> = Vec::new();
     let mut syscall = |name: &str, status: &str, hypercalls: usize| {
@@ -131,27 +88,13 @@ fn known_sequence_of_syscalls_and_hypercalls_in_order_with_cpl_transitions() {
 
     // Arguments and hypercall payloads are the ones the program used.
     let spans = report::syscall_spans(&t);
-    let sizes: Vec<u64> = spans
-        .iter()
-        .filter(|s| s.name == "zx_debug_write")
-        .map(|s| s.args[1].value)
-        .collect();
+    let sizes: Vec<u64> = spans.iter().filter(|s| s.name == "zx_debug_write").map(|s| s.args[1].value).collect();
     assert_eq!(sizes, [17, 16, 600, 16]);
-    assert_eq!(
-        spans
-            .iter()
-            .find(|s| s.name == "zx_debug_write")
-            .unwrap()
-            .args[1]
-            .name,
-        "buffer_size"
-    );
+    assert_eq!(spans.iter().find(|s| s.name == "zx_debug_write").unwrap().args[1].name, "buffer_size");
     let lens: Vec<u64> = t.events[start..]
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::VmExit {
-                hypercall: Some(h), ..
-            } if h.name == "console_write" => Some(h.args[1].value),
+            EventKind::VmExit { hypercall: Some(h), .. } if h.name == "console_write" => Some(h.args[1].value),
             _ => None,
         })
         .collect();
@@ -159,43 +102,20 @@ fn known_sequence_of_syscalls_and_hypercalls_in_order_with_cpl_transitions() {
     let results: Vec<HypercallResult> = t.events[start..]
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::VmResume {
-                hypercall: Some(h), ..
-            } if h.name == "console_write" => Some(h.result),
+            EventKind::VmResume { hypercall: Some(h), .. } if h.name == "console_write" => Some(h.result),
             _ => None,
         })
         .collect();
-    assert_eq!(
-        results[..5],
-        [17, 256, 256, 88, 16].map(|value| HypercallResult::Return { value })
-    );
+    assert_eq!(results[..5], [17, 256, 256, 88, 16].map(|value| HypercallResult::Return { value }));
 
     // Names, koids, a strictly increasing clock.
     assert_eq!(t.meta.processes.values().collect::<Vec<_>>(), ["tracetest"]);
     let (pid, _) = t.meta.processes.iter().next().unwrap();
-    assert!(
-        t.meta
-            .threads
-            .iter()
-            .any(|(koid, th)| th.name == "tracetest" && th.process == *pid && koid != pid),
-        "{:?}",
-        t.meta.threads
-    );
-    assert!(t
-        .meta
-        .threads
-        .values()
-        .any(|th| th.name == "idle" && th.process == 0));
+    assert!(t.meta.threads.iter().any(|(koid, th)| th.name == "tracetest" && th.process == *pid && koid != pid), "{:?}", t.meta.threads);
+    assert!(t.meta.threads.values().any(|th| th.name == "idle" && th.process == 0));
     let first = &spans[0];
-    assert_eq!(
-        (first.process, t.meta.threads[&first.thread].name.as_str()),
-        (*pid, "tracetest"),
-        "real koids in syscall records"
-    );
-    assert!(
-        t.events.windows(2).all(|w| w[0].ts_ns < w[1].ts_ns),
-        "timestamps strictly increase"
-    );
+    assert_eq!((first.process, t.meta.threads[&first.thread].name.as_str()), (*pid, "tracetest"), "real koids in syscall records");
+    assert!(t.events.windows(2).all(|w| w[0].ts_ns < w[1].ts_ns), "timestamps strictly increase");
     // The hypercall exits inside a syscall name that syscall as their context.
     let in_write = t.events[start..]
         .iter()
@@ -215,33 +135,12 @@ fn boot_probe_fault_is_traced_as_cpl3_to_cpl0_exception() {
     let faults: Vec<_> = t
         .events
         .iter()
-        .filter(|e| {
-            matches!(
-                e.kind,
-                EventKind::ExceptionEnter { process: 0, .. }
-                    | EventKind::ExceptionExit { process: None, .. }
-            )
-        })
+        .filter(|e| matches!(e.kind, EventKind::ExceptionEnter { process: 0, .. } | EventKind::ExceptionExit { process: None, .. }))
         .collect();
     if r.stdout.contains("syscall mechanism: int80-trap") {
         assert_eq!(faults.len(), 2, "{faults:?}");
-        assert!(matches!(
-            faults[0].kind,
-            EventKind::ExceptionEnter {
-                cpl_from: 3,
-                cpl_to: 0,
-                ..
-            }
-        ));
-        assert!(matches!(
-            faults[1].kind,
-            EventKind::ExceptionExit {
-                cpl_from: 0,
-                cpl_to: 0,
-                unfinished: false,
-                ..
-            }
-        ));
+        assert!(matches!(faults[0].kind, EventKind::ExceptionEnter { cpl_from: 3, cpl_to: 0, .. }));
+        assert!(matches!(faults[1].kind, EventKind::ExceptionExit { cpl_from: 0, cpl_to: 0, unfinished: false, .. }));
     } else {
         assert!(faults.is_empty());
     }
@@ -252,10 +151,7 @@ fn boot_probe_fault_is_traced_as_cpl3_to_cpl0_exception() {
 /// (`CONFORMANCE_SUITE`), plus hello and a tracetest syscall loop.
 #[test]
 fn suite_traces_load_and_match_guest_counters() {
-    let mut programs: Vec<(&str, &str)> = zxvm::runner::suite::CONFORMANCE_SUITE
-        .iter()
-        .map(|p| (*p, ""))
-        .collect();
+    let mut programs: Vec<(&str, &str)> = zxvm::runner::suite::CONFORMANCE_SUITE.iter().map(|p| (*p, "")).collect();
     programs.extend([("hello", ""), ("tracetest", "tracetest.loop=300")]);
     for (program, extra) in programs {
         let cmdline = format!("init={program} {extra}");
@@ -265,127 +161,48 @@ fn suite_traces_load_and_match_guest_counters() {
         assert!(v.ring.starts_with("active"), "{}", v.ring);
         assert_eq!(v.lost, 0);
         let guest = |k: &str| v.guest_counts.get(k).copied().unwrap_or(0);
-        let unfinished = t
-            .events
-            .iter()
-            .filter(|e| {
-                matches!(
-                    e.kind,
-                    EventKind::SyscallExit {
-                        unfinished: true,
-                        ..
-                    }
-                )
-            })
-            .count() as u64;
+        let unfinished = t.events.iter().filter(|e| matches!(e.kind, EventKind::SyscallExit { unfinished: true, .. })).count() as u64;
         // Threads killed inside a trap handler (a fault nobody handles, a
         // kill noticed at a timer tick) never record its exit.
-        let unfinished_exc = t
-            .events
-            .iter()
-            .filter(|e| {
-                matches!(
-                    e.kind,
-                    EventKind::ExceptionExit {
-                        unfinished: true,
-                        ..
-                    }
-                )
-            })
-            .count() as u64;
-        let unfinished_irq = t
-            .events
-            .iter()
-            .filter(|e| {
-                matches!(
-                    e.kind,
-                    EventKind::InterruptExit {
-                        unfinished: true,
-                        ..
-                    }
-                )
-            })
-            .count() as u64;
+        let unfinished_exc = t.events.iter().filter(|e| matches!(e.kind, EventKind::ExceptionExit { unfinished: true, .. })).count() as u64;
+        let unfinished_irq = t.events.iter().filter(|e| matches!(e.kind, EventKind::InterruptExit { unfinished: true, .. })).count() as u64;
         let got = |k: &str| counts.get(k).copied().unwrap_or(0);
         assert_eq!(got("syscall_enter"), guest("syscall_enter"), "{program}");
-        assert_eq!(
-            got("syscall_exit") - unfinished,
-            guest("syscall_exit"),
-            "{program}"
-        );
-        assert_eq!(
-            got("exception_exit") - unfinished_exc,
-            guest("exception_exit"),
-            "{program}: exception_exit"
-        );
-        assert_eq!(
-            got("interrupt_exit") - unfinished_irq,
-            guest("interrupt_exit"),
-            "{program}: interrupt_exit"
-        );
-        for k in [
-            "exception_enter",
-            "interrupt_enter",
-            "context_switch",
-            "process_create",
-            "thread_create",
-        ] {
+        assert_eq!(got("syscall_exit") - unfinished, guest("syscall_exit"), "{program}");
+        assert_eq!(got("exception_exit") - unfinished_exc, guest("exception_exit"), "{program}: exception_exit");
+        assert_eq!(got("interrupt_exit") - unfinished_irq, guest("interrupt_exit"), "{program}: interrupt_exit");
+        for k in ["exception_enter", "interrupt_enter", "context_switch", "process_create", "thread_create"] {
             assert_eq!(got(k), guest(k), "{program}: {k}");
         }
         let guest_total: u64 = v.guest_counts.values().sum();
-        assert_eq!(
-            v.guest_records, guest_total,
-            "{program}: every event the guest produced was drained"
-        );
+        assert_eq!(v.guest_records, guest_total, "{program}: every event the guest produced was drained");
         assert_eq!(got("vm_exit"), v.exits, "{program}");
         assert_eq!(got("vm_resume"), v.exits, "{program}");
         if program == "tracetest" {
-            assert!(
-                guest("syscall_enter") >= 306,
-                "{program}: {}",
-                guest("syscall_enter")
-            );
+            assert!(guest("syscall_enter") >= 306, "{program}: {}", guest("syscall_enter"));
             // Timer ticks (10 ms) land while the syscall loop runs: each
             // returns to the CPL it interrupted.
             let mut stack = Vec::new();
             let mut from_user = 0;
             for e in &t.events {
                 match e.kind {
-                    EventKind::InterruptEnter {
-                        cpl_from, cpl_to, ..
-                    } => {
+                    EventKind::InterruptEnter { cpl_from, cpl_to, .. } => {
                         assert_eq!(cpl_to, 0);
                         from_user += u32::from(cpl_from == 3);
                         stack.push(cpl_from);
                     }
-                    EventKind::InterruptExit {
-                        cpl_to,
-                        unfinished: false,
-                        ..
-                    } => assert_eq!(Some(cpl_to), stack.pop()),
+                    EventKind::InterruptExit { cpl_to, unfinished: false, .. } => assert_eq!(Some(cpl_to), stack.pop()),
                     _ => {}
                 }
             }
-            assert!(
-                got("interrupt_enter") > 0 && from_user > 0,
-                "no timer tick from CPL3 in {} interrupts",
-                got("interrupt_enter")
-            );
+            assert!(got("interrupt_enter") > 0 && from_user > 0, "no timer tick from CPL3 in {} interrupts", got("interrupt_enter"));
         }
     }
 }
 
 #[test]
 fn a_full_ring_flushes_through_a_hypercall_and_loses_nothing() {
-    let (_, t, _) = traced(
-        "flush.json",
-        &[
-            "--trace-ring",
-            "8",
-            "--cmdline",
-            "init=tracetest tracetest.loop=50 userboot=off",
-        ],
-    );
+    let (_, t, _) = traced("flush.json", &["--trace-ring", "8", "--cmdline", "init=tracetest tracetest.loop=50 userboot=off"]);
     let v = &t.meta.vcpus[0];
     assert!(v.ring.contains("capacity 8"), "{}", v.ring);
     assert_eq!(v.lost, 0);
@@ -397,42 +214,15 @@ fn a_full_ring_flushes_through_a_hypercall_and_loses_nothing() {
 
 #[test]
 fn records_lost_to_a_full_ring_are_counted_and_reported() {
-    let (r, t, _) = traced(
-        "drop.json",
-        &[
-            "--trace-ring",
-            "4",
-            "--trace-drop",
-            "--cmdline",
-            "init=tracetest tracetest.loop=50",
-        ],
-    );
+    let (r, t, _) = traced("drop.json", &["--trace-ring", "4", "--trace-drop", "--cmdline", "init=tracetest tracetest.loop=50"]);
     let v = &t.meta.vcpus[0];
     assert!(v.lost > 0, "{v:?}");
     assert_eq!(v.flushes, 0);
     let guest_total: u64 = v.guest_counts.values().sum();
-    assert_eq!(
-        v.guest_records + v.lost,
-        guest_total,
-        "every event is either in the trace or counted as lost"
-    );
-    let marked: u64 = t
-        .events
-        .iter()
-        .filter_map(|e| {
-            if let EventKind::RecordsLost { count } = e.kind {
-                Some(count)
-            } else {
-                None
-            }
-        })
-        .sum();
+    assert_eq!(v.guest_records + v.lost, guest_total, "every event is either in the trace or counted as lost");
+    let marked: u64 = t.events.iter().filter_map(|e| if let EventKind::RecordsLost { count } = e.kind { Some(count) } else { None }).sum();
     assert_eq!(marked, v.lost, "losses appear on the timeline");
-    assert!(
-        r.stderr.contains(&format!("{} guest records lost", v.lost)),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains(&format!("{} guest records lost", v.lost)), "{}", r.stderr);
 }
 
 #[test]
@@ -441,59 +231,23 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
     let file = path.to_str().unwrap();
     let r = zxvm(&["trace", "stats", file]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    for head in [
-        "VM-EXIT",
-        "HYPERCALL",
-        "SYSCALL",
-        "io_in 0xbe0",
-        "console_write",
-        "zx_debug_write",
-        "guest counters:",
-    ] {
+    for head in ["VM-EXIT", "HYPERCALL", "SYSCALL", "io_in 0xbe0", "console_write", "zx_debug_write", "guest counters:"] {
         assert!(r.stdout.contains(head), "missing {head}:\n{}", r.stdout);
     }
-    let r = zxvm(&[
-        "trace",
-        "syscalls",
-        file,
-        "--process",
-        "tracetest",
-        "--syscall",
-        "debug_write",
-    ]);
+    let r = zxvm(&["trace", "syscalls", file, "--process", "tracetest", "--syscall", "debug_write"]);
     let lines: Vec<_> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 4, "{}", r.stdout);
-    assert!(
-        lines[0].contains("] tracetest[") && lines[0].contains("]/tracetest["),
-        "{}",
-        lines[0]
-    );
-    assert!(
-        lines[0].contains("zx_debug_write(buffer=0x")
-            && lines[0].contains("buffer_size=0x11) = ZX_OK (0) <"),
-        "{}",
-        lines[0]
-    );
-    assert!(
-        lines[1].contains("= ZX_ERR_INVALID_ARGS (-10)"),
-        "{}",
-        lines[1]
-    );
+    assert!(lines[0].contains("] tracetest[") && lines[0].contains("]/tracetest["), "{}", lines[0]);
+    assert!(lines[0].contains("zx_debug_write(buffer=0x") && lines[0].contains("buffer_size=0x11) = ZX_OK (0) <"), "{}", lines[0]);
+    assert!(lines[1].contains("= ZX_ERR_INVALID_ARGS (-10)"), "{}", lines[1]);
     let r = zxvm(&["trace", "syscalls", file, "--process", "nosuch"]);
     assert!(r.stdout.is_empty());
     let r = zxvm(&["trace", "exits", file, "--syscall", "zx_debug_write"]);
     let lines: Vec<_> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 5, "{}", r.stdout);
-    assert!(lines.iter().all(|l| l.contains("io_in 0xbe0")
-        && l.contains("console_write(gpa=0x")
-        && l.contains("cpl=0")
-        && l.ends_with("in zx_debug_write")));
+    assert!(lines.iter().all(|l| l.contains("io_in 0xbe0") && l.contains("console_write(gpa=0x") && l.contains("cpl=0") && l.ends_with("in zx_debug_write")));
     let r = zxvm(&["trace", "exits", file]);
-    assert!(
-        r.stdout.lines().last().unwrap().ends_with("(VM stopped)"),
-        "{}",
-        r.stdout
-    );
+    assert!(r.stdout.lines().last().unwrap().ends_with("(VM stopped)"), "{}", r.stdout);
     let r = zxvm(&["trace", "stats", "/nonexistent/trace.json"]);
     assert_eq!(r.code, 117);
     assert!(r.stderr.contains("cannot read trace"));
@@ -504,18 +258,8 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
 fn stats_print_a_hypercall_table_and_tracing_off_keeps_the_ring_off() {
     let r = zxvm(&["run", "--stats", "--cmdline", "init=tracetest"]);
     assert_eq!(r.code, 0);
-    assert!(
-        r.stderr.contains("hypercall ")
-            && r.stderr.contains("console_write")
-            && r.stderr.contains("trace_setup"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("total: 15 hypercalls") || r.stderr.contains("hypercalls,"),
-        "{}",
-        r.stderr
-    );
+    assert!(r.stderr.contains("hypercall ") && r.stderr.contains("console_write") && r.stderr.contains("trace_setup"), "{}", r.stderr);
+    assert!(r.stderr.contains("total: 15 hypercalls") || r.stderr.contains("hypercalls,"), "{}", r.stderr);
     let r = zxvm(&["run", "--trace-ring", "8"]);
     assert_eq!(r.code, 117, "--trace-ring needs --trace");
 }

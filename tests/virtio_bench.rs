@@ -24,9 +24,7 @@ use std::time::{Duration, Instant};
 fn host_kind() -> &'static str {
     if std::path::Path::new("/sys/module/kvm_pvm").exists() {
         "PVM (kvm_pvm: guest CPL0 code emulated)"
-    } else if std::path::Path::new("/sys/module/kvm_intel").exists()
-        || std::path::Path::new("/sys/module/kvm_amd").exists()
-    {
+    } else if std::path::Path::new("/sys/module/kvm_intel").exists() || std::path::Path::new("/sys/module/kvm_amd").exists() {
         "hardware KVM"
     } else {
         "unknown KVM"
@@ -62,16 +60,7 @@ fn mark(lines: &[(Duration, usize, String)], prefix: &str) -> (Duration, usize) 
         .iter()
         .find(|(_, _, l)| l.starts_with(prefix))
         .map(|(t, b, _)| (*t, *b))
-        .unwrap_or_else(|| {
-            panic!(
-                "no {prefix:?} line in:\n{}",
-                lines
-                    .iter()
-                    .map(|l| l.2.as_str())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )
-        })
+        .unwrap_or_else(|| panic!("no {prefix:?} line in:\n{}", lines.iter().map(|l| l.2.as_str()).collect::<Vec<_>>().join("\n")))
 }
 
 fn phase(lines: &[(Duration, usize, String)], name: &str) -> (Duration, usize) {
@@ -89,11 +78,7 @@ fn mib_per_s(bytes: f64, d: Duration) -> f64 {
 /// then reading them back in 1 MiB `pread`s (MiB/s each).
 fn host_disk_floor(path: &std::path::Path, mib: usize) -> (f64, f64) {
     use std::os::unix::fs::FileExt;
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(path)
-        .expect("open disk image");
+    let f = std::fs::OpenOptions::new().read(true).write(true).open(path).expect("open disk image");
     let buf = vec![0x5au8; 1 << 20];
     let t = Instant::now();
     for i in 0..mib {
@@ -104,8 +89,7 @@ fn host_disk_floor(path: &std::path::Path, mib: usize) -> (f64, f64) {
     let mut rbuf = vec![0u8; 1 << 20];
     let t = Instant::now();
     for i in 0..mib {
-        f.read_exact_at(&mut rbuf, (i as u64) << 20)
-            .expect("host read");
+        f.read_exact_at(&mut rbuf, (i as u64) << 20).expect("host read");
     }
     let r = t.elapsed();
     let bytes = (mib << 20) as f64;
@@ -118,11 +102,7 @@ fn host_disk_floor(path: &std::path::Path, mib: usize) -> (f64, f64) {
 fn host_pipe_floor(bytes: usize, chunk: usize) -> f64 {
     let count = bytes / chunk;
     let mut child = Command::new("dd")
-        .args([
-            "if=/dev/zero",
-            &format!("bs={chunk}"),
-            &format!("count={count}"),
-        ])
+        .args(["if=/dev/zero", &format!("bs={chunk}"), &format!("count={count}")])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -140,24 +120,11 @@ fn host_pipe_floor(bytes: usize, chunk: usize) -> f64 {
 fn sequential_disk_throughput() {
     let mib = 64usize;
     let path = std::env::temp_dir().join(format!("zxvm-bench-{}.img", std::process::id()));
-    std::fs::File::create(&path)
-        .and_then(|f| f.set_len((mib as u64 + 1) << 20))
-        .expect("disk image");
+    std::fs::File::create(&path).and_then(|f| f.set_len((mib as u64 + 1) << 20)).expect("disk image");
     let disk = path.display().to_string();
-    for (what, extra) in [
-        ("interrupts (default)", ""),
-        ("polling (virtio.poll=1)", " virtio.poll=1"),
-    ] {
+    for (what, extra) in [("interrupts (default)", ""), ("polling (virtio.poll=1)", " virtio.poll=1")] {
         let cmdline = format!("init=virtio-test vt=bench-blk vt.mib={mib}{extra}");
-        let (lines, code) = run_timed(&[
-            "run",
-            "--mem",
-            "256",
-            "--disk",
-            &disk,
-            "--cmdline",
-            &cmdline,
-        ]);
+        let (lines, code) = run_timed(&["run", "--mem", "256", "--disk", &disk, "--cmdline", &cmdline]);
         assert_eq!(code, 0);
         let (w, _) = phase(&lines, "write");
         let (r, _) = phase(&lines, "read");
@@ -179,18 +146,9 @@ fn sequential_disk_throughput() {
 #[test]
 #[ignore = "benchmark: run with --ignored --nocapture"]
 fn console_throughput() {
-    for (what, console, kib) in [
-        ("virtio-console", "virtio", 8192),
-        (
-            "early console (hypercall; --console serial)",
-            "serial",
-            1024,
-        ),
-    ] {
+    for (what, console, kib) in [("virtio-console", "virtio", 8192), ("early console (hypercall; --console serial)", "serial", 1024)] {
         for chunk in [4096usize, 65536] {
-            let cmdline = format!(
-                "init=virtio-test vt=bench-console vt.kib={kib} vt.chunk={chunk} vt.lines=1000"
-            );
+            let cmdline = format!("init=virtio-test vt=bench-console vt.kib={kib} vt.chunk={chunk} vt.lines=1000");
             let (lines, code) = run_timed(&["run", "--console", console, "--cmdline", &cmdline]);
             assert_eq!(code, 0);
             let (d, bytes) = phase(&lines, "console");

@@ -19,13 +19,8 @@ include!("src/runner/suite.rs");
 
 /// Guest fixtures for the runner's own integration tests, as (package, bin):
 /// built and written to `target/guest/programs/BIN.elf`, not packed.
-const TEST_PROGRAMS: &[(&str, &str)] = &[
-    ("testprogs", "tp-pass"),
-    ("testprogs", "tp-fail"),
-    ("testprogs", "tp-hang"),
-    ("testprogs", "tp-fault"),
-    ("testprogs", "tp-panic"),
-];
+const TEST_PROGRAMS: &[(&str, &str)] =
+    &[("testprogs", "tp-pass"), ("testprogs", "tp-fail"), ("testprogs", "tp-hang"), ("testprogs", "tp-fault"), ("testprogs", "tp-panic")];
 /// Default kernel command line of the bundled image.
 const DEFAULT_CMDLINE: &str = "init=hello";
 
@@ -33,9 +28,7 @@ fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap());
     let root = manifest.parent().unwrap().to_path_buf();
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").unwrap());
-    let target_dir = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| root.join("target"));
+    let target_dir = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root.join("target"));
     let guest_dir = target_dir.join("guest");
 
     for dir in ["guest-kernel", "images", "firmware", "hypercall-abi/src"] {
@@ -46,58 +39,32 @@ fn main() {
     // The kernel runs in the top 2 GiB (code model "kernel", the target's
     // default); user programs live low and need the small code model. Separate
     // target dirs keep the two flag sets from invalidating each other.
-    let kernel = cargo_build(
-        &root,
-        "guest-kernel",
-        "kernel",
-        &guest_dir.join("kernel"),
-        &["-Crelocation-model=static"],
-    );
+    let kernel = cargo_build(&root, "guest-kernel", "kernel", &guest_dir.join("kernel"), &["-Crelocation-model=static"]);
     let user_flags = ["-Crelocation-model=static", "-Ccode-model=small"];
     let mut files = Vec::new();
-    let packed = PROGRAMS
-        .iter()
-        .chain(CONFORMANCE_SUITE.iter().filter(|p| !PROGRAMS.contains(p)));
+    let packed = PROGRAMS.iter().chain(CONFORMANCE_SUITE.iter().filter(|p| !PROGRAMS.contains(p)));
     for p in packed {
         let bin = cargo_build(&root, p, p, &guest_dir.join("user"), &user_flags);
-        files.push((
-            p.to_string(),
-            std::fs::read(&bin).unwrap_or_else(|e| fail(&format!("read {}: {e}", bin.display()))),
-        ));
+        files.push((p.to_string(), std::fs::read(&bin).unwrap_or_else(|e| fail(&format!("read {}: {e}", bin.display())))));
     }
     // Test fixtures and the outside-user template (its own workspace, so it
     // keeps building the way its README says).
     let programs_dir = guest_dir.join("programs");
-    std::fs::create_dir_all(&programs_dir)
-        .unwrap_or_else(|e| fail(&format!("create {}: {e}", programs_dir.display())));
+    std::fs::create_dir_all(&programs_dir).unwrap_or_else(|e| fail(&format!("create {}: {e}", programs_dir.display())));
     for (package, bin) in TEST_PROGRAMS {
         let elf = cargo_build(&root, package, bin, &guest_dir.join("user"), &user_flags);
         copy(&elf, &programs_dir.join(format!("{bin}.elf")));
     }
     // Not --locked: the template's own Cargo.lock follows `zx` when zx gains
     // dependencies, instead of failing the whole build.
-    let template = cargo_build_in(
-        &root.join("images/template"),
-        false,
-        "guest-template",
-        "guest-template",
-        &guest_dir.join("user"),
-        &user_flags,
-    );
+    let template =
+        cargo_build_in(&root.join("images/template"), false, "guest-template", "guest-template", &guest_dir.join("user"), &user_flags);
     copy(&template, &programs_dir.join("guest-template.elf"));
-    println!(
-        "cargo:rustc-env=ZXVM_GUEST_PROGRAMS_DIR={}",
-        programs_dir.display()
-    );
-    let refs: Vec<(&str, &[u8])> = files
-        .iter()
-        .map(|(n, d)| (n.as_str(), d.as_slice()))
-        .collect();
+    println!("cargo:rustc-env=ZXVM_GUEST_PROGRAMS_DIR={}", programs_dir.display());
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
     let bootfs = hypercall_abi::bootfs::pack(&refs).unwrap_or_else(|e| fail(&e));
-    let kernel_bytes =
-        std::fs::read(&kernel).unwrap_or_else(|e| fail(&format!("read kernel: {e}")));
-    let image = hypercall_abi::image::pack(&kernel_bytes, &bootfs, DEFAULT_CMDLINE)
-        .unwrap_or_else(|e| fail(&e));
+    let kernel_bytes = std::fs::read(&kernel).unwrap_or_else(|e| fail(&format!("read kernel: {e}")));
+    let image = hypercall_abi::image::pack(&kernel_bytes, &bootfs, DEFAULT_CMDLINE).unwrap_or_else(|e| fail(&e));
 
     std::fs::create_dir_all(&guest_dir).unwrap();
     write(&guest_dir.join("kernel.elf"), &kernel_bytes);
@@ -107,8 +74,7 @@ fn main() {
 }
 
 fn copy(from: &Path, to: &Path) {
-    std::fs::copy(from, to)
-        .unwrap_or_else(|e| fail(&format!("copy {} to {}: {e}", from.display(), to.display())));
+    std::fs::copy(from, to).unwrap_or_else(|e| fail(&format!("copy {} to {}: {e}", from.display(), to.display())));
 }
 
 fn write(path: &Path, data: &[u8]) {
@@ -121,9 +87,7 @@ fn fail(msg: &str) -> ! {
 }
 
 fn rerun_dir(dir: &Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
     for e in entries.flatten() {
         let p = e.path();
         if p.file_name().is_some_and(|n| n == "target") {
@@ -143,19 +107,8 @@ fn rustc_has_target() -> bool {
         .args(["--print", "target-libdir", "--target", TARGET])
         .output()
         .ok()
-        .and_then(|o| {
-            o.status
-                .success()
-                .then(|| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-        })
-        .is_some_and(|dir| {
-            dir.join("libcore.rlib").exists()
-                || std::fs::read_dir(&dir).is_ok_and(|mut d| {
-                    d.any(|e| {
-                        e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("libcore-"))
-                    })
-                })
-        })
+        .and_then(|o| o.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())))
+        .is_some_and(|dir| dir.join("libcore.rlib").exists() || std::fs::read_dir(&dir).is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("libcore-")))))
 }
 
 fn ensure_target() {
@@ -163,87 +116,39 @@ fn ensure_target() {
         return;
     }
     eprintln!("installing the {TARGET} target with rustup (one time)");
-    let status = Command::new("rustup")
-        .args(["target", "add", TARGET])
-        .status();
+    let status = Command::new("rustup").args(["target", "add", TARGET]).status();
     if !matches!(status, Ok(s) if s.success()) || !rustc_has_target() {
-        fail(&format!(
-            "the {TARGET} target is missing and `rustup target add {TARGET}` failed"
-        ));
+        fail(&format!("the {TARGET} target is missing and `rustup target add {TARGET}` failed"));
     }
     // Past tense: cargo repeats a build script's warnings on later builds.
     println!("cargo:warning=installed the {TARGET} target with rustup (once, for the guest build)");
 }
 
-fn cargo_build(
-    root: &Path,
-    package: &str,
-    bin: &str,
-    target_dir: &Path,
-    rustflags: &[&str],
-) -> PathBuf {
-    cargo_build_in(
-        &root.join("images"),
-        true,
-        package,
-        bin,
-        target_dir,
-        rustflags,
-    )
+fn cargo_build(root: &Path, package: &str, bin: &str, target_dir: &Path, rustflags: &[&str]) -> PathBuf {
+    cargo_build_in(&root.join("images"), true, package, bin, target_dir, rustflags)
 }
 
 /// Build `bin` of `package` in the guest workspace at `workspace`.
-fn cargo_build_in(
-    workspace: &Path,
-    locked: bool,
-    package: &str,
-    bin: &str,
-    target_dir: &Path,
-    rustflags: &[&str],
-) -> PathBuf {
+fn cargo_build_in(workspace: &Path, locked: bool, package: &str, bin: &str, target_dir: &Path, rustflags: &[&str]) -> PathBuf {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workspace).args(["build", "--release"]);
     if locked {
         cmd.arg("--locked");
     }
-    cmd.args([
-        "-p",
-        package,
-        "--bin",
-        bin,
-        "--target",
-        TARGET,
-        "--target-dir",
-    ])
-    .arg(target_dir)
-    .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"));
+    cmd.args(["-p", package, "--bin", bin, "--target", TARGET, "--target-dir"])
+        .arg(target_dir)
+        .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"));
     // Do not leak the host build's settings into the guest build.
-    for var in [
-        "RUSTFLAGS",
-        "CARGO_BUILD_TARGET",
-        "CARGO_TARGET_DIR",
-        "CARGO_MAKEFLAGS",
-        "MAKEFLAGS",
-        "MFLAGS",
-        "RUSTC_WRAPPER",
-        "RUSTC_WORKSPACE_WRAPPER",
-        "CARGO_PRIMARY_PACKAGE",
-    ] {
+    for var in ["RUSTFLAGS", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR", "CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "CARGO_PRIMARY_PACKAGE"] {
         cmd.env_remove(var);
     }
     for (k, _) in std::env::vars() {
-        if k.starts_with("CARGO_FEATURE_")
-            || k.starts_with("CARGO_CFG_")
-            || k.starts_with("DEP_")
-            || k.starts_with("CARGO_PKG_")
-        {
+        if k.starts_with("CARGO_FEATURE_") || k.starts_with("CARGO_CFG_") || k.starts_with("DEP_") || k.starts_with("CARGO_PKG_") {
             cmd.env_remove(k);
         }
     }
-    let status = cmd
-        .status()
-        .unwrap_or_else(|e| fail(&format!("run cargo: {e}")));
+    let status = cmd.status().unwrap_or_else(|e| fail(&format!("run cargo: {e}")));
     if !status.success() {
         fail(&format!("building {package} for {TARGET} failed"));
     }

@@ -99,15 +99,7 @@ impl Bus {
     }
 
     fn find(&self, addr: u64) -> Option<(u64, &SharedDevice)> {
-        let (range, dev) = self
-            .devices
-            .range(
-                ..=BusRange {
-                    base: addr,
-                    len: u64::MAX,
-                },
-            )
-            .next_back()?;
+        let (range, dev) = self.devices.range(..=BusRange { base: addr, len: u64::MAX }).next_back()?;
         // The range bound makes `range.base <= addr`: no underflow.
         (addr - range.base < range.len).then_some((addr - range.base, dev))
     }
@@ -156,14 +148,12 @@ mod tests {
         assert!(BusRange::new(0, 0).is_err());
         assert!(BusRange::new(u64::MAX, 2).is_err());
         let mut bus = Bus::new();
-        bus.insert(Arc::new(Mutex::new(Recorder(vec![]))), 0x10, 8)
-            .unwrap();
+        bus.insert(Arc::new(Mutex::new(Recorder(vec![]))), 0x10, 8).unwrap();
         assert_eq!(
             bus.insert(Arc::new(Mutex::new(Recorder(vec![]))), 0x17, 1),
             Err(BusError::Overlap { base: 0x17, len: 1 })
         );
-        bus.insert(Arc::new(Mutex::new(Recorder(vec![]))), 0x18, 1)
-            .unwrap();
+        bus.insert(Arc::new(Mutex::new(Recorder(vec![]))), 0x18, 1).unwrap();
     }
 
     #[test]

@@ -38,10 +38,7 @@ mod tests {
         let mut d = DebugExit;
         assert_eq!(d.write(0, &7u32.to_le_bytes()), BusAction::Exit(7));
         assert_eq!(d.write(0, &[121]), BusAction::Exit(121));
-        assert_eq!(
-            d.write(0, &300u32.to_le_bytes()),
-            BusAction::Exit(exit_code::GUEST_CODE_OUT_OF_RANGE)
-        );
+        assert_eq!(d.write(0, &300u32.to_le_bytes()), BusAction::Exit(exit_code::GUEST_CODE_OUT_OF_RANGE));
         assert_eq!(d.write(1, &[1]), BusAction::None);
         assert_eq!(d.write(0, &[]), BusAction::None);
     }

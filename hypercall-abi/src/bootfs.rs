@@ -49,11 +49,7 @@ pub struct BootfsEntry {
 impl BootfsEntry {
     /// The name without its NUL padding, or `None` if it is not UTF-8.
     pub fn name(&self) -> Option<&str> {
-        let end = self
-            .name
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(BOOTFS_NAME_LEN);
+        let end = self.name.iter().position(|&b| b == 0).unwrap_or(BOOTFS_NAME_LEN);
         core::str::from_utf8(&self.name[..end]).ok()
     }
 }
@@ -154,13 +150,10 @@ impl<'a> Bootfs<'a> {
 
     /// The data of the file called `name`.
     pub fn find(&self, name: &str) -> Option<&'a [u8]> {
-        (0..self.count)
-            .map(|i| self.entry(i))
-            .find(|e| e.name() == Some(name))
-            .map(|e| {
-                // Range validated in `parse`.
-                &self.bytes[e.offset as usize..(e.offset + e.size) as usize]
-            })
+        (0..self.count).map(|i| self.entry(i)).find(|e| e.name() == Some(name)).map(|e| {
+            // Range validated in `parse`.
+            &self.bytes[e.offset as usize..(e.offset + e.size) as usize]
+        })
     }
 
     /// Iterate over `(name, data)` pairs.
@@ -186,16 +179,11 @@ impl<'a> Bootfs<'a> {
 pub fn pack(files: &[(&str, &[u8])]) -> Result<std::vec::Vec<u8>, std::string::String> {
     use std::format;
     if files.len() > BOOTFS_MAX_ENTRIES as usize {
-        return Err(format!(
-            "too many bootfs files: {} (max {BOOTFS_MAX_ENTRIES})",
-            files.len()
-        ));
+        return Err(format!("too many bootfs files: {} (max {BOOTFS_MAX_ENTRIES})", files.len()));
     }
     for (i, (name, _)) in files.iter().enumerate() {
         if name.is_empty() || name.len() > BOOTFS_NAME_LEN || name.contains('\0') {
-            return Err(format!(
-                "bad bootfs file name {name:?} (1..={BOOTFS_NAME_LEN} bytes, no NUL)"
-            ));
+            return Err(format!("bad bootfs file name {name:?} (1..={BOOTFS_NAME_LEN} bytes, no NUL)"));
         }
         if files[..i].iter().any(|(n, _)| n == name) {
             return Err(format!("duplicate bootfs file name {name:?}"));
@@ -263,10 +251,7 @@ mod tests {
         assert_eq!(Bootfs::parse(&img).unwrap_err(), BootfsError::BadVersion);
         let mut img = pack(&[("a", b"x")]).unwrap();
         img[12..16].copy_from_slice(&5000u32.to_le_bytes());
-        assert_eq!(
-            Bootfs::parse(&img).unwrap_err(),
-            BootfsError::TooManyEntries
-        );
+        assert_eq!(Bootfs::parse(&img).unwrap_err(), BootfsError::TooManyEntries);
         let mut img = pack(&[("a", b"x")]).unwrap();
         img[12..16].copy_from_slice(&200u32.to_le_bytes());
         assert_eq!(Bootfs::parse(&img).unwrap_err(), BootfsError::Truncated);

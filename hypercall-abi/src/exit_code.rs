@@ -55,31 +55,15 @@ mod tests {
         assert_eq!(for_guest_exit(0, ExitReason::Normal), 0);
         assert_eq!(for_guest_exit(7, ExitReason::Normal), 7);
         assert_eq!(for_guest_exit(115, ExitReason::Normal), 115);
-        assert_eq!(
-            for_guest_exit(116, ExitReason::Normal),
-            GUEST_CODE_OUT_OF_RANGE
-        );
-        assert_eq!(
-            for_guest_exit(-1, ExitReason::Normal),
-            GUEST_CODE_OUT_OF_RANGE
-        );
+        assert_eq!(for_guest_exit(116, ExitReason::Normal), GUEST_CODE_OUT_OF_RANGE);
+        assert_eq!(for_guest_exit(-1, ExitReason::Normal), GUEST_CODE_OUT_OF_RANGE);
         assert_eq!(for_guest_exit(0, ExitReason::Fault), GUEST_FAULT);
         assert_eq!(for_guest_exit(3, ExitReason::KernelPanic), KERNEL_PANIC);
     }
 
     #[test]
     fn zxvm_codes_are_distinct_and_above_guest_range() {
-        let all = [
-            GUEST_CODE_OUT_OF_RANGE,
-            USAGE,
-            BAD_IMAGE,
-            NO_KVM,
-            KERNEL_PANIC,
-            GUEST_FAULT,
-            TRIPLE_FAULT,
-            TIMEOUT,
-            VMM_ERROR,
-        ];
+        let all = [GUEST_CODE_OUT_OF_RANGE, USAGE, BAD_IMAGE, NO_KVM, KERNEL_PANIC, GUEST_FAULT, TRIPLE_FAULT, TIMEOUT, VMM_ERROR];
         for (i, a) in all.iter().enumerate() {
             assert!(*a > GUEST_MAX);
             assert!(all[i + 1..].iter().all(|b| b != a));

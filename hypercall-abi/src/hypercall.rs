@@ -291,14 +291,8 @@ mod tests {
             assert_eq!(h as usize, i + 1, "ALL is in numeric order without gaps");
             assert!(!h.name().is_empty() && h.arg_names().len() <= 4);
         }
-        assert_eq!(
-            Hypercall::try_from(0),
-            Err(HypercallStatus::UnknownHypercall)
-        );
-        assert_eq!(
-            Hypercall::try_from(u64::MAX),
-            Err(HypercallStatus::UnknownHypercall)
-        );
+        assert_eq!(Hypercall::try_from(0), Err(HypercallStatus::UnknownHypercall));
+        assert_eq!(Hypercall::try_from(u64::MAX), Err(HypercallStatus::UnknownHypercall));
     }
 
     #[test]

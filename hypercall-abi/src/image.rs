@@ -111,11 +111,7 @@ impl<'a> Image<'a> {
         let cmdline = core::str::from_utf8(cmdline).map_err(|_| ImageError::BadCmdline)?;
         let kernel = slice(bytes, le_u64(bytes, 24), le_u64(bytes, 32))?;
         let bootfs = slice(bytes, le_u64(bytes, 40), le_u64(bytes, 48))?;
-        Ok(Image {
-            kernel,
-            bootfs,
-            cmdline,
-        })
+        Ok(Image { kernel, bootfs, cmdline })
     }
 }
 
@@ -124,11 +120,7 @@ impl<'a> Image<'a> {
 /// # Errors
 /// A message when the command line is too long.
 #[cfg(feature = "std")]
-pub fn pack(
-    kernel: &[u8],
-    bootfs: &[u8],
-    cmdline: &str,
-) -> Result<std::vec::Vec<u8>, std::string::String> {
+pub fn pack(kernel: &[u8], bootfs: &[u8], cmdline: &str) -> Result<std::vec::Vec<u8>, std::string::String> {
     if cmdline.len() as u64 > MAX_CMDLINE {
         return Err(std::format!("command line longer than {MAX_CMDLINE} bytes"));
     }
@@ -140,14 +132,7 @@ pub fn pack(
     out.extend_from_slice(&IMAGE_MAGIC);
     out.extend_from_slice(&IMAGE_VERSION.to_le_bytes());
     out.extend_from_slice(&(cmdline.len() as u32).to_le_bytes());
-    for v in [
-        cmdline_offset,
-        kernel_offset,
-        kernel.len(),
-        bootfs_offset,
-        bootfs.len(),
-        0,
-    ] {
+    for v in [cmdline_offset, kernel_offset, kernel.len(), bootfs_offset, bootfs.len(), 0] {
         out.extend_from_slice(&(v as u64).to_le_bytes());
     }
     out.extend_from_slice(cmdline.as_bytes());

@@ -348,10 +348,7 @@ mod tests {
         assert_eq!(offset_of!(TraceRingHeader, version), 8);
         assert_eq!(offset_of!(TraceRingHeader, header_size), 12);
         assert_eq!(offset_of!(TraceRingHeader, record_size), 16);
-        assert_eq!(
-            offset_of!(TraceRingHeader, capacity),
-            offsets::CAPACITY as usize
-        );
+        assert_eq!(offset_of!(TraceRingHeader, capacity), offsets::CAPACITY as usize);
         assert_eq!(offset_of!(TraceRingHeader, flags), offsets::FLAGS as usize);
         assert_eq!(offset_of!(TraceRingHeader, vcpu), 28);
         assert_eq!(offset_of!(TraceRingHeader, head), offsets::HEAD as usize);
@@ -359,10 +356,7 @@ mod tests {
         assert_eq!(offset_of!(TraceRingHeader, lost), offsets::LOST as usize);
         assert_eq!(offset_of!(TraceRingHeader, flushes), 56);
         assert_eq!(offset_of!(TraceRingHeader, counts), 64);
-        assert_eq!(
-            offset_of!(TraceRingHeader, reserved),
-            64 + 8 * TRACE_KIND_SLOTS
-        );
+        assert_eq!(offset_of!(TraceRingHeader, reserved), 64 + 8 * TRACE_KIND_SLOTS);
     }
 
     #[test]
@@ -379,10 +373,7 @@ mod tests {
         assert_eq!(offset_of!(TraceRecord, kind), record_offsets::KIND_CPL);
         assert_eq!(offset_of!(TraceRecord, cpl), record_offsets::KIND_CPL + 1);
         assert_eq!(offset_of!(TraceRecord, exit_tsc), record_offsets::EXIT_TSC);
-        assert_eq!(
-            offset_of!(TraceRecord, exit_status),
-            record_offsets::EXIT_STATUS
-        );
+        assert_eq!(offset_of!(TraceRecord, exit_status), record_offsets::EXIT_STATUS);
         assert_eq!(offset_of!(TraceRecord, reserved), 80);
     }
 
@@ -403,16 +394,10 @@ mod tests {
         };
         let (enter, exit) = slot.split_complete().unwrap();
         assert_eq!(enter.kind, TraceKind::SyscallEnter as u8);
-        assert_eq!(
-            (enter.tsc, enter.num, enter.aux, enter.data),
-            (100, 24, TRACE_MECHANISM_INT80, [1, 2, 3, 4])
-        );
+        assert_eq!((enter.tsc, enter.num, enter.aux, enter.data), (100, 24, TRACE_MECHANISM_INT80, [1, 2, 3, 4]));
         assert_eq!((enter.cpl_before(), enter.cpl_after()), (3, 0));
         assert_eq!(exit.kind, TraceKind::SyscallExit as u8);
-        assert_eq!(
-            (exit.tsc, exit.num, exit.process, exit.thread),
-            (150, 24, 7, 8)
-        );
+        assert_eq!((exit.tsc, exit.num, exit.process, exit.thread), (150, 24, 7, 8));
         assert_eq!(exit.data[0] as i64, -10);
         assert_eq!((exit.cpl_before(), exit.cpl_after()), (0, 3));
         assert_eq!(enter.split_complete(), None);
@@ -420,12 +405,7 @@ mod tests {
 
     #[test]
     fn record_word_matches_field_layout() {
-        let w = record_word(
-            TraceKind::SyscallEnter,
-            cpl_pair(3, 0),
-            TRACE_MECHANISM_INT80,
-            0x1000,
-        );
+        let w = record_word(TraceKind::SyscallEnter, cpl_pair(3, 0), TRACE_MECHANISM_INT80, 0x1000);
         let mut b = [0u8; TRACE_RECORD_SIZE];
         b[8..16].copy_from_slice(&w.to_le_bytes());
         let r = TraceRecord::from_bytes(&b);
@@ -449,11 +429,7 @@ mod tests {
     fn names_pack_and_truncate() {
         let (w, n) = name_words(b"tracetest");
         assert_eq!(n, 9);
-        let r = TraceRecord {
-            data: w,
-            num: n,
-            ..Default::default()
-        };
+        let r = TraceRecord { data: w, num: n, ..Default::default() };
         assert_eq!(&r.name_bytes()[..9], b"tracetest");
         assert_eq!(r.name_bytes()[9], 0);
         let (_, n) = name_words(&[b'x'; 40]);

@@ -36,10 +36,7 @@ fn finish(out: Output, wall: Duration) -> Run {
 /// Run `zxvm` with `args`.
 pub fn zxvm(args: &[&str]) -> Run {
     let t = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_zxvm"))
-        .args(args)
-        .output()
-        .expect("spawn zxvm");
+    let out = Command::new(env!("CARGO_BIN_EXE_zxvm")).args(args).output().expect("spawn zxvm");
     finish(out, t.elapsed())
 }
 
@@ -47,9 +44,5 @@ pub fn zxvm(args: &[&str]) -> Run {
 pub fn guest_artifact(name: &str) -> std::path::PathBuf {
     let exe = std::path::PathBuf::from(env!("CARGO_BIN_EXE_zxvm"));
     // target/<profile>/zxvm → target/guest/NAME
-    exe.parent()
-        .and_then(|p| p.parent())
-        .expect("target dir")
-        .join("guest")
-        .join(name)
+    exe.parent().and_then(|p| p.parent()).expect("target dir").join("guest").join(name)
 }

@@ -30,10 +30,7 @@ fn zxvm_path() -> PathBuf {
         return p.into();
     }
     let exe = std::env::current_exe().expect("current exe");
-    exe.parent()
-        .and_then(|d| d.parent())
-        .expect("target/<profile>")
-        .join("zxvm")
+    exe.parent().and_then(|d| d.parent()).expect("target/<profile>").join("zxvm")
 }
 
 /// What one pass over a workload measured.
@@ -71,65 +68,35 @@ fn run_suite(zxvm: &PathBuf, programs: &[&str], trace: Option<&PathBuf>) -> Pass
         let t = Instant::now();
         let out = cmd.output().expect("run zxvm");
         wall += t.elapsed().as_secs_f64();
-        assert!(
-            out.status.success(),
-            "zxvm {p} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        emulated = emulated
-            .zip(emulated_insns(&out.stderr))
-            .map(|(a, b)| a + b);
+        assert!(out.status.success(), "zxvm {p} failed: {}", String::from_utf8_lossy(&out.stderr));
+        emulated = emulated.zip(emulated_insns(&out.stderr)).map(|(a, b)| a + b);
         if let Some(f) = &file {
             bytes += std::fs::metadata(f).map(|m| m.len()).unwrap_or(0);
-            let tl = chrome::read(std::io::BufReader::new(std::fs::File::open(f).unwrap()))
-                .expect("trace reads");
+            let tl = chrome::read(std::io::BufReader::new(std::fs::File::open(f).unwrap())).expect("trace reads");
             syscalls += report::syscall_spans(&tl).len() as u64;
         }
     }
-    Pass {
-        wall,
-        bytes,
-        syscalls,
-        emulated,
-    }
+    Pass { wall, bytes, syscalls, emulated }
 }
 
 fn median(v: &mut [f64]) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
+    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
 }
 
 fn main() {
-    let n: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(21);
+    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(21);
     let zxvm = zxvm_path();
     let dir = std::env::temp_dir().join(format!("zxvm-trace-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let trace = dir.join("t");
-    let suite: Vec<String> = zxvm::runner::suite::CONFORMANCE_SUITE
-        .iter()
-        .map(|p| format!("init={p}"))
-        .collect();
+    let suite: Vec<String> = zxvm::runner::suite::CONFORMANCE_SUITE.iter().map(|p| format!("init={p}")).collect();
     let suite: Vec<&str> = suite.iter().map(String::as_str).collect();
     let storm: &[&str] = &["init=tracetest tracetest.loop=2000"];
-    let workloads: [(&str, &[&str]); 2] = [
-        (
-            "conformance suite (CONFORMANCE_SUITE, one VM per program)",
-            &suite,
-        ),
-        ("syscall storm (tracetest, 2000 extra syscalls)", storm),
-    ];
-    println!(
-        "zxvm: {}  iterations: {n} (interleaved off/on; medians and minima)",
-        zxvm.display()
-    );
+    let workloads: [(&str, &[&str]); 2] =
+        [("conformance suite (CONFORMANCE_SUITE, one VM per program)", &suite), ("syscall storm (tracetest, 2000 extra syscalls)", storm)];
+    println!("zxvm: {}  iterations: {n} (interleaved off/on; medians and minima)", zxvm.display());
     for (name, programs) in workloads {
         run_suite(&zxvm, programs, None); // warm-up
         let (mut off, mut on) = (Vec::new(), Vec::new());
@@ -148,29 +115,14 @@ fn main() {
         let (n_off, n_on) = (min(&off), min(&on));
         let (m_off, m_on) = (median(&mut off), median(&mut on));
         println!("\n{name}");
-        println!(
-            "  tracing off: median {:.2} ms, min {:.2} ms",
-            m_off * 1e3,
-            n_off * 1e3
-        );
-        println!(
-            "  tracing on:  median {:.2} ms, min {:.2} ms",
-            m_on * 1e3,
-            n_on * 1e3
-        );
-        println!(
-            "  ratio on/off: {:.3} (medians), {:.3} (minima)",
-            m_on / m_off,
-            n_on / n_off
-        );
+        println!("  tracing off: median {:.2} ms, min {:.2} ms", m_off * 1e3, n_off * 1e3);
+        println!("  tracing on:  median {:.2} ms, min {:.2} ms", m_on * 1e3, n_on * 1e3);
+        println!("  ratio on/off: {:.3} (medians), {:.3} (minima)", m_on / m_off, n_on / n_off);
         // On PVM hosts the guest's cost is its emulated kernel instructions:
         // a count that does not depend on what else the machine is doing.
         if !e_off.is_empty() && e_off.len() == e_on.len() {
             let (x_off, x_on) = (median(&mut e_off), median(&mut e_on));
-            println!(
-                "  emulated guest instructions (median): off {x_off:.0}, on {x_on:.0}, ratio {:.3}",
-                x_on / x_off
-            );
+            println!("  emulated guest instructions (median): off {x_off:.0}, on {x_on:.0}, ratio {:.3}", x_on / x_off);
         }
         println!(
             "  trace: {bytes} bytes for {syscalls} syscalls = {:.1} KiB per 1000 syscalls",

@@ -25,17 +25,17 @@ use devices::virtio::rng::Rng;
 use devices::virtio::{DeviceStats, Interrupt, VirtioDevice};
 
 use crate::arch::layout::{
-    HIGH_RAM_START, KVM_TSS_ADDR, MAX_MEM_MIB, MIN_MEM_MIB, VIRTIO_FIRST_GSI, VIRTIO_MMIO_BASE,
-    VIRTIO_MMIO_MAX_DEVICES, VIRTIO_MMIO_SIZE,
+    HIGH_RAM_START, KVM_TSS_ADDR, MAX_MEM_MIB, MIN_MEM_MIB, VIRTIO_FIRST_GSI, VIRTIO_MMIO_BASE, VIRTIO_MMIO_MAX_DEVICES,
+    VIRTIO_MMIO_SIZE,
 };
 use crate::arch::{cpuid, pvh, regs};
 use crate::hypercall::{HostState, MilestoneRecord, TestCase};
+use crate::vstate::kvm_stats::VcpuStats;
 use crate::image::BootImage;
 use crate::trace::{TraceOptions, VcpuTrace};
-use crate::vstate::kvm_stats::VcpuStats;
-use crate::vstate::memory;
 use crate::vstate::stats::ExitStats;
 use crate::vstate::vcpu::{self, ExitCtx, RunEnd};
+use crate::vstate::memory;
 
 /// What to run.
 pub struct VmConfig {
@@ -71,11 +71,7 @@ pub struct VirtioConfig {
 impl Default for VirtioConfig {
     /// Console and entropy source, no disks.
     fn default() -> Self {
-        VirtioConfig {
-            console: true,
-            rng: true,
-            disks: Vec::new(),
-        }
+        VirtioConfig { console: true, rng: true, disks: Vec::new() }
     }
 }
 
@@ -95,20 +91,13 @@ impl std::str::FromStr for DiskConfig {
     fn from_str(s: &str) -> Result<Self, String> {
         let (path, read_only) = match s.rsplit_once(',') {
             Some((p, "ro")) => (p, true),
-            Some((_, opt)) => {
-                return Err(format!(
-                    "unknown disk option {opt:?} (expected PATH or PATH,ro)"
-                ))
-            }
+            Some((_, opt)) => return Err(format!("unknown disk option {opt:?} (expected PATH or PATH,ro)")),
             None => (s, false),
         };
         if path.is_empty() {
             return Err("empty disk path".into());
         }
-        Ok(DiskConfig {
-            path: path.into(),
-            read_only,
-        })
+        Ok(DiskConfig { path: path.into(), read_only })
     }
 }
 
@@ -213,15 +202,11 @@ pub const KVM_DEVICE_ENV: &str = "ZXVM_KVM_DEVICE";
 /// [`BuildError::NoKvm`], [`BuildError::KvmPermission`] or another KVM error.
 pub fn open_kvm() -> Result<Kvm, BuildError> {
     let path = std::env::var(KVM_DEVICE_ENV).unwrap_or_else(|_| "/dev/kvm".into());
-    let c_path =
-        std::ffi::CString::new(path.clone()).map_err(|_| BuildError::NoKvm(path.clone()))?;
+    let c_path = std::ffi::CString::new(path.clone()).map_err(|_| BuildError::NoKvm(path.clone()))?;
     Kvm::new_with_path(&c_path).map_err(|e| match e.errno() {
         libc::ENOENT | libc::ENXIO | libc::ENODEV => BuildError::NoKvm(path),
         libc::EACCES | libc::EPERM => BuildError::KvmPermission(path),
-        _ => BuildError::Kvm {
-            what: "open the KVM device",
-            source: e,
-        },
+        _ => BuildError::Kvm { what: "open the KVM device", source: e },
     })
 }
 
@@ -246,10 +231,8 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     }
     let kvm = open_kvm()?;
     let vm = kvm.create_vm().map_err(kvm_err("create VM"))?;
-    vm.set_tss_address(KVM_TSS_ADDR)
-        .map_err(kvm_err("set TSS address"))?;
-    vm.create_irq_chip()
-        .map_err(kvm_err("create in-kernel irqchip"))?;
+    vm.set_tss_address(KVM_TSS_ADDR).map_err(kvm_err("set TSS address"))?;
+    vm.create_irq_chip().map_err(kvm_err("create in-kernel irqchip"))?;
     let mem = memory::create(&vm, config.mem_mib)?;
     let mem_size = config.mem_mib << 20;
 
@@ -257,16 +240,10 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     let mut kernel = Cursor::new(&config.image.kernel);
     let loaded = Elf::load(&mem, None, &mut kernel, Some(GuestAddress(HIGH_RAM_START)))
         .or_else(|_| Elf::load(&mem, None, &mut kernel, None))
-        .map_err(|e| {
-            BuildError::NotBootable(format!("the image's kernel is not a loadable ELF: {e}"))
-        })?;
+        .map_err(|e| BuildError::NotBootable(format!("the image's kernel is not a loadable ELF: {e}")))?;
     let entry = match loaded.pvh_boot_cap {
         PvhBootCapability::PvhEntryPresent(addr) => addr.0,
-        _ => {
-            return Err(BuildError::NotBootable(
-                "the kernel has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY)".into(),
-            ))
-        }
+        _ => return Err(BuildError::NotBootable("the kernel has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY)".into())),
     };
     let kernel_end = loaded.kernel_end;
 
@@ -274,8 +251,7 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     let bootfs = match &config.image.bootfs {
         Some(b) => {
             let at = bootfs_address(kernel_end, b.len() as u64, config.mem_mib)?;
-            mem.write_slice(b, GuestAddress(at))
-                .map_err(|e| BuildError::Host(e.to_string()))?;
+            mem.write_slice(b, GuestAddress(at)).map_err(|e| BuildError::Host(e.to_string()))?;
             Some((at, b.len() as u64))
         }
         None => None,
@@ -290,19 +266,9 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     // the device thread) share one writer, so their lines interleave in order.
     let console = SharedWriter(Arc::new(Mutex::new(config.console)));
     let mut mmio = Bus::new();
-    let virtio = attach_virtio_devices(
-        &vm,
-        &mem,
-        &mut mmio,
-        &config.virtio,
-        Box::new(console.clone()),
-    )?;
+    let virtio = attach_virtio_devices(&vm, &mem, &mut mmio, &config.virtio, Box::new(console.clone()))?;
     for word in &virtio.cmdline {
-        cmdline = if cmdline.is_empty() {
-            word.clone()
-        } else {
-            format!("{cmdline} {word}")
-        };
+        cmdline = if cmdline.is_empty() { word.clone() } else { format!("{cmdline} {word}") };
     }
     pvh::write_boot_info(&mem, mem_size, &cmdline, bootfs)?;
 
@@ -312,22 +278,12 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
 
     // Devices.
     let irq = EventFd::new(libc::EFD_NONBLOCK).map_err(|e| BuildError::Host(e.to_string()))?;
-    vm.register_irqfd(&irq, COM1_IRQ)
-        .map_err(kvm_err("register serial irqfd"))?;
-    let serial = Arc::new(Mutex::new(SerialDevice::new(
-        EventFdTrigger(irq),
-        Box::new(std::io::stdout()),
-    )));
+    vm.register_irqfd(&irq, COM1_IRQ).map_err(kvm_err("register serial irqfd"))?;
+    let serial = Arc::new(Mutex::new(SerialDevice::new(EventFdTrigger(irq), Box::new(std::io::stdout()))));
     let mut pio = Bus::new();
     let bus_err = |e: devices::bus::BusError| BuildError::Host(e.to_string());
-    pio.insert(serial.clone(), COM1_PORT, COM1_LEN)
-        .map_err(bus_err)?;
-    pio.insert(
-        Arc::new(Mutex::new(DebugExit)),
-        u64::from(hypercall_abi::DEBUG_EXIT_PORT),
-        4,
-    )
-    .map_err(bus_err)?;
+    pio.insert(serial.clone(), COM1_PORT, COM1_LEN).map_err(bus_err)?;
+    pio.insert(Arc::new(Mutex::new(DebugExit)), u64::from(hypercall_abi::DEBUG_EXIT_PORT), 4).map_err(bus_err)?;
     if config.forward_stdin {
         // Input goes to virtio-console when there is one, else to the UART.
         let console_input = virtio.console_input.clone();
@@ -351,8 +307,7 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     }
 
     // Run on its own thread so the watchdog can interrupt KVM_RUN.
-    register_signal_handler(SIGRTMIN(), kick_handler)
-        .map_err(|e| BuildError::Host(format!("signal handler: {e}")))?;
+    register_signal_handler(SIGRTMIN(), kick_handler).map_err(|e| BuildError::Host(format!("signal handler: {e}")))?;
     let stop = Arc::new(AtomicBool::new(false));
     let done = Arc::new(AtomicBool::new(false));
     let (stop2, done2) = (stop.clone(), done.clone());
@@ -402,15 +357,9 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
         }
         std::thread::sleep(Duration::from_millis(2));
     }
-    let mut report = thread
-        .join()
-        .map_err(|_| BuildError::Host("the vCPU thread panicked".into()))?;
+    let mut report = thread.join().map_err(|_| BuildError::Host("the vCPU thread panicked".into()))?;
     virtio.event_loop.stop();
-    report.devices = virtio
-        .stats
-        .iter()
-        .map(|(name, f)| (name.clone(), f()))
-        .collect();
+    report.devices = virtio.stats.iter().map(|(name, f)| (name.clone(), f())).collect();
     Ok(report)
 }
 
@@ -424,10 +373,7 @@ fn bootfs_address(kernel_end: u64, len: u64, mem_mib: u64) -> Result<u64, BuildE
     let at = kernel_end.saturating_add(0xfff) & !0xfff;
     let end = at.saturating_add(len);
     if end > mem_mib << 20 {
-        return Err(BuildError::TooBig {
-            need: end.div_ceil(1 << 20),
-            have: mem_mib,
-        });
+        return Err(BuildError::TooBig { need: end.div_ceil(1 << 20), have: mem_mib });
     }
     Ok(at)
 }
@@ -442,10 +388,7 @@ impl Write for SharedWriter {
     }
 
     fn write_all(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .write_all(buf)
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).write_all(buf)
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
@@ -494,30 +437,13 @@ pub fn attach_virtio_devices(
         set.attach(vm, mem, mmio, "virtio-console".into(), console)?;
     }
     if config.rng {
-        set.attach(
-            vm,
-            mem,
-            mmio,
-            "virtio-rng".into(),
-            Rng::from_urandom().map_err(host)?,
-        )?;
+        set.attach(vm, mem, mmio, "virtio-rng".into(), Rng::from_urandom().map_err(host)?)?;
     }
     for (i, disk) in config.disks.iter().enumerate() {
-        set.attach(
-            vm,
-            mem,
-            mmio,
-            format!("virtio-blk{i}"),
-            Block::open(&disk.path, disk.read_only)?,
-        )?;
+        set.attach(vm, mem, mmio, format!("virtio-blk{i}"), Block::open(&disk.path, disk.read_only)?)?;
     }
     let event_loop = EventLoop::spawn("devices", set.subscribers).map_err(host)?;
-    Ok(VirtioDevices {
-        cmdline: set.cmdline,
-        event_loop,
-        console_input,
-        stats: set.stats,
-    })
+    Ok(VirtioDevices { cmdline: set.cmdline, event_loop, console_input, stats: set.stats })
 }
 
 /// Devices attached so far.
@@ -541,36 +467,20 @@ impl DeviceSet {
         let index = self.stats.len() as u64;
         let base = VIRTIO_MMIO_BASE + index * VIRTIO_MMIO_SIZE;
         let gsi = VIRTIO_FIRST_GSI + index as u32;
-        let irq = EventFd::new(libc::EFD_NONBLOCK)
-            .map_err(|e| BuildError::Host(format!("virtio irq eventfd: {e}")))?;
-        vm.register_irqfd(&irq, gsi)
-            .map_err(kvm_err("register virtio irqfd"))?;
-        let transport =
-            VirtioMmio::new(device, mem.clone(), Arc::new(Interrupt::new(Box::new(irq))))
-                .map_err(|e| BuildError::Host(format!("{name}: {e}")))?;
+        let irq = EventFd::new(libc::EFD_NONBLOCK).map_err(|e| BuildError::Host(format!("virtio irq eventfd: {e}")))?;
+        vm.register_irqfd(&irq, gsi).map_err(kvm_err("register virtio irqfd"))?;
+        let transport = VirtioMmio::new(device, mem.clone(), Arc::new(Interrupt::new(Box::new(irq))))
+            .map_err(|e| BuildError::Host(format!("{name}: {e}")))?;
         for (q, evt) in transport.queue_events().iter().enumerate() {
-            vm.register_ioevent(
-                evt,
-                &IoEventAddress::Mmio(base + reg::QUEUE_NOTIFY),
-                q as u32,
-            )
-            .map_err(kvm_err("register virtio queue ioeventfd"))?;
+            vm.register_ioevent(evt, &IoEventAddress::Mmio(base + reg::QUEUE_NOTIFY), q as u32)
+                .map_err(kvm_err("register virtio queue ioeventfd"))?;
         }
         let transport = Arc::new(Mutex::new(transport));
         let bus_face = Arc::new(Mutex::new(VirtioMmioBus::new(transport.clone())));
-        mmio.insert(bus_face, base, VIRTIO_MMIO_SIZE)
-            .map_err(|e| BuildError::Host(e.to_string()))?;
-        self.subscribers
-            .push(Box::new(VirtioMmioHandler::new(transport.clone())));
-        self.cmdline
-            .push(format!("virtio_mmio.device=4K@{base:#x}:{gsi}"));
-        let probe = move || {
-            transport
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .device()
-                .stats()
-        };
+        mmio.insert(bus_face, base, VIRTIO_MMIO_SIZE).map_err(|e| BuildError::Host(e.to_string()))?;
+        self.subscribers.push(Box::new(VirtioMmioHandler::new(transport.clone())));
+        self.cmdline.push(format!("virtio_mmio.device=4K@{base:#x}:{gsi}"));
+        let probe = move || transport.lock().unwrap_or_else(|e| e.into_inner()).device().stats();
         self.stats.push((name, Box::new(probe)));
         Ok(())
     }
@@ -583,20 +493,11 @@ mod tests {
     #[test]
     fn bootfs_goes_after_the_kernel_or_does_not_fit() {
         assert_eq!(bootfs_address(0x10_0001, 0x1000, 16).ok(), Some(0x10_1000));
-        assert!(matches!(
-            bootfs_address(0xf0_0000, 0x20_0000, 16),
-            Err(BuildError::TooBig { need: 17, have: 16 })
-        ));
+        assert!(matches!(bootfs_address(0xf0_0000, 0x20_0000, 16), Err(BuildError::TooBig { need: 17, have: 16 })));
         // An ELF segment whose p_paddr + p_memsz ends near the top of the
         // address space (the image comes from the command line).
         for end in [u64::MAX, u64::MAX - 0xfff, u64::MAX - 0x1fff] {
-            assert!(
-                matches!(
-                    bootfs_address(end, 0x10_0000, 128),
-                    Err(BuildError::TooBig { have: 128, .. })
-                ),
-                "{end:#x}"
-            );
+            assert!(matches!(bootfs_address(end, 0x10_0000, 128), Err(BuildError::TooBig { have: 128, .. })), "{end:#x}");
         }
     }
 }

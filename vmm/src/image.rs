@@ -50,22 +50,11 @@ impl BootImage {
     /// [`ImageError::NotBootable`] or [`ImageError::Corrupt`].
     pub fn from_bytes(name: &str, bytes: &[u8]) -> Result<Self, ImageError> {
         if image::is_image(bytes) {
-            let img = Image::parse(bytes).map_err(|reason| ImageError::Corrupt {
-                path: name.into(),
-                reason,
-            })?;
-            return Ok(BootImage {
-                kernel: img.kernel.to_vec(),
-                bootfs: Some(img.bootfs.to_vec()),
-                cmdline: img.cmdline.into(),
-            });
+            let img = Image::parse(bytes).map_err(|reason| ImageError::Corrupt { path: name.into(), reason })?;
+            return Ok(BootImage { kernel: img.kernel.to_vec(), bootfs: Some(img.bootfs.to_vec()), cmdline: img.cmdline.into() });
         }
         if bytes.starts_with(b"\x7fELF") {
-            return Ok(BootImage {
-                kernel: bytes.to_vec(),
-                bootfs: None,
-                cmdline: String::new(),
-            });
+            return Ok(BootImage { kernel: bytes.to_vec(), bootfs: None, cmdline: String::new() });
         }
         Err(ImageError::NotBootable(name.into()))
     }
@@ -76,10 +65,7 @@ impl BootImage {
     /// Unreadable, not bootable or corrupt.
     pub fn from_file(path: &Path) -> Result<Self, ImageError> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| ImageError::Unreadable {
-            path: name.clone(),
-            source,
-        })?;
+        let bytes = std::fs::read(path).map_err(|source| ImageError::Unreadable { path: name.clone(), source })?;
         Self::from_bytes(&name, &bytes)
     }
 
@@ -105,15 +91,9 @@ mod tests {
 
     #[test]
     fn rejects_garbage() {
-        assert!(matches!(
-            BootImage::from_bytes("x", b"hello world"),
-            Err(ImageError::NotBootable(_))
-        ));
+        assert!(matches!(BootImage::from_bytes("x", b"hello world"), Err(ImageError::NotBootable(_))));
         let mut img = hypercall_abi::image::pack(b"k", b"b", "").unwrap();
         img.truncate(70);
-        assert!(matches!(
-            BootImage::from_bytes("x", &img),
-            Err(ImageError::Corrupt { .. })
-        ));
+        assert!(matches!(BootImage::from_bytes("x", &img), Err(ImageError::Corrupt { .. })));
     }
 }

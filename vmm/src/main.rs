@@ -127,26 +127,9 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run {
-            image,
-            mem,
-            cmdline,
-            timeout,
-            stats,
-            init,
-            trace,
-            disk,
-            console,
-            no_rng,
-        } => {
-            let virtio = VirtioConfig {
-                console: console == "virtio",
-                rng: !no_rng,
-                disks: disk,
-            };
-            run(
-                start, image, mem, cmdline, timeout, stats, init, trace, virtio,
-            )
+        Command::Run { image, mem, cmdline, timeout, stats, init, trace, disk, console, no_rng } => {
+            let virtio = VirtioConfig { console: console == "virtio", rng: !no_rng, disks: disk };
+            run(start, image, mem, cmdline, timeout, stats, init, trace, virtio)
         }
         Command::Test(args) => ExitCode::from(zxvm::runner::cli::main(args)),
         Command::Trace { command } => trace_command(command),
@@ -156,18 +139,11 @@ fn main() -> ExitCode {
 fn trace_command(command: TraceCommand) -> ExitCode {
     let (file, filter) = match &command {
         TraceCommand::Stats { file } => (file, None),
-        TraceCommand::Syscalls { file, filter } | TraceCommand::Exits { file, filter } => (
-            file,
-            Some(Filter {
-                process: filter.process.clone(),
-                syscall: filter.syscall.clone(),
-            }),
-        ),
+        TraceCommand::Syscalls { file, filter } | TraceCommand::Exits { file, filter } => {
+            (file, Some(Filter { process: filter.process.clone(), syscall: filter.syscall.clone() }))
+        }
     };
-    let timeline = match std::fs::File::open(file)
-        .map_err(|e| e.to_string())
-        .and_then(|f| chrome::read(std::io::BufReader::new(f)).map_err(|e| e.to_string()))
-    {
+    let timeline = match std::fs::File::open(file).map_err(|e| e.to_string()).and_then(|f| chrome::read(std::io::BufReader::new(f)).map_err(|e| e.to_string())) {
         Ok(t) => t,
         Err(e) => {
             zxvm::diag!("zxvm: error: cannot read trace {}: {e}", file.display());
@@ -186,30 +162,21 @@ fn trace_command(command: TraceCommand) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn write_trace(
-    path: &std::path::Path,
-    capture: &zxvm::trace::timeline::Capture,
-) -> Result<(), String> {
+fn write_trace(path: &std::path::Path, capture: &zxvm::trace::timeline::Capture) -> Result<(), String> {
     let timeline = zxvm::trace::timeline::build(capture);
     let f = std::fs::File::create(path).map_err(|e| e.to_string())?;
     chrome::write(&timeline, std::io::BufWriter::new(f)).map_err(|e| e.to_string())?;
     for v in &timeline.meta.vcpus {
         if v.lost > 0 {
-            zxvm::diag!(
-                "zxvm: trace: vCPU {}: {} guest records lost (ring full; see --trace-ring)",
-                v.vcpu,
-                v.lost
-            );
+            zxvm::diag!("zxvm: trace: vCPU {}: {} guest records lost (ring full; see --trace-ring)", v.vcpu, v.lost);
         }
     }
     Ok(())
 }
 
+
 /// Add the `--init` program to `image`; returns the image and the `init=` word.
-fn add_init(
-    image: BootImage,
-    prog: &std::path::Path,
-) -> Result<(BootImage, String), zxvm::program::ProgramError> {
+fn add_init(image: BootImage, prog: &std::path::Path) -> Result<(BootImage, String), zxvm::program::ProgramError> {
     let (name, elf) = zxvm::program::read_program(prog)?;
     let image = zxvm::program::with_program(image, &prog.display().to_string(), &name, &elf)?;
     Ok((image, format!("init={name}")))
@@ -269,11 +236,7 @@ fn run(
         start,
         virtio,
     };
-    let options = TraceOptions {
-        enabled: trace.trace.is_some(),
-        ring_records: trace.trace_ring.max(1),
-        flush_when_full: !trace.trace_drop,
-    };
+    let options = TraceOptions { enabled: trace.trace.is_some(), ring_records: trace.trace_ring.max(1), flush_when_full: !trace.trace_drop };
     let report = match builder::run_with_trace(config, options) {
         Ok(r) => r,
         Err(e) => {
@@ -282,18 +245,10 @@ fn run(
         }
     };
     match &report.end {
-        RunEnd::Guest { code, .. }
-            if report.end.exit_code() == exit_code::GUEST_CODE_OUT_OF_RANGE =>
-        {
-            zxvm::diag!(
-                "zxvm: guest exit code {code} is outside 0..={}; exiting with {}",
-                exit_code::GUEST_MAX,
-                exit_code::GUEST_CODE_OUT_OF_RANGE
-            )
+        RunEnd::Guest { code, .. } if report.end.exit_code() == exit_code::GUEST_CODE_OUT_OF_RANGE => {
+            zxvm::diag!("zxvm: guest exit code {code} is outside 0..={}; exiting with {}", exit_code::GUEST_MAX, exit_code::GUEST_CODE_OUT_OF_RANGE)
         }
-        RunEnd::TripleFault { rip } => {
-            zxvm::diag!("zxvm: guest triple fault (KVM shutdown) at RIP {rip:#x}")
-        }
+        RunEnd::TripleFault { rip } => zxvm::diag!("zxvm: guest triple fault (KVM shutdown) at RIP {rip:#x}"),
         RunEnd::Timeout { rip } => zxvm::diag!(
             "zxvm: watchdog: guest still running after {:.1} s; stopped at RIP {rip:#x}",
             timeout.unwrap_or_default().as_secs_f64()
@@ -307,14 +262,8 @@ fn run(
                 Milestone::KernelEntry => "first 64-bit kernel instruction",
                 Milestone::FirstUserEntry => "first user instruction",
             };
-            let insns = m
-                .emulated_insns
-                .map(|n| format!(" ({n} guest instructions emulated so far)"))
-                .unwrap_or_default();
-            zxvm::diag!(
-                "zxvm: boot: {what} at {:.3} ms{insns}",
-                m.at.as_secs_f64() * 1e3
-            );
+            let insns = m.emulated_insns.map(|n| format!(" ({n} guest instructions emulated so far)")).unwrap_or_default();
+            zxvm::diag!("zxvm: boot: {what} at {:.3} ms{insns}", m.at.as_secs_f64() * 1e3);
         }
         if let Some(n) = report.emulated_insns {
             zxvm::diag!("zxvm: guest instructions emulated by KVM in the whole run: {n}");
@@ -331,10 +280,7 @@ fn run(
         for (name, d) in &report.devices {
             zxvm::diag!(
                 "zxvm: {name}: {} requests, {} bytes from guest, {} bytes to guest, {} errors",
-                d.requests,
-                d.bytes_from_guest,
-                d.bytes_to_guest,
-                d.errors
+                d.requests, d.bytes_from_guest, d.bytes_to_guest, d.errors
             );
         }
     }

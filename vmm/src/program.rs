@@ -49,21 +49,15 @@ pub enum ProgramError {
 }
 
 fn u16_at(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(
-        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
-    ))
+    Some(u16::from_le_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
 }
 
 fn u32_at(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(
-        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
-    ))
+    Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
 }
 
 fn u64_at(b: &[u8], at: usize) -> Option<u64> {
-    Some(u64::from_le_bytes(
-        b.get(at..at.checked_add(8)?)?.try_into().ok()?,
-    ))
+    Some(u64::from_le_bytes(b.get(at..at.checked_add(8)?)?.try_into().ok()?))
 }
 
 /// Check the ELF header of a user program: 64-bit, little-endian, x86-64,
@@ -75,12 +69,7 @@ pub fn check_user_elf(path: &str, bytes: &[u8]) -> Result<(), ProgramError> {
     if !bytes.starts_with(b"\x7fELF") {
         return Err(ProgramError::NotElf(path.into()));
     }
-    let bad = |reason| {
-        Err(ProgramError::Unsupported {
-            path: path.into(),
-            reason,
-        })
-    };
+    let bad = |reason| Err(ProgramError::Unsupported { path: path.into(), reason });
     if bytes.len() < 64 {
         return bad("truncated ELF header");
     }
@@ -126,9 +115,7 @@ fn pvh_note(b: &[u8]) -> Option<bool> {
             if kind == XEN_ELFNOTE_PHYS32_ENTRY && name.starts_with(b"Xen") {
                 return Some(true);
             }
-            at = at
-                .checked_add(12 + namesz.next_multiple_of(4))?
-                .checked_add(descsz.next_multiple_of(4))?;
+            at = at.checked_add(12 + namesz.next_multiple_of(4))?.checked_add(descsz.next_multiple_of(4))?;
         }
     }
     Some(false)
@@ -138,20 +125,9 @@ fn pvh_note(b: &[u8]) -> Option<bool> {
 /// than `[A-Za-z0-9._-]` replaced by `_` (it becomes a command-line word) and
 /// cut to the bootfs name limit.
 pub fn bootfs_name(path: &Path) -> String {
-    let raw = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut name: String = raw
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let raw = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut name: String =
+        raw.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
     name.truncate(BOOTFS_NAME_LEN);
     if name.is_empty() {
         name.push_str("program");
@@ -165,10 +141,7 @@ pub fn bootfs_name(path: &Path) -> String {
 /// Unreadable, not an ELF, or not a loadable program.
 pub fn read_program(path: &Path) -> Result<(String, Vec<u8>), ProgramError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ProgramError::Unreadable {
-        path: shown.clone(),
-        source,
-    })?;
+    let bytes = std::fs::read(path).map_err(|source| ProgramError::Unreadable { path: shown.clone(), source })?;
     check_user_elf(&shown, &bytes)?;
     Ok((bootfs_name(path), bytes))
 }
@@ -178,22 +151,10 @@ pub fn read_program(path: &Path) -> Result<(String, Vec<u8>), ProgramError> {
 ///
 /// # Errors
 /// [`ProgramError::Bootfs`] if the image's bootfs is corrupt or cannot hold it.
-pub fn with_program(
-    mut image: BootImage,
-    shown: &str,
-    name: &str,
-    elf: &[u8],
-) -> Result<BootImage, ProgramError> {
-    let err = |reason: String| ProgramError::Bootfs {
-        path: shown.into(),
-        reason,
-    };
-    let old = image
-        .bootfs
-        .take()
-        .unwrap_or_else(|| bootfs::pack(&[]).unwrap_or_default());
-    let fs =
-        Bootfs::parse(&old).map_err(|e| err(format!("the image's bootfs is corrupt: {e:?}")))?;
+pub fn with_program(mut image: BootImage, shown: &str, name: &str, elf: &[u8]) -> Result<BootImage, ProgramError> {
+    let err = |reason: String| ProgramError::Bootfs { path: shown.into(), reason };
+    let old = image.bootfs.take().unwrap_or_else(|| bootfs::pack(&[]).unwrap_or_default());
+    let fs = Bootfs::parse(&old).map_err(|e| err(format!("the image's bootfs is corrupt: {e:?}")))?;
     let mut files: Vec<(&str, &[u8])> = fs.iter().filter(|(n, _)| *n != name).collect();
     files.push((name, elf));
     image.bootfs = Some(bootfs::pack(&files).map_err(err)?);
@@ -202,12 +163,8 @@ pub fn with_program(
 
 /// Names of the files in `image`'s bootfs (empty without one).
 pub fn bootfs_names(image: &BootImage) -> Vec<String> {
-    let Some(bytes) = &image.bootfs else {
-        return Vec::new();
-    };
-    Bootfs::parse(bytes)
-        .map(|fs| fs.iter().map(|(n, _)| n.to_string()).collect())
-        .unwrap_or_default()
+    let Some(bytes) = &image.bootfs else { return Vec::new() };
+    Bootfs::parse(bytes).map(|fs| fs.iter().map(|(n, _)| n.to_string()).collect()).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -232,40 +189,22 @@ mod tests {
 
     #[test]
     fn rejects_non_elf() {
-        assert!(matches!(
-            check_user_elf("p", b"#!/bin/sh\n"),
-            Err(ProgramError::NotElf(_))
-        ));
-        assert!(matches!(
-            check_user_elf("p", b""),
-            Err(ProgramError::NotElf(_))
-        ));
+        assert!(matches!(check_user_elf("p", b"#!/bin/sh\n"), Err(ProgramError::NotElf(_))));
+        assert!(matches!(check_user_elf("p", b""), Err(ProgramError::NotElf(_))));
     }
 
     #[test]
     fn rejects_truncated_header() {
-        assert!(matches!(
-            check_user_elf("p", b"\x7fELF\x02\x01"),
-            Err(ProgramError::Unsupported { .. })
-        ));
+        assert!(matches!(check_user_elf("p", b"\x7fELF\x02\x01"), Err(ProgramError::Unsupported { .. })));
     }
 
     #[test]
     fn rejects_wrong_machine_class_and_type() {
-        assert!(matches!(
-            check_user_elf("p", &elf(ET_EXEC, 183)),
-            Err(ProgramError::Unsupported { .. })
-        ));
-        assert!(matches!(
-            check_user_elf("p", &elf(3, EM_X86_64)),
-            Err(ProgramError::Unsupported { .. })
-        ));
+        assert!(matches!(check_user_elf("p", &elf(ET_EXEC, 183)), Err(ProgramError::Unsupported { .. })));
+        assert!(matches!(check_user_elf("p", &elf(3, EM_X86_64)), Err(ProgramError::Unsupported { .. })));
         let mut b = elf(ET_EXEC, EM_X86_64);
         b[4] = 1;
-        assert!(matches!(
-            check_user_elf("p", &b),
-            Err(ProgramError::Unsupported { .. })
-        ));
+        assert!(matches!(check_user_elf("p", &b), Err(ProgramError::Unsupported { .. })));
     }
 
     #[test]
@@ -285,10 +224,7 @@ mod tests {
     fn bootfs_names_are_command_line_words() {
         assert_eq!(bootfs_name(Path::new("/x/tp-pass.elf")), "tp-pass.elf");
         assert_eq!(bootfs_name(Path::new("my prog (1)")), "my_prog__1_");
-        assert_eq!(
-            bootfs_name(Path::new(&"a".repeat(100))).len(),
-            BOOTFS_NAME_LEN
-        );
+        assert_eq!(bootfs_name(Path::new(&"a".repeat(100))).len(), BOOTFS_NAME_LEN);
     }
 
     #[test]
@@ -301,18 +237,8 @@ mod tests {
         let names = bootfs_names(&image);
         assert_eq!(names.len(), before.len() + 1);
         let fs_bytes = image.bootfs.clone().unwrap();
-        assert_eq!(
-            Bootfs::parse(&fs_bytes).unwrap().find("mine.elf"),
-            Some(&b"\x7fELF2"[..])
-        );
-        let bare = BootImage {
-            kernel: vec![],
-            bootfs: None,
-            cmdline: String::new(),
-        };
-        assert_eq!(
-            bootfs_names(&with_program(bare, "x", "p", b"e").unwrap()),
-            ["p"]
-        );
+        assert_eq!(Bootfs::parse(&fs_bytes).unwrap().find("mine.elf"), Some(&b"\x7fELF2"[..]));
+        let bare = BootImage { kernel: vec![], bootfs: None, cmdline: String::new() };
+        assert_eq!(bootfs_names(&with_program(bare, "x", "p", b"e").unwrap()), ["p"]);
     }
 }

@@ -38,9 +38,7 @@ pub struct SerialDevice<T: Trigger> {
 impl<T: Trigger> SerialDevice<T> {
     /// A UART writing guest output to `out` and interrupting through `trigger`.
     pub fn new(trigger: T, out: Box<dyn Write + Send>) -> Self {
-        SerialDevice {
-            serial: Serial::new(trigger, out),
-        }
+        SerialDevice { serial: Serial::new(trigger, out) }
     }
 
     /// Queue input bytes for the guest; returns how many fit in the FIFO.

@@ -106,17 +106,11 @@ impl Block {
     /// [`BlockError::Open`] when the file cannot be opened.
     pub fn open(path: &Path, read_only: bool) -> Result<Self, BlockError> {
         use std::os::unix::fs::FileTypeExt;
-        let err = |source| BlockError::Open {
-            path: path.display().to_string(),
-            source,
-        };
+        let err = |source| BlockError::Open { path: path.display().to_string(), source };
         // Check before opening: opening a FIFO would block, and a directory
         // opens fine read-only and then fails every read.
         let kind = std::fs::metadata(path).map_err(err)?.file_type();
-        let not_a_disk = |kind| BlockError::NotADisk {
-            path: path.display().to_string(),
-            kind,
-        };
+        let not_a_disk = |kind| BlockError::NotADisk { path: path.display().to_string(), kind };
         if kind.is_dir() {
             return Err(not_a_disk("a directory"));
         } else if kind.is_fifo() {
@@ -126,22 +120,11 @@ impl Block {
         } else if kind.is_char_device() {
             return Err(not_a_disk("a character device"));
         }
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(!read_only)
-            .open(path)
-            .map_err(err)?;
+        let mut file = OpenOptions::new().read(true).write(!read_only).open(path).map_err(err)?;
         // A block device's metadata says 0 bytes; its end offset is its size.
-        let len = if kind.is_block_device() {
-            file.seek(SeekFrom::End(0)).map_err(err)?
-        } else {
-            file.metadata().map_err(err)?.len()
-        };
+        let len = if kind.is_block_device() { file.seek(SeekFrom::End(0)).map_err(err)? } else { file.metadata().map_err(err)?.len() };
         let mut id = [0u8; ID_BYTES];
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let n = name.len().min(ID_BYTES);
         id[..n].copy_from_slice(&name.as_bytes()[..n]);
         Ok(Self::from_file(file, len / SECTOR_SIZE, read_only, id))
@@ -154,14 +137,7 @@ impl Block {
         config[8..12].copy_from_slice(&SIZE_MAX.to_le_bytes());
         config[12..16].copy_from_slice(&SEG_MAX.to_le_bytes());
         config[20..24].copy_from_slice(&(SECTOR_SIZE as u32).to_le_bytes());
-        Block {
-            file,
-            read_only,
-            capacity,
-            id,
-            config,
-            stats: DeviceStats::default(),
-        }
+        Block { file, read_only, capacity, id, config, stats: DeviceStats::default() }
     }
 
     /// Capacity in sectors.
@@ -180,13 +156,9 @@ impl Block {
         if header.write_only || header.len < HEADER_BYTES || !header.is_accessible(mem) {
             return Some((VIRTIO_BLK_S_IOERR, 0));
         }
-        let Ok(raw) = mem.read_obj::<[u8; 16]>(header.addr) else {
-            return Some((VIRTIO_BLK_S_IOERR, 0));
-        };
+        let Ok(raw) = mem.read_obj::<[u8; 16]>(header.addr) else { return Some((VIRTIO_BLK_S_IOERR, 0)) };
         let kind = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
-        let sector = u64::from_le_bytes([
-            raw[8], raw[9], raw[10], raw[11], raw[12], raw[13], raw[14], raw[15],
-        ]);
+        let sector = u64::from_le_bytes([raw[8], raw[9], raw[10], raw[11], raw[12], raw[13], raw[14], raw[15]]);
         let data = &descs[1..descs.len() - 1];
         let want_write_only = match kind {
             VIRTIO_BLK_T_IN | VIRTIO_BLK_T_GET_ID => true,
@@ -234,19 +206,8 @@ impl Block {
                 if !data.is_empty() {
                     return Some((VIRTIO_BLK_S_IOERR, 0));
                 }
-                let r = if self.read_only {
-                    Ok(())
-                } else {
-                    self.file.sync_data()
-                };
-                Some((
-                    if r.is_ok() {
-                        VIRTIO_BLK_S_OK
-                    } else {
-                        VIRTIO_BLK_S_IOERR
-                    },
-                    0,
-                ))
+                let r = if self.read_only { Ok(()) } else { self.file.sync_data() };
+                Some((if r.is_ok() { VIRTIO_BLK_S_OK } else { VIRTIO_BLK_S_IOERR }, 0))
             }
             _ => {
                 // GET_ID: up to 20 bytes into the data buffers, in order.
@@ -263,22 +224,14 @@ impl Block {
         }
     }
 
-    fn transfer(
-        &mut self,
-        read: bool,
-        offset: u64,
-        data: &[Desc],
-        mem: &GuestMemoryMmap,
-    ) -> std::io::Result<()> {
+    fn transfer(&mut self, read: bool, offset: u64, data: &[Desc], mem: &GuestMemoryMmap) -> std::io::Result<()> {
         self.file.seek(SeekFrom::Start(offset))?;
         let io = |e: vm_memory::GuestMemoryError| std::io::Error::other(e.to_string());
         for d in data {
             if read {
-                mem.read_exact_volatile_from(d.addr, &mut self.file, d.len as usize)
-                    .map_err(io)?;
+                mem.read_exact_volatile_from(d.addr, &mut self.file, d.len as usize).map_err(io)?;
             } else {
-                mem.write_all_volatile_to(d.addr, &mut self.file, d.len as usize)
-                    .map_err(io)?;
+                mem.write_all_volatile_to(d.addr, &mut self.file, d.len as usize).map_err(io)?;
             }
         }
         Ok(())
@@ -309,15 +262,8 @@ impl VirtioDevice for Block {
         read_config_bytes(&self.config, offset, data);
     }
 
-    fn process_queue(
-        &mut self,
-        index: usize,
-        queues: &mut [Queue],
-        mem: &GuestMemoryMmap,
-    ) -> Result<bool, QueueError> {
-        let Some(queue) = queues.get_mut(index) else {
-            return Ok(false);
-        };
+    fn process_queue(&mut self, index: usize, queues: &mut [Queue], mem: &GuestMemoryMmap) -> Result<bool, QueueError> {
+        let Some(queue) = queues.get_mut(index) else { return Ok(false) };
         let size = queue.size();
         let chains: Vec<_> = queue.iter(mem)?.collect();
         let mut used_any = false;

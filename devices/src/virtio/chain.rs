@@ -35,11 +35,7 @@ impl Desc {
 
 impl From<Descriptor> for Desc {
     fn from(d: Descriptor) -> Self {
-        Desc {
-            addr: d.addr(),
-            len: d.len(),
-            write_only: d.is_write_only(),
-        }
+        Desc { addr: d.addr(), len: d.len(), write_only: d.is_write_only() }
     }
 }
 
@@ -72,10 +68,7 @@ impl fmt::Display for ChainError {
 /// # Errors
 /// A [`ChainError`] naming the structural fault; nothing is returned from a
 /// broken chain, so callers never act on half of one.
-pub fn collect(
-    chain: DescriptorChain<&GuestMemoryMmap>,
-    queue_size: u16,
-) -> Result<Vec<Desc>, ChainError> {
+pub fn collect(chain: DescriptorChain<&GuestMemoryMmap>, queue_size: u16) -> Result<Vec<Desc>, ChainError> {
     let head = chain.head_index();
     if head >= queue_size {
         return Err(ChainError::BadHeadIndex(head));
@@ -154,10 +147,7 @@ mod tests {
         let mem = guest_memory();
         let mut tq = TestQueue::new(0x1000, 8);
         tq.offer(&mem, 0xffff);
-        assert_eq!(
-            first_chain(&tq, &mem),
-            Err(ChainError::BadHeadIndex(0xffff))
-        );
+        assert_eq!(first_chain(&tq, &mem), Err(ChainError::BadHeadIndex(0xffff)));
     }
 
     #[test]
@@ -173,29 +163,13 @@ mod tests {
     #[test]
     fn accessibility() {
         let mem = guest_memory();
-        let ok = Desc {
-            addr: GuestAddress(0x8000),
-            len: 512,
-            write_only: false,
-        };
+        let ok = Desc { addr: GuestAddress(0x8000), len: 512, write_only: false };
         assert!(ok.is_accessible(&mem));
-        let outside = Desc {
-            addr: GuestAddress(0x4000_0000),
-            len: 1,
-            write_only: false,
-        };
+        let outside = Desc { addr: GuestAddress(0x4000_0000), len: 1, write_only: false };
         assert!(!outside.is_accessible(&mem));
-        let straddles_end = Desc {
-            addr: GuestAddress(crate::virtio::test_utils::MEM_SIZE - 4),
-            len: 8,
-            write_only: false,
-        };
+        let straddles_end = Desc { addr: GuestAddress(crate::virtio::test_utils::MEM_SIZE - 4), len: 8, write_only: false };
         assert!(!straddles_end.is_accessible(&mem));
-        let wraps = Desc {
-            addr: GuestAddress(u64::MAX - 1),
-            len: 16,
-            write_only: true,
-        };
+        let wraps = Desc { addr: GuestAddress(u64::MAX - 1), len: 16, write_only: true };
         assert!(!wraps.is_accessible(&mem));
     }
 }

@@ -70,11 +70,7 @@ impl Console {
             pending: Arc::new(Mutex::new(VecDeque::new())),
             event: Arc::new(EventFd::new(libc::EFD_NONBLOCK)?),
         };
-        Ok(Console {
-            output,
-            input,
-            stats: DeviceStats::default(),
-        })
+        Ok(Console { output, input, stats: DeviceStats::default() })
     }
 
     /// The handle through which host input reaches the guest.
@@ -84,9 +80,7 @@ impl Console {
 
     fn transmit(&mut self, descs: &[chain::Desc], mem: &GuestMemoryMmap) -> bool {
         let total = descs.iter().try_fold(0u32, |a, d| a.checked_add(d.len));
-        if descs.iter().any(|d| d.write_only || !d.is_accessible(mem))
-            || total.is_none_or(|t| t > MAX_TX_BYTES)
-        {
+        if descs.iter().any(|d| d.write_only || !d.is_accessible(mem)) || total.is_none_or(|t| t > MAX_TX_BYTES) {
             return false;
         }
         let mut buf = Vec::with_capacity(total.unwrap_or(0) as usize);
@@ -108,18 +102,11 @@ impl Console {
         let mut used_any = false;
         let size = queue.size();
         loop {
-            let pending = self
-                .input
-                .pending
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .len();
+            let pending = self.input.pending.lock().unwrap_or_else(|e| e.into_inner()).len();
             if pending == 0 {
                 return Ok(used_any);
             }
-            let Some(c) = queue.iter(mem)?.next() else {
-                return Ok(used_any);
-            };
+            let Some(c) = queue.iter(mem)?.next() else { return Ok(used_any) };
             let head = c.head_index();
             let descs = match chain::collect(c, size) {
                 Ok(d) => d,
@@ -168,21 +155,14 @@ impl VirtioDevice for Console {
         data.fill(0);
     }
 
-    fn process_queue(
-        &mut self,
-        index: usize,
-        queues: &mut [Queue],
-        mem: &GuestMemoryMmap,
-    ) -> Result<bool, QueueError> {
+    fn process_queue(&mut self, index: usize, queues: &mut [Queue], mem: &GuestMemoryMmap) -> Result<bool, QueueError> {
         if index == RX_QUEUE {
             return match queues.get_mut(RX_QUEUE) {
                 Some(q) => self.receive(q, mem),
                 None => Ok(false),
             };
         }
-        let Some(queue) = queues.get_mut(TX_QUEUE).filter(|_| index == TX_QUEUE) else {
-            return Ok(false);
-        };
+        let Some(queue) = queues.get_mut(TX_QUEUE).filter(|_| index == TX_QUEUE) else { return Ok(false) };
         let size = queue.size();
         let chains: Vec<_> = queue.iter(mem)?.collect();
         let mut used_any = false;
@@ -217,22 +197,12 @@ impl VirtioDevice for Console {
         Some(&self.input.event)
     }
 
-    fn process_input(
-        &mut self,
-        queues: &mut [Queue],
-        mem: &GuestMemoryMmap,
-    ) -> Result<Vec<usize>, QueueError> {
-        let Some(q) = queues.get_mut(RX_QUEUE) else {
-            return Ok(Vec::new());
-        };
+    fn process_input(&mut self, queues: &mut [Queue], mem: &GuestMemoryMmap) -> Result<Vec<usize>, QueueError> {
+        let Some(q) = queues.get_mut(RX_QUEUE) else { return Ok(Vec::new()) };
         if !q.ready() {
             return Ok(Vec::new());
         }
-        Ok(if self.receive(q, mem)? {
-            vec![RX_QUEUE]
-        } else {
-            Vec::new()
-        })
+        Ok(if self.receive(q, mem)? { vec![RX_QUEUE] } else { Vec::new() })
     }
 
     fn stats(&self) -> DeviceStats {
@@ -245,10 +215,7 @@ mod tests {
     use super::*;
     use crate::virtio::mmio::VirtioMmio;
     use crate::virtio::test_utils::*;
-    use crate::virtio::{
-        STATUS_DEVICE_NEEDS_RESET, VIRTIO_F_VERSION_1, VIRTQ_DESC_F_NEXT as NEXT,
-        VIRTQ_DESC_F_WRITE as W,
-    };
+    use crate::virtio::{STATUS_DEVICE_NEEDS_RESET, VIRTIO_F_VERSION_1, VIRTQ_DESC_F_NEXT as NEXT, VIRTQ_DESC_F_WRITE as W};
     use vm_memory::GuestAddress;
 
     #[derive(Clone, Default)]
@@ -275,22 +242,11 @@ mod tests {
         let mem = guest_memory();
         let (int, _) = interrupt();
         let out = Capture::default();
-        let mut t = VirtioMmio::new(
-            Console::new(Box::new(out.clone())).unwrap(),
-            mem.clone(),
-            int,
-        )
-        .unwrap();
+        let mut t = VirtioMmio::new(Console::new(Box::new(out.clone())).unwrap(), mem.clone(), int).unwrap();
         let queues = [TestQueue::new(0x1000, 8), TestQueue::new(0x2000, 8)];
         drive_to_ok(&mut t, &queues, 1 << VIRTIO_F_VERSION_1);
         let [rx, tx] = queues;
-        Rig {
-            t,
-            mem,
-            rx,
-            tx,
-            out,
-        }
+        Rig { t, mem, rx, tx, out }
     }
 
     #[test]
@@ -350,10 +306,7 @@ mod tests {
         r.t.serve_queue(RX_QUEUE);
         assert_eq!(r.rx.used_elem(&r.mem, 0), (0, 2));
         assert_eq!(r.rx.used_elem(&r.mem, 1), (1, 1));
-        assert_eq!(
-            r.mem.read_obj::<[u8; 2]>(GuestAddress(0x8000)).unwrap(),
-            *b"ab"
-        );
+        assert_eq!(r.mem.read_obj::<[u8; 2]>(GuestAddress(0x8000)).unwrap(), *b"ab");
         assert_eq!(r.mem.read_obj::<u8>(GuestAddress(0x9000)).unwrap(), b'c');
     }
 
@@ -372,10 +325,7 @@ mod tests {
     fn pending_input_is_bounded() {
         let r = rig();
         let input = r.t.device().input();
-        assert_eq!(
-            input.push(&vec![b'a'; MAX_PENDING_INPUT + 10]),
-            MAX_PENDING_INPUT
-        );
+        assert_eq!(input.push(&vec![b'a'; MAX_PENDING_INPUT + 10]), MAX_PENDING_INPUT);
         assert_eq!(input.push(b"more"), 0);
     }
 }

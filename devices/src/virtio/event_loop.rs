@@ -49,32 +49,23 @@ impl EventLoop {
     pub fn spawn(name: &str, subscribers: Vec<Subscriber>) -> std::io::Result<Self> {
         let stop = EventFd::new(libc::EFD_NONBLOCK)?;
         let stopped = Arc::new(AtomicBool::new(false));
-        let mut manager: EventManager<Subscriber> = EventManager::new()
-            .map_err(|e| std::io::Error::other(format!("event manager: {e:?}")))?;
-        manager.add_subscriber(Box::new(Stopper {
-            event: stop.try_clone()?,
-            stopped: stopped.clone(),
-        }));
+        let mut manager: EventManager<Subscriber> =
+            EventManager::new().map_err(|e| std::io::Error::other(format!("event manager: {e:?}")))?;
+        manager.add_subscriber(Box::new(Stopper { event: stop.try_clone()?, stopped: stopped.clone() }));
         for s in subscribers {
             manager.add_subscriber(s);
         }
         let flag = stopped.clone();
-        let thread = std::thread::Builder::new()
-            .name(name.into())
-            .spawn(move || {
-                while !flag.load(Ordering::Acquire) {
-                    // The timeout only bounds how long a lost stop event could delay exit.
-                    if let Err(e) = manager.run_with_timeout(500) {
-                        eprintln!("zxvm: device thread: event loop failed: {e:?}");
-                        break;
-                    }
+        let thread = std::thread::Builder::new().name(name.into()).spawn(move || {
+            while !flag.load(Ordering::Acquire) {
+                // The timeout only bounds how long a lost stop event could delay exit.
+                if let Err(e) = manager.run_with_timeout(500) {
+                    eprintln!("zxvm: device thread: event loop failed: {e:?}");
+                    break;
                 }
-            })?;
-        Ok(EventLoop {
-            stop,
-            stopped,
-            thread: Some(thread),
-        })
+            }
+        })?;
+        Ok(EventLoop { stop, stopped, thread: Some(thread) })
     }
 
     /// Stop the loop and wait for the thread (work in progress finishes first).
@@ -114,16 +105,8 @@ mod tests {
         let rng = Rng::new(Box::new(std::io::repeat(0x5a)));
         let t = Arc::new(Mutex::new(VirtioMmio::new(rng, mem.clone(), int).unwrap()));
         let mut tq = TestQueue::new(0x1000, 8);
-        drive_to_ok(
-            &mut *t.lock().unwrap(),
-            std::slice::from_ref(&tq),
-            1 << VIRTIO_F_VERSION_1,
-        );
-        let el = EventLoop::spawn(
-            "test-devices",
-            vec![Box::new(VirtioMmioHandler::new(t.clone()))],
-        )
-        .unwrap();
+        drive_to_ok(&mut *t.lock().unwrap(), std::slice::from_ref(&tq), 1 << VIRTIO_F_VERSION_1);
+        let el = EventLoop::spawn("test-devices", vec![Box::new(VirtioMmioHandler::new(t.clone()))]).unwrap();
         tq.set_desc(&mem, 0, 0x8000, 32, VIRTQ_DESC_F_WRITE, 0);
         tq.offer(&mem, 0);
         // What KVM's ioeventfd does, or the transport on a trapped write.

@@ -112,20 +112,12 @@ impl<D: VirtioDevice> VirtioMmio<D> {
     ///
     /// # Errors
     /// The device declares an invalid queue size, or an eventfd cannot be made.
-    pub fn new(
-        device: D,
-        mem: GuestMemoryMmap,
-        interrupt: Arc<Interrupt>,
-    ) -> std::io::Result<Self> {
+    pub fn new(device: D, mem: GuestMemoryMmap, interrupt: Arc<Interrupt>) -> std::io::Result<Self> {
         let mut queues = Vec::new();
         let mut queue_evts = Vec::new();
         for &max in device.queue_max_sizes() {
-            let q = Queue::new(max).map_err(|e| {
-                std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    format!("queue size {max}: {e}"),
-                )
-            })?;
+            let q = Queue::new(max)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("queue size {max}: {e}")))?;
             queues.push(q);
             queue_evts.push(EventFd::new(libc::EFD_NONBLOCK)?);
         }
@@ -168,14 +160,12 @@ impl<D: VirtioDevice> VirtioMmio<D> {
     }
 
     fn is_live(&self) -> bool {
-        self.status & STATUS_DRIVER_OK != 0
-            && self.status & (STATUS_DEVICE_NEEDS_RESET | STATUS_FAILED) == 0
+        self.status & STATUS_DRIVER_OK != 0 && self.status & (STATUS_DEVICE_NEEDS_RESET | STATUS_FAILED) == 0
     }
 
     /// Queue registers may change only between FEATURES_OK and DRIVER_OK.
     fn queue_config_open(&self) -> bool {
-        self.status & STATUS_FEATURES_OK != 0
-            && self.status & (STATUS_DRIVER_OK | STATUS_FAILED) == 0
+        self.status & STATUS_FEATURES_OK != 0 && self.status & (STATUS_DRIVER_OK | STATUS_FAILED) == 0
     }
 
     fn selected_queue(&mut self) -> Option<&mut Queue> {
@@ -206,10 +196,7 @@ impl<D: VirtioDevice> VirtioMmio<D> {
 
     /// A device-side failure: mark DEVICE_NEEDS_RESET and tell the driver.
     fn needs_reset(&mut self, why: &dyn std::fmt::Display) {
-        eprintln!(
-            "zxvm: virtio device type {}: needs reset: {why}",
-            self.device.device_type()
-        );
+        eprintln!("zxvm: virtio device type {}: needs reset: {why}", self.device.device_type());
         self.status |= STATUS_DEVICE_NEEDS_RESET;
         self.interrupt.signal(INT_CONFIG | INT_VRING);
     }
@@ -254,9 +241,7 @@ impl<D: VirtioDevice> VirtioMmio<D> {
     fn activate(&mut self) {
         for (i, q) in self.queues.iter().enumerate() {
             if q.ready() && !q.is_valid(&self.mem) {
-                self.needs_reset(&format_args!(
-                    "queue {i} rings lie outside guest RAM or are misaligned"
-                ));
+                self.needs_reset(&format_args!("queue {i} rings lie outside guest RAM or are misaligned"));
                 return;
             }
         }
@@ -264,9 +249,7 @@ impl<D: VirtioDevice> VirtioMmio<D> {
     }
 
     fn read_register(&self, offset: u64) -> Option<u32> {
-        let sel_queue = usize::try_from(self.queue_sel)
-            .ok()
-            .and_then(|i| self.queues.get(i));
+        let sel_queue = usize::try_from(self.queue_sel).ok().and_then(|i| self.queues.get(i));
         Some(match offset {
             reg::MAGIC_VALUE => MAGIC,
             reg::VERSION => VERSION,
@@ -290,18 +273,11 @@ impl<D: VirtioDevice> VirtioMmio<D> {
         match offset {
             reg::DEVICE_FEATURES_SEL => self.device_features_sel = v,
             reg::DRIVER_FEATURES => {
-                let open = self.status & STATUS_DRIVER != 0
-                    && self.status & (STATUS_FEATURES_OK | STATUS_FAILED) == 0;
+                let open = self.status & STATUS_DRIVER != 0 && self.status & (STATUS_FEATURES_OK | STATUS_FAILED) == 0;
                 if open {
                     match self.driver_features_sel {
-                        0 => {
-                            self.driver_features =
-                                (self.driver_features & !0xffff_ffff) | u64::from(v)
-                        }
-                        1 => {
-                            self.driver_features =
-                                (self.driver_features & 0xffff_ffff) | (u64::from(v) << 32)
-                        }
+                        0 => self.driver_features = (self.driver_features & !0xffff_ffff) | u64::from(v),
+                        1 => self.driver_features = (self.driver_features & 0xffff_ffff) | (u64::from(v) << 32),
                         _ => {}
                     }
                 }
@@ -335,9 +311,7 @@ impl<D: VirtioDevice> VirtioMmio<D> {
     }
 
     fn after_used(&mut self, index: usize) {
-        let Some(q) = self.queues.get_mut(index) else {
-            return;
-        };
+        let Some(q) = self.queues.get_mut(index) else { return };
         // If the rings cannot be read, interrupt anyway: a spurious interrupt is harmless.
         let wanted = q.needs_notification(&self.mem).unwrap_or(true);
         // virtio-queue leaves VRING_AVAIL_F_NO_INTERRUPT to us (§2.7.7.2: without
@@ -357,10 +331,7 @@ impl<D: VirtioDevice> VirtioMmio<D> {
         if !self.is_live() || !self.queues.get(index).is_some_and(|q| q.ready()) {
             return;
         }
-        match self
-            .device
-            .process_queue(index, &mut self.queues, &self.mem)
-        {
+        match self.device.process_queue(index, &mut self.queues, &self.mem) {
             Ok(true) => self.after_used(index),
             Ok(false) => {}
             Err(e) => self.needs_reset(&e),
@@ -422,15 +393,8 @@ pub struct VirtioMmioBus<D: VirtioDevice> {
 impl<D: VirtioDevice> VirtioMmioBus<D> {
     /// The bus face of `transport`.
     pub fn new(transport: Arc<Mutex<VirtioMmio<D>>>) -> Self {
-        let interrupt = transport
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .interrupt
-            .clone();
-        VirtioMmioBus {
-            transport,
-            interrupt,
-        }
+        let interrupt = transport.lock().unwrap_or_else(|e| e.into_inner()).interrupt.clone();
+        VirtioMmioBus { transport, interrupt }
     }
 }
 
@@ -440,10 +404,7 @@ impl<D: VirtioDevice> BusDevice for VirtioMmioBus<D> {
             data.copy_from_slice(&self.interrupt.status().to_le_bytes());
             return;
         }
-        self.transport
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .read(offset, data);
+        self.transport.lock().unwrap_or_else(|e| e.into_inner()).read(offset, data);
     }
 
     fn write(&mut self, offset: u64, data: &[u8]) -> BusAction {
@@ -453,10 +414,7 @@ impl<D: VirtioDevice> BusDevice for VirtioMmioBus<D> {
             }
             return BusAction::None;
         }
-        self.transport
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .write(offset, data)
+        self.transport.lock().unwrap_or_else(|e| e.into_inner()).write(offset, data)
     }
 }
 

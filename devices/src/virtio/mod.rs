@@ -96,10 +96,7 @@ pub struct Interrupt {
 impl Interrupt {
     /// An interrupt signalled through `line`.
     pub fn new(line: Box<dyn IrqTrigger>) -> Self {
-        Interrupt {
-            status: AtomicU32::new(0),
-            line,
-        }
+        Interrupt { status: AtomicU32::new(0), line }
     }
 
     /// Set `bits` in InterruptStatus and raise the line.
@@ -189,12 +186,7 @@ pub trait VirtioDevice: Send {
     ///
     /// # Errors
     /// A [`QueueError`] when the queue cannot be served any more.
-    fn process_queue(
-        &mut self,
-        index: usize,
-        queues: &mut [Queue],
-        mem: &GuestMemoryMmap,
-    ) -> Result<bool, QueueError>;
+    fn process_queue(&mut self, index: usize, queues: &mut [Queue], mem: &GuestMemoryMmap) -> Result<bool, QueueError>;
     /// An extra host event source for this device (console input), if any.
     fn input_event(&self) -> Option<&EventFd> {
         None
@@ -203,11 +195,7 @@ pub trait VirtioDevice: Send {
     ///
     /// # Errors
     /// As for [`VirtioDevice::process_queue`].
-    fn process_input(
-        &mut self,
-        _queues: &mut [Queue],
-        _mem: &GuestMemoryMmap,
-    ) -> Result<Vec<usize>, QueueError> {
+    fn process_input(&mut self, _queues: &mut [Queue], _mem: &GuestMemoryMmap) -> Result<Vec<usize>, QueueError> {
         Ok(Vec::new())
     }
     /// Counters so far.
@@ -218,9 +206,7 @@ pub trait VirtioDevice: Send {
 /// what lies outside the space reads as zero.
 pub(crate) fn read_config_bytes(src: &[u8], offset: u64, data: &mut [u8]) {
     data.fill(0);
-    let Ok(off) = usize::try_from(offset) else {
-        return;
-    };
+    let Ok(off) = usize::try_from(offset) else { return };
     if off >= src.len() {
         return;
     }

@@ -28,10 +28,7 @@ pub struct Rng {
 impl Rng {
     /// A device reading randomness from `source`.
     pub fn new(source: Box<dyn Read + Send>) -> Self {
-        Rng {
-            source,
-            stats: DeviceStats::default(),
-        }
+        Rng { source, stats: DeviceStats::default() }
     }
 
     /// A device fed from the host's `/dev/urandom`.
@@ -46,10 +43,7 @@ impl Rng {
         if descs.iter().any(|d| !d.write_only || !d.is_accessible(mem)) {
             return 0;
         }
-        let want: u32 = descs
-            .iter()
-            .fold(0u32, |a, d| a.saturating_add(d.len))
-            .min(MAX_ENTROPY_BYTES);
+        let want: u32 = descs.iter().fold(0u32, |a, d| a.saturating_add(d.len)).min(MAX_ENTROPY_BYTES);
         let mut buf = vec![0u8; want as usize];
         if let Err(e) = self.source.read_exact(&mut buf) {
             eprintln!("zxvm: virtio-rng: host entropy source failed: {e}");
@@ -87,15 +81,8 @@ impl VirtioDevice for Rng {
         data.fill(0);
     }
 
-    fn process_queue(
-        &mut self,
-        index: usize,
-        queues: &mut [Queue],
-        mem: &GuestMemoryMmap,
-    ) -> Result<bool, QueueError> {
-        let Some(queue) = queues.get_mut(index) else {
-            return Ok(false);
-        };
+    fn process_queue(&mut self, index: usize, queues: &mut [Queue], mem: &GuestMemoryMmap) -> Result<bool, QueueError> {
+        let Some(queue) = queues.get_mut(index) else { return Ok(false) };
         let size = queue.size();
         let chains: Vec<_> = queue.iter(mem)?.collect();
         let mut used_any = false;
@@ -131,10 +118,7 @@ mod tests {
     use super::*;
     use crate::virtio::mmio::VirtioMmio;
     use crate::virtio::test_utils::*;
-    use crate::virtio::{
-        STATUS_DEVICE_NEEDS_RESET, VIRTIO_F_VERSION_1, VIRTQ_DESC_F_NEXT as NEXT,
-        VIRTQ_DESC_F_WRITE as W,
-    };
+    use crate::virtio::{STATUS_DEVICE_NEEDS_RESET, VIRTIO_F_VERSION_1, VIRTQ_DESC_F_NEXT as NEXT, VIRTQ_DESC_F_WRITE as W};
     use vm_memory::GuestAddress;
 
     /// A source that counts up from 1.
@@ -166,14 +150,8 @@ mod tests {
         tq.offer(&mem, 0);
         t.serve_queue(0);
         assert_eq!(tq.used_elem(&mem, 0), (0, 8));
-        assert_eq!(
-            mem.read_obj::<[u8; 4]>(GuestAddress(0x8000)).unwrap(),
-            [1, 2, 3, 4]
-        );
-        assert_eq!(
-            mem.read_obj::<[u8; 4]>(GuestAddress(0x9000)).unwrap(),
-            [5, 6, 7, 8]
-        );
+        assert_eq!(mem.read_obj::<[u8; 4]>(GuestAddress(0x8000)).unwrap(), [1, 2, 3, 4]);
+        assert_eq!(mem.read_obj::<[u8; 4]>(GuestAddress(0x9000)).unwrap(), [5, 6, 7, 8]);
         assert_eq!(irq.count(), 1);
     }
 
@@ -193,11 +171,7 @@ mod tests {
         tq.offer(&mem, 0);
         t.serve_queue(0);
         assert_eq!(tq.used_elem(&mem, 0), (0, 0));
-        assert_eq!(
-            mem.read_obj::<u64>(GuestAddress(0x8000)).unwrap(),
-            0,
-            "nothing written"
-        );
+        assert_eq!(mem.read_obj::<u64>(GuestAddress(0x8000)).unwrap(), 0, "nothing written");
         assert_eq!(t.device().stats().errors, 1);
     }
 
@@ -209,11 +183,7 @@ mod tests {
         tq.offer(&mem, 0);
         t.serve_queue(0);
         assert_eq!(tq.used_elem(&mem, 0), (0, 0));
-        assert_eq!(
-            mem.read_obj::<u64>(GuestAddress(0x8000)).unwrap(),
-            0,
-            "checked before writing"
-        );
+        assert_eq!(mem.read_obj::<u64>(GuestAddress(0x8000)).unwrap(), 0, "checked before writing");
     }
 
     #[test]

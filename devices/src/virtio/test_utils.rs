@@ -61,12 +61,7 @@ impl VirtioDevice for NullDevice {
     fn read_config(&self, _offset: u64, data: &mut [u8]) {
         data.fill(0);
     }
-    fn process_queue(
-        &mut self,
-        _: usize,
-        _: &mut [Queue],
-        _: &GuestMemoryMmap,
-    ) -> Result<bool, QueueError> {
+    fn process_queue(&mut self, _: usize, _: &mut [Queue], _: &GuestMemoryMmap) -> Result<bool, QueueError> {
         Ok(false)
     }
     fn stats(&self) -> DeviceStats {
@@ -116,25 +111,11 @@ impl TestQueue {
         let desc = base;
         let avail = desc + 16 * u64::from(size);
         let used = (avail + 6 + 2 * u64::from(size) + 3) & !3;
-        TestQueue {
-            desc,
-            avail,
-            used,
-            size,
-            avail_idx: 0,
-        }
+        TestQueue { desc, avail, used, size, avail_idx: 0 }
     }
 
     /// Write descriptor `i`.
-    pub fn set_desc(
-        &self,
-        mem: &GuestMemoryMmap,
-        i: u16,
-        addr: u64,
-        len: u32,
-        flags: u16,
-        next: u16,
-    ) {
+    pub fn set_desc(&self, mem: &GuestMemoryMmap, i: u16, addr: u64, len: u32, flags: u16, next: u16) {
         let at = self.desc + 16 * u64::from(i);
         mem.write_obj(addr.to_le(), GuestAddress(at)).unwrap();
         mem.write_obj(len.to_le(), GuestAddress(at + 8)).unwrap();
@@ -145,8 +126,7 @@ impl TestQueue {
     /// Put `head` on the available ring and publish it.
     pub fn offer(&mut self, mem: &GuestMemoryMmap, head: u16) {
         let slot = u64::from(self.avail_idx % self.size);
-        mem.write_obj(head.to_le(), GuestAddress(self.avail + 4 + 2 * slot))
-            .unwrap();
+        mem.write_obj(head.to_le(), GuestAddress(self.avail + 4 + 2 * slot)).unwrap();
         self.avail_idx = self.avail_idx.wrapping_add(1);
         self.set_avail_idx(mem, self.avail_idx);
     }
@@ -154,8 +134,7 @@ impl TestQueue {
     /// Write the available index directly (for crafting bad values).
     pub fn set_avail_idx(&mut self, mem: &GuestMemoryMmap, idx: u16) {
         self.avail_idx = idx;
-        mem.write_obj(idx.to_le(), GuestAddress(self.avail + 2))
-            .unwrap();
+        mem.write_obj(idx.to_le(), GuestAddress(self.avail + 2)).unwrap();
     }
 
     /// Used ring index.
@@ -166,10 +145,7 @@ impl TestQueue {
     /// Used element `i`: (descriptor id, written length).
     pub fn used_elem(&self, mem: &GuestMemoryMmap, i: u16) -> (u32, u32) {
         let at = self.used + 4 + 8 * u64::from(i % self.size);
-        (
-            mem.read_obj(GuestAddress(at)).unwrap(),
-            mem.read_obj(GuestAddress(at + 4)).unwrap(),
-        )
+        (mem.read_obj(GuestAddress(at)).unwrap(), mem.read_obj(GuestAddress(at + 4)).unwrap())
     }
 
     /// A virtio-queue `Queue` over these rings (for driving chain code directly).
@@ -194,16 +170,8 @@ pub fn drive_to_ok<D: VirtioDevice>(t: &mut VirtioMmio<D>, queues: &[TestQueue],
     write32(t, reg::DRIVER_FEATURES, features as u32);
     write32(t, reg::DRIVER_FEATURES_SEL, 1);
     write32(t, reg::DRIVER_FEATURES, (features >> 32) as u32);
-    write32(
-        t,
-        reg::STATUS,
-        STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK,
-    );
-    assert_ne!(
-        read32(t, reg::STATUS) & STATUS_FEATURES_OK,
-        0,
-        "features refused"
-    );
+    write32(t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
+    assert_ne!(read32(t, reg::STATUS) & STATUS_FEATURES_OK, 0, "features refused");
     for (i, q) in queues.iter().enumerate() {
         write32(t, reg::QUEUE_SEL, i as u32);
         write32(t, reg::QUEUE_NUM, u32::from(q.size));
@@ -215,11 +183,7 @@ pub fn drive_to_ok<D: VirtioDevice>(t: &mut VirtioMmio<D>, queues: &[TestQueue],
         write32(t, reg::QUEUE_USED_HIGH, (q.used >> 32) as u32);
         write32(t, reg::QUEUE_READY, 1);
     }
-    write32(
-        t,
-        reg::STATUS,
-        STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK,
-    );
+    write32(t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
 }
 
 /// A scratch file removed on drop.
@@ -230,8 +194,7 @@ impl TempFile {
     pub fn with_contents(contents: &[u8]) -> Self {
         static N: AtomicU64 = AtomicU64::new(0);
         let n = N.fetch_add(1, Ordering::SeqCst);
-        let path =
-            std::env::temp_dir().join(format!("zxvm-devices-test-{}-{n}.img", std::process::id()));
+        let path = std::env::temp_dir().join(format!("zxvm-devices-test-{}-{n}.img", std::process::id()));
         std::fs::write(&path, contents).unwrap();
         TempFile(path)
     }

@@ -143,12 +143,7 @@ mod tests {
         assert_eq!(PA_HND(PA_USER1, 7), 0x0007_00f1);
         assert_eq!(PA_HND_TYPE(0x0007_00f1), PA_USER1);
         assert_eq!(PA_HND_ARG(0x0007_00f1), 7);
-        let h = P {
-            protocol: ZX_PROCARGS_PROTOCOL,
-            version: ZX_PROCARGS_VERSION,
-            args_num: 2,
-            ..Default::default()
-        };
+        let h = P { protocol: ZX_PROCARGS_PROTOCOL, version: ZX_PROCARGS_VERSION, args_num: 2, ..Default::default() };
         assert_eq!(P::from_bytes(&h.to_bytes()), Some(h));
         assert_eq!(P::from_bytes(&[0; 8]), None);
     }

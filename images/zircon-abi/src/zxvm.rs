@@ -160,15 +160,7 @@ mod startup_tests {
 
     #[test]
     fn entry_info_round_trip() {
-        let e = zxvm_entry_info_t {
-            mechanism: 2,
-            cs: 0x2b,
-            ss: 0x23,
-            vector: 0x80,
-            rip: 1,
-            rsp: 2,
-            rflags: 0x202,
-        };
+        let e = zxvm_entry_info_t { mechanism: 2, cs: 0x2b, ss: 0x23, vector: 0x80, rip: 1, rsp: 2, rflags: 0x202 };
         assert_eq!(zxvm_entry_info_t::from_bytes(&e.to_bytes()), e);
         assert_eq!(size_of::<zxvm_entry_info_t>(), zxvm_entry_info_t::SIZE);
     }

@@ -102,39 +102,18 @@ mod tests {
 
     #[test]
     fn blk_info_layout_and_bytes() {
-        assert_eq!(
-            core::mem::size_of::<zxvm_blk_info_t>(),
-            zxvm_blk_info_t::SIZE
-        );
+        assert_eq!(core::mem::size_of::<zxvm_blk_info_t>(), zxvm_blk_info_t::SIZE);
         assert_eq!(core::mem::offset_of!(zxvm_blk_info_t, flags), 12);
         assert_eq!(core::mem::offset_of!(zxvm_blk_info_t, max_transfer), 16);
-        let i = zxvm_blk_info_t {
-            capacity: 1 << 40 | 7,
-            sector_size: 512,
-            flags: 3,
-            max_transfer: 4 << 20,
-            reserved: 0,
-        };
+        let i = zxvm_blk_info_t { capacity: 1 << 40 | 7, sector_size: 512, flags: 3, max_transfer: 4 << 20, reserved: 0 };
         assert_eq!(zxvm_blk_info_t::from_bytes(&i.to_bytes()), i);
     }
 
     #[test]
     fn numbers_lie_in_the_range_and_clear_of_the_vendor_table() {
-        for nr in [
-            ZXVM_BLK_INFO,
-            ZXVM_BLK_READ,
-            ZXVM_BLK_WRITE,
-            ZXVM_BLK_FLUSH,
-            ZXVM_BLK_GET_ID,
-            ZXVM_ENTROPY_READ,
-            ZXVM_CONSOLE_WRITE,
-            ZXVM_CONSOLE_READ,
-        ] {
+        for nr in [ZXVM_BLK_INFO, ZXVM_BLK_READ, ZXVM_BLK_WRITE, ZXVM_BLK_FLUSH, ZXVM_BLK_GET_ID, ZXVM_ENTROPY_READ, ZXVM_CONSOLE_WRITE, ZXVM_CONSOLE_READ] {
             assert!((ZXVM_VIRTIO_FIRST..=ZXVM_VIRTIO_LAST).contains(&nr));
-            assert!(
-                crate::syscall_info(nr).is_none(),
-                "{nr:#x} collides with the vendor table"
-            );
+            assert!(crate::syscall_info(nr).is_none(), "{nr:#x} collides with the vendor table");
         }
     }
 }

@@ -8,8 +8,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use hypercall_abi::{
-    ExitReason, Hypercall, HypercallStatus, Milestone, TestOutcome, TestResult, ABI_VERSION,
-    MAX_CONSOLE_WRITE, MAX_PHYS_OP, MAX_TEST_MESSAGE, MAX_TEST_NAME, MAX_TEST_RESULTS,
+    ExitReason, Hypercall, HypercallStatus, Milestone, TestOutcome, TestResult, ABI_VERSION, MAX_CONSOLE_WRITE,
+    MAX_PHYS_OP, MAX_TEST_MESSAGE, MAX_TEST_NAME, MAX_TEST_RESULTS,
 };
 use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
 
@@ -73,16 +73,7 @@ impl HostState {
     /// State writing the console to `console`, timing from `start`.
     pub fn new(console: Box<dyn Write + Send>, start: Instant) -> Self {
         let trace = crate::trace::VcpuTrace::new(0, crate::trace::TraceOptions::default(), start);
-        HostState {
-            console,
-            start,
-            milestones: Vec::new(),
-            tests: Vec::new(),
-            tests_dropped: 0,
-            tsc_khz: None,
-            insn_counter: None,
-            trace,
-        }
+        HostState { console, start, milestones: Vec::new(), tests: Vec::new(), tests_dropped: 0, tsc_khz: None, insn_counter: None, trace }
     }
 }
 
@@ -109,12 +100,7 @@ fn err(s: HypercallStatus) -> Outcome {
 ///
 /// # Errors
 /// `TooLarge` past `max`; `BadAddress` for wrapping or out-of-RAM ranges.
-pub fn read_guest_range(
-    mem: &GuestMemoryMmap,
-    gpa: u64,
-    len: u64,
-    max: u64,
-) -> Result<Vec<u8>, HypercallStatus> {
+pub fn read_guest_range(mem: &GuestMemoryMmap, gpa: u64, len: u64, max: u64) -> Result<Vec<u8>, HypercallStatus> {
     if len > max {
         return Err(HypercallStatus::TooLarge);
     }
@@ -127,8 +113,7 @@ pub fn read_guest_range(
         return Err(HypercallStatus::BadAddress);
     }
     let mut buf = vec![0u8; len as usize];
-    mem.read_slice(&mut buf, GuestAddress(gpa))
-        .map_err(|_| HypercallStatus::BadAddress)?;
+    mem.read_slice(&mut buf, GuestAddress(gpa)).map_err(|_| HypercallStatus::BadAddress)?;
     Ok(buf)
 }
 
@@ -141,21 +126,14 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
     };
     match nr {
         Hypercall::Version => {
-            if hypercall_abi::abi_major(a0 as u32) != hypercall_abi::abi_major(ABI_VERSION)
-                || a0 > u64::from(u32::MAX)
-            {
+            if hypercall_abi::abi_major(a0 as u32) != hypercall_abi::abi_major(ABI_VERSION) || a0 > u64::from(u32::MAX) {
                 return err(HypercallStatus::VersionMismatch);
             }
             Outcome::Return(ABI_VERSION as i32)
         }
         Hypercall::ConsoleWrite => match read_guest_range(mem, a0, a1, MAX_CONSOLE_WRITE) {
             Ok(bytes) => {
-                if host
-                    .console
-                    .write_all(&bytes)
-                    .and_then(|_| host.console.flush())
-                    .is_err()
-                {
+                if host.console.write_all(&bytes).and_then(|_| host.console.flush()).is_err() {
                     return err(HypercallStatus::HostError);
                 }
                 Outcome::Return(bytes.len() as i32)
@@ -163,20 +141,13 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
             Err(s) => err(s),
         },
         Hypercall::Exit => match ExitReason::try_from(a1) {
-            Ok(reason) => Outcome::Exit {
-                code: a0 as i64,
-                reason,
-            },
+            Ok(reason) => Outcome::Exit { code: a0 as i64, reason },
             Err(s) => err(s),
         },
         Hypercall::Milestone => match Milestone::try_from(a0) {
             Ok(m) => {
                 let emulated_insns = host.insn_counter.as_ref().and_then(|c| c.read());
-                host.milestones.push(MilestoneRecord {
-                    milestone: m,
-                    at: host.start.elapsed(),
-                    emulated_insns,
-                });
+                host.milestones.push(MilestoneRecord { milestone: m, at: host.start.elapsed(), emulated_insns });
                 Outcome::Return(0)
             }
             Err(s) => err(s),
@@ -200,10 +171,7 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
                 err(HypercallStatus::LimitReached)
             }
             Ok(case) => {
-                host.tests.push(TestCase {
-                    reported_at: host.start.elapsed(),
-                    ..case
-                });
+                host.tests.push(TestCase { reported_at: host.start.elapsed(), ..case });
                 Outcome::Return(0)
             }
             Err(s) => err(s),
@@ -212,9 +180,7 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
             Ok(capacity) => Outcome::Return(capacity.min(i32::MAX as u64) as i32),
             Err(s) => err(s),
         },
-        Hypercall::TraceFlush => {
-            Outcome::Return(host.trace.flush(mem, a0).min(i32::MAX as u64) as i32)
-        }
+        Hypercall::TraceFlush => Outcome::Return(host.trace.flush(mem, a0).min(i32::MAX as u64) as i32),
     }
 }
 
@@ -239,10 +205,7 @@ fn copy_phys(mem: &GuestMemoryMmap, dst: u64, src: u64, len: u64) -> Outcome {
         return err(HypercallStatus::InvalidArgs);
     }
     let mut buf = vec![0u8; len as usize];
-    match mem
-        .read_slice(&mut buf, GuestAddress(src))
-        .and_then(|_| mem.write_slice(&buf, GuestAddress(dst)))
-    {
+    match mem.read_slice(&mut buf, GuestAddress(src)).and_then(|_| mem.write_slice(&buf, GuestAddress(dst))) {
         Ok(()) => Outcome::Return(0),
         Err(_) => err(HypercallStatus::BadAddress),
     }
@@ -265,18 +228,8 @@ fn read_test_result(mem: &GuestMemoryMmap, gpa: u64) -> Result<TestCase, Hyperca
         return Err(HypercallStatus::InvalidArgs);
     }
     let outcome = TestOutcome::try_from(r.outcome)?;
-    let name = read_guest_range(
-        mem,
-        r.name_gpa,
-        u64::from(r.name_len),
-        u64::from(MAX_TEST_NAME),
-    )?;
-    let message = read_guest_range(
-        mem,
-        r.message_gpa,
-        u64::from(r.message_len),
-        u64::from(MAX_TEST_MESSAGE),
-    )?;
+    let name = read_guest_range(mem, r.name_gpa, u64::from(r.name_len), u64::from(MAX_TEST_NAME))?;
+    let message = read_guest_range(mem, r.message_gpa, u64::from(r.message_len), u64::from(MAX_TEST_MESSAGE))?;
     let name = String::from_utf8(name).map_err(|_| HypercallStatus::InvalidArgs)?;
     // A name is one token on a TAP line: a newline in it could forge results.
     if name.chars().any(char::is_control) {
@@ -313,43 +266,25 @@ mod tests {
     fn setup() -> (GuestMemoryMmap, HostState, Capture) {
         let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), RAM)]).unwrap();
         let cap = Capture::default();
-        (
-            mem,
-            HostState::new(Box::new(cap.clone()), Instant::now()),
-            cap,
-        )
+        (mem, HostState::new(Box::new(cap.clone()), Instant::now()), cap)
     }
 
     fn call(nr: Hypercall, args: [u64; 4]) -> HypercallArgs {
-        HypercallArgs {
-            nr: nr as u64,
-            args,
-        }
+        HypercallArgs { nr: nr as u64, args }
     }
 
     #[test]
     fn console_write_in_range() {
         let (mem, mut host, cap) = setup();
         mem.write_slice(b"hello", GuestAddress(0x100)).unwrap();
-        assert_eq!(
-            handle(
-                call(Hypercall::ConsoleWrite, [0x100, 5, 0, 0]),
-                &mem,
-                &mut host
-            ),
-            Outcome::Return(5)
-        );
+        assert_eq!(handle(call(Hypercall::ConsoleWrite, [0x100, 5, 0, 0]), &mem, &mut host), Outcome::Return(5));
         assert_eq!(&*cap.0.lock().unwrap(), b"hello");
     }
 
     #[test]
     fn console_write_bad_address() {
         let (mem, mut host, cap) = setup();
-        let r = handle(
-            call(Hypercall::ConsoleWrite, [RAM as u64 + 0x1000, 4, 0, 0]),
-            &mem,
-            &mut host,
-        );
+        let r = handle(call(Hypercall::ConsoleWrite, [RAM as u64 + 0x1000, 4, 0, 0]), &mem, &mut host);
         assert_eq!(r, Outcome::Return(HypercallStatus::BadAddress as i32));
         assert!(cap.0.lock().unwrap().is_empty());
     }
@@ -357,58 +292,32 @@ mod tests {
     #[test]
     fn console_write_wrapping_length() {
         let (mem, mut host, _) = setup();
-        let r = handle(
-            call(Hypercall::ConsoleWrite, [u64::MAX - 1, 4, 0, 0]),
-            &mem,
-            &mut host,
-        );
+        let r = handle(call(Hypercall::ConsoleWrite, [u64::MAX - 1, 4, 0, 0]), &mem, &mut host);
         assert_eq!(r, Outcome::Return(HypercallStatus::BadAddress as i32));
     }
 
     #[test]
     fn console_write_past_ram_end() {
         let (mem, mut host, cap) = setup();
-        let r = handle(
-            call(Hypercall::ConsoleWrite, [RAM as u64 - 2, 4, 0, 0]),
-            &mem,
-            &mut host,
-        );
+        let r = handle(call(Hypercall::ConsoleWrite, [RAM as u64 - 2, 4, 0, 0]), &mem, &mut host);
         assert_eq!(r, Outcome::Return(HypercallStatus::BadAddress as i32));
-        assert!(
-            cap.0.lock().unwrap().is_empty(),
-            "nothing written for a partial range"
-        );
+        assert!(cap.0.lock().unwrap().is_empty(), "nothing written for a partial range");
         // Exactly up to the end is fine.
-        let r = handle(
-            call(Hypercall::ConsoleWrite, [RAM as u64 - 2, 2, 0, 0]),
-            &mem,
-            &mut host,
-        );
+        let r = handle(call(Hypercall::ConsoleWrite, [RAM as u64 - 2, 2, 0, 0]), &mem, &mut host);
         assert_eq!(r, Outcome::Return(2));
     }
 
     #[test]
     fn console_write_too_large() {
         let (mem, mut host, _) = setup();
-        let r = handle(
-            call(Hypercall::ConsoleWrite, [0, MAX_CONSOLE_WRITE + 1, 0, 0]),
-            &mem,
-            &mut host,
-        );
+        let r = handle(call(Hypercall::ConsoleWrite, [0, MAX_CONSOLE_WRITE + 1, 0, 0]), &mem, &mut host);
         assert_eq!(r, Outcome::Return(HypercallStatus::TooLarge as i32));
     }
 
     #[test]
     fn unknown_number_and_bad_enums() {
         let (mem, mut host, _) = setup();
-        let r = handle(
-            HypercallArgs {
-                nr: 999,
-                args: [0; 4],
-            },
-            &mem,
-            &mut host,
-        );
+        let r = handle(HypercallArgs { nr: 999, args: [0; 4] }, &mem, &mut host);
         assert_eq!(r, Outcome::Return(HypercallStatus::UnknownHypercall as i32));
         let r = handle(call(Hypercall::Exit, [0, 77, 0, 0]), &mem, &mut host);
         assert_eq!(r, Outcome::Return(HypercallStatus::InvalidArgs as i32));
@@ -419,17 +328,9 @@ mod tests {
     #[test]
     fn version_handshake() {
         let (mem, mut host, _) = setup();
-        let r = handle(
-            call(Hypercall::Version, [u64::from(ABI_VERSION), 0, 0, 0]),
-            &mem,
-            &mut host,
-        );
+        let r = handle(call(Hypercall::Version, [u64::from(ABI_VERSION), 0, 0, 0]), &mem, &mut host);
         assert_eq!(r, Outcome::Return(ABI_VERSION as i32));
-        let r = handle(
-            call(Hypercall::Version, [0x0002_0000, 0, 0, 0]),
-            &mem,
-            &mut host,
-        );
+        let r = handle(call(Hypercall::Version, [0x0002_0000, 0, 0, 0]), &mem, &mut host);
         assert_eq!(r, Outcome::Return(HypercallStatus::VersionMismatch as i32));
     }
 
@@ -439,10 +340,7 @@ mod tests {
         let r = handle(call(Hypercall::TscKhz, [0; 4]), &mem, &mut host);
         assert_eq!(r, Outcome::Return(HypercallStatus::HostError as i32));
         host.tsc_khz = Some(2_450_000);
-        assert_eq!(
-            handle(call(Hypercall::TscKhz, [0; 4]), &mem, &mut host),
-            Outcome::Return(2_450_000)
-        );
+        assert_eq!(handle(call(Hypercall::TscKhz, [0; 4]), &mem, &mut host), Outcome::Return(2_450_000));
     }
 
     #[test]
@@ -450,15 +348,9 @@ mod tests {
         let (mem, mut host, _) = setup();
         assert_eq!(
             handle(call(Hypercall::Exit, [7, 0, 0, 0]), &mem, &mut host),
-            Outcome::Exit {
-                code: 7,
-                reason: ExitReason::Normal
-            }
+            Outcome::Exit { code: 7, reason: ExitReason::Normal }
         );
-        assert_eq!(
-            handle(call(Hypercall::Milestone, [2, 0, 0, 0]), &mem, &mut host),
-            Outcome::Return(0)
-        );
+        assert_eq!(handle(call(Hypercall::Milestone, [2, 0, 0, 0]), &mem, &mut host), Outcome::Return(0));
         assert_eq!(host.milestones[0].milestone, Milestone::FirstUserEntry);
     }
 
@@ -466,45 +358,19 @@ mod tests {
     fn zero_and_copy_phys() {
         let (mem, mut host, _) = setup();
         mem.write_slice(b"abcdef", GuestAddress(0x100)).unwrap();
-        assert_eq!(
-            handle(
-                call(Hypercall::CopyPhys, [0x200, 0x100, 6, 0]),
-                &mem,
-                &mut host
-            ),
-            Outcome::Return(0)
-        );
+        assert_eq!(handle(call(Hypercall::CopyPhys, [0x200, 0x100, 6, 0]), &mem, &mut host), Outcome::Return(0));
         let mut b = [0u8; 6];
         mem.read_slice(&mut b, GuestAddress(0x200)).unwrap();
         assert_eq!(&b, b"abcdef");
-        assert_eq!(
-            handle(call(Hypercall::ZeroPhys, [0x201, 4, 0, 0]), &mem, &mut host),
-            Outcome::Return(0)
-        );
+        assert_eq!(handle(call(Hypercall::ZeroPhys, [0x201, 4, 0, 0]), &mem, &mut host), Outcome::Return(0));
         mem.read_slice(&mut b, GuestAddress(0x200)).unwrap();
         assert_eq!(&b, b"a\0\0\0\0f");
         // Overlap, past RAM, wrapping, too large.
         let bad = |r: Outcome| matches!(r, Outcome::Return(v) if v < 0);
-        assert!(bad(handle(
-            call(Hypercall::CopyPhys, [0x102, 0x100, 6, 0]),
-            &mem,
-            &mut host
-        )));
-        assert!(bad(handle(
-            call(Hypercall::CopyPhys, [RAM as u64 - 2, 0x100, 6, 0]),
-            &mem,
-            &mut host
-        )));
-        assert!(bad(handle(
-            call(Hypercall::ZeroPhys, [u64::MAX - 1, 4, 0, 0]),
-            &mem,
-            &mut host
-        )));
-        assert!(bad(handle(
-            call(Hypercall::ZeroPhys, [0, MAX_PHYS_OP + 1, 0, 0]),
-            &mem,
-            &mut host
-        )));
+        assert!(bad(handle(call(Hypercall::CopyPhys, [0x102, 0x100, 6, 0]), &mem, &mut host)));
+        assert!(bad(handle(call(Hypercall::CopyPhys, [RAM as u64 - 2, 0x100, 6, 0]), &mem, &mut host)));
+        assert!(bad(handle(call(Hypercall::ZeroPhys, [u64::MAX - 1, 4, 0, 0]), &mem, &mut host)));
+        assert!(bad(handle(call(Hypercall::ZeroPhys, [0, MAX_PHYS_OP + 1, 0, 0]), &mem, &mut host)));
     }
 
     fn put_test_result(mem: &GuestMemoryMmap, at: u64, r: &TestResult) {
@@ -521,78 +387,30 @@ mod tests {
     #[test]
     fn test_results() {
         let (mem, mut host, _) = setup();
-        mem.write_slice(b"channel_create", GuestAddress(0x200))
-            .unwrap();
+        mem.write_slice(b"channel_create", GuestAddress(0x200)).unwrap();
         mem.write_slice(b"ok", GuestAddress(0x300)).unwrap();
-        let good = TestResult {
-            name_gpa: 0x200,
-            message_gpa: 0x300,
-            duration_ns: 5,
-            name_len: 14,
-            message_len: 2,
-            outcome: 1,
-            reserved: 0,
-        };
+        let good = TestResult { name_gpa: 0x200, message_gpa: 0x300, duration_ns: 5, name_len: 14, message_len: 2, outcome: 1, reserved: 0 };
         put_test_result(&mem, 0x100, &good);
-        assert_eq!(
-            handle(
-                call(Hypercall::TestResult, [0x100, 0, 0, 0]),
-                &mem,
-                &mut host
-            ),
-            Outcome::Return(0)
-        );
+        assert_eq!(handle(call(Hypercall::TestResult, [0x100, 0, 0, 0]), &mem, &mut host), Outcome::Return(0));
         assert_eq!(host.tests[0].name, "channel_create");
         assert_eq!(host.tests[0].outcome, TestOutcome::Fail);
         // Name pointer past RAM, oversized message, bad outcome, struct past RAM.
         for bad in [
-            TestResult {
-                name_gpa: RAM as u64,
-                ..good
-            },
-            TestResult {
-                message_len: MAX_TEST_MESSAGE + 1,
-                ..good
-            },
+            TestResult { name_gpa: RAM as u64, ..good },
+            TestResult { message_len: MAX_TEST_MESSAGE + 1, ..good },
             TestResult { outcome: 9, ..good },
-            TestResult {
-                reserved: 1,
-                ..good
-            },
+            TestResult { reserved: 1, ..good },
         ] {
             put_test_result(&mem, 0x100, &bad);
-            let Outcome::Return(r) = handle(
-                call(Hypercall::TestResult, [0x100, 0, 0, 0]),
-                &mem,
-                &mut host,
-            ) else {
-                panic!()
-            };
+            let Outcome::Return(r) = handle(call(Hypercall::TestResult, [0x100, 0, 0, 0]), &mem, &mut host) else { panic!() };
             assert!(r < 0);
         }
         // Names with control characters (here "ok 2 - x\n", a forged TAP line).
-        mem.write_slice(b"a\nok 2 - x", GuestAddress(0x400))
-            .unwrap();
-        put_test_result(
-            &mem,
-            0x100,
-            &TestResult {
-                name_gpa: 0x400,
-                name_len: 10,
-                ..good
-            },
-        );
-        let r = handle(
-            call(Hypercall::TestResult, [0x100, 0, 0, 0]),
-            &mem,
-            &mut host,
-        );
+        mem.write_slice(b"a\nok 2 - x", GuestAddress(0x400)).unwrap();
+        put_test_result(&mem, 0x100, &TestResult { name_gpa: 0x400, name_len: 10, ..good });
+        let r = handle(call(Hypercall::TestResult, [0x100, 0, 0, 0]), &mem, &mut host);
         assert_eq!(r, Outcome::Return(HypercallStatus::InvalidArgs as i32));
-        let r = handle(
-            call(Hypercall::TestResult, [RAM as u64 - 8, 0, 0, 0]),
-            &mem,
-            &mut host,
-        );
+        let r = handle(call(Hypercall::TestResult, [RAM as u64 - 8, 0, 0, 0]), &mem, &mut host);
         assert_eq!(r, Outcome::Return(HypercallStatus::BadAddress as i32));
         assert_eq!(host.tests.len(), 1);
     }
@@ -601,27 +419,15 @@ mod tests {
     fn test_results_are_capped() {
         let (mem, mut host, _) = setup();
         mem.write_slice(b"spam", GuestAddress(0x200)).unwrap();
-        let r = TestResult {
-            name_gpa: 0x200,
-            name_len: 4,
-            ..TestResult::default()
-        };
+        let r = TestResult { name_gpa: 0x200, name_len: 4, ..TestResult::default() };
         put_test_result(&mem, 0x100, &r);
-        let report = |host: &mut HostState| {
-            handle(call(Hypercall::TestResult, [0x100, 0, 0, 0]), &mem, host)
-        };
+        let report = |host: &mut HostState| handle(call(Hypercall::TestResult, [0x100, 0, 0, 0]), &mem, host);
         for _ in 0..MAX_TEST_RESULTS {
             assert_eq!(report(&mut host), Outcome::Return(0));
         }
         for _ in 0..3 {
-            assert_eq!(
-                report(&mut host),
-                Outcome::Return(HypercallStatus::LimitReached as i32)
-            );
+            assert_eq!(report(&mut host), Outcome::Return(HypercallStatus::LimitReached as i32));
         }
-        assert_eq!(
-            (host.tests.len(), host.tests_dropped),
-            (MAX_TEST_RESULTS as usize, 3)
-        );
+        assert_eq!((host.tests.len(), host.tests_dropped), (MAX_TEST_RESULTS as usize, 3));
     }
 }

@@ -10,11 +10,11 @@ use clap::{Args, ValueEnum};
 
 use super::human::{self, Progress, Style};
 use super::job::{self, VmJob};
-use super::junit;
 use super::pool::{run_pool, PoolEvent};
 use super::tap::Tap;
 use super::verdict::{Counts, SuiteResult, VmEnd};
 use super::vm::{self, VmOptions};
+use super::junit;
 use crate::arch::layout::DEFAULT_MEM_MIB;
 use crate::{builder, exit_code};
 
@@ -87,22 +87,12 @@ pub fn main(args: TestArgs) -> u8 {
     }
     let wall = Instant::now();
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout < 1e9) {
-        return usage(&format!(
-            "--timeout {} is not a positive number of seconds",
-            args.timeout
-        ));
+        return usage(&format!("--timeout {} is not a positive number of seconds", args.timeout));
     }
-    if args
-        .filter
-        .as_ref()
-        .is_some_and(|f| f.is_empty() || f.chars().any(char::is_whitespace))
-    {
+    if args.filter.as_ref().is_some_and(|f| f.is_empty() || f.chars().any(char::is_whitespace)) {
         return usage("--filter PATTERN must be one word (no spaces)");
     }
-    let jobs = args.jobs.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        |j| j as usize,
-    );
+    let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
     let resolved: Result<Vec<VmJob>, _> = if args.targets.is_empty() {
         job::conformance_suite()
     } else {
@@ -122,10 +112,7 @@ pub fn main(args: TestArgs) -> u8 {
     }
     if let Some(dir) = &args.trace_dir {
         if let Err(e) = std::fs::create_dir_all(dir) {
-            crate::diag!(
-                "zxvm: error: cannot create --trace-dir {}: {e}",
-                dir.display()
-            );
+            crate::diag!("zxvm: error: cannot create --trace-dir {}: {e}", dir.display());
             return exit_code::VMM_ERROR;
         }
     }
@@ -140,17 +127,13 @@ pub fn main(args: TestArgs) -> u8 {
         Format::Human => true,
         Format::Tap => false,
     };
-    let (suites, output_error) =
-        run_and_print(&vm_jobs, jobs, &opts, human, args.trace_dir.as_ref());
+    let (suites, output_error) = run_and_print(&vm_jobs, jobs, &opts, human, args.trace_dir.as_ref());
     if let Some(e) = output_error {
         // stdout closed (say, `| head`): the results still count, and JUnit is still written.
         crate::diag!("zxvm: warning: could not write all results to stdout: {e}");
     }
     let mut counts = Counts::default();
-    suites
-        .iter()
-        .flat_map(|s| &s.cases)
-        .for_each(|c| counts.add(c));
+    suites.iter().flat_map(|s| &s.cases).for_each(|c| counts.add(c));
     if let Some(path) = &args.junit {
         if let Err(e) = junit::write(path, &suites, wall.elapsed()) {
             crate::diag!("zxvm: error: {e}");
@@ -160,11 +143,7 @@ pub fn main(args: TestArgs) -> u8 {
     let failed = suites.iter().any(|s| !s.ok());
     let summary = summary_line(&suites, failed, wall.elapsed(), args.filter.as_deref());
     if human {
-        let _ = writeln!(
-            std::io::stdout(),
-            "\n{summary}\nresult: {}",
-            counts.summary()
-        );
+        let _ = writeln!(std::io::stdout(), "\n{summary}\nresult: {}", counts.summary());
     } else {
         crate::diag!("{summary}\nresult: {}", counts.summary());
     }
@@ -187,12 +166,7 @@ fn vms(n: usize) -> String {
     format!("{n} VM{}", if n == 1 { "" } else { "s" })
 }
 
-fn summary_line(
-    suites: &[SuiteResult],
-    failed: bool,
-    wall: Duration,
-    filter: Option<&str>,
-) -> String {
+fn summary_line(suites: &[SuiteResult], failed: bool, wall: Duration, filter: Option<&str>) -> String {
     let mut notes = Vec::new();
     for s in suites {
         match &s.end {
@@ -208,16 +182,8 @@ fn summary_line(
         notes.push("no case matched --filter".into());
     }
     let verdict = if failed { "FAILED" } else { "ok" };
-    let notes = if notes.is_empty() {
-        String::new()
-    } else {
-        format!("; {}", notes.join(", "))
-    };
-    format!(
-        "zxvm test: {verdict}: {} in {:.2} s{notes}",
-        vms(suites.len()),
-        wall.as_secs_f64()
-    )
+    let notes = if notes.is_empty() { String::new() } else { format!("; {}", notes.join(", ")) };
+    format!("zxvm test: {verdict}: {} in {:.2} s{notes}", vms(suites.len()), wall.as_secs_f64())
 }
 
 /// Run the VMs and print as they finish, in argument order (a finished VM
@@ -232,15 +198,8 @@ fn run_and_print(
     let mut io_error = None;
     let mut tap = None;
     if human {
-        let what = if vm_jobs.is_empty() {
-            "nothing to run".to_string()
-        } else {
-            vms(vm_jobs.len())
-        };
-        let header = format!(
-            "zxvm test: {what}, up to {jobs} at a time, timeout {} s",
-            opts.timeout.as_secs_f64()
-        );
+        let what = if vm_jobs.is_empty() { "nothing to run".to_string() } else { vms(vm_jobs.len()) };
+        let header = format!("zxvm test: {what}, up to {jobs} at a time, timeout {} s", opts.timeout.as_secs_f64());
         if let Err(e) = writeln!(std::io::stdout(), "{header}") {
             io_error = Some(e);
         }
@@ -251,65 +210,53 @@ fn run_and_print(
         }
     }
     let style = Style::new(human && std::io::stdout().is_terminal());
-    let mut progress = (human && vm_jobs.len() > 1 && std::io::stderr().is_terminal())
-        .then(|| Progress::new(vm_jobs.len()));
+    let mut progress =
+        (human && vm_jobs.len() > 1 && std::io::stderr().is_terminal()).then(|| Progress::new(vm_jobs.len()));
     let mut pending: Vec<Option<SuiteResult>> = vec![None; vm_jobs.len()];
     let mut next_to_print = 0;
-    let results = run_pool(
-        vm_jobs,
-        jobs,
-        |j| vm::run_vm(j, opts),
-        |event| {
-            let mut err = std::io::stderr();
-            match event {
-                PoolEvent::Started(_) => {
-                    if let Some(p) = progress.as_mut() {
-                        p.started();
-                        p.draw(&mut err);
-                    }
-                }
-                PoolEvent::Finished(i, s) => {
-                    if let Some(dir) = trace_dir {
-                        if let Err(e) = vm::write_trace(dir, s) {
-                            crate::diag!(
-                                "zxvm: warning: writing trace files for {} to {}: {e}",
-                                s.name,
-                                dir.display()
-                            );
-                        }
-                    }
-                    if let Some(p) = progress.as_mut() {
-                        p.finished(s.ok());
-                        p.clear(&mut err);
-                    }
-                    pending[i] = Some(s.clone());
-                    while let Some(Some(s)) = pending.get_mut(next_to_print).map(Option::take) {
-                        let r = match (tap.as_mut(), human) {
-                            (Some(t), _) => t.suite(&s),
-                            (None, true) => human::suite(&mut std::io::stdout().lock(), &s, style),
-                            (None, false) => Ok(()),
-                        };
-                        if let Err(e) = r {
-                            io_error.get_or_insert(e);
-                        }
-                        next_to_print += 1;
-                    }
-                    if let Some(p) = progress.as_mut().filter(|p| !p.is_complete()) {
-                        p.draw(&mut err);
-                    }
+    let results = run_pool(vm_jobs, jobs, |j| vm::run_vm(j, opts), |event| {
+        let mut err = std::io::stderr();
+        match event {
+            PoolEvent::Started(_) => {
+                if let Some(p) = progress.as_mut() {
+                    p.started();
+                    p.draw(&mut err);
                 }
             }
-        },
-    );
+            PoolEvent::Finished(i, s) => {
+                if let Some(dir) = trace_dir {
+                    if let Err(e) = vm::write_trace(dir, s) {
+                        crate::diag!("zxvm: warning: writing trace files for {} to {}: {e}", s.name, dir.display());
+                    }
+                }
+                if let Some(p) = progress.as_mut() {
+                    p.finished(s.ok());
+                    p.clear(&mut err);
+                }
+                pending[i] = Some(s.clone());
+                while let Some(Some(s)) = pending.get_mut(next_to_print).map(Option::take) {
+                    let r = match (tap.as_mut(), human) {
+                        (Some(t), _) => t.suite(&s),
+                        (None, true) => human::suite(&mut std::io::stdout().lock(), &s, style),
+                        (None, false) => Ok(()),
+                    };
+                    if let Err(e) = r {
+                        io_error.get_or_insert(e);
+                    }
+                    next_to_print += 1;
+                }
+                if let Some(p) = progress.as_mut().filter(|p| !p.is_complete()) {
+                    p.draw(&mut err);
+                }
+            }
+        }
+    });
     if let Some(p) = progress.as_mut() {
         p.clear(&mut std::io::stderr());
     }
     if let Some(t) = tap {
         let mut counts = Counts::default();
-        results
-            .iter()
-            .flat_map(|s| &s.cases)
-            .for_each(|c| counts.add(c));
+        results.iter().flat_map(|s| &s.cases).for_each(|c| counts.add(c));
         if let Err(e) = t.finish(&counts) {
             io_error.get_or_insert(e);
         }
@@ -336,13 +283,7 @@ mod tests {
     fn list_reports_a_closed_stdout_instead_of_panicking() {
         let mut out = Vec::new();
         write_list(&mut out).unwrap();
-        assert_eq!(
-            String::from_utf8(out).unwrap().lines().collect::<Vec<_>>(),
-            super::super::suite::CONFORMANCE_SUITE
-        );
-        assert_eq!(
-            write_list(&mut ClosedPipe).unwrap_err().kind(),
-            std::io::ErrorKind::BrokenPipe
-        );
+        assert_eq!(String::from_utf8(out).unwrap().lines().collect::<Vec<_>>(), super::super::suite::CONFORMANCE_SUITE);
+        assert_eq!(write_list(&mut ClosedPipe).unwrap_err().kind(), std::io::ErrorKind::BrokenPipe);
     }
 }

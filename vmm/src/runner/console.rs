@@ -65,12 +65,7 @@ pub fn fault_report(text: &str, max: usize) -> Option<String> {
     let first = &lines[start][marker(lines[start]).unwrap_or(0)..];
     // `max` >= 1 (callers pass FAULT_REPORT_LINES), so `end > start`.
     let end = (start + max).min(lines.len());
-    Some(
-        std::iter::once(first)
-            .chain(lines[start + 1..end].iter().copied())
-            .collect::<Vec<_>>()
-            .join("\n"),
-    )
+    Some(std::iter::once(first).chain(lines[start + 1..end].iter().copied()).collect::<Vec<_>>().join("\n"))
 }
 
 /// The case the guest harness (`zx::test`) was running when the VM stopped:
@@ -80,18 +75,14 @@ pub fn running_case(text: &str) -> Option<&str> {
     let verdict = |s: &str| s.ends_with("ok") || s.contains("FAILED") || s.starts_with("skipped");
     let mut later_verdict = false;
     for line in text.lines().rev() {
-        if let Some((name, tail)) = line
-            .strip_prefix("test ")
-            .and_then(|rest| rest.split_once(" ... "))
-        {
+        if let Some((name, tail)) = line.strip_prefix("test ").and_then(|rest| rest.split_once(" ... ")) {
             // Output the case printed itself may follow; a verdict would have
             // ended the line, or (after kernel lines, which start lines of
             // their own) stands alone on a later one.
             return (!verdict(tail) && !later_verdict).then_some(name);
         }
         let bare = line.trim_end();
-        later_verdict |=
-            bare == "ok" || bare.starts_with("FAILED: ") || bare.starts_with("skipped: ");
+        later_verdict |= bare == "ok" || bare.starts_with("FAILED: ") || bare.starts_with("skipped: ");
     }
     None
 }
@@ -129,37 +120,19 @@ mod tests {
         assert_eq!(fault_report(t, 1).unwrap().lines().count(), 1);
         assert!(fault_report("all fine\n", 10).is_none());
         assert!(fault_report("KERNEL PANIC: oops\n", 10).is_some());
-        assert_eq!(
-            fault_report("test w ... FAULT: #GP\n  RIP=0\n", 10).unwrap(),
-            "FAULT: #GP\n  RIP=0"
-        );
+        assert_eq!(fault_report("test w ... FAULT: #GP\n  RIP=0\n", 10).unwrap(), "FAULT: #GP\n  RIP=0");
     }
 
     #[test]
     fn running_case_only_without_verdict() {
-        assert_eq!(
-            running_case("test a ... ok\ntest spins ... "),
-            Some("spins")
-        );
+        assert_eq!(running_case("test a ... ok\ntest spins ... "), Some("spins"));
         assert_eq!(running_case("test a ... ok\n"), None);
         assert_eq!(running_case("test a ... FAILED: x\n"), None);
         assert_eq!(running_case("test a ... skipped: y"), None);
         assert_eq!(running_case("[kernel] x\n"), None);
-        assert_eq!(
-            running_case("test w ... FAULT: #PF\n  RIP=0\n[kernel] killed\n"),
-            Some("w")
-        );
-        assert_eq!(
-            running_case("test w ... \nFAULT: #PF\n[kernel] killed\n"),
-            Some("w")
-        );
-        assert_eq!(
-            running_case("test w ... \n[kernel] process x exited\nok\n"),
-            None
-        );
-        assert_eq!(
-            running_case("test w ... \n[kernel] process x exited\nFAILED: y\n"),
-            None
-        );
+        assert_eq!(running_case("test w ... FAULT: #PF\n  RIP=0\n[kernel] killed\n"), Some("w"));
+        assert_eq!(running_case("test w ... \nFAULT: #PF\n[kernel] killed\n"), Some("w"));
+        assert_eq!(running_case("test w ... \n[kernel] process x exited\nok\n"), None);
+        assert_eq!(running_case("test w ... \n[kernel] process x exited\nFAILED: y\n"), None);
     }
 }

@@ -20,9 +20,7 @@ pub struct Style {
 impl Style {
     /// Colour on a terminal unless `NO_COLOR` is set.
     pub fn new(color: bool) -> Self {
-        Style {
-            color: color && std::env::var_os("NO_COLOR").is_none(),
-        }
+        Style { color: color && std::env::var_os("NO_COLOR").is_none() }
     }
 
     fn paint(&self, code: &str, s: &str) -> String {
@@ -40,33 +38,19 @@ impl Style {
 /// Write errors.
 pub fn suite(out: &mut impl Write, s: &SuiteResult, style: Style) -> io::Result<()> {
     let counts = s.counts();
-    let vm_error = s
-        .cases
-        .iter()
-        .find(|c| c.status == CaseStatus::Error && c.name == s.name);
+    let vm_error = s.cases.iter().find(|c| c.status == CaseStatus::Error && c.name == s.name);
     let label = match (vm_error, s.ok()) {
         (Some(_), _) => style.paint("1;31", "ERROR"),
         (None, false) => style.paint("1;31", "FAIL "),
         (None, true) => style.paint("1;32", "PASS "),
     };
-    writeln!(
-        out,
-        "{label} {:<24} {:<40} {:>8.2} s",
-        s.name,
-        counts.summary(),
-        s.duration.as_secs_f64()
-    )?;
+    writeln!(out, "{label} {:<24} {:<40} {:>8.2} s", s.name, counts.summary(), s.duration.as_secs_f64())?;
     for c in s.cases.iter().filter(|c| c.status.is_failure()) {
         let message = c.message.replace('\n', "\n        ");
         if c.name == s.name {
             writeln!(out, "      {message}")?;
         } else {
-            writeln!(
-                out,
-                "      {} {}: {message}",
-                style.paint("31", "FAIL"),
-                c.name
-            )?;
+            writeln!(out, "      {} {}: {message}", style.paint("31", "FAIL"), c.name)?;
         }
         let lines: Vec<&str> = c.detail.lines().collect();
         let start = lines.len().saturating_sub(QUOTED_LINES);
@@ -89,13 +73,7 @@ pub struct Progress {
 impl Progress {
     /// A bar for `total` VMs.
     pub fn new(total: usize) -> Self {
-        Progress {
-            total,
-            done: 0,
-            running: 0,
-            failed: 0,
-            drawn: false,
-        }
+        Progress { total, done: 0, running: 0, failed: 0, drawn: false }
     }
 
     /// A VM started.
@@ -118,9 +96,7 @@ impl Progress {
     /// The bar's text.
     pub fn line(&self) -> String {
         // `done <= total` (the pool finishes each VM once), so `filled <= BAR_CELLS`.
-        let filled = (self.done * BAR_CELLS)
-            .checked_div(self.total)
-            .unwrap_or(BAR_CELLS);
+        let filled = (self.done * BAR_CELLS).checked_div(self.total).unwrap_or(BAR_CELLS);
         format!(
             "[{}{}] {}/{} VMs, {} running, {} failed",
             "#".repeat(filled),
@@ -160,10 +136,7 @@ mod tests {
     fn compact_lines() {
         let mut out = Vec::new();
         let s = judged(
-            RunEnd::Guest {
-                code: 1,
-                reason: ExitReason::Normal,
-            },
+            RunEnd::Guest { code: 1, reason: ExitReason::Normal },
             &[("a", TestOutcome::Pass, 11), ("c", TestOutcome::Fail, 13)],
             "",
         );
@@ -183,14 +156,7 @@ mod tests {
         p.started();
         p.started();
         p.finished(false);
-        assert_eq!(
-            p.line(),
-            format!(
-                "[{}{}] 1/4 VMs, 1 running, 1 failed",
-                "#".repeat(6),
-                ".".repeat(18)
-            )
-        );
+        assert_eq!(p.line(), format!("[{}{}] 1/4 VMs, 1 running, 1 failed", "#".repeat(6), ".".repeat(18)));
         let mut err = Vec::new();
         p.draw(&mut err);
         p.clear(&mut err);

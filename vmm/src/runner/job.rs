@@ -35,14 +35,8 @@ pub enum JobError {
 }
 
 fn stem(path: &Path) -> String {
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    name.strip_suffix(".elf")
-        .or_else(|| name.strip_suffix(".img"))
-        .map(str::to_string)
-        .unwrap_or(name)
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    name.strip_suffix(".elf").or_else(|| name.strip_suffix(".img")).map(str::to_string).unwrap_or(name)
 }
 
 /// A job running the bundled image with `init=NAME`.
@@ -63,10 +57,7 @@ pub fn bundled_program(name: &str) -> Result<VmJob, JobError> {
 /// # Errors
 /// Only if the bundled image is corrupt.
 pub fn conformance_suite() -> Result<Vec<VmJob>, JobError> {
-    CONFORMANCE_SUITE
-        .iter()
-        .map(|name| bundled_program(name))
-        .collect()
+    CONFORMANCE_SUITE.iter().map(|name| bundled_program(name)).collect()
 }
 
 /// Resolve one argument:
@@ -91,18 +82,11 @@ pub fn resolve(arg: &str) -> Result<VmJob, JobError> {
         }
         return Err(JobError::NotFound(arg.into(), names.join(", ")));
     }
-    let bytes = std::fs::read(path).map_err(|source| ImageError::Unreadable {
-        path: arg.into(),
-        source,
-    })?;
+    let bytes =
+        std::fs::read(path).map_err(|source| ImageError::Unreadable { path: arg.into(), source })?;
     if hypercall_abi::image::is_image(&bytes) || program::is_pvh_kernel(&bytes) {
         let image = BootImage::from_bytes(arg, &bytes)?;
-        return Ok(VmJob {
-            name: stem(path),
-            source: arg.into(),
-            image,
-            cmdline: Vec::new(),
-        });
+        return Ok(VmJob { name: stem(path), source: arg.into(), image, cmdline: Vec::new() });
     }
     if !bytes.starts_with(b"\x7fELF") {
         return Err(ImageError::NotBootable(arg.into()).into());
@@ -110,12 +94,7 @@ pub fn resolve(arg: &str) -> Result<VmJob, JobError> {
     program::check_user_elf(arg, &bytes)?;
     let bootfs_name = program::bootfs_name(path);
     let image = program::with_program(BootImage::bundled()?, arg, &bootfs_name, &bytes)?;
-    Ok(VmJob {
-        name: stem(path),
-        source: arg.into(),
-        image,
-        cmdline: vec![format!("init={bootfs_name}")],
-    })
+    Ok(VmJob { name: stem(path), source: arg.into(), image, cmdline: vec![format!("init={bootfs_name}")] })
 }
 
 /// Make suite names unique: the second `x` becomes `x#2`, and so on.
@@ -154,10 +133,7 @@ mod tests {
         // Every suite program is in the bundled bootfs.
         let names = program::bootfs_names(&BootImage::bundled().unwrap());
         for s in CONFORMANCE_SUITE {
-            assert!(
-                names.iter().any(|n| n == s),
-                "{s} missing from the bundled bootfs"
-            );
+            assert!(names.iter().any(|n| n == s), "{s} missing from the bundled bootfs");
         }
     }
 
@@ -170,22 +146,13 @@ mod tests {
         assert!(e.to_string().contains("bundled: "), "{e}");
         let p = temp("script.sh", b"#!/bin/sh\necho hi\n");
         let e = resolve(p.to_str().unwrap()).unwrap_err();
-        assert!(
-            matches!(e, JobError::Image(ImageError::NotBootable(_))),
-            "{e}"
-        );
+        assert!(matches!(e, JobError::Image(ImageError::NotBootable(_))), "{e}");
         let mut elf32 = b"\x7fELF\x01\x01".to_vec();
         elf32.resize(64, 0);
         let p = temp("prog32", &elf32);
-        assert!(matches!(
-            resolve(p.to_str().unwrap()),
-            Err(JobError::Program(_))
-        ));
+        assert!(matches!(resolve(p.to_str().unwrap()), Err(JobError::Program(_))));
         let e = resolve(std::env::temp_dir().to_str().unwrap()).unwrap_err();
-        assert!(
-            matches!(e, JobError::Image(ImageError::NotBootable(_))),
-            "{e}"
-        );
+        assert!(matches!(e, JobError::Image(ImageError::NotBootable(_))), "{e}");
     }
 
     #[test]

@@ -38,17 +38,7 @@ fn xml_text(text: &str) -> Cow<'_, str> {
     if text.chars().all(xml_char) {
         return Cow::Borrowed(text);
     }
-    Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if xml_char(c) {
-                    c.to_string()
-                } else {
-                    c.escape_unicode().to_string()
-                }
-            })
-            .collect(),
-    )
+    Cow::Owned(text.chars().map(|c| if xml_char(c) { c.to_string() } else { c.escape_unicode().to_string() }).collect())
 }
 
 /// The report for `suites`, which took `wall` in all.
@@ -73,16 +63,8 @@ pub fn build(suites: &[SuiteResult], wall: Duration) -> Report {
                 status.set_message(xml_text(&c.message));
             }
             if c.status.is_failure() {
-                status.set_type(if vm_level {
-                    error_type(&s.end)
-                } else {
-                    "assertion"
-                });
-                let detail = if c.detail.is_empty() {
-                    c.message.clone()
-                } else {
-                    format!("{}\n{}", c.message, c.detail)
-                };
+                status.set_type(if vm_level { error_type(&s.end) } else { "assertion" });
+                let detail = if c.detail.is_empty() { c.message.clone() } else { format!("{}\n{}", c.message, c.detail) };
                 status.set_description(xml_text(&detail));
             }
             let mut case = TestCase::new(xml_text(&c.name), status);
@@ -100,8 +82,7 @@ pub fn build(suites: &[SuiteResult], wall: Duration) -> Report {
 /// # Errors
 /// I/O or serialisation errors, as a one-line message.
 pub fn write(path: &Path, suites: &[SuiteResult], wall: Duration) -> Result<(), String> {
-    let fail =
-        |e: &dyn std::fmt::Display| format!("cannot write JUnit report {}: {e}", path.display());
+    let fail = |e: &dyn std::fmt::Display| format!("cannot write JUnit report {}: {e}", path.display());
     if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| fail(&e))?;
     }
@@ -119,15 +100,8 @@ mod tests {
     #[test]
     fn round_trips_through_the_deserializer() {
         let a = judged(
-            RunEnd::Guest {
-                code: 1,
-                reason: ExitReason::Normal,
-            },
-            &[
-                ("a", TestOutcome::Pass, 11),
-                ("b", TestOutcome::Skip, 12),
-                ("c", TestOutcome::Fail, 13),
-            ],
+            RunEnd::Guest { code: 1, reason: ExitReason::Normal },
+            &[("a", TestOutcome::Pass, 11), ("b", TestOutcome::Skip, 12), ("c", TestOutcome::Fail, 13)],
             "console <with> & \"markup\" \x07bell\n",
         );
         let mut b = judged(RunEnd::Timeout { rip: 0x1000 }, &[], "test x ... ");
@@ -143,17 +117,10 @@ mod tests {
         let s = &back.test_suites[0];
         assert_eq!((s.tests, s.failures, s.errors, s.skipped), (3, 1, 0, 1));
         assert_eq!(s.test_cases[2].classname.as_ref().unwrap().as_str(), "prog");
-        assert!(s
-            .system_out
-            .as_ref()
-            .unwrap()
-            .as_str()
-            .contains("<with> & \"markup\""));
+        assert!(s.system_out.as_ref().unwrap().as_str().contains("<with> & \"markup\""));
         let e = &back.test_suites[1].test_cases[0];
         match &e.status {
-            TestCaseStatus::NonSuccess {
-                kind, message, ty, ..
-            } => {
+            TestCaseStatus::NonSuccess { kind, message, ty, .. } => {
                 assert_eq!(*kind, NonSuccessKind::Error);
                 assert!(message.as_ref().unwrap().as_str().contains("timed out"));
                 assert_eq!(ty.as_ref().unwrap().as_str(), "timeout");
@@ -165,10 +132,7 @@ mod tests {
     #[test]
     fn characters_xml_forbids_are_written_visibly() {
         let mut a = judged(
-            RunEnd::Guest {
-                code: 1,
-                reason: ExitReason::Normal,
-            },
+            RunEnd::Guest { code: 1, reason: ExitReason::Normal },
             &[("case\u{1}x", TestOutcome::Fail, 11)],
             "bell\u{7} nul\u{0} esc\u{1b}[0m\n",
         );
@@ -179,10 +143,7 @@ mod tests {
         let s = &back.test_suites[0];
         assert_eq!(s.test_cases[0].name.as_str(), "case\\u{1}x");
         let out = s.system_out.as_ref().unwrap().as_str();
-        assert!(
-            out.contains("bell\\u{7} nul\\u{0} esc\\u{1b}[0m"),
-            "{out:?}"
-        );
+        assert!(out.contains("bell\\u{7} nul\\u{0} esc\\u{1b}[0m"), "{out:?}");
         match &s.test_cases[0].status {
             TestCaseStatus::NonSuccess { message, .. } => {
                 assert_eq!(message.as_ref().unwrap().as_str(), "bad\\u{fffe}byte\\u{2}")

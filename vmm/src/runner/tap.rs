@@ -36,9 +36,7 @@ fn description(s: &str) -> String {
 }
 
 fn one_line(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
 }
 
 impl<W: Write> Tap<W> {
@@ -70,28 +68,14 @@ impl<W: Write> Tap<W> {
             let name = description(&s.full_name(c));
             match c.status {
                 CaseStatus::Pass => writeln!(self.out, "ok {} - {}", self.count, name)?,
-                CaseStatus::Skip => writeln!(
-                    self.out,
-                    "ok {} - {} # SKIP {}",
-                    self.count,
-                    name,
-                    one_line(&c.message)
-                )?,
+                CaseStatus::Skip => writeln!(self.out, "ok {} - {} # SKIP {}", self.count, name, one_line(&c.message))?,
                 CaseStatus::Fail | CaseStatus::Error => {
                     writeln!(self.out, "not ok {} - {}", self.count, name)?;
                     writeln!(self.out, "  ---")?;
                     writeln!(self.out, "  message: {}", yaml_quote(&c.message))?;
-                    let severity = if c.status == CaseStatus::Error {
-                        "error"
-                    } else {
-                        "fail"
-                    };
+                    let severity = if c.status == CaseStatus::Error { "error" } else { "fail" };
                     writeln!(self.out, "  severity: {severity}")?;
-                    writeln!(
-                        self.out,
-                        "  duration_ms: {:.3}",
-                        c.duration.as_secs_f64() * 1e3
-                    )?;
+                    writeln!(self.out, "  duration_ms: {:.3}", c.duration.as_secs_f64() * 1e3)?;
                     if !c.detail.is_empty() {
                         writeln!(self.out, "  detail: |-")?;
                         for line in c.detail.lines() {
@@ -128,23 +112,12 @@ mod tests {
     fn stream_has_points_skips_yaml_and_plan() {
         let mut tap = Tap::new(Vec::new()).unwrap();
         let ok = judged(
-            RunEnd::Guest {
-                code: 1,
-                reason: ExitReason::Normal,
-            },
-            &[
-                ("a", TestOutcome::Pass, 11),
-                ("b#1", TestOutcome::Skip, 12),
-                ("c", TestOutcome::Fail, 13),
-            ],
+            RunEnd::Guest { code: 1, reason: ExitReason::Normal },
+            &[("a", TestOutcome::Pass, 11), ("b#1", TestOutcome::Skip, 12), ("c", TestOutcome::Fail, 13)],
             "",
         );
         tap.suite(&ok).unwrap();
-        let hung = judged(
-            RunEnd::Timeout { rip: 0x1000 },
-            &[],
-            "line one\ntest x ... ",
-        );
+        let hung = judged(RunEnd::Timeout { rip: 0x1000 }, &[], "line one\ntest x ... ");
         tap.suite(&hung).unwrap();
         let mut counts = ok.counts();
         hung.cases.iter().for_each(|c| counts.add(c));
@@ -164,9 +137,6 @@ mod tests {
 
     #[test]
     fn yaml_quoting() {
-        assert_eq!(
-            yaml_quote("a \"b\" \\ c\nd\x01"),
-            "\"a \\\"b\\\" \\\\ c\\nd\\x01\""
-        );
+        assert_eq!(yaml_quote("a \"b\" \\ c\nd\x01"), "\"a \\\"b\\\" \\\\ c\\nd\\x01\"");
     }
 }

@@ -134,10 +134,7 @@ impl Counts {
 
     /// `N passed, N failed, N skipped`.
     pub fn summary(&self) -> String {
-        format!(
-            "{} passed, {} failed, {} skipped",
-            self.passed, self.failed, self.skipped
-        )
+        format!("{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped)
     }
 }
 
@@ -209,22 +206,12 @@ fn tail(console: &str) -> String {
 
 /// Turn a finished run into a [`SuiteResult`].
 pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
-    let JudgeInput {
-        name,
-        source,
-        console,
-        elapsed,
-        timeout,
-        filter,
-    } = input;
+    let JudgeInput { name, source, console, elapsed, timeout, filter } = input;
     let mut cases = Vec::new();
     let (end, exit_code, stats) = match run {
         RawRun::Ran(report) => {
-            let mut prev = report
-                .milestones
-                .iter()
-                .find(|m| m.milestone == Milestone::FirstUserEntry)
-                .map_or(Duration::ZERO, |m| m.at);
+            let mut prev =
+                report.milestones.iter().find(|m| m.milestone == Milestone::FirstUserEntry).map_or(Duration::ZERO, |m| m.at);
             for t in &report.tests {
                 let measured = t.reported_at.saturating_sub(prev);
                 prev = t.reported_at;
@@ -240,11 +227,7 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
                     },
                     message: t.message.clone(),
                     detail: String::new(),
-                    duration: if t.duration.is_zero() {
-                        measured
-                    } else {
-                        t.duration
-                    },
+                    duration: if t.duration.is_zero() { measured } else { t.duration },
                 });
             }
             if report.tests_dropped > 0 {
@@ -260,18 +243,9 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
                 });
             }
             let end = match report.end {
-                RunEnd::Guest {
-                    code,
-                    reason: ExitReason::Normal,
-                } => VmEnd::Exited(code),
-                RunEnd::Guest {
-                    reason: ExitReason::KernelPanic,
-                    ..
-                } => VmEnd::KernelPanic,
-                RunEnd::Guest {
-                    reason: ExitReason::Fault,
-                    ..
-                } => VmEnd::Fault,
+                RunEnd::Guest { code, reason: ExitReason::Normal } => VmEnd::Exited(code),
+                RunEnd::Guest { reason: ExitReason::KernelPanic, .. } => VmEnd::KernelPanic,
+                RunEnd::Guest { reason: ExitReason::Fault, .. } => VmEnd::Fault,
                 RunEnd::DebugExit(c) => VmEnd::Exited(i64::from(c)),
                 RunEnd::TripleFault { rip } => VmEnd::TripleFault { rip },
                 RunEnd::Timeout { rip } => VmEnd::Timeout { rip },
@@ -279,17 +253,11 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
             };
             (end, report.end.exit_code(), Some(report.stats.table()))
         }
-        RawRun::BuildFailed(e) => (
-            VmEnd::VmmError(format!("could not start the VM: {e}")),
-            e.exit_code(),
-            None,
-        ),
+        RawRun::BuildFailed(e) => (VmEnd::VmmError(format!("could not start the VM: {e}")), e.exit_code(), None),
         RawRun::Stuck => (VmEnd::Stuck, crate::exit_code::TIMEOUT, None),
     };
 
-    let running = console::running_case(&console)
-        .map(|c| format!(" while running case {c}"))
-        .unwrap_or_default();
+    let running = console::running_case(&console).map(|c| format!(" while running case {c}")).unwrap_or_default();
     let vm_case = |status, message: String, detail: String| CaseResult {
         name: name.to_string(),
         status,
@@ -314,11 +282,9 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
         }
         VmEnd::Exited(0) => None,
         VmEnd::Exited(_) if any_failed => None,
-        VmEnd::Exited(code) => Some(vm_case(
-            CaseStatus::Fail,
-            format!("the program exited with code {code}{running}"),
-            tail(&console),
-        )),
+        VmEnd::Exited(code) => {
+            Some(vm_case(CaseStatus::Fail, format!("the program exited with code {code}{running}"), tail(&console)))
+        }
         VmEnd::KernelPanic => Some(vm_case(
             CaseStatus::Error,
             format!("kernel panic{running}"),
@@ -345,10 +311,7 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
         )),
         VmEnd::Stuck => Some(vm_case(
             CaseStatus::Error,
-            format!(
-                "timed out after {:.1} s{running}, and the vCPU did not stop when asked",
-                timeout.as_secs_f64()
-            ),
+            format!("timed out after {:.1} s{running}, and the vCPU did not stop when asked", timeout.as_secs_f64()),
             tail(&console),
         )),
         VmEnd::VmmError(e) => Some(vm_case(CaseStatus::Error, e.clone(), tail(&console))),
@@ -389,11 +352,7 @@ pub(crate) mod tests {
                 .map(|(n, o, at_ms)| TestCase {
                     name: n.to_string(),
                     outcome: *o,
-                    message: if *o == TestOutcome::Pass {
-                        String::new()
-                    } else {
-                        format!("{n} said no")
-                    },
+                    message: if *o == TestOutcome::Pass { String::new() } else { format!("{n} said no") },
                     duration: Duration::ZERO,
                     reported_at: Duration::from_millis(*at_ms),
                 })
@@ -403,11 +362,7 @@ pub(crate) mod tests {
         }
     }
 
-    pub(crate) fn judged(
-        end: RunEnd,
-        tests: &[(&str, TestOutcome, u64)],
-        console: &str,
-    ) -> SuiteResult {
+    pub(crate) fn judged(end: RunEnd, tests: &[(&str, TestOutcome, u64)], console: &str) -> SuiteResult {
         judge(
             RawRun::Ran(report(end, tests)),
             JudgeInput {
@@ -422,32 +377,17 @@ pub(crate) mod tests {
     }
 
     fn exited(code: i64) -> RunEnd {
-        RunEnd::Guest {
-            code,
-            reason: ExitReason::Normal,
-        }
+        RunEnd::Guest { code, reason: ExitReason::Normal }
     }
 
     #[test]
     fn passing_cases_with_host_timing() {
-        let s = judged(
-            exited(0),
-            &[("a", TestOutcome::Pass, 12), ("b", TestOutcome::Skip, 15)],
-            "",
-        );
+        let s = judged(exited(0), &[("a", TestOutcome::Pass, 12), ("b", TestOutcome::Skip, 15)], "");
         assert_eq!(s.cases.len(), 2);
         assert_eq!(s.cases[0].duration, Duration::from_millis(2));
         assert_eq!(s.cases[1].duration, Duration::from_millis(3));
         assert!(s.ok());
-        assert_eq!(
-            s.counts(),
-            Counts {
-                passed: 1,
-                failed: 0,
-                skipped: 1,
-                errors: 0
-            }
-        );
+        assert_eq!(s.counts(), Counts { passed: 1, failed: 0, skipped: 1, errors: 0 });
         assert_eq!(s.full_name(&s.cases[0]), "prog::a");
     }
 
@@ -465,17 +405,9 @@ pub(crate) mod tests {
         };
         let s = judge(RawRun::Ran(r), input);
         assert!(!s.ok());
-        let limit = s
-            .cases
-            .iter()
-            .find(|c| c.name == RESULT_LIMIT_CASE)
-            .expect("a result-limit case");
+        let limit = s.cases.iter().find(|c| c.name == RESULT_LIMIT_CASE).expect("a result-limit case");
         assert_eq!(limit.status, CaseStatus::Fail);
-        assert!(
-            limit.message.contains("5 more were refused"),
-            "{}",
-            limit.message
-        );
+        assert!(limit.message.contains("5 more were refused"), "{}", limit.message);
     }
 
     #[test]
@@ -504,19 +436,10 @@ pub(crate) mod tests {
     #[test]
     fn timeout_reports_rip_case_and_console() {
         let console = "[kernel] starting\ntest a ... ok\ntest spins ... ";
-        let s = judged(
-            RunEnd::Timeout { rip: 0x201234 },
-            &[("a", TestOutcome::Pass, 11)],
-            console,
-        );
+        let s = judged(RunEnd::Timeout { rip: 0x201234 }, &[("a", TestOutcome::Pass, 11)], console);
         let vm = s.cases.last().unwrap();
         assert_eq!(vm.status, CaseStatus::Error);
-        assert!(
-            vm.message
-                .contains("timed out after 2.0 s while running case spins"),
-            "{}",
-            vm.message
-        );
+        assert!(vm.message.contains("timed out after 2.0 s while running case spins"), "{}", vm.message);
         assert!(vm.message.contains("RIP 0x201234 (user mode)"));
         assert!(vm.detail.contains("test spins ... "));
         assert_eq!(s.exit_code, crate::exit_code::TIMEOUT);
@@ -526,49 +449,22 @@ pub(crate) mod tests {
     #[test]
     fn fault_panic_and_triple_fault_are_errors_with_reports() {
         let console = "test w ... FAULT: #PF page fault (vector 14) in user mode\n  RIP=0x1\n";
-        let s = judged(
-            RunEnd::Guest {
-                code: 0,
-                reason: ExitReason::Fault,
-            },
-            &[],
-            console,
-        );
+        let s = judged(RunEnd::Guest { code: 0, reason: ExitReason::Fault }, &[], console);
         let vm = &s.cases[0];
         assert_eq!(vm.status, CaseStatus::Error);
         assert_eq!(vm.message, "guest fault while running case w");
         assert!(vm.detail.contains("FAULT: #PF page fault"));
         assert_eq!(s.exit_code, crate::exit_code::GUEST_FAULT);
 
-        let s = judged(
-            RunEnd::Guest {
-                code: 0,
-                reason: ExitReason::KernelPanic,
-            },
-            &[],
-            "KERNEL PANIC: boom\n",
-        );
+        let s = judged(RunEnd::Guest { code: 0, reason: ExitReason::KernelPanic }, &[], "KERNEL PANIC: boom\n");
         assert!(s.cases[0].detail.contains("KERNEL PANIC: boom"));
         assert_eq!(s.exit_code, crate::exit_code::KERNEL_PANIC);
         // A report scrolled out of the tail is quoted on its own.
         let long = format!("FAULT: #GP\n{}", "noise\n".repeat(CONSOLE_TAIL_LINES + 5));
-        let s = judged(
-            RunEnd::Guest {
-                code: 0,
-                reason: ExitReason::Fault,
-            },
-            &[],
-            &long,
-        );
+        let s = judged(RunEnd::Guest { code: 0, reason: ExitReason::Fault }, &[], &long);
         assert!(s.cases[0].detail.starts_with("FAULT: #GP"));
 
-        let s = judged(
-            RunEnd::TripleFault {
-                rip: 0xffff_ffff_8000_1000,
-            },
-            &[],
-            "",
-        );
+        let s = judged(RunEnd::TripleFault { rip: 0xffff_ffff_8000_1000 }, &[], "");
         assert!(s.cases[0].message.contains("(kernel mode)"));
         assert!(s.cases[0].detail.contains("console is empty"));
         assert_eq!(s.exit_code, crate::exit_code::TRIPLE_FAULT);
@@ -577,13 +473,7 @@ pub(crate) mod tests {
     #[test]
     fn filter_drops_cases_and_the_empty_pass() {
         let s = judge(
-            RawRun::Ran(report(
-                exited(0),
-                &[
-                    ("chan_a", TestOutcome::Pass, 11),
-                    ("vmo_b", TestOutcome::Pass, 12),
-                ],
-            )),
+            RawRun::Ran(report(exited(0), &[("chan_a", TestOutcome::Pass, 11), ("vmo_b", TestOutcome::Pass, 12)])),
             JudgeInput {
                 name: "p",
                 source: "p",

@@ -54,11 +54,9 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
         virtio: builder::VirtioConfig::default(),
     };
     let (tx, rx) = mpsc::channel();
-    let spawned = std::thread::Builder::new()
-        .name(format!("vm-{}", job.name))
-        .spawn(move || {
-            let _ = tx.send(builder::run(config));
-        });
+    let spawned = std::thread::Builder::new().name(format!("vm-{}", job.name)).spawn(move || {
+        let _ = tx.send(builder::run(config));
+    });
     let raw = match spawned {
         Err(e) => RawRun::BuildFailed(builder::BuildError::Host(format!("spawn VM thread: {e}"))),
         Ok(_) => match rx.recv_timeout(opts.timeout + STOP_GRACE) {
@@ -73,13 +71,7 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
     let elapsed = start.elapsed();
     let mut console = capture.text();
     if capture.dropped() > 0 {
-        console.insert_str(
-            0,
-            &format!(
-                "[zxvm: {} earlier bytes of console dropped]\n",
-                capture.dropped()
-            ),
-        );
+        console.insert_str(0, &format!("[zxvm: {} earlier bytes of console dropped]\n", capture.dropped()));
     }
     verdict::judge(
         raw,
@@ -100,17 +92,8 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
 /// # Errors
 /// The first I/O error.
 pub fn write_trace(dir: &Path, suite: &SuiteResult) -> std::io::Result<()> {
-    let base: String = suite
-        .name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let base: String =
+        suite.name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
     std::fs::write(dir.join(format!("{base}.console.log")), &suite.console)?;
     if let Some(stats) = &suite.stats {
         std::fs::write(dir.join(format!("{base}.stats.txt")), stats)?;
@@ -124,13 +107,7 @@ pub fn write_trace(dir: &Path, suite: &SuiteResult) -> std::io::Result<()> {
         suite.duration.as_secs_f64()
     );
     for c in &suite.cases {
-        result.push_str(&format!(
-            "case {:?} {} {:.6}s {}\n",
-            c.status,
-            suite.full_name(c),
-            c.duration.as_secs_f64(),
-            c.message
-        ));
+        result.push_str(&format!("case {:?} {} {:.6}s {}\n", c.status, suite.full_name(c), c.duration.as_secs_f64(), c.message));
     }
     std::fs::write(dir.join(format!("{base}.result.txt")), result)
 }
@@ -148,9 +125,6 @@ mod tests {
             cmdline: Some("hello.exit=3".into()),
             filter: Some("chan".into()),
         };
-        assert_eq!(
-            cmdline_for(&job, &opts),
-            "init=hello hello.exit=3 test.filter=chan"
-        );
+        assert_eq!(cmdline_for(&job, &opts), "init=hello hello.exit=3 test.filter=chan");
     }
 }

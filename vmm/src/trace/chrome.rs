@@ -56,84 +56,18 @@ fn shape(e: &Event) -> (String, &'static str, &'static str, (u64, u64)) {
         None => vcpu,
     };
     match &e.kind {
-        EventKind::SyscallEnter {
-            name,
-            process,
-            thread: t,
-            ..
-        } => (name.clone(), "syscall", "B", thread(*process, *t)),
-        EventKind::SyscallExit {
-            name,
-            process,
-            thread: t,
-            ..
-        } => (name.clone(), "syscall", "E", thread(*process, *t)),
-        EventKind::ExceptionEnter {
-            name,
-            process,
-            thread: t,
-            ..
-        } => (
-            name.clone(),
-            "exception",
-            "B",
-            trap(Some(*process), Some(*t)),
-        ),
-        EventKind::ExceptionExit {
-            name,
-            process,
-            thread: t,
-            ..
-        } => (name.clone(), "exception", "E", trap(*process, *t)),
-        EventKind::InterruptEnter {
-            name,
-            process,
-            thread: t,
-            ..
-        } => (
-            name.clone(),
-            "interrupt",
-            "B",
-            trap(Some(*process), Some(*t)),
-        ),
-        EventKind::InterruptExit {
-            name,
-            process,
-            thread: t,
-            ..
-        } => (name.clone(), "interrupt", "E", trap(*process, *t)),
-        EventKind::VmExit {
-            reason,
-            addr,
-            hypercall,
-            ..
-        } => (
-            exit_name(*reason, *addr, hypercall.as_ref().map(|h| &h.name)),
-            "vm_exit",
-            "B",
-            vcpu,
-        ),
-        EventKind::VmResume {
-            reason,
-            addr,
-            hypercall,
-            ..
-        } => (
-            exit_name(*reason, *addr, hypercall.as_ref().map(|h| &h.name)),
-            "vm_exit",
-            "E",
-            vcpu,
-        ),
+        EventKind::SyscallEnter { name, process, thread: t, .. } => (name.clone(), "syscall", "B", thread(*process, *t)),
+        EventKind::SyscallExit { name, process, thread: t, .. } => (name.clone(), "syscall", "E", thread(*process, *t)),
+        EventKind::ExceptionEnter { name, process, thread: t, .. } => (name.clone(), "exception", "B", trap(Some(*process), Some(*t))),
+        EventKind::ExceptionExit { name, process, thread: t, .. } => (name.clone(), "exception", "E", trap(*process, *t)),
+        EventKind::InterruptEnter { name, process, thread: t, .. } => (name.clone(), "interrupt", "B", trap(Some(*process), Some(*t))),
+        EventKind::InterruptExit { name, process, thread: t, .. } => (name.clone(), "interrupt", "E", trap(*process, *t)),
+        EventKind::VmExit { reason, addr, hypercall, .. } => (exit_name(*reason, *addr, hypercall.as_ref().map(|h| &h.name)), "vm_exit", "B", vcpu),
+        EventKind::VmResume { reason, addr, hypercall, .. } => (exit_name(*reason, *addr, hypercall.as_ref().map(|h| &h.name)), "vm_exit", "E", vcpu),
         EventKind::ContextSwitch { .. } => ("context switch".into(), "sched", "i", vcpu),
-        EventKind::ProcessCreate { name, .. } => {
-            (format!("process {name} created"), "task", "i", vcpu)
-        }
-        EventKind::ThreadCreate { name, .. } => {
-            (format!("thread {name} created"), "task", "i", vcpu)
-        }
-        EventKind::RecordsLost { count } => {
-            (format!("{count} guest records lost"), "trace", "i", vcpu)
-        }
+        EventKind::ProcessCreate { name, .. } => (format!("process {name} created"), "task", "i", vcpu),
+        EventKind::ThreadCreate { name, .. } => (format!("thread {name} created"), "task", "i", vcpu),
+        EventKind::RecordsLost { count } => (format!("{count} guest records lost"), "trace", "i", vcpu),
     }
 }
 
@@ -150,27 +84,11 @@ fn cpl_after(k: &EventKind) -> Option<i64> {
         EventKind::SyscallEnter { cpl_to, .. }
         | EventKind::ExceptionEnter { cpl_to, .. }
         | EventKind::InterruptEnter { cpl_to, .. } => Some(i64::from(*cpl_to)),
-        EventKind::SyscallExit {
-            cpl_to,
-            unfinished: false,
-            ..
-        }
-        | EventKind::ExceptionExit {
-            cpl_to,
-            unfinished: false,
-            ..
-        }
-        | EventKind::InterruptExit {
-            cpl_to,
-            unfinished: false,
-            ..
-        } => Some(i64::from(*cpl_to)),
+        EventKind::SyscallExit { cpl_to, unfinished: false, .. }
+        | EventKind::ExceptionExit { cpl_to, unfinished: false, .. }
+        | EventKind::InterruptExit { cpl_to, unfinished: false, .. } => Some(i64::from(*cpl_to)),
         EventKind::VmExit { .. } => Some(-1),
-        EventKind::VmResume {
-            cpl: Some(c),
-            vm_stopped: false,
-            ..
-        } => Some(i64::from(*c)),
+        EventKind::VmResume { cpl: Some(c), vm_stopped: false, .. } => Some(i64::from(*c)),
         _ => None,
     }
 }
@@ -236,80 +154,28 @@ pub fn write<W: Write>(t: &Timeline, mut w: W) -> io::Result<()> {
         }
         v
     };
-    line(
-        &mut w,
-        &mut first,
-        &meta("process_name", HOST_PID, None, "zxvm (VMM)"),
-    )?;
+    line(&mut w, &mut first, &meta("process_name", HOST_PID, None, "zxvm (VMM)"))?;
     for v in &t.meta.vcpus {
-        line(
-            &mut w,
-            &mut first,
-            &meta(
-                "thread_name",
-                HOST_PID,
-                Some(vcpu_tid(v.vcpu)),
-                &format!("vCPU {}", v.vcpu),
-            ),
-        )?;
+        line(&mut w, &mut first, &meta("thread_name", HOST_PID, Some(vcpu_tid(v.vcpu)), &format!("vCPU {}", v.vcpu)))?;
     }
     for (koid, name) in &t.meta.processes {
-        line(
-            &mut w,
-            &mut first,
-            &meta(
-                "process_name",
-                guest_id(*koid),
-                None,
-                &format!("{name} (koid {koid})"),
-            ),
-        )?;
+        line(&mut w, &mut first, &meta("process_name", guest_id(*koid), None, &format!("{name} (koid {koid})")))?;
     }
     if t.meta.threads.values().any(|th| th.process == 0) && !t.meta.processes.contains_key(&0) {
-        line(
-            &mut w,
-            &mut first,
-            &meta("process_name", guest_id(0), None, "kernel threads"),
-        )?;
+        line(&mut w, &mut first, &meta("process_name", guest_id(0), None, "kernel threads"))?;
     }
     for (koid, th) in &t.meta.threads {
-        line(
-            &mut w,
-            &mut first,
-            &meta(
-                "thread_name",
-                guest_id(th.process),
-                Some(guest_id(*koid)),
-                &format!("{} (koid {koid})", th.name),
-            ),
-        )?;
+        line(&mut w, &mut first, &meta("thread_name", guest_id(th.process), Some(guest_id(*koid)), &format!("{} (koid {koid})", th.name)))?;
     }
     // Events are serialized straight from borrowed structs: building a
     // `serde_json::Value` per event made writing the trace a visible part of
     // what `--trace` costs.
-    let counter_names: Vec<String> = t
-        .meta
-        .vcpus
-        .iter()
-        .map(|v| format!("CPL vCPU {}", v.vcpu))
-        .collect();
+    let counter_names: Vec<String> = t.meta.vcpus.iter().map(|v| format!("CPL vCPU {}", v.vcpu)).collect();
     for e in &t.events {
         let (name, cat, ph, (pid, tid)) = shape(e);
         let ts = ts_us(e.ts_ns);
         let s = (ph == "i").then_some("t");
-        let out = OutEvent {
-            name: &name,
-            cat,
-            ph,
-            ts,
-            pid,
-            tid,
-            s,
-            args: OutArgs {
-                kind: &e.kind,
-                vcpu: e.vcpu,
-            },
-        };
+        let out = OutEvent { name: &name, cat, ph, ts, pid, tid, s, args: OutArgs { kind: &e.kind, vcpu: e.vcpu } };
         put(&mut w, &mut first, &out)?;
         if let Some(cpl) = cpl_after(&e.kind) {
             let fallback;
@@ -320,17 +186,7 @@ pub fn write<W: Write>(t: &Timeline, mut w: W) -> io::Result<()> {
                     fallback.as_str()
                 }
             };
-            put(
-                &mut w,
-                &mut first,
-                &OutCounter {
-                    name,
-                    ph: "C",
-                    ts,
-                    pid: HOST_PID,
-                    args: CplArg { cpl },
-                },
-            )?;
+            put(&mut w, &mut first, &OutCounter { name, ph: "C", ts, pid: HOST_PID, args: CplArg { cpl } })?;
         }
     }
     w.write_all(b"\n],\n\"otherData\":")?;
@@ -388,11 +244,7 @@ struct RawEvent {
 /// fields do not decode.
 pub fn read<R: BufRead>(r: R) -> Result<Timeline, ReadError> {
     let raw: RawFile = serde_json::from_reader(r)?;
-    let meta = raw
-        .other
-        .and_then(|o| o.zxvm_trace)
-        .filter(|m| m.format == FORMAT_NAME)
-        .ok_or(ReadError::NotZxvm)?;
+    let meta = raw.other.and_then(|o| o.zxvm_trace).filter(|m| m.format == FORMAT_NAME).ok_or(ReadError::NotZxvm)?;
     let mut events = Vec::with_capacity(raw.events.len());
     for (index, ev) in raw.events.into_iter().enumerate() {
         if ev.ph == "M" || ev.ph == "C" {
@@ -403,8 +255,7 @@ pub fn read<R: BufRead>(r: R) -> Result<Timeline, ReadError> {
             continue;
         }
         let vcpu = args.get("vcpu").and_then(Value::as_u64).unwrap_or(0) as u32;
-        let kind: EventKind = serde_json::from_value(Value::Object(args))
-            .map_err(|source| ReadError::BadEvent { index, source })?;
+        let kind: EventKind = serde_json::from_value(Value::Object(args)).map_err(|source| ReadError::BadEvent { index, source })?;
         let ts_ns = (ev.ts.unwrap_or(0.0) * 1000.0).round().max(0.0) as u64;
         events.push(Event { ts_ns, vcpu, kind });
     }
@@ -416,42 +267,19 @@ pub fn read<R: BufRead>(r: R) -> Result<Timeline, ReadError> {
 mod tests {
     use super::*;
     use crate::trace::recorder::{ExitReason, HypercallResult};
-    use crate::trace::timeline::{
-        Arg, GuestContext, HypercallCall, HypercallReturn, ThreadMeta, VcpuMeta, FORMAT_VERSION,
-    };
+    use crate::trace::timeline::{Arg, GuestContext, HypercallCall, HypercallReturn, ThreadMeta, VcpuMeta, FORMAT_VERSION};
 
     fn sample() -> Timeline {
-        let mut meta = TraceMeta {
-            format: FORMAT_NAME.into(),
-            version: FORMAT_VERSION,
-            ..Default::default()
-        };
-        meta.vcpus.push(VcpuMeta {
-            vcpu: 0,
-            ring: "active".into(),
-            ..Default::default()
-        });
+        let mut meta = TraceMeta { format: FORMAT_NAME.into(), version: FORMAT_VERSION, ..Default::default() };
+        meta.vcpus.push(VcpuMeta { vcpu: 0, ring: "active".into(), ..Default::default() });
         meta.processes.insert(0, "tracetest".into());
-        meta.threads.insert(
-            0,
-            ThreadMeta {
-                process: 0,
-                name: "initial-thread".into(),
-            },
-        );
-        let ctx = GuestContext {
-            process: Some(0),
-            thread: Some(0),
-            syscall: Some("zx_debug_write".into()),
-        };
+        meta.threads.insert(0, ThreadMeta { process: 0, name: "initial-thread".into() });
+        let ctx = GuestContext { process: Some(0), thread: Some(0), syscall: Some("zx_debug_write".into()) };
         let events = vec![
             EventKind::SyscallEnter {
                 nr: 0,
                 name: "zx_debug_write".into(),
-                args: vec![Arg {
-                    name: "buffer".into(),
-                    value: 0xffff_ffff_ffff_fff0,
-                }],
+                args: vec![Arg { name: "buffer".into(), value: 0xffff_ffff_ffff_fff0 }],
                 process: 0,
                 thread: 0,
                 mechanism: "int80-trap".into(),
@@ -464,11 +292,7 @@ mod tests {
                 size: 4,
                 rip: 0xffff_ffff_8010_1234,
                 cpl: Some(0),
-                hypercall: Some(HypercallCall {
-                    nr: 2,
-                    name: "console_write".into(),
-                    args: vec![],
-                }),
+                hypercall: Some(HypercallCall { nr: 2, name: "console_write".into(), args: vec![] }),
                 context: ctx.clone(),
             },
             EventKind::VmResume {
@@ -498,15 +322,7 @@ mod tests {
             },
             EventKind::RecordsLost { count: 2 },
         ];
-        let events = events
-            .into_iter()
-            .enumerate()
-            .map(|(i, kind)| Event {
-                ts_ns: 1_000_001 + i as u64 * 1001,
-                vcpu: 0,
-                kind,
-            })
-            .collect();
+        let events = events.into_iter().enumerate().map(|(i, kind)| Event { ts_ns: 1_000_001 + i as u64 * 1001, vcpu: 0, kind }).collect();
         Timeline { meta, events }
     }
 
@@ -525,58 +341,27 @@ mod tests {
         write(&sample(), &mut buf).unwrap();
         let v: Value = serde_json::from_slice(&buf).unwrap();
         let evs = v["traceEvents"].as_array().unwrap();
-        let names: Vec<_> = evs
-            .iter()
-            .filter(|e| e["ph"] == "M")
-            .map(|e| e["args"]["name"].as_str().unwrap().to_string())
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "zxvm (VMM)",
-                "vCPU 0",
-                "tracetest (koid 0)",
-                "initial-thread (koid 0)"
-            ]
-        );
-        let phases: String = evs
-            .iter()
-            .filter(|e| e["ph"] != "M")
-            .map(|e| e["ph"].as_str().unwrap())
-            .collect();
+        let names: Vec<_> = evs.iter().filter(|e| e["ph"] == "M").map(|e| e["args"]["name"].as_str().unwrap().to_string()).collect();
+        assert_eq!(names, ["zxvm (VMM)", "vCPU 0", "tracetest (koid 0)", "initial-thread (koid 0)"]);
+        let phases: String = evs.iter().filter(|e| e["ph"] != "M").map(|e| e["ph"].as_str().unwrap()).collect();
         assert_eq!(phases, "BCBCECECi");
         let b = &evs[4];
-        assert_eq!(
-            (b["pid"].as_u64(), b["tid"].as_u64(), b["ts"].as_f64()),
-            (Some(1000), Some(1000), Some(1000.001))
-        );
+        assert_eq!((b["pid"].as_u64(), b["tid"].as_u64(), b["ts"].as_f64()), (Some(1000), Some(1000), Some(1000.001)));
         assert_eq!(b["args"]["args"][0]["value"], "0xfffffffffffffff0");
         assert_eq!(evs[6]["name"], "hypercall console_write");
         assert_eq!(evs[6]["tid"].as_u64(), Some(vcpu_tid(0)));
-        let counters: Vec<_> = evs
-            .iter()
-            .filter(|e| e["ph"] == "C")
-            .map(|e| e["args"]["cpl"].as_i64().unwrap())
-            .collect();
+        let counters: Vec<_> = evs.iter().filter(|e| e["ph"] == "C").map(|e| e["args"]["cpl"].as_i64().unwrap()).collect();
         assert_eq!(counters, [0, -1, 0, 3]);
     }
 
     #[test]
     fn rejects_foreign_and_broken_files() {
-        assert!(matches!(
-            read(&b"{\"traceEvents\":[]}"[..]),
-            Err(ReadError::NotZxvm)
-        ));
+        assert!(matches!(read(&b"{\"traceEvents\":[]}"[..]), Err(ReadError::NotZxvm)));
         assert!(matches!(read(&b"[1,2"[..]), Err(ReadError::Json(_))));
         let mut buf = Vec::new();
         write(&sample(), &mut buf).unwrap();
-        let s = String::from_utf8(buf)
-            .unwrap()
-            .replacen("\"status\":-10", "\"status\":\"x\"", 1);
-        assert!(matches!(
-            read(s.as_bytes()),
-            Err(ReadError::BadEvent { .. })
-        ));
+        let s = String::from_utf8(buf).unwrap().replacen("\"status\":-10", "\"status\":\"x\"", 1);
+        assert!(matches!(read(s.as_bytes()), Err(ReadError::BadEvent { .. })));
     }
 
     #[test]
@@ -585,10 +370,7 @@ mod tests {
         // A file's durations and times are whatever its writer put there.
         let mut t = sample();
         for e in &mut t.events {
-            if let EventKind::VmResume {
-                hypercall: Some(h), ..
-            } = &mut e.kind
-            {
+            if let EventKind::VmResume { hypercall: Some(h), .. } = &mut e.kind {
                 h.duration_ns = u64::MAX;
             }
         }
@@ -597,16 +379,11 @@ mod tests {
         t.events.extend(again);
         let mut buf = Vec::new();
         write(&t, &mut buf).unwrap();
-        let s = String::from_utf8(buf)
-            .unwrap()
-            .replacen("\"ts\":1000.001", "\"ts\":-1e300", 1);
+        let s = String::from_utf8(buf).unwrap().replacen("\"ts\":1000.001", "\"ts\":-1e300", 1);
         let back = read(s.as_bytes()).unwrap();
         assert_eq!(back.events[0].ts_ns, 0);
         assert!(report::stats(&back).contains("total: 2 hypercalls"));
         assert_eq!(report::exits(&back, &Filter::default()).lines().count(), 2);
-        assert_eq!(
-            report::syscalls(&back, &Filter::default()).lines().count(),
-            1
-        );
+        assert_eq!(report::syscalls(&back, &Filter::default()).lines().count(), 1);
     }
 }

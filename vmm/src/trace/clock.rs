@@ -48,10 +48,7 @@ impl TscClock {
                 kept.push(a);
             }
         }
-        TscClock {
-            anchors: kept,
-            khz: khz.filter(|k| *k > 0),
-        }
+        TscClock { anchors: kept, khz: khz.filter(|k| *k > 0) }
     }
 
     /// The anchors in use.
@@ -79,10 +76,7 @@ impl TscClock {
 
     /// How the mapping was made, for the trace's metadata.
     pub fn describe(&self, source: &str) -> String {
-        format!(
-            "{} anchors from {source}, piecewise linear",
-            self.anchors.len()
-        )
+        format!("{} anchors from {source}, piecewise linear", self.anchors.len())
     }
 }
 
@@ -93,20 +87,7 @@ mod tests {
     #[test]
     fn interpolates_and_extrapolates() {
         // 2 ticks per ns between the anchors, then 1 tick per ns.
-        let c = TscClock::new(
-            vec![
-                Anchor { tsc: 1000, ns: 100 },
-                Anchor {
-                    tsc: 3000,
-                    ns: 1100,
-                },
-                Anchor {
-                    tsc: 4000,
-                    ns: 2100,
-                },
-            ],
-            None,
-        );
+        let c = TscClock::new(vec![Anchor { tsc: 1000, ns: 100 }, Anchor { tsc: 3000, ns: 1100 }, Anchor { tsc: 4000, ns: 2100 }], None);
         assert_eq!(c.to_ns(1000), 100);
         assert_eq!(c.to_ns(2000), 600);
         assert_eq!(c.to_ns(3500), 1600);
@@ -118,26 +99,13 @@ mod tests {
 
     #[test]
     fn single_anchor_uses_nominal_rate() {
-        let c = TscClock::new(
-            vec![Anchor {
-                tsc: 2_000_000,
-                ns: 1_000,
-            }],
-            Some(2_000_000),
-        ); // 2 GHz
+        let c = TscClock::new(vec![Anchor { tsc: 2_000_000, ns: 1_000 }], Some(2_000_000)); // 2 GHz
         assert_eq!(c.to_ns(2_002_000), 2_000);
     }
 
     #[test]
     fn drops_non_monotonic_anchors() {
-        let c = TscClock::new(
-            vec![
-                Anchor { tsc: 10, ns: 10 },
-                Anchor { tsc: 20, ns: 5 },
-                Anchor { tsc: 30, ns: 30 },
-            ],
-            None,
-        );
+        let c = TscClock::new(vec![Anchor { tsc: 10, ns: 10 }, Anchor { tsc: 20, ns: 5 }, Anchor { tsc: 30, ns: 30 }], None);
         assert_eq!(c.anchors().len(), 2);
         assert_eq!(c.to_ns(20), 20);
     }

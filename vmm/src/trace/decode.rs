@@ -23,11 +23,7 @@ pub struct SyscallInfo {
 /// Decoder entry for syscall `nr`.
 pub fn syscall_info(nr: u32) -> Option<SyscallInfo> {
     let i = syscalls::syscall_info(nr)?;
-    let name = if nr >= ZXVM_SYSCALL_BASE {
-        i.name.to_string()
-    } else {
-        format!("zx_{}", i.name)
-    };
+    let name = if nr >= ZXVM_SYSCALL_BASE { i.name.to_string() } else { format!("zx_{}", i.name) };
     Some(SyscallInfo {
         nr,
         name,
@@ -45,9 +41,7 @@ pub fn syscall_name(nr: u32) -> String {
 /// values Zircon does not name).
 pub fn status_name(status: i64) -> String {
     match i32::try_from(status) {
-        Ok(s) if s == 0 || zircon_abi::status::ZxError::from_raw(s).is_some() => {
-            zircon_abi::status::status_name(s).to_string()
-        }
+        Ok(s) if s == 0 || zircon_abi::status::ZxError::from_raw(s).is_some() => zircon_abi::status::status_name(s).to_string(),
         _ => status.to_string(),
     }
 }
@@ -89,8 +83,8 @@ pub fn hypercall_status_name(value: i32) -> String {
 /// Short exception name (`#PF`), or `irq N` for interrupts.
 pub fn vector_name(vector: u32) -> String {
     const NAMES: [&str; 22] = [
-        "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP", "#SS",
-        "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+        "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
+        "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
     ];
     match NAMES.get(vector as usize) {
         Some(n) => n.to_string(),
@@ -113,10 +107,7 @@ mod tests {
         assert_eq!(status_name(5), "5");
         assert_eq!(hypercall_name(2), "console_write");
         assert_eq!(hypercall_name(99), "hypercall_99");
-        assert_eq!(
-            hypercall_args(2, [0x100, 5, 9, 9]),
-            vec![("gpa", 0x100), ("len", 5)]
-        );
+        assert_eq!(hypercall_args(2, [0x100, 5, 9, 9]), vec![("gpa", 0x100), ("len", 5)]);
         assert_eq!(hypercall_status_name(12), "ok");
         assert_eq!(hypercall_status_name(-3), "BadAddress");
         assert_eq!(vector_name(14), "#PF");

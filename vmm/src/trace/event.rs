@@ -102,16 +102,7 @@ pub struct HypercallReturn {
 #[allow(missing_docs)] // Fields are documented in docs/TRACE_FORMAT.md.
 pub enum EventKind {
     /// CPL3 → CPL0 through a system call.
-    SyscallEnter {
-        nr: u32,
-        name: String,
-        args: Vec<Arg>,
-        process: u64,
-        thread: u64,
-        mechanism: String,
-        cpl_from: u8,
-        cpl_to: u8,
-    },
+    SyscallEnter { nr: u32, name: String, args: Vec<Arg>, process: u64, thread: u64, mechanism: String, cpl_from: u8, cpl_to: u8 },
     /// CPL0 → CPL3 back from a system call (`unfinished`: it never returned).
     SyscallExit {
         nr: u32,
@@ -209,11 +200,7 @@ pub enum EventKind {
     /// A process was created.
     ProcessCreate { koid: u64, name: String },
     /// A thread was created.
-    ThreadCreate {
-        koid: u64,
-        process: u64,
-        name: String,
-    },
+    ThreadCreate { koid: u64, process: u64, name: String },
     /// Guest records dropped because the ring was full (placed where the VMM
     /// noticed).
     RecordsLost { count: u64 },

@@ -21,11 +21,11 @@
 pub mod chrome;
 pub mod clock;
 pub mod decode;
-pub mod event;
 pub mod recorder;
 pub mod report;
 pub mod ring;
 pub mod table;
+pub mod event;
 pub mod timeline;
 
 use std::time::{Duration, Instant};
@@ -57,11 +57,7 @@ pub struct TraceOptions {
 
 impl Default for TraceOptions {
     fn default() -> Self {
-        TraceOptions {
-            enabled: false,
-            ring_records: 1 << 14,
-            flush_when_full: true,
-        }
+        TraceOptions { enabled: false, ring_records: 1 << 14, flush_when_full: true }
     }
 }
 
@@ -92,20 +88,13 @@ impl VcpuTrace {
             epoch,
             sync_regs: false,
             ring: None,
-            ring_state: if opts.enabled {
-                "off (the guest offered no ring)".into()
-            } else {
-                "off (tracing not requested)".into()
-            },
+            ring_state: if opts.enabled { "off (the guest offered no ring)".into() } else { "off (tracing not requested)".into() },
             last_lost: 0,
             pending_hypercall: None,
             want_anchor: false,
             last_anchor_ns: 0,
             guest_anchors: Vec::new(),
-            capture: VcpuCapture {
-                vcpu,
-                ..VcpuCapture::default()
-            },
+            capture: VcpuCapture { vcpu, ..VcpuCapture::default() },
             hypercalls: HypercallStats::default(),
         }
     }
@@ -151,23 +140,11 @@ impl VcpuTrace {
     ///
     /// # Errors
     /// The hypercall status for a bad region or header.
-    pub fn setup(
-        &mut self,
-        mem: &GuestMemoryMmap,
-        gpa: u64,
-        bytes: u64,
-        guest_tsc: u64,
-    ) -> Result<u64, hypercall_abi::HypercallStatus> {
+    pub fn setup(&mut self, mem: &GuestMemoryMmap, gpa: u64, bytes: u64, guest_tsc: u64) -> Result<u64, hypercall_abi::HypercallStatus> {
         if !self.opts.enabled {
             return Ok(0);
         }
-        match GuestRing::accept(
-            mem,
-            gpa,
-            bytes,
-            self.opts.ring_records,
-            self.opts.flush_when_full,
-        ) {
+        match GuestRing::accept(mem, gpa, bytes, self.opts.ring_records, self.opts.flush_when_full) {
             Ok(r) => {
                 self.ring_state = format!("active (capacity {} records at {gpa:#x})", r.capacity);
                 self.ring = Some(r);
@@ -195,17 +172,12 @@ impl VcpuTrace {
     }
 
     fn drain(&mut self, mem: &GuestMemoryMmap) -> usize {
-        let Some(ring) = self.ring.as_mut() else {
-            return 0;
-        };
+        let Some(ring) = self.ring.as_mut() else { return 0 };
         match ring.drain(mem, &mut self.capture.records) {
             Ok(n) => {
                 let lost = ring.counters(mem).lost;
                 if lost > self.last_lost {
-                    self.capture.lost_marks.push(LostMark {
-                        guest_seq: ring.tail,
-                        count: lost - self.last_lost,
-                    });
+                    self.capture.lost_marks.push(LostMark { guest_seq: ring.tail, count: lost - self.last_lost });
                     self.last_lost = lost;
                 }
                 n
@@ -221,19 +193,13 @@ impl VcpuTrace {
     }
 
     fn take_anchor(&mut self, vcpu: &VcpuFd) {
-        let mut msrs = match kvm_bindings::Msrs::from_entries(&[kvm_bindings::kvm_msr_entry {
-            index: MSR_IA32_TSC,
-            ..Default::default()
-        }]) {
+        let mut msrs = match kvm_bindings::Msrs::from_entries(&[kvm_bindings::kvm_msr_entry { index: MSR_IA32_TSC, ..Default::default() }]) {
             Ok(m) => m,
             Err(_) => return,
         };
         if let Ok(1) = vcpu.get_msrs(&mut msrs) {
             let ns = self.now_ns();
-            self.capture.anchors.push(Anchor {
-                tsc: msrs.as_slice()[0].data,
-                ns,
-            });
+            self.capture.anchors.push(Anchor { tsc: msrs.as_slice()[0].data, ns });
             self.last_anchor_ns = ns;
         }
         self.want_anchor = false;
@@ -241,13 +207,7 @@ impl VcpuTrace {
 
     /// Record one exit (call after it is handled, just before the next
     /// KVM_RUN): drains the ring and takes a clock anchor when due.
-    pub fn record_exit(
-        &mut self,
-        vcpu: &VcpuFd,
-        mem: &GuestMemoryMmap,
-        info: ExitInfo,
-        exited: Instant,
-    ) {
+    pub fn record_exit(&mut self, vcpu: &VcpuFd, mem: &GuestMemoryMmap, info: ExitInfo, exited: Instant) {
         if !self.opts.enabled {
             return;
         }
@@ -268,22 +228,12 @@ impl VcpuTrace {
             self.drain(mem);
         }
         let start_ns = self.ns_at(exited);
-        if self.ring.is_some()
-            && (self.want_anchor || start_ns >= self.last_anchor_ns + ANCHOR_INTERVAL_NS)
-        {
+        if self.ring.is_some() && (self.want_anchor || start_ns >= self.last_anchor_ns + ANCHOR_INTERVAL_NS) {
             self.take_anchor(vcpu);
         }
         let hypercall = self.pending_hypercall.take();
         let end_ns = self.now_ns();
-        self.capture.exits.push(ExitRecord {
-            info,
-            start_ns,
-            end_ns,
-            rip,
-            cpl,
-            guest_seq,
-            hypercall,
-        });
+        self.capture.exits.push(ExitRecord { info, start_ns, end_ns, rip, cpl, guest_seq, hypercall });
     }
 
     /// The VM stopped: drain what is left, take a last anchor and hand over
@@ -305,12 +255,7 @@ impl VcpuTrace {
             c.anchor_source = "KVM_GET_MSRS(IA32_TSC) at exits".into();
         }
         c.ring = self.ring_state.clone();
-        c.regs_source = if self.sync_regs {
-            "kvm_run sync regs (KVM_CAP_SYNC_REGS)"
-        } else {
-            "KVM_GET_REGS + KVM_GET_SREGS per exit"
-        }
-        .into();
+        c.regs_source = if self.sync_regs { "kvm_run sync regs (KVM_CAP_SYNC_REGS)" } else { "KVM_GET_REGS + KVM_GET_SREGS per exit" }.into();
         c.end_ns = self.now_ns();
         c
     }
@@ -324,11 +269,7 @@ mod tests {
     use hypercall_abi::HypercallStatus;
 
     fn on(records: u64) -> TraceOptions {
-        TraceOptions {
-            enabled: true,
-            ring_records: records,
-            flush_when_full: true,
-        }
+        TraceOptions { enabled: true, ring_records: records, flush_when_full: true }
     }
 
     #[test]
@@ -350,39 +291,22 @@ mod tests {
         }
         assert_eq!(t.flush(&mem, 100), 5);
         assert_eq!(t.capture.records.len(), 5);
-        assert_eq!(
-            t.guest_anchors.len(),
-            2,
-            "setup and flush each pass the guest TSC"
-        );
+        assert_eq!(t.guest_anchors.len(), 2, "setup and flush each pass the guest TSC");
     }
 
     #[test]
     fn a_bad_ring_is_refused_with_a_status() {
         let (mem, _) = guest_with_ring(64);
         let mut t = VcpuTrace::new(0, on(16), Instant::now());
-        assert_eq!(
-            t.setup(&mem, u64::MAX - 100, 4096, 1),
-            Err(HypercallStatus::BadAddress)
-        );
+        assert_eq!(t.setup(&mem, u64::MAX - 100, 4096, 1), Err(HypercallStatus::BadAddress));
         assert!(t.ring_state.starts_with("refused"));
     }
 
     #[test]
     fn hypercalls_are_counted_even_without_trace() {
         let mut t = VcpuTrace::new(0, TraceOptions::default(), Instant::now());
-        t.note_hypercall(
-            HypercallArgs {
-                nr: 2,
-                args: [0; 4],
-            },
-            Outcome::Return(3),
-            Duration::from_micros(4),
-        );
-        assert_eq!(
-            t.hypercalls.table.get("console_write").map(|r| r.count),
-            Some(1)
-        );
+        t.note_hypercall(HypercallArgs { nr: 2, args: [0; 4] }, Outcome::Return(3), Duration::from_micros(4));
+        assert_eq!(t.hypercalls.table.get("console_write").map(|r| r.count), Some(1));
         assert!(t.pending_hypercall.is_none());
     }
 }

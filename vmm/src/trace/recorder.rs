@@ -58,10 +58,7 @@ impl ExitReason {
 
     /// True for exits that carry a port or MMIO address.
     pub fn has_address(self) -> bool {
-        matches!(
-            self,
-            ExitReason::IoIn | ExitReason::IoOut | ExitReason::MmioRead | ExitReason::MmioWrite
-        )
+        matches!(self, ExitReason::IoIn | ExitReason::IoOut | ExitReason::MmioRead | ExitReason::MmioWrite)
     }
 }
 
@@ -78,11 +75,7 @@ pub struct ExitInfo {
 
 impl ExitInfo {
     /// An EINTR/EAGAIN return.
-    pub const INTERRUPTED: ExitInfo = ExitInfo {
-        reason: ExitReason::Interrupted,
-        addr: 0,
-        size: 0,
-    };
+    pub const INTERRUPTED: ExitInfo = ExitInfo { reason: ExitReason::Interrupted, addr: 0, size: 0 };
 
     /// Classify an exit (cheap: no allocation, no ioctl).
     pub fn of(exit: &VcpuExit) -> ExitInfo {
@@ -98,11 +91,7 @@ impl ExitInfo {
             VcpuExit::InternalError => (ExitReason::InternalError, 0, 0),
             _ => (ExitReason::Other, 0, 0),
         };
-        ExitInfo {
-            reason,
-            addr,
-            size: size.min(255) as u8,
-        }
+        ExitInfo { reason, addr, size: size.min(255) as u8 }
     }
 
     /// The name used in exit tables: the reason, plus the port for I/O
@@ -142,10 +131,7 @@ impl From<Outcome> for HypercallResult {
     fn from(o: Outcome) -> Self {
         match o {
             Outcome::Return(value) => HypercallResult::Return { value },
-            Outcome::Exit { code, reason } => HypercallResult::Exit {
-                code,
-                reason: reason as u32,
-            },
+            Outcome::Exit { code, reason } => HypercallResult::Exit { code, reason: reason as u32 },
         }
     }
 }
@@ -166,12 +152,7 @@ pub struct HypercallRecord {
 impl HypercallRecord {
     /// Build from the service's view.
     pub fn new(call: HypercallArgs, outcome: Outcome, dur: Duration) -> Self {
-        HypercallRecord {
-            nr: call.nr,
-            args: call.args,
-            result: outcome.into(),
-            dur_ns: dur.as_nanos() as u64,
-        }
+        HypercallRecord { nr: call.nr, args: call.args, result: outcome.into(), dur_ns: dur.as_nanos() as u64 }
     }
 }
 
@@ -231,10 +212,7 @@ mod tests {
         for nr in [0, 99, 1 << 40, u64::MAX] {
             h.record(nr, Duration::from_micros(1));
         }
-        h.record(
-            hypercall_abi::Hypercall::ConsoleWrite as u64,
-            Duration::from_micros(1),
-        );
+        h.record(hypercall_abi::Hypercall::ConsoleWrite as u64, Duration::from_micros(1));
         assert_eq!(h.table.get(UNKNOWN_HYPERCALL_ROW).map(|r| r.count), Some(4));
         assert_eq!(h.table.get("console_write").map(|r| r.count), Some(1));
         assert_eq!(h.table.rows().count(), 2);
@@ -244,38 +222,19 @@ mod tests {
     fn classifies_exits() {
         let mut d = [0u8; 4];
         let i = ExitInfo::of(&VcpuExit::IoIn(0xbe0, &mut d));
-        assert_eq!(
-            i,
-            ExitInfo {
-                reason: ExitReason::IoIn,
-                addr: 0xbe0,
-                size: 4
-            }
-        );
+        assert_eq!(i, ExitInfo { reason: ExitReason::IoIn, addr: 0xbe0, size: 4 });
         assert_eq!(i.stat_name(), "io_in 0xbe0");
         let i = ExitInfo::of(&VcpuExit::MmioWrite(0xd000_0000, &[1, 2]));
-        assert_eq!(
-            (i.reason, i.addr, i.size),
-            (ExitReason::MmioWrite, 0xd000_0000, 2)
-        );
+        assert_eq!((i.reason, i.addr, i.size), (ExitReason::MmioWrite, 0xd000_0000, 2));
         assert_eq!(i.stat_name(), "mmio_write");
-        assert_eq!(
-            ExitInfo::of(&VcpuExit::Shutdown).reason,
-            ExitReason::Shutdown
-        );
+        assert_eq!(ExitInfo::of(&VcpuExit::Shutdown).reason, ExitReason::Shutdown);
         assert_eq!(ExitInfo::INTERRUPTED.stat_name(), "interrupted");
     }
 
     #[test]
     fn hypercall_results_convert() {
-        assert_eq!(
-            HypercallResult::from(Outcome::Return(-3)),
-            HypercallResult::Return { value: -3 }
-        );
-        let r = HypercallResult::from(Outcome::Exit {
-            code: 7,
-            reason: hypercall_abi::ExitReason::Fault,
-        });
+        assert_eq!(HypercallResult::from(Outcome::Return(-3)), HypercallResult::Return { value: -3 });
+        let r = HypercallResult::from(Outcome::Exit { code: 7, reason: hypercall_abi::ExitReason::Fault });
         assert_eq!(r, HypercallResult::Exit { code: 7, reason: 2 });
     }
 }

@@ -28,10 +28,7 @@ impl Filter {
         match (&self.process, koid) {
             (None, _) => true,
             (Some(_), None) => false,
-            (Some(p), Some(koid)) => {
-                p.parse::<u64>().ok() == Some(koid)
-                    || t.meta.processes.get(&koid).is_some_and(|n| n == p)
-            }
+            (Some(p), Some(koid)) => p.parse::<u64>().ok() == Some(koid) || t.meta.processes.get(&koid).is_some_and(|n| n == p),
         }
     }
 
@@ -96,14 +93,7 @@ pub fn syscall_spans(t: &Timeline) -> Vec<SyscallSpan> {
     let mut spans: Vec<SyscallSpan> = Vec::new();
     for e in &t.events {
         match &e.kind {
-            EventKind::SyscallEnter {
-                nr,
-                name,
-                args,
-                process,
-                thread,
-                ..
-            } => {
+            EventKind::SyscallEnter { nr, name, args, process, thread, .. } => {
                 open.entry(*thread).or_default().push(spans.len());
                 spans.push(SyscallSpan {
                     start_ns: e.ts_ns,
@@ -116,13 +106,7 @@ pub fn syscall_spans(t: &Timeline) -> Vec<SyscallSpan> {
                     status: None,
                 });
             }
-            EventKind::SyscallExit {
-                thread,
-                status,
-                status_name,
-                unfinished,
-                ..
-            } => {
+            EventKind::SyscallExit { thread, status, status_name, unfinished, .. } => {
                 if let Some(i) = open.get_mut(thread).and_then(Vec::pop) {
                     spans[i].end_ns = e.ts_ns;
                     if !unfinished {
@@ -143,15 +127,7 @@ pub fn exit_spans(t: &Timeline) -> Vec<ExitSpan> {
     let mut spans: Vec<ExitSpan> = Vec::new();
     for e in &t.events {
         match &e.kind {
-            EventKind::VmExit {
-                reason,
-                addr,
-                rip,
-                cpl,
-                hypercall,
-                context,
-                ..
-            } => {
+            EventKind::VmExit { reason, addr, rip, cpl, hypercall, context, .. } => {
                 open.insert(e.vcpu, spans.len());
                 spans.push(ExitSpan {
                     vcpu: e.vcpu,
@@ -160,29 +136,19 @@ pub fn exit_spans(t: &Timeline) -> Vec<ExitSpan> {
                     stat_name: stat_name(*reason, *addr),
                     rip: *rip,
                     cpl: *cpl,
-                    hypercall: hypercall
-                        .as_ref()
-                        .map(|h| (h.name.clone(), h.args.clone(), String::new(), 0)),
+                    hypercall: hypercall.as_ref().map(|h| (h.name.clone(), h.args.clone(), String::new(), 0)),
                     context: context.clone(),
                     vm_stopped: false,
                 });
             }
-            EventKind::VmResume {
-                hypercall,
-                vm_stopped,
-                ..
-            } => {
+            EventKind::VmResume { hypercall, vm_stopped, .. } => {
                 if let Some(i) = open.remove(&e.vcpu) {
                     spans[i].end_ns = e.ts_ns;
                     spans[i].vm_stopped = *vm_stopped;
                     if let (Some(h), Some(r)) = (spans[i].hypercall.as_mut(), hypercall) {
                         h.2 = match r.result {
-                            HypercallResult::Return { value } => {
-                                format!("{} ({value})", r.status_name)
-                            }
-                            HypercallResult::Exit { code, reason } => {
-                                format!("exit (code {code}, reason {reason})")
-                            }
+                            HypercallResult::Return { value } => format!("{} ({value})", r.status_name),
+                            HypercallResult::Exit { code, reason } => format!("exit (code {code}, reason {reason})"),
                         };
                         h.3 = r.duration_ns;
                     }
@@ -225,10 +191,7 @@ pub fn stats(t: &Timeline) -> String {
     out += "\n";
     out += &syscalls.render("SYSCALL", "syscalls");
     if unfinished > 0 {
-        let _ = writeln!(
-            out,
-            "({unfinished} syscall(s) never returned and are not in the table)"
-        );
+        let _ = writeln!(out, "({unfinished} syscall(s) never returned and are not in the table)");
     }
     for v in &t.meta.vcpus {
         let _ = writeln!(
@@ -236,39 +199,21 @@ pub fn stats(t: &Timeline) -> String {
             "\nvCPU {}: ring {}; {} exits, {} guest records, {} lost, {} full-ring flushes\n  clock: {}; exit registers: {}",
             v.vcpu, v.ring, v.exits, v.guest_records, v.lost, v.flushes, v.clock, v.regs_source
         );
-        let counts: Vec<String> = v
-            .guest_counts
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| format!("{k}={n}"))
-            .collect();
-        let _ = writeln!(
-            out,
-            "  guest counters: {}",
-            if counts.is_empty() {
-                "none".into()
-            } else {
-                counts.join(" ")
-            }
-        );
+        let counts: Vec<String> = v.guest_counts.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k}={n}")).collect();
+        let _ = writeln!(out, "  guest counters: {}", if counts.is_empty() { "none".into() } else { counts.join(" ") });
     }
     out
 }
 
 fn who(t: &Timeline, process: Option<u64>, thread: Option<u64>) -> String {
-    let (Some(process), Some(thread)) = (process, thread) else {
-        return "kernel".into();
-    };
+    let (Some(process), Some(thread)) = (process, thread) else { return "kernel".into() };
     let p = t.meta.processes.get(&process).map_or("?", String::as_str);
     let th = t.meta.threads.get(&thread).map_or("?", |m| m.name.as_str());
     format!("{p}[{process}]/{th}[{thread}]")
 }
 
 fn args_text(args: &[Arg]) -> String {
-    args.iter()
-        .map(|a| format!("{}={:#x}", a.name, a.value))
-        .collect::<Vec<_>>()
-        .join(", ")
+    args.iter().map(|a| format!("{}={:#x}", a.name, a.value)).collect::<Vec<_>>().join(", ")
 }
 
 /// The `zxvm trace syscalls` log: one strace-like line per system call.
@@ -309,18 +254,10 @@ pub fn exits(t: &Timeline, f: &Filter) -> String {
         }
         let cpl = x.cpl.map_or("?".to_string(), |c| c.to_string());
         let what = match &x.hypercall {
-            Some((name, args, result, ns)) => format!(
-                " {name}({}) = {result} [service {:.1}us]",
-                args_text(args),
-                us(*ns)
-            ),
+            Some((name, args, result, ns)) => format!(" {name}({}) = {result} [service {:.1}us]", args_text(args), us(*ns)),
             None => String::new(),
         };
-        let inside = x
-            .context
-            .syscall
-            .as_ref()
-            .map_or(String::new(), |s| format!(" in {s}"));
+        let inside = x.context.syscall.as_ref().map_or(String::new(), |s| format!(" in {s}"));
         let stopped = if x.vm_stopped { " (VM stopped)" } else { "" };
         let _ = writeln!(
             out,

@@ -6,8 +6,8 @@
 //! instead of being read further. Nothing here panics on guest data.
 
 use hypercall_abi::trace::{
-    offsets, TraceRecord, TraceRingHeader, TRACE_FLAG_FLUSH_WHEN_FULL, TRACE_HEADER_SIZE,
-    TRACE_KIND_SLOTS, TRACE_MAGIC, TRACE_MAX_RING_BYTES, TRACE_RECORD_SIZE, TRACE_VERSION,
+    offsets, TraceRecord, TraceRingHeader, TRACE_FLAG_FLUSH_WHEN_FULL, TRACE_HEADER_SIZE, TRACE_KIND_SLOTS,
+    TRACE_MAGIC, TRACE_MAX_RING_BYTES, TRACE_RECORD_SIZE, TRACE_VERSION,
 };
 use hypercall_abi::HypercallStatus;
 use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
@@ -83,18 +83,9 @@ impl GuestRing {
     /// # Errors
     /// [`RingError`] for a region outside RAM or a header that does not match
     /// this format.
-    pub fn accept(
-        mem: &GuestMemoryMmap,
-        gpa: u64,
-        bytes: u64,
-        want: u64,
-        flush_when_full: bool,
-    ) -> Result<GuestRing, RingError> {
+    pub fn accept(mem: &GuestMemoryMmap, gpa: u64, bytes: u64, want: u64, flush_when_full: bool) -> Result<GuestRing, RingError> {
         let bad_region = RingError::BadRegion { gpa, bytes };
-        if bytes < TRACE_HEADER_SIZE as u64
-            || bytes > TRACE_MAX_RING_BYTES
-            || gpa.checked_add(bytes).is_none()
-        {
+        if bytes < TRACE_HEADER_SIZE as u64 || bytes > TRACE_MAX_RING_BYTES || gpa.checked_add(bytes).is_none() {
             return Err(bad_region);
         }
         if !mem.check_range(GuestAddress(gpa), bytes as usize) {
@@ -107,9 +98,7 @@ impl GuestRing {
         if h.version != TRACE_VERSION {
             return Err(RingError::BadHeader("version"));
         }
-        if h.header_size as usize != TRACE_HEADER_SIZE
-            || h.record_size as usize != TRACE_RECORD_SIZE
-        {
+        if h.header_size as usize != TRACE_HEADER_SIZE || h.record_size as usize != TRACE_RECORD_SIZE {
             return Err(RingError::BadHeader("header or record size"));
         }
         let offered = u64::from(h.capacity);
@@ -127,20 +116,10 @@ impl GuestRing {
         // (`next_power_of_two` would overflow above 2^63).
         let want = if want == 0 { 1 } else { 1u64 << want.ilog2() };
         let capacity = offered.min(want);
-        let flags = if flush_when_full {
-            TRACE_FLAG_FLUSH_WHEN_FULL
-        } else {
-            0
-        };
-        mem.write_obj(flags, GuestAddress(gpa + offsets::FLAGS))
-            .map_err(|_| bad_region)?;
-        mem.write_obj(0u64, GuestAddress(gpa + offsets::TAIL))
-            .map_err(|_| bad_region)?;
-        Ok(GuestRing {
-            gpa,
-            capacity,
-            tail: 0,
-        })
+        let flags = if flush_when_full { TRACE_FLAG_FLUSH_WHEN_FULL } else { 0 };
+        mem.write_obj(flags, GuestAddress(gpa + offsets::FLAGS)).map_err(|_| bad_region)?;
+        mem.write_obj(0u64, GuestAddress(gpa + offsets::TAIL)).map_err(|_| bad_region)?;
+        Ok(GuestRing { gpa, capacity, tail: 0 })
     }
 
     /// The guest's `head` (records written so far), checked against `tail`
@@ -151,11 +130,7 @@ impl GuestRing {
     pub fn head(&self, mem: &GuestMemoryMmap) -> Result<u64, RingError> {
         let head = read_u64(mem, self.gpa + offsets::HEAD).unwrap_or(u64::MAX);
         if head < self.tail || head - self.tail > self.capacity {
-            return Err(RingError::BadIndices {
-                head,
-                tail: self.tail,
-                capacity: self.capacity,
-            });
+            return Err(RingError::BadIndices { head, tail: self.tail, capacity: self.capacity });
         }
         Ok(head)
     }
@@ -167,11 +142,7 @@ impl GuestRing {
     ///
     /// # Errors
     /// [`RingError::BadIndices`] as for [`GuestRing::head`].
-    pub fn drain(
-        &mut self,
-        mem: &GuestMemoryMmap,
-        out: &mut Vec<(u64, TraceRecord)>,
-    ) -> Result<usize, RingError> {
+    pub fn drain(&mut self, mem: &GuestMemoryMmap, out: &mut Vec<(u64, TraceRecord)>) -> Result<usize, RingError> {
         let head = self.head(mem)?;
         let n = head - self.tail;
         let base = self.gpa + TRACE_HEADER_SIZE as u64;
@@ -179,11 +150,7 @@ impl GuestRing {
         for seq in self.tail..head {
             let at = base + (seq & (self.capacity - 1)) * TRACE_RECORD_SIZE as u64;
             if mem.read_slice(&mut buf, GuestAddress(at)).is_err() {
-                return Err(RingError::BadIndices {
-                    head,
-                    tail: self.tail,
-                    capacity: self.capacity,
-                });
+                return Err(RingError::BadIndices { head, tail: self.tail, capacity: self.capacity });
             }
             let rec = TraceRecord::from_bytes(&buf);
             match rec.split_complete() {
@@ -199,11 +166,7 @@ impl GuestRing {
     /// The guest's counters (`lost`, `flushes`, `counts`).
     pub fn counters(&self, mem: &GuestMemoryMmap) -> GuestCounters {
         match read_header(mem, self.gpa) {
-            Some(h) => GuestCounters {
-                lost: h.lost,
-                flushes: h.flushes,
-                counts: h.counts,
-            },
+            Some(h) => GuestCounters { lost: h.lost, flushes: h.flushes, counts: h.counts },
             None => GuestCounters::default(),
         }
     }
@@ -251,33 +214,19 @@ pub(crate) mod tests {
         let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), 1 << 20)]).unwrap();
         let bytes = TRACE_HEADER_SIZE as u64 + u64::from(capacity) * TRACE_RECORD_SIZE as u64;
         mem.write_obj(TRACE_MAGIC, GuestAddress(RING_GPA)).unwrap();
-        mem.write_obj(TRACE_VERSION, GuestAddress(RING_GPA + 8))
-            .unwrap();
-        mem.write_obj(TRACE_HEADER_SIZE as u32, GuestAddress(RING_GPA + 12))
-            .unwrap();
-        mem.write_obj(TRACE_RECORD_SIZE as u32, GuestAddress(RING_GPA + 16))
-            .unwrap();
-        mem.write_obj(capacity, GuestAddress(RING_GPA + offsets::CAPACITY))
-            .unwrap();
+        mem.write_obj(TRACE_VERSION, GuestAddress(RING_GPA + 8)).unwrap();
+        mem.write_obj(TRACE_HEADER_SIZE as u32, GuestAddress(RING_GPA + 12)).unwrap();
+        mem.write_obj(TRACE_RECORD_SIZE as u32, GuestAddress(RING_GPA + 16)).unwrap();
+        mem.write_obj(capacity, GuestAddress(RING_GPA + offsets::CAPACITY)).unwrap();
         (mem, bytes)
     }
 
     /// Write record `seq` the way the guest does and bump head.
-    pub(crate) fn guest_push(
-        mem: &GuestMemoryMmap,
-        capacity: u64,
-        seq: u64,
-        tsc: u64,
-        kind: TraceKind,
-        num: u32,
-    ) {
-        let at =
-            RING_GPA + TRACE_HEADER_SIZE as u64 + (seq & (capacity - 1)) * TRACE_RECORD_SIZE as u64;
+    pub(crate) fn guest_push(mem: &GuestMemoryMmap, capacity: u64, seq: u64, tsc: u64, kind: TraceKind, num: u32) {
+        let at = RING_GPA + TRACE_HEADER_SIZE as u64 + (seq & (capacity - 1)) * TRACE_RECORD_SIZE as u64;
         mem.write_obj(tsc, GuestAddress(at)).unwrap();
-        mem.write_obj(record_word(kind, 0x03, 0, num), GuestAddress(at + 8))
-            .unwrap();
-        mem.write_obj(seq + 1, GuestAddress(RING_GPA + offsets::HEAD))
-            .unwrap();
+        mem.write_obj(record_word(kind, 0x03, 0, num), GuestAddress(at + 8)).unwrap();
+        mem.write_obj(seq + 1, GuestAddress(RING_GPA + offsets::HEAD)).unwrap();
     }
 
     #[test]
@@ -285,20 +234,11 @@ pub(crate) mod tests {
         let (mem, bytes) = guest_with_ring(64);
         let r = GuestRing::accept(&mem, RING_GPA, bytes, 16, true).unwrap();
         assert_eq!(r.capacity, 16);
-        assert_eq!(
-            mem.read_obj::<u32>(GuestAddress(RING_GPA + offsets::FLAGS))
-                .unwrap(),
-            TRACE_FLAG_FLUSH_WHEN_FULL
-        );
+        assert_eq!(mem.read_obj::<u32>(GuestAddress(RING_GPA + offsets::FLAGS)).unwrap(), TRACE_FLAG_FLUSH_WHEN_FULL);
         let r = GuestRing::accept(&mem, RING_GPA, bytes, 1 << 20, false).unwrap();
         assert_eq!(r.capacity, 64);
         // A non-power-of-two request rounds down.
-        assert_eq!(
-            GuestRing::accept(&mem, RING_GPA, bytes, 24, false)
-                .unwrap()
-                .capacity,
-            16
-        );
+        assert_eq!(GuestRing::accept(&mem, RING_GPA, bytes, 24, false).unwrap().capacity, 16);
     }
 
     #[test]
@@ -314,12 +254,7 @@ pub(crate) mod tests {
     #[test]
     fn refuses_regions_outside_ram() {
         let (mem, bytes) = guest_with_ring(64);
-        for (gpa, len) in [
-            ((1 << 20) - 128, bytes),
-            (u64::MAX - 8, bytes),
-            (RING_GPA, 16),
-            (RING_GPA, TRACE_MAX_RING_BYTES + 1),
-        ] {
+        for (gpa, len) in [((1 << 20) - 128, bytes), (u64::MAX - 8, bytes), (RING_GPA, 16), (RING_GPA, TRACE_MAX_RING_BYTES + 1)] {
             let e = GuestRing::accept(&mem, gpa, len, 64, true).unwrap_err();
             assert_eq!(e.status(), HypercallStatus::BadAddress, "{gpa:#x}+{len:#x}");
         }
@@ -336,20 +271,10 @@ pub(crate) mod tests {
         assert_eq!(bad(0, 0), RingError::BadHeader("magic"));
         assert_eq!(bad(8, TRACE_VERSION + 1), RingError::BadHeader("version"));
         assert_eq!(bad(16, 32), RingError::BadHeader("header or record size"));
-        assert_eq!(
-            bad(offsets::CAPACITY, 48),
-            RingError::BadHeader("capacity is not a power of two")
-        );
-        assert_eq!(
-            bad(offsets::CAPACITY, 128),
-            RingError::BadHeader("capacity exceeds the region")
-        );
-        mem.write_obj(5u64, GuestAddress(RING_GPA + offsets::HEAD))
-            .unwrap();
-        assert_eq!(
-            GuestRing::accept(&mem, RING_GPA, bytes, 64, true).unwrap_err(),
-            RingError::BadHeader("head is not 0")
-        );
+        assert_eq!(bad(offsets::CAPACITY, 48), RingError::BadHeader("capacity is not a power of two"));
+        assert_eq!(bad(offsets::CAPACITY, 128), RingError::BadHeader("capacity exceeds the region"));
+        mem.write_obj(5u64, GuestAddress(RING_GPA + offsets::HEAD)).unwrap();
+        assert_eq!(GuestRing::accept(&mem, RING_GPA, bytes, 64, true).unwrap_err(), RingError::BadHeader("head is not 0"));
     }
 
     #[test]
@@ -366,15 +291,8 @@ pub(crate) mod tests {
         }
         assert_eq!(r.drain(&mem, &mut out).unwrap(), 4);
         let seqs: Vec<_> = out.iter().map(|(s, rec)| (*s, rec.tsc, rec.num)).collect();
-        assert_eq!(
-            seqs,
-            (0..7).map(|s| (s, 100 + s, s as u32)).collect::<Vec<_>>()
-        );
-        assert_eq!(
-            mem.read_obj::<u64>(GuestAddress(RING_GPA + offsets::TAIL))
-                .unwrap(),
-            7
-        );
+        assert_eq!(seqs, (0..7).map(|s| (s, 100 + s, s as u32)).collect::<Vec<_>>());
+        assert_eq!(mem.read_obj::<u64>(GuestAddress(RING_GPA + offsets::TAIL)).unwrap(), 7);
         assert_eq!(r.drain(&mem, &mut out).unwrap(), 0);
     }
 
@@ -385,27 +303,14 @@ pub(crate) mod tests {
         guest_push(&mem, 4, 0, 100, TraceKind::SyscallEnter, 24);
         // The guest's in-place exit: exit TSC, status, then kind + CPL pair.
         let slot = RING_GPA + TRACE_HEADER_SIZE as u64;
-        mem.write_obj(130u64, GuestAddress(slot + record_offsets::EXIT_TSC as u64))
-            .unwrap();
-        mem.write_obj(
-            (-2i64) as u64,
-            GuestAddress(slot + record_offsets::EXIT_STATUS as u64),
-        )
-        .unwrap();
-        let kind_cpl =
-            u16::from(TraceKind::SyscallComplete as u8) | (u16::from(cpl_pair(3, 3)) << 8);
-        mem.write_obj(
-            kind_cpl,
-            GuestAddress(slot + record_offsets::KIND_CPL as u64),
-        )
-        .unwrap();
+        mem.write_obj(130u64, GuestAddress(slot + record_offsets::EXIT_TSC as u64)).unwrap();
+        mem.write_obj((-2i64) as u64, GuestAddress(slot + record_offsets::EXIT_STATUS as u64)).unwrap();
+        let kind_cpl = u16::from(TraceKind::SyscallComplete as u8) | (u16::from(cpl_pair(3, 3)) << 8);
+        mem.write_obj(kind_cpl, GuestAddress(slot + record_offsets::KIND_CPL as u64)).unwrap();
         guest_push(&mem, 4, 1, 200, TraceKind::ContextSwitch, 0);
         let mut out = Vec::new();
         assert_eq!(r.drain(&mem, &mut out).unwrap(), 2);
-        let got: Vec<_> = out
-            .iter()
-            .map(|(s, rec)| (*s, rec.kind, rec.tsc, rec.num, rec.cpl))
-            .collect();
+        let got: Vec<_> = out.iter().map(|(s, rec)| (*s, rec.kind, rec.tsc, rec.num, rec.cpl)).collect();
         assert_eq!(
             got,
             vec![
@@ -422,14 +327,9 @@ pub(crate) mod tests {
         let (mem, bytes) = guest_with_ring(4);
         let mut r = GuestRing::accept(&mem, RING_GPA, bytes, 4, true).unwrap();
         let mut out = Vec::new();
-        mem.write_obj(9u64, GuestAddress(RING_GPA + offsets::HEAD))
-            .unwrap();
-        assert!(matches!(
-            r.drain(&mem, &mut out),
-            Err(RingError::BadIndices { head: 9, .. })
-        ));
-        mem.write_obj(u64::MAX, GuestAddress(RING_GPA + offsets::HEAD))
-            .unwrap();
+        mem.write_obj(9u64, GuestAddress(RING_GPA + offsets::HEAD)).unwrap();
+        assert!(matches!(r.drain(&mem, &mut out), Err(RingError::BadIndices { head: 9, .. })));
+        mem.write_obj(u64::MAX, GuestAddress(RING_GPA + offsets::HEAD)).unwrap();
         assert!(r.drain(&mem, &mut out).is_err());
         assert!(out.is_empty());
     }
@@ -438,10 +338,8 @@ pub(crate) mod tests {
     fn reads_guest_counters() {
         let (mem, bytes) = guest_with_ring(4);
         let r = GuestRing::accept(&mem, RING_GPA, bytes, 4, true).unwrap();
-        mem.write_obj(3u64, GuestAddress(RING_GPA + offsets::LOST))
-            .unwrap();
-        mem.write_obj(11u64, GuestAddress(RING_GPA + 64 + 8))
-            .unwrap();
+        mem.write_obj(3u64, GuestAddress(RING_GPA + offsets::LOST)).unwrap();
+        mem.write_obj(11u64, GuestAddress(RING_GPA + 64 + 8)).unwrap();
         let c = r.counters(&mem);
         assert_eq!((c.lost, c.counts[1]), (3, 11));
     }

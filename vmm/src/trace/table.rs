@@ -28,10 +28,7 @@ impl StatTable {
     pub fn record(&mut self, key: &str, ns: u64) {
         let row = match self.rows.get_mut(key) {
             Some(r) => r,
-            None => self.rows.entry(key.to_string()).or_insert(Row {
-                min_ns: u64::MAX,
-                ..Row::default()
-            }),
+            None => self.rows.entry(key.to_string()).or_insert(Row { min_ns: u64::MAX, ..Row::default() }),
         };
         row.count += 1;
         // Durations read back from a trace file can be anything: saturate.
@@ -64,10 +61,7 @@ impl StatTable {
     /// names the samples in the total line.
     pub fn render(&self, what: &str, samples: &str) -> String {
         let count = self.total();
-        let time = self
-            .rows
-            .values()
-            .fold(0u64, |t, r| t.saturating_add(r.total_ns));
+        let time = self.rows.values().fold(0u64, |t, r| t.saturating_add(r.total_ns));
         let mut rows: Vec<_> = self.rows.iter().collect();
         rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
         let pct = |a: f64, b: f64| if b > 0.0 { 100.0 * a / b } else { 0.0 };
@@ -107,18 +101,11 @@ mod tests {
         t.record("console_write", 30_000);
         t.record("exit", 60_000);
         let r = t.get("console_write").unwrap();
-        assert_eq!(
-            (r.count, r.total_ns, r.min_ns, r.max_ns),
-            (2, 40_000, 10_000, 30_000)
-        );
+        assert_eq!((r.count, r.total_ns, r.min_ns, r.max_ns), (2, 40_000, 10_000, 30_000));
         assert_eq!(t.total(), 3);
         let s = t.render("hypercall", "hypercalls");
         let lines: Vec<_> = s.lines().collect();
-        assert!(
-            lines[1].starts_with("console_write")
-                && lines[1].contains("66.67%")
-                && lines[1].contains("40.00%")
-        );
+        assert!(lines[1].starts_with("console_write") && lines[1].contains("66.67%") && lines[1].contains("40.00%"));
         assert!(lines[2].starts_with("exit") && lines[2].contains("60.00%"));
         assert_eq!(lines[3], "total: 3 hypercalls, 0.100 ms");
     }
@@ -130,13 +117,8 @@ mod tests {
         t.record("a", u64::MAX);
         t.record("a", u64::MAX);
         t.record("b", u64::MAX);
-        assert_eq!(
-            t.get("a").map(|r| (r.count, r.total_ns)),
-            Some((2, u64::MAX))
-        );
-        assert!(t
-            .render("hypercall", "hypercalls")
-            .contains("total: 3 hypercalls"));
+        assert_eq!(t.get("a").map(|r| (r.count, r.total_ns)), Some((2, u64::MAX)));
+        assert!(t.render("hypercall", "hypercalls").contains("total: 3 hypercalls"));
     }
 
     #[test]

@@ -28,9 +28,7 @@ fn cpl_opt(cpl: u8) -> Option<u8> {
 fn name_of(r: &TraceRecord) -> String {
     let bytes = r.name_bytes();
     let n = (r.num as usize).min(32);
-    String::from_utf8_lossy(&bytes[..n])
-        .trim_end_matches('\0')
-        .to_string()
+    String::from_utf8_lossy(&bytes[..n]).trim_end_matches('\0').to_string()
 }
 
 /// Builds one vCPU's events in order.
@@ -57,35 +55,20 @@ impl Merger<'_> {
             None => want_ns,
         };
         self.last_ns = Some(ts);
-        self.out.push(Event {
-            ts_ns: ts,
-            vcpu: self.vcpu,
-            kind,
-        });
+        self.out.push(Event { ts_ns: ts, vcpu: self.vcpu, kind });
         ts
     }
 
     fn context(&self) -> GuestContext {
-        let Some((process, thread)) = self.current else {
-            return GuestContext::default();
-        };
-        let syscall = self
-            .syscalls
-            .get(&thread)
-            .and_then(|s| s.last())
-            .map(|(nr, _)| decode::syscall_name(*nr));
-        GuestContext {
-            process: Some(process),
-            thread: Some(thread),
-            syscall,
-        }
+        let Some((process, thread)) = self.current else { return GuestContext::default() };
+        let syscall = self.syscalls.get(&thread).and_then(|s| s.last()).map(|(nr, _)| decode::syscall_name(*nr));
+        GuestContext { process: Some(process), thread: Some(thread), syscall }
     }
 
     fn record(&mut self, ns: u64, r: &TraceRecord) {
         // `SyscallComplete` slots are split into their two records when the
         // ring is drained; one arriving here is as meaningless as an unknown kind.
-        let Some(kind) = TraceKind::from_u8(r.kind).filter(|k| *k != TraceKind::SyscallComplete)
-        else {
+        let Some(kind) = TraceKind::from_u8(r.kind).filter(|k| *k != TraceKind::SyscallComplete) else {
             self.unknown += 1;
             return;
         };
@@ -93,26 +76,12 @@ impl Merger<'_> {
         let ev = match kind {
             TraceKind::SyscallEnter => {
                 self.current = Some((r.process, r.thread));
-                self.syscalls
-                    .entry(r.thread)
-                    .or_default()
-                    .push((r.num, r.process));
-                let names = decode::syscall_info(r.num)
-                    .map(|s| s.args)
-                    .unwrap_or_default();
+                self.syscalls.entry(r.thread).or_default().push((r.num, r.process));
+                let names = decode::syscall_info(r.num).map(|s| s.args).unwrap_or_default();
                 let args = (0..4)
-                    .map(|i| Arg {
-                        name: names
-                            .get(i)
-                            .map_or_else(|| format!("a{i}"), |n| n.to_string()),
-                        value: r.data[i],
-                    })
+                    .map(|i| Arg { name: names.get(i).map_or_else(|| format!("a{i}"), |n| n.to_string()), value: r.data[i] })
                     .collect();
-                let mechanism = if r.aux == TRACE_MECHANISM_SYSCALL {
-                    "syscall"
-                } else {
-                    "int80-trap"
-                };
+                let mechanism = if r.aux == TRACE_MECHANISM_SYSCALL { "syscall" } else { "int80-trap" };
                 EventKind::SyscallEnter {
                     nr: r.num,
                     name: decode::syscall_name(r.num),
@@ -156,15 +125,7 @@ impl Merger<'_> {
                         cpl_to: to,
                     }
                 } else {
-                    EventKind::InterruptEnter {
-                        vector: r.num,
-                        name,
-                        rip: r.data[1],
-                        process: r.process,
-                        thread: r.thread,
-                        cpl_from: from,
-                        cpl_to: to,
-                    }
+                    EventKind::InterruptEnter { vector: r.num, name, rip: r.data[1], process: r.process, thread: r.thread, cpl_from: from, cpl_to: to }
                 }
             }
             TraceKind::ExceptionExit | TraceKind::InterruptExit => {
@@ -173,62 +134,26 @@ impl Merger<'_> {
                     open.pop();
                 }
                 let name = decode::vector_name(r.num);
-                let (process, thread) = (
-                    Some(process).filter(|_| thread != 0),
-                    Some(thread).filter(|t| *t != 0),
-                );
+                let (process, thread) = (Some(process).filter(|_| thread != 0), Some(thread).filter(|t| *t != 0));
                 if kind == TraceKind::ExceptionExit {
-                    EventKind::ExceptionExit {
-                        vector: r.num,
-                        name,
-                        process,
-                        thread,
-                        cpl_from: from,
-                        cpl_to: to,
-                        unfinished: false,
-                    }
+                    EventKind::ExceptionExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished: false }
                 } else {
-                    EventKind::InterruptExit {
-                        vector: r.num,
-                        name,
-                        process,
-                        thread,
-                        cpl_from: from,
-                        cpl_to: to,
-                        unfinished: false,
-                    }
+                    EventKind::InterruptExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished: false }
                 }
             }
             TraceKind::ContextSwitch => {
                 self.current = Some((r.process, r.data[1]));
-                EventKind::ContextSwitch {
-                    from: r.data[0],
-                    to: r.data[1],
-                    process: r.process,
-                }
+                EventKind::ContextSwitch { from: r.data[0], to: r.data[1], process: r.process }
             }
             TraceKind::ProcessCreate => {
                 let name = name_of(r);
                 self.meta.processes.insert(r.process, name.clone());
-                EventKind::ProcessCreate {
-                    koid: r.process,
-                    name,
-                }
+                EventKind::ProcessCreate { koid: r.process, name }
             }
             TraceKind::ThreadCreate => {
                 let name = name_of(r);
-                self.meta.threads.insert(
-                    r.thread,
-                    ThreadMeta {
-                        process: r.process,
-                        name: name.clone(),
-                    },
-                );
-                EventKind::ThreadCreate {
-                    koid: r.thread,
-                    process: r.process,
-                    name,
-                }
+                self.meta.threads.insert(r.thread, ThreadMeta { process: r.process, name: name.clone() });
+                EventKind::ThreadCreate { koid: r.thread, process: r.process, name }
             }
             TraceKind::SyscallComplete => return,
         };
@@ -240,13 +165,7 @@ impl Merger<'_> {
         let hypercall = e.hypercall.map(|h| HypercallCall {
             nr: h.nr,
             name: decode::hypercall_name(h.nr),
-            args: decode::hypercall_args(h.nr, h.args)
-                .into_iter()
-                .map(|(n, v)| Arg {
-                    name: n.into(),
-                    value: v,
-                })
-                .collect(),
+            args: decode::hypercall_args(h.nr, h.args).into_iter().map(|(n, v)| Arg { name: n.into(), value: v }).collect(),
         });
         let start = self.push(
             e.start_ns,
@@ -270,21 +189,10 @@ impl Merger<'_> {
             },
             duration_ns: h.dur_ns,
         });
-        let stopped = last
-            || matches!(
-                e.hypercall.map(|h| h.result),
-                Some(HypercallResult::Exit { .. })
-            );
+        let stopped = last || matches!(e.hypercall.map(|h| h.result), Some(HypercallResult::Exit { .. }));
         self.push(
             e.end_ns.max(start.saturating_add(1)),
-            EventKind::VmResume {
-                reason: e.info.reason,
-                addr: e.info.addr,
-                cpl: cpl_opt(e.cpl),
-                hypercall: ret,
-                context,
-                vm_stopped: stopped,
-            },
+            EventKind::VmResume { reason: e.info.reason, addr: e.info.addr, cpl: cpl_opt(e.cpl), hypercall: ret, context, vm_stopped: stopped },
         );
     }
 
@@ -294,37 +202,18 @@ impl Merger<'_> {
         let traps: Vec<(u64, Vec<u32>)> = std::mem::take(&mut self.traps).into_iter().collect();
         for (t, stack) in traps {
             let thread = Some(t).filter(|t| *t != 0);
-            let process = thread
-                .and_then(|t| self.meta.threads.get(&t))
-                .map(|m| m.process);
+            let process = thread.and_then(|t| self.meta.threads.get(&t)).map(|m| m.process);
             for vector in stack.into_iter().rev() {
                 let name = decode::vector_name(vector);
                 let ev = if vector >= 32 {
-                    EventKind::InterruptExit {
-                        vector,
-                        name,
-                        process,
-                        thread,
-                        cpl_from: 0,
-                        cpl_to: 0,
-                        unfinished: true,
-                    }
+                    EventKind::InterruptExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: true }
                 } else {
-                    EventKind::ExceptionExit {
-                        vector,
-                        name,
-                        process,
-                        thread,
-                        cpl_from: 0,
-                        cpl_to: 0,
-                        unfinished: true,
-                    }
+                    EventKind::ExceptionExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: true }
                 };
                 self.push(end_ns, ev);
             }
         }
-        let open: Vec<(u64, Vec<(u32, u64)>)> =
-            std::mem::take(&mut self.syscalls).into_iter().collect();
+        let open: Vec<(u64, Vec<(u32, u64)>)> = std::mem::take(&mut self.syscalls).into_iter().collect();
         for (thread, stack) in open {
             for (nr, process) in stack.into_iter().rev() {
                 let ev = EventKind::SyscallExit {
@@ -346,11 +235,7 @@ impl Merger<'_> {
 
 /// Merge a run's capture into one timeline.
 pub fn build(capture: &Capture) -> Timeline {
-    let mut meta = TraceMeta {
-        format: FORMAT_NAME.into(),
-        version: FORMAT_VERSION,
-        ..TraceMeta::default()
-    };
+    let mut meta = TraceMeta { format: FORMAT_NAME.into(), version: FORMAT_VERSION, ..TraceMeta::default() };
     let mut events = Vec::new();
     for v in &capture.vcpus {
         let clock = TscClock::new(v.anchors.clone(), v.tsc_khz);
@@ -375,12 +260,7 @@ pub fn build(capture: &Capture) -> Timeline {
                 None => break,
                 Some((_, 0)) => {
                     let ns = m.last_ns.unwrap_or(0);
-                    m.push(
-                        ns,
-                        EventKind::RecordsLost {
-                            count: v.lost_marks[k].count,
-                        },
-                    );
+                    m.push(ns, EventKind::RecordsLost { count: v.lost_marks[k].count });
                     k += 1;
                 }
                 Some((_, 1)) => {
@@ -398,10 +278,7 @@ pub fn build(capture: &Capture) -> Timeline {
         let unknown = m.unknown;
         events.extend(m.out);
         let counters = v.counters.unwrap_or_default();
-        let guest_counts = TraceKind::ALL
-            .iter()
-            .map(|k| (k.name().to_string(), counters.counts[*k as usize]))
-            .collect();
+        let guest_counts = TraceKind::ALL.iter().map(|k| (k.name().to_string(), counters.counts[*k as usize])).collect();
         meta.vcpus.push(VcpuMeta {
             vcpu: v.vcpu,
             ring: v.ring.clone(),
@@ -426,40 +303,23 @@ mod tests {
     use super::*;
     use crate::trace::clock::Anchor;
     use crate::trace::recorder::ExitReason;
-    use crate::trace::recorder::{ExitInfo, HypercallRecord};
     use crate::trace::ring::GuestCounters;
+    use crate::trace::recorder::{ExitInfo, HypercallRecord};
     use hypercall_abi::trace::{cpl_pair, TRACE_MECHANISM_INT80};
 
     fn rec(tsc: u64, kind: TraceKind, cpl: u8, num: u32, data0: u64) -> TraceRecord {
-        TraceRecord {
-            tsc,
-            kind: kind as u8,
-            cpl,
-            aux: TRACE_MECHANISM_INT80,
-            num,
-            data: [data0, 0, 0, 0],
-            ..Default::default()
-        }
+        TraceRecord { tsc, kind: kind as u8, cpl, aux: TRACE_MECHANISM_INT80, num, data: [data0, 0, 0, 0], ..Default::default() }
     }
 
     fn hc_exit(start: u64, end: u64, seq: u64, nr: u64, result: HypercallResult) -> ExitRecord {
         ExitRecord {
-            info: ExitInfo {
-                reason: ExitReason::IoIn,
-                addr: 0xbe0,
-                size: 4,
-            },
+            info: ExitInfo { reason: ExitReason::IoIn, addr: 0xbe0, size: 4 },
             start_ns: start,
             end_ns: end,
             rip: 0xffff_ffff_8010_0000,
             cpl: 0,
             guest_seq: seq,
-            hypercall: Some(HypercallRecord {
-                nr,
-                args: [0x1000, 5, 0, 0],
-                result,
-                dur_ns: 100,
-            }),
+            hypercall: Some(HypercallRecord { nr, args: [0x1000, 5, 0, 0], result, dur_ns: 100 }),
         }
     }
 
@@ -474,47 +334,21 @@ mod tests {
                     (0, rec(1000, TraceKind::SyscallEnter, cpl_pair(3, 0), 0, 0)),
                     (1, rec(1100, TraceKind::SyscallExit, cpl_pair(0, 3), 0, 0)),
                 ],
-                exits: vec![hc_exit(
-                    5000,
-                    6000,
-                    1,
-                    2,
-                    HypercallResult::Return { value: 5 },
-                )],
-                anchors: vec![
-                    Anchor { tsc: 0, ns: 0 },
-                    Anchor {
-                        tsc: 10_000,
-                        ns: 10_000,
-                    },
-                ],
+                exits: vec![hc_exit(5000, 6000, 1, 2, HypercallResult::Return { value: 5 })],
+                anchors: vec![Anchor { tsc: 0, ns: 0 }, Anchor { tsc: 10_000, ns: 10_000 }],
                 end_ns: 7000,
                 ..Default::default()
             }],
         };
         let t = build(&cap);
         let kinds: Vec<_> = t.events.iter().map(|e| e.kind.kind_name()).collect();
-        assert_eq!(
-            kinds,
-            ["syscall_enter", "vm_exit", "vm_resume", "syscall_exit"]
-        );
+        assert_eq!(kinds, ["syscall_enter", "vm_exit", "vm_resume", "syscall_exit"]);
         let ts: Vec<_> = t.events.iter().map(|e| e.ts_ns).collect();
         assert_eq!(ts, [1000, 5000, 6000, 6001]);
-        let EventKind::VmExit {
-            context, hypercall, ..
-        } = &t.events[1].kind
-        else {
-            panic!()
-        };
+        let EventKind::VmExit { context, hypercall, .. } = &t.events[1].kind else { panic!() };
         assert_eq!(context.syscall.as_deref(), Some("zx_debug_write"));
         assert_eq!(hypercall.as_ref().unwrap().name, "console_write");
-        assert_eq!(
-            hypercall.as_ref().unwrap().args[1],
-            Arg {
-                name: "len".into(),
-                value: 5
-            }
-        );
+        assert_eq!(hypercall.as_ref().unwrap().args[1], Arg { name: "len".into(), value: 5 });
     }
 
     #[test]
@@ -524,48 +358,21 @@ mod tests {
             vcpus: vec![VcpuCapture {
                 vcpu: 0,
                 records: vec![
-                    (
-                        0,
-                        TraceRecord {
-                            tsc: 10,
-                            kind: TraceKind::ProcessCreate as u8,
-                            num: n,
-                            process: 7,
-                            data: w,
-                            ..Default::default()
-                        },
-                    ),
+                    (0, TraceRecord { tsc: 10, kind: TraceKind::ProcessCreate as u8, num: n, process: 7, data: w, ..Default::default() }),
                     (1, rec(20, TraceKind::SyscallEnter, cpl_pair(3, 0), 1, 0)),
                 ],
-                exits: vec![hc_exit(
-                    30,
-                    40,
-                    2,
-                    3,
-                    HypercallResult::Exit { code: 0, reason: 0 },
-                )],
+                exits: vec![hc_exit(30, 40, 2, 3, HypercallResult::Exit { code: 0, reason: 0 })],
                 anchors: vec![Anchor { tsc: 0, ns: 0 }, Anchor { tsc: 100, ns: 100 }],
                 end_ns: 50,
                 ..Default::default()
             }],
         };
         let t = build(&cap);
-        assert_eq!(
-            t.meta.processes.get(&7).map(String::as_str),
-            Some("tracetest")
-        );
+        assert_eq!(t.meta.processes.get(&7).map(String::as_str), Some("tracetest"));
         let last = t.events.last().unwrap();
-        assert!(
-            matches!(&last.kind, EventKind::SyscallExit { unfinished: true, name, .. } if name == "zx_process_exit")
-        );
+        assert!(matches!(&last.kind, EventKind::SyscallExit { unfinished: true, name, .. } if name == "zx_process_exit"));
         assert!(matches!(&t.events[2].kind, EventKind::VmExit { .. }));
-        assert!(matches!(
-            &t.events[3].kind,
-            EventKind::VmResume {
-                vm_stopped: true,
-                ..
-            }
-        ));
+        assert!(matches!(&t.events[3].kind, EventKind::VmResume { vm_stopped: true, .. }));
     }
 
     #[test]
@@ -575,22 +382,10 @@ mod tests {
             vcpus: vec![VcpuCapture {
                 vcpu: 0,
                 records: vec![
-                    (
-                        0,
-                        rec(u64::MAX, TraceKind::SyscallEnter, cpl_pair(3, 0), 0, 0),
-                    ),
-                    (
-                        1,
-                        rec(u64::MAX, TraceKind::SyscallExit, cpl_pair(0, 3), 0, 0),
-                    ),
+                    (0, rec(u64::MAX, TraceKind::SyscallEnter, cpl_pair(3, 0), 0, 0)),
+                    (1, rec(u64::MAX, TraceKind::SyscallExit, cpl_pair(0, 3), 0, 0)),
                 ],
-                exits: vec![hc_exit(
-                    5000,
-                    6000,
-                    2,
-                    2,
-                    HypercallResult::Return { value: 5 },
-                )],
+                exits: vec![hc_exit(5000, 6000, 2, 2, HypercallResult::Return { value: 5 })],
                 anchors: vec![Anchor { tsc: 0, ns: 0 }],
                 tsc_khz: Some(1),
                 end_ns: 7000,
@@ -607,30 +402,15 @@ mod tests {
         let cap = Capture {
             vcpus: vec![VcpuCapture {
                 vcpu: 0,
-                records: vec![(
-                    0,
-                    TraceRecord {
-                        kind: 200,
-                        ..Default::default()
-                    },
-                )],
-                lost_marks: vec![LostMark {
-                    guest_seq: 1,
-                    count: 4,
-                }],
-                counters: Some(GuestCounters {
-                    lost: 4,
-                    ..Default::default()
-                }),
+                records: vec![(0, TraceRecord { kind: 200, ..Default::default() })],
+                lost_marks: vec![LostMark { guest_seq: 1, count: 4 }],
+                counters: Some(GuestCounters { lost: 4, ..Default::default() }),
                 ..Default::default()
             }],
         };
         let t = build(&cap);
         assert_eq!(t.meta.vcpus[0].unknown_records, 1);
         assert_eq!(t.meta.vcpus[0].lost, 4);
-        assert!(matches!(
-            t.events[0].kind,
-            EventKind::RecordsLost { count: 4 }
-        ));
+        assert!(matches!(t.events[0].kind, EventKind::RecordsLost { count: 4 }));
     }
 }

@@ -26,10 +26,7 @@ fn parse_status(text: &str) -> Option<ResidentMemory> {
             .and_then(|rest| rest.trim().strip_suffix("kB"))
             .and_then(|n| n.trim().parse::<u64>().ok())
     };
-    Some(ResidentMemory {
-        current_kib: field("VmRSS:")?,
-        peak_kib: field("VmHWM:")?,
-    })
+    Some(ResidentMemory { current_kib: field("VmRSS:")?, peak_kib: field("VmHWM:")? })
 }
 
 #[cfg(test)]
@@ -39,13 +36,7 @@ mod tests {
     #[test]
     fn parses_proc_status_fields() {
         let text = "Name:\tzxvm\nVmPeak:\t  200000 kB\nVmHWM:\t   38120 kB\nVmRSS:\t   37000 kB\nThreads:\t3\n";
-        assert_eq!(
-            parse_status(text),
-            Some(ResidentMemory {
-                current_kib: 37000,
-                peak_kib: 38120
-            })
-        );
+        assert_eq!(parse_status(text), Some(ResidentMemory { current_kib: 37000, peak_kib: 38120 }));
     }
 
     #[test]

@@ -2,9 +2,7 @@
 
 use kvm_bindings::kvm_userspace_memory_region;
 use kvm_ioctls::VmFd;
-use vm_memory::{
-    GuestAddress, GuestMemoryBackend, GuestMemoryMmap, GuestMemoryRegion, MemoryRegionAddress,
-};
+use vm_memory::{GuestAddress, GuestMemoryBackend, GuestMemoryMmap, GuestMemoryRegion, MemoryRegionAddress};
 
 /// Errors creating guest memory.
 #[derive(Debug, thiserror::Error)]
@@ -31,12 +29,9 @@ pub enum MemoryError {
 /// Allocation or registration failure.
 pub fn create(vm: &VmFd, mib: u64) -> Result<GuestMemoryMmap, MemoryError> {
     let size = (mib << 20) as usize;
-    let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), size)])
-        .map_err(|source| MemoryError::Allocate { mib, source })?;
+    let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), size)]).map_err(|source| MemoryError::Allocate { mib, source })?;
     for (slot, region) in mem.iter().enumerate() {
-        let host = region
-            .get_host_address(MemoryRegionAddress(0))
-            .map_err(|_| MemoryError::NoHostAddress)?;
+        let host = region.get_host_address(MemoryRegionAddress(0)).map_err(|_| MemoryError::NoHostAddress)?;
         let desc = kvm_userspace_memory_region {
             slot: slot as u32,
             flags: 0,

@@ -30,13 +30,7 @@ impl ExitStats {
     pub fn record(&mut self, reason: &str, t: Duration) {
         let c = match self.by_reason.get_mut(reason) {
             Some(c) => c,
-            None => self
-                .by_reason
-                .entry(reason.to_string())
-                .or_insert(ExitCounter {
-                    min: Duration::MAX,
-                    ..Default::default()
-                }),
+            None => self.by_reason.entry(reason.to_string()).or_insert(ExitCounter { min: Duration::MAX, ..Default::default() }),
         };
         c.count += 1;
         c.total += t;
@@ -61,11 +55,7 @@ impl ExitStats {
         let mut rows: Vec<_> = self.by_reason.iter().collect();
         rows.sort_by(|a, b| b.1.count.cmp(&a.1.count).then(a.0.cmp(b.0)));
         let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "{:<28} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10}",
-            "exit reason", "samples", "samples%", "time%", "min(us)", "max(us)", "mean(us)"
-        );
+        let _ = writeln!(s, "{:<28} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10}", "exit reason", "samples", "samples%", "time%", "min(us)", "max(us)", "mean(us)");
         for (reason, c) in rows {
             let pct = |a: f64, b: f64| if b > 0.0 { 100.0 * a / b } else { 0.0 };
             let _ = writeln!(
@@ -80,11 +70,7 @@ impl ExitStats {
                 c.total.as_secs_f64() * 1e6 / c.count as f64
             );
         }
-        let _ = writeln!(
-            s,
-            "total: {count} exits, {:.3} ms handling them",
-            time.as_secs_f64() * 1e3
-        );
+        let _ = writeln!(s, "total: {count} exits, {:.3} ms handling them", time.as_secs_f64() * 1e3);
         s
     }
 }
@@ -100,15 +86,7 @@ mod tests {
         s.record("io_in 0xbe0", Duration::from_micros(30));
         s.record("shutdown", Duration::from_micros(5));
         let c = s.get("io_in 0xbe0").unwrap();
-        assert_eq!(
-            (c.count, c.min, c.max, c.total),
-            (
-                2,
-                Duration::from_micros(10),
-                Duration::from_micros(30),
-                Duration::from_micros(40)
-            )
-        );
+        assert_eq!((c.count, c.min, c.max, c.total), (2, Duration::from_micros(10), Duration::from_micros(30), Duration::from_micros(40)));
         assert_eq!(s.total(), 3);
         let t = s.table();
         assert!(t.contains("io_in 0xbe0"));

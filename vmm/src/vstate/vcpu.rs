@@ -89,9 +89,7 @@ pub struct ExitCtx<'a> {
 
 fn note_unclaimed(ctx: &mut ExitCtx, what: &str, addr: u64) {
     if ctx.unclaimed_logged.insert(addr) {
-        crate::diag!(
-            "zxvm: guest {what} {addr:#x}: no device there (ignored; reads return all ones)"
-        );
+        crate::diag!("zxvm: guest {what} {addr:#x}: no device there (ignored; reads return all ones)");
     }
 }
 
@@ -105,11 +103,7 @@ pub fn exit_name(exit: &VcpuExit) -> String {
         VcpuExit::Hlt => "hlt".into(),
         VcpuExit::Shutdown => "shutdown".into(),
         VcpuExit::Intr => "intr".into(),
-        other => format!("{other:?}")
-            .split(['(', ' '])
-            .next()
-            .unwrap_or("other")
-            .to_lowercase(),
+        other => format!("{other:?}").split(['(', ' ']).next().unwrap_or("other").to_lowercase(),
     }
 }
 
@@ -149,9 +143,9 @@ pub fn handle_exit(exit: VcpuExit, ctx: &mut ExitCtx) -> ExitAction {
         },
         VcpuExit::Hlt | VcpuExit::Intr => ExitAction::Continue,
         VcpuExit::Shutdown => ExitAction::Stop(RunEnd::TripleFault { rip: 0 }),
-        VcpuExit::FailEntry(reason, cpu) => ExitAction::Stop(RunEnd::Error(format!(
-            "KVM entry failed: hardware reason {reason:#x} on cpu {cpu}"
-        ))),
+        VcpuExit::FailEntry(reason, cpu) => {
+            ExitAction::Stop(RunEnd::Error(format!("KVM entry failed: hardware reason {reason:#x} on cpu {cpu}")))
+        }
         VcpuExit::InternalError => ExitAction::Stop(RunEnd::Error(INTERNAL_ERROR.into())),
         other => ExitAction::Stop(RunEnd::Error(format!("unhandled KVM exit: {other:?}"))),
     }
@@ -185,13 +179,7 @@ fn complete_io_in(vcpu: &mut VcpuFd, value: u32) {
     // SAFETY: KVM places the I/O data `data_offset` bytes into the kvm_run
     // page it mapped for this vCPU, which is valid for the vCPU's lifetime;
     // at most 4 bytes are written, the size of the port access.
-    unsafe {
-        std::ptr::copy_nonoverlapping(
-            value.to_le_bytes().as_ptr(),
-            base.add(io.data_offset as usize),
-            len,
-        )
-    };
+    unsafe { std::ptr::copy_nonoverlapping(value.to_le_bytes().as_ptr(), base.add(io.data_offset as usize), len) };
 }
 
 fn guest_rip(vcpu: &VcpuFd) -> u64 {
@@ -203,9 +191,7 @@ fn guest_rip(vcpu: &VcpuFd) -> u64 {
 pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
     loop {
         if stop.load(Ordering::Acquire) {
-            return RunEnd::Timeout {
-                rip: guest_rip(vcpu),
-            };
+            return RunEnd::Timeout { rip: guest_rip(vcpu) };
         }
         let result = vcpu.run();
         let exited = Instant::now();
@@ -215,24 +201,17 @@ pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
                 traced = ExitInfo::of(&exit);
                 (exit_name(&exit), handle_exit(exit, ctx))
             }
-            Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => {
-                ("interrupted".to_string(), ExitAction::Continue)
-            }
+            Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => ("interrupted".to_string(), ExitAction::Continue),
             Err(e) => return RunEnd::Error(format!("KVM_RUN failed: {e}")),
         };
         let end = match action {
             ExitAction::Continue => None,
             ExitAction::Hypercall => match vcpu.get_regs() {
                 Ok(regs) => {
-                    let call = HypercallArgs {
-                        nr: regs.rax,
-                        args: [regs.rdi, regs.rsi, regs.r8, regs.r9],
-                    };
+                    let call = HypercallArgs { nr: regs.rax, args: [regs.rdi, regs.rsi, regs.r8, regs.r9] };
                     let served = Instant::now();
                     let outcome = hypercall::handle(call, ctx.mem, ctx.host);
-                    ctx.host
-                        .trace
-                        .note_hypercall(call, outcome, served.elapsed());
+                    ctx.host.trace.note_hypercall(call, outcome, served.elapsed());
                     match outcome {
                         Outcome::Return(v) => {
                             complete_io_in(vcpu, v as u32);
@@ -243,9 +222,7 @@ pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
                 }
                 Err(e) => Some(RunEnd::Error(format!("KVM_GET_REGS failed: {e}"))),
             },
-            ExitAction::Stop(RunEnd::TripleFault { .. }) => Some(RunEnd::TripleFault {
-                rip: guest_rip(vcpu),
-            }),
+            ExitAction::Stop(RunEnd::TripleFault { .. }) => Some(RunEnd::TripleFault { rip: guest_rip(vcpu) }),
             ExitAction::Stop(RunEnd::Error(e)) if e == INTERNAL_ERROR => Some(internal_error(vcpu)),
             ExitAction::Stop(end) => Some(end),
         };
@@ -277,26 +254,14 @@ mod tests {
 
     fn with_ctx(f: impl FnOnce(&mut ExitCtx)) {
         let mut pio = Bus::new();
-        pio.insert(
-            Arc::new(Mutex::new(DebugExit)),
-            u64::from(hypercall_abi::DEBUG_EXIT_PORT),
-            4,
-        )
-        .unwrap();
+        pio.insert(Arc::new(Mutex::new(DebugExit)), u64::from(hypercall_abi::DEBUG_EXIT_PORT), 4).unwrap();
         let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), 4096)]).unwrap();
         let mut host = HostState::new(Box::new(std::io::sink()), Instant::now());
         let mut stats = ExitStats::default();
         let mut mmio = Bus::new();
-        mmio.insert(Arc::new(Mutex::new(MmioProbe)), 0xd000_1000, 0x1000)
-            .unwrap();
-        let mut ctx = ExitCtx {
-            pio: &pio,
-            mmio: &mmio,
-            mem: &mem,
-            host: &mut host,
-            stats: &mut stats,
-            unclaimed_logged: Default::default(),
-        };
+        mmio.insert(Arc::new(Mutex::new(MmioProbe)), 0xd000_1000, 0x1000).unwrap();
+        let mut ctx =
+            ExitCtx { pio: &pio, mmio: &mmio, mem: &mem, host: &mut host, stats: &mut stats, unclaimed_logged: Default::default() };
         f(&mut ctx);
     }
 
@@ -304,16 +269,10 @@ mod tests {
     fn hypercall_port_in_is_a_hypercall() {
         with_ctx(|ctx| {
             let mut d = [0u8; 4];
-            assert_eq!(
-                handle_exit(VcpuExit::IoIn(HYPERCALL_PORT, &mut d), ctx),
-                ExitAction::Hypercall
-            );
+            assert_eq!(handle_exit(VcpuExit::IoIn(HYPERCALL_PORT, &mut d), ctx), ExitAction::Hypercall);
             // A byte-sized access to the port is not a hypercall: unclaimed, all ones.
             let mut b = [0u8; 1];
-            assert_eq!(
-                handle_exit(VcpuExit::IoIn(HYPERCALL_PORT, &mut b), ctx),
-                ExitAction::Continue
-            );
+            assert_eq!(handle_exit(VcpuExit::IoIn(HYPERCALL_PORT, &mut b), ctx), ExitAction::Continue);
             assert_eq!(b[0], 0xff);
         });
     }
@@ -322,10 +281,7 @@ mod tests {
     fn debug_exit_stops_with_code() {
         with_ctx(|ctx| {
             let d = 7u32.to_le_bytes();
-            assert_eq!(
-                handle_exit(VcpuExit::IoOut(0xf4, &d), ctx),
-                ExitAction::Stop(RunEnd::DebugExit(7))
-            );
+            assert_eq!(handle_exit(VcpuExit::IoOut(0xf4, &d), ctx), ExitAction::Stop(RunEnd::DebugExit(7)));
         });
     }
 
@@ -333,25 +289,13 @@ mod tests {
     fn unclaimed_io_and_mmio_are_not_fatal() {
         with_ctx(|ctx| {
             let mut d = [0u8; 2];
-            assert_eq!(
-                handle_exit(VcpuExit::IoIn(0x1234, &mut d), ctx),
-                ExitAction::Continue
-            );
+            assert_eq!(handle_exit(VcpuExit::IoIn(0x1234, &mut d), ctx), ExitAction::Continue);
             assert_eq!(d, [0xff, 0xff]);
-            assert_eq!(
-                handle_exit(VcpuExit::IoOut(0x1234, &[1]), ctx),
-                ExitAction::Continue
-            );
+            assert_eq!(handle_exit(VcpuExit::IoOut(0x1234, &[1]), ctx), ExitAction::Continue);
             let mut m = [0u8; 4];
-            assert_eq!(
-                handle_exit(VcpuExit::MmioRead(0xd000_0000, &mut m), ctx),
-                ExitAction::Continue
-            );
+            assert_eq!(handle_exit(VcpuExit::MmioRead(0xd000_0000, &mut m), ctx), ExitAction::Continue);
             assert_eq!(m, [0xff; 4]);
-            assert_eq!(
-                handle_exit(VcpuExit::MmioWrite(0xd000_0000, &m), ctx),
-                ExitAction::Continue
-            );
+            assert_eq!(handle_exit(VcpuExit::MmioWrite(0xd000_0000, &m), ctx), ExitAction::Continue);
         });
     }
 
@@ -359,15 +303,9 @@ mod tests {
     fn mmio_goes_to_the_mmio_bus() {
         with_ctx(|ctx| {
             let mut m = [0u8; 4];
-            assert_eq!(
-                handle_exit(VcpuExit::MmioRead(0xd000_1070, &mut m), ctx),
-                ExitAction::Continue
-            );
+            assert_eq!(handle_exit(VcpuExit::MmioRead(0xd000_1070, &mut m), ctx), ExitAction::Continue);
             assert_eq!(u32::from_le_bytes(m), 0x70);
-            assert_eq!(
-                handle_exit(VcpuExit::MmioWrite(0xd000_1070, &m), ctx),
-                ExitAction::Continue
-            );
+            assert_eq!(handle_exit(VcpuExit::MmioWrite(0xd000_1070, &m), ctx), ExitAction::Continue);
             assert!(ctx.unclaimed_logged.is_empty());
         });
     }
@@ -375,43 +313,18 @@ mod tests {
     #[test]
     fn shutdown_and_errors_stop() {
         with_ctx(|ctx| {
-            assert_eq!(
-                handle_exit(VcpuExit::Shutdown, ctx),
-                ExitAction::Stop(RunEnd::TripleFault { rip: 0 })
-            );
-            assert!(matches!(
-                handle_exit(VcpuExit::InternalError, ctx),
-                ExitAction::Stop(RunEnd::Error(_))
-            ));
-            assert!(matches!(
-                handle_exit(VcpuExit::FailEntry(3, 0), ctx),
-                ExitAction::Stop(RunEnd::Error(_))
-            ));
-            assert!(matches!(
-                handle_exit(VcpuExit::Unknown, ctx),
-                ExitAction::Stop(RunEnd::Error(_))
-            ));
+            assert_eq!(handle_exit(VcpuExit::Shutdown, ctx), ExitAction::Stop(RunEnd::TripleFault { rip: 0 }));
+            assert!(matches!(handle_exit(VcpuExit::InternalError, ctx), ExitAction::Stop(RunEnd::Error(_))));
+            assert!(matches!(handle_exit(VcpuExit::FailEntry(3, 0), ctx), ExitAction::Stop(RunEnd::Error(_))));
+            assert!(matches!(handle_exit(VcpuExit::Unknown, ctx), ExitAction::Stop(RunEnd::Error(_))));
         });
     }
 
     #[test]
     fn end_codes() {
-        assert_eq!(
-            RunEnd::Guest {
-                code: 7,
-                reason: ExitReason::Normal
-            }
-            .exit_code(),
-            7
-        );
-        assert_eq!(
-            RunEnd::TripleFault { rip: 0 }.exit_code(),
-            exit_code::TRIPLE_FAULT
-        );
+        assert_eq!(RunEnd::Guest { code: 7, reason: ExitReason::Normal }.exit_code(), 7);
+        assert_eq!(RunEnd::TripleFault { rip: 0 }.exit_code(), exit_code::TRIPLE_FAULT);
         assert_eq!(RunEnd::Timeout { rip: 0 }.exit_code(), exit_code::TIMEOUT);
-        assert_eq!(
-            RunEnd::Error(String::new()).exit_code(),
-            exit_code::VMM_ERROR
-        );
+        assert_eq!(RunEnd::Error(String::new()).exit_code(), exit_code::VMM_ERROR);
     }
 }

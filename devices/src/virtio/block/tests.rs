@@ -7,8 +7,7 @@ use super::*;
 use crate::virtio::mmio::{reg, VirtioMmio};
 use crate::virtio::test_utils::*;
 use crate::virtio::{
-    INT_CONFIG, STATUS_DEVICE_NEEDS_RESET, VIRTIO_F_VERSION_1, VIRTQ_DESC_F_NEXT as NEXT,
-    VIRTQ_DESC_F_WRITE as W,
+    INT_CONFIG, STATUS_DEVICE_NEEDS_RESET, VIRTIO_F_VERSION_1, VIRTQ_DESC_F_NEXT as NEXT, VIRTQ_DESC_F_WRITE as W,
 };
 
 const HDR: u64 = 0x1_0000;
@@ -32,13 +31,7 @@ fn rig_with(contents: &[u8], read_only: bool, queue_size: u16) -> Rig {
     let mut t = VirtioMmio::new(dev, mem.clone(), int).unwrap();
     let tq = TestQueue::new(0x1000, queue_size);
     drive_to_ok(&mut t, std::slice::from_ref(&tq), 1 << VIRTIO_F_VERSION_1);
-    Rig {
-        t,
-        mem,
-        tq,
-        irq,
-        file,
-    }
+    Rig { t, mem, tq, irq, file }
 }
 
 fn rig(read_only: bool) -> Rig {
@@ -60,17 +53,12 @@ impl Rig {
         for (i, &(addr, len, flags)) in descs.iter().enumerate() {
             let i = i as u16;
             let more = if i + 1 < n { NEXT } else { 0 };
-            self.tq
-                .set_desc(&self.mem, i, addr, len, flags | more, i + 1);
+            self.tq.set_desc(&self.mem, i, addr, len, flags | more, i + 1);
         }
         let before = self.tq.used_idx(&self.mem);
         self.tq.offer(&self.mem, 0);
         self.t.serve_queue(0);
-        assert_eq!(
-            self.tq.used_idx(&self.mem),
-            before.wrapping_add(1),
-            "request not completed"
-        );
+        assert_eq!(self.tq.used_idx(&self.mem), before.wrapping_add(1), "request not completed");
         let (id, len) = self.tq.used_elem(&self.mem, before);
         assert_eq!(id, 0);
         (self.mem.read_obj(GuestAddress(STATUS)).unwrap(), len)
@@ -92,9 +80,7 @@ impl Rig {
 }
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
-    (0..len)
-        .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
-        .collect()
+    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
 }
 
 #[test]
@@ -121,28 +107,16 @@ fn write_then_read_round_trip_reaches_the_file() {
     assert_eq!(back, data);
     assert!(r.irq.count() >= 2, "completions interrupt the guest");
     let s = r.t.device().stats();
-    assert_eq!(
-        (s.requests, s.bytes_from_guest, s.bytes_to_guest, s.errors),
-        (2, 2048, 2048, 0)
-    );
+    assert_eq!((s.requests, s.bytes_from_guest, s.bytes_to_guest, s.errors), (2, 2048, 2048, 0));
 }
 
 #[test]
 fn scattered_data_descriptors() {
     let mut r = rig(false);
-    r.mem
-        .write_slice(&pattern(512, 1), GuestAddress(DATA))
-        .unwrap();
-    r.mem
-        .write_slice(&pattern(1024, 2), GuestAddress(DATA + 0x8000))
-        .unwrap();
+    r.mem.write_slice(&pattern(512, 1), GuestAddress(DATA)).unwrap();
+    r.mem.write_slice(&pattern(1024, 2), GuestAddress(DATA + 0x8000)).unwrap();
     r.header(VIRTIO_BLK_T_OUT, 0);
-    let st = r.submit(&[
-        (HDR, 16, 0),
-        (DATA, 512, 0),
-        (DATA + 0x8000, 1024, 0),
-        (STATUS, 1, W),
-    ]);
+    let st = r.submit(&[(HDR, 16, 0), (DATA, 512, 0), (DATA + 0x8000, 1024, 0), (STATUS, 1, W)]);
     assert_eq!(st, (VIRTIO_BLK_S_OK, 1));
     let f = r.file_bytes();
     assert_eq!(&f[..512], &pattern(512, 1)[..]);
@@ -159,10 +133,7 @@ fn read_only_disk_refuses_writes() {
     // Reads and flushes still work.
     assert_eq!(r.rw(VIRTIO_BLK_T_IN, 1, 512), (VIRTIO_BLK_S_OK, 513));
     r.header(VIRTIO_BLK_T_FLUSH, 0);
-    assert_eq!(
-        r.submit(&[(HDR, 16, 0), (STATUS, 1, W)]),
-        (VIRTIO_BLK_S_OK, 1)
-    );
+    assert_eq!(r.submit(&[(HDR, 16, 0), (STATUS, 1, W)]), (VIRTIO_BLK_S_OK, 1));
     assert!(!r.needs_reset());
 }
 
@@ -170,15 +141,9 @@ fn read_only_disk_refuses_writes() {
 fn flush_and_get_id() {
     let mut r = rig(false);
     r.header(VIRTIO_BLK_T_FLUSH, 0);
-    assert_eq!(
-        r.submit(&[(HDR, 16, 0), (STATUS, 1, W)]),
-        (VIRTIO_BLK_S_OK, 1)
-    );
+    assert_eq!(r.submit(&[(HDR, 16, 0), (STATUS, 1, W)]), (VIRTIO_BLK_S_OK, 1));
     r.header(VIRTIO_BLK_T_GET_ID, 0);
-    assert_eq!(
-        r.submit(&[(HDR, 16, 0), (DATA, 64, W), (STATUS, 1, W)]),
-        (VIRTIO_BLK_S_OK, 21)
-    );
+    assert_eq!(r.submit(&[(HDR, 16, 0), (DATA, 64, W), (STATUS, 1, W)]), (VIRTIO_BLK_S_OK, 21));
     let mut id = [0u8; 20];
     r.mem.read_slice(&mut id, GuestAddress(DATA)).unwrap();
     let name = r.file.0.file_name().unwrap().to_string_lossy().into_owned();
@@ -189,10 +154,7 @@ fn flush_and_get_id() {
 fn unsupported_type() {
     let mut r = rig(false);
     r.header(11, 0); // DISCARD: not offered
-    assert_eq!(
-        r.submit(&[(HDR, 16, 0), (DATA, 16, 0), (STATUS, 1, W)]),
-        (VIRTIO_BLK_S_UNSUPP, 1)
-    );
+    assert_eq!(r.submit(&[(HDR, 16, 0), (DATA, 16, 0), (STATUS, 1, W)]), (VIRTIO_BLK_S_UNSUPP, 1));
 }
 
 // --- malformed requests: error status, device keeps working ---
@@ -210,30 +172,17 @@ fn data_buffer_outside_ram() {
     let st = r.submit(&[(HDR, 16, 0), (u64::MAX - 100, 512, 0), (STATUS, 1, W)]);
     assert_eq!(st, (VIRTIO_BLK_S_IOERR, 1), "wraps");
     assert!(!r.needs_reset());
-    assert_eq!(
-        r.rw(VIRTIO_BLK_T_IN, 0, 512).0,
-        VIRTIO_BLK_S_OK,
-        "still serving"
-    );
+    assert_eq!(r.rw(VIRTIO_BLK_T_IN, 0, 512).0, VIRTIO_BLK_S_OK, "still serving");
 }
 
 #[test]
 fn header_outside_ram_or_short_or_writable() {
     let mut r = rig(false);
-    assert_eq!(
-        r.submit(&[(0x4000_0000, 16, 0), (DATA, 512, W), (STATUS, 1, W)]),
-        (VIRTIO_BLK_S_IOERR, 1)
-    );
+    assert_eq!(r.submit(&[(0x4000_0000, 16, 0), (DATA, 512, W), (STATUS, 1, W)]), (VIRTIO_BLK_S_IOERR, 1));
     r.header(VIRTIO_BLK_T_IN, 0);
-    assert_eq!(
-        r.submit(&[(HDR, 8, 0), (DATA, 512, W), (STATUS, 1, W)]),
-        (VIRTIO_BLK_S_IOERR, 1)
-    );
+    assert_eq!(r.submit(&[(HDR, 8, 0), (DATA, 512, W), (STATUS, 1, W)]), (VIRTIO_BLK_S_IOERR, 1));
     r.header(VIRTIO_BLK_T_IN, 0);
-    assert_eq!(
-        r.submit(&[(HDR, 16, W), (DATA, 512, W), (STATUS, 1, W)]),
-        (VIRTIO_BLK_S_IOERR, 1)
-    );
+    assert_eq!(r.submit(&[(HDR, 16, W), (DATA, 512, W), (STATUS, 1, W)]), (VIRTIO_BLK_S_IOERR, 1));
 }
 
 #[test]
@@ -241,29 +190,12 @@ fn wrong_data_direction() {
     let mut r = rig(false);
     let before = r.file_bytes();
     r.header(VIRTIO_BLK_T_IN, 0);
-    assert_eq!(
-        r.submit(&[(HDR, 16, 0), (DATA, 512, 0), (STATUS, 1, W)]),
-        (VIRTIO_BLK_S_IOERR, 1),
-        "read into a device-readable buffer"
-    );
+    assert_eq!(r.submit(&[(HDR, 16, 0), (DATA, 512, 0), (STATUS, 1, W)]), (VIRTIO_BLK_S_IOERR, 1), "read into a device-readable buffer");
     r.header(VIRTIO_BLK_T_OUT, 0);
-    assert_eq!(
-        r.submit(&[(HDR, 16, 0), (DATA, 512, W), (STATUS, 1, W)]),
-        (VIRTIO_BLK_S_IOERR, 1),
-        "write from a device-writable buffer"
-    );
+    assert_eq!(r.submit(&[(HDR, 16, 0), (DATA, 512, W), (STATUS, 1, W)]), (VIRTIO_BLK_S_IOERR, 1), "write from a device-writable buffer");
     r.header(VIRTIO_BLK_T_OUT, 0);
-    let mixed = [
-        (HDR, 16, 0),
-        (DATA, 512, 0),
-        (DATA + 512, 512, W),
-        (STATUS, 1, W),
-    ];
-    assert_eq!(
-        r.submit(&mixed),
-        (VIRTIO_BLK_S_IOERR, 1),
-        "mixed directions"
-    );
+    let mixed = [(HDR, 16, 0), (DATA, 512, 0), (DATA + 512, 512, W), (STATUS, 1, W)];
+    assert_eq!(r.submit(&mixed), (VIRTIO_BLK_S_IOERR, 1), "mixed directions");
     assert_eq!(r.file_bytes(), before);
 }
 
@@ -271,23 +203,11 @@ fn wrong_data_direction() {
 fn status_descriptor_unusable_means_used_length_zero() {
     let mut r = rig(false);
     r.header(VIRTIO_BLK_T_IN, 0);
-    assert_eq!(
-        r.submit(&[(HDR, 16, 0), (DATA, 512, W), (STATUS, 1, 0)]),
-        (0xee, 0),
-        "read-only status"
-    );
+    assert_eq!(r.submit(&[(HDR, 16, 0), (DATA, 512, W), (STATUS, 1, 0)]), (0xee, 0), "read-only status");
     r.header(VIRTIO_BLK_T_IN, 0);
-    assert_eq!(
-        r.submit(&[(HDR, 16, 0), (DATA, 512, W), (0x4000_0000, 1, W)]),
-        (0xee, 0),
-        "status outside RAM"
-    );
+    assert_eq!(r.submit(&[(HDR, 16, 0), (DATA, 512, W), (0x4000_0000, 1, W)]), (0xee, 0), "status outside RAM");
     r.header(VIRTIO_BLK_T_IN, 0);
-    assert_eq!(
-        r.submit(&[(HDR, 16, 0), (DATA, 512, W), (STATUS, 0, W)]),
-        (0xee, 0),
-        "zero-length status"
-    );
+    assert_eq!(r.submit(&[(HDR, 16, 0), (DATA, 512, W), (STATUS, 0, W)]), (0xee, 0), "zero-length status");
     r.header(VIRTIO_BLK_T_IN, 0);
     assert_eq!(r.submit(&[(STATUS, 1, W)]), (0xee, 0), "no header");
     assert!(!r.needs_reset());
@@ -296,37 +216,13 @@ fn status_descriptor_unusable_means_used_length_zero() {
 #[test]
 fn oversized_or_out_of_range_requests() {
     let mut r = rig(false);
-    assert_eq!(
-        r.rw(VIRTIO_BLK_T_IN, SECTORS, 512),
-        (VIRTIO_BLK_S_IOERR, 1),
-        "past the end"
-    );
-    assert_eq!(
-        r.rw(VIRTIO_BLK_T_IN, SECTORS - 1, 1024),
-        (VIRTIO_BLK_S_IOERR, 1),
-        "runs past the end"
-    );
-    assert_eq!(
-        r.rw(VIRTIO_BLK_T_OUT, u64::MAX / 256, 512),
-        (VIRTIO_BLK_S_IOERR, 1),
-        "sector * 512 overflows"
-    );
-    assert_eq!(
-        r.rw(VIRTIO_BLK_T_IN, 0, 100),
-        (VIRTIO_BLK_S_IOERR, 1),
-        "not whole sectors"
-    );
-    assert_eq!(
-        r.rw(VIRTIO_BLK_T_IN, 0, SIZE_MAX + 512),
-        (VIRTIO_BLK_S_IOERR, 1),
-        "descriptor above size_max"
-    );
+    assert_eq!(r.rw(VIRTIO_BLK_T_IN, SECTORS, 512), (VIRTIO_BLK_S_IOERR, 1), "past the end");
+    assert_eq!(r.rw(VIRTIO_BLK_T_IN, SECTORS - 1, 1024), (VIRTIO_BLK_S_IOERR, 1), "runs past the end");
+    assert_eq!(r.rw(VIRTIO_BLK_T_OUT, u64::MAX / 256, 512), (VIRTIO_BLK_S_IOERR, 1), "sector * 512 overflows");
+    assert_eq!(r.rw(VIRTIO_BLK_T_IN, 0, 100), (VIRTIO_BLK_S_IOERR, 1), "not whole sectors");
+    assert_eq!(r.rw(VIRTIO_BLK_T_IN, 0, SIZE_MAX + 512), (VIRTIO_BLK_S_IOERR, 1), "descriptor above size_max");
     r.header(VIRTIO_BLK_T_FLUSH, 0);
-    assert_eq!(
-        r.submit(&[(HDR, 16, 0), (DATA, 512, 0), (STATUS, 1, W)]),
-        (VIRTIO_BLK_S_IOERR, 1),
-        "flush with data"
-    );
+    assert_eq!(r.submit(&[(HDR, 16, 0), (DATA, 512, 0), (STATUS, 1, W)]), (VIRTIO_BLK_S_IOERR, 1), "flush with data");
     assert!(!r.needs_reset());
 }
 
@@ -346,11 +242,7 @@ fn total_payload_above_the_request_limit() {
 
 fn expect_needs_reset(r: &mut Rig) {
     assert!(r.needs_reset(), "device must ask for a reset");
-    assert_ne!(
-        read32(&mut r.t, reg::INTERRUPT_STATUS) & INT_CONFIG,
-        0,
-        "config interrupt"
-    );
+    assert_ne!(read32(&mut r.t, reg::INTERRUPT_STATUS) & INT_CONFIG, 0, "config interrupt");
     // Later notifications are ignored until the driver resets the device.
     let used = r.tq.used_idx(&r.mem);
     r.header(VIRTIO_BLK_T_IN, 0);
@@ -361,11 +253,7 @@ fn expect_needs_reset(r: &mut Rig) {
     assert_eq!(r.tq.used_idx(&r.mem), used);
     // A reset and a fresh start bring it back.
     let fresh = TestQueue::new(0x8000, 16);
-    drive_to_ok(
-        &mut r.t,
-        std::slice::from_ref(&fresh),
-        1 << VIRTIO_F_VERSION_1,
-    );
+    drive_to_ok(&mut r.t, std::slice::from_ref(&fresh), 1 << VIRTIO_F_VERSION_1);
     r.tq = fresh;
     assert!(!r.needs_reset());
     assert_eq!(r.rw(VIRTIO_BLK_T_IN, 0, 512).0, VIRTIO_BLK_S_OK);
@@ -380,11 +268,7 @@ fn descriptor_loop() {
     r.tq.set_desc(&r.mem, 2, DATA, 512, W | NEXT, 1);
     r.tq.offer(&r.mem, 0);
     r.t.serve_queue(0);
-    assert_eq!(
-        r.tq.used_elem(&r.mem, 0),
-        (0, 0),
-        "head returned with nothing written"
-    );
+    assert_eq!(r.tq.used_elem(&r.mem, 0), (0, 0), "head returned with nothing written");
     assert_eq!(r.mem.read_obj::<u8>(GuestAddress(STATUS)).unwrap(), 0xee);
     expect_needs_reset(&mut r);
 }
@@ -419,11 +303,7 @@ fn head_index_outside_the_queue() {
     let mut r = rig(false);
     r.tq.offer(&r.mem, 16);
     r.t.serve_queue(0);
-    assert_eq!(
-        r.tq.used_idx(&r.mem),
-        0,
-        "an invalid head cannot be returned"
-    );
+    assert_eq!(r.tq.used_idx(&r.mem), 0, "an invalid head cannot be returned");
     expect_needs_reset(&mut r);
 }
 
@@ -454,8 +334,5 @@ fn only_files_and_block_devices_back_disks() {
     };
     assert_eq!(not_a_disk("/"), "a directory");
     assert_eq!(not_a_disk("/dev/null"), "a character device");
-    assert!(matches!(
-        Block::open(Path::new("/nonexistent/disk.img"), true),
-        Err(BlockError::Open { .. })
-    ));
+    assert!(matches!(Block::open(Path::new("/nonexistent/disk.img"), true), Err(BlockError::Open { .. })));
 }

@@ -11,11 +11,7 @@ fn identity_registers() {
     assert_eq!(read32(&mut t, reg::VERSION), 2);
     assert_eq!(read32(&mut t, reg::DEVICE_ID), 0x7f);
     write32(&mut t, reg::DEVICE_FEATURES_SEL, 1);
-    assert_eq!(
-        read32(&mut t, reg::DEVICE_FEATURES),
-        1,
-        "VERSION_1 is bit 32"
-    );
+    assert_eq!(read32(&mut t, reg::DEVICE_FEATURES), 1, "VERSION_1 is bit 32");
     write32(&mut t, reg::QUEUE_SEL, 1);
     assert_eq!(read32(&mut t, reg::QUEUE_NUM_MAX), 16);
     write32(&mut t, reg::QUEUE_SEL, 9);
@@ -51,27 +47,15 @@ fn features_ok_requires_version_1_and_known_bits() {
     write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE);
     write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
     // Legacy driver: no VERSION_1.
-    write32(
-        &mut t,
-        reg::STATUS,
-        STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK,
-    );
+    write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
     assert_eq!(t.status() & STATUS_FEATURES_OK, 0);
     // A bit the device never offered.
     write32(&mut t, reg::DRIVER_FEATURES_SEL, 1);
     write32(&mut t, reg::DRIVER_FEATURES, 1 | 2);
-    write32(
-        &mut t,
-        reg::STATUS,
-        STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK,
-    );
+    write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
     assert_eq!(t.status() & STATUS_FEATURES_OK, 0);
     write32(&mut t, reg::DRIVER_FEATURES, 1);
-    write32(
-        &mut t,
-        reg::STATUS,
-        STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK,
-    );
+    write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
     assert_ne!(t.status() & STATUS_FEATURES_OK, 0);
 }
 
@@ -81,32 +65,12 @@ fn status_steps_cannot_be_skipped_or_cleared() {
     write32(&mut t, reg::STATUS, STATUS_DRIVER);
     assert_eq!(t.status(), 0, "DRIVER without ACKNOWLEDGE");
     write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
-    write32(
-        &mut t,
-        reg::STATUS,
-        STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_DRIVER_OK,
-    );
-    assert_eq!(
-        t.status(),
-        STATUS_ACKNOWLEDGE | STATUS_DRIVER,
-        "DRIVER_OK without FEATURES_OK"
-    );
+    write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_DRIVER_OK);
+    assert_eq!(t.status(), STATUS_ACKNOWLEDGE | STATUS_DRIVER, "DRIVER_OK without FEATURES_OK");
     write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE);
-    assert_eq!(
-        t.status(),
-        STATUS_ACKNOWLEDGE | STATUS_DRIVER,
-        "bits cannot be cleared"
-    );
-    write32(
-        &mut t,
-        reg::STATUS,
-        STATUS_DEVICE_NEEDS_RESET | STATUS_ACKNOWLEDGE | STATUS_DRIVER,
-    );
-    assert_eq!(
-        t.status() & STATUS_DEVICE_NEEDS_RESET,
-        0,
-        "the driver cannot set NEEDS_RESET"
-    );
+    assert_eq!(t.status(), STATUS_ACKNOWLEDGE | STATUS_DRIVER, "bits cannot be cleared");
+    write32(&mut t, reg::STATUS, STATUS_DEVICE_NEEDS_RESET | STATUS_ACKNOWLEDGE | STATUS_DRIVER);
+    assert_eq!(t.status() & STATUS_DEVICE_NEEDS_RESET, 0, "the driver cannot set NEEDS_RESET");
     write32(&mut t, reg::STATUS, 0);
     assert_eq!(t.status(), 0);
 }

@@ -3,9 +3,7 @@
 
 use linux_loader::configurator::pvh::PvhBootConfigurator;
 use linux_loader::configurator::{BootConfigurator, BootParams};
-use linux_loader::loader::elf::start_info::{
-    hvm_memmap_table_entry, hvm_modlist_entry, hvm_start_info,
-};
+use linux_loader::loader::elf::start_info::{hvm_memmap_table_entry, hvm_modlist_entry, hvm_start_info};
 use vm_memory::{Bytes, GuestAddress, GuestMemoryMmap};
 
 use super::layout::*;
@@ -30,12 +28,7 @@ pub enum PvhError {
 
 /// The guest's memory map for `mem_size` bytes of RAM at address 0.
 pub fn memory_map(mem_size: u64) -> Vec<hvm_memmap_table_entry> {
-    let entry = |addr: u64, end: u64, type_: u32| hvm_memmap_table_entry {
-        addr,
-        size: end - addr,
-        type_,
-        reserved: 0,
-    };
+    let entry = |addr: u64, end: u64, type_: u32| hvm_memmap_table_entry { addr, size: end - addr, type_, reserved: 0 };
     vec![
         entry(0, EBDA_START, E820_RAM),
         entry(EBDA_START, HIGH_RAM_START, E820_RESERVED),
@@ -47,12 +40,7 @@ pub fn memory_map(mem_size: u64) -> Vec<hvm_memmap_table_entry> {
 ///
 /// # Errors
 /// A bad command line, or guest memory too small for the tables.
-pub fn write_boot_info(
-    mem: &GuestMemoryMmap,
-    mem_size: u64,
-    cmdline: &str,
-    bootfs: Option<(u64, u64)>,
-) -> Result<(), PvhError> {
+pub fn write_boot_info(mem: &GuestMemoryMmap, mem_size: u64, cmdline: &str, bootfs: Option<(u64, u64)>) -> Result<(), PvhError> {
     if cmdline.len() >= CMDLINE_MAX {
         return Err(PvhError::CmdlineTooLong(cmdline.len()));
     }
@@ -61,8 +49,7 @@ pub fn write_boot_info(
     }
     let mut bytes = cmdline.as_bytes().to_vec();
     bytes.push(0);
-    mem.write_slice(&bytes, GuestAddress(CMDLINE_ADDR))
-        .map_err(|e| PvhError::Memory(e.to_string()))?;
+    mem.write_slice(&bytes, GuestAddress(CMDLINE_ADDR)).map_err(|e| PvhError::Memory(e.to_string()))?;
 
     let memmap = memory_map(mem_size);
     let mut start_info = hvm_start_info {
@@ -74,11 +61,7 @@ pub fn write_boot_info(
         ..Default::default()
     };
     let modules: Vec<hvm_modlist_entry> = bootfs
-        .map(|(paddr, size)| hvm_modlist_entry {
-            paddr,
-            size,
-            ..Default::default()
-        })
+        .map(|(paddr, size)| hvm_modlist_entry { paddr, size, ..Default::default() })
         .into_iter()
         .collect();
     if !modules.is_empty() {
@@ -90,8 +73,7 @@ pub fn write_boot_info(
     if !modules.is_empty() {
         params.set_modules::<hvm_modlist_entry>(&modules, GuestAddress(MODLIST_ADDR));
     }
-    PvhBootConfigurator::write_bootparams::<GuestMemoryMmap>(&params, mem)
-        .map_err(|e| PvhError::Memory(e.to_string()))
+    PvhBootConfigurator::write_bootparams::<GuestMemoryMmap>(&params, mem).map_err(|e| PvhError::Memory(e.to_string()))
 }
 
 #[cfg(test)]
@@ -103,13 +85,7 @@ mod tests {
     fn boot_info_lands_where_the_kernel_looks() {
         let size = 32 << 20;
         let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), size)]).unwrap();
-        write_boot_info(
-            &mem,
-            size as u64,
-            "init=hello x=1",
-            Some((0x200000, 0x3000)),
-        )
-        .unwrap();
+        write_boot_info(&mem, size as u64, "init=hello x=1", Some((0x200000, 0x3000))).unwrap();
         let si: hvm_start_info = mem.read_obj(GuestAddress(START_INFO_ADDR)).unwrap();
         assert_eq!(si.magic, XEN_HVM_START_MAGIC);
         assert_eq!(si.memmap_entries, 3);
@@ -117,11 +93,9 @@ mod tests {
         let m: hvm_modlist_entry = mem.read_obj(GuestAddress(si.modlist_paddr)).unwrap();
         assert_eq!((m.paddr, m.size), (0x200000, 0x3000));
         let mut cmd = [0u8; 15];
-        mem.read_slice(&mut cmd, GuestAddress(si.cmdline_paddr))
-            .unwrap();
+        mem.read_slice(&mut cmd, GuestAddress(si.cmdline_paddr)).unwrap();
         assert_eq!(&cmd, b"init=hello x=1\0");
-        let last: hvm_memmap_table_entry =
-            mem.read_obj(GuestAddress(MEMMAP_ADDR + 2 * 24)).unwrap();
+        let last: hvm_memmap_table_entry = mem.read_obj(GuestAddress(MEMMAP_ADDR + 2 * 24)).unwrap();
         assert_eq!(last.addr + last.size, size as u64);
         assert!(mem.address_in_range(GuestAddress(START_INFO_ADDR)));
     }
@@ -129,13 +103,7 @@ mod tests {
     #[test]
     fn bad_command_lines() {
         let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), 1 << 20)]).unwrap();
-        assert!(matches!(
-            write_boot_info(&mem, 1 << 20, &"x".repeat(4096), None),
-            Err(PvhError::CmdlineTooLong(4096))
-        ));
-        assert!(matches!(
-            write_boot_info(&mem, 1 << 20, "a\0b", None),
-            Err(PvhError::CmdlineNul)
-        ));
+        assert!(matches!(write_boot_info(&mem, 1 << 20, &"x".repeat(4096), None), Err(PvhError::CmdlineTooLong(4096))));
+        assert!(matches!(write_boot_info(&mem, 1 << 20, "a\0b", None), Err(PvhError::CmdlineNul)));
     }
 }

@@ -49,22 +49,8 @@ pub fn pvh_sregs(mut sregs: kvm_sregs) -> kvm_sregs {
     sregs.fs = data;
     sregs.gs = data;
     sregs.ss = data;
-    sregs.tr = kvm_segment {
-        base: 0,
-        limit: 0xffff,
-        selector: 0,
-        type_: 0xb,
-        present: 1,
-        s: 0,
-        ..Default::default()
-    };
-    sregs.ldt = kvm_segment {
-        type_: 0x2,
-        present: 1,
-        s: 0,
-        limit: 0xffff,
-        ..Default::default()
-    };
+    sregs.tr = kvm_segment { base: 0, limit: 0xffff, selector: 0, type_: 0xb, present: 1, s: 0, ..Default::default() };
+    sregs.ldt = kvm_segment { type_: 0x2, present: 1, s: 0, limit: 0xffff, ..Default::default() };
     sregs.cr0 = CR0_PE | CR0_ET;
     sregs.cr3 = 0;
     sregs.cr4 = CR4_PAE;
@@ -74,12 +60,7 @@ pub fn pvh_sregs(mut sregs: kvm_sregs) -> kvm_sregs {
 
 /// General registers for PVH entry at `entry`.
 pub fn pvh_regs(entry: u64) -> kvm_regs {
-    kvm_regs {
-        rip: entry,
-        rbx: START_INFO_ADDR,
-        rflags: 0x2,
-        ..Default::default()
-    }
+    kvm_regs { rip: entry, rbx: START_INFO_ADDR, rflags: 0x2, ..Default::default() }
 }
 
 /// Put `vcpu` in the PVH entry state.
