@@ -53,6 +53,7 @@ check "--cmdline hello.exit=7 --expect 7" 0 '^PASS.*exit code 7' -- --any-mechan
 check "explicit IMAGE, --mem 64, parallel" 0 '^PASS' -- --any-mechanism --parallel "$STUB/zxvm.img" --mem 64
 check "exit 3, expected 0: all named" 1 '^FAIL: pvm nested-svm qemu-tcg$' -- --any-mechanism --cmdline hello.exit=3
 check "outputs disagree: qemu-tcg named" 1 '^FAIL: qemu-tcg$' -- --any-mechanism --cmdline hello.probe
+check "a mask with intervals hides it" 0 '^PASS' -- --any-mechanism --cmdline hello.probe --mask '(no ){0,1}hypercall device( present){0,1}$'
 check "a failed host cannot outvote a passing one" 1 '^FAIL: qemu-tcg$' -- --any-mechanism --hosts pvm,qemu-tcg --cmdline hello.qemu-fail
 check "mechanism 'stub' is unexpected" 1 '^FAIL pvm:.*mechanism stub, expected' -- --cmdline hello.exit=0
 check "triple fault is 122 everywhere" 0 '^PASS.*exit code 122' -- --any-mechanism --cmdline hello.crash --expect 122
