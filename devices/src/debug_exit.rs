@@ -3,8 +3,10 @@
 //! A guest that does not know the zxvm hypercall device (or that wants to stop
 //! from a context where hypercalls are unavailable) writes its final exit code
 //! to [`hypercall_abi::DEBUG_EXIT_PORT`]. Unlike QEMU, which exits with
-//! `(v << 1) | 1`, zxvm exits with `v` itself (values above 255 are clamped
-//! to the "out of range" code).
+//! `(v << 1) | 1`, zxvm exits with `v` itself when it is a code a guest may
+//! report (see [`exit_code::for_port_value`]); anything else, including the
+//! codes of zxvm's own verdicts (triple fault, watchdog, VMM error), becomes
+//! the "out of range" code.
 
 use hypercall_abi::exit_code;
 
@@ -25,7 +27,7 @@ impl BusDevice for DebugExit {
         let n = data.len().min(4);
         v[..n].copy_from_slice(&data[..n]);
         let code = u32::from_le_bytes(v);
-        BusAction::Exit(u8::try_from(code).unwrap_or(exit_code::GUEST_CODE_OUT_OF_RANGE))
+        BusAction::Exit(exit_code::for_port_value(code))
     }
 }
 
@@ -39,6 +41,8 @@ mod tests {
         assert_eq!(d.write(0, &7u32.to_le_bytes()), BusAction::Exit(7));
         assert_eq!(d.write(0, &[121]), BusAction::Exit(121));
         assert_eq!(d.write(0, &300u32.to_le_bytes()), BusAction::Exit(exit_code::GUEST_CODE_OUT_OF_RANGE));
+        assert_eq!(d.write(0, &[exit_code::TRIPLE_FAULT]), BusAction::Exit(exit_code::GUEST_CODE_OUT_OF_RANGE));
+        assert_eq!(d.write(0, &[exit_code::TIMEOUT]), BusAction::Exit(exit_code::GUEST_CODE_OUT_OF_RANGE));
         assert_eq!(d.write(1, &[1]), BusAction::None);
         assert_eq!(d.write(0, &[]), BusAction::None);
     }

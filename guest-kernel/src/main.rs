@@ -163,7 +163,9 @@ fn init_memory(info: &boot::BootInfo) {
         }
     }
     paging::init(ram_end);
-    let heap = (mm::frame::available() * PAGE_SIZE / 4).clamp(1 << 20, 64 << 20);
+    // The heap starts with one 2 MiB block and grows from the frame
+    // allocator as the kernel needs it (mm::heap).
+    let heap = 2 << 20;
     if !mm::heap::init(heap) {
         kprintln!("[kernel] cannot reserve {} KiB for the heap", heap / 1024);
         power::exit(0, ExitReason::KernelPanic);
@@ -398,6 +400,10 @@ fn crash_for_test(how: &str) {
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
     drivers::virtio::console::disable();
+    if mm::heap::is_oom_panic(info) {
+        kprintln!("KERNEL OUT OF MEMORY: {}", info);
+        power::exit(0, ExitReason::KernelOutOfMemory)
+    }
     kprintln!("KERNEL PANIC: {}", info);
     power::exit(0, ExitReason::KernelPanic)
 }

@@ -73,7 +73,7 @@ fn handle_trap(frame: &mut TrapFrame) {
     }
     report(frame);
     kprintln!("kernel fault: stopping");
-    power::exit(0, ExitReason::Fault);
+    power::exit(0, ExitReason::KernelFault);
 }
 
 fn is_int3(rip: u64) -> bool {

@@ -178,8 +178,13 @@ pub enum ExitReason {
     Normal = 0,
     /// The kernel panicked; the panic message was written to the console first.
     KernelPanic = 1,
-    /// An exception the kernel cannot handle; the fault report was written first.
+    /// A user program the run depends on was killed by an exception; the
+    /// fault report was written first.
     Fault = 2,
+    /// An exception in kernel mode (CPL0); the fault report was written first.
+    KernelFault = 3,
+    /// The kernel ran out of memory for work it cannot refuse.
+    KernelOutOfMemory = 4,
 }
 
 impl TryFrom<u64> for ExitReason {
@@ -189,6 +194,8 @@ impl TryFrom<u64> for ExitReason {
             0 => Self::Normal,
             1 => Self::KernelPanic,
             2 => Self::Fault,
+            3 => Self::KernelFault,
+            4 => Self::KernelOutOfMemory,
             _ => return Err(HypercallStatus::InvalidArgs),
         })
     }

@@ -105,6 +105,53 @@ pub fn alloc_contiguous(n: u64) -> Option<u64> {
     None
 }
 
+/// Take a never-used 2 MiB block, 2 MiB aligned, for a large kernel mapping.
+/// The fresh frames skipped to reach the alignment go on the free list.
+pub fn alloc_block_2m() -> Option<u64> {
+    const BLOCK: u64 = 0x20_0000;
+    let (skipped_from, pa) = {
+        let mut a = ALLOCATOR.lock();
+        let i = (a.current..a.count).find(|&i| {
+            let (start, end) = a.ranges[i];
+            let aligned = (start + BLOCK - 1) & !(BLOCK - 1);
+            aligned.checked_add(BLOCK).is_some_and(|e| e <= end)
+        })?;
+        let start = a.ranges[i].0;
+        let aligned = (start + BLOCK - 1) & !(BLOCK - 1);
+        a.ranges[i].0 = aligned + BLOCK;
+        a.fresh_frames -= (aligned + BLOCK - start) / PAGE_SIZE;
+        (start, aligned)
+    };
+    let mut f = skipped_from;
+    while f < pa {
+        free(f);
+        f += PAGE_SIZE;
+    }
+    Some(pa)
+}
+
+/// Frames kept back from user requests (VMO pages) so the kernel can
+/// always map, grow its heap a little, finish and tear down.
+pub const USER_RESERVE_FRAMES: u64 = 256;
+
+/// Allocate a frame on behalf of a user request: fails while only the
+/// kernel's reserve is left.
+pub fn alloc_user() -> Option<Frame> {
+    if available() <= USER_RESERVE_FRAMES {
+        return None;
+    }
+    alloc()
+}
+
+/// [`alloc_user`], zeroed.
+pub fn alloc_user_zeroed() -> Option<Frame> {
+    let f = alloc_user()?;
+    if !f.zeroed {
+        super::phys::zero(f.pa, PAGE_SIZE);
+    }
+    Some(Frame { pa: f.pa, zeroed: true })
+}
+
 /// Allocate a frame and make sure it is zero.
 pub fn alloc_zeroed() -> Option<Frame> {
     let f = alloc()?;

@@ -52,12 +52,12 @@ impl Drop for Page {
 }
 
 fn new_zero_page() -> Result<Arc<Page>, zx_status_t> {
-    let f = frame::alloc_zeroed().ok_or(ZX_ERR_NO_MEMORY)?;
+    let f = frame::alloc_user_zeroed().ok_or(ZX_ERR_NO_MEMORY)?;
     Ok(Arc::new(Page { pa: f.pa, owned: true }))
 }
 
 fn copy_page(src: &Page) -> Result<Arc<Page>, zx_status_t> {
-    let f = frame::alloc().ok_or(ZX_ERR_NO_MEMORY)?;
+    let f = frame::alloc_user().ok_or(ZX_ERR_NO_MEMORY)?;
     phys::copy(f.pa, src.pa, PAGE_SIZE);
     Ok(Arc::new(Page { pa: f.pa, owned: true }))
 }

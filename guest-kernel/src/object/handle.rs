@@ -10,7 +10,10 @@
 
 use alloc::collections::BTreeMap;
 use alloc::sync::Arc;
+use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU64, Ordering};
+
+use spin::Mutex;
 
 use super::{downcast, KernelObject};
 use crate::abi::*;
@@ -46,10 +49,51 @@ impl Drop for Handle {
         let base = self.object.base();
         base.cancel_async_waits_for_handle(self.serial);
         if base.dec_handles() {
-            self.object.on_zero_handles();
+            last_handle_gone(&self.object);
         }
         // Waiters on this handle must notice it is gone (ZX_ERR_CANCELED).
         sched::wake(WaitKey::SIGNALS);
+    }
+}
+
+/// Objects whose last handle went while another object was being torn
+/// down, waiting for the outermost teardown to run their `on_zero_handles`.
+struct Reaper {
+    busy: bool,
+    pending: Vec<Arc<dyn KernelObject>>,
+}
+
+static REAPER: Mutex<Reaper> = Mutex::new(Reaper { busy: false, pending: Vec::new() });
+
+/// Run `object.on_zero_handles()`, and those of every object that loses
+/// its last handle because of it, as a loop: a channel holding a channel
+/// holding a channel ... 200 levels deep tears down in constant kernel
+/// stack (Zircon's core tests build such nests).
+fn last_handle_gone(object: &Arc<dyn KernelObject>) {
+    {
+        let mut reaper = REAPER.lock();
+        if reaper.busy {
+            reaper.pending.push(object.clone());
+            return;
+        }
+        reaper.busy = true;
+    }
+    object.on_zero_handles();
+    loop {
+        let next = {
+            let mut reaper = REAPER.lock();
+            match reaper.pending.pop() {
+                Some(o) => o,
+                None => {
+                    reaper.busy = false;
+                    return;
+                }
+            }
+        };
+        next.on_zero_handles();
+        // Possibly the last reference: the object's own fields go here too,
+        // and handles among them are queued, not torn down recursively.
+        drop(next);
     }
 }
 

@@ -69,20 +69,38 @@ impl UserHandles {
 
     /// Consume the handles of a write that failed before its handles were
     /// looked at (Zircon's `RemoveUserHandles`): every entry except
-    /// duplicate dispositions is closed. Unreadable arrays close nothing.
+    /// duplicate dispositions is closed. The array is read in chunks of
+    /// ZX_CHANNEL_MAX_MSG_HANDLES, as Zircon does, so a huge `n` costs no
+    /// allocation beyond one chunk; an unreadable chunk ends the walk.
     pub(super) fn consume(self, proc: &Process, n: u32) {
-        let Ok(list) = self.load(n) else { return };
-        let mut doomed = Vec::with_capacity(list.len());
-        {
-            let mut table = proc.handles.lock();
-            for d in list.iter().filter(|d| d.operation != ZX_HANDLE_OP_DUPLICATE) {
-                if let Ok(h) = table.remove(d.handle) {
-                    doomed.push(h);
+        let chunk = ZX_CHANNEL_MAX_MSG_HANDLES;
+        let mut done = 0u32;
+        while done < n {
+            let count = (n - done).min(chunk);
+            let Ok(list) = self.offset(done).load(count) else { return };
+            let mut doomed = Vec::with_capacity(list.len());
+            {
+                let mut table = proc.handles.lock();
+                for d in list.iter().filter(|d| d.operation != ZX_HANDLE_OP_DUPLICATE) {
+                    if let Ok(h) = table.remove(d.handle) {
+                        doomed.push(h);
+                    }
                 }
             }
+            // Closed outside the table lock: on_zero_handles may touch other objects.
+            drop(doomed);
+            done += count;
         }
-        // Closed outside the table lock: on_zero_handles may touch other objects.
-        drop(doomed);
+    }
+
+    /// The same array starting `entries` records later.
+    fn offset(self, entries: u32) -> Self {
+        match self {
+            UserHandles::Values(ptr) => UserHandles::Values(ptr.wrapping_add(u64::from(entries) * 4)),
+            UserHandles::Dispositions(ptr) => {
+                UserHandles::Dispositions(ptr.wrapping_add(u64::from(entries) * core::mem::size_of::<zx_handle_disposition_t>() as u64))
+            }
+        }
     }
 }
 

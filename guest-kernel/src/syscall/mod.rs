@@ -51,7 +51,10 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
     let traced = crate::trace::syscall_enter(frame, mechanism);
     let a = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9, frame.r12, frame.r13];
     let Ok(nr) = u32::try_from(frame.rax) else { task::kill_current_bad_syscall(frame.rax) };
-    let ret: i64 = match nr {
+    // Near the heap's reserve, a call that may allocate must be admitted
+    // first (one load and compare when memory is plentiful).
+    let refused = crate::mm::heap::low() && may_allocate(nr) && crate::mm::heap::admit().is_err();
+    let ret: i64 = if refused { ZX_ERR_NO_MEMORY.into() } else { match nr {
         SYS_DEBUG_WRITE => debug::sys_debug_write(a[0], a[1]).into(),
         SYS_PROCESS_EXIT => task::exit_current(a[0] as i64),
         SYS_CLOCK_GET_MONOTONIC => time::sys_clock_get_monotonic(),
@@ -148,7 +151,7 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
             None => task::kill_current_bad_syscall(frame.rax),
         },
         _ => task::kill_current_bad_syscall(frame.rax),
-    };
+    } };
     frame.rax = ret as u64;
     // SYSRET returns to RCX with RFLAGS from R11: keep both sane whatever the
     // handler did to the frame.
@@ -158,6 +161,36 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
     }
     crate::trace::syscall_exit(frame, traced);
     task::before_user_return(frame);
+}
+
+/// False for the calls that only free, wait, read out or report, which
+/// must keep working when memory is short (a program out of memory can
+/// still close handles, drain queues, exit and say why).
+fn may_allocate(nr: u32) -> bool {
+    !matches!(
+        nr,
+        SYS_HANDLE_CLOSE
+            | SYS_HANDLE_CLOSE_MANY
+            | SYS_PROCESS_EXIT
+            | SYS_THREAD_EXIT
+            | SYS_TASK_KILL
+            | SYS_VMAR_UNMAP
+            | SYS_VMAR_DESTROY
+            | SYS_CHANNEL_READ
+            | SYS_CHANNEL_READ_ETC
+            | SYS_SOCKET_READ
+            | SYS_FIFO_READ
+            | SYS_DEBUG_WRITE
+            | SYS_ZXVM_TEST_RESULT
+            | SYS_CLOCK_GET_MONOTONIC
+            | SYS_TICKS_GET
+            | SYS_TICKS_PER_SECOND
+            | SYS_DEADLINE_AFTER
+            | SYS_SYSTEM_GET_NUM_CPUS
+            | SYS_SYSTEM_GET_PHYSMEM
+            | SYS_SYSTEM_GET_PAGE_SIZE
+            | SYS_SYSTEM_GET_DCACHE_LINE_SIZE
+    )
 }
 
 /// The calling process. System calls come only from user threads, which

@@ -6,7 +6,7 @@
 //! `ZX_ERR_INVALID_ARGS`, decided before a single byte is touched, so a bad
 //! pointer can never fault the kernel. Copies go through the direct map.
 
-use crate::abi::{zx_status_t, ZX_ERR_INVALID_ARGS};
+use crate::abi::{zx_status_t, ZX_ERR_INVALID_ARGS, ZX_ERR_NO_MEMORY};
 
 use crate::arch::cpu;
 use crate::arch::paging::{phys_to_virt, pte_addr, PAGE_SIZE, PTE_P, PTE_U, PTE_W, USER_TOP};
@@ -207,7 +207,14 @@ pub fn copy_user_to_phys(dst: u64, addr: u64, len: u64) -> Result<(), zx_status_
 /// (one checked copy; no zero-filling of the destination first).
 pub fn copy_in_array<T: Pod>(addr: u64, count: usize) -> Result<alloc::vec::Vec<T>, zx_status_t> {
     let bytes = count.checked_mul(core::mem::size_of::<T>()).ok_or(ZX_ERR_INVALID_ARGS)?;
-    let mut v: alloc::vec::Vec<T> = alloc::vec::Vec::with_capacity(count);
+    // A large range is checked before anything is allocated for it (small
+    // ones are checked by the copy, once), and the allocation itself may
+    // fail: a user-sized count never panics the kernel.
+    if bytes > PAGE_SIZE as usize {
+        validate(addr, bytes, false)?;
+    }
+    let mut v: alloc::vec::Vec<T> = alloc::vec::Vec::new();
+    v.try_reserve_exact(count).map_err(|_| ZX_ERR_NO_MEMORY)?;
     let dst = v.as_mut_ptr().cast::<u8>();
     for_each_chunk(addr, bytes, false, |src, off, n| {
         // SAFETY: `src..src+n` is validated user memory seen through the
@@ -231,7 +238,7 @@ pub fn copy_out_array<T: Pod>(addr: u64, records: &[T]) -> Result<(), zx_status_
 /// straight into the vector's spare capacity (no zero-fill, which costs
 /// emulated instructions on PVM hosts). On error `buf` is unchanged.
 pub fn append_from_user(buf: &mut alloc::vec::Vec<u8>, addr: u64, len: usize) -> Result<(), zx_status_t> {
-    buf.reserve(len);
+    buf.try_reserve(len).map_err(|_| ZX_ERR_NO_MEMORY)?;
     let old = buf.len();
     // SAFETY: `reserve` made room for `len` more bytes after `old`.
     let dst = unsafe { buf.as_mut_ptr().add(old) };

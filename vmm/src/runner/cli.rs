@@ -173,6 +173,8 @@ fn summary_line(suites: &[SuiteResult], failed: bool, wall: Duration, filter: Op
             VmEnd::Timeout { .. } | VmEnd::Stuck => notes.push(format!("{} timed out", s.name)),
             VmEnd::KernelPanic => notes.push(format!("{} kernel panic", s.name)),
             VmEnd::Fault => notes.push(format!("{} faulted", s.name)),
+            VmEnd::KernelFault => notes.push(format!("{} kernel fault", s.name)),
+            VmEnd::KernelOutOfMemory => notes.push(format!("{} kernel out of memory", s.name)),
             VmEnd::TripleFault { .. } => notes.push(format!("{} triple fault", s.name)),
             VmEnd::VmmError(_) => notes.push(format!("{} VMM error", s.name)),
             VmEnd::Exited(_) => {}

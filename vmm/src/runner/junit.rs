@@ -20,6 +20,8 @@ fn error_type(end: &VmEnd) -> &'static str {
         VmEnd::Exited(_) => "exit-code",
         VmEnd::KernelPanic => "kernel-panic",
         VmEnd::Fault => "guest-fault",
+        VmEnd::KernelFault => "kernel-fault",
+        VmEnd::KernelOutOfMemory => "kernel-out-of-memory",
         VmEnd::TripleFault { .. } => "triple-fault",
         VmEnd::Timeout { .. } | VmEnd::Stuck => "timeout",
         VmEnd::VmmError(_) => "vmm-error",

@@ -61,8 +61,12 @@ pub enum VmEnd {
     Exited(i64),
     /// The kernel panicked.
     KernelPanic,
-    /// The kernel reported an unhandled exception (user or kernel).
+    /// The first program was killed by an unhandled exception.
     Fault,
+    /// The kernel faulted in kernel mode.
+    KernelFault,
+    /// The kernel ran out of memory for work it cannot refuse.
+    KernelOutOfMemory,
     /// KVM reported a triple fault.
     TripleFault {
         /// Guest RIP.
@@ -246,6 +250,8 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
                 RunEnd::Guest { code, reason: ExitReason::Normal } => VmEnd::Exited(code),
                 RunEnd::Guest { reason: ExitReason::KernelPanic, .. } => VmEnd::KernelPanic,
                 RunEnd::Guest { reason: ExitReason::Fault, .. } => VmEnd::Fault,
+                RunEnd::Guest { reason: ExitReason::KernelFault, .. } => VmEnd::KernelFault,
+                RunEnd::Guest { reason: ExitReason::KernelOutOfMemory, .. } => VmEnd::KernelOutOfMemory,
                 RunEnd::DebugExit(c) => VmEnd::Exited(i64::from(c)),
                 RunEnd::TripleFault { rip } => VmEnd::TripleFault { rip },
                 RunEnd::Timeout { rip } => VmEnd::Timeout { rip },
@@ -294,6 +300,16 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
             CaseStatus::Error,
             format!("guest fault{running}"),
             fault_and_tail(),
+        )),
+        VmEnd::KernelFault => Some(vm_case(
+            CaseStatus::Error,
+            format!("kernel fault{running}"),
+            fault_and_tail(),
+        )),
+        VmEnd::KernelOutOfMemory => Some(vm_case(
+            CaseStatus::Error,
+            format!("kernel out of memory{running}"),
+            tail(&console),
         )),
         VmEnd::TripleFault { rip } => Some(vm_case(
             CaseStatus::Error,

@@ -16,8 +16,16 @@ pub const USER_TOP: u64 = 0x0000_7fff_ffff_f000;
 /// Page size.
 pub const PAGE_SIZE: u64 = 4096;
 
-/// PML4 slots the kernel uses: the direct map and the kernel image.
-const KERNEL_PML4_SLOTS: [usize; 2] = [256, 511];
+/// Virtual base of the kernel heap window (PML4 slot 257): the heap grows
+/// upwards from here, page by page, as it takes frames.
+pub const HEAP_BASE: u64 = 0xffff_8080_0000_0000;
+/// Size of the kernel heap window.
+pub const HEAP_WINDOW: u64 = 1 << 39;
+const HEAP_SLOT: usize = 257;
+
+/// PML4 slots the kernel uses: the direct map, the heap window and the
+/// kernel image.
+const KERNEL_PML4_SLOTS: [usize; 3] = [256, HEAP_SLOT, 511];
 
 /// Present.
 pub const PTE_P: u64 = 1;
@@ -85,6 +93,10 @@ pub fn init(ram_end: u64) {
         base += gib;
     }
     write_entry(pml4, 256, pdpt | PTE_P | PTE_W);
+    // The heap window's PDPT exists before any address space copies the
+    // kernel slots, so mappings added under it later are seen by all.
+    let heap_pdpt = frame::alloc_table().expect("frame for heap PDPT").pa;
+    write_entry(pml4, HEAP_SLOT, heap_pdpt | PTE_P | PTE_W);
     write_entry(pml4, 0, 0);
     enable_nx();
     // SAFETY: the new PML4 still maps the kernel image and the direct map.
@@ -114,6 +126,36 @@ pub fn map_mmio(pa: u64) -> u64 {
     phys_to_virt(pa)
 }
 
+/// Map kernel heap-window page `va` to frame `pa` (4 KiB), or the 2 MiB
+/// block at `va` to `pa` when `large` (both 2 MiB aligned). Intermediate
+/// tables come from the frame allocator. Only the heap (under its lock) maps
+/// here, and entries only go from absent to present, so no TLB entry can be
+/// stale.
+pub fn map_heap(va: u64, pa: u64, large: bool) -> Result<(), MapError> {
+    if !(HEAP_BASE..HEAP_BASE + HEAP_WINDOW).contains(&va) {
+        return Err(MapError::BadAddress);
+    }
+    let levels: &[u32] = if large { &[39, 30] } else { &[39, 30, 21] };
+    let mut t = kernel_pml4();
+    for &level in levels {
+        let i = ((va >> level) & 511) as usize;
+        let e = read_entry(t, i);
+        t = if e & PTE_P != 0 {
+            e & ADDR_MASK
+        } else {
+            let next = frame::alloc_table().ok_or(MapError::NoMemory)?.pa;
+            write_entry(t, i, next | PTE_P | PTE_W);
+            next
+        };
+    }
+    let (i, leaf) = if large { (((va >> 21) & 511) as usize, PTE_PS) } else { (((va >> 12) & 511) as usize, 0) };
+    if read_entry(t, i) & PTE_P != 0 {
+        return Err(MapError::AlreadyMapped);
+    }
+    write_entry(t, i, (pa & ADDR_MASK) | PTE_P | PTE_W | leaf | nx_flag());
+    Ok(())
+}
+
 /// Why a mapping could not be made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MapError {
@@ -141,7 +183,7 @@ impl AddressSpace {
         let pml4 = frame::alloc_table().ok_or(MapError::NoMemory)?.pa;
         let kernel = kernel_pml4();
         // Only these kernel slots are ever populated (the kernel extends its
-        // mappings below them, never adds PML4 entries), so copying two
+        // mappings below them, never adds PML4 entries), so copying three
         // entries instead of 256 saves ~1,300 emulated instructions per process.
         for i in KERNEL_PML4_SLOTS {
             write_entry(pml4, i, read_entry(kernel, i));
