@@ -90,21 +90,6 @@ pub fn alloc() -> Option<Frame> {
     None
 }
 
-/// Allocate `n` physically contiguous never-used (hence zero) frames.
-pub fn alloc_contiguous(n: u64) -> Option<u64> {
-    let mut a = ALLOCATOR.lock();
-    let bytes = n * PAGE_SIZE;
-    for i in a.current..a.count {
-        let (start, end) = a.ranges[i];
-        if end - start >= bytes {
-            a.ranges[i].0 = start + bytes;
-            a.fresh_frames -= n;
-            return Some(start);
-        }
-    }
-    None
-}
-
 /// Take a never-used 2 MiB block, 2 MiB aligned, for a large kernel mapping.
 /// The fresh frames skipped to reach the alignment go on the free list.
 pub fn alloc_block_2m() -> Option<u64> {

@@ -6,4 +6,4 @@
 /// arguments) and `cargo test --test guest_conformance` run, each in its own
 /// VM booted with `init=NAME`. Each must be a package in images/ whose binary
 /// has the same name. Add new suite programs here and nowhere else.
-pub const CONFORMANCE_SUITE: &[&str] = &["selftest", "conformance-objects", "conformance-tasks"];
+pub const CONFORMANCE_SUITE: &[&str] = &["selftest", "conformance-objects", "conformance-tasks", "hostile"];
