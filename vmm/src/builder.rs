@@ -332,6 +332,8 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
             let end = vcpu::run(&mut vcpu, &mut ctx, &stop2);
             let capture = host.trace.enabled().then(|| host.trace.finish(&vcpu, &mem));
             done2.store(true, Ordering::Release);
+            stats.count_dropped("test results", host.tests_dropped);
+            stats.count_dropped("milestones", host.milestones_dropped);
             RunReport {
                 end,
                 emulated_insns: host.insn_counter.as_ref().and_then(|c| c.read()),

@@ -38,6 +38,19 @@ pub struct TestCase {
     pub reported_at: Duration,
 }
 
+/// Milestones recorded per run (each kind is passed once by a sane guest).
+pub const MAX_MILESTONES: usize = 16;
+/// Host bytes all stored test results of a run may take (names, messages
+/// and bookkeeping); past it results are refused with `LimitReached`.
+pub const MAX_TEST_BYTES: u64 = 8 << 20;
+
+impl TestCase {
+    /// Host memory this record holds, for the byte cap.
+    fn heap_bytes(&self) -> u64 {
+        (std::mem::size_of::<TestCase>() + self.name.len() + self.message.len()) as u64
+    }
+}
+
 /// Host-side state the hypercalls act on.
 pub struct HostState {
     /// Where console writes go.
@@ -50,6 +63,10 @@ pub struct HostState {
     pub tests: Vec<TestCase>,
     /// Well-formed test results refused because `tests` was full.
     pub tests_dropped: u64,
+    /// Host bytes the stored test results take ([`MAX_TEST_BYTES`] at most).
+    pub test_bytes: u64,
+    /// Milestone calls refused past [`MAX_MILESTONES`].
+    pub milestones_dropped: u64,
     /// This vCPU's tracing state (trace ring, exit recorder, hypercall counters).
     pub trace: crate::trace::VcpuTrace,
     /// Guest TSC frequency (KVM_GET_TSC_KHZ), if the host knows it.
@@ -73,7 +90,18 @@ impl HostState {
     /// State writing the console to `console`, timing from `start`.
     pub fn new(console: Box<dyn Write + Send>, start: Instant) -> Self {
         let trace = crate::trace::VcpuTrace::new(0, crate::trace::TraceOptions::default(), start);
-        HostState { console, start, milestones: Vec::new(), tests: Vec::new(), tests_dropped: 0, tsc_khz: None, insn_counter: None, trace }
+        HostState {
+            console,
+            start,
+            milestones: Vec::new(),
+            tests: Vec::new(),
+            tests_dropped: 0,
+            test_bytes: 0,
+            milestones_dropped: 0,
+            tsc_khz: None,
+            insn_counter: None,
+            trace,
+        }
     }
 }
 
@@ -145,6 +173,11 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
             Err(s) => err(s),
         },
         Hypercall::Milestone => match Milestone::try_from(a0) {
+            // Each milestone is passed once; a guest repeating them is counted, not recorded.
+            Ok(_) if host.milestones.len() >= MAX_MILESTONES => {
+                host.milestones_dropped += 1;
+                err(HypercallStatus::LimitReached)
+            }
             Ok(m) => {
                 let emulated_insns = host.insn_counter.as_ref().and_then(|c| c.read());
                 host.milestones.push(MilestoneRecord { milestone: m, at: host.start.elapsed(), emulated_insns });
@@ -157,20 +190,19 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
             _ => err(HypercallStatus::HostError),
         },
         Hypercall::ZeroPhys => match check_phys_range(mem, a0, a1) {
-            Ok(()) => match mem.write_slice(&vec![0u8; a1 as usize], GuestAddress(a0)) {
-                Ok(()) => Outcome::Return(0),
-                Err(_) => err(HypercallStatus::BadAddress),
-            },
+            Ok(()) => zero_phys(mem, a0, a1),
             Err(s) => err(s),
         },
         Hypercall::CopyPhys => copy_phys(mem, a0, a1, a2),
         Hypercall::TestResult => match read_test_result(mem, a0) {
-            // A guest may loop on this call: the host's memory stays bounded.
-            Ok(_) if host.tests.len() >= MAX_TEST_RESULTS as usize => {
+            // A guest may loop on this call: the host's memory stays bounded,
+            // in records and in bytes.
+            Ok(case) if host.tests.len() >= MAX_TEST_RESULTS as usize || host.test_bytes + case.heap_bytes() > MAX_TEST_BYTES => {
                 host.tests_dropped += 1;
                 err(HypercallStatus::LimitReached)
             }
             Ok(case) => {
+                host.test_bytes += case.heap_bytes();
                 host.tests.push(TestCase { reported_at: host.start.elapsed(), ..case });
                 Outcome::Return(0)
             }
@@ -204,11 +236,34 @@ fn copy_phys(mem: &GuestMemoryMmap, dst: u64, src: u64, len: u64) -> Outcome {
     if len != 0 && dst < src + len && src < dst + len {
         return err(HypercallStatus::InvalidArgs);
     }
-    let mut buf = vec![0u8; len as usize];
-    match mem.read_slice(&mut buf, GuestAddress(src)).and_then(|_| mem.write_slice(&buf, GuestAddress(dst))) {
-        Ok(()) => Outcome::Return(0),
-        Err(_) => err(HypercallStatus::BadAddress),
+    // Through one bounded buffer: a 64 MiB request costs the host 64 KiB.
+    let mut buf = vec![0u8; PHYS_CHUNK.min(len) as usize];
+    let mut done = 0;
+    while done < len {
+        let n = PHYS_CHUNK.min(len - done) as usize;
+        let chunk = &mut buf[..n];
+        if mem.read_slice(chunk, GuestAddress(src + done)).and_then(|_| mem.write_slice(chunk, GuestAddress(dst + done))).is_err() {
+            return err(HypercallStatus::BadAddress);
+        }
+        done += n as u64;
     }
+    Outcome::Return(0)
+}
+
+/// Host buffer size of ZeroPhys and CopyPhys.
+const PHYS_CHUNK: u64 = 64 << 10;
+
+fn zero_phys(mem: &GuestMemoryMmap, gpa: u64, len: u64) -> Outcome {
+    let zeros = vec![0u8; PHYS_CHUNK.min(len) as usize];
+    let mut done = 0;
+    while done < len {
+        let n = PHYS_CHUNK.min(len - done) as usize;
+        if mem.write_slice(&zeros[..n], GuestAddress(gpa + done)).is_err() {
+            return err(HypercallStatus::BadAddress);
+        }
+        done += n as u64;
+    }
+    Outcome::Return(0)
 }
 
 fn read_test_result(mem: &GuestMemoryMmap, gpa: u64) -> Result<TestCase, HypercallStatus> {
@@ -429,5 +484,54 @@ mod tests {
             assert_eq!(report(&mut host), Outcome::Return(HypercallStatus::LimitReached as i32));
         }
         assert_eq!((host.tests.len(), host.tests_dropped), (MAX_TEST_RESULTS as usize, 3));
+    }
+    #[test]
+    fn test_result_bytes_are_capped() {
+        let (mem, mut host, _) = setup();
+        let r = TestResult { name_gpa: 0x200, name_len: MAX_TEST_NAME, message_gpa: 0x1000, message_len: MAX_TEST_MESSAGE, ..TestResult::default() };
+        mem.write_slice(&[b'x'; MAX_TEST_NAME as usize], GuestAddress(0x200)).unwrap();
+        put_test_result(&mem, 0x100, &r);
+        let mut accepted = 0u64;
+        while handle(call(Hypercall::TestResult, [0x100, 0, 0, 0]), &mem, &mut host) == Outcome::Return(0) {
+            accepted += 1;
+            assert!(accepted <= MAX_TEST_RESULTS as u64);
+        }
+        assert!(host.test_bytes <= MAX_TEST_BYTES);
+        let per_case = (MAX_TEST_NAME + MAX_TEST_MESSAGE) as u64;
+        assert!(accepted >= MAX_TEST_BYTES / (per_case + 256) && accepted <= MAX_TEST_BYTES / per_case, "{accepted} maximal results stored");
+        assert_eq!(host.tests_dropped, 1);
+    }
+
+    #[test]
+    fn milestones_are_capped() {
+        let (mem, mut host, _) = setup();
+        for _ in 0..MAX_MILESTONES {
+            assert_eq!(handle(call(Hypercall::Milestone, [1, 0, 0, 0]), &mem, &mut host), Outcome::Return(0));
+        }
+        for _ in 0..1000 {
+            let r = handle(call(Hypercall::Milestone, [1, 0, 0, 0]), &mem, &mut host);
+            assert_eq!(r, Outcome::Return(HypercallStatus::LimitReached as i32));
+        }
+        assert_eq!((host.milestones.len(), host.milestones_dropped), (MAX_MILESTONES, 1000));
+    }
+
+    #[test]
+    fn zero_and_copy_work_in_chunks_across_the_whole_range() {
+        // Larger than one host chunk and not a multiple of it.
+        let len = 3 * PHYS_CHUNK + 123;
+        let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), (4 * len) as usize)]).unwrap();
+        let (_, mut host, _) = setup();
+        let pattern: Vec<u8> = (0..len).map(|i| (i % 251) as u8 + 1).collect();
+        mem.write_slice(&pattern, GuestAddress(0)).unwrap();
+        assert_eq!(handle(call(Hypercall::CopyPhys, [2 * len, 0, len, 0]), &mem, &mut host), Outcome::Return(0));
+        let mut back = vec![0u8; len as usize];
+        mem.read_slice(&mut back, GuestAddress(2 * len)).unwrap();
+        assert_eq!(back, pattern);
+        assert_eq!(handle(call(Hypercall::ZeroPhys, [2 * len, len, 0, 0]), &mem, &mut host), Outcome::Return(0));
+        mem.read_slice(&mut back, GuestAddress(2 * len)).unwrap();
+        assert!(back.iter().all(|&b| b == 0));
+        // The source is untouched and the byte after the range too.
+        mem.read_slice(&mut back, GuestAddress(0)).unwrap();
+        assert_eq!(back, pattern);
     }
 }

@@ -23,9 +23,24 @@ pub struct ExitCounter {
 #[derive(Clone, Debug, Default)]
 pub struct ExitStats {
     by_reason: BTreeMap<String, ExitCounter>,
+    /// What guest-fed tables and logs refused once full, by table name:
+    /// every per-guest record the VMM keeps has a cap (`--stats` shows these).
+    dropped: BTreeMap<&'static str, u64>,
 }
 
 impl ExitStats {
+    /// Count `n` records that the guest-fed table `what` refused.
+    pub fn count_dropped(&mut self, what: &'static str, n: u64) {
+        if n != 0 {
+            *self.dropped.entry(what).or_default() += n;
+        }
+    }
+
+    /// Records refused by table `what`.
+    pub fn dropped(&self, what: &str) -> u64 {
+        self.dropped.get(what).copied().unwrap_or(0)
+    }
+
     /// Record one exit of `reason` that took `t` on the host.
     pub fn record(&mut self, reason: &str, t: Duration) {
         let c = match self.by_reason.get_mut(reason) {
@@ -71,6 +86,10 @@ impl ExitStats {
             );
         }
         let _ = writeln!(s, "total: {count} exits, {:.3} ms handling them", time.as_secs_f64() * 1e3);
+        if !self.dropped.is_empty() {
+            let list: Vec<String> = self.dropped.iter().map(|(what, n)| format!("{n} {what}")).collect();
+            let _ = writeln!(s, "dropped at their caps: {}", list.join(", "));
+        }
         s
     }
 }

@@ -87,9 +87,24 @@ pub struct ExitCtx<'a> {
     pub unclaimed_logged: std::collections::BTreeSet<u64>,
 }
 
+/// Distinct unclaimed addresses logged per run; later ones are only counted
+/// (a guest touching a million addresses must not grow the VMM or its log).
+pub const MAX_UNCLAIMED_LOGGED: usize = 32;
+/// Name of the unclaimed-access log in the dropped counters.
+pub const UNCLAIMED_LOG: &str = "unclaimed-access log lines";
+
 fn note_unclaimed(ctx: &mut ExitCtx, what: &str, addr: u64) {
-    if ctx.unclaimed_logged.insert(addr) {
-        crate::diag!("zxvm: guest {what} {addr:#x}: no device there (ignored; reads return all ones)");
+    if ctx.unclaimed_logged.contains(&addr) {
+        return;
+    }
+    if ctx.unclaimed_logged.len() >= MAX_UNCLAIMED_LOGGED {
+        ctx.stats.count_dropped(UNCLAIMED_LOG, 1);
+        return;
+    }
+    ctx.unclaimed_logged.insert(addr);
+    crate::diag!("zxvm: guest {what} {addr:#x}: no device there (ignored; reads return all ones)");
+    if ctx.unclaimed_logged.len() == MAX_UNCLAIMED_LOGGED {
+        crate::diag!("zxvm: {MAX_UNCLAIMED_LOGGED} unclaimed addresses logged; further ones are only counted (--stats)");
     }
 }
 
@@ -296,6 +311,34 @@ mod tests {
             assert_eq!(handle_exit(VcpuExit::MmioRead(0xd000_0000, &mut m), ctx), ExitAction::Continue);
             assert_eq!(m, [0xff; 4]);
             assert_eq!(handle_exit(VcpuExit::MmioWrite(0xd000_0000, &m), ctx), ExitAction::Continue);
+        });
+    }
+
+    #[test]
+    fn unclaimed_accesses_are_logged_up_to_a_cap_then_counted() {
+        with_ctx(|ctx| {
+            let mut m = [0u8; 4];
+            for i in 0..10_000u64 {
+                assert_eq!(handle_exit(VcpuExit::MmioRead(0xe000_0000 + 4 * i, &mut m), ctx), ExitAction::Continue);
+            }
+            // The same address again is neither logged nor counted as dropped.
+            assert_eq!(handle_exit(VcpuExit::MmioRead(0xe000_0000, &mut m), ctx), ExitAction::Continue);
+            assert_eq!(ctx.unclaimed_logged.len(), MAX_UNCLAIMED_LOGGED);
+            assert_eq!(ctx.stats.dropped(UNCLAIMED_LOG), 10_000 - MAX_UNCLAIMED_LOGGED as u64);
+            assert!(ctx.stats.table().contains("dropped at their caps: 9968 unclaimed-access log lines"), "{}", ctx.stats.table());
+        });
+    }
+
+    #[test]
+    fn debug_exit_cannot_forge_zxvm_verdicts() {
+        with_ctx(|ctx| {
+            for forged in [hypercall_abi::exit_code::TRIPLE_FAULT, hypercall_abi::exit_code::TIMEOUT, hypercall_abi::exit_code::VMM_ERROR] {
+                let d = u32::from(forged).to_le_bytes();
+                assert_eq!(
+                    handle_exit(VcpuExit::IoOut(0xf4, &d), ctx),
+                    ExitAction::Stop(RunEnd::DebugExit(hypercall_abi::exit_code::GUEST_CODE_OUT_OF_RANGE))
+                );
+            }
         });
     }
 
