@@ -93,11 +93,50 @@ const VRING_AVAIL_F_NO_INTERRUPT: u16 = 1;
 /// Event data for a device's input event (queue events use their index).
 const INPUT_EVENT: u32 = u32::MAX;
 
+/// A queue's configuration registers as the driver wrote them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct QueueRegs {
+    size: Option<u32>,
+    desc: u64,
+    avail: u64,
+    used: u64,
+}
+
+impl QueueRegs {
+    /// Why this configuration cannot be used (VIRTIO 1.2 §2.7: descriptor
+    /// table 16-byte, available ring 2-byte, used ring 4-byte aligned), if so.
+    fn problem(&self, q: &Queue) -> Option<String> {
+        if let Some(size) = self.size {
+            if u32::from(q.size()) != size {
+                return Some(format!("queue size {size} is not a power of two up to {}", q.max_size()));
+            }
+        }
+        for (what, addr, align) in [("descriptor table", self.desc, 16), ("available ring", self.avail, 2), ("used ring", self.used, 4)] {
+            if addr % align != 0 {
+                return Some(format!("{what} address {addr:#x} is not {align}-byte aligned"));
+            }
+        }
+        None
+    }
+}
+
+fn set_low(v: &mut u64, low: u32) {
+    *v = (*v & !0xffff_ffff) | u64::from(low);
+}
+
+fn set_high(v: &mut u64, high: u32) {
+    *v = (*v & 0xffff_ffff) | (u64::from(high) << 32);
+}
+
 /// The transport around one device.
 pub struct VirtioMmio<D: VirtioDevice> {
     device: D,
     mem: GuestMemoryMmap,
     queues: Vec<Queue>,
+    /// What the driver wrote to each queue's size and address registers.
+    /// virtio-queue silently keeps its old value for a size or address it
+    /// refuses (misaligned, not a power of two); activation compares.
+    written: Vec<QueueRegs>,
     queue_evts: Vec<EventFd>,
     interrupt: Arc<Interrupt>,
     status: u32,
@@ -124,6 +163,7 @@ impl<D: VirtioDevice> VirtioMmio<D> {
         Ok(VirtioMmio {
             device,
             mem,
+            written: vec![QueueRegs::default(); queues.len()],
             queues,
             queue_evts,
             interrupt,
@@ -173,11 +213,13 @@ impl<D: VirtioDevice> VirtioMmio<D> {
         self.queues.get_mut(i)
     }
 
-    fn update_queue(&mut self, f: impl FnOnce(&mut Queue)) {
-        if self.queue_config_open() {
-            if let Some(q) = self.selected_queue() {
-                f(q);
-            }
+    fn update_queue(&mut self, f: impl FnOnce(&mut Queue, &mut QueueRegs)) {
+        if !self.queue_config_open() {
+            return;
+        }
+        let Ok(i) = usize::try_from(self.queue_sel) else { return };
+        if let (Some(q), Some(w)) = (self.queues.get_mut(i), self.written.get_mut(i)) {
+            f(q, w);
         }
     }
 
@@ -190,6 +232,7 @@ impl<D: VirtioDevice> VirtioMmio<D> {
         for q in &mut self.queues {
             q.reset();
         }
+        self.written.fill(QueueRegs::default());
         self.interrupt.clear();
         self.device.reset();
     }
@@ -228,20 +271,29 @@ impl<D: VirtioDevice> VirtioMmio<D> {
             let unknown = self.driver_features & !self.offered_features();
             let modern = self.driver_features & (1 << VIRTIO_F_VERSION_1) != 0;
             if unknown != 0 || !modern {
-                // FEATURES_OK stays clear: the driver reads it back and gives up.
-                new &= !STATUS_FEATURES_OK;
+                // FEATURES_OK stays clear: the driver reads it back and gives
+                // up. A DRIVER_OK in the same write had no FEATURES_OK under
+                // it, so it is refused too: the device never goes live.
+                new &= !(STATUS_FEATURES_OK | STATUS_DRIVER_OK);
             }
         }
         self.status = new;
-        if added & STATUS_DRIVER_OK != 0 {
+        if new & added & STATUS_DRIVER_OK != 0 {
             self.activate();
         }
     }
 
     fn activate(&mut self) {
-        for (i, q) in self.queues.iter().enumerate() {
-            if q.ready() && !q.is_valid(&self.mem) {
-                self.needs_reset(&format_args!("queue {i} rings lie outside guest RAM or are misaligned"));
+        for (i, (q, w)) in self.queues.iter().zip(&self.written).enumerate() {
+            if !q.ready() {
+                continue;
+            }
+            if let Some(why) = w.problem(q) {
+                self.needs_reset(&format_args!("queue {i}: {why}"));
+                return;
+            }
+            if !q.is_valid(&self.mem) {
+                self.needs_reset(&format_args!("queue {i} rings lie outside guest RAM"));
                 return;
             }
         }
@@ -284,15 +336,15 @@ impl<D: VirtioDevice> VirtioMmio<D> {
             }
             reg::DRIVER_FEATURES_SEL => self.driver_features_sel = v,
             reg::QUEUE_SEL => self.queue_sel = v,
-            reg::QUEUE_NUM => {
+            reg::QUEUE_NUM => self.update_queue(|q, w| {
+                w.size = Some(v);
+                // virtio-queue refuses sizes above the maximum or not a power
+                // of two; `QueueRegs::problem` reports them at DRIVER_OK.
                 if let Ok(size) = u16::try_from(v) {
-                    // virtio-queue refuses sizes above the maximum or not a power of two.
-                    self.update_queue(|q| {
-                        let _ = q.try_set_size(size);
-                    });
+                    let _ = q.try_set_size(size);
                 }
-            }
-            reg::QUEUE_READY => self.update_queue(|q| q.set_ready(v == 1)),
+            }),
+            reg::QUEUE_READY => self.update_queue(|q, _| q.set_ready(v == 1)),
             reg::QUEUE_NOTIFY => {
                 if let Some(evt) = usize::try_from(v).ok().and_then(|i| self.queue_evts.get(i)) {
                     let _ = evt.write(1);
@@ -300,12 +352,30 @@ impl<D: VirtioDevice> VirtioMmio<D> {
             }
             reg::INTERRUPT_ACK => self.interrupt.ack(v),
             reg::STATUS => self.set_status(v),
-            reg::QUEUE_DESC_LOW => self.update_queue(|q| q.set_desc_table_address(Some(v), None)),
-            reg::QUEUE_DESC_HIGH => self.update_queue(|q| q.set_desc_table_address(None, Some(v))),
-            reg::QUEUE_AVAIL_LOW => self.update_queue(|q| q.set_avail_ring_address(Some(v), None)),
-            reg::QUEUE_AVAIL_HIGH => self.update_queue(|q| q.set_avail_ring_address(None, Some(v))),
-            reg::QUEUE_USED_LOW => self.update_queue(|q| q.set_used_ring_address(Some(v), None)),
-            reg::QUEUE_USED_HIGH => self.update_queue(|q| q.set_used_ring_address(None, Some(v))),
+            reg::QUEUE_DESC_LOW => self.update_queue(|q, w| {
+                set_low(&mut w.desc, v);
+                q.set_desc_table_address(Some(v), None);
+            }),
+            reg::QUEUE_DESC_HIGH => self.update_queue(|q, w| {
+                set_high(&mut w.desc, v);
+                q.set_desc_table_address(None, Some(v));
+            }),
+            reg::QUEUE_AVAIL_LOW => self.update_queue(|q, w| {
+                set_low(&mut w.avail, v);
+                q.set_avail_ring_address(Some(v), None);
+            }),
+            reg::QUEUE_AVAIL_HIGH => self.update_queue(|q, w| {
+                set_high(&mut w.avail, v);
+                q.set_avail_ring_address(None, Some(v));
+            }),
+            reg::QUEUE_USED_LOW => self.update_queue(|q, w| {
+                set_low(&mut w.used, v);
+                q.set_used_ring_address(Some(v), None);
+            }),
+            reg::QUEUE_USED_HIGH => self.update_queue(|q, w| {
+                set_high(&mut w.used, v);
+                q.set_used_ring_address(None, Some(v));
+            }),
             _ => {}
         }
     }

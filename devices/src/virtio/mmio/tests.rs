@@ -99,6 +99,69 @@ fn rings_outside_ram_need_reset() {
 }
 
 #[test]
+fn misaligned_rings_need_reset_instead_of_reading_old_addresses() {
+    // virtio-queue keeps its previous address (0 after a reset) for a
+    // misaligned one; the transport must refuse the queue, not use page 0.
+    let cases: [(&str, fn(&mut TestQueue)); 3] = [
+        ("descriptor table", |q| q.desc += 8),
+        ("available ring", |q| q.avail += 1),
+        ("used ring", |q| q.used += 2),
+    ];
+    for (what, skew) in cases {
+        let (mut t, irq) = null_transport_with(guest_memory());
+        let mut tq = TestQueue::new(0x1000, 8);
+        skew(&mut tq);
+        drive_to_ok(&mut t, &[tq], 1 << VIRTIO_F_VERSION_1);
+        assert_ne!(t.status() & STATUS_DEVICE_NEEDS_RESET, 0, "{what}");
+        assert_ne!(read32(&mut t, reg::INTERRUPT_STATUS) & INT_CONFIG, 0, "{what}");
+        assert_eq!(irq.count(), 1, "{what}");
+        assert!(!t.is_live(), "{what}");
+    }
+}
+
+#[test]
+fn unusable_queue_size_needs_reset() {
+    for size in [3u32, 32, 0x1_0000] {
+        let (mut t, _) = null_transport_with(guest_memory());
+        drive_to_ok(&mut t, &[TestQueue::new(0x1000, 8)], 1 << VIRTIO_F_VERSION_1);
+        assert!(t.is_live());
+        let tq = TestQueue::new(0x1000, 8);
+        // Again, with a size the queue (max 8) cannot take.
+        write32(&mut t, reg::STATUS, 0);
+        write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE);
+        write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
+        write32(&mut t, reg::DRIVER_FEATURES_SEL, 1);
+        write32(&mut t, reg::DRIVER_FEATURES, 1);
+        write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
+        write32(&mut t, reg::QUEUE_SEL, 0);
+        write32(&mut t, reg::QUEUE_NUM, size);
+        write32(&mut t, reg::QUEUE_DESC_LOW, tq.desc as u32);
+        write32(&mut t, reg::QUEUE_AVAIL_LOW, tq.avail as u32);
+        write32(&mut t, reg::QUEUE_USED_LOW, tq.used as u32);
+        write32(&mut t, reg::QUEUE_READY, 1);
+        write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
+        assert_ne!(t.status() & STATUS_DEVICE_NEEDS_RESET, 0, "size {size}");
+    }
+}
+
+#[test]
+fn refused_features_with_driver_ok_in_the_same_write_stay_offline() {
+    let (mut t, irq) = null_transport_with(guest_memory());
+    write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE);
+    write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER);
+    write32(&mut t, reg::DRIVER_FEATURES_SEL, 1);
+    write32(&mut t, reg::DRIVER_FEATURES, 1 | 2); // VERSION_1 plus a bit never offered
+    write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
+    assert_eq!(t.status(), STATUS_ACKNOWLEDGE | STATUS_DRIVER, "neither FEATURES_OK nor DRIVER_OK");
+    assert!(!t.is_live());
+    assert_eq!(irq.count(), 0);
+    // Good features in one write with DRIVER_OK: both are taken.
+    write32(&mut t, reg::DRIVER_FEATURES, 1);
+    write32(&mut t, reg::STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
+    assert!(t.is_live());
+}
+
+#[test]
 fn notify_write_signals_the_queue_eventfd() {
     let (mut t, _) = null_transport();
     write32(&mut t, reg::QUEUE_NOTIFY, 1);
