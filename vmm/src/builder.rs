@@ -107,6 +107,14 @@ pub enum BuildError {
     /// The KVM device is missing.
     #[error("{0} does not exist: this host has no KVM (load kvm-intel, kvm-amd or kvm-pvm)")]
     NoKvm(String),
+    /// The device opened is not KVM (or a KVM of an unknown API).
+    #[error("{path} is not a usable KVM device (KVM_GET_API_VERSION gave {api}, expected 12)")]
+    NotKvm {
+        /// Path opened.
+        path: String,
+        /// What the version ioctl returned (-1: the ioctl failed).
+        api: i32,
+    },
     /// The KVM device cannot be opened.
     #[error("permission denied opening {0}: add yourself to the kvm group or run as root")]
     KvmPermission(String),
@@ -154,7 +162,7 @@ impl BuildError {
     pub fn exit_code(&self) -> u8 {
         use crate::exit_code::*;
         match self {
-            BuildError::NoKvm(_) | BuildError::KvmPermission(_) => NO_KVM,
+            BuildError::NoKvm(_) | BuildError::NotKvm { .. } | BuildError::KvmPermission(_) => NO_KVM,
             BuildError::MemSize(_)
             | BuildError::NotBootable(_)
             | BuildError::TooBig { .. }
@@ -203,11 +211,17 @@ pub const KVM_DEVICE_ENV: &str = "ZXVM_KVM_DEVICE";
 pub fn open_kvm() -> Result<Kvm, BuildError> {
     let path = std::env::var(KVM_DEVICE_ENV).unwrap_or_else(|_| "/dev/kvm".into());
     let c_path = std::ffi::CString::new(path.clone()).map_err(|_| BuildError::NoKvm(path.clone()))?;
-    Kvm::new_with_path(&c_path).map_err(|e| match e.errno() {
-        libc::ENOENT | libc::ENXIO | libc::ENODEV => BuildError::NoKvm(path),
-        libc::EACCES | libc::EPERM => BuildError::KvmPermission(path),
+    let kvm = Kvm::new_with_path(&c_path).map_err(|e| match e.errno() {
+        libc::ENOENT | libc::ENXIO | libc::ENODEV => BuildError::NoKvm(path.clone()),
+        libc::EACCES | libc::EPERM => BuildError::KvmPermission(path.clone()),
         _ => BuildError::Kvm { what: "open the KVM device", source: e },
-    })
+    })?;
+    // Something that opens but is not KVM (/dev/null, a file) fails its
+    // first ioctl; KVM's API version has been 12 since Linux 2.6.22.
+    match kvm.get_api_version() {
+        12 => Ok(kvm),
+        v => Err(BuildError::NotKvm { path, api: v }),
+    }
 }
 
 extern "C" fn kick_handler(_: libc::c_int, _: *mut libc::siginfo_t, _: *mut libc::c_void) {}
@@ -246,6 +260,14 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
         _ => return Err(BuildError::NotBootable("the kernel has no PVH entry note (XEN_ELFNOTE_PHYS32_ENTRY)".into())),
     };
     let kernel_end = loaded.kernel_end;
+    // The entry must be code the loader just placed in RAM; anything else
+    // would only surface as a KVM internal error at the first instruction.
+    if !(loaded.kernel_load.0..kernel_end).contains(&entry) {
+        return Err(BuildError::NotBootable(format!(
+            "the kernel's PVH entry point {entry:#x} lies outside what it loads ({:#x}..{kernel_end:#x}, in {} MiB of guest RAM)",
+            loaded.kernel_load.0, config.mem_mib
+        )));
+    }
 
     // Bootfs right after the kernel, page aligned.
     let bootfs = match &config.image.bootfs {

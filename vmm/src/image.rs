@@ -43,6 +43,19 @@ pub struct BootImage {
     pub cmdline: String,
 }
 
+/// A zxvm boot image or an ELF kernel, as a file to read.
+pub const IMAGE_FILE: crate::input_file::Expect = crate::input_file::Expect {
+    what: "a zxvm boot image or an ELF kernel",
+    max_bytes: crate::input_file::MAX_IMAGE_BYTES,
+    magic_len: 8,
+    magic_ok: image_or_elf_magic,
+};
+
+/// Whether `start` (the first 8 bytes) begins a boot image or an ELF file.
+fn image_or_elf_magic(start: &[u8]) -> bool {
+    image::is_image(start) || start.starts_with(b"\x7fELF")
+}
+
 impl BootImage {
     /// Interpret `bytes` (read from `name`).
     ///
@@ -65,7 +78,7 @@ impl BootImage {
     /// Unreadable, not bootable or corrupt.
     pub fn from_file(path: &Path) -> Result<Self, ImageError> {
         let name = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| ImageError::Unreadable { path: name.clone(), source })?;
+        let bytes = crate::input_file::read_checked(path, &IMAGE_FILE).map_err(|source| ImageError::Unreadable { path: name.clone(), source })?;
         Self::from_bytes(&name, &bytes)
     }
 

@@ -15,6 +15,7 @@ pub mod diag;
 pub mod exit_code;
 pub mod hypercall;
 pub mod image;
+pub mod input_file;
 pub mod program;
 pub mod runner;
 pub mod trace;

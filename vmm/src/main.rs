@@ -31,13 +31,13 @@ enum Command {
         /// A zxvm boot image or a PVH kernel ELF.
         image: Option<PathBuf>,
         /// Guest memory in MiB (16..=3072).
-        #[arg(long, default_value_t = DEFAULT_MEM_MIB, value_name = "MIB")]
+        #[arg(long, default_value_t = DEFAULT_MEM_MIB, value_name = "MIB", allow_negative_numbers = true)]
         mem: u64,
         /// Extra kernel command-line words (appended to the image's default; later words win).
         #[arg(long, value_name = "STR")]
         cmdline: Option<String>,
         /// Stop the guest after SECS seconds (exit code 124).
-        #[arg(long, value_name = "SECS")]
+        #[arg(long, value_name = "SECS", allow_negative_numbers = true)]
         timeout: Option<f64>,
         /// Print boot timing, a per-exit-reason and a per-hypercall table, and virtio device counters to stderr at exit.
         #[arg(long)]
@@ -136,6 +136,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// A trace written by `--trace`, as a file to read (streamed; the JSON
+/// reader refuses anything else at its first byte).
+const TRACE_FILE: zxvm::input_file::Expect = zxvm::input_file::Expect {
+    what: "a zxvm trace",
+    max_bytes: zxvm::input_file::MAX_TRACE_BYTES,
+    magic_len: 0,
+    magic_ok: |_| true,
+};
+
 fn trace_command(command: TraceCommand) -> ExitCode {
     let (file, filter) = match &command {
         TraceCommand::Stats { file } => (file, None),
@@ -143,7 +152,10 @@ fn trace_command(command: TraceCommand) -> ExitCode {
             (file, Some(Filter { process: filter.process.clone(), syscall: filter.syscall.clone() }))
         }
     };
-    let timeline = match std::fs::File::open(file).map_err(|e| e.to_string()).and_then(|f| chrome::read(std::io::BufReader::new(f)).map_err(|e| e.to_string())) {
+    let timeline = match zxvm::input_file::open_checked(file, &TRACE_FILE)
+        .map_err(|e| e.to_string())
+        .and_then(|(f, _)| chrome::read(std::io::BufReader::new(f)).map_err(|e| e.to_string()))
+    {
         Ok(t) => t,
         Err(e) => {
             zxvm::diag!("zxvm: error: cannot read trace {}: {e}", file.display());

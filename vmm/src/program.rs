@@ -135,13 +135,21 @@ pub fn bootfs_name(path: &Path) -> String {
     name
 }
 
+/// A user program, as a file to read.
+pub const PROGRAM_FILE: crate::input_file::Expect = crate::input_file::Expect {
+    what: "an ELF program",
+    max_bytes: crate::input_file::MAX_PROGRAM_BYTES,
+    magic_len: 4,
+    magic_ok: |start| start.starts_with(b"\x7fELF"),
+};
+
 /// Read and check the user program at `path`; returns its bootfs name and bytes.
 ///
 /// # Errors
 /// Unreadable, not an ELF, or not a loadable program.
 pub fn read_program(path: &Path) -> Result<(String, Vec<u8>), ProgramError> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ProgramError::Unreadable { path: shown.clone(), source })?;
+    let bytes = crate::input_file::read_checked(path, &PROGRAM_FILE).map_err(|source| ProgramError::Unreadable { path: shown.clone(), source })?;
     check_user_elf(&shown, &bytes)?;
     Ok((bootfs_name(path), bytes))
 }

@@ -208,10 +208,6 @@ impl<D: VirtioDevice> VirtioMmio<D> {
         self.status & STATUS_FEATURES_OK != 0 && self.status & (STATUS_DRIVER_OK | STATUS_FAILED) == 0
     }
 
-    fn selected_queue(&mut self) -> Option<&mut Queue> {
-        let i = usize::try_from(self.queue_sel).ok()?;
-        self.queues.get_mut(i)
-    }
 
     fn update_queue(&mut self, f: impl FnOnce(&mut Queue, &mut QueueRegs)) {
         if !self.queue_config_open() {

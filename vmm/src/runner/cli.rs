@@ -46,7 +46,7 @@ pub struct TestArgs {
     #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
     pub jobs: Option<u32>,
     /// Stop each VM after SECS seconds and report it as timed out.
-    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS)]
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT_SECS, allow_negative_numbers = true)]
     pub timeout: f64,
     /// Also write the results as JUnit XML to FILE.
     #[arg(long, value_name = "FILE")]
@@ -62,7 +62,7 @@ pub struct TestArgs {
     #[arg(long, value_enum, default_value_t = Format::Auto)]
     pub format: Format,
     /// Guest memory per VM in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MEM_MIB)]
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MEM_MIB, allow_negative_numbers = true)]
     pub mem: u64,
     /// Extra kernel command-line words for every VM.
     #[arg(long, value_name = "STR")]

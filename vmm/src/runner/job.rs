@@ -78,12 +78,18 @@ pub fn resolve(arg: &str) -> Result<VmJob, JobError> {
             return bundled_program(arg);
         }
         if path.exists() {
-            return Err(ImageError::NotBootable(arg.into()).into());
+            // A directory, FIFO or device: say which.
+            let why = crate::input_file::open_checked(path, &crate::image::IMAGE_FILE).err();
+            return Err(match why {
+                Some(source) => ImageError::Unreadable { path: arg.into(), source },
+                None => ImageError::NotBootable(arg.into()),
+            }
+            .into());
         }
         return Err(JobError::NotFound(arg.into(), names.join(", ")));
     }
-    let bytes =
-        std::fs::read(path).map_err(|source| ImageError::Unreadable { path: arg.into(), source })?;
+    let bytes = crate::input_file::read_checked(path, &crate::image::IMAGE_FILE)
+        .map_err(|source| ImageError::Unreadable { path: arg.into(), source })?;
     if hypercall_abi::image::is_image(&bytes) || program::is_pvh_kernel(&bytes) {
         let image = BootImage::from_bytes(arg, &bytes)?;
         return Ok(VmJob { name: stem(path), source: arg.into(), image, cmdline: Vec::new() });
