@@ -8,7 +8,7 @@ use common::zxvm;
 
 #[test]
 fn boots_to_user_mode_and_exits_zero() {
-    let r = zxvm(&["run"]);
+    let r = zxvm(&["run", "--timeout", "60"]);
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("[kernel] zxvm-kernel"), "boot banner missing:\n{}", r.stdout);
     let mech: Vec<_> = r.stdout.lines().filter(|l| l.starts_with("[kernel] syscall mechanism: ")).collect();
@@ -19,7 +19,7 @@ fn boots_to_user_mode_and_exits_zero() {
 
 #[test]
 fn user_program_runs_at_cpl3_and_kernel_sees_cpl3() {
-    let r = zxvm(&["run"]);
+    let r = zxvm(&["run", "--timeout", "60"]);
     let cpl = |prefix: &str| -> u64 {
         let line = r.stdout.lines().find(|l| l.starts_with(prefix)).unwrap_or_else(|| panic!("no {prefix:?} line:\n{}", r.stdout));
         let cs = line.split("CS=0x").nth(1).and_then(|s| s.split(',').next()).expect("CS value");
@@ -31,7 +31,7 @@ fn user_program_runs_at_cpl3_and_kernel_sees_cpl3() {
 
 #[test]
 fn bad_user_pointers_get_invalid_args_not_a_kernel_fault() {
-    let r = zxvm(&["run"]);
+    let r = zxvm(&["run", "--timeout", "60"]);
     for case in ["null", "kernel", "unmapped", "wrapping"] {
         let want = format!("hello: bad pointer {case}: status -10 (ok)");
         assert!(r.has_line(&want), "missing {want:?}:\n{}", r.stdout);
@@ -42,23 +42,23 @@ fn bad_user_pointers_get_invalid_args_not_a_kernel_fault() {
 
 #[test]
 fn exit_code_from_kernel_command_line() {
-    let r = zxvm(&["run", "--cmdline", "hello.exit=7"]);
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", "hello.exit=7"]);
     assert_eq!(r.code, 7, "{}", r.stdout);
     assert!(r.has_line("hello: exiting with code 7"));
-    let r = zxvm(&["run", "--cmdline", "hello.exit=3 hello.exit=115"]);
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", "hello.exit=3 hello.exit=115"]);
     assert_eq!(r.code, 115, "later words win");
 }
 
 #[test]
 fn out_of_range_guest_code_is_reported() {
-    let r = zxvm(&["run", "--cmdline", "hello.exit=200"]);
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", "hello.exit=200"]);
     assert_eq!(r.code, 116);
     assert!(r.stderr.contains("guest exit code 200 is outside 0..=115"), "{}", r.stderr);
 }
 
 #[test]
 fn user_fault_prints_report_and_exits_121() {
-    let r = zxvm(&["run", "--cmdline", "hello.crash=fault"]);
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", "hello.crash=fault"]);
     assert_eq!(r.code, 121, "{}", r.stdout);
     assert!(r.stdout.contains("FAULT: #PF page fault (vector 14) in user mode"), "{}", r.stdout);
     assert!(r.stdout.contains("CR2=0x0000000000000000"), "{}", r.stdout);
@@ -67,7 +67,7 @@ fn user_fault_prints_report_and_exits_121() {
 
 #[test]
 fn unknown_syscall_kills_the_process() {
-    let r = zxvm(&["run", "--cmdline", "hello.badsyscall=1"]);
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", "hello.badsyscall=1"]);
     assert_eq!(r.code, 121);
     assert!(r.has_line("[kernel] process hello killed: bad syscall 0xdead"), "{}", r.stdout);
     assert!(!r.stdout.contains("hello: exiting"), "the process must not continue");
@@ -75,15 +75,15 @@ fn unknown_syscall_kills_the_process() {
 
 #[test]
 fn kernel_panic_exits_120() {
-    let r = zxvm(&["run", "--cmdline", "kernel.crash=panic"]);
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", "kernel.crash=panic"]);
     assert_eq!(r.code, 120);
     assert!(r.stdout.contains("KERNEL PANIC: "), "{}", r.stdout);
 }
 
 #[test]
-fn kernel_fault_reports_registers_and_exits_121() {
-    let r = zxvm(&["run", "--cmdline", "kernel.crash=fault"]);
-    assert_eq!(r.code, 121);
+fn kernel_fault_reports_registers_and_exits_123() {
+    let r = zxvm(&["run", "--timeout", "30", "--cmdline", "kernel.crash=fault"]);
+    assert_eq!(r.code, 123, "a kernel-mode fault has its own code, not the user-fault 121");
     assert!(r.stdout.contains("FAULT: #PF page fault (vector 14) in kernel mode"), "{}", r.stdout);
     for reg in ["RIP=", "CS=0x0008", "CR2=", "RSP=", "RAX=", "R15="] {
         assert!(r.stdout.contains(reg), "fault report lacks {reg}:\n{}", r.stdout);
@@ -95,7 +95,7 @@ fn triple_fault_exits_122() {
     // A triple fault that starts in user mode: KVM reports a shutdown on every
     // host kind (on the PVM host a CPL0 triple fault is an emulation failure
     // instead; see docs/HOSTS-NOTES.md).
-    let r = zxvm(&["run", "--cmdline", "kernel.crash=triple-user"]);
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", "kernel.crash=triple-user"]);
     assert_eq!(r.code, 122, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("guest triple fault"), "{}", r.stderr);
 }
@@ -110,7 +110,7 @@ fn watchdog_stops_a_hung_guest_with_124() {
 
 #[test]
 fn stats_report_boot_milestones_and_exits() {
-    let r = zxvm(&["run", "--stats"]);
+    let r = zxvm(&["run", "--timeout", "60", "--stats"]);
     assert_eq!(r.code, 0);
     let line = r
         .stderr

@@ -13,7 +13,7 @@ fn one_line_error(r: &common::Run, needle: &str) {
 
 #[test]
 fn missing_image() {
-    let r = zxvm(&["run", "/nonexistent/image.img"]);
+    let r = zxvm(&["run", "--timeout", "60", "/nonexistent/image.img"]);
     assert_eq!(r.code, 118);
     one_line_error(&r, "cannot read image /nonexistent/image.img");
 }
@@ -24,7 +24,7 @@ fn image_that_is_not_bootable() {
     std::fs::create_dir_all(&dir).unwrap();
     let junk = dir.join("junk.img");
     std::fs::write(&junk, b"this is not a kernel").unwrap();
-    let r = zxvm(&["run", junk.to_str().unwrap()]);
+    let r = zxvm(&["run", "--timeout", "60", junk.to_str().unwrap()]);
     assert_eq!(r.code, 118);
     one_line_error(&r, "is not a bootable image");
     let _ = std::fs::remove_dir_all(&dir);
@@ -33,7 +33,7 @@ fn image_that_is_not_bootable() {
 #[test]
 fn elf_without_pvh_note() {
     // A user program is an ELF but has no PVH entry note.
-    let r = zxvm(&["run", "/bin/true"]);
+    let r = zxvm(&["run", "--timeout", "60", "/bin/true"]);
     assert_eq!(r.code, 118);
     one_line_error(&r, "no PVH entry note");
 }
@@ -41,7 +41,7 @@ fn elf_without_pvh_note() {
 #[test]
 fn bare_kernel_without_bootfs_panics_cleanly() {
     let kernel = guest_artifact("kernel.elf");
-    let r = zxvm(&["run", kernel.to_str().unwrap()]);
+    let r = zxvm(&["run", "--timeout", "60", kernel.to_str().unwrap()]);
     assert_eq!(r.code, 120, "{}", r.stdout);
     assert!(r.stdout.contains("no bootfs module"), "{}", r.stdout);
 }
@@ -49,7 +49,7 @@ fn bare_kernel_without_bootfs_panics_cleanly() {
 #[test]
 fn memory_size_limits() {
     for (mem, ok) in [("8", false), ("15", false), ("16", true), ("3072", true), ("3073", false), ("999999", false)] {
-        let r = zxvm(&["run", "--mem", mem]);
+        let r = zxvm(&["run", "--timeout", "60", "--mem", mem]);
         if ok {
             assert_eq!(r.code, 0, "--mem {mem}: {}\n{}", r.stdout, r.stderr);
         } else {
@@ -61,9 +61,9 @@ fn memory_size_limits() {
 
 #[test]
 fn bad_flags_and_values() {
-    let r = zxvm(&["run", "--no-such-flag"]);
+    let r = zxvm(&["run", "--timeout", "60", "--no-such-flag"]);
     assert_eq!(r.code, 117);
-    let r = zxvm(&["run", "--mem", "lots"]);
+    let r = zxvm(&["run", "--timeout", "60", "--mem", "lots"]);
     assert_eq!(r.code, 117);
     let r = zxvm(&["run", "--timeout", "-3"]);
     assert_eq!(r.code, 117);
@@ -74,7 +74,7 @@ fn bad_flags_and_values() {
 #[test]
 fn command_line_too_long() {
     let long = "x".repeat(5000);
-    let r = zxvm(&["run", "--cmdline", &long]);
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", &long]);
     assert_eq!(r.code, 118);
     one_line_error(&r, "command line");
 }
@@ -82,7 +82,7 @@ fn command_line_too_long() {
 #[test]
 fn no_kvm_device() {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_zxvm"))
-        .args(["run"])
+        .args(["run", "--timeout", "60"])
         .env("ZXVM_KVM_DEVICE", "/nonexistent/kvm")
         .output()
         .expect("spawn zxvm");
@@ -113,9 +113,9 @@ fn broken_stderr_costs_no_run() {
     // written. The exit code must still be the guest's or the documented
     // error code, never a panic's 101.
     for (args, want) in [
-        (&["run", "--stats", "--cmdline", "hello.exit=7"][..], 7),
+        (&["run", "--timeout", "60", "--stats", "--cmdline", "hello.exit=7"][..], 7),
         (&["run", "--timeout", "-3"][..], 117),
-        (&["run", "/nonexistent/image.img"][..], 118),
+        (&["run", "--timeout", "60", "/nonexistent/image.img"][..], 118),
         (&["test", "--timeout", "0"][..], 117),
     ] {
         let (reader, writer) = std::io::pipe().expect("pipe");

@@ -58,14 +58,14 @@ fn suite_passes_under_zxvm_run() {
 
 #[test]
 fn unknown_syscall_kills_the_calling_process() {
-    let r = zxvm(&["run", "--cmdline", "init=conformance-objects objects.kill=badsyscall"]);
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", "init=conformance-objects objects.kill=badsyscall"]);
     assert_eq!(r.code, 121, "stdout:\n{}", r.stdout);
     assert!(r.has_line("[kernel] process conformance-objects killed: bad syscall 0xfff"), "{}", r.stdout);
 }
 
 #[test]
 fn cprng_draw_into_bad_buffer_kills_the_calling_process() {
-    let r = zxvm(&["run", "--cmdline", "init=conformance-objects objects.kill=cprng"]);
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", "init=conformance-objects objects.kill=cprng"]);
     assert_eq!(r.code, 121, "stdout:\n{}", r.stdout);
     assert!(r.stdout.contains("[kernel] process conformance-objects killed in syscall"), "{}", r.stdout);
     assert!(!r.stdout.contains("KERNEL PANIC") && !r.stdout.contains("in kernel mode"), "{}", r.stdout);

@@ -22,7 +22,7 @@ fn conformance_tasks_passes() {
 
 #[test]
 fn child_faults_are_reported_and_the_suite_survives() {
-    let r = zxvm(&["run", "--cmdline", "init=conformance-tasks test.filter=process_fault_kills_only_the_child"]);
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", "init=conformance-tasks test.filter=process_fault_kills_only_the_child"]);
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("FAULT: #PF page fault (vector 14) in user mode"), "{}", r.stdout);
     assert!(r.stdout.contains("[kernel] process nullderef killed by fault at RIP 0x1000000"), "{}", r.stdout);

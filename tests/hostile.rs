@@ -81,7 +81,7 @@ fn huge_files_are_refused_before_they_are_read() {
     // Within the limit but not an ELF: refused on its first bytes.
     let junk = dir.join("junk.elf");
     std::fs::File::create(&junk).unwrap().set_len(200 << 20).unwrap();
-    refused(&zxvm(&["run", "--timeout", "10", "--init", junk.to_str().unwrap()]), 118, "it is not an ELF program");
+    refused(&zxvm(&["run", "--timeout", "10", "--init", junk.to_str().unwrap()]), 118, "is not an ELF file");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -241,7 +241,9 @@ fn bundled_suite_runs_with_no_arguments() {
     let suites = parse_junit(&junit);
     for name in zxvm::runner::suite::CONFORMANCE_SUITE {
         let s = suites.iter().find(|s| s.name == *name).expect("every suite program ran");
-        assert!(s.cases.iter().all(|c| c.kind == "pass"), "{s:?}");
+        // hostile's exhaustion cases skip above 64 MiB (tests/hostile.rs runs them).
+        let allowed = |c: &Case| c.kind == "pass" || (*name == "hostile" && c.kind == "skipped" && c.message.contains("--mem 32"));
+        assert!(s.cases.iter().all(allowed), "{s:?}");
     }
     assert!(suites.iter().map(|s| s.cases.len()).sum::<usize>() >= 10);
 }
@@ -281,11 +283,11 @@ fn human_form_and_images() {
 
 #[test]
 fn run_with_init_program() {
-    let o = zxvm(&["run", "--init", &prog("tp-pass")]);
+    let o = zxvm(&["run", "--timeout", "60", "--init", &prog("tp-pass")]);
     assert_eq!(o.code, 0);
     assert!(o.stdout.contains("starting tp-pass.elf"));
     assert!(o.stdout.contains("test arithmetic_works ... ok"));
-    let o = zxvm(&["run", "--init", &prog("tp-fail")]);
+    let o = zxvm(&["run", "--timeout", "60", "--init", &prog("tp-fail")]);
     assert_eq!(o.code, 1);
     let o = zxvm(&["run", "--cmdline", "init=hello", "--timeout", "1", "--init", &prog("tp-hang")]);
     assert_eq!(o.code, 124, "--init wins over init= in --cmdline; the watchdog stops the hang");
@@ -303,10 +305,10 @@ fn bad_input_gives_one_line_errors() {
     let o = zxvm(&["test", not_elf.to_str().unwrap()]);
     assert_eq!(o.code, 118);
     assert!(o.stderr.contains("not a bootable image") && one_line(&o), "{}", o.stderr);
-    let o = zxvm(&["run", "--init", not_elf.to_str().unwrap()]);
+    let o = zxvm(&["run", "--timeout", "60", "--init", not_elf.to_str().unwrap()]);
     assert_eq!(o.code, 118);
     assert!(o.stderr.contains("is not an ELF file") && one_line(&o), "{}", o.stderr);
-    let o = zxvm(&["run", "--init", "/nonexistent/prog.elf"]);
+    let o = zxvm(&["run", "--timeout", "60", "--init", "/nonexistent/prog.elf"]);
     assert_eq!(o.code, 118);
     assert!(one_line(&o), "{}", o.stderr);
 
@@ -345,5 +347,6 @@ fn kernel_panic_and_triple_fault_are_reported_and_the_runner_goes_on() {
     assert_eq!(o.code, 1);
     assert!(o.stdout.contains("    FAULT: "), "kernel fault report quoted");
     assert!(o.stdout.contains("in kernel mode"));
+    assert!(o.stdout.contains("message: \"kernel fault"), "{}", o.stdout);
     assert_eq!(o.stdout.matches("not ok").count(), 2, "both VMs crashed and both were reported");
 }

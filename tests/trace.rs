@@ -22,7 +22,7 @@ fn traced(name: &str, extra: &[&str]) -> (common::Run, Timeline, PathBuf) {
     let path = trace_path(name);
     // The early console (one console_write hypercall per write) is what these
     // tests follow; virtio-console would carry the output without exits.
-    let mut args = vec!["run", "--console", "serial", "--trace", path.to_str().unwrap()];
+    let mut args = vec!["run", "--timeout", "60", "--console", "serial", "--trace", path.to_str().unwrap()];
     args.extend_from_slice(extra);
     let r = zxvm(&args);
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
@@ -256,10 +256,10 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
 
 #[test]
 fn stats_print_a_hypercall_table_and_tracing_off_keeps_the_ring_off() {
-    let r = zxvm(&["run", "--stats", "--cmdline", "init=tracetest"]);
+    let r = zxvm(&["run", "--timeout", "60", "--stats", "--cmdline", "init=tracetest"]);
     assert_eq!(r.code, 0);
     assert!(r.stderr.contains("hypercall ") && r.stderr.contains("console_write") && r.stderr.contains("trace_setup"), "{}", r.stderr);
     assert!(r.stderr.contains("total: 15 hypercalls") || r.stderr.contains("hypercalls,"), "{}", r.stderr);
-    let r = zxvm(&["run", "--trace-ring", "8"]);
+    let r = zxvm(&["run", "--timeout", "60", "--trace-ring", "8"]);
     assert_eq!(r.code, 117, "--trace-ring needs --trace");
 }

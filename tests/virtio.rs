@@ -41,7 +41,7 @@ fn pattern(o: usize) -> u8 {
 #[test]
 fn guest_pattern_written_to_a_disk_is_in_the_host_file() {
     let disk = Disk::new("pattern", &vec![0u8; 1 << 20]);
-    let r = zxvm(&["run", "--disk", &disk.arg(""), "--cmdline", "init=virtio-test vt=blk-pattern vt.sectors=512"]);
+    let r = zxvm(&["run", "--timeout", "60", "--disk", &disk.arg(""), "--cmdline", "init=virtio-test vt=blk-pattern vt.sectors=512"]);
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
     assert!(r.has_line("virtio-test: blk pattern ok (262144 bytes)"), "{}", r.stdout);
     let bytes = disk.bytes();
@@ -57,10 +57,26 @@ fn guest_pattern_written_to_a_disk_is_in_the_host_file() {
 }
 
 #[test]
+fn buffers_unmapped_during_a_disk_read_stay_pinned() {
+    // One thread reads from the disk into a VMO; another decommits, unmaps
+    // and closes it while the read is in flight. The kernel must neither
+    // fault (the device writing freed, reused frames) nor let go of the
+    // pages (DECOMMIT: BAD_STATE while pinned). Repeated so a rare
+    // interleaving gets its chances.
+    let disk = Disk::new("race", &vec![0x6bu8; 1 << 20]);
+    for run in 0..3 {
+        let r = zxvm(&["run", "--timeout", "60", "--disk", &disk.arg(""), "--cmdline", "init=virtio-test vt=blk-unmap-race vt.rounds=40"]);
+        assert_eq!(r.code, 0, "run {run}: stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+        assert!(r.has_line("virtio-test: unmap race: ok"), "{}", r.stdout);
+        assert!(!r.stdout.contains("FAULT"), "{}", r.stdout);
+    }
+}
+
+#[test]
 fn read_only_disk_refuses_writes() {
     let contents: Vec<u8> = (0..64 * 1024).map(|i| (i % 251) as u8).collect();
     let disk = Disk::new("ro", &contents);
-    let r = zxvm(&["run", "--disk", &disk.arg(",ro"), "--cmdline", "init=virtio-test vt=blk-ro", "--stats"]);
+    let r = zxvm(&["run", "--timeout", "60", "--disk", &disk.arg(",ro"), "--cmdline", "init=virtio-test vt=blk-ro", "--stats"]);
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
     assert!(r.has_line("virtio-test: read-only write refused: status -30"), "{}", r.stdout);
     assert!(r.has_line("virtio-test: sector 0 starts [00, 01, 02, 03, 04, 05, 06, 07]"), "{}", r.stdout);
@@ -78,11 +94,11 @@ fn entropy(r: &common::Run) -> String {
 
 #[test]
 fn entropy_from_the_host_differs_between_runs() {
-    let a = zxvm(&["run", "--cmdline", "init=virtio-test vt=rng"]);
-    let b = zxvm(&["run", "--cmdline", "init=virtio-test vt=rng"]);
+    let a = zxvm(&["run", "--timeout", "60", "--cmdline", "init=virtio-test vt=rng"]);
+    let b = zxvm(&["run", "--timeout", "60", "--cmdline", "init=virtio-test vt=rng"]);
     assert_eq!((a.code, b.code), (0, 0), "{}\n{}", a.stdout, b.stdout);
     assert_ne!(entropy(&a), entropy(&b));
-    let none = zxvm(&["run", "--no-rng", "--cmdline", "init=virtio-test vt=rng"]);
+    let none = zxvm(&["run", "--timeout", "60", "--no-rng", "--cmdline", "init=virtio-test vt=rng"]);
     assert_eq!(none.code, 3, "without the device the call fails:\n{}", none.stdout);
     assert!(none.stdout.contains("entropy_read (status -2)"), "{}", none.stdout);
 }
@@ -97,7 +113,7 @@ fn bytes_from_guest(line: &str) -> u64 {
 
 #[test]
 fn console_output_arrives_through_virtio_console() {
-    let r = zxvm(&["run", "--stats"]);
+    let r = zxvm(&["run", "--timeout", "60", "--stats"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("[kernel] virtio-console: up at 0xd0000000"), "{}", r.stdout);
     // Everything after the driver is up went through the device, in order.
@@ -107,7 +123,7 @@ fn console_output_arrives_through_virtio_console() {
     assert!(r.has_line("hello: exiting with code 0"));
 
     // Zero-copy writes from user pages.
-    let r = zxvm(&["run", "--cmdline", "init=virtio-test vt=console"]);
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", "init=virtio-test vt=console"]);
     assert_eq!(r.code, 0, "{}", r.stdout);
     let marker = "virtio-test: console line through zxvm_console_write, zero-copy from user pages";
     assert_eq!(r.stdout.lines().filter(|l| *l == marker).count(), 50, "{}", r.stdout);
@@ -115,7 +131,7 @@ fn console_output_arrives_through_virtio_console() {
 
 #[test]
 fn serial_console_when_asked() {
-    let r = zxvm(&["run", "--console", "serial", "--stats", "--cmdline", "init=virtio-test vt=console"]);
+    let r = zxvm(&["run", "--timeout", "60", "--console", "serial", "--stats", "--cmdline", "init=virtio-test vt=console"]);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     assert!(device_line(&r, "virtio-console").is_none(), "{}", r.stderr);
     assert!(!r.stdout.contains("virtio-console: up"), "{}", r.stdout);
@@ -124,16 +140,16 @@ fn serial_console_when_asked() {
 
 #[test]
 fn disk_options_are_checked() {
-    let r = zxvm(&["run", "--disk", "/nonexistent/zxvm-disk.img"]);
+    let r = zxvm(&["run", "--timeout", "60", "--disk", "/nonexistent/zxvm-disk.img"]);
     assert_eq!(r.code, 118, "{}", r.stderr);
     assert!(r.stderr.contains("disk /nonexistent/zxvm-disk.img"), "{}", r.stderr);
-    let r = zxvm(&["run", "--disk", "x.img,rw"]);
+    let r = zxvm(&["run", "--timeout", "60", "--disk", "x.img,rw"]);
     assert_eq!(r.code, 117, "{}", r.stderr);
     assert!(r.stderr.contains("unknown disk option"), "{}", r.stderr);
     // A directory opens read-only but cannot back a disk; /dev/null is no disk either.
     for (path, kind) in [(std::env::temp_dir(), "a directory"), ("/dev/null".into(), "a character device")] {
         let arg = format!("{},ro", path.display());
-        let r = zxvm(&["run", "--disk", &arg]);
+        let r = zxvm(&["run", "--timeout", "60", "--disk", &arg]);
         assert_eq!(r.code, 118, "{}", r.stderr);
         let want = format!("zxvm: error: disk {}: is {kind}, not a regular file or block device", path.display());
         assert_eq!(r.stderr.trim_end(), want);

@@ -124,7 +124,7 @@ fn sequential_disk_throughput() {
     let disk = path.display().to_string();
     for (what, extra) in [("interrupts (default)", ""), ("polling (virtio.poll=1)", " virtio.poll=1")] {
         let cmdline = format!("init=virtio-test vt=bench-blk vt.mib={mib}{extra}");
-        let (lines, code) = run_timed(&["run", "--mem", "256", "--disk", &disk, "--cmdline", &cmdline]);
+        let (lines, code) = run_timed(&["run", "--timeout", "60", "--mem", "256", "--disk", &disk, "--cmdline", &cmdline]);
         assert_eq!(code, 0);
         let (w, _) = phase(&lines, "write");
         let (r, _) = phase(&lines, "read");
@@ -149,7 +149,7 @@ fn console_throughput() {
     for (what, console, kib) in [("virtio-console", "virtio", 8192), ("early console (hypercall; --console serial)", "serial", 1024)] {
         for chunk in [4096usize, 65536] {
             let cmdline = format!("init=virtio-test vt=bench-console vt.kib={kib} vt.chunk={chunk} vt.lines=1000");
-            let (lines, code) = run_timed(&["run", "--console", console, "--cmdline", &cmdline]);
+            let (lines, code) = run_timed(&["run", "--timeout", "60", "--console", console, "--cmdline", &cmdline]);
             assert_eq!(code, 0);
             let (d, bytes) = phase(&lines, "console");
             let (ld, _) = phase(&lines, "lines");

@@ -9,20 +9,18 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use hypercall_abi::Hypercall;
 
 use crate::arch::cpu::{inb, outb};
-use crate::arch::paging::{KERNEL_BASE, PHYS_OFFSET};
+use crate::arch::paging;
 use crate::hypercall;
 
 const COM1: u16 = 0x3f8;
 const LSR: u16 = 5;
 const LSR_THR_EMPTY: u8 = 1 << 5;
 
-/// Guest-physical address of a kernel virtual address (image or direct map).
+/// Guest-physical address of a kernel virtual address in memory that is
+/// physically contiguous for the use at hand (the kernel image, the direct
+/// map); 0 for an address the kernel does not map.
 pub fn kernel_va_to_pa(va: u64) -> u64 {
-    if va >= KERNEL_BASE {
-        va - KERNEL_BASE
-    } else {
-        va - PHYS_OFFSET
-    }
+    paging::kernel_va_to_pa(va).unwrap_or(0)
 }
 
 fn uart_write(bytes: &[u8]) {
@@ -47,14 +45,17 @@ pub fn write_bytes(bytes: &[u8]) {
     if bytes.is_empty() {
         return;
     }
-    if crate::drivers::virtio::console::write(bytes) {
+    // A buffer on a kernel stack or in the heap may span frames that are not
+    // physically adjacent: devices and the VMM get it run by run.
+    let Some((runs, n)) = paging::kernel_phys_runs(bytes.as_ptr() as u64, bytes.len()) else {
+        uart_write(bytes);
+        return;
+    };
+    if crate::drivers::virtio::console::write_runs(&runs[..n]) {
         return;
     }
-    if hypercall::available() {
-        let pa = kernel_va_to_pa(bytes.as_ptr() as u64);
-        if hypercall::call(Hypercall::ConsoleWrite, pa, bytes.len() as u64, 0, 0) >= 0 {
-            return;
-        }
+    if hypercall::available() && runs[..n].iter().all(|&(pa, len)| hypercall::call(Hypercall::ConsoleWrite, pa, u64::from(len), 0, 0) >= 0) {
+        return;
     }
     uart_write(bytes);
 }

@@ -51,6 +51,16 @@ pub const IMAGE_FILE: crate::input_file::Expect = crate::input_file::Expect {
     magic_ok: image_or_elf_magic,
 };
 
+/// The error for image file `name` that [`crate::input_file::read_checked`]
+/// refused: wrong first bytes are "not bootable", the rest "cannot read".
+pub fn image_read_error(name: &str, e: std::io::Error) -> ImageError {
+    if crate::input_file::is_wrong_magic(&e) {
+        ImageError::NotBootable(name.into())
+    } else {
+        ImageError::Unreadable { path: name.into(), source: e }
+    }
+}
+
 /// Whether `start` (the first 8 bytes) begins a boot image or an ELF file.
 fn image_or_elf_magic(start: &[u8]) -> bool {
     image::is_image(start) || start.starts_with(b"\x7fELF")
@@ -78,7 +88,7 @@ impl BootImage {
     /// Unreadable, not bootable or corrupt.
     pub fn from_file(path: &Path) -> Result<Self, ImageError> {
         let name = path.display().to_string();
-        let bytes = crate::input_file::read_checked(path, &IMAGE_FILE).map_err(|source| ImageError::Unreadable { path: name.clone(), source })?;
+        let bytes = crate::input_file::read_checked(path, &IMAGE_FILE).map_err(|e| image_read_error(&name, e))?;
         Self::from_bytes(&name, &bytes)
     }
 

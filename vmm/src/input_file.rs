@@ -33,6 +33,12 @@ fn invalid(msg: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, msg)
 }
 
+/// Whether `e` says the file's first bytes were wrong (it is readable, just
+/// not the kind of file expected); callers report that as "not bootable".
+pub fn is_wrong_magic(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::InvalidData
+}
+
 /// Why `kind` cannot be read as a file, if so.
 fn refuse_kind(kind: std::fs::FileType) -> Option<&'static str> {
     if kind.is_dir() {
@@ -84,7 +90,7 @@ pub fn read_checked(path: &Path, expect: &Expect) -> io::Result<Vec<u8>> {
     let mut limited = file.take(expect.max_bytes + 1);
     (&mut limited).take(expect.magic_len as u64).read_to_end(&mut bytes)?;
     if !(expect.magic_ok)(&bytes) {
-        return Err(invalid(format!("it is not {}", expect.what)));
+        return Err(io::Error::new(io::ErrorKind::InvalidData, format!("it is not {}", expect.what)));
     }
     bytes.reserve(len.saturating_sub(bytes.len() as u64) as usize);
     limited.read_to_end(&mut bytes)?;

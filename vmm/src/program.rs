@@ -149,7 +149,13 @@ pub const PROGRAM_FILE: crate::input_file::Expect = crate::input_file::Expect {
 /// Unreadable, not an ELF, or not a loadable program.
 pub fn read_program(path: &Path) -> Result<(String, Vec<u8>), ProgramError> {
     let shown = path.display().to_string();
-    let bytes = crate::input_file::read_checked(path, &PROGRAM_FILE).map_err(|source| ProgramError::Unreadable { path: shown.clone(), source })?;
+    let bytes = crate::input_file::read_checked(path, &PROGRAM_FILE).map_err(|source| {
+        if crate::input_file::is_wrong_magic(&source) {
+            ProgramError::NotElf(shown.clone())
+        } else {
+            ProgramError::Unreadable { path: shown.clone(), source }
+        }
+    })?;
     check_user_elf(&shown, &bytes)?;
     Ok((bootfs_name(path), bytes))
 }

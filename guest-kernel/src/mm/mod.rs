@@ -7,5 +7,6 @@ pub mod frame;
 pub mod heap;
 pub mod mapping;
 pub mod phys;
+pub mod pin;
 pub mod vmar;
 pub mod vmo;

@@ -21,6 +21,7 @@
 use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use spin::Mutex;
 
@@ -102,6 +103,10 @@ impl VmoInner {
 pub struct Vmo {
     base: KObjectBase,
     inner: Mutex<VmoInner>,
+    /// Device transfers in flight over this VMO's pages (`mm::pin`): while
+    /// nonzero, no page may be released (decommit and shrink are BAD_STATE,
+    /// ZERO zeroes in place), so a device never writes a freed frame.
+    pins: AtomicU32,
 }
 
 /// Round `size` up to pages; OUT_OF_RANGE on overflow or past [`MAX_VMO_SIZE`].
@@ -130,7 +135,29 @@ impl Vmo {
                 parent_koid: 0,
                 borrowed: None,
             }),
+            pins: AtomicU32::new(0),
         })
+    }
+
+    /// Count one more device transfer over this VMO (and the VMO a slice
+    /// shows, whose pages they are).
+    pub fn pin(&self) {
+        self.pins.fetch_add(1, Ordering::AcqRel);
+        if let Some((parent, _)) = self.slice_target() {
+            parent.pin();
+        }
+    }
+
+    /// Undo one [`Vmo::pin`].
+    pub fn unpin(&self) {
+        self.pins.fetch_sub(1, Ordering::AcqRel);
+        if let Some((parent, _)) = self.slice_target() {
+            parent.unpin();
+        }
+    }
+
+    fn is_pinned(&self) -> bool {
+        self.pins.load(Ordering::Acquire) != 0
     }
 
     /// A new paged VMO of `size` bytes (rounded up to pages).
@@ -316,6 +343,11 @@ impl Vmo {
     /// `ZX_VMO_OP_COMMIT`: commit every page of the (page-rounded) range.
     pub fn commit_range(&self, offset: u64, len: u64) -> Result<(), zx_status_t> {
         let (lo, hi) = self.page_span(offset, len)?;
+        // More pages than the machine has can never fit: refuse at once
+        // instead of taking every free frame first.
+        if hi - lo > frame::total_bytes() / PAGE_SIZE {
+            return Err(ZX_ERR_NO_MEMORY);
+        }
         for idx in lo..hi {
             self.fault_page(idx, false)?;
         }
@@ -344,6 +376,9 @@ impl Vmo {
             }
         }
         let (lo, hi) = self.page_span(offset, len)?;
+        if self.is_pinned() {
+            return Err(ZX_ERR_BAD_STATE);
+        }
         self.drop_pages(lo, hi);
         Ok(())
     }
@@ -384,8 +419,8 @@ impl Vmo {
         partial(offset, first_full * PAGE_SIZE)?;
         partial(last_full * PAGE_SIZE, end)?;
         if first_full < last_full {
-            if self.inner.lock().borrowed.is_some() {
-                // Borrowed frames cannot be released: zero them in place.
+            if self.inner.lock().borrowed.is_some() || self.is_pinned() {
+                // Borrowed and pinned frames cannot be released: zero them in place.
                 for idx in first_full..last_full {
                     let (pa, _) = self.fault_page(idx, true)?;
                     phys::zero(pa, PAGE_SIZE);
@@ -405,6 +440,9 @@ impl Vmo {
             let mut inner = self.inner.lock();
             if !inner.resizable {
                 return Err(ZX_ERR_UNAVAILABLE);
+            }
+            if rounded < inner.size && self.is_pinned() {
+                return Err(ZX_ERR_BAD_STATE);
             }
             let old = inner.size;
             inner.size = rounded;

@@ -306,15 +306,17 @@ const INLINE_RUNS: usize = 8;
 /// `(physical address, length)` runs from [`dma_runs`]: a few inline, so the
 /// common small transfer allocates nothing (an allocation is hundreds of
 /// emulated instructions on the PVM host), the rest on the heap.
+/// The VMOs behind the runs stay pinned while this value lives (mm::pin).
 pub struct DmaRuns {
     inline: [(u64, u32); INLINE_RUNS],
     len: usize,
     heap: alloc::vec::Vec<(u64, u32)>,
+    _pinned: crate::mm::pin::Pinned,
 }
 
 impl DmaRuns {
     fn new() -> Self {
-        DmaRuns { inline: [(0, 0); INLINE_RUNS], len: 0, heap: alloc::vec::Vec::new() }
+        DmaRuns { inline: [(0, 0); INLINE_RUNS], len: 0, heap: alloc::vec::Vec::new(), _pinned: crate::mm::pin::Pinned::none() }
     }
 
     fn push(&mut self, run: (u64, u32)) {
@@ -352,19 +354,24 @@ impl core::ops::Deref for DmaRuns {
 /// One walk: the page table of each 2 MiB region is looked up once, then
 /// each page costs one entry read.
 ///
-/// The pages stay valid only while the process cannot unmap them: today a
-/// process is one thread blocked in this very system call. With threads, the
-/// caller must pin the mappings for the duration of the transfer.
+/// The pages stay the VMOs' while the returned runs live: their VMOs are
+/// pinned (no page released, the VMOs kept alive), so another thread that
+/// unmaps or decommits the buffer mid-transfer cannot hand its frames to
+/// someone else before the device is done with them.
 pub fn dma_runs(addr: u64, len: usize, device_writes: bool, max_run: u32) -> Result<DmaRuns, zx_status_t> {
-    match dma_runs_mapped(addr, len, device_writes, max_run) {
-        Ok(r) => Ok(r),
+    let mut runs = match dma_runs_mapped(addr, len, device_writes, max_run) {
+        Ok(r) => r,
         // Demand paging: fault the buffer in (or fail as a copy would), then
         // walk again.
         Err(_) => {
             validate(addr, len, device_writes)?;
-            dma_runs_mapped(addr, len, device_writes, max_run)
+            dma_runs_mapped(addr, len, device_writes, max_run)?
         }
+    };
+    if len != 0 {
+        runs._pinned = crate::mm::pin::Pinned::user_range(addr, len as u64);
     }
+    Ok(runs)
 }
 
 /// [`dma_runs`] over pages that are already mapped.

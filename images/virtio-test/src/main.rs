@@ -9,6 +9,9 @@
 //! * `rng`: print 32 bytes of host entropy.
 //! * `console`: a large write through `zxvm_console_write`.
 //! * `console-echo`: wait for a line of console input (`zxvm_console_read`) and echo it.
+//! * `blk-unmap-race`: a second thread decommits, unmaps and closes the
+//!   buffer while disk reads into it are in flight; the kernel must keep
+//!   the pages for the device (decommit: BAD_STATE) and never fault.
 //! * `bench-blk`: write then read `vt.mib` MiB (default 64) sequentially in
 //!   1 MiB requests, between marker lines the host timestamps.
 //! * `bench-console`: `vt.kib` KiB (default 4096) through
@@ -18,6 +21,8 @@
 //! Exit code 0 on success; 3 on a check that failed (the line says which).
 #![no_std]
 #![no_main]
+
+mod blk_unmap_race;
 
 zx::entry!(main);
 
@@ -45,7 +50,7 @@ fn arg<T: core::str::FromStr>(s: &zx::Startup, key: &str, default: T) -> T {
     s.arg(key).and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-fn fail(what: &str, st: i32) -> i64 {
+pub(crate) fn fail(what: &str, st: i32) -> i64 {
     zx::println!("virtio-test: FAILED: {} (status {})", what, st);
     3
 }
@@ -54,6 +59,7 @@ fn main(s: &zx::Startup) -> i64 {
     match s.arg("vt").unwrap_or("") {
         "blk-pattern" => blk_pattern(arg(s, "vt.sectors", 256usize)),
         "blk-ro" => blk_ro(),
+        "blk-unmap-race" => blk_unmap_race::run(arg(s, "vt.rounds", 40usize)),
         "rng" => rng(),
         "console" => console(),
         "console-echo" => console_echo(),

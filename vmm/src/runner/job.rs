@@ -88,8 +88,7 @@ pub fn resolve(arg: &str) -> Result<VmJob, JobError> {
         }
         return Err(JobError::NotFound(arg.into(), names.join(", ")));
     }
-    let bytes = crate::input_file::read_checked(path, &crate::image::IMAGE_FILE)
-        .map_err(|source| ImageError::Unreadable { path: arg.into(), source })?;
+    let bytes = crate::input_file::read_checked(path, &crate::image::IMAGE_FILE).map_err(|e| crate::image::image_read_error(arg, e))?;
     if hypercall_abi::image::is_image(&bytes) || program::is_pvh_kernel(&bytes) {
         let image = BootImage::from_bytes(arg, &bytes)?;
         return Ok(VmJob { name: stem(path), source: arg.into(), image, cmdline: Vec::new() });
@@ -158,7 +157,8 @@ mod tests {
         let p = temp("prog32", &elf32);
         assert!(matches!(resolve(p.to_str().unwrap()), Err(JobError::Program(_))));
         let e = resolve(std::env::temp_dir().to_str().unwrap()).unwrap_err();
-        assert!(matches!(e, JobError::Image(ImageError::NotBootable(_))), "{e}");
+        assert!(matches!(e, JobError::Image(ImageError::Unreadable { .. })), "{e}");
+        assert!(e.to_string().contains("it is a directory"), "{e}");
     }
 
     #[test]

@@ -156,6 +156,56 @@ pub fn map_heap(va: u64, pa: u64, large: bool) -> Result<(), MapError> {
     Ok(())
 }
 
+/// Guest-physical address of kernel virtual address `va`: the kernel image,
+/// the direct map, or the heap window (walked: heap pages come from
+/// anywhere). `None` for anything else or an unmapped heap address.
+pub fn kernel_va_to_pa(va: u64) -> Option<u64> {
+    if va >= KERNEL_BASE {
+        return Some(va - KERNEL_BASE);
+    }
+    if !(HEAP_BASE..HEAP_BASE + HEAP_WINDOW).contains(&va) {
+        return va.checked_sub(PHYS_OFFSET).filter(|_| va < HEAP_BASE);
+    }
+    let mut t = kernel_pml4();
+    for level in [39u32, 30, 21, 12] {
+        let e = read_entry(t, ((va >> level) & 511) as usize);
+        if e & PTE_P == 0 {
+            return None;
+        }
+        if level == 12 || (level == 21 && e & PTE_PS != 0) {
+            let mask = (1u64 << level) - 1;
+            return Some((e & ADDR_MASK & !mask) + (va & mask));
+        }
+        t = e & ADDR_MASK;
+    }
+    None
+}
+
+/// Most physical runs [`kernel_phys_runs`] reports.
+pub const MAX_KERNEL_RUNS: usize = 8;
+
+/// The physical runs behind kernel buffer `[va, va + len)` (heap-window
+/// pages need not be physically contiguous), merged where they are; `None`
+/// for an unmapped part or more than [`MAX_KERNEL_RUNS`] runs.
+pub fn kernel_phys_runs(va: u64, len: usize) -> Option<([(u64, u32); MAX_KERNEL_RUNS], usize)> {
+    let mut runs = [(0u64, 0u32); MAX_KERNEL_RUNS];
+    let mut n = 0;
+    let end = va.checked_add(len as u64)?;
+    let mut at = va;
+    while at < end {
+        let piece = (PAGE_SIZE - (at & (PAGE_SIZE - 1))).min(end - at);
+        let pa = kernel_va_to_pa(at)?;
+        if n > 0 && runs[n - 1].0 + u64::from(runs[n - 1].1) == pa {
+            runs[n - 1].1 += piece as u32;
+        } else {
+            *runs.get_mut(n)? = (pa, piece as u32);
+            n += 1;
+        }
+        at += piece;
+    }
+    Some((runs, n))
+}
+
 /// Why a mapping could not be made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MapError {

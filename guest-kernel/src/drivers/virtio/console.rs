@@ -18,7 +18,6 @@ use spin::Mutex;
 use super::queue::{Buf, Virtqueue};
 use super::{prepare_queue, Device, VirtioError};
 use crate::arch::paging::{phys_to_virt, PAGE_SIZE};
-use crate::console::kernel_va_to_pa;
 use crate::mm::frame;
 
 const RX_QUEUE: u32 = 0;
@@ -111,12 +110,6 @@ fn with_console(f: impl FnOnce(&mut ConsoleDev) -> Result<(), VirtioError>) -> b
             false
         }
     }
-}
-
-/// Write kernel bytes; false when the caller must use the early console.
-pub fn write(bytes: &[u8]) -> bool {
-    let Ok(len) = u32::try_from(bytes.len()) else { return false };
-    with_console(|c| c.send(&[(kernel_va_to_pa(bytes.as_ptr() as u64), len)]))
 }
 
 /// Write the physical `runs` (user pages, zero-copy); false when the caller

@@ -9,7 +9,6 @@ use spin::Mutex;
 
 use super::queue::{Buf, Virtqueue};
 use super::{prepare_queue, BusyLock, Device, VirtioError};
-use crate::console::kernel_va_to_pa;
 
 /// Most bytes asked for in one request (the device's own cap).
 pub const MAX_REQUEST: u32 = 64 * 1024;
@@ -87,8 +86,8 @@ pub fn fill(buf: &mut [u8]) -> Result<(), VirtioError> {
     if buf.is_empty() {
         return Ok(());
     }
-    let len = u32::try_from(buf.len()).map_err(|_| VirtioError::TooLarge)?;
-    fill_runs(&[(kernel_va_to_pa(buf.as_mut_ptr() as u64), len)]).map(|_| ())
+    let (runs, n) = crate::arch::paging::kernel_phys_runs(buf.as_mut_ptr() as u64, buf.len()).ok_or(VirtioError::TooLarge)?;
+    fill_runs(&runs[..n]).map(|_| ())
 }
 
 /// Register the CPRNG pool's "add entropy" function and feed it at once.
