@@ -12,7 +12,7 @@ use std::process::Command;
 const TARGET: &str = "x86_64-unknown-none";
 /// User programs packed into the bundled bootfs (the conformance suite's
 /// programs, `CONFORMANCE_SUITE`, are packed too).
-const PROGRAMS: &[&str] = &["hello", "tracetest", "virtio-test", "userboot", "demo"];
+const PROGRAMS: &[&str] = &["hello", "tracetest", "virtio-test", "userboot", "demo", "fuzz-syscalls"];
 
 // `CONFORMANCE_SUITE`: the one list of suite programs, shared with the runner.
 include!("src/runner/suite.rs");

@@ -56,6 +56,7 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
     let refused = crate::mm::heap::low() && may_allocate(nr) && crate::mm::heap::admit().is_err();
     let ret: i64 = if refused { ZX_ERR_NO_MEMORY.into() } else { match nr {
         SYS_DEBUG_WRITE => debug::sys_debug_write(a[0], a[1]).into(),
+        SYS_DEBUG_READ => debug::sys_debug_read(a[0] as u32).into(),
         SYS_PROCESS_EXIT => task::exit_current(a[0] as i64),
         SYS_CLOCK_GET_MONOTONIC => time::sys_clock_get_monotonic(),
         SYS_TICKS_GET => time::sys_ticks_get(),
