@@ -39,7 +39,8 @@ fn main() {
     // The kernel runs in the top 2 GiB (code model "kernel", the target's
     // default); user programs live low and need the small code model. Separate
     // target dirs keep the two flag sets from invalidating each other.
-    let kernel = cargo_build(&root, "guest-kernel", "kernel", &guest_dir.join("kernel"), &["-Crelocation-model=static"]);
+    let kernel_flags = ["-Crelocation-model=static"];
+    let kernel = cargo_build(&root, "guest-kernel", "kernel", &guest_dir.join("kernel"), &kernel_flags);
     let user_flags = ["-Crelocation-model=static", "-Ccode-model=small"];
     let mut files = Vec::new();
     let packed = PROGRAMS.iter().chain(CONFORMANCE_SUITE.iter().filter(|p| !PROGRAMS.contains(p)));
@@ -55,6 +56,9 @@ fn main() {
         let elf = cargo_build(&root, package, bin, &guest_dir.join("user"), &user_flags);
         copy(&elf, &programs_dir.join(format!("{bin}.elf")));
     }
+    // The hostile bare kernel (tests/hostile.rs): booted directly, not packed.
+    let hostile = cargo_build(&root, "hostile-guest", "hostile-guest", &guest_dir.join("kernel"), &kernel_flags);
+    copy(&hostile, &programs_dir.join("hostile-guest.elf"));
     // Not --locked: the template's own Cargo.lock follows `zx` when zx gains
     // dependencies, instead of failing the whole build.
     let template =

@@ -144,7 +144,12 @@ pub struct VirtioMmio<D: VirtioDevice> {
     driver_features_sel: u32,
     driver_features: u64,
     queue_sel: u32,
+    /// DEVICE_NEEDS_RESET events so far (only the first few are logged).
+    resets: u64,
 }
+
+/// DEVICE_NEEDS_RESET events logged per device.
+const MAX_RESETS_LOGGED: u64 = 8;
 
 impl<D: VirtioDevice> VirtioMmio<D> {
     /// Wrap `device`, giving it access to `mem` and the interrupt `interrupt`.
@@ -172,6 +177,7 @@ impl<D: VirtioDevice> VirtioMmio<D> {
             driver_features_sel: 0,
             driver_features: 0,
             queue_sel: 0,
+            resets: 0,
         })
     }
 
@@ -234,8 +240,16 @@ impl<D: VirtioDevice> VirtioMmio<D> {
     }
 
     /// A device-side failure: mark DEVICE_NEEDS_RESET and tell the driver.
+    /// The first few are logged; a guest that breaks its queues in a loop
+    /// must not flood the host's log.
     fn needs_reset(&mut self, why: &dyn std::fmt::Display) {
-        eprintln!("zxvm: virtio device type {}: needs reset: {why}", self.device.device_type());
+        self.resets += 1;
+        if self.resets <= MAX_RESETS_LOGGED {
+            eprintln!("zxvm: virtio device type {}: needs reset: {why}", self.device.device_type());
+            if self.resets == MAX_RESETS_LOGGED {
+                eprintln!("zxvm: virtio device type {}: further resets are not logged", self.device.device_type());
+            }
+        }
         self.status |= STATUS_DEVICE_NEEDS_RESET;
         self.interrupt.signal(INT_CONFIG | INT_VRING);
     }
