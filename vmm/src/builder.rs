@@ -55,6 +55,9 @@ pub struct VmConfig {
     pub start: Instant,
     /// Virtio devices to attach.
     pub virtio: VirtioConfig,
+    /// Confine the vCPU and device threads with seccomp filters
+    /// ([`crate::seccomp`]); off only with `--no-seccomp`.
+    pub seccomp: bool,
 }
 
 /// The virtio-mmio devices of a VM.
@@ -288,7 +291,7 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     // the device thread) share one writer, so their lines interleave in order.
     let console = SharedWriter(Arc::new(Mutex::new(config.console)));
     let mut mmio = Bus::new();
-    let virtio = attach_virtio_devices(&vm, &mem, &mut mmio, &config.virtio, Box::new(console.clone()))?;
+    let virtio = attach_virtio_devices(&vm, &mem, &mut mmio, &config.virtio, Box::new(console.clone()), config.seccomp)?;
     for word in &virtio.cmdline {
         cmdline = if cmdline.is_empty() { word.clone() } else { format!("{cmdline} {word}") };
     }
@@ -338,6 +341,7 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     host.insn_counter = VcpuStats::open(&vcpu, "insn_emulation");
     host.trace = VcpuTrace::new(0, trace, config.start);
     let sync_regs = kvm.check_extension(kvm_ioctls::Cap::SyncRegs);
+    let seccomp = config.seccomp;
     let thread = std::thread::Builder::new()
         .name("vcpu0".into())
         .spawn(move || {
@@ -351,7 +355,11 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
                 unclaimed_logged: Default::default(),
             };
             ctx.host.trace.attach(&mut vcpu, sync_regs);
-            let end = vcpu::run(&mut vcpu, &mut ctx, &stop2);
+            let confined = if seccomp { crate::seccomp::apply(crate::seccomp::ThreadKind::Vcpu) } else { Ok(()) };
+            let end = match confined {
+                Ok(()) => vcpu::run(&mut vcpu, &mut ctx, &stop2),
+                Err(e) => RunEnd::Error(format!("{e} (run with --no-seccomp on hosts without seccomp)")),
+            };
             let capture = host.trace.enabled().then(|| host.trace.finish(&vcpu, &mem));
             done2.store(true, Ordering::Release);
             stats.count_dropped("test results", host.tests_dropped);
@@ -447,6 +455,7 @@ pub fn attach_virtio_devices(
     mmio: &mut Bus,
     config: &VirtioConfig,
     console_out: Box<dyn Write + Send>,
+    seccomp: bool,
 ) -> Result<VirtioDevices, BuildError> {
     let count = usize::from(config.console) + usize::from(config.rng) + config.disks.len();
     if count as u64 > VIRTIO_MMIO_MAX_DEVICES {
@@ -466,7 +475,9 @@ pub fn attach_virtio_devices(
     for (i, disk) in config.disks.iter().enumerate() {
         set.attach(vm, mem, mmio, format!("virtio-blk{i}"), Block::open(&disk.path, disk.read_only)?)?;
     }
-    let event_loop = EventLoop::spawn("devices", set.subscribers).map_err(host)?;
+    let confine: devices::virtio::event_loop::OnStart =
+        if seccomp { Box::new(|| crate::seccomp::apply(crate::seccomp::ThreadKind::Devices)) } else { Box::new(|| Ok(())) };
+    let event_loop = EventLoop::spawn("devices", set.subscribers, confine).map_err(host)?;
     Ok(VirtioDevices { cmdline: set.cmdline, event_loop, console_input, stats: set.stats })
 }
 

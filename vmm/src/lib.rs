@@ -18,5 +18,6 @@ pub mod image;
 pub mod input_file;
 pub mod program;
 pub mod runner;
+pub mod seccomp;
 pub mod trace;
 pub mod vstate;

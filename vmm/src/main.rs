@@ -51,6 +51,9 @@ enum Command {
         /// Do not attach the virtio-rng entropy device.
         #[arg(long)]
         no_rng: bool,
+        /// Do not confine the vCPU and device threads with seccomp filters (debugging only).
+        #[arg(long)]
+        no_seccomp: bool,
         /// Boot with this user program (x86-64 static ELF) as the first
         /// program: added to the image's bootfs, and `init=` set to it.
         #[arg(long, value_name = "PROG")]
@@ -127,9 +130,9 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { image, mem, cmdline, timeout, stats, init, trace, disk, console, no_rng } => {
+        Command::Run { image, mem, cmdline, timeout, stats, init, trace, disk, console, no_rng, no_seccomp } => {
             let virtio = VirtioConfig { console: console == "virtio", rng: !no_rng, disks: disk };
-            run(start, image, mem, cmdline, timeout, stats, init, trace, virtio)
+            run(start, image, mem, cmdline, timeout, stats, init, trace, virtio, !no_seccomp)
         }
         Command::Test(args) => ExitCode::from(zxvm::runner::cli::main(args)),
         Command::Trace { command } => trace_command(command),
@@ -205,6 +208,7 @@ fn run(
     init: Option<PathBuf>,
     trace: TraceArgs,
     virtio: VirtioConfig,
+    seccomp: bool,
 ) -> ExitCode {
     let timeout = match timeout {
         None => None,
@@ -247,6 +251,7 @@ fn run(
         forward_stdin: std::io::stdin().is_terminal(),
         start,
         virtio,
+        seccomp,
     };
     let options = TraceOptions { enabled: trace.trace.is_some(), ring_records: trace.trace_ring.max(1), flush_when_full: !trace.trace_drop };
     let report = match builder::run_with_trace(config, options) {

@@ -41,12 +41,18 @@ pub struct EventLoop {
     thread: Option<JoinHandle<()>>,
 }
 
+/// What the device thread runs before its loop.
+pub type OnStart = Box<dyn FnOnce() -> Result<(), String> + Send>;
+
 impl EventLoop {
-    /// Start a thread named `name` serving `subscribers`.
+    /// Start a thread named `name` serving `subscribers`; the thread runs
+    /// `on_start` first (the VMM installs its seccomp filter there) and
+    /// serves nothing if it fails.
     ///
     /// # Errors
-    /// An eventfd, the epoll set or the thread cannot be created.
-    pub fn spawn(name: &str, subscribers: Vec<Subscriber>) -> std::io::Result<Self> {
+    /// An eventfd, the epoll set or the thread cannot be created, or
+    /// `on_start` failed.
+    pub fn spawn(name: &str, subscribers: Vec<Subscriber>, on_start: OnStart) -> std::io::Result<Self> {
         let stop = EventFd::new(libc::EFD_NONBLOCK)?;
         let stopped = Arc::new(AtomicBool::new(false));
         let mut manager: EventManager<Subscriber> =
@@ -56,7 +62,14 @@ impl EventLoop {
             manager.add_subscriber(s);
         }
         let flag = stopped.clone();
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new().name(name.into()).spawn(move || {
+            let started = on_start();
+            let ok = started.is_ok();
+            let _ = started_tx.send(started);
+            if !ok {
+                return;
+            }
             while !flag.load(Ordering::Acquire) {
                 // The timeout only bounds how long a lost stop event could delay exit.
                 if let Err(e) = manager.run_with_timeout(500) {
@@ -65,7 +78,11 @@ impl EventLoop {
                 }
             }
         })?;
-        Ok(EventLoop { stop, stopped, thread: Some(thread) })
+        match started_rx.recv() {
+            Ok(Ok(())) => Ok(EventLoop { stop, stopped, thread: Some(thread) }),
+            Ok(Err(e)) => Err(std::io::Error::other(e)),
+            Err(_) => Err(std::io::Error::other("the device thread ended before it started")),
+        }
     }
 
     /// Stop the loop and wait for the thread (work in progress finishes first).
@@ -106,7 +123,7 @@ mod tests {
         let t = Arc::new(Mutex::new(VirtioMmio::new(rng, mem.clone(), int).unwrap()));
         let mut tq = TestQueue::new(0x1000, 8);
         drive_to_ok(&mut *t.lock().unwrap(), std::slice::from_ref(&tq), 1 << VIRTIO_F_VERSION_1);
-        let el = EventLoop::spawn("test-devices", vec![Box::new(VirtioMmioHandler::new(t.clone()))]).unwrap();
+        let el = EventLoop::spawn("test-devices", vec![Box::new(VirtioMmioHandler::new(t.clone()))], Box::new(|| Ok(()))).unwrap();
         tq.set_desc(&mem, 0, 0x8000, 32, VIRTQ_DESC_F_WRITE, 0);
         tq.offer(&mem, 0);
         // What KVM's ioeventfd does, or the transport on a trapped write.

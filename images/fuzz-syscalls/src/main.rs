@@ -75,8 +75,9 @@ fn run_child(bootfs: &BootfsImage, setup: &Setup, i: u64, page: &[AtomicU64; 512
         job,
         &Spec { name: "fuzz-syscalls", args: &["fuzz-syscalls", "child"], handles: &[(PA_HND(PA_USER0, 0), shared)], cmdline: setup.cmdline },
     )?;
-    // ~0.5 ms per call where kernel code is emulated, and room for slow hosts.
-    let deadline = zx::deadline_after(20_000_000_000 + setup.calls as i64 * 4_000_000);
+    // ~5 ms per random call where kernel code is emulated (PVM); 20 ms each
+    // leaves room for a loaded host while a real hang still shows.
+    let deadline = zx::deadline_after(20_000_000_000 + setup.calls as i64 * 20_000_000);
     let end = match zx::object_wait_one(proc, ZX_TASK_TERMINATED, deadline) {
         Ok(_) => {
             let mut info = zx_info_process_t::default();

@@ -52,6 +52,7 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
         forward_stdin: false,
         start,
         virtio: builder::VirtioConfig::default(),
+        seccomp: true,
     };
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new().name(format!("vm-{}", job.name)).spawn(move || {
