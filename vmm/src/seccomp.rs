@@ -78,7 +78,13 @@ pub fn filter(kind: ThreadKind) -> Result<BpfProgram, String> {
         ThreadKind::Vcpu => VCPU,
         ThreadKind::Devices => DEVICES,
     };
-    let rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> = COMMON.iter().chain(extra).map(|&nr| (nr, Vec::new())).collect();
+    let mut rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> = COMMON.iter().chain(extra).map(|&nr| (nr, Vec::new())).collect();
+    // fcntl only to ask whether an fd is open (std's debug builds do so
+    // when they close one); never to duplicate fds or change their flags.
+    let getfd = seccompiler::SeccompCondition::new(1, seccompiler::SeccompCmpArgLen::Dword, seccompiler::SeccompCmpOp::Eq, libc::F_GETFD as u64)
+        .and_then(|c| seccompiler::SeccompRule::new(vec![c]))
+        .map_err(|e| e.to_string())?;
+    rules.insert(libc::SYS_fcntl, vec![getfd]);
     let f = SeccompFilter::new(rules, SeccompAction::Trap, SeccompAction::Allow, TargetArch::x86_64).map_err(|e| e.to_string())?;
     f.try_into().map_err(|e: seccompiler::BackendError| e.to_string())
 }
