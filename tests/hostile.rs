@@ -145,9 +145,9 @@ fn random_syscalls_from_several_processes_never_take_the_kernel_down() {
     });
     let cmdline = format!("fuzz.seed={seed} fuzz.procs=3 fuzz.calls=2500");
     eprintln!("fuzz seed {seed}: replay with zxvm test --cmdline \"{cmdline}\" fuzz-syscalls");
-    let r = zxvm(&["test", "--timeout", "400", "--format", "tap", "--cmdline", &cmdline, "fuzz-syscalls"]);
+    let r = zxvm(&["run", "--timeout", "400", "--cmdline", &format!("init=fuzz-syscalls {cmdline}")]);
     assert_eq!(r.code, 0, "seed {seed}\nstdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("ok 1 - fuzz-syscalls::random_syscalls_never_take_the_kernel_down"), "{}", r.stdout);
+    assert!(r.stdout.contains("test result: ok. 1 passed"), "{}", r.stdout);
     assert!(r.stdout.contains("7500 calls in 3 processes"), "{}", r.stdout);
     assert!(!r.stdout.contains("KERNEL PANIC") && !r.stdout.contains("kernel fault"), "{}", r.stdout);
 }
