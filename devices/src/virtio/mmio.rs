@@ -362,32 +362,31 @@ impl<D: VirtioDevice> VirtioMmio<D> {
             }
             reg::INTERRUPT_ACK => self.interrupt.ack(v),
             reg::STATUS => self.set_status(v),
-            reg::QUEUE_DESC_LOW => self.update_queue(|q, w| {
-                set_low(&mut w.desc, v);
-                q.set_desc_table_address(Some(v), None);
-            }),
-            reg::QUEUE_DESC_HIGH => self.update_queue(|q, w| {
-                set_high(&mut w.desc, v);
-                q.set_desc_table_address(None, Some(v));
-            }),
-            reg::QUEUE_AVAIL_LOW => self.update_queue(|q, w| {
-                set_low(&mut w.avail, v);
-                q.set_avail_ring_address(Some(v), None);
-            }),
-            reg::QUEUE_AVAIL_HIGH => self.update_queue(|q, w| {
-                set_high(&mut w.avail, v);
-                q.set_avail_ring_address(None, Some(v));
-            }),
-            reg::QUEUE_USED_LOW => self.update_queue(|q, w| {
-                set_low(&mut w.used, v);
-                q.set_used_ring_address(Some(v), None);
-            }),
-            reg::QUEUE_USED_HIGH => self.update_queue(|q, w| {
-                set_high(&mut w.used, v);
-                q.set_used_ring_address(None, Some(v));
-            }),
+            reg::QUEUE_DESC_LOW | reg::QUEUE_DESC_HIGH | reg::QUEUE_AVAIL_LOW | reg::QUEUE_AVAIL_HIGH | reg::QUEUE_USED_LOW
+            | reg::QUEUE_USED_HIGH => self.write_queue_address(offset, v),
             _ => {}
         }
+    }
+
+    /// One half of a ring address: recorded as written (for the checks at
+    /// DRIVER_OK) and passed to the queue.
+    fn write_queue_address(&mut self, offset: u64, v: u32) {
+        let high = offset & 4 != 0;
+        self.update_queue(|q, w| {
+            type Set = fn(&mut Queue, Option<u32>, Option<u32>);
+            let (shadow, set): (&mut u64, Set) = match offset & !4 {
+                reg::QUEUE_DESC_LOW => (&mut w.desc, |q, l, h| q.set_desc_table_address(l, h)),
+                reg::QUEUE_AVAIL_LOW => (&mut w.avail, |q, l, h| q.set_avail_ring_address(l, h)),
+                _ => (&mut w.used, |q, l, h| q.set_used_ring_address(l, h)),
+            };
+            if high {
+                set_high(shadow, v);
+                set(q, None, Some(v));
+            } else {
+                set_low(shadow, v);
+                set(q, Some(v), None);
+            }
+        });
     }
 
     fn after_used(&mut self, index: usize) {

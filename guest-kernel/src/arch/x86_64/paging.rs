@@ -138,15 +138,7 @@ pub fn map_heap(va: u64, pa: u64, large: bool) -> Result<(), MapError> {
     let levels: &[u32] = if large { &[39, 30] } else { &[39, 30, 21] };
     let mut t = kernel_pml4();
     for &level in levels {
-        let i = ((va >> level) & 511) as usize;
-        let e = read_entry(t, i);
-        t = if e & PTE_P != 0 {
-            e & ADDR_MASK
-        } else {
-            let next = frame::alloc_table().ok_or(MapError::NoMemory)?.pa;
-            write_entry(t, i, next | PTE_P | PTE_W);
-            next
-        };
+        t = table_below(t, va, level, PTE_W, |_| {})?;
     }
     let (i, leaf) = if large { (((va >> 21) & 511) as usize, PTE_PS) } else { (((va >> 12) & 511) as usize, 0) };
     if read_entry(t, i) & PTE_P != 0 {
@@ -154,6 +146,21 @@ pub fn map_heap(va: u64, pa: u64, large: bool) -> Result<(), MapError> {
     }
     write_entry(t, i, (pa & ADDR_MASK) | PTE_P | PTE_W | leaf | nx_flag());
     Ok(())
+}
+
+/// The table that entry `(va >> level) & 511` of table `t` points to,
+/// made (zeroed, with `flags` | present) when absent; `on_new` hears of
+/// each table made.
+fn table_below(t: u64, va: u64, level: u32, flags: u64, on_new: impl FnOnce(u64)) -> Result<u64, MapError> {
+    let i = ((va >> level) & 511) as usize;
+    let e = read_entry(t, i);
+    if e & PTE_P != 0 {
+        return Ok(e & ADDR_MASK);
+    }
+    let next = frame::alloc_table().ok_or(MapError::NoMemory)?.pa;
+    on_new(next);
+    write_entry(t, i, next | PTE_P | flags);
+    Ok(next)
 }
 
 /// Guest-physical address of kernel virtual address `va`: the kernel image,
@@ -253,16 +260,7 @@ impl AddressSpace {
         }
         let mut t = self.pml4;
         for level in [39u32, 30, 21] {
-            let i = ((va >> level) & 511) as usize;
-            let e = read_entry(t, i);
-            t = if e & PTE_P != 0 {
-                e & ADDR_MASK
-            } else {
-                let next = frame::alloc_table().ok_or(MapError::NoMemory)?.pa;
-                self.tables.push(next);
-                write_entry(t, i, next | PTE_P | PTE_W | PTE_U);
-                next
-            };
+            t = table_below(t, va, level, PTE_W | PTE_U, |new| self.tables.push(new))?;
         }
         let i = ((va >> 12) & 511) as usize;
         if read_entry(t, i) & PTE_P != 0 {
