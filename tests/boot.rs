@@ -91,6 +91,15 @@ fn kernel_fault_reports_registers_and_exits_123() {
 }
 
 #[test]
+fn kernel_stack_overflow_is_a_named_panic() {
+    // Kernel stacks sit above unmapped guard pages: running off the end is a
+    // fault the #DF handler (on its own stack) names, not silent corruption.
+    let r = zxvm(&["run", "--timeout", "30", "--cmdline", "kernel.crash=stack-overflow"]);
+    assert_eq!(r.code, 120, "{}", r.stdout);
+    assert!(r.stdout.contains("KERNEL PANIC: kernel stack overflow (into the guard page at 0xffff8100"), "{}", r.stdout);
+}
+
+#[test]
 fn triple_fault_exits_122() {
     // A triple fault that starts in user mode: KVM reports a shutdown on every
     // host kind (on the PVM host a CPL0 triple fault is an emulation failure

@@ -383,7 +383,7 @@ pub fn before_first_user_entry() {
     }
 }
 
-/// `kernel.crash=panic|fault|triple|triple-user`: fail on purpose so tests can check that
+/// `kernel.crash=panic|fault|triple|triple-user|stack-overflow`: fail on purpose so tests can check that
 /// each kind of kernel failure reaches the host with its own exit code.
 fn crash_for_test(how: &str) {
     kprintln!("[kernel] kernel.crash={}: failing on purpose", how);
@@ -393,8 +393,23 @@ fn crash_for_test(how: &str) {
         "fault" => unsafe { core::ptr::read_volatile(core::ptr::null::<u64>()); },
         "triple" => arch::idt::load_empty_and_trap(),
         "triple-user" => {}
-        _ => kprintln!("[kernel] unknown kernel.crash value (want panic, fault, triple or triple-user)"),
+        "stack-overflow" => match arch::context::KernelStack::new() {
+            Some(stack) => arch::context::run_on_stack(stack, overflow_the_stack),
+            None => kprintln!("[kernel] kernel.crash=stack-overflow: no memory for a stack"),
+        },
+        _ => kprintln!("[kernel] unknown kernel.crash value (want panic, fault, triple, triple-user or stack-overflow)"),
     }
+}
+
+/// Recurse until the kernel stack runs into its guard page.
+extern "C" fn overflow_the_stack() -> ! {
+    #[allow(unconditional_recursion)]
+    fn deeper(n: u64) -> u64 {
+        let frame = core::hint::black_box([n; 32]);
+        deeper(n + 1).wrapping_add(frame[7])
+    }
+    let n = deeper(0);
+    panic!("the stack did not overflow ({n})")
 }
 
 #[panic_handler]

@@ -12,6 +12,7 @@ const VECTOR_BP: u64 = 3;
 const VECTOR_UD: u64 = 6;
 const VECTOR_GP: u64 = 13;
 const VECTOR_PF: u64 = 14;
+const VECTOR_DF: u64 = crate::arch::idt::VECTOR_DOUBLE_FAULT as u64;
 const INT80: [u8; 2] = [0xcd, 0x80];
 
 /// Handle one trap; returning resumes the frame with IRETQ.
@@ -70,6 +71,13 @@ fn handle_trap(frame: &mut TrapFrame) {
     }
     if frame.vector >= 32 {
         return;
+    }
+    // A #PF on a guard page cannot be delivered on the overflowed stack; the
+    // #DF that follows runs on its own IST stack and says what happened.
+    let cr2 = cpu::read_cr2();
+    if frame.vector == VECTOR_DF && crate::arch::paging::is_kernel_stack_guard(cr2) {
+        kprintln!("KERNEL PANIC: kernel stack overflow (into the guard page at {:#x}, RIP {:#x})", cr2, frame.rip);
+        power::exit(0, ExitReason::KernelPanic);
     }
     report(frame);
     kprintln!("kernel fault: stopping");

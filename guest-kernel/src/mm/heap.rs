@@ -75,7 +75,7 @@ impl Inner {
             return 0;
         }
         let Some(pa) = super::frame::alloc_block_2m() else { return 0 };
-        if paging::map_heap(va, pa, true).is_err() {
+        if paging::map_kernel_window(va, pa, true).is_err() {
             let mut f = pa;
             while f < pa + BLOCK_2M {
                 super::frame::free(f);
@@ -95,7 +95,7 @@ impl Inner {
         let mut done = 0;
         while done < target {
             let Some(f) = super::frame::alloc() else { break };
-            if paging::map_heap(va + done, f.pa, false).is_err() {
+            if paging::map_kernel_window(va + done, f.pa, false).is_err() {
                 super::frame::free(f.pa);
                 break;
             }

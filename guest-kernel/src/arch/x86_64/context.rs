@@ -6,10 +6,10 @@
 //! "returns" into `trap_return` with a [`TrapFrame`] above, which IRETQs to user
 //! mode — or into a kernel function for kernel threads.
 
-use alloc::alloc::{alloc_zeroed, dealloc, Layout};
 use core::arch::global_asm;
 use core::mem::size_of;
 
+use super::paging;
 use super::trap::TrapFrame;
 
 global_asm!(
@@ -107,15 +107,18 @@ pub unsafe fn prepare_kernel(top: u64, entry: extern "C" fn() -> !) -> u64 {
     rsp
 }
 
-/// A thread's kernel stack: owned heap memory whose top holds the thread's
-/// user [`TrapFrame`] whenever the thread is in the kernel or switched out.
+/// A thread's kernel stack: a slot of the kernel-stack window whose top
+/// holds the thread's user [`TrapFrame`] whenever the thread is in the kernel
+/// or switched out. Below it lies an unmapped guard area, so an overflow is a
+/// page fault (reported by the #DF handler on its own IST stack), never a
+/// write into someone else's memory.
 pub struct KernelStack {
-    base: *mut u8,
+    slot: u64,
 }
 
 // SAFETY: the stack memory is owned by one thread object; other threads only
-// touch the saved user frame while that thread is not running (one CPU, the
-// kernel is not preemptible).
+// touch the saved user frame while that thread is not running (it is blocked,
+// suspended or not yet started; see `user_frame`).
 unsafe impl Send for KernelStack {}
 // SAFETY: as above.
 unsafe impl Sync for KernelStack {}
@@ -123,22 +126,64 @@ unsafe impl Sync for KernelStack {}
 /// Kernel stack size per thread.
 pub const KSTACK_SIZE: usize = 16 * 1024;
 
-const KSTACK_LAYOUT: Layout = match Layout::from_size_align(KSTACK_SIZE, 16) {
-    Ok(l) => l,
-    Err(_) => panic!("bad kernel stack layout"),
-};
+const KSTACK_PAGES: u64 = KSTACK_SIZE as u64 / paging::PAGE_SIZE;
+
+/// Slots of the stack window: never used ones from `next`, freed ones reused.
+struct Slots {
+    next: u64,
+    free: alloc::vec::Vec<u64>,
+}
+
+static SLOTS: spin::Mutex<Slots> = spin::Mutex::new(Slots { next: 0, free: alloc::vec::Vec::new() });
+
+fn slot_base(slot: u64) -> u64 {
+    paging::KSTACK_WINDOW_BASE + slot * paging::KSTACK_SLOT_BYTES + paging::KSTACK_GUARD_BYTES
+}
+
+/// Unmap the first `pages` pages of `slot` and free their frames.
+fn release(slot: u64, pages: u64) {
+    for p in 0..pages {
+        if let Some(pa) = paging::unmap_kernel_window(slot_base(slot) + p * paging::PAGE_SIZE) {
+            crate::mm::frame::free(pa);
+        }
+    }
+}
 
 impl KernelStack {
-    /// A fresh zeroed stack; `None` when the heap is exhausted.
+    /// A fresh zeroed stack; `None` when memory (or the window) is exhausted.
     pub fn new() -> Option<Self> {
-        // SAFETY: the layout is non-zero sized.
-        let base = unsafe { alloc_zeroed(KSTACK_LAYOUT) };
-        (!base.is_null()).then_some(KernelStack { base })
+        let slot = {
+            let mut slots = SLOTS.lock();
+            match slots.free.pop() {
+                Some(s) => s,
+                None if (slots.next + 1) * paging::KSTACK_SLOT_BYTES <= paging::KSTACK_WINDOW => {
+                    slots.next += 1;
+                    slots.next - 1
+                }
+                None => return None,
+            }
+        };
+        for p in 0..KSTACK_PAGES {
+            let mapped = crate::mm::frame::alloc_zeroed()
+                .map(|f| (f.pa, paging::map_kernel_window(slot_base(slot) + p * paging::PAGE_SIZE, f.pa, false)));
+            match mapped {
+                Some((_, Ok(()))) => {}
+                failed => {
+                    if let Some((pa, Err(_))) = failed {
+                        crate::mm::frame::free(pa);
+                    }
+                    release(slot, p);
+                    SLOTS.lock().free.push(slot);
+                    return None;
+                }
+            }
+        }
+        Some(KernelStack { slot })
     }
 
     /// Top of the stack (16-byte aligned).
     pub fn top(&self) -> u64 {
-        self.base as u64 + KSTACK_SIZE as u64
+        slot_base(self.slot) + KSTACK_SIZE as u64
     }
 
     fn frame_ptr(&self) -> *mut TrapFrame {
@@ -165,7 +210,18 @@ impl KernelStack {
 
 impl Drop for KernelStack {
     fn drop(&mut self) {
-        // SAFETY: allocated in `new` with the same layout.
-        unsafe { dealloc(self.base, KSTACK_LAYOUT) };
+        // The owning thread is dead and switched away from for good.
+        release(self.slot, KSTACK_PAGES);
+        SLOTS.lock().free.push(self.slot);
     }
+}
+
+/// Switch to `stack` (consumed: it is never freed) and run `f` there; the
+/// kernel-stack-overflow test hook uses it to recurse into a guard page.
+pub fn run_on_stack(stack: KernelStack, f: extern "C" fn() -> !) -> ! {
+    let top = stack.top();
+    core::mem::forget(stack);
+    // SAFETY: `top` is the 16-byte-aligned top of a mapped stack nobody else
+    // uses, and `f` never returns, so nothing runs on the old stack again.
+    unsafe { core::arch::asm!("mov rsp, {top}", "call {f}", top = in(reg) top, f = in(reg) f, options(noreturn)) }
 }

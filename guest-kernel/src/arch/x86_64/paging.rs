@@ -22,10 +22,30 @@ pub const HEAP_BASE: u64 = 0xffff_8080_0000_0000;
 /// Size of the kernel heap window.
 pub const HEAP_WINDOW: u64 = 1 << 39;
 const HEAP_SLOT: usize = 257;
+/// Virtual base of the kernel-stack window (PML4 slot 258): fixed-size slots,
+/// each an unmapped guard area below a mapped stack, so an overflow faults
+/// instead of running into whatever lies below.
+pub const KSTACK_WINDOW_BASE: u64 = 0xffff_8100_0000_0000;
+/// Size of the kernel-stack window.
+pub const KSTACK_WINDOW: u64 = 1 << 39;
+/// Bytes per kernel-stack slot (guard below, stack above).
+pub const KSTACK_SLOT_BYTES: u64 = 32 * 1024;
+/// Unmapped bytes at the bottom of each slot.
+pub const KSTACK_GUARD_BYTES: u64 = 16 * 1024;
+const KSTACK_SLOT: usize = 258;
 
-/// PML4 slots the kernel uses: the direct map, the heap window and the
-/// kernel image.
-const KERNEL_PML4_SLOTS: [usize; 3] = [256, HEAP_SLOT, 511];
+/// PML4 slots the kernel uses: the direct map, the heap and kernel-stack
+/// windows, and the kernel image.
+const KERNEL_PML4_SLOTS: [usize; 4] = [256, HEAP_SLOT, KSTACK_SLOT, 511];
+
+fn in_kernel_window(va: u64) -> bool {
+    (HEAP_BASE..HEAP_BASE + HEAP_WINDOW).contains(&va) || (KSTACK_WINDOW_BASE..KSTACK_WINDOW_BASE + KSTACK_WINDOW).contains(&va)
+}
+
+/// Whether `va` lies in the guard area of a kernel-stack slot.
+pub fn is_kernel_stack_guard(va: u64) -> bool {
+    (KSTACK_WINDOW_BASE..KSTACK_WINDOW_BASE + KSTACK_WINDOW).contains(&va) && (va - KSTACK_WINDOW_BASE) % KSTACK_SLOT_BYTES < KSTACK_GUARD_BYTES
+}
 
 /// Present.
 pub const PTE_P: u64 = 1;
@@ -95,8 +115,10 @@ pub fn init(ram_end: u64) {
     write_entry(pml4, 256, pdpt | PTE_P | PTE_W);
     // The heap window's PDPT exists before any address space copies the
     // kernel slots, so mappings added under it later are seen by all.
-    let heap_pdpt = frame::alloc_table().expect("frame for heap PDPT").pa;
-    write_entry(pml4, HEAP_SLOT, heap_pdpt | PTE_P | PTE_W);
+    for slot in [HEAP_SLOT, KSTACK_SLOT] {
+        let pdpt = frame::alloc_table().expect("frame for a kernel window PDPT").pa;
+        write_entry(pml4, slot, pdpt | PTE_P | PTE_W);
+    }
     write_entry(pml4, 0, 0);
     enable_nx();
     // SAFETY: the new PML4 still maps the kernel image and the direct map.
@@ -126,13 +148,12 @@ pub fn map_mmio(pa: u64) -> u64 {
     phys_to_virt(pa)
 }
 
-/// Map kernel heap-window page `va` to frame `pa` (4 KiB), or the 2 MiB
-/// block at `va` to `pa` when `large` (both 2 MiB aligned). Intermediate
-/// tables come from the frame allocator. Only the heap (under its lock) maps
-/// here, and entries only go from absent to present, so no TLB entry can be
-/// stale.
-pub fn map_heap(va: u64, pa: u64, large: bool) -> Result<(), MapError> {
-    if !(HEAP_BASE..HEAP_BASE + HEAP_WINDOW).contains(&va) {
+/// Map kernel-window page `va` (heap or stacks) to frame `pa` (4 KiB), or
+/// the 2 MiB block at `va` to `pa` when `large` (both 2 MiB aligned).
+/// Intermediate tables come from the frame allocator. Entries only go from
+/// absent to present here, so no TLB entry can be stale.
+pub fn map_kernel_window(va: u64, pa: u64, large: bool) -> Result<(), MapError> {
+    if !in_kernel_window(va) {
         return Err(MapError::BadAddress);
     }
     let levels: &[u32] = if large { &[39, 30] } else { &[39, 30, 21] };
@@ -146,6 +167,29 @@ pub fn map_heap(va: u64, pa: u64, large: bool) -> Result<(), MapError> {
     }
     write_entry(t, i, (pa & ADDR_MASK) | PTE_P | PTE_W | leaf | nx_flag());
     Ok(())
+}
+
+/// Remove the 4 KiB mapping of kernel-window page `va`; its frame.
+pub fn unmap_kernel_window(va: u64) -> Option<u64> {
+    if !in_kernel_window(va) {
+        return None;
+    }
+    let mut t = kernel_pml4();
+    for level in [39u32, 30, 21] {
+        let e = read_entry(t, ((va >> level) & 511) as usize);
+        if e & PTE_P == 0 || e & PTE_PS != 0 {
+            return None;
+        }
+        t = e & ADDR_MASK;
+    }
+    let i = ((va >> 12) & 511) as usize;
+    let e = read_entry(t, i);
+    if e & PTE_P == 0 {
+        return None;
+    }
+    write_entry(t, i, 0);
+    super::cpu::invlpg(va);
+    Some(e & ADDR_MASK)
 }
 
 /// The table that entry `(va >> level) & 511` of table `t` points to,
@@ -164,13 +208,13 @@ fn table_below(t: u64, va: u64, level: u32, flags: u64, on_new: impl FnOnce(u64)
 }
 
 /// Guest-physical address of kernel virtual address `va`: the kernel image,
-/// the direct map, or the heap window (walked: heap pages come from
-/// anywhere). `None` for anything else or an unmapped heap address.
+/// the direct map, or the heap and stack windows (walked: their pages come
+/// from anywhere). `None` for anything else or an unmapped heap address.
 pub fn kernel_va_to_pa(va: u64) -> Option<u64> {
     if va >= KERNEL_BASE {
         return Some(va - KERNEL_BASE);
     }
-    if !(HEAP_BASE..HEAP_BASE + HEAP_WINDOW).contains(&va) {
+    if !in_kernel_window(va) {
         return va.checked_sub(PHYS_OFFSET).filter(|_| va < HEAP_BASE);
     }
     let mut t = kernel_pml4();
@@ -240,7 +284,7 @@ impl AddressSpace {
         let pml4 = frame::alloc_table().ok_or(MapError::NoMemory)?.pa;
         let kernel = kernel_pml4();
         // Only these kernel slots are ever populated (the kernel extends its
-        // mappings below them, never adds PML4 entries), so copying three
+        // mappings below them, never adds PML4 entries), so copying four
         // entries instead of 256 saves ~1,300 emulated instructions per process.
         for i in KERNEL_PML4_SLOTS {
             write_entry(pml4, i, read_entry(kernel, i));
