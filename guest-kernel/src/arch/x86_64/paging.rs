@@ -174,7 +174,17 @@ pub fn unmap_kernel_window(va: u64) -> Option<u64> {
     if !in_kernel_window(va) {
         return None;
     }
-    let mut t = kernel_pml4();
+    let (t, i) = leaf_entry(kernel_pml4(), va)?;
+    let e = read_entry(t, i);
+    write_entry(t, i, 0);
+    super::cpu::invlpg(va);
+    Some(e & ADDR_MASK)
+}
+
+/// The last-level table and index of a present 4 KiB mapping of `va` under
+/// `root` (none through absent tables or large pages).
+fn leaf_entry(root: u64, va: u64) -> Option<(u64, usize)> {
+    let mut t = root;
     for level in [39u32, 30, 21] {
         let e = read_entry(t, ((va >> level) & 511) as usize);
         if e & PTE_P == 0 || e & PTE_PS != 0 {
@@ -183,13 +193,7 @@ pub fn unmap_kernel_window(va: u64) -> Option<u64> {
         t = e & ADDR_MASK;
     }
     let i = ((va >> 12) & 511) as usize;
-    let e = read_entry(t, i);
-    if e & PTE_P == 0 {
-        return None;
-    }
-    write_entry(t, i, 0);
-    super::cpu::invlpg(va);
-    Some(e & ADDR_MASK)
+    (read_entry(t, i) & PTE_P != 0).then_some((t, i))
 }
 
 /// The table that entry `(va >> level) & 511` of table `t` points to,
@@ -335,16 +339,7 @@ impl AddressSpace {
         if va >= USER_TOP {
             return None;
         }
-        let mut t = self.pml4;
-        for level in [39u32, 30, 21] {
-            let e = read_entry(t, ((va >> level) & 511) as usize);
-            if e & PTE_P == 0 || e & PTE_PS != 0 {
-                return None;
-            }
-            t = e & ADDR_MASK;
-        }
-        let i = ((va >> 12) & 511) as usize;
-        (read_entry(t, i) & PTE_P != 0).then_some((t, i))
+        leaf_entry(self.pml4, va)
     }
 
     /// The leaf entry mapping user page `va` (present entries only).
