@@ -263,10 +263,28 @@ fn filter_selects_cases_in_the_guest() {
     assert!(!console.contains("test entry_info"), "{console}");
     assert!(std::fs::read_to_string(trace.join("selftest.stats.txt")).unwrap().contains("exit reason"));
     assert!(std::fs::read_to_string(trace.join("selftest.result.txt")).unwrap().contains("case Pass selftest::debug_write_null"));
+    // A filter that matches nothing fails (as in nextest) unless allowed.
     let o = zxvm(&["test", "--format", "tap", "--filter", "no_such_case"]);
-    assert_eq!(o.code, 0);
+    assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.stdout.contains("\n1..0\n"));
     assert!(o.stderr.contains("no case matched --filter"));
+    let o = zxvm(&["test", "--format", "tap", "--filter", "no_such_case", "--allow-no-match"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}
+
+#[test]
+fn unwritable_outputs_fail_before_any_guest_runs() {
+    // Checked up front: the guest's result is never lost to a bad path.
+    let o = zxvm(&["run", "--timeout", "60", "--cmdline", "hello.exit=7", "--trace", "/nonexistent/x.json"]);
+    assert_eq!(o.code, 125, "{}", o.stderr);
+    assert!(o.stdout.is_empty(), "the guest ran:\n{}", o.stdout);
+    assert!(o.stderr.contains("cannot write trace /nonexistent/x.json"), "{}", o.stderr);
+    assert!(o.wall < std::time::Duration::from_secs(1), "{:?}", o.wall);
+    let o = zxvm(&["test", "--timeout", "60", "--junit", "/proc/nope/x.xml", "selftest"]);
+    assert_eq!(o.code, 125, "{}", o.stderr);
+    assert!(o.stdout.is_empty() && !o.stderr.contains("passed"), "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("cannot write JUnit report /proc/nope/x.xml"), "{}", o.stderr);
+    assert!(o.wall < std::time::Duration::from_secs(1), "{:?}", o.wall);
 }
 
 #[test]

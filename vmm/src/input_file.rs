@@ -1,5 +1,6 @@
-//! Reading the files a user names (images, programs, traces) without being
-//! led astray by them: only regular files, opened without blocking (a FIFO
+//! The files a user names. Outputs ([`check_output`]) are tried before the
+//! guest runs, so a bad path costs nothing. Inputs (images, programs,
+//! traces) are read without being led astray by them: only regular files, opened without blocking (a FIFO
 //! would block `open` for ever), their kind and size checked on the opened
 //! descriptor, their first bytes checked before the rest is read, and never
 //! more than a stated limit read.
@@ -101,6 +102,26 @@ pub fn read_checked(path: &Path, expect: &Expect) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Make sure `path` can be written before any work is done for it: it is
+/// opened for writing (created empty if missing, never truncated here),
+/// without blocking on a FIFO. `create_parent` also makes missing parent
+/// directories (as `--junit` does).
+///
+/// # Errors
+/// The directory is missing or read-only, the path is a directory, ...
+pub fn check_output(path: &Path, create_parent: bool) -> io::Result<()> {
+    if create_parent {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+    }
+    let f = std::fs::OpenOptions::new().write(true).create(true).truncate(false).custom_flags(libc::O_NONBLOCK).open(path)?;
+    if let Some(kind) = refuse_kind(f.metadata()?.file_type()) {
+        return Err(invalid(format!("it is {kind}, not a regular file")));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +170,21 @@ mod tests {
         let e = read_checked(&dir.join("sparse"), &ANY).unwrap_err();
         assert!(e.to_string().contains("may be at most"), "{e}");
         assert!(t.elapsed() < std::time::Duration::from_secs(1));
+    }
+
+    #[test]
+    fn outputs_are_checked_without_writing_anything() {
+        let dir = scratch("out");
+        let f = dir.join("x.json");
+        check_output(&f, false).unwrap();
+        assert_eq!(std::fs::read(&f).unwrap(), b"");
+        std::fs::write(&f, b"keep").unwrap();
+        check_output(&f, false).unwrap();
+        assert_eq!(std::fs::read(&f).unwrap(), b"keep", "never truncated by the check");
+        assert!(check_output(&dir.join("no/such/dir/x.json"), false).is_err());
+        check_output(&dir.join("made/for/it.xml"), true).unwrap();
+        assert!(check_output(&dir, false).is_err(), "a directory");
+        assert!(check_output(Path::new("/proc/nope/x.xml"), true).is_err());
     }
 
     #[test]

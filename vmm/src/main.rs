@@ -253,6 +253,13 @@ fn run(
         virtio,
         seccomp,
     };
+    // Outputs first: a path that cannot be written must not cost the run.
+    if let Some(path) = &trace.trace {
+        if let Err(e) = zxvm::input_file::check_output(path, false) {
+            zxvm::diag!("zxvm: error: cannot write trace {}: {e}", path.display());
+            return ExitCode::from(exit_code::VMM_ERROR);
+        }
+    }
     let options = TraceOptions { enabled: trace.trace.is_some(), ring_records: trace.trace_ring.max(1), flush_when_full: !trace.trace_drop };
     let report = match builder::run_with_trace(config, options) {
         Ok(r) => r,

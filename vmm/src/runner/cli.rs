@@ -55,6 +55,9 @@ pub struct TestArgs {
     /// `test.filter=PATTERN`; no spaces).
     #[arg(long, value_name = "PATTERN")]
     pub filter: Option<String>,
+    /// Exit 0 even when --filter matches no case (by default that fails, as in nextest).
+    #[arg(long, requires = "filter")]
+    pub allow_no_match: bool,
     /// Write each VM's console log, exit statistics and results to DIR.
     #[arg(long, value_name = "DIR")]
     pub trace_dir: Option<PathBuf>,
@@ -110,6 +113,12 @@ pub fn main(args: TestArgs) -> u8 {
         crate::diag!("zxvm: error: {e}");
         return e.exit_code();
     }
+    if let Some(path) = &args.junit {
+        if let Err(e) = crate::input_file::check_output(path, true) {
+            crate::diag!("zxvm: error: cannot write JUnit report {}: {e}", path.display());
+            return exit_code::VMM_ERROR;
+        }
+    }
     if let Some(dir) = &args.trace_dir {
         if let Err(e) = std::fs::create_dir_all(dir) {
             crate::diag!("zxvm: error: cannot create --trace-dir {}: {e}", dir.display());
@@ -140,7 +149,9 @@ pub fn main(args: TestArgs) -> u8 {
             return exit_code::VMM_ERROR;
         }
     }
-    let failed = suites.iter().any(|s| !s.ok());
+    // A filter that matched nothing is a mistake (as in nextest), unless allowed.
+    let no_match = args.filter.is_some() && counts.total() == 0 && !args.allow_no_match;
+    let failed = suites.iter().any(|s| !s.ok()) || no_match;
     let summary = summary_line(&suites, failed, wall.elapsed(), args.filter.as_deref());
     if human {
         let _ = writeln!(std::io::stdout(), "\n{summary}\nresult: {}", counts.summary());
