@@ -419,6 +419,20 @@ impl Vmar {
         }
     }
 
+    /// Call `f` on each mapping overlapping `[lo, hi)` in this VMAR or below,
+    /// without collecting them first (no allocation).
+    /// Locks go parent VMAR → child VMAR → VMO (`f` may lock the VMO).
+    pub fn for_each_mapping_in(&self, lo: u64, hi: u64, f: &mut dyn FnMut(&Arc<Mapping>)) {
+        let inner = self.inner.lock();
+        let before = inner.children.range(..lo).next_back().filter(|(_, c)| c.range().1 > lo);
+        for (_, c) in before.into_iter().chain(inner.children.range(lo..hi)) {
+            match c {
+                Child::Map(m) => f(m),
+                Child::Region(r) => r.for_each_mapping_in(lo, hi, f),
+            }
+        }
+    }
+
     /// Mappings overlapping `[lo, hi)` directly in this VMAR or below, and
     /// whether a sub-region got in the way (`None` if so and `strict`).
     pub fn mappings_in(&self, lo: u64, hi: u64) -> Vec<Arc<Mapping>> {
