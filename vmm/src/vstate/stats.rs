@@ -19,6 +19,11 @@ pub struct ExitCounter {
     pub max: Duration,
 }
 
+/// Distinct exit-reason rows kept per vCPU.
+pub const MAX_REASONS: usize = 256;
+/// The row exits of further reasons share.
+pub const OTHER_REASON: &str = "other";
+
 /// All counters of one vCPU.
 #[derive(Clone, Debug, Default)]
 pub struct ExitStats {
@@ -41,11 +46,19 @@ impl ExitStats {
         self.dropped.get(what).copied().unwrap_or(0)
     }
 
-    /// Record one exit of `reason` that took `t` on the host.
+    /// Record one exit of `reason` that took `t` on the host. Reasons name
+    /// ports, so a guest could make 131,072 rows: past [`MAX_REASONS`] new
+    /// ones share one "other" row (counted in the dropped table).
     pub fn record(&mut self, reason: &str, t: Duration) {
-        let c = match self.by_reason.get_mut(reason) {
+        let key = if self.by_reason.contains_key(reason) || self.by_reason.len() < MAX_REASONS {
+            reason
+        } else {
+            *self.dropped.entry("exit-reason rows (lumped into 'other')").or_default() += 1;
+            OTHER_REASON
+        };
+        let c = match self.by_reason.get_mut(key) {
             Some(c) => c,
-            None => self.by_reason.entry(reason.to_string()).or_insert(ExitCounter { min: Duration::MAX, ..Default::default() }),
+            None => self.by_reason.entry(key.to_string()).or_insert(ExitCounter { min: Duration::MAX, ..Default::default() }),
         };
         c.count += 1;
         c.total += t;
@@ -97,6 +110,19 @@ impl ExitStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reasons_are_capped() {
+        let mut s = ExitStats::default();
+        for port in 0..70_000u32 {
+            s.record(&format!("io_out {port:#x}"), Duration::from_micros(1));
+        }
+        s.record("io_out 0x0", Duration::from_micros(1));
+        assert_eq!(s.by_reason.len(), MAX_REASONS + 1);
+        assert_eq!(s.get(OTHER_REASON).unwrap().count, 70_000 - (MAX_REASONS as u64 - 1) - 1);
+        assert_eq!(s.get("io_out 0x0").unwrap().count, 2);
+        assert_eq!(s.total(), 70_001);
+    }
 
     #[test]
     fn counts_and_extremes() {
