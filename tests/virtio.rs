@@ -64,12 +64,18 @@ fn buffers_unmapped_during_a_disk_read_stay_pinned() {
     // pages (DECOMMIT: BAD_STATE while pinned). Repeated so a rare
     // interleaving gets its chances.
     let disk = Disk::new("race", &vec![0x6bu8; 1 << 20]);
-    for run in 0..3 {
+    let mut caught = 0u64;
+    for run in 0..5 {
         let r = zxvm(&["run", "--timeout", "60", "--disk", &disk.arg(""), "--cmdline", "init=virtio-test vt=blk-unmap-race vt.rounds=40"]);
         assert_eq!(r.code, 0, "run {run}: stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
         assert!(r.has_line("virtio-test: unmap race: ok"), "{}", r.stdout);
         assert!(!r.stdout.contains("FAULT"), "{}", r.stdout);
+        let line = r.stdout.lines().find(|l| l.contains("decommit refused")).expect("race summary line");
+        caught += line.split("decommit refused ").nth(1).and_then(|t| t.split(' ').next()).and_then(|n| n.parse::<u64>().ok()).unwrap_or(0);
     }
+    // Over 200 rounds the other thread must have hit a read in flight at
+    // least once (DECOMMIT refused with BAD_STATE because the pages were pinned).
+    assert!(caught > 0, "no read was ever caught in flight");
 }
 
 #[test]
