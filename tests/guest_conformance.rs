@@ -22,7 +22,7 @@ const SUITE_TIMEOUT: Duration = Duration::from_secs(120);
 fn trials(suites: Vec<SuiteResult>) -> Vec<Trial> {
     let mut out = Vec::new();
     for s in suites {
-        let has_vm_case = s.cases.iter().any(|c| c.name == s.name);
+        let has_vm_case = s.cases.iter().any(|c| c.vm_level);
         for c in &s.cases {
             let name = s.full_name(c);
             let (status, message, detail) = (c.status, c.message.clone(), c.detail.clone());

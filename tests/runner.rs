@@ -56,6 +56,8 @@ struct Case {
     message: String,
     ty: String,
     text: String,
+    /// The case's own `<system-out>`.
+    out: String,
 }
 
 fn attr_usize(n: roxmltree::Node, a: &str) -> usize {
@@ -74,6 +76,10 @@ fn parse_junit(path: &PathBuf) -> Vec<Suite> {
     for s in root.children().filter(|n| n.tag_name().name() == "testsuite") {
         let name = s.attribute("name").expect("suite name").to_string();
         s.attribute("time").unwrap().parse::<f64>().unwrap();
+        // GitLab and Jenkins show when and where a suite ran.
+        let stamp = s.attribute("timestamp").unwrap_or_else(|| panic!("suite {name}: no timestamp"));
+        assert!(stamp.starts_with("20") && stamp.contains('T'), "suite {name}: timestamp {stamp}");
+        assert!(!s.attribute("hostname").unwrap_or("").is_empty(), "suite {name}: no hostname");
         let mut cases = Vec::new();
         for c in s.children().filter(|n| n.tag_name().name() == "testcase") {
             assert_eq!(c.attribute("classname"), Some(name.as_str()), "classname is the suite");
@@ -85,6 +91,7 @@ fn parse_junit(path: &PathBuf) -> Vec<Suite> {
                 message: child.and_then(|n| n.attribute("message")).unwrap_or("").to_string(),
                 ty: child.and_then(|n| n.attribute("type")).unwrap_or("").to_string(),
                 text: child.and_then(|n| n.text()).unwrap_or("").to_string(),
+                out: c.children().find(|n| n.tag_name().name() == "system-out").and_then(|n| n.text()).unwrap_or("").to_string(),
             });
         }
         let count = |k: &str| cases.iter().filter(|c| c.kind == k).count();
@@ -160,14 +167,16 @@ fn hanging_program_is_stopped_at_its_timeout() {
     assert!(wall >= limit, "stopped early: {wall:.3} s");
     assert!(wall < limit + 1.0, "watchdog late: {wall:.3} s for a {limit} s limit");
     assert!(o.stdout.contains("ok 1 - tp-hang::before_hang"));
-    assert!(o.stdout.contains("not ok 2 - tp-hang\n"));
+    assert!(o.stdout.contains("not ok 2 - tp-hang::spins_forever\n"), "the hung case is named");
     assert!(o.stdout.contains("timed out after 2.0 s while running case spins_forever; guest stopped at RIP 0x"));
     assert!(o.stdout.contains("(user mode)"));
     assert!(o.stdout.contains("    test spins_forever ... "), "last console lines quoted");
     let suites = parse_junit(&junit);
-    let c = case(&suites, "tp-hang", "tp-hang");
+    let c = case(&suites, "tp-hang", "spins_forever");
     assert_eq!((c.kind.as_str(), c.ty.as_str()), ("error", "timeout"));
     assert!(c.text.contains("last console lines:"));
+    assert!(c.out.starts_with("test spins_forever ..."), "{:?}", c.out);
+    assert!(case(&suites, "tp-hang", "before_hang").out.starts_with("test before_hang ... "));
 }
 
 #[test]
@@ -182,9 +191,10 @@ fn faulting_program() {
     assert!(o.stdout.contains("CR2=0x0000000000000000"));
     assert!(o.stderr.contains("tp-fault faulted"));
     let suites = parse_junit(&junit);
-    let c = case(&suites, "tp-fault", "tp-fault");
+    let c = case(&suites, "tp-fault", "writes_through_null");
     assert_eq!((c.kind.as_str(), c.ty.as_str()), ("error", "guest-fault"));
     assert!(c.text.contains("FAULT: #PF"));
+    assert!(c.out.contains("FAULT: #PF page fault"), "the case's output holds the fault report: {:?}", c.out);
 }
 
 #[test]

@@ -11,7 +11,7 @@ pub const DEBUG_EXIT_PORT: u16 = 0x00f4;
 
 /// Hypercall ABI version: major in the high 16 bits, minor in the low 16.
 /// A guest and host agree when the majors match.
-pub const ABI_VERSION: u32 = 0x0001_0001;
+pub const ABI_VERSION: u32 = 0x0001_0002;
 
 /// Magic the host returns from [`Hypercall::Version`] ORed into nothing: the
 /// version is returned as a positive `i32`, so a port nobody claims (which
@@ -232,6 +232,10 @@ pub enum TestOutcome {
     Fail = 1,
     /// The case was skipped; the message says why.
     Skip = 2,
+    /// Not a result: the case exists and would run. A harness reports its
+    /// cases this way instead of running them when asked to list them
+    /// (`zxvm test --isolate` and `--partition` list first). ABI 1.2.
+    Listed = 3,
 }
 
 impl TryFrom<u32> for TestOutcome {
@@ -241,6 +245,7 @@ impl TryFrom<u32> for TestOutcome {
             0 => Self::Pass,
             1 => Self::Fail,
             2 => Self::Skip,
+            3 => Self::Listed,
             _ => return Err(HypercallStatus::InvalidArgs),
         })
     }

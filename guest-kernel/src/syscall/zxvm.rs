@@ -50,7 +50,7 @@ static TEST_RESULT_BUF: spin::Mutex<TestResultBuf> = spin::Mutex::new(TestResult
 /// `zxvm_test_result(name, name_len, outcome, message, message_len, duration_ns)`:
 /// forward one test-case result to the host (`Hypercall::TestResult`).
 ///
-/// `outcome` is 0 pass, 1 fail, 2 skip. The name must be 1..=256 bytes of
+/// `outcome` is 0 pass, 1 fail, 2 skip, 3 listed (not run). The name must be 1..=256 bytes of
 /// UTF-8; a longer message is truncated to 4096 bytes. `duration_ns` 0 means
 /// "not measured": the host then times the case itself. Bad pointers, an
 /// empty or oversized name, an unknown outcome or a name the host rejects
@@ -59,7 +59,7 @@ static TEST_RESULT_BUF: spin::Mutex<TestResultBuf> = spin::Mutex::new(TestResult
 /// VMM) the result is dropped and the call returns `ZX_OK`.
 pub fn sys_zxvm_test_result(name: u64, name_len: u64, outcome: u64, msg: u64, msg_len: u64, duration_ns: u64) -> zx_status_t {
     use hypercall_abi::{Hypercall, MAX_TEST_MESSAGE, MAX_TEST_NAME};
-    if name_len == 0 || name_len > u64::from(MAX_TEST_NAME) || outcome > u64::from(ZXVM_TEST_SKIP) {
+    if name_len == 0 || name_len > u64::from(MAX_TEST_NAME) || outcome > u64::from(ZXVM_TEST_LISTED) {
         return ZX_ERR_INVALID_ARGS;
     }
     let (name_len, msg_len) = (name_len as usize, msg_len.min(u64::from(MAX_TEST_MESSAGE)) as usize);

@@ -43,6 +43,7 @@ pub mod syscalls;
 pub mod types;
 pub mod vm;
 pub mod zxvm;
+pub mod zxvm_test;
 pub mod zxvm_virtio;
 
 pub use debug::*;

@@ -79,6 +79,9 @@ pub const ZXVM_TEST_PASS: u32 = 0;
 pub const ZXVM_TEST_FAIL: u32 = 1;
 /// `zxvm_test_result` outcome: skipped (the message says why).
 pub const ZXVM_TEST_SKIP: u32 = 2;
+/// `zxvm_test_result` kind: not a result; the case exists and would run
+/// (reported instead of running it under `test.list=1`, see [`crate::zxvm_test`]).
+pub const ZXVM_TEST_LISTED: u32 = 3;
 /// Longest test name `zxvm_test_result` accepts (the host's limit).
 pub const ZXVM_TEST_MAX_NAME: usize = 256;
 /// Longest message `zxvm_test_result` accepts (the host's limit).
@@ -104,8 +107,8 @@ mod tests {
 
     #[test]
     fn outcomes_match_host_contract() {
-        // hypercall_abi::TestOutcome: Pass = 0, Fail = 1, Skip = 2; limits 256 / 4096.
-        assert_eq!((ZXVM_TEST_PASS, ZXVM_TEST_FAIL, ZXVM_TEST_SKIP), (0, 1, 2));
+        // hypercall_abi::TestOutcome: Pass = 0, Fail = 1, Skip = 2, Listed = 3; limits 256 / 4096.
+        assert_eq!((ZXVM_TEST_PASS, ZXVM_TEST_FAIL, ZXVM_TEST_SKIP, ZXVM_TEST_LISTED), (0, 1, 2, 3));
         assert_eq!((ZXVM_TEST_MAX_NAME, ZXVM_TEST_MAX_MESSAGE), (256, 4096));
     }
 }

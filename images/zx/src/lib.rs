@@ -10,6 +10,11 @@
 //! Test programs hand their cases to [`test::run`] (see the `test` module).
 #![no_std]
 
+/// The Zircon ABI this library speaks: every `ZX_*` constant, status code,
+/// right, signal, `zx_*_t` record and the zxvm extensions, as `zx::abi::…`
+/// (a program needs no second dependency for them).
+pub use zircon_abi as abi;
+
 mod startup;
 mod sys;
 pub mod test;

@@ -27,13 +27,16 @@
 //! ```
 //!
 //! A case that panics is reported as failed (with the panic message) before
-//! the program exits with code 101. The kernel command-line word
-//! `test.filter=PATTERN` runs only the cases whose name contains `PATTERN`
-//! (`zxvm test --filter` sets it).
+//! the program exits with code 101. The kernel command-line words
+//! `test.filter=PATTERN` (cases whose name contains `PATTERN`; `zxvm test
+//! --filter` sets it), `test.only=NAME`, `test.partition=count:K/N` and
+//! `test.list=1` select what runs; [`zircon_abi::zxvm_test`] defines them.
 
 use core::cell::UnsafeCell;
 use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+
+use zircon_abi::zxvm_test::{self, Partition};
 
 use crate::{Startup, Status};
 
@@ -52,6 +55,8 @@ pub enum Outcome {
     Fail = zircon_abi::ZXVM_TEST_FAIL,
     /// The case was skipped.
     Skip = zircon_abi::ZXVM_TEST_SKIP,
+    /// Not a result: the case exists (reported under `test.list=1`).
+    Listed = zircon_abi::ZXVM_TEST_LISTED,
 }
 
 /// Report one case to the host. `duration_ns` 0 means "not measured here":
@@ -220,15 +225,74 @@ fn current() -> Option<&'static str> {
     core::str::from_utf8(bytes).ok()
 }
 
-/// Run `cases` (those matching `test.filter=` on the command line), report
-/// each to the host and return the exit code: 0 if none failed, 1 otherwise.
-/// A result the host refuses (for example a name over [`MAX_NAME`] bytes)
-/// counts as a failure here, so the exit code still tells.
+/// Which cases this run selects, from the `test.*` command-line words
+/// (see [`zircon_abi::zxvm_test`] for the contract with `zxvm test`).
+struct Selection {
+    filter: Option<&'static str>,
+    only: Option<&'static str>,
+    list: bool,
+    partition: Option<Partition>,
+    offset: u64,
+}
+
+impl Selection {
+    fn from_startup(startup: &Startup) -> Result<Self, &'static str> {
+        let partition = match startup.arg(zxvm_test::TEST_ARG_PARTITION) {
+            None => None,
+            Some(spec) => Some(Partition::parse(spec).map_err(|_| spec)?),
+        };
+        let offset = match startup.arg(zxvm_test::TEST_ARG_PARTITION_OFFSET) {
+            None => 0,
+            Some(m) => m.parse().map_err(|_| m)?,
+        };
+        Ok(Selection {
+            filter: startup.arg(zxvm_test::TEST_ARG_FILTER),
+            only: startup.arg(zxvm_test::TEST_ARG_ONLY),
+            list: startup.arg(zxvm_test::TEST_ARG_LIST) == Some("1"),
+            partition,
+            offset,
+        })
+    }
+
+    /// Filter and `only`: the cases the partition index counts.
+    fn named(&self, name: &str) -> bool {
+        self.filter.is_none_or(|f| name.contains(f)) && self.only.is_none_or(|o| name == o)
+    }
+}
+
+/// Run `cases` (those the `test.*` command-line words select: `test.filter=`,
+/// `test.only=`, `test.partition=`), report each result to the host and
+/// return the exit code: 0 if none failed, 1 otherwise, 2 for a malformed
+/// `test.*` word. With `test.list=1` nothing runs: each selected case is
+/// reported as [`Outcome::Listed`]. A result the host refuses (for example a
+/// name over [`MAX_NAME`] bytes) counts as a failure here, so the exit code
+/// still tells.
 pub fn run(startup: &Startup, cases: &[Case]) -> i64 {
-    let filter = startup.arg("test.filter");
-    let (mut passed, mut failed, mut skipped) = (0u32, 0u32, 0u32);
+    let sel = match Selection::from_startup(startup) {
+        Ok(s) => s,
+        Err(word) => {
+            crate::println!("test: malformed test.partition or test.partition_offset value {:?}", word);
+            return 2;
+        }
+    };
+    let (mut passed, mut failed, mut skipped, mut listed) = (0u32, 0u32, 0u32, 0u32);
+    let mut index = sel.offset;
     for &(name, case) in cases {
-        if filter.is_some_and(|f| !name.contains(f)) {
+        if !sel.named(name) {
+            continue;
+        }
+        index += 1;
+        if sel.partition.is_some_and(|p| !p.selects(index - 1, name)) {
+            continue;
+        }
+        if sel.list {
+            match report(name, Outcome::Listed, "", 0) {
+                Ok(()) => listed += 1,
+                Err(st) => {
+                    crate::println!("test {}: the host refused the listing (status {})", name, st);
+                    failed += 1;
+                }
+            }
             continue;
         }
         // The name goes out before the case runs, so a hang shows where it hung.
@@ -240,7 +304,7 @@ pub fn run(startup: &Startup, cases: &[Case]) -> i64 {
         let reported = Failure::message(|message| {
             let message = if outcome == Outcome::Pass { "" } else { message };
             match outcome {
-                Outcome::Pass => crate::println!("ok"),
+                Outcome::Pass | Outcome::Listed => crate::println!("ok"),
                 Outcome::Skip => crate::println!("skipped: {}", message),
                 Outcome::Fail => crate::println!("FAILED: {}", message),
             }
@@ -251,10 +315,14 @@ pub fn run(startup: &Startup, cases: &[Case]) -> i64 {
                 crate::println!("test {}: the host refused the result (status {})", name, st);
                 failed += 1;
             }
-            (Ok(()), Outcome::Pass) => passed += 1,
+            (Ok(()), Outcome::Pass | Outcome::Listed) => passed += 1,
             (Ok(()), Outcome::Skip) => skipped += 1,
             (Ok(()), Outcome::Fail) => failed += 1,
         }
+    }
+    if sel.list {
+        crate::println!("test list: {} cases", listed);
+        return i64::from(failed != 0);
     }
     let verdict = if failed == 0 { "ok" } else { "FAILED" };
     crate::println!("test result: {}. {} passed; {} failed; {} skipped", verdict, passed, failed, skipped);

@@ -87,6 +87,35 @@ pub fn running_case(text: &str) -> Option<&str> {
     None
 }
 
+/// What case `name` printed: from its `test NAME ... ` announcement up to
+/// the next case's announcement or the harness's `test result:` line (or
+/// the end of the console, for a case the VM stopped in). The latest run of
+/// that name counts; `None` if it never announced itself.
+pub fn case_output<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let announce = format!("test {name} ... ");
+    let mut start = None;
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with(&announce) {
+            start = Some(at);
+        }
+        at += line.len();
+    }
+    let start = start?;
+    let rest = &text[start..];
+    let mut end = rest.len();
+    let mut at = 0;
+    for (i, line) in rest.split_inclusive('\n').enumerate() {
+        let next_case = line.strip_prefix("test ").is_some_and(|r| r.contains(" ... ") || r.starts_with("result: "));
+        if i > 0 && next_case {
+            end = at;
+            break;
+        }
+        at += line.len();
+    }
+    Some(&rest[..end])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +150,20 @@ mod tests {
         assert!(fault_report("all fine\n", 10).is_none());
         assert!(fault_report("KERNEL PANIC: oops\n", 10).is_some());
         assert_eq!(fault_report("test w ... FAULT: #GP\n  RIP=0\n", 10).unwrap(), "FAULT: #GP\n  RIP=0");
+    }
+
+    #[test]
+    fn case_output_spans_announcement_to_the_next_case() {
+        let t = "boot\ntest a ... ok\ntest b ... line one\nline two\nFAILED: x\ntest c ... ok\ntest result: FAILED.\n";
+        assert_eq!(case_output(t, "a"), Some("test a ... ok\n"));
+        assert_eq!(case_output(t, "b"), Some("test b ... line one\nline two\nFAILED: x\n"));
+        assert_eq!(case_output(t, "c"), Some("test c ... ok\n"));
+        assert_eq!(case_output(t, "d"), None);
+        // A case the VM stopped in runs to the end, fault report included.
+        let t = "test a ... ok\ntest w ... FAULT: #PF\n  RIP=0\n";
+        assert_eq!(case_output(t, "w"), Some("test w ... FAULT: #PF\n  RIP=0\n"));
+        // "test ab ... " is not case "a".
+        assert_eq!(case_output("test ab ... ok\n", "a"), None);
     }
 
     #[test]

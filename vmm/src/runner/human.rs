@@ -38,7 +38,7 @@ impl Style {
 /// Write errors.
 pub fn suite(out: &mut impl Write, s: &SuiteResult, style: Style) -> io::Result<()> {
     let counts = s.counts();
-    let vm_error = s.cases.iter().find(|c| c.status == CaseStatus::Error && c.name == s.name);
+    let vm_error = s.cases.iter().find(|c| c.status == CaseStatus::Error && c.vm_level);
     let label = match (vm_error, s.ok()) {
         (Some(_), _) => style.paint("1;31", "ERROR"),
         (None, false) => style.paint("1;31", "FAIL "),
@@ -47,7 +47,7 @@ pub fn suite(out: &mut impl Write, s: &SuiteResult, style: Style) -> io::Result<
     writeln!(out, "{label} {:<24} {:<40} {:>8.2} s", s.name, counts.summary(), s.duration.as_secs_f64())?;
     for c in s.cases.iter().filter(|c| c.status.is_failure()) {
         let message = c.message.replace('\n', "\n        ");
-        if c.name == s.name {
+        if c.vm_level {
             writeln!(out, "      {message}")?;
         } else {
             writeln!(out, "      {} {}: {message}", style.paint("31", "FAIL"), c.name)?;

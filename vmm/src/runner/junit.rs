@@ -1,8 +1,10 @@
 //! JUnit XML (the dialect GitLab and Jenkins ingest), written with
 //! `quick-junit`: one `<testsuite>` per VM, one `<testcase>` per case with
 //! `classname` = suite; guest failures are `<failure>`, VM-level problems
-//! (crash, fault, panic, timeout) are `<error>`, skips are `<skipped>`; the
-//! VM's console goes to the suite's `<system-out>`.
+//! (crash, fault, panic, timeout) are `<error>` on the case that was running,
+//! skips are `<skipped>`; what each case printed goes to its `<system-out>`,
+//! the VM's whole console to the suite's. Suites carry `timestamp` (when the
+//! VM started) and `hostname`.
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -14,6 +16,11 @@ use super::verdict::{CaseStatus, SuiteResult, VmEnd};
 
 /// Name of the `<testsuites>` element.
 pub const REPORT_NAME: &str = "zxvm";
+
+/// This machine's host name (the `hostname` attribute CI systems show).
+fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").map(|h| h.trim().to_string()).unwrap_or_default()
+}
 
 fn error_type(end: &VmEnd) -> &'static str {
     match end {
@@ -47,14 +54,19 @@ fn xml_text(text: &str) -> Cow<'_, str> {
 pub fn build(suites: &[SuiteResult], wall: Duration) -> Report {
     let mut report = Report::new(REPORT_NAME);
     report.set_time(wall);
+    let host = hostname();
     for s in suites {
         let mut suite = TestSuite::new(xml_text(&s.name));
         suite.set_time(s.duration);
+        suite.set_timestamp(chrono::DateTime::<chrono::Utc>::from(s.started_at));
+        if !host.is_empty() {
+            suite.extra.insert("hostname".into(), xml_text(&host).as_ref().into());
+        }
         suite.add_property(("source", xml_text(&s.source).as_ref()));
         suite.add_property(("exit_code", s.exit_code.to_string().as_str()));
         suite.set_system_out(xml_text(&s.console));
         for c in &s.cases {
-            let vm_level = c.name == s.name;
+            let vm_level = c.vm_level;
             let mut status = match c.status {
                 CaseStatus::Pass => TestCaseStatus::success(),
                 CaseStatus::Skip => TestCaseStatus::skipped(),
@@ -72,6 +84,9 @@ pub fn build(suites: &[SuiteResult], wall: Duration) -> Report {
             let mut case = TestCase::new(xml_text(&c.name), status);
             case.set_classname(xml_text(&s.name));
             case.set_time(c.duration);
+            if !c.output.is_empty() {
+                case.set_system_out(xml_text(&c.output));
+            }
             suite.add_test_case(case);
         }
         report.add_test_suite(suite);
@@ -108,7 +123,6 @@ mod tests {
         );
         let mut b = judged(RunEnd::Timeout { rip: 0x1000 }, &[], "test x ... ");
         b.name = "other".into();
-        b.cases[0].name = "other".into();
         let xml = build(&[a, b], Duration::from_secs(3)).to_string().unwrap();
         let back = Report::deserialize_from_str(&xml).unwrap();
         assert_eq!(back.name.as_ref().map(|n| n.as_str()), Some(REPORT_NAME));
@@ -120,7 +134,12 @@ mod tests {
         assert_eq!((s.tests, s.failures, s.errors, s.skipped), (3, 1, 0, 1));
         assert_eq!(s.test_cases[2].classname.as_ref().unwrap().as_str(), "prog");
         assert!(s.system_out.as_ref().unwrap().as_str().contains("<with> & \"markup\""));
+        assert!(s.timestamp.is_some());
+        assert_eq!(s.extra.get("hostname").map(|h| h.as_str().to_string()), Some(hostname()));
+        // The hung case is named, and carries what it printed.
         let e = &back.test_suites[1].test_cases[0];
+        assert_eq!(e.name.as_str(), "x");
+        assert_eq!(e.system_out.as_ref().unwrap().as_str().trim_end(), "test x ...");
         match &e.status {
             TestCaseStatus::NonSuccess { kind, message, ty, .. } => {
                 assert_eq!(*kind, NonSuccessKind::Error);

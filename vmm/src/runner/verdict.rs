@@ -2,7 +2,7 @@
 //! one VM-level case when the VM itself went wrong (crash, fault, panic,
 //! timeout, non-zero exit) or reported nothing.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use hypercall_abi::{ExitReason, Milestone, TestOutcome, MAX_TEST_RESULTS};
 
@@ -42,8 +42,12 @@ impl CaseStatus {
 /// One case's result.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CaseResult {
-    /// Case name (for a VM-level case, the suite name).
+    /// Case name. A VM-level case is named after the case that was running
+    /// when the VM went wrong, or after the suite when none was.
     pub name: String,
+    /// True for the case that stands for the VM itself (crash, fault, panic,
+    /// timeout, exit code), not for a result the guest reported.
+    pub vm_level: bool,
     /// Outcome.
     pub status: CaseStatus,
     /// One-line message (empty when passed).
@@ -52,6 +56,8 @@ pub struct CaseResult {
     pub detail: String,
     /// Duration (the guest's, or host-measured between results).
     pub duration: Duration,
+    /// What the case printed on the console (empty when unknown).
+    pub output: String,
 }
 
 /// How a VM ended, in the runner's words.
@@ -92,6 +98,10 @@ pub struct SuiteResult {
     pub source: String,
     /// Cases, in report order; a VM-level case comes last.
     pub cases: Vec<CaseResult>,
+    /// Cases the guest listed (`test.list=1`) instead of running, in order.
+    pub listed: Vec<String>,
+    /// Wall-clock time the VM started.
+    pub started_at: SystemTime,
     /// How the VM ended.
     pub end: VmEnd,
     /// What `zxvm run` would have exited with.
@@ -155,9 +165,9 @@ impl SuiteResult {
         !self.cases.iter().any(|c| c.status.is_failure())
     }
 
-    /// `suite::case`, or just the suite for its VM-level case.
+    /// `suite::case`, or just the suite for a VM-level case named after it.
     pub fn full_name(&self, case: &CaseResult) -> String {
-        if case.name == self.name {
+        if case.vm_level && case.name == self.name {
             self.name.clone()
         } else {
             format!("{}::{}", self.name, case.name)
@@ -189,6 +199,8 @@ pub struct JudgeInput<'a> {
     pub timeout: Duration,
     /// Case-name filter (cases not containing it are dropped).
     pub filter: Option<&'a str>,
+    /// Wall-clock time the VM started.
+    pub started_at: SystemTime,
 }
 
 fn where_is(rip: u64) -> &'static str {
@@ -210,8 +222,9 @@ fn tail(console: &str) -> String {
 
 /// Turn a finished run into a [`SuiteResult`].
 pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
-    let JudgeInput { name, source, console, elapsed, timeout, filter } = input;
+    let JudgeInput { name, source, console, elapsed, timeout, filter, started_at } = input;
     let mut cases = Vec::new();
+    let mut listed = Vec::new();
     let (end, exit_code, stats) = match run {
         RawRun::Ran(report) => {
             let mut prev =
@@ -222,21 +235,30 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
                 if filter.is_some_and(|f| !t.name.contains(f)) {
                     continue;
                 }
+                let status = match t.outcome {
+                    TestOutcome::Pass => CaseStatus::Pass,
+                    TestOutcome::Fail => CaseStatus::Fail,
+                    TestOutcome::Skip => CaseStatus::Skip,
+                    TestOutcome::Listed => {
+                        listed.push(t.name.clone());
+                        continue;
+                    }
+                };
                 cases.push(CaseResult {
                     name: t.name.clone(),
-                    status: match t.outcome {
-                        TestOutcome::Pass => CaseStatus::Pass,
-                        TestOutcome::Fail => CaseStatus::Fail,
-                        TestOutcome::Skip => CaseStatus::Skip,
-                    },
+                    vm_level: false,
+                    status,
                     message: t.message.clone(),
                     detail: String::new(),
                     duration: if t.duration.is_zero() { measured } else { t.duration },
+                    output: console::case_output(&console, &t.name).unwrap_or_default().to_string(),
                 });
             }
             if report.tests_dropped > 0 {
                 cases.push(CaseResult {
                     name: RESULT_LIMIT_CASE.into(),
+                    vm_level: true,
+                    output: String::new(),
                     status: CaseStatus::Fail,
                     message: format!(
                         "the guest reported more than {MAX_TEST_RESULTS} test results; {} more were refused",
@@ -263,13 +285,18 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
         RawRun::Stuck => (VmEnd::Stuck, crate::exit_code::TIMEOUT, None),
     };
 
-    let running = console::running_case(&console).map(|c| format!(" while running case {c}")).unwrap_or_default();
+    let running_case = console::running_case(&console);
+    let running = running_case.map(|c| format!(" while running case {c}")).unwrap_or_default();
+    // The VM-level case carries the name of the case it cut short, so a
+    // report names `spins_forever`, not just the program.
     let vm_case = |status, message: String, detail: String| CaseResult {
-        name: name.to_string(),
+        name: running_case.unwrap_or(name).to_string(),
+        vm_level: true,
         status,
         message,
         detail,
         duration: elapsed,
+        output: running_case.and_then(|c| console::case_output(&console, c)).unwrap_or_default().to_string(),
     };
     // The fault report, then the console tail — unless the tail already
     // holds the whole report (the usual case: the kernel stops right after it).
@@ -337,6 +364,8 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
         name: name.into(),
         source: source.into(),
         cases,
+        listed,
+        started_at,
         end,
         exit_code,
         duration: elapsed,
@@ -388,6 +417,7 @@ pub(crate) mod tests {
                 elapsed: Duration::from_millis(50),
                 timeout: Duration::from_secs(2),
                 filter: None,
+                started_at: SystemTime::UNIX_EPOCH,
             },
         )
     }
@@ -418,6 +448,7 @@ pub(crate) mod tests {
             elapsed: Duration::from_millis(50),
             timeout: Duration::from_secs(2),
             filter: None,
+            started_at: SystemTime::UNIX_EPOCH,
         };
         let s = judge(RawRun::Ran(r), input);
         assert!(!s.ok());
@@ -431,6 +462,7 @@ pub(crate) mod tests {
         let s = judged(exited(0), &[], "hi\n");
         assert_eq!(s.cases.len(), 1);
         assert_eq!(s.cases[0].status, CaseStatus::Pass);
+        assert!(s.cases[0].vm_level);
         assert_eq!(s.full_name(&s.cases[0]), "prog");
         let s = judged(exited(3), &[], "hi\n");
         assert_eq!(s.cases[0].status, CaseStatus::Fail);
@@ -458,6 +490,11 @@ pub(crate) mod tests {
         assert!(vm.message.contains("timed out after 2.0 s while running case spins"), "{}", vm.message);
         assert!(vm.message.contains("RIP 0x201234 (user mode)"));
         assert!(vm.detail.contains("test spins ... "));
+        // The error is filed under the case that hung, with its output.
+        assert!(vm.vm_level);
+        assert_eq!(s.full_name(vm), "prog::spins");
+        assert_eq!(vm.output, "test spins ... ");
+        assert_eq!(s.cases[0].output, "test a ... ok\n");
         assert_eq!(s.exit_code, crate::exit_code::TIMEOUT);
         assert_eq!(s.counts().errors, 1);
     }
@@ -469,6 +506,7 @@ pub(crate) mod tests {
         let vm = &s.cases[0];
         assert_eq!(vm.status, CaseStatus::Error);
         assert_eq!(vm.message, "guest fault while running case w");
+        assert_eq!(s.full_name(vm), "prog::w");
         assert!(vm.detail.contains("FAULT: #PF page fault"));
         assert_eq!(s.exit_code, crate::exit_code::GUEST_FAULT);
 
@@ -497,6 +535,7 @@ pub(crate) mod tests {
                 elapsed: Duration::ZERO,
                 timeout: Duration::from_secs(1),
                 filter: Some("chan"),
+                started_at: SystemTime::UNIX_EPOCH,
             },
         );
         assert_eq!(s.cases.len(), 1);
@@ -510,6 +549,7 @@ pub(crate) mod tests {
                 elapsed: Duration::ZERO,
                 timeout: Duration::from_secs(1),
                 filter: Some("x"),
+                started_at: SystemTime::UNIX_EPOCH,
             },
         );
         assert!(s.cases.is_empty());
@@ -524,6 +564,7 @@ pub(crate) mod tests {
             elapsed: Duration::ZERO,
             timeout: Duration::from_secs(1),
             filter: None,
+            started_at: SystemTime::UNIX_EPOCH,
         };
         let s = judge(RawRun::Stuck, input());
         assert_eq!(s.end, VmEnd::Stuck);

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use super::console::ConsoleCapture;
 use super::job::VmJob;
@@ -43,6 +43,7 @@ pub fn cmdline_for(job: &VmJob, opts: &VmOptions) -> String {
 pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
     let capture = ConsoleCapture::default();
     let start = Instant::now();
+    let started_at = SystemTime::now();
     let config = VmConfig {
         image: job.image.clone(),
         mem_mib: opts.mem_mib,
@@ -83,6 +84,7 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
             elapsed,
             timeout: opts.timeout,
             filter: opts.filter.as_deref(),
+            started_at,
         },
     )
 }
