@@ -272,7 +272,7 @@ fn filter_selects_cases_in_the_guest() {
     assert!(console.contains("test debug_write_null ... ok"));
     assert!(!console.contains("test entry_info"), "{console}");
     assert!(std::fs::read_to_string(trace.join("selftest.stats.txt")).unwrap().contains("exit reason"));
-    assert!(std::fs::read_to_string(trace.join("selftest.result.txt")).unwrap().contains("case Pass selftest::debug_write_null"));
+    assert!(std::fs::read_to_string(trace.join("selftest.result.txt")).unwrap().contains("PASS  selftest::debug_write_null ("));
     // A filter that matches nothing fails (as in nextest) unless allowed.
     let o = zxvm(&["test", "--format", "tap", "--filter", "no_such_case"]);
     assert_eq!(o.code, 1, "{}", o.stderr);
@@ -377,4 +377,145 @@ fn kernel_panic_and_triple_fault_are_reported_and_the_runner_goes_on() {
     assert!(o.stdout.contains("in kernel mode"));
     assert!(o.stdout.contains("message: \"kernel fault"), "{}", o.stdout);
     assert_eq!(o.stdout.matches("not ok").count(), 2, "both VMs crashed and both were reported");
+}
+
+/// Kinds of a suite's cases, by case name.
+fn kinds_by_name(s: &Suite) -> Vec<(String, String)> {
+    s.cases.iter().map(|c| (c.name.clone(), c.kind.clone())).collect()
+}
+
+#[test]
+fn isolate_makes_a_crash_cost_one_case() {
+    // One VM: the hang ends the run, and the cases after it never run.
+    let junit = scratch("mixed.xml");
+    let o = zxvm(&["test", "--format", "tap", "--timeout", "3", "--junit", junit.to_str().unwrap(), &prog("tp-mixed")]);
+    assert_eq!(o.code, 1);
+    let suites = parse_junit(&junit);
+    let names: Vec<(String, String)> = kinds_by_name(&suites[0]);
+    let expect = |v: &[(&str, &str)]| v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
+    assert_eq!(names, expect(&[("passes", "pass"), ("fails", "failure"), ("skips", "skipped"), ("hangs", "error")]));
+
+    // --isolate: one VM per case; the hang and the fault cost one case each.
+    let junit = scratch("mixed-isolated.xml");
+    let o = zxvm(&["test", "--format", "tap", "--isolate", "--timeout", "3", "--junit", junit.to_str().unwrap(), &prog("tp-mixed")]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("1 program, 8 VMs"), "a listing VM and 7 case VMs: {}", o.stderr);
+    let suites = parse_junit(&junit);
+    assert_eq!(suites.len(), 1, "the case VMs merge into one suite");
+    assert_eq!(
+        kinds_by_name(&suites[0]),
+        expect(&[
+            ("passes", "pass"),
+            ("fails", "failure"),
+            ("skips", "skipped"),
+            ("hangs", "error"),
+            ("faults", "error"),
+            ("passes_after_the_hang", "pass"),
+            ("passes_at_the_end", "pass"),
+        ])
+    );
+    assert_eq!(case(&suites, "tp-mixed", "hangs").ty, "timeout");
+    assert_eq!(case(&suites, "tp-mixed", "faults").ty, "guest-fault");
+    assert!(case(&suites, "tp-mixed", "passes").out.contains("passes: some output of its own"));
+    assert!(o.stdout.contains("\n1..7\n") && o.stdout.contains("# 3 passed, 3 failed, 1 skipped"), "{}", o.stdout);
+}
+
+/// The `suite::case` names a TAP stream reports, in order.
+fn tap_cases(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("ok ").or_else(|| l.strip_prefix("not ok ")))
+        .map(|l| l.split_once(" - ").expect("TAP point").1.split(" # ").next().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn partitions_together_run_every_case_exactly_once() {
+    // Two harness programs and one without a harness (hello: one case).
+    let programs = ["selftest".to_string(), prog("tp-pass"), "hello".to_string(), prog("guest-template")];
+    let run = |extra: &[&str]| {
+        let mut args = vec!["test", "--format", "tap", "--timeout", "60"];
+        args.extend_from_slice(extra);
+        args.extend(programs.iter().map(String::as_str));
+        let o = zxvm(&args);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        tap_cases(&o.stdout)
+    };
+    let mut all = run(&[]);
+    all.sort();
+    assert!(all.len() > 20 && all.contains(&"hello".to_string()), "{all:?}");
+    for kind in ["count", "hash"] {
+        let mut shards = Vec::new();
+        for k in 1..=2 {
+            let junit = scratch(&format!("shard-{kind}-{k}.xml"));
+            let spec = format!("{kind}:{k}/2");
+            let cases = run(&["--partition", &spec, "--junit", junit.to_str().unwrap()]);
+            let in_junit: usize = parse_junit(&junit).iter().map(|s| s.cases.len()).sum();
+            assert_eq!(in_junit, cases.len(), "each shard writes its own JUnit");
+            assert!(!cases.is_empty() && cases.len() < all.len(), "{kind} shard {k}: {} of {}", cases.len(), all.len());
+            shards.extend(cases);
+        }
+        shards.sort();
+        assert_eq!(shards, all, "{kind}: the shards together ran every case exactly once");
+    }
+    // count: is round-robin over the whole run, so the shards differ by at most one.
+    let (one, two) = (run(&["--partition", "1/2"]).len(), run(&["--partition", "2/2"]).len());
+    assert!(one.abs_diff(two) <= 1, "{one} vs {two}");
+    // And --isolate with a partition: the same cases, one VM each.
+    let mut isolated = run(&["--partition", "count:2/2", "--isolate"]);
+    let mut plain = run(&["--partition", "count:2/2"]);
+    isolated.sort();
+    plain.sort();
+    assert_eq!(isolated, plain);
+}
+
+#[test]
+fn bad_partitions_are_usage_errors() {
+    for bad in ["0/2", "3/2", "x", "slice:1/2", "1/0"] {
+        let o = zxvm(&["test", "--partition", bad, "hello"]);
+        assert_eq!(o.code, 117, "--partition {bad}: {}", o.stderr);
+        assert!(o.stderr.contains("--partition"), "{}", o.stderr);
+        assert!(o.stdout.is_empty());
+    }
+}
+
+#[test]
+fn trace_dir_keeps_a_trace_and_a_readable_report_of_each_failure() {
+    let dir = scratch("failure-traces");
+    let o = zxvm(&["test", "--format", "tap", "--isolate", "--timeout", "3", "--trace-dir", dir.to_str().unwrap(), &prog("tp-mixed")]);
+    assert_eq!(o.code, 1);
+    let report = std::fs::read_to_string(dir.join("tp-mixed.hangs.result.txt")).unwrap();
+    assert!(report.contains("ended:     timed out; guest stopped at RIP 0x"), "{report}");
+    assert!(report.contains("(user mode)") && report.contains("ERROR tp-mixed::hangs ("), "{report}");
+    assert!(!report.contains("Timeout {"), "no Rust Debug output: {report}");
+    let report = std::fs::read_to_string(dir.join("tp-mixed.faults.result.txt")).unwrap();
+    assert!(report.contains("ended:     guest fault"), "{report}");
+    assert!(report.contains("| FAULT: #PF page fault"), "{report}");
+    // Failing VMs keep a Perfetto trace, which zxvm itself can read back;
+    // passing ones do not.
+    for failed in ["hangs", "faults", "fails"] {
+        let trace = dir.join(format!("tp-mixed.{failed}.trace.json"));
+        let o = zxvm(&["trace", "stats", trace.to_str().unwrap()]);
+        assert_eq!(o.code, 0, "{failed}: {}", o.stderr);
+        assert!(o.stdout.contains("syscall"), "{failed}: {}", o.stdout);
+    }
+    assert!(!dir.join("tp-mixed.passes.trace.json").exists());
+    assert!(dir.join("tp-mixed.passes.console.log").exists());
+}
+
+#[test]
+fn a_terminal_shows_the_running_vms_and_their_time() {
+    // `script` gives zxvm a terminal; the progress lines go to it.
+    let cmd = format!("{ZXVM} test --format human --timeout 3 {} {}", prog("tp-hang"), prog("tp-pass"));
+    let out = Command::new("script").args(["-qec", &cmd, "/dev/null"]).output().expect("run script(1)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    // The bar, then the hung VM's own line with its elapsed time ticking.
+    assert!(text.contains("VMs, 1 running"), "{text:?}");
+    let ticks: Vec<&str> = text.split("tp-hang ").skip(1).filter_map(|t| t.split(" s").next()).collect();
+    let max = ticks.iter().filter_map(|t| t.trim().parse::<f64>().ok()).fold(0.0, f64::max);
+    assert!(max >= 1.0, "elapsed time of the running VM shown and advancing: {ticks:?}");
+    // Results still print (in colour, on a terminal) once the bars are gone.
+    assert!(text.contains("\x1b[1;31mERROR\x1b[0m tp-hang "), "{text:?}");
+    assert!(text.contains("timed out after 3.0 s while running case spins_forever"), "{text:?}");
 }

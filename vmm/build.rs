@@ -20,7 +20,7 @@ include!("src/runner/suite.rs");
 /// Guest fixtures for the runner's own integration tests, as (package, bin):
 /// built and written to `target/guest/programs/BIN.elf`, not packed.
 const TEST_PROGRAMS: &[(&str, &str)] =
-    &[("testprogs", "tp-pass"), ("testprogs", "tp-fail"), ("testprogs", "tp-hang"), ("testprogs", "tp-fault"), ("testprogs", "tp-panic")];
+    &[("testprogs", "tp-pass"), ("testprogs", "tp-fail"), ("testprogs", "tp-hang"), ("testprogs", "tp-fault"), ("testprogs", "tp-panic"), ("testprogs", "tp-mixed")];
 /// Default kernel command line of the bundled image.
 const DEFAULT_CMDLINE: &str = "init=hello";
 

@@ -7,14 +7,14 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
+use zircon_abi::zxvm_test::{Partition, PartitionError};
 
-use super::human::{self, Progress, Style};
 use super::job::{self, VmJob};
-use super::pool::{run_pool, PoolEvent};
-use super::tap::Tap;
-use super::verdict::{Counts, SuiteResult, VmEnd};
-use super::vm::{self, VmOptions};
 use super::junit;
+use super::plan::{self, PlannedProgram, Split};
+use super::stream::{self, Output};
+use super::verdict::{Counts, SuiteResult, VmEnd};
+use super::vm::VmOptions;
 use crate::arch::layout::DEFAULT_MEM_MIB;
 use crate::{builder, exit_code};
 
@@ -73,6 +73,22 @@ pub struct TestArgs {
     /// Print the programs of the bundled conformance suite, one per line, and exit.
     #[arg(long)]
     pub list: bool,
+    /// Run each case in a VM of its own, so a crash or hang costs that case
+    /// only (each program is booted once first to list its cases).
+    #[arg(long)]
+    pub isolate: bool,
+    /// Run only shard K of N: `count:K/N` (round-robin over all cases in
+    /// run order; plain `K/N` means this) or `hash:K/N` (by case name). Each
+    /// CI machine runs one shard and writes its own JUnit.
+    #[arg(long, value_name = "K/N", value_parser = parse_partition)]
+    pub partition: Option<Partition>,
+}
+
+fn parse_partition(spec: &str) -> Result<Partition, String> {
+    Partition::parse(spec).map_err(|e| match e {
+        PartitionError::Syntax => format!("{spec:?} is not count:K/N, hash:K/N or K/N"),
+        PartitionError::Range => format!("{spec:?}: need 1 <= K <= N"),
+    })
 }
 
 fn usage(msg: &str) -> u8 {
@@ -130,13 +146,24 @@ pub fn main(args: TestArgs) -> u8 {
         timeout: Duration::from_secs_f64(args.timeout),
         cmdline: args.cmdline.clone(),
         filter: args.filter.clone(),
+        trace: args.trace_dir.is_some(),
     };
     let human = match args.format {
         Format::Auto => std::io::stdout().is_terminal(),
         Format::Human => true,
         Format::Tap => false,
     };
-    let (suites, output_error) = run_and_print(&vm_jobs, jobs, &opts, human, args.trace_dir.as_ref());
+    let out = Output { human, trace_dir: args.trace_dir.as_deref() };
+    let vm_jobs_len = vm_jobs.len();
+    let split = Split { isolate: args.isolate, partition: args.partition };
+    let programs: Vec<PlannedProgram> = if split.needs_listing() {
+        let listings = stream::list(&vm_jobs, jobs, &opts, &out);
+        plan::plan(&vm_jobs, listings, split)
+    } else {
+        vm_jobs.into_iter().map(|j| PlannedProgram { known: None, vms: vec![j] }).collect()
+    };
+    let booted = programs.iter().map(|p| p.vms.len()).sum::<usize>() + if split.needs_listing() { vm_jobs_len } else { 0 };
+    let (suites, output_error) = stream::run(programs, jobs, &opts, &out);
     if let Some(e) = output_error {
         // stdout closed (say, `| head`): the results still count, and JUnit is still written.
         crate::diag!("zxvm: warning: could not write all results to stdout: {e}");
@@ -152,7 +179,7 @@ pub fn main(args: TestArgs) -> u8 {
     // A filter that matched nothing is a mistake (as in nextest), unless allowed.
     let no_match = args.filter.is_some() && counts.total() == 0 && !args.allow_no_match;
     let failed = suites.iter().any(|s| !s.ok()) || no_match;
-    let summary = summary_line(&suites, failed, wall.elapsed(), args.filter.as_deref());
+    let summary = summary_line(&suites, booted, failed, wall.elapsed(), args.filter.as_deref());
     if human {
         let _ = writeln!(std::io::stdout(), "\n{summary}\nresult: {}", counts.summary());
     } else {
@@ -173,11 +200,12 @@ fn write_list(out: &mut impl Write) -> std::io::Result<()> {
     out.flush()
 }
 
-fn vms(n: usize) -> String {
+/// `N VM(s)`.
+pub(crate) fn vms(n: usize) -> String {
     format!("{n} VM{}", if n == 1 { "" } else { "s" })
 }
 
-fn summary_line(suites: &[SuiteResult], failed: bool, wall: Duration, filter: Option<&str>) -> String {
+fn summary_line(suites: &[SuiteResult], booted: usize, failed: bool, wall: Duration, filter: Option<&str>) -> String {
     let mut notes = Vec::new();
     for s in suites {
         match &s.end {
@@ -196,85 +224,13 @@ fn summary_line(suites: &[SuiteResult], failed: bool, wall: Duration, filter: Op
     }
     let verdict = if failed { "FAILED" } else { "ok" };
     let notes = if notes.is_empty() { String::new() } else { format!("; {}", notes.join(", ")) };
-    format!("zxvm test: {verdict}: {} in {:.2} s{notes}", vms(suites.len()), wall.as_secs_f64())
-}
-
-/// Run the VMs and print as they finish, in argument order (a finished VM
-/// waits for the ones before it, so the stream is the same on every run).
-fn run_and_print(
-    vm_jobs: &[VmJob],
-    jobs: usize,
-    opts: &VmOptions,
-    human: bool,
-    trace_dir: Option<&PathBuf>,
-) -> (Vec<SuiteResult>, Option<std::io::Error>) {
-    let mut io_error = None;
-    let mut tap = None;
-    if human {
-        let what = if vm_jobs.is_empty() { "nothing to run".to_string() } else { vms(vm_jobs.len()) };
-        let header = format!("zxvm test: {what}, up to {jobs} at a time, timeout {} s", opts.timeout.as_secs_f64());
-        if let Err(e) = writeln!(std::io::stdout(), "{header}") {
-            io_error = Some(e);
-        }
+    // With --isolate or --partition, programs and VMs differ in number.
+    let what = if booted == suites.len() {
+        vms(booted)
     } else {
-        match Tap::new(std::io::stdout()) {
-            Ok(t) => tap = Some(t),
-            Err(e) => io_error = Some(e),
-        }
-    }
-    let style = Style::new(human && std::io::stdout().is_terminal());
-    let mut progress =
-        (human && vm_jobs.len() > 1 && std::io::stderr().is_terminal()).then(|| Progress::new(vm_jobs.len()));
-    let mut pending: Vec<Option<SuiteResult>> = vec![None; vm_jobs.len()];
-    let mut next_to_print = 0;
-    let results = run_pool(vm_jobs, jobs, |j| vm::run_vm(j, opts), |event| {
-        let mut err = std::io::stderr();
-        match event {
-            PoolEvent::Started(_) => {
-                if let Some(p) = progress.as_mut() {
-                    p.started();
-                    p.draw(&mut err);
-                }
-            }
-            PoolEvent::Finished(i, s) => {
-                if let Some(dir) = trace_dir {
-                    if let Err(e) = vm::write_trace(dir, s) {
-                        crate::diag!("zxvm: warning: writing trace files for {} to {}: {e}", s.name, dir.display());
-                    }
-                }
-                if let Some(p) = progress.as_mut() {
-                    p.finished(s.ok());
-                    p.clear(&mut err);
-                }
-                pending[i] = Some(s.clone());
-                while let Some(Some(s)) = pending.get_mut(next_to_print).map(Option::take) {
-                    let r = match (tap.as_mut(), human) {
-                        (Some(t), _) => t.suite(&s),
-                        (None, true) => human::suite(&mut std::io::stdout().lock(), &s, style),
-                        (None, false) => Ok(()),
-                    };
-                    if let Err(e) = r {
-                        io_error.get_or_insert(e);
-                    }
-                    next_to_print += 1;
-                }
-                if let Some(p) = progress.as_mut().filter(|p| !p.is_complete()) {
-                    p.draw(&mut err);
-                }
-            }
-        }
-    });
-    if let Some(p) = progress.as_mut() {
-        p.clear(&mut std::io::stderr());
-    }
-    if let Some(t) = tap {
-        let mut counts = Counts::default();
-        results.iter().flat_map(|s| &s.cases).for_each(|c| counts.add(c));
-        if let Err(e) = t.finish(&counts) {
-            io_error.get_or_insert(e);
-        }
-    }
-    (results, io_error)
+        format!("{} program{}, {}", suites.len(), if suites.len() == 1 { "" } else { "s" }, vms(booted))
+    };
+    format!("zxvm test: {verdict}: {what} in {:.2} s{notes}", wall.as_secs_f64())
 }
 
 #[cfg(test)]

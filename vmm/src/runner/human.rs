@@ -1,13 +1,14 @@
-//! The compact form for a terminal: one line per VM, failures spelled out
-//! under it, and a one-line progress bar (hand-written, on stderr) while
-//! several VMs run.
+//! The compact form for a terminal: one line per program, failures spelled
+//! out under it, and live progress (on stderr) while VMs run.
 
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 
 use super::verdict::{CaseStatus, SuiteResult};
-
-/// Width of the progress bar, in cells.
-const BAR_CELLS: usize = 24;
 /// Console lines quoted under a failed VM (the full tail is in TAP/JUnit).
 const QUOTED_LINES: usize = 12;
 
@@ -61,67 +62,118 @@ pub fn suite(out: &mut impl Write, s: &SuiteResult, style: Style) -> io::Result<
     out.flush()
 }
 
-/// A one-line progress bar redrawn in place on a terminal.
+/// A readable report of one VM (`--trace-dir`'s `NAME.result.txt`): how it
+/// ended, every case with its status, and the details of failures.
+pub fn report(s: &SuiteResult, trace_file: Option<&str>) -> String {
+    let mut r = String::new();
+    let started = chrono::DateTime::<chrono::Utc>::from(s.started_at).to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let _ = writeln!(r, "suite:     {}", s.name);
+    let _ = writeln!(r, "source:    {}", s.source);
+    let _ = writeln!(r, "started:   {started}");
+    let _ = writeln!(r, "duration:  {:.3} s", s.duration.as_secs_f64());
+    let _ = writeln!(r, "ended:     {}", s.end.describe());
+    let _ = writeln!(r, "exit code: {} (what `zxvm run` would exit with)", s.exit_code);
+    let _ = writeln!(r, "cases:     {}", s.counts().summary());
+    if let Some(t) = trace_file {
+        let _ = writeln!(r, "trace:     {t} (open it in ui.perfetto.dev, or `zxvm trace stats {t}`)");
+    }
+    r.push('\n');
+    for c in &s.cases {
+        let status = match c.status {
+            CaseStatus::Pass => "PASS ",
+            CaseStatus::Fail => "FAIL ",
+            CaseStatus::Skip => "SKIP ",
+            CaseStatus::Error => "ERROR",
+        };
+        let _ = writeln!(r, "{status} {} ({:.3} s)", s.full_name(c), c.duration.as_secs_f64());
+        if !c.message.is_empty() {
+            let _ = writeln!(r, "      {}", c.message.replace('\n', "\n      "));
+        }
+        for line in c.detail.lines() {
+            let _ = writeln!(r, "      | {line}");
+        }
+    }
+    r
+}
+
+/// Progress on a terminal (`indicatif`, on stderr): a bar over all VMs and
+/// one line per running VM with its name and elapsed time, so a long VM does
+/// not look like a frozen run. Results print above it ([`Progress::suspend`]).
 pub struct Progress {
-    total: usize,
-    done: usize,
-    running: usize,
+    multi: MultiProgress,
+    bar: ProgressBar,
+    running: HashMap<usize, ProgressBar>,
     failed: usize,
-    drawn: bool,
+}
+
+/// `{secs}`: elapsed time as `12.3 s`.
+fn seconds(state: &ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(w, "{:.1} s", state.elapsed().as_secs_f64());
 }
 
 impl Progress {
-    /// A bar for `total` VMs.
-    pub fn new(total: usize) -> Self {
-        Progress { total, done: 0, running: 0, failed: 0, drawn: false }
+    /// A bar for `total` VMs, drawn to `target`.
+    pub fn new(total: usize, target: ProgressDrawTarget) -> Self {
+        let multi = MultiProgress::with_draw_target(target);
+        let style = ProgressStyle::with_template("[{bar:24}] {pos}/{len} VMs, {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("#>.");
+        let bar = multi.add(ProgressBar::new(total as u64).with_style(style));
+        let mut p = Progress { multi, bar, running: HashMap::new(), failed: 0 };
+        p.update();
+        p
     }
 
-    /// A VM started.
-    pub fn started(&mut self) {
-        self.running += 1;
+    fn update(&mut self) {
+        self.bar.set_message(format!("{} running, {} failed", self.running.len(), self.failed));
     }
 
-    /// A VM finished.
-    pub fn finished(&mut self, ok: bool) {
-        self.running = self.running.saturating_sub(1);
-        self.done += 1;
-        self.failed += usize::from(!ok);
+    /// VM `id` (unique in the run) named `name` started.
+    pub fn started(&mut self, id: usize, name: &str) {
+        let style = ProgressStyle::with_template("  {spinner} {msg} {secs}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner())
+            .with_key("secs", seconds);
+        let line = self.multi.add(ProgressBar::new_spinner().with_style(style).with_message(name.to_string()));
+        line.enable_steady_tick(Duration::from_millis(200));
+        self.running.insert(id, line);
+        self.update();
     }
 
-    /// True when every VM finished.
-    pub fn is_complete(&self) -> bool {
-        self.done >= self.total
-    }
-
-    /// The bar's text.
-    pub fn line(&self) -> String {
-        // `done <= total` (the pool finishes each VM once), so `filled <= BAR_CELLS`.
-        let filled = (self.done * BAR_CELLS).checked_div(self.total).unwrap_or(BAR_CELLS);
-        format!(
-            "[{}{}] {}/{} VMs, {} running, {} failed",
-            "#".repeat(filled),
-            ".".repeat(BAR_CELLS - filled),
-            self.done,
-            self.total,
-            self.running,
-            self.failed
-        )
-    }
-
-    /// Draw the bar over the current line.
-    pub fn draw(&mut self, err: &mut impl Write) {
-        let _ = write!(err, "\r\x1b[2K{}", self.line());
-        let _ = err.flush();
-        self.drawn = true;
-    }
-
-    /// Erase the bar (before other output).
-    pub fn clear(&mut self, err: &mut impl Write) {
-        if self.drawn {
-            let _ = write!(err, "\r\x1b[2K");
-            let _ = err.flush();
-            self.drawn = false;
+    /// VM `id` finished.
+    pub fn finished(&mut self, id: usize, ok: bool) {
+        if let Some(line) = self.running.remove(&id) {
+            line.finish_and_clear();
+            self.multi.remove(&line);
         }
+        self.failed += usize::from(!ok);
+        self.bar.inc(1);
+        self.update();
+    }
+
+    /// Names of the running VMs, in start order of their ids.
+    pub fn running(&self) -> Vec<String> {
+        let mut ids: Vec<&usize> = self.running.keys().collect();
+        ids.sort();
+        ids.into_iter().map(|id| self.running[id].message()).collect()
+    }
+
+    /// The bar's message (`N running, N failed`).
+    pub fn summary(&self) -> String {
+        self.bar.message()
+    }
+
+    /// Run `f` (which prints) with the bars out of the way.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.multi.suspend(f)
+    }
+
+    /// Erase everything.
+    pub fn finish(self) {
+        for line in self.running.values() {
+            line.finish_and_clear();
+        }
+        self.bar.finish_and_clear();
+        let _ = self.multi.clear();
     }
 }
 
@@ -151,15 +203,32 @@ mod tests {
     }
 
     #[test]
-    fn progress_bar() {
-        let mut p = Progress::new(4);
-        p.started();
-        p.started();
-        p.finished(false);
-        assert_eq!(p.line(), format!("[{}{}] 1/4 VMs, 1 running, 1 failed", "#".repeat(6), ".".repeat(18)));
-        let mut err = Vec::new();
-        p.draw(&mut err);
-        p.clear(&mut err);
-        assert!(String::from_utf8(err).unwrap().ends_with("\r\x1b[2K"));
+    fn readable_report_says_how_it_ended() {
+        let hung = judged(RunEnd::Timeout { rip: 0x202432 }, &[("a", TestOutcome::Pass, 11)], "test a ... ok\ntest x ... ");
+        let r = report(&hung, Some("prog.trace.json"));
+        assert!(r.contains("ended:     timed out; guest stopped at RIP 0x202432 (user mode)\n"), "{r}");
+        assert!(r.contains("exit code: 124"), "{r}");
+        assert!(r.contains("PASS  prog::a ("), "{r}");
+        assert!(r.contains("ERROR prog::x ("), "{r}");
+        assert!(r.contains("      | test x ... "), "{r}");
+        assert!(r.contains("trace:     prog.trace.json"), "{r}");
+        assert!(r.contains("started:   1970-01-01T00:00:00.000Z"), "{r}");
+        assert!(!r.contains("Timeout {"), "no Rust Debug forms: {r}");
+    }
+
+    #[test]
+    fn progress_names_the_running_vms() {
+        let mut p = Progress::new(4, ProgressDrawTarget::hidden());
+        p.started(0, "selftest");
+        p.started(1, "conformance-tasks");
+        p.finished(0, false);
+        p.started(2, "hostile");
+        assert_eq!(p.running(), ["conformance-tasks", "hostile"]);
+        assert_eq!(p.summary(), "2 running, 1 failed");
+        p.finished(1, true);
+        p.finished(2, true);
+        assert!(p.running().is_empty());
+        assert_eq!(p.summary(), "0 running, 1 failed");
+        p.finish();
     }
 }

@@ -77,7 +77,12 @@ pub fn build(suites: &[SuiteResult], wall: Duration) -> Report {
                 status.set_message(xml_text(&c.message));
             }
             if c.status.is_failure() {
-                status.set_type(if vm_level { error_type(&s.end) } else { "assertion" });
+                let ty = match (&c.vm_end, vm_level) {
+                    (Some(end), _) => error_type(end),
+                    (None, true) => "result-limit",
+                    (None, false) => "assertion",
+                };
+                status.set_type(ty);
                 let detail = if c.detail.is_empty() { c.message.clone() } else { format!("{}\n{}", c.message, c.detail) };
                 status.set_description(xml_text(&detail));
             }

@@ -13,9 +13,11 @@ pub mod console;
 pub mod human;
 pub mod job;
 pub mod junit;
+pub mod plan;
 pub mod pool;
 /// The list of conformance-suite programs (shared with vmm/build.rs).
 pub mod suite;
+pub mod stream;
 pub mod tap;
 pub mod verdict;
 pub mod vm;

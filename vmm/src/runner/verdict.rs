@@ -48,6 +48,9 @@ pub struct CaseResult {
     /// True for the case that stands for the VM itself (crash, fault, panic,
     /// timeout, exit code), not for a result the guest reported.
     pub vm_level: bool,
+    /// For a VM-level case, how its VM ended (results of several VMs may
+    /// be merged into one suite, so the suite's own end is not enough).
+    pub vm_end: Option<VmEnd>,
     /// Outcome.
     pub status: CaseStatus,
     /// One-line message (empty when passed).
@@ -112,7 +115,13 @@ pub struct SuiteResult {
     pub console: String,
     /// Exit-reason statistics table, when the VM ran.
     pub stats: Option<String>,
+    /// The VM's trace, when it was traced (`--trace-dir`).
+    pub trace: Option<TraceCapture>,
 }
+
+/// A recorded trace, shared rather than copied as results move around.
+#[derive(Clone, Debug)]
+pub struct TraceCapture(pub std::sync::Arc<crate::trace::timeline::Capture>);
 
 /// Pass/fail/skip counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -149,6 +158,23 @@ impl Counts {
     /// `N passed, N failed, N skipped`.
     pub fn summary(&self) -> String {
         format!("{} passed, {} failed, {} skipped", self.passed, self.failed, self.skipped)
+    }
+}
+
+impl VmEnd {
+    /// How the VM ended, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            VmEnd::Exited(code) => format!("the program exited with code {code}"),
+            VmEnd::KernelPanic => "kernel panic".into(),
+            VmEnd::Fault => "guest fault: the first program was killed by an exception".into(),
+            VmEnd::KernelFault => "kernel fault (an exception in kernel mode)".into(),
+            VmEnd::KernelOutOfMemory => "kernel out of memory".into(),
+            VmEnd::TripleFault { rip } => format!("triple fault at RIP {rip:#x} ({})", where_is(*rip)),
+            VmEnd::Timeout { rip } => format!("timed out; guest stopped at RIP {rip:#x} ({})", where_is(*rip)),
+            VmEnd::Stuck => "timed out, and the vCPU did not stop when asked".into(),
+            VmEnd::VmmError(e) => format!("VMM error: {e}"),
+        }
     }
 }
 
@@ -225,6 +251,7 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
     let JudgeInput { name, source, console, elapsed, timeout, filter, started_at } = input;
     let mut cases = Vec::new();
     let mut listed = Vec::new();
+    let mut trace = None;
     let (end, exit_code, stats) = match run {
         RawRun::Ran(report) => {
             let mut prev =
@@ -247,6 +274,7 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
                 cases.push(CaseResult {
                     name: t.name.clone(),
                     vm_level: false,
+                    vm_end: None,
                     status,
                     message: t.message.clone(),
                     detail: String::new(),
@@ -258,6 +286,7 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
                 cases.push(CaseResult {
                     name: RESULT_LIMIT_CASE.into(),
                     vm_level: true,
+                    vm_end: None,
                     output: String::new(),
                     status: CaseStatus::Fail,
                     message: format!(
@@ -279,6 +308,7 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
                 RunEnd::Timeout { rip } => VmEnd::Timeout { rip },
                 RunEnd::Error(ref e) => VmEnd::VmmError(e.clone()),
             };
+            trace = report.trace.map(|c| TraceCapture(std::sync::Arc::new(c)));
             (end, report.end.exit_code(), Some(report.stats.table()))
         }
         RawRun::BuildFailed(e) => (VmEnd::VmmError(format!("could not start the VM: {e}")), e.exit_code(), None),
@@ -292,6 +322,7 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
     let vm_case = |status, message: String, detail: String| CaseResult {
         name: running_case.unwrap_or(name).to_string(),
         vm_level: true,
+        vm_end: Some(end.clone()),
         status,
         message,
         detail,
@@ -310,7 +341,7 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
     };
     let any_failed = cases.iter().any(|c| c.status == CaseStatus::Fail);
     let vm = match &end {
-        VmEnd::Exited(0) if cases.is_empty() && filter.is_none() => {
+        VmEnd::Exited(0) if cases.is_empty() && listed.is_empty() && filter.is_none() => {
             Some(vm_case(CaseStatus::Pass, String::new(), String::new()))
         }
         VmEnd::Exited(0) => None,
@@ -371,6 +402,7 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
         duration: elapsed,
         console,
         stats,
+        trace,
     }
 }
 

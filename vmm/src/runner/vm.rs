@@ -11,6 +11,7 @@ use super::console::ConsoleCapture;
 use super::job::VmJob;
 use super::verdict::{self, JudgeInput, RawRun, SuiteResult};
 use crate::builder::{self, VmConfig};
+use crate::trace::TraceOptions;
 
 /// How long past its timeout a VM may take to stop before the runner gives
 /// up on it (and leaves its thread behind).
@@ -27,6 +28,8 @@ pub struct VmOptions {
     pub cmdline: Option<String>,
     /// Case-name filter, also passed to the guest as `test.filter=`.
     pub filter: Option<String>,
+    /// Record a trace of every VM (`--trace-dir`: kept for failing ones).
+    pub trace: bool,
 }
 
 /// The kernel command line extras for `job`: the job's own words, the user's
@@ -55,9 +58,10 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
         virtio: builder::VirtioConfig::default(),
         seccomp: true,
     };
+    let trace = TraceOptions { enabled: opts.trace, ..TraceOptions::default() };
     let (tx, rx) = mpsc::channel();
     let spawned = std::thread::Builder::new().name(format!("vm-{}", job.name)).spawn(move || {
-        let _ = tx.send(builder::run(config));
+        let _ = tx.send(builder::run_with_trace(config, trace));
     });
     let raw = match spawned {
         Err(e) => RawRun::BuildFailed(builder::BuildError::Host(format!("spawn VM thread: {e}"))),
@@ -89,32 +93,30 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
     )
 }
 
-/// Write a suite's console log, exit statistics and result lines to `dir`
-/// as `NAME.console.log`, `NAME.stats.txt` and `NAME.result.txt`.
+/// Write one VM's files to `dir`: `STEM.console.log`, `STEM.stats.txt`,
+/// `STEM.result.txt` (how it ended and each case, in words) and, when the
+/// VM failed and was traced, `STEM.trace.json` (Chrome JSON for Perfetto).
 ///
 /// # Errors
 /// The first I/O error.
-pub fn write_trace(dir: &Path, suite: &SuiteResult) -> std::io::Result<()> {
-    let base: String =
-        suite.name.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+pub fn write_trace(dir: &Path, stem: &str, suite: &SuiteResult) -> std::io::Result<()> {
+    let base: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
     std::fs::write(dir.join(format!("{base}.console.log")), &suite.console)?;
     if let Some(stats) = &suite.stats {
         std::fs::write(dir.join(format!("{base}.stats.txt")), stats)?;
     }
-    let mut result = format!(
-        "suite {}\nsource {}\nend {:?}\nexit_code {}\nduration_s {:.3}\n",
-        suite.name,
-        suite.source,
-        suite.end,
-        suite.exit_code,
-        suite.duration.as_secs_f64()
-    );
-    for c in &suite.cases {
-        result.push_str(&format!("case {:?} {} {:.6}s {}\n", c.status, suite.full_name(c), c.duration.as_secs_f64(), c.message));
-    }
-    std::fs::write(dir.join(format!("{base}.result.txt")), result)
+    let trace_file = format!("{base}.trace.json");
+    let trace = match (&suite.trace, suite.ok()) {
+        (Some(capture), false) => {
+            let timeline = crate::trace::timeline::build(&capture.0);
+            let file = std::fs::File::create(dir.join(&trace_file))?;
+            crate::trace::chrome::write(&timeline, std::io::BufWriter::new(file))?;
+            Some(trace_file.as_str())
+        }
+        _ => None,
+    };
+    std::fs::write(dir.join(format!("{base}.result.txt")), super::human::report(suite, trace))
 }
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +129,7 @@ mod tests {
             timeout: Duration::from_secs(1),
             cmdline: Some("hello.exit=3".into()),
             filter: Some("chan".into()),
+            trace: false,
         };
         assert_eq!(cmdline_for(&job, &opts), "init=hello hello.exit=3 test.filter=chan");
     }
