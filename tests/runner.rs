@@ -233,14 +233,14 @@ fn eight_vms_in_parallel() {
     assert_eq!(kinds(&suites[2]), ["pass", "error"]);
     assert_eq!(kinds(&suites[3]), ["pass", "error"]);
     assert_eq!(kinds(&suites[4]), ["pass", "failure"]);
-    assert_eq!(kinds(&suites[5]), ["pass", "pass", "pass", "skipped"]);
+    assert_eq!(kinds(&suites[5]), ["pass", "pass", "pass", "pass", "skipped"]);
     assert_eq!(kinds(&suites[6]), ["pass", "error"]);
     assert_eq!(kinds(&suites[7]), ["pass", "pass", "skipped"]);
     // TAP comes in argument order, numbered 1..N.
     let first_lines: Vec<&str> = o.stdout.lines().filter(|l| l.starts_with("# tp-") || l.starts_with("# guest")).collect();
     assert_eq!(first_lines.len(), 8);
     assert!(first_lines[6].starts_with("# tp-hang#2 "));
-    assert!(o.stdout.contains("\n1..21\n"));
+    assert!(o.stdout.contains("\n1..22\n"));
 }
 
 #[test]
@@ -295,6 +295,12 @@ fn unwritable_outputs_fail_before_any_guest_runs() {
     assert!(o.stdout.is_empty() && !o.stderr.contains("passed"), "{}\n{}", o.stdout, o.stderr);
     assert!(o.stderr.contains("cannot write JUnit report /proc/nope/x.xml"), "{}", o.stderr);
     assert!(o.wall < std::time::Duration::from_secs(1), "{:?}", o.wall);
+    // A folder that exists but takes no files fails up front too.
+    let o = zxvm(&["test", "--timeout", "60", "--trace-dir", "/proc", "selftest"]);
+    assert_eq!(o.code, 125, "{}", o.stderr);
+    assert!(o.stdout.is_empty(), "{}", o.stdout);
+    assert!(o.stderr.contains("cannot use --trace-dir /proc"), "{}", o.stderr);
+    assert!(o.wall < std::time::Duration::from_secs(1), "{:?}", o.wall);
 }
 
 #[test]
@@ -306,7 +312,7 @@ fn human_form_and_images() {
     assert!(o.stdout.contains("      FAIL two_plus_two_is_five: "));
     assert!(o.stdout.contains("PASS  guest-template "));
     assert!(o.stdout.contains("PASS  zxvm "), "the bundled image boots hello, which passes");
-    assert!(o.stdout.lines().any(|l| l == "result: 6 passed, 1 failed, 1 skipped"));
+    assert!(o.stdout.lines().any(|l| l == "result: 7 passed, 1 failed, 1 skipped"));
 }
 
 #[test]

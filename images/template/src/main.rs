@@ -21,8 +21,8 @@ use zx::{check, check_eq};
 zx::entry!(main);
 
 fn main(startup: &zx::Startup) -> i64 {
-    zx::println!("guest-template: {} cases, system calls via {}", 4, startup.mechanism_name());
-    zx::test::run(startup, zx::cases![runs_in_user_mode, debug_write_works, rejects_bad_pointer, optional_feature])
+    zx::println!("guest-template: {} cases, system calls via {}", 5, startup.mechanism_name());
+    zx::test::run(startup, zx::cases![runs_in_user_mode, debug_write_works, rejects_bad_pointer, default_job_is_the_root_job, optional_feature])
 }
 
 /// `check_eq!` fails the case with both values when they differ.
@@ -40,7 +40,21 @@ fn debug_write_works() -> CaseResult {
 /// `check!` takes an optional message with format arguments.
 fn rejects_bad_pointer() -> CaseResult {
     let status = zx::debug_write_raw(0, 8);
-    check!(status == -10, "expected ZX_ERR_INVALID_ARGS, got {}", status);
+    // Every Zircon constant is in `zx::abi` (no second dependency needed).
+    check!(status == zx::abi::ZX_ERR_INVALID_ARGS, "expected ZX_ERR_INVALID_ARGS, got {}", status);
+    Ok(())
+}
+
+/// The first program `zxvm` starts gets the root job as its default job:
+/// processes it creates go straight under the root.
+fn default_job_is_the_root_job() -> CaseResult {
+    let mut info = zx::abi::zx_info_handle_basic_t::default();
+    let job = zx::job_default();
+    check!(job != zx::abi::ZX_HANDLE_INVALID, "no default job handle");
+    zx::object_get_info(job, zx::abi::ZX_INFO_HANDLE_BASIC, &mut info)?;
+    check_eq!(info.r#type, zx::abi::ZX_OBJ_TYPE_JOB);
+    // The root job has no parent.
+    check_eq!(info.related_koid, 0);
     Ok(())
 }
 

@@ -10,6 +10,14 @@
 //! Test programs hand their cases to [`test::run`] (see the `test` module).
 #![no_std]
 
+// Built for the host by mistake (a template copied without its
+// `.cargo/config.toml`) this would end in a bare linker error; say why instead.
+#[cfg(not(target_os = "none"))]
+compile_error!(
+    "zx programs run on the zxvm kernel: build for x86_64-unknown-none with the template's \
+     .cargo/config.toml (copy it with `cp -r images/template/. DIR`, dot-files included)"
+);
+
 /// The Zircon ABI this library speaks: every `ZX_*` constant, status code,
 /// right, signal, `zx_*_t` record and the zxvm extensions, as `zx::abi::…`
 /// (a program needs no second dependency for them).

@@ -136,8 +136,8 @@ pub fn main(args: TestArgs) -> u8 {
         }
     }
     if let Some(dir) = &args.trace_dir {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            crate::diag!("zxvm: error: cannot create --trace-dir {}: {e}", dir.display());
+        if let Err(e) = check_trace_dir(dir) {
+            crate::diag!("zxvm: error: cannot use --trace-dir {}: {e}", dir.display());
             return exit_code::VMM_ERROR;
         }
     }
@@ -190,6 +190,14 @@ pub fn main(args: TestArgs) -> u8 {
     } else {
         0
     }
+}
+
+/// Create `dir` and prove a file can be written in it, before any VM runs.
+fn check_trace_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".zxvm-write-check-{}", std::process::id()));
+    std::fs::write(&probe, b"")?;
+    std::fs::remove_file(&probe)
 }
 
 /// `--list`: the bundled conformance suite's programs, one per line.
