@@ -30,9 +30,11 @@
 //!    otherwise, or if the flush fails, it adds one to `lost` and drops the
 //!    record. Either way it adds one to `counts[kind]`. Then it writes slot
 //!    `head & (capacity - 1)` and increments `head`.
-//! 2a. A system call that returns before anything else was recorded and
-//!    before the host drained its `SyscallEnter` (no exit to the VMM in
-//!    between: `head` is still one past that slot and `tail` not beyond it)
+//!
+//!    Step 2a: a system call that returns before anything else was
+//!    recorded and before the host drained its `SyscallEnter` (no exit to
+//!    the VMM in between: `head` is still one past that slot and `tail`
+//!    not beyond it)
 //!    is completed in place: the guest adds one to `counts[SyscallExit]`,
 //!    stores `exit_tsc` and `exit_status` and turns the slot's kind into
 //!    [`TraceKind::SyscallComplete`] (with the CPL after the return in the
