@@ -263,3 +263,20 @@ fn stats_print_a_hypercall_table_and_tracing_off_keeps_the_ring_off() {
     let r = zxvm(&["run", "--timeout", "60", "--trace-ring", "8"]);
     assert_eq!(r.code, 117, "--trace-ring needs --trace");
 }
+
+#[test]
+fn trace_ring_sizes_the_format_cannot_hold_are_usage_errors() {
+    let path = trace_path("ring-bad.json");
+    let p = path.to_str().unwrap();
+    for (value, says) in [
+        ("0", "outside 1..=262144"),
+        ("10000000", "outside 1..=262144"),
+        ("100", "not a power of two (try 64 or 128)"),
+        ("abc", "not a whole number"),
+    ] {
+        let r = zxvm(&["run", "--timeout", "60", "--trace", p, "--trace-ring", value]);
+        assert_eq!(r.code, 117, "--trace-ring {value}: {}", r.stderr);
+        assert!(r.stderr.contains(says), "--trace-ring {value}: {}", r.stderr);
+        assert!(!path.exists(), "--trace-ring {value}: no guest run, no trace file");
+    }
+}

@@ -32,7 +32,7 @@ use crate::arch::trap::TrapFrame;
 use crate::{console, hypercall};
 
 /// Record slots in the ring (a power of two): 2 MiB of records.
-const RING_RECORDS: usize = 1 << 14;
+const RING_RECORDS: usize = hypercall_abi::trace::TRACE_DEFAULT_RING_RECORDS as usize;
 const RING_BYTES: usize = TRACE_HEADER_SIZE + RING_RECORDS * TRACE_RECORD_SIZE;
 
 /// The ring lives in .bss: physically contiguous (the kernel image is) and

@@ -58,6 +58,12 @@ pub const TRACE_HEADER_SIZE: usize = 256;
 pub const TRACE_RECORD_SIZE: usize = 128;
 /// Largest ring region the host accepts (header plus records).
 pub const TRACE_MAX_RING_BYTES: u64 = 64 << 20;
+/// Largest capacity a host can grant: the biggest power of two whose records
+/// and header fit in [`TRACE_MAX_RING_BYTES`].
+pub const TRACE_MAX_RING_RECORDS: u64 = 1 << 18;
+/// Ring capacity the bundled guest kernel offers (2 MiB of records), and so
+/// zxvm's default `--trace-ring`.
+pub const TRACE_DEFAULT_RING_RECORDS: u64 = 1 << 14;
 /// Number of `counts` slots (indexed by [`TraceKind`] value).
 pub const TRACE_KIND_SLOTS: usize = 16;
 
@@ -342,6 +348,15 @@ pub mod record_offsets {
 mod tests {
     use super::*;
     use core::mem::{offset_of, size_of};
+
+    #[test]
+    fn max_ring_records_is_the_largest_that_fits() {
+        let bytes = |n: u64| TRACE_HEADER_SIZE as u64 + n * TRACE_RECORD_SIZE as u64;
+        assert!(TRACE_MAX_RING_RECORDS.is_power_of_two());
+        assert!(bytes(TRACE_MAX_RING_RECORDS) <= TRACE_MAX_RING_BYTES);
+        assert!(bytes(TRACE_MAX_RING_RECORDS * 2) > TRACE_MAX_RING_BYTES);
+        assert!(TRACE_DEFAULT_RING_RECORDS.is_power_of_two() && TRACE_DEFAULT_RING_RECORDS <= TRACE_MAX_RING_RECORDS);
+    }
 
     #[test]
     fn header_layout() {

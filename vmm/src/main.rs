@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand};
 
+use hypercall_abi::trace::{TRACE_DEFAULT_RING_RECORDS, TRACE_MAX_RING_RECORDS};
 use hypercall_abi::Milestone;
 use zxvm::arch::layout::DEFAULT_MEM_MIB;
 use zxvm::builder::{self, DiskConfig, VirtioConfig, VmConfig};
@@ -77,8 +78,9 @@ struct TraceArgs {
     /// events; write the merged timeline to FILE (Chrome JSON: opens in Perfetto).
     #[arg(long, value_name = "FILE")]
     trace: Option<PathBuf>,
-    /// Guest ring capacity in records (64 bytes each; rounded down to a power of two).
-    #[arg(long, value_name = "RECORDS", default_value_t = 1 << 14, requires = "trace")]
+    /// Guest ring capacity in records of 128 bytes: a power of two from 1 to
+    /// 262144 (a guest that offers less gets what it offers, with a warning).
+    #[arg(long, value_name = "RECORDS", default_value_t = TRACE_DEFAULT_RING_RECORDS, value_parser = parse_ring_records, requires = "trace")]
     trace_ring: u64,
     /// When the guest ring is full, drop and count records instead of
     /// flushing through a hypercall.
@@ -117,6 +119,20 @@ struct FilterArgs {
     /// Only this syscall (exits: only exits inside it); `zx_` may be omitted.
     #[arg(long, value_name = "NAME")]
     syscall: Option<String>,
+}
+
+/// `--trace-ring`: a power of two the ring format can hold; anything else is
+/// a usage error rather than a silently different ring.
+fn parse_ring_records(s: &str) -> Result<u64, String> {
+    let n: u64 = s.parse().map_err(|_| format!("{s:?} is not a whole number of records"))?;
+    if n == 0 || n > TRACE_MAX_RING_RECORDS {
+        return Err(format!("{n} is outside 1..={TRACE_MAX_RING_RECORDS} records"));
+    }
+    if !n.is_power_of_two() {
+        let below = 1u64 << n.ilog2();
+        return Err(format!("{n} is not a power of two (try {below} or {})", below * 2));
+    }
+    Ok(n)
 }
 
 fn main() -> ExitCode {
@@ -260,7 +276,7 @@ fn run(
             return ExitCode::from(exit_code::VMM_ERROR);
         }
     }
-    let options = TraceOptions { enabled: trace.trace.is_some(), ring_records: trace.trace_ring.max(1), flush_when_full: !trace.trace_drop };
+    let options = TraceOptions { enabled: trace.trace.is_some(), ring_records: trace.trace_ring, flush_when_full: !trace.trace_drop };
     let report = match builder::run_with_trace(config, options) {
         Ok(r) => r,
         Err(e) => {

@@ -48,7 +48,8 @@ const MSR_IA32_TSC: u32 = 0x10;
 pub struct TraceOptions {
     /// Record exits and accept the guest's ring.
     pub enabled: bool,
-    /// Ring capacity to grant (records; rounded down to a power of two).
+    /// Ring capacity to grant (records; a power of two, or rounded down to
+    /// one). A guest that offers less gets what it offers, with a warning.
     pub ring_records: u64,
     /// When the ring is full: flush through a hypercall (true) or drop and
     /// count (false).
@@ -57,7 +58,7 @@ pub struct TraceOptions {
 
 impl Default for TraceOptions {
     fn default() -> Self {
-        TraceOptions { enabled: false, ring_records: 1 << 14, flush_when_full: true }
+        TraceOptions { enabled: false, ring_records: hypercall_abi::trace::TRACE_DEFAULT_RING_RECORDS, flush_when_full: true }
     }
 }
 
@@ -146,6 +147,14 @@ impl VcpuTrace {
         }
         match GuestRing::accept(mem, gpa, bytes, self.opts.ring_records, self.opts.flush_when_full) {
             Ok(r) => {
+                if r.capacity < self.opts.ring_records {
+                    crate::diag!(
+                        "zxvm: trace: vCPU {}: the guest's ring holds {} records; using that instead of --trace-ring {}",
+                        self.vcpu,
+                        r.capacity,
+                        self.opts.ring_records
+                    );
+                }
                 self.ring_state = format!("active (capacity {} records at {gpa:#x})", r.capacity);
                 self.ring = Some(r);
                 let ns = self.now_ns();
