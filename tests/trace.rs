@@ -240,8 +240,25 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
     assert!(lines[0].contains("] tracetest[") && lines[0].contains("]/tracetest["), "{}", lines[0]);
     assert!(lines[0].contains("zx_debug_write(buffer=0x") && lines[0].contains("buffer_size=0x11) = ZX_OK (0) <"), "{}", lines[0]);
     assert!(lines[1].contains("= ZX_ERR_INVALID_ARGS (-10)"), "{}", lines[1]);
+    // Names the trace does not have fail loudly, with a suggestion when one is close.
     let r = zxvm(&["trace", "syscalls", file, "--process", "nosuch"]);
-    assert!(r.stdout.is_empty());
+    assert_eq!((r.code, r.stdout.as_str()), (117, ""), "{}", r.stderr);
+    assert!(r.stderr.contains("no process \"nosuch\" in this trace") && r.stderr.contains("tracetest ("), "{}", r.stderr);
+    let r = zxvm(&["trace", "exits", file, "--process", "tracetset"]);
+    assert_eq!(r.code, 117, "{}", r.stderr);
+    assert!(r.stderr.contains("(did you mean \"tracetest\"?)"), "{}", r.stderr);
+    let r = zxvm(&["trace", "syscalls", file, "--syscall", "debug_wirte"]);
+    assert_eq!(r.code, 117, "{}", r.stderr);
+    assert!(r.stderr.contains("no system call named \"debug_wirte\" (did you mean \"zx_debug_write\"?)"), "{}", r.stderr);
+    let r = zxvm(&["trace", "syscalls", file, "--syscall", "zx_port_wait"]);
+    assert_eq!((r.code, r.stdout.as_str()), (0, ""), "a real syscall the trace lacks is no error: {}", r.stderr);
+    // trace stats takes the same filter.
+    let r = zxvm(&["trace", "stats", file, "--syscall", "debug_write"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("Analyze events for all VMs, all VCPUs, only syscall debug_write:"), "{}", r.stdout);
+    assert!(r.stdout.contains("zx_debug_write") && !r.stdout.contains("zxvm_entry_info"), "{}", r.stdout);
+    let r = zxvm(&["trace", "stats", file, "--process", "nosuch"]);
+    assert_eq!(r.code, 117, "{}", r.stderr);
     let r = zxvm(&["trace", "exits", file, "--syscall", "zx_debug_write"]);
     let lines: Vec<_> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 5, "{}", r.stdout);

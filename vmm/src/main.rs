@@ -94,6 +94,8 @@ enum TraceCommand {
     Stats {
         /// Trace file.
         file: PathBuf,
+        #[command(flatten)]
+        filter: FilterArgs,
     },
     /// One strace-like line per system call.
     Syscalls {
@@ -165,12 +167,8 @@ const TRACE_FILE: zxvm::input_file::Expect = zxvm::input_file::Expect {
 };
 
 fn trace_command(command: TraceCommand) -> ExitCode {
-    let (file, filter) = match &command {
-        TraceCommand::Stats { file } => (file, None),
-        TraceCommand::Syscalls { file, filter } | TraceCommand::Exits { file, filter } => {
-            (file, Some(Filter { process: filter.process.clone(), syscall: filter.syscall.clone() }))
-        }
-    };
+    let (TraceCommand::Stats { file, filter } | TraceCommand::Syscalls { file, filter } | TraceCommand::Exits { file, filter }) = &command;
+    let filter = Filter { process: filter.process.clone(), syscall: filter.syscall.clone() };
     let timeline = match zxvm::input_file::open_checked(file, &TRACE_FILE)
         .map_err(|e| e.to_string())
         .and_then(|(f, _)| chrome::read(std::io::BufReader::new(f)).map_err(|e| e.to_string()))
@@ -181,9 +179,12 @@ fn trace_command(command: TraceCommand) -> ExitCode {
             return ExitCode::from(exit_code::USAGE);
         }
     };
-    let filter = filter.unwrap_or_default();
+    if let Err(e) = filter.check(&timeline) {
+        zxvm::diag!("zxvm: error: {e}");
+        return ExitCode::from(exit_code::USAGE);
+    }
     let text = match command {
-        TraceCommand::Stats { .. } => report::stats(&timeline),
+        TraceCommand::Stats { .. } => report::stats(&timeline, &filter),
         TraceCommand::Syscalls { .. } => report::syscalls(&timeline, &filter),
         TraceCommand::Exits { .. } => report::exits(&timeline, &filter),
     };

@@ -8,7 +8,7 @@ use zxvm::trace::{chrome, report};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(t) = chrome::read(std::io::BufReader::new(data)) {
-        let _ = report::stats(&t);
+        let _ = report::stats(&t, &Default::default());
         let _ = report::syscalls(&t, &Default::default());
         let _ = report::exits(&t, &Default::default());
     }

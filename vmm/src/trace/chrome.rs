@@ -382,7 +382,7 @@ mod tests {
         let s = String::from_utf8(buf).unwrap().replacen("\"ts\":1000.001", "\"ts\":-1e300", 1);
         let back = read(s.as_bytes()).unwrap();
         assert_eq!(back.events[0].ts_ns, 0);
-        assert!(report::stats(&back).contains("total: 2 hypercalls"));
+        assert!(report::stats(&back, &Filter::default()).contains("total: 2 hypercalls"));
         assert_eq!(report::exits(&back, &Filter::default()).lines().count(), 2);
         assert_eq!(report::syscalls(&back, &Filter::default()).lines().count(), 1);
     }

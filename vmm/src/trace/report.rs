@@ -23,7 +23,69 @@ pub struct Filter {
     pub syscall: Option<String>,
 }
 
+/// A filter names something the trace (or the syscall list) does not have.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FilterError {
+    /// `--process` is neither a process name nor a koid in this trace.
+    #[error("no process {given:?} in this trace{}; its processes are: {known}", hint(suggestion))]
+    UnknownProcess {
+        /// What the user typed.
+        given: String,
+        /// The closest name, if one is close.
+        suggestion: Option<String>,
+        /// `name (koid)` of every process in the trace.
+        known: String,
+    },
+    /// `--syscall` is not a system call zxvm knows.
+    #[error("no system call named {given:?}{}", hint(suggestion))]
+    UnknownSyscall {
+        /// What the user typed.
+        given: String,
+        /// The closest name, if one is close.
+        suggestion: Option<String>,
+    },
+}
+
+fn hint(suggestion: &Option<String>) -> String {
+    suggestion.as_ref().map_or(String::new(), |s| format!(" (did you mean {s:?}?)"))
+}
+
+/// The candidate closest to `given` by edit distance, if it is close enough
+/// to be a typo (Jaro-Winkler ≥ 0.8, the threshold clap uses).
+fn closest<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .map(|c| (strsim::jaro_winkler(given, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
+}
+
 impl Filter {
+    /// Check that every name in the filter exists: a process of `t` (by name
+    /// or koid) and a syscall of the Zircon ABI (with or without `zx_`).
+    /// A syscall that exists but is absent from the trace is not an error.
+    pub fn check(&self, t: &Timeline) -> Result<(), FilterError> {
+        if let Some(p) = &self.process {
+            let by_koid = p.parse::<u64>().is_ok_and(|k| t.meta.processes.contains_key(&k));
+            if !by_koid && !t.meta.processes.values().any(|n| n == p) {
+                let known = t.meta.processes.iter().map(|(k, n)| format!("{n} ({k})")).collect::<Vec<_>>().join(", ");
+                let suggestion = closest(p, t.meta.processes.values().map(String::as_str));
+                return Err(FilterError::UnknownProcess { given: p.clone(), suggestion, known });
+            }
+        }
+        if let Some(want) = &self.syscall {
+            let names: Vec<String> = zircon_abi::syscalls::Syscall::ALL.iter().map(|s| super::decode::syscall_name(s.nr())).collect();
+            let known = names.iter().any(|n| n == want || n.strip_prefix("zx_") == Some(want.as_str()));
+            if !known {
+                let bare = want.strip_prefix("zx_").unwrap_or(want);
+                let suggestion = closest(bare, names.iter().map(|n| n.strip_prefix("zx_").unwrap_or(n)))
+                    .map(|s| names.iter().find(|n| n.strip_prefix("zx_").unwrap_or(n) == s).cloned().unwrap_or(s));
+                return Err(FilterError::UnknownSyscall { given: want.clone(), suggestion });
+            }
+        }
+        Ok(())
+    }
+
     fn process_ok(&self, t: &Timeline, koid: Option<u64>) -> bool {
         match (&self.process, koid) {
             (None, _) => true,
@@ -164,11 +226,15 @@ fn us(ns: u64) -> f64 {
     ns as f64 / 1e3
 }
 
-/// The `zxvm trace stats` report.
-pub fn stats(t: &Timeline) -> String {
+/// The `zxvm trace stats` report, over the exits and syscalls `f` selects
+/// (an exit is selected by the process and syscall it happened in).
+pub fn stats(t: &Timeline, f: &Filter) -> String {
     let mut exits = StatTable::default();
     let mut hypercalls = StatTable::default();
     for x in exit_spans(t) {
+        if !f.process_ok(t, x.context.process) || !f.syscall_ok(x.context.syscall.as_deref()) {
+            continue;
+        }
         exits.record(&x.stat_name, x.end_ns - x.start_ns);
         if let Some((name, _, _, ns)) = &x.hypercall {
             hypercalls.record(name, *ns);
@@ -177,6 +243,9 @@ pub fn stats(t: &Timeline) -> String {
     let mut syscalls = StatTable::default();
     let mut unfinished = 0;
     for s in syscall_spans(t) {
+        if !f.process_ok(t, Some(s.process)) || !f.syscall_ok(Some(&s.name)) {
+            continue;
+        }
         if s.status.is_some() {
             syscalls.record(&s.name, s.end_ns - s.start_ns);
         } else {
@@ -184,7 +253,15 @@ pub fn stats(t: &Timeline) -> String {
         }
     }
     let mut out = String::new();
-    let _ = writeln!(out, "Analyze events for all VMs, all VCPUs:\n");
+    let scope = match (&f.process, &f.syscall) {
+        (None, None) => String::new(),
+        (p, c) => {
+            let p = p.as_ref().map(|p| format!(" process {p}"));
+            let c = c.as_ref().map(|c| format!(" syscall {c}"));
+            format!(", only{}{}", p.unwrap_or_default(), c.unwrap_or_default())
+        }
+    };
+    let _ = writeln!(out, "Analyze events for all VMs, all VCPUs{scope}:\n");
     out += &exits.render("VM-EXIT", "exits");
     out += "\n";
     out += &hypercalls.render("HYPERCALL", "hypercalls");
@@ -284,4 +361,92 @@ pub fn kind_counts(events: &[Event]) -> BTreeMap<&'static str, u64> {
         *m.entry(e.kind.kind_name()).or_insert(0) += 1;
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::recorder::ExitReason;
+    use crate::trace::timeline::{ThreadMeta, TraceMeta};
+
+    /// Two processes; each makes one system call that causes one I/O exit.
+    fn two_processes() -> Timeline {
+        let mut meta = TraceMeta::default();
+        let mut events = Vec::new();
+        for (koid, name, call) in [(10, "ping", "zx_channel_write"), (20, "pong", "zx_channel_read")] {
+            meta.processes.insert(koid, name.into());
+            meta.threads.insert(koid + 1, ThreadMeta { process: koid, name: "main".into() });
+            let ctx = GuestContext { process: Some(koid), thread: Some(koid + 1), syscall: Some(call.into()) };
+            let nr = zircon_abi::syscalls::Syscall::ALL.iter().find(|s| super::super::decode::syscall_name(s.nr()) == call).unwrap().nr();
+            let common = (nr, call.to_string(), koid, koid + 1);
+            events.push(EventKind::SyscallEnter {
+                nr: common.0,
+                name: common.1.clone(),
+                args: vec![],
+                process: common.2,
+                thread: common.3,
+                mechanism: "int80-trap".into(),
+                cpl_from: 3,
+                cpl_to: 0,
+            });
+            events.push(EventKind::VmExit { reason: ExitReason::IoIn, addr: 0xbe0, size: 4, rip: 1, cpl: Some(0), hypercall: None, context: ctx.clone() });
+            events.push(EventKind::VmResume { reason: ExitReason::IoIn, addr: 0xbe0, cpl: Some(0), hypercall: None, context: ctx, vm_stopped: false });
+            events.push(EventKind::SyscallExit {
+                nr: common.0,
+                name: common.1,
+                status: 0,
+                status_name: "ZX_OK".into(),
+                process: common.2,
+                thread: common.3,
+                cpl_from: 0,
+                cpl_to: 3,
+                unfinished: false,
+            });
+        }
+        let events = events.into_iter().enumerate().map(|(i, kind)| Event { ts_ns: 1000 * i as u64, vcpu: 0, kind }).collect();
+        Timeline { meta, events }
+    }
+
+    fn filter(process: Option<&str>, syscall: Option<&str>) -> Filter {
+        Filter { process: process.map(Into::into), syscall: syscall.map(Into::into) }
+    }
+
+    #[test]
+    fn names_koids_and_known_syscalls_pass_the_check() {
+        let t = two_processes();
+        for f in [filter(Some("ping"), None), filter(Some("20"), None), filter(None, Some("channel_read")), filter(None, Some("zx_channel_read"))] {
+            assert_eq!(f.check(&t), Ok(()), "{f:?}");
+        }
+        // Known to Zircon but never called in this trace: empty output, not an error.
+        assert_eq!(filter(None, Some("zx_port_wait")).check(&t), Ok(()));
+    }
+
+    #[test]
+    fn unknown_names_are_errors_with_the_closest_suggestion() {
+        let t = two_processes();
+        let e = filter(Some("pnig"), None).check(&t).unwrap_err();
+        assert_eq!(e.to_string(), "no process \"pnig\" in this trace (did you mean \"ping\"?); its processes are: ping (10), pong (20)");
+        let e = filter(Some("30"), None).check(&t).unwrap_err();
+        assert!(matches!(e, FilterError::UnknownProcess { suggestion: None, .. }), "{e:?}");
+        let e = filter(None, Some("chanel_read")).check(&t).unwrap_err();
+        assert_eq!(e.to_string(), "no system call named \"chanel_read\" (did you mean \"zx_channel_read\"?)");
+        let e = filter(None, Some("nosuch")).check(&t).unwrap_err();
+        assert_eq!(e, FilterError::UnknownSyscall { given: "nosuch".into(), suggestion: None });
+    }
+
+    #[test]
+    fn stats_counts_only_what_the_filter_selects() {
+        let t = two_processes();
+        let all = stats(&t, &Filter::default());
+        assert!(all.starts_with("Analyze events for all VMs, all VCPUs:"), "{all}");
+        assert!(all.contains("zx_channel_write") && all.contains("zx_channel_read"), "{all}");
+        assert!(all.contains("total: 2 exits"), "{all}");
+        let ping = stats(&t, &filter(Some("ping"), None));
+        assert!(ping.starts_with("Analyze events for all VMs, all VCPUs, only process ping:"), "{ping}");
+        assert!(ping.contains("zx_channel_write") && !ping.contains("zx_channel_read"), "{ping}");
+        assert!(ping.contains("total: 1 exits"), "{ping}");
+        let read = stats(&t, &filter(None, Some("channel_read")));
+        assert!(read.contains("zx_channel_read") && !read.contains("zx_channel_write"), "{read}");
+        assert!(stats(&t, &filter(Some("ping"), Some("channel_read"))).contains("total: 0 exits"));
+    }
 }
