@@ -225,6 +225,60 @@ fn records_lost_to_a_full_ring_are_counted_and_reported() {
     assert!(r.stderr.contains(&format!("{} guest records lost", v.lost)), "{}", r.stderr);
 }
 
+/// Per track, every `E` closes the `B` of the same name opened last; and
+/// at every VM exit whose CPL is known the CPL counter already says it.
+fn assert_well_formed(path: &std::path::Path) -> (usize, usize) {
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let mut open: std::collections::HashMap<(u64, u64), Vec<String>> = Default::default();
+    let (mut cpl, mut made_up, mut markers) = (None, 0, 0);
+    for e in v["traceEvents"].as_array().unwrap() {
+        let track = (e["pid"].as_u64().unwrap_or(0), e["tid"].as_u64().unwrap_or(0));
+        let name = e["name"].as_str().unwrap_or("").to_string();
+        made_up += usize::from(e["args"]["lost"] == true);
+        match e["ph"].as_str().unwrap() {
+            "B" => {
+                if e["cat"] == "vm_exit" {
+                    if let (Some(at_exit), Some(counter)) = (e["args"]["cpl"].as_i64(), cpl) {
+                        assert_eq!(counter, at_exit, "CPL counter before the exit at {}", e["ts"]);
+                    }
+                }
+                open.entry(track).or_default().push(name);
+            }
+            "E" => {
+                let top = open.entry(track).or_default().pop();
+                assert_eq!(top.as_deref(), Some(name.as_str()), "E at {} on {track:?} closes the wrong slice", e["ts"]);
+            }
+            "C" => cpl = e["args"]["cpl"].as_i64(),
+            "i" => markers += usize::from(e["cat"] == "trace"),
+            _ => {}
+        }
+    }
+    assert!(open.values().all(Vec::is_empty), "slices never closed: {open:?}");
+    (markers, made_up)
+}
+
+#[test]
+fn lost_records_leave_a_well_formed_trace_with_markers() {
+    for ring in ["1", "4", "16"] {
+        let path = trace_path(&format!("lossy-{ring}.json"));
+        let r = zxvm(&["run", "--timeout", "60", "--trace", path.to_str().unwrap(), "--trace-ring", ring, "--trace-drop", "--cmdline", "init=demo"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let (markers, made_up) = assert_well_formed(&path);
+        assert!(markers > 0, "ring {ring}: a full ring must leave records_lost markers");
+        assert!(made_up > 0, "ring {ring}: some slice must have lost an end ({markers} markers)");
+        let t = chrome::read(std::io::BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
+        let log = report::syscalls(&t, &report::Filter::default());
+        assert!(log.contains("<enter lost>") || log.contains("<exit lost>"), "ring {ring}:\n{log}");
+        let _ = std::fs::remove_file(&path);
+    }
+    // Nothing lost: nothing made up, and the same checks hold.
+    let path = trace_path("lossless.json");
+    let r = zxvm(&["run", "--timeout", "60", "--trace", path.to_str().unwrap(), "--cmdline", "init=demo"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(assert_well_formed(&path), (0, 0));
+    let _ = std::fs::remove_file(&path);
+}
+
 #[test]
 fn trace_subcommands_print_tables_and_filtered_logs() {
     let (_, _, path) = traced("cli.json", &["--cmdline", "init=tracetest userboot=off"]);

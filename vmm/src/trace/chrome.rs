@@ -16,9 +16,11 @@
 //! * `otherData.zxvm_trace`: the [`TraceMeta`] (format, version, per-vCPU
 //!   counters including the guest's own, process and thread names).
 //!
-//! `ts` is in microseconds with nanosecond decimals; within a vCPU times
-//! strictly increase, so the file order is the timeline order.
+//! `ts` is in microseconds with nanosecond decimals; within a vCPU event
+//! times strictly increase, so the file order is the timeline order (only a
+//! CPL correction after lost records is stamped back at the loss point).
 
+use std::collections::BTreeMap;
 use std::io::{self, BufRead, Write};
 
 use serde::{Deserialize, Serialize};
@@ -84,12 +86,52 @@ fn cpl_after(k: &EventKind) -> Option<i64> {
         EventKind::SyscallEnter { cpl_to, .. }
         | EventKind::ExceptionEnter { cpl_to, .. }
         | EventKind::InterruptEnter { cpl_to, .. } => Some(i64::from(*cpl_to)),
-        EventKind::SyscallExit { cpl_to, unfinished: false, .. }
-        | EventKind::ExceptionExit { cpl_to, unfinished: false, .. }
-        | EventKind::InterruptExit { cpl_to, unfinished: false, .. } => Some(i64::from(*cpl_to)),
+        // A made-up end (records lost) does not know the ring it returned to.
+        EventKind::SyscallExit { cpl_to, unfinished: false, lost: false, .. }
+        | EventKind::ExceptionExit { cpl_to, unfinished: false, lost: false, .. }
+        | EventKind::InterruptExit { cpl_to, unfinished: false, lost: false, .. } => Some(i64::from(*cpl_to)),
         EventKind::VmExit { .. } => Some(-1),
         EventKind::VmResume { cpl: Some(c), vm_stopped: false, .. } => Some(i64::from(*c)),
         _ => None,
+    }
+}
+
+/// One vCPU's "CPL vCPU N" counter.
+struct RingCounter {
+    name: String,
+    last: Option<i64>,
+    /// Time of a `records_lost` marker not yet followed by a VM exit.
+    lost_at: Option<f64>,
+}
+
+impl RingCounter {
+    fn new(vcpu: u32) -> Self {
+        RingCounter { name: format!("CPL vCPU {vcpu}"), last: None, lost_at: None }
+    }
+
+    /// A sample to write before event `k` at `ts`. A VM exit's CPL comes
+    /// from KVM: when lost records left the counter wrong, it is corrected
+    /// from the loss point on, so no exit seems to leave from the wrong ring.
+    fn correction(&mut self, k: &EventKind, ts: f64) -> Option<(f64, i64)> {
+        match k {
+            EventKind::RecordsLost { .. } => self.lost_at = Some(ts),
+            EventKind::VmExit { cpl: Some(c), .. } => {
+                let (c, lost_at) = (i64::from(*c), self.lost_at.take());
+                if self.last.is_some_and(|l| l != c) {
+                    self.last = Some(c);
+                    return Some((lost_at.unwrap_or(ts), c));
+                }
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// The sample to write after event `k` (at its time), if it changes rings.
+    fn after(&mut self, k: &EventKind) -> Option<i64> {
+        let cpl = cpl_after(k)?;
+        self.last = Some(cpl);
+        Some(cpl)
     }
 }
 
@@ -170,23 +212,19 @@ pub fn write<W: Write>(t: &Timeline, mut w: W) -> io::Result<()> {
     // Events are serialized straight from borrowed structs: building a
     // `serde_json::Value` per event made writing the trace a visible part of
     // what `--trace` costs.
-    let counter_names: Vec<String> = t.meta.vcpus.iter().map(|v| format!("CPL vCPU {}", v.vcpu)).collect();
+    let mut rings: BTreeMap<u32, RingCounter> = BTreeMap::new();
     for e in &t.events {
         let (name, cat, ph, (pid, tid)) = shape(e);
         let ts = ts_us(e.ts_ns);
         let s = (ph == "i").then_some("t");
         let out = OutEvent { name: &name, cat, ph, ts, pid, tid, s, args: OutArgs { kind: &e.kind, vcpu: e.vcpu } };
+        let ring = rings.entry(e.vcpu).or_insert_with(|| RingCounter::new(e.vcpu));
+        if let Some((ts, cpl)) = ring.correction(&e.kind, ts) {
+            put(&mut w, &mut first, &OutCounter { name: &ring.name, ph: "C", ts, pid: HOST_PID, args: CplArg { cpl } })?;
+        }
         put(&mut w, &mut first, &out)?;
-        if let Some(cpl) = cpl_after(&e.kind) {
-            let fallback;
-            let name = match t.meta.vcpus.iter().position(|v| v.vcpu == e.vcpu) {
-                Some(i) => counter_names[i].as_str(),
-                None => {
-                    fallback = format!("CPL vCPU {}", e.vcpu);
-                    fallback.as_str()
-                }
-            };
-            put(&mut w, &mut first, &OutCounter { name, ph: "C", ts, pid: HOST_PID, args: CplArg { cpl } })?;
+        if let Some(cpl) = ring.after(&e.kind) {
+            put(&mut w, &mut first, &OutCounter { name: &ring.name, ph: "C", ts, pid: HOST_PID, args: CplArg { cpl } })?;
         }
     }
     w.write_all(b"\n],\n\"otherData\":")?;
@@ -285,6 +323,7 @@ mod tests {
                 mechanism: "int80-trap".into(),
                 cpl_from: 3,
                 cpl_to: 0,
+                lost: false,
             },
             EventKind::VmExit {
                 reason: ExitReason::IoIn,
@@ -319,6 +358,7 @@ mod tests {
                 cpl_from: 0,
                 cpl_to: 3,
                 unfinished: false,
+                lost: false,
             },
             EventKind::RecordsLost { count: 2 },
         ];
@@ -385,5 +425,30 @@ mod tests {
         assert!(report::stats(&back, &Filter::default()).contains("total: 2 hypercalls"));
         assert_eq!(report::exits(&back, &Filter::default()).lines().count(), 2);
         assert_eq!(report::syscalls(&back, &Filter::default()).lines().count(), 1);
+    }
+
+    #[test]
+    fn a_counter_left_wrong_by_lost_records_is_corrected_from_the_loss_on() {
+        // The sample ends kernel-side (syscall exit to ring 3 dropped by the
+        // test), then records are lost, then an exit from ring 3.
+        let mut t = sample();
+        t.events.truncate(1);
+        let exit = EventKind::VmExit {
+            reason: ExitReason::Hlt,
+            addr: 0,
+            size: 0,
+            rip: 0x1000,
+            cpl: Some(3),
+            hypercall: None,
+            context: Default::default(),
+        };
+        t.events.push(Event { ts_ns: 2_000_000, vcpu: 0, kind: EventKind::RecordsLost { count: 3 } });
+        t.events.push(Event { ts_ns: 3_000_000, vcpu: 0, kind: exit });
+        let mut buf = Vec::new();
+        write(&t, &mut buf).unwrap();
+        let v: Value = serde_json::from_slice(&buf).unwrap();
+        let counters: Vec<_> =
+            v["traceEvents"].as_array().unwrap().iter().filter(|e| e["ph"] == "C").map(|e| (e["ts"].as_f64().unwrap(), e["args"]["cpl"].as_i64().unwrap())).collect();
+        assert_eq!(counters, [(1000.001, 0), (2000.0, 3), (3000.0, -1)]);
     }
 }

@@ -44,6 +44,10 @@ pub mod hex {
     }
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// A named `u64` argument.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Arg {
@@ -102,7 +106,19 @@ pub struct HypercallReturn {
 #[allow(missing_docs)] // Fields are documented in docs/TRACE_FORMAT.md.
 pub enum EventKind {
     /// CPL3 → CPL0 through a system call.
-    SyscallEnter { nr: u32, name: String, args: Vec<Arg>, process: u64, thread: u64, mechanism: String, cpl_from: u8, cpl_to: u8 },
+    SyscallEnter {
+        nr: u32,
+        name: String,
+        args: Vec<Arg>,
+        process: u64,
+        thread: u64,
+        mechanism: String,
+        cpl_from: u8,
+        cpl_to: u8,
+        /// Not recorded: made up where records were lost (see TRACE_FORMAT.md).
+        #[serde(default, skip_serializing_if = "is_false")]
+        lost: bool,
+    },
     /// CPL0 → CPL3 back from a system call (`unfinished`: it never returned).
     SyscallExit {
         nr: u32,
@@ -115,6 +131,9 @@ pub enum EventKind {
         cpl_to: u8,
         #[serde(default)]
         unfinished: bool,
+        /// Not recorded: made up where records were lost (see TRACE_FORMAT.md).
+        #[serde(default, skip_serializing_if = "is_false")]
+        lost: bool,
     },
     /// An exception enters the kernel.
     ExceptionEnter {
@@ -127,6 +146,9 @@ pub enum EventKind {
         thread: u64,
         cpl_from: u8,
         cpl_to: u8,
+        /// Not recorded: made up where records were lost (see TRACE_FORMAT.md).
+        #[serde(default, skip_serializing_if = "is_false")]
+        lost: bool,
     },
     /// The kernel returns from an exception.
     ExceptionExit {
@@ -141,6 +163,9 @@ pub enum EventKind {
         cpl_to: u8,
         #[serde(default)]
         unfinished: bool,
+        /// Not recorded: made up where records were lost (see TRACE_FORMAT.md).
+        #[serde(default, skip_serializing_if = "is_false")]
+        lost: bool,
     },
     /// An interrupt enters the kernel.
     InterruptEnter {
@@ -152,6 +177,9 @@ pub enum EventKind {
         thread: u64,
         cpl_from: u8,
         cpl_to: u8,
+        /// Not recorded: made up where records were lost (see TRACE_FORMAT.md).
+        #[serde(default, skip_serializing_if = "is_false")]
+        lost: bool,
     },
     /// The kernel returns from an interrupt.
     InterruptExit {
@@ -166,6 +194,9 @@ pub enum EventKind {
         cpl_to: u8,
         #[serde(default)]
         unfinished: bool,
+        /// Not recorded: made up where records were lost (see TRACE_FORMAT.md).
+        #[serde(default, skip_serializing_if = "is_false")]
+        lost: bool,
     },
     /// Guest → VMM: KVM_RUN returned.
     VmExit {

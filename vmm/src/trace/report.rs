@@ -122,6 +122,10 @@ pub struct SyscallSpan {
     pub thread: u64,
     /// Status, `None` if the call never returned.
     pub status: Option<(i64, String)>,
+    /// The enter was lost with other records: start and arguments unknown.
+    pub enter_lost: bool,
+    /// The exit was lost with other records: end and status unknown.
+    pub exit_lost: bool,
 }
 
 /// A VM exit with both ends.
@@ -155,7 +159,7 @@ pub fn syscall_spans(t: &Timeline) -> Vec<SyscallSpan> {
     let mut spans: Vec<SyscallSpan> = Vec::new();
     for e in &t.events {
         match &e.kind {
-            EventKind::SyscallEnter { nr, name, args, process, thread, .. } => {
+            EventKind::SyscallEnter { nr, name, args, process, thread, lost, .. } => {
                 open.entry(*thread).or_default().push(spans.len());
                 spans.push(SyscallSpan {
                     start_ns: e.ts_ns,
@@ -166,12 +170,15 @@ pub fn syscall_spans(t: &Timeline) -> Vec<SyscallSpan> {
                     process: *process,
                     thread: *thread,
                     status: None,
+                    enter_lost: *lost,
+                    exit_lost: false,
                 });
             }
-            EventKind::SyscallExit { thread, status, status_name, unfinished, .. } => {
+            EventKind::SyscallExit { thread, status, status_name, unfinished, lost, .. } => {
                 if let Some(i) = open.get_mut(thread).and_then(Vec::pop) {
                     spans[i].end_ns = e.ts_ns;
-                    if !unfinished {
+                    spans[i].exit_lost = *lost;
+                    if !unfinished && !lost {
                         spans[i].status = Some((*status, status_name.clone()));
                     }
                 }
@@ -241,12 +248,14 @@ pub fn stats(t: &Timeline, f: &Filter) -> String {
         }
     }
     let mut syscalls = StatTable::default();
-    let mut unfinished = 0;
+    let (mut unfinished, mut cut) = (0, 0);
     for s in syscall_spans(t) {
         if !f.process_ok(t, Some(s.process)) || !f.syscall_ok(Some(&s.name)) {
             continue;
         }
-        if s.status.is_some() {
+        if s.enter_lost || s.exit_lost {
+            cut += 1;
+        } else if s.status.is_some() {
             syscalls.record(&s.name, s.end_ns - s.start_ns);
         } else {
             unfinished += 1;
@@ -269,6 +278,9 @@ pub fn stats(t: &Timeline, f: &Filter) -> String {
     out += &syscalls.render("SYSCALL", "syscalls");
     if unfinished > 0 {
         let _ = writeln!(out, "({unfinished} syscall(s) never returned and are not in the table)");
+    }
+    if cut > 0 {
+        let _ = writeln!(out, "({cut} syscall(s) lost their enter or exit with dropped trace records and are not in the table)");
     }
     for v in &t.meta.vcpus {
         let _ = writeln!(
@@ -302,8 +314,9 @@ pub fn syscalls(t: &Timeline, f: &Filter) -> String {
         }
         // Show only the arguments the decoder names (all four when unknown).
         let named = super::decode::syscall_info(s.nr).map_or(4, |i| i.args.len());
-        let args = args_text(&s.args[..named.min(s.args.len())]);
+        let args = if s.enter_lost { "<enter lost>".into() } else { args_text(&s.args[..named.min(s.args.len())]) };
         let result = match &s.status {
+            _ if s.exit_lost => "? <exit lost>".into(),
             Some((v, name)) if *name == v.to_string() => format!("{v}"),
             Some((v, name)) => format!("{name} ({v})"),
             None => "? <unfinished: the VM stopped>".into(),
@@ -388,6 +401,7 @@ mod tests {
                 mechanism: "int80-trap".into(),
                 cpl_from: 3,
                 cpl_to: 0,
+                lost: false,
             });
             events.push(EventKind::VmExit { reason: ExitReason::IoIn, addr: 0xbe0, size: 4, rip: 1, cpl: Some(0), hypercall: None, context: ctx.clone() });
             events.push(EventKind::VmResume { reason: ExitReason::IoIn, addr: 0xbe0, cpl: Some(0), hypercall: None, context: ctx, vm_stopped: false });
@@ -401,6 +415,7 @@ mod tests {
                 cpl_from: 0,
                 cpl_to: 3,
                 unfinished: false,
+                lost: false,
             });
         }
         let events = events.into_iter().enumerate().map(|(i, kind)| Event { ts_ns: 1000 * i as u64, vcpu: 0, kind }).collect();

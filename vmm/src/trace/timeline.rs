@@ -18,6 +18,9 @@ use hypercall_abi::trace::{TraceKind, TraceRecord, TRACE_MECHANISM_SYSCALL};
 use super::clock::TscClock;
 use super::decode;
 use super::recorder::{ExitRecord, HypercallResult, CPL_UNKNOWN};
+use mend::{lost_syscall_enter, lost_trap_enter, respace, LossPoint};
+
+mod mend;
 
 pub use super::event::*;
 
@@ -37,13 +40,18 @@ struct Merger<'a> {
     out: Vec<Event>,
     last_ns: Option<u64>,
     current: Option<(u64, u64)>,
-    /// Open syscalls per thread koid: (nr, process).
-    syscalls: BTreeMap<u64, Vec<(u32, u64)>>,
-    /// Open exceptions/interrupts (vector) per thread koid: a trap that
-    /// switches threads (a preempting timer tick) returns on its own thread.
-    traps: BTreeMap<u64, Vec<u32>>,
+    /// Open syscalls per thread koid: (nr, process, enter time).
+    syscalls: BTreeMap<u64, Vec<(u32, u64, u64)>>,
+    /// Open exceptions/interrupts per thread koid: (vector, process, enter
+    /// time). A trap that switches threads (a preempting tick) returns on its
+    /// own thread.
+    traps: BTreeMap<u64, Vec<(u32, u64, u64)>>,
     meta: &'a mut TraceMeta,
     unknown: u64,
+    /// The latest `records_lost` marker: slices it cut are mended there.
+    loss: Option<LossPoint>,
+    /// Events were inserted behind `last_ns`: times need re-spacing.
+    inserted: bool,
 }
 
 impl Merger<'_> {
@@ -61,7 +69,7 @@ impl Merger<'_> {
 
     fn context(&self) -> GuestContext {
         let Some((process, thread)) = self.current else { return GuestContext::default() };
-        let syscall = self.syscalls.get(&thread).and_then(|s| s.last()).map(|(nr, _)| decode::syscall_name(*nr));
+        let syscall = self.syscalls.get(&thread).and_then(|s| s.last()).map(|(nr, _, _)| decode::syscall_name(*nr));
         GuestContext { process: Some(process), thread: Some(thread), syscall }
     }
 
@@ -75,8 +83,11 @@ impl Merger<'_> {
         let (from, to) = (r.cpl_before(), r.cpl_after());
         let ev = match kind {
             TraceKind::SyscallEnter => {
+                // From ring 3: nothing of this thread can still be open.
+                self.close_lost(r.thread, 0, 0);
                 self.current = Some((r.process, r.thread));
-                self.syscalls.entry(r.thread).or_default().push((r.num, r.process));
+                let at = self.next_ns(ns);
+                self.syscalls.entry(r.thread).or_default().push((r.num, r.process, at));
                 let names = decode::syscall_info(r.num).map(|s| s.args).unwrap_or_default();
                 let args = (0..4)
                     .map(|i| Arg { name: names.get(i).map_or_else(|| format!("a{i}"), |n| n.to_string()), value: r.data[i] })
@@ -91,11 +102,22 @@ impl Merger<'_> {
                     mechanism: mechanism.into(),
                     cpl_from: from,
                     cpl_to: to,
+                    lost: false,
                 }
             }
             TraceKind::SyscallExit => {
-                if let Some(open) = self.syscalls.get_mut(&r.thread) {
-                    open.pop();
+                self.close_lost(r.thread, 0, usize::MAX);
+                let open = self.syscalls.entry(r.thread).or_default();
+                match open.iter().rposition(|(nr, _, _)| *nr == r.num) {
+                    Some(i) => {
+                        let keep = i + 1;
+                        self.close_lost(r.thread, 0, keep);
+                        self.syscalls.get_mut(&r.thread).map(Vec::pop);
+                    }
+                    None => {
+                        self.close_lost(r.thread, 0, 0);
+                        self.open_lost(lost_syscall_enter(r.num, r.process, r.thread));
+                    }
                 }
                 let status = r.data[0] as i64;
                 EventKind::SyscallExit {
@@ -108,10 +130,18 @@ impl Merger<'_> {
                     cpl_from: from,
                     cpl_to: to,
                     unfinished: false,
+                    lost: false,
                 }
             }
             TraceKind::ExceptionEnter | TraceKind::InterruptEnter => {
-                self.traps.entry(r.thread).or_default().push(r.num);
+                if from == 3 {
+                    self.close_lost(r.thread, 0, 0);
+                }
+                // The running thread (a no-op unless a lost context switch
+                // left `current` stale; the exit record does not say).
+                self.current = Some((r.process, r.thread));
+                let at = self.next_ns(ns);
+                self.traps.entry(r.thread).or_default().push((r.num, r.process, at));
                 let name = decode::vector_name(r.num);
                 if kind == TraceKind::ExceptionEnter {
                     EventKind::ExceptionEnter {
@@ -123,22 +153,28 @@ impl Merger<'_> {
                         thread: r.thread,
                         cpl_from: from,
                         cpl_to: to,
+                        lost: false,
                     }
                 } else {
-                    EventKind::InterruptEnter { vector: r.num, name, rip: r.data[1], process: r.process, thread: r.thread, cpl_from: from, cpl_to: to }
+                    EventKind::InterruptEnter { vector: r.num, name, rip: r.data[1], process: r.process, thread: r.thread, cpl_from: from, cpl_to: to, lost: false }
                 }
             }
             TraceKind::ExceptionExit | TraceKind::InterruptExit => {
                 let (process, thread) = self.current.unwrap_or((0, 0));
-                if let Some(open) = self.traps.get_mut(&thread) {
-                    open.pop();
+                let open = self.traps.entry(thread).or_default();
+                match open.iter().rposition(|(v, _, _)| *v == r.num) {
+                    Some(i) => {
+                        self.close_lost(thread, i + 1, usize::MAX);
+                        self.traps.get_mut(&thread).map(Vec::pop);
+                    }
+                    None => self.open_lost(lost_trap_enter(r.num, process, thread)),
                 }
                 let name = decode::vector_name(r.num);
                 let (process, thread) = (Some(process).filter(|_| thread != 0), Some(thread).filter(|t| *t != 0));
                 if kind == TraceKind::ExceptionExit {
-                    EventKind::ExceptionExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished: false }
+                    EventKind::ExceptionExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished: false, lost: false }
                 } else {
-                    EventKind::InterruptExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished: false }
+                    EventKind::InterruptExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished: false, lost: false }
                 }
             }
             TraceKind::ContextSwitch => {
@@ -196,26 +232,29 @@ impl Merger<'_> {
         );
     }
 
+    /// The time `push(want_ns, ..)` will give its event.
+    fn next_ns(&self, want_ns: u64) -> u64 {
+        self.last_ns.map_or(want_ns, |l| want_ns.max(l.saturating_add(1)))
+    }
+
     /// Close what never ended (a syscall that stopped the VM, a fault that
     /// never returned).
     fn finish(&mut self, end_ns: u64) {
-        let traps: Vec<(u64, Vec<u32>)> = std::mem::take(&mut self.traps).into_iter().collect();
-        for (t, stack) in traps {
+        for (t, stack) in std::mem::take(&mut self.traps) {
             let thread = Some(t).filter(|t| *t != 0);
-            let process = thread.and_then(|t| self.meta.threads.get(&t)).map(|m| m.process);
-            for vector in stack.into_iter().rev() {
+            for (vector, process, _) in stack.into_iter().rev() {
+                let process = thread.map(|_| process);
                 let name = decode::vector_name(vector);
                 let ev = if vector >= 32 {
-                    EventKind::InterruptExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: true }
+                    EventKind::InterruptExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: true, lost: false }
                 } else {
-                    EventKind::ExceptionExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: true }
+                    EventKind::ExceptionExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: true, lost: false }
                 };
                 self.push(end_ns, ev);
             }
         }
-        let open: Vec<(u64, Vec<(u32, u64)>)> = std::mem::take(&mut self.syscalls).into_iter().collect();
-        for (thread, stack) in open {
-            for (nr, process) in stack.into_iter().rev() {
+        for (thread, stack) in std::mem::take(&mut self.syscalls) {
+            for (nr, process, _) in stack.into_iter().rev() {
                 let ev = EventKind::SyscallExit {
                     nr,
                     name: decode::syscall_name(nr),
@@ -226,6 +265,7 @@ impl Merger<'_> {
                     cpl_from: 0,
                     cpl_to: 0,
                     unfinished: true,
+                    lost: false,
                 };
                 self.push(end_ns, ev);
             }
@@ -248,6 +288,8 @@ pub fn build(capture: &Capture) -> Timeline {
             traps: BTreeMap::new(),
             meta: &mut meta,
             unknown: 0,
+            loss: None,
+            inserted: false,
         };
         // Next item: the smallest (sequence, rank); a loss noticed at an exit
         // comes before it, and an exit with guest_seq s before record s.
@@ -259,8 +301,7 @@ pub fn build(capture: &Capture) -> Timeline {
             match [lost, exit, record].into_iter().flatten().min() {
                 None => break,
                 Some((_, 0)) => {
-                    let ns = m.last_ns.unwrap_or(0);
-                    m.push(ns, EventKind::RecordsLost { count: v.lost_marks[k].count });
+                    m.mark_loss(v.lost_marks[k].count);
                     k += 1;
                 }
                 Some((_, 1)) => {
@@ -275,6 +316,9 @@ pub fn build(capture: &Capture) -> Timeline {
             }
         }
         m.finish(v.end_ns);
+        if m.inserted {
+            respace(&mut m.out);
+        }
         let unknown = m.unknown;
         events.extend(m.out);
         let counters = v.counters.unwrap_or_default();
@@ -307,7 +351,7 @@ mod tests {
     use crate::trace::recorder::{ExitInfo, HypercallRecord};
     use hypercall_abi::trace::{cpl_pair, TRACE_MECHANISM_INT80};
 
-    fn rec(tsc: u64, kind: TraceKind, cpl: u8, num: u32, data0: u64) -> TraceRecord {
+    pub(super) fn rec(tsc: u64, kind: TraceKind, cpl: u8, num: u32, data0: u64) -> TraceRecord {
         TraceRecord { tsc, kind: kind as u8, cpl, aux: TRACE_MECHANISM_INT80, num, data: [data0, 0, 0, 0], ..Default::default() }
     }
 
@@ -413,4 +457,5 @@ mod tests {
         assert_eq!(t.meta.vcpus[0].lost, 4);
         assert!(matches!(t.events[0].kind, EventKind::RecordsLost { count: 4 }));
     }
+
 }
