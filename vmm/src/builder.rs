@@ -30,7 +30,7 @@ use crate::arch::layout::{
 };
 use crate::arch::{cpuid, pvh, regs};
 use crate::hypercall::{HostState, MilestoneRecord, TestCase};
-use crate::vstate::kvm_stats::VcpuStats;
+use crate::vstate::kvm_stats::{StatsFile, VcpuSnapshot};
 use crate::image::BootImage;
 use crate::trace::{TraceOptions, VcpuTrace};
 use crate::vstate::stats::ExitStats;
@@ -191,6 +191,8 @@ pub struct RunReport {
     pub tests_dropped: u64,
     /// Exit counters.
     pub stats: ExitStats,
+    /// KVM's own counters per vCPU (empty on hosts without a stats fd).
+    pub kvm_stats: Vec<VcpuSnapshot>,
     /// Per-hypercall counters.
     pub hypercalls: crate::trace::table::StatTable,
     /// What tracing recorded (`None` unless tracing was on).
@@ -338,7 +340,8 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     let (stop2, done2) = (stop.clone(), done.clone());
     let mut host = HostState::new(Box::new(console), config.start);
     host.tsc_khz = vcpu.get_tsc_khz().ok();
-    host.insn_counter = VcpuStats::open(&vcpu, "insn_emulation");
+    let kvm_stats = StatsFile::open(&vcpu);
+    host.insn_counter = kvm_stats.as_ref().and_then(|f| f.counter("insn_emulation"));
     host.trace = VcpuTrace::new(0, trace, config.start);
     let sync_regs = kvm.check_extension(kvm_ioctls::Cap::SyncRegs);
     let seccomp = config.seccomp;
@@ -366,6 +369,7 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
             stats.count_dropped("milestones", host.milestones_dropped);
             RunReport {
                 end,
+                kvm_stats: kvm_stats.iter().map(|f| f.snapshot(0)).collect(),
                 emulated_insns: host.insn_counter.as_ref().and_then(|c| c.read()),
                 milestones: host.milestones,
                 tests: host.tests,

@@ -318,6 +318,9 @@ fn run(
         }
         zxvm::diag::stderr_text(&report.stats.table());
         zxvm::diag::stderr_text(&report.hypercalls.render("hypercall", "hypercalls"));
+        for k in &report.kvm_stats {
+            zxvm::diag::stderr_text(&k.table());
+        }
         for (name, d) in &report.devices {
             zxvm::diag!(
                 "zxvm: {name}: {} requests, {} bytes from guest, {} bytes to guest, {} errors",

@@ -414,6 +414,7 @@ pub(crate) mod tests {
 
     pub(crate) fn report(end: RunEnd, tests: &[(&str, TestOutcome, u64)]) -> RunReport {
         RunReport {
+            kvm_stats: Vec::new(),
             end,
             milestones: vec![MilestoneRecord {
                 milestone: Milestone::FirstUserEntry,
