@@ -313,6 +313,19 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
     assert!(r.stdout.contains("zx_debug_write") && !r.stdout.contains("zxvm_entry_info"), "{}", r.stdout);
     let r = zxvm(&["trace", "stats", file, "--process", "nosuch"]);
     assert_eq!(r.code, 117, "{}", r.stderr);
+    // The same tables as one JSON document, with strace -c's errors.
+    let r = zxvm(&["trace", "stats", file, "--json", "--process", "tracetest"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).expect("trace stats --json is JSON");
+    assert_eq!((v["schema"].as_str(), v["version"].as_u64()), (Some("zxvm-trace-stats"), Some(1)));
+    assert_eq!(v["filter"]["process"], "tracetest");
+    let write = v["syscalls"].as_array().unwrap().iter().find(|r| r["name"] == "zx_debug_write").expect("zx_debug_write row");
+    assert_eq!((write["count"].as_u64(), write["errors"].as_u64()), (Some(4), Some(1)), "{write}");
+    assert_eq!(write["errors_by_status"]["ZX_ERR_INVALID_ARGS"], 1);
+    assert!(v["exits"].as_array().unwrap().iter().any(|r| r["name"] == "io_in 0xbe0" && r["count"].as_u64() > Some(0)));
+    assert_eq!(v["vcpus"][0]["vcpu"], 0);
+    let r = zxvm(&["trace", "stats", file]);
+    assert!(r.stdout.contains("errors: zx_debug_write 1 of 4 (ZX_ERR_INVALID_ARGS 1)"), "{}", r.stdout);
     let r = zxvm(&["trace", "exits", file, "--syscall", "zx_debug_write"]);
     let lines: Vec<_> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 5, "{}", r.stdout);
@@ -343,6 +356,33 @@ fn stats_print_a_hypercall_table_and_tracing_off_keeps_the_ring_off() {
     assert!(number_after("insn_emulation ").is_some_and(|n| n > 0) || !r.stderr.contains("guest instructions emulated"), "{}", r.stderr);
     let r = zxvm(&["run", "--timeout", "60", "--trace-ring", "8"]);
     assert_eq!(r.code, 117, "--trace-ring needs --trace");
+}
+
+#[test]
+fn stats_json_is_one_document_with_the_same_figures() {
+    let path = trace_path("stats.json");
+    let p = path.to_str().unwrap();
+    let r = zxvm(&["run", "--timeout", "60", "--stats", "--stats-json", p, "--cmdline", "init=tracetest"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).expect("--stats-json writes JSON");
+    assert_eq!((v["schema"].as_str(), v["version"].as_u64(), v["end"].as_str()), (Some("zxvm-run-stats"), Some(1), Some("guest_exit")));
+    let exits: u64 = v["exits"].as_array().unwrap().iter().map(|r| r["count"].as_u64().unwrap()).sum();
+    assert!(r.stderr.contains(&format!("total: {exits} exits")), "JSON says {exits} exits:\n{}", r.stderr);
+    let console = v["hypercalls"].as_array().unwrap().iter().find(|h| h["name"] == "console_write").expect("console_write row");
+    assert!(console["count"].as_u64() > Some(0) && console["min_ns"].as_u64() <= console["max_ns"].as_u64());
+    let kvm = &v["kvm"][0];
+    assert!(kvm["offered"].as_u64() > Some(0), "{kvm}");
+    assert!(kvm["counters"].as_array().unwrap().iter().any(|c| c["name"] == "exits" && c["value"].as_u64() >= Some(exits)), "{kvm}");
+    assert_eq!(v["milestones"][1]["name"], "first_user_entry");
+    // The exit code is the guest's, and an unwritable path is refused before the guest runs.
+    let r = zxvm(&["run", "--timeout", "60", "--stats-json", p, "--cmdline", "hello.exit=7"]);
+    assert_eq!(r.code, 7);
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(v["exit_code"], 7);
+    let r = zxvm(&["run", "--timeout", "60", "--stats-json", "/nonexistent/dir/s.json", "--cmdline", "hello.exit=7"]);
+    assert_eq!(r.code, 125, "{}", r.stderr);
+    assert!(r.stderr.contains("cannot write stats /nonexistent/dir/s.json") && r.stdout.is_empty(), "{}{}", r.stdout, r.stderr);
+    let _ = std::fs::remove_file(&path);
 }
 
 #[test]

@@ -17,6 +17,7 @@ pub mod hypercall;
 pub mod image;
 pub mod input_file;
 pub mod program;
+pub mod run_stats;
 pub mod runner;
 pub mod seccomp;
 pub mod trace;

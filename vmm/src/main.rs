@@ -43,6 +43,10 @@ enum Command {
         /// Print boot timing, a per-exit-reason and a per-hypercall table, and virtio device counters to stderr at exit.
         #[arg(long)]
         stats: bool,
+        /// Write the same figures (and KVM's vCPU statistics) as one JSON
+        /// document to FILE (schema "zxvm-run-stats", docs/CLI.md).
+        #[arg(long, value_name = "FILE")]
+        stats_json: Option<PathBuf>,
         /// Attach a virtio-blk disk backed by the host file PATH (`,ro`: read-only). Repeatable.
         #[arg(long, value_name = "PATH[,ro]")]
         disk: Vec<DiskConfig>,
@@ -96,6 +100,9 @@ enum TraceCommand {
         file: PathBuf,
         #[command(flatten)]
         filter: FilterArgs,
+        /// Print one JSON document (schema "zxvm-trace-stats", docs/CLI.md).
+        #[arg(long)]
+        json: bool,
     },
     /// One strace-like line per system call.
     Syscalls {
@@ -148,9 +155,10 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { image, mem, cmdline, timeout, stats, init, trace, disk, console, no_rng, no_seccomp } => {
+        Command::Run { image, mem, cmdline, timeout, stats, stats_json, init, trace, disk, console, no_rng, no_seccomp } => {
             let virtio = VirtioConfig { console: console == "virtio", rng: !no_rng, disks: disk };
-            run(start, image, mem, cmdline, timeout, stats, init, trace, virtio, !no_seccomp)
+            let outputs = Outputs { stats, stats_json, trace };
+            run(start, image, mem, cmdline, timeout, init, outputs, virtio, !no_seccomp)
         }
         Command::Test(args) => ExitCode::from(zxvm::runner::cli::main(args)),
         Command::Trace { command } => trace_command(command),
@@ -167,7 +175,7 @@ const TRACE_FILE: zxvm::input_file::Expect = zxvm::input_file::Expect {
 };
 
 fn trace_command(command: TraceCommand) -> ExitCode {
-    let (TraceCommand::Stats { file, filter } | TraceCommand::Syscalls { file, filter } | TraceCommand::Exits { file, filter }) = &command;
+    let (TraceCommand::Stats { file, filter, .. } | TraceCommand::Syscalls { file, filter } | TraceCommand::Exits { file, filter }) = &command;
     let filter = Filter { process: filter.process.clone(), syscall: filter.syscall.clone() };
     let timeline = match zxvm::input_file::open_checked(file, &TRACE_FILE)
         .map_err(|e| e.to_string())
@@ -184,7 +192,8 @@ fn trace_command(command: TraceCommand) -> ExitCode {
         return ExitCode::from(exit_code::USAGE);
     }
     let text = match command {
-        TraceCommand::Stats { .. } => report::stats(&timeline, &filter),
+        TraceCommand::Stats { json: false, .. } => report::stats(&timeline, &filter),
+        TraceCommand::Stats { json: true, .. } => report::stats_json(&timeline, &filter),
         TraceCommand::Syscalls { .. } => report::syscalls(&timeline, &filter),
         TraceCommand::Exits { .. } => report::exits(&timeline, &filter),
     };
@@ -214,6 +223,13 @@ fn add_init(image: BootImage, prog: &std::path::Path) -> Result<(BootImage, Stri
     Ok((image, format!("init={name}")))
 }
 
+/// What `zxvm run` reports besides the guest's own output.
+struct Outputs {
+    stats: bool,
+    stats_json: Option<PathBuf>,
+    trace: TraceArgs,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run(
     start: Instant,
@@ -221,12 +237,12 @@ fn run(
     mem: u64,
     mut cmdline: Option<String>,
     timeout: Option<f64>,
-    stats: bool,
     init: Option<PathBuf>,
-    trace: TraceArgs,
+    outputs: Outputs,
     virtio: VirtioConfig,
     seccomp: bool,
 ) -> ExitCode {
+    let Outputs { stats, stats_json, trace } = outputs;
     let timeout = match timeout {
         None => None,
         Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Some(Duration::from_secs_f64(t)),
@@ -274,6 +290,12 @@ fn run(
     if let Some(path) = &trace.trace {
         if let Err(e) = zxvm::input_file::check_output(path, false) {
             zxvm::diag!("zxvm: error: cannot write trace {}: {e}", path.display());
+            return ExitCode::from(exit_code::VMM_ERROR);
+        }
+    }
+    if let Some(path) = &stats_json {
+        if let Err(e) = zxvm::input_file::check_output(path, false) {
+            zxvm::diag!("zxvm: error: cannot write stats {}: {e}", path.display());
             return ExitCode::from(exit_code::VMM_ERROR);
         }
     }
@@ -326,6 +348,13 @@ fn run(
                 "zxvm: {name}: {} requests, {} bytes from guest, {} bytes to guest, {} errors",
                 d.requests, d.bytes_from_guest, d.bytes_to_guest, d.errors
             );
+        }
+    }
+    if let Some(path) = &stats_json {
+        let doc = zxvm::run_stats::RunStats::new(&report, zxvm::vstate::host_memory::resident_memory());
+        if let Err(e) = doc.write(path) {
+            zxvm::diag!("zxvm: error: cannot write stats {}: {e}", path.display());
+            return ExitCode::from(exit_code::VMM_ERROR);
         }
     }
     if let (Some(path), Some(capture)) = (&trace.trace, &report.trace) {

@@ -24,6 +24,7 @@ pub mod decode;
 pub mod recorder;
 pub mod report;
 pub mod ring;
+pub mod summary;
 pub mod table;
 pub mod event;
 pub mod timeline;

@@ -1,7 +1,8 @@
 //! Reading a timeline back for people: the `zxvm trace` subcommands.
 //!
-//! * [`stats`]: per-exit-reason, per-hypercall and per-syscall tables in the
-//!   style of `perf kvm stat report`, plus the trace's own counters.
+//! * [`stats`] (in `summary.rs`): per-exit-reason, per-hypercall and
+//!   per-syscall tables in the style of `perf kvm stat report`, plus the
+//!   trace's own counters; [`stats_json`] the same as JSON.
 //! * [`syscalls`]: one strace-like line per system call.
 //! * [`exits`]: one line per VM exit.
 //!
@@ -11,11 +12,11 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::recorder::{stat_name, HypercallResult};
-use super::table::StatTable;
 use super::timeline::{Arg, Event, EventKind, GuestContext, Timeline};
+pub use super::summary::{stats, stats_json};
 
 /// Which events to list.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Filter {
     /// Process name or koid.
     pub process: Option<String>,
@@ -86,7 +87,7 @@ impl Filter {
         Ok(())
     }
 
-    fn process_ok(&self, t: &Timeline, koid: Option<u64>) -> bool {
+    pub(super) fn process_ok(&self, t: &Timeline, koid: Option<u64>) -> bool {
         match (&self.process, koid) {
             (None, _) => true,
             (Some(_), None) => false,
@@ -94,7 +95,7 @@ impl Filter {
         }
     }
 
-    fn syscall_ok(&self, name: Option<&str>) -> bool {
+    pub(super) fn syscall_ok(&self, name: Option<&str>) -> bool {
         match (&self.syscall, name) {
             (None, _) => true,
             (Some(_), None) => false,
@@ -231,67 +232,6 @@ pub fn exit_spans(t: &Timeline) -> Vec<ExitSpan> {
 
 fn us(ns: u64) -> f64 {
     ns as f64 / 1e3
-}
-
-/// The `zxvm trace stats` report, over the exits and syscalls `f` selects
-/// (an exit is selected by the process and syscall it happened in).
-pub fn stats(t: &Timeline, f: &Filter) -> String {
-    let mut exits = StatTable::default();
-    let mut hypercalls = StatTable::default();
-    for x in exit_spans(t) {
-        if !f.process_ok(t, x.context.process) || !f.syscall_ok(x.context.syscall.as_deref()) {
-            continue;
-        }
-        exits.record(&x.stat_name, x.end_ns - x.start_ns);
-        if let Some((name, _, _, ns)) = &x.hypercall {
-            hypercalls.record(name, *ns);
-        }
-    }
-    let mut syscalls = StatTable::default();
-    let (mut unfinished, mut cut) = (0, 0);
-    for s in syscall_spans(t) {
-        if !f.process_ok(t, Some(s.process)) || !f.syscall_ok(Some(&s.name)) {
-            continue;
-        }
-        if s.enter_lost || s.exit_lost {
-            cut += 1;
-        } else if s.status.is_some() {
-            syscalls.record(&s.name, s.end_ns - s.start_ns);
-        } else {
-            unfinished += 1;
-        }
-    }
-    let mut out = String::new();
-    let scope = match (&f.process, &f.syscall) {
-        (None, None) => String::new(),
-        (p, c) => {
-            let p = p.as_ref().map(|p| format!(" process {p}"));
-            let c = c.as_ref().map(|c| format!(" syscall {c}"));
-            format!(", only{}{}", p.unwrap_or_default(), c.unwrap_or_default())
-        }
-    };
-    let _ = writeln!(out, "Analyze events for all VMs, all VCPUs{scope}:\n");
-    out += &exits.render("VM-EXIT", "exits");
-    out += "\n";
-    out += &hypercalls.render("HYPERCALL", "hypercalls");
-    out += "\n";
-    out += &syscalls.render("SYSCALL", "syscalls");
-    if unfinished > 0 {
-        let _ = writeln!(out, "({unfinished} syscall(s) never returned and are not in the table)");
-    }
-    if cut > 0 {
-        let _ = writeln!(out, "({cut} syscall(s) lost their enter or exit with dropped trace records and are not in the table)");
-    }
-    for v in &t.meta.vcpus {
-        let _ = writeln!(
-            out,
-            "\nvCPU {}: ring {}; {} exits, {} guest records, {} lost, {} full-ring flushes\n  clock: {}; exit registers: {}",
-            v.vcpu, v.ring, v.exits, v.guest_records, v.lost, v.flushes, v.clock, v.regs_source
-        );
-        let counts: Vec<String> = v.guest_counts.iter().filter(|(_, n)| **n > 0).map(|(k, n)| format!("{k}={n}")).collect();
-        let _ = writeln!(out, "  guest counters: {}", if counts.is_empty() { "none".into() } else { counts.join(" ") });
-    }
-    out
 }
 
 fn who(t: &Timeline, process: Option<u64>, thread: Option<u64>) -> String {
