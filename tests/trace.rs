@@ -332,6 +332,10 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
     assert!(lines.iter().all(|l| l.contains("io_in 0xbe0") && l.contains("console_write(gpa=0x") && l.contains("cpl=0") && l.ends_with("in zx_debug_write")));
     let r = zxvm(&["trace", "exits", file]);
     assert!(r.stdout.lines().last().unwrap().ends_with("(VM stopped)"), "{}", r.stdout);
+    // MMIO exits name the virtio-mmio device and register (the driver reads
+    // MagicValue first when it probes a device).
+    assert!(r.stdout.contains("mmio_read virtio0 MagicValue rip="), "{}", r.stdout);
+    assert!(!r.stdout.lines().any(|l| l.contains("mmio_read rip=") || l.contains("mmio_write rip=")), "{}", r.stdout);
     let r = zxvm(&["trace", "stats", "/nonexistent/trace.json"]);
     assert_eq!(r.code, 117);
     assert!(r.stderr.contains("cannot read trace"));

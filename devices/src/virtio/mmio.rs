@@ -78,6 +78,37 @@ pub mod reg {
     pub const CONFIG_GENERATION: u64 = 0x0fc;
     /// Start of the device configuration space.
     pub const CONFIG: u64 = 0x100;
+
+    /// The specification's name of the register at `offset` (for traces and
+    /// exit tables); `None` for offsets that name no register.
+    pub fn name(offset: u64) -> Option<&'static str> {
+        Some(match offset {
+            MAGIC_VALUE => "MagicValue",
+            VERSION => "Version",
+            DEVICE_ID => "DeviceID",
+            VENDOR_ID => "VendorID",
+            DEVICE_FEATURES => "DeviceFeatures",
+            DEVICE_FEATURES_SEL => "DeviceFeaturesSel",
+            DRIVER_FEATURES => "DriverFeatures",
+            DRIVER_FEATURES_SEL => "DriverFeaturesSel",
+            QUEUE_SEL => "QueueSel",
+            QUEUE_NUM_MAX => "QueueNumMax",
+            QUEUE_NUM => "QueueNum",
+            QUEUE_READY => "QueueReady",
+            QUEUE_NOTIFY => "QueueNotify",
+            INTERRUPT_STATUS => "InterruptStatus",
+            INTERRUPT_ACK => "InterruptACK",
+            STATUS => "Status",
+            QUEUE_DESC_LOW => "QueueDescLow",
+            QUEUE_DESC_HIGH => "QueueDescHigh",
+            QUEUE_AVAIL_LOW => "QueueDriverLow",
+            QUEUE_AVAIL_HIGH => "QueueDriverHigh",
+            QUEUE_USED_LOW => "QueueDeviceLow",
+            QUEUE_USED_HIGH => "QueueDeviceHigh",
+            CONFIG_GENERATION => "ConfigGeneration",
+            _ => return None,
+        })
+    }
 }
 
 /// "virt".

@@ -101,11 +101,30 @@ impl ExitInfo {
     }
 }
 
-/// Exit-table row name for a reason and port/address.
+/// Exit-table row name for a reason and port/address: the port, or for
+/// MMIO the virtio-mmio device and register (`mmio_write virtio1
+/// QueueNotify`, `mmio_read virtio0 config+0x4`), else the address.
 pub fn stat_name(reason: ExitReason, addr: u64) -> String {
     match reason {
         ExitReason::IoIn | ExitReason::IoOut => format!("{} {addr:#x}", reason.name()),
+        ExitReason::MmioRead | ExitReason::MmioWrite => format!("{} {}", reason.name(), mmio_place(addr)),
         r => r.name().to_string(),
+    }
+}
+
+/// Where an MMIO address is, as people name it.
+fn mmio_place(addr: u64) -> String {
+    use crate::arch::layout::{VIRTIO_MMIO_BASE, VIRTIO_MMIO_MAX_DEVICES, VIRTIO_MMIO_SIZE};
+    use devices::virtio::mmio::reg;
+    let rel = addr.wrapping_sub(VIRTIO_MMIO_BASE);
+    if addr < VIRTIO_MMIO_BASE || rel >= VIRTIO_MMIO_MAX_DEVICES * VIRTIO_MMIO_SIZE {
+        return format!("{addr:#x}");
+    }
+    let (device, offset) = (rel / VIRTIO_MMIO_SIZE, rel % VIRTIO_MMIO_SIZE);
+    match reg::name(offset) {
+        Some(name) => format!("virtio{device} {name}"),
+        None if offset >= reg::CONFIG => format!("virtio{device} config+{:#x}", offset - reg::CONFIG),
+        None => format!("virtio{device} {offset:#05x}"),
     }
 }
 
@@ -226,7 +245,12 @@ mod tests {
         assert_eq!(i.stat_name(), "io_in 0xbe0");
         let i = ExitInfo::of(&VcpuExit::MmioWrite(0xd000_0000, &[1, 2]));
         assert_eq!((i.reason, i.addr, i.size), (ExitReason::MmioWrite, 0xd000_0000, 2));
-        assert_eq!(i.stat_name(), "mmio_write");
+        assert_eq!(i.stat_name(), "mmio_write virtio0 MagicValue");
+        assert_eq!(stat_name(ExitReason::MmioWrite, 0xd000_1050), "mmio_write virtio1 QueueNotify");
+        assert_eq!(stat_name(ExitReason::MmioRead, 0xd000_0104), "mmio_read virtio0 config+0x4");
+        assert_eq!(stat_name(ExitReason::MmioRead, 0xd000_00f0), "mmio_read virtio0 0x0f0");
+        assert_eq!(stat_name(ExitReason::MmioRead, 0xfee0_00b0), "mmio_read 0xfee000b0");
+        assert_eq!(stat_name(ExitReason::MmioRead, 0xd000_0000 + 16 * 0x1000), "mmio_read 0xd0010000");
         assert_eq!(ExitInfo::of(&VcpuExit::Shutdown).reason, ExitReason::Shutdown);
         assert_eq!(ExitInfo::INTERRUPTED.stat_name(), "interrupted");
     }

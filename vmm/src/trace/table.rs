@@ -147,13 +147,13 @@ impl StatTable {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "{:<28} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10} {:>8}",
+            "{:<36} {:>9} {:>8} {:>8} {:>10} {:>10} {:>10} {:>8}",
             what, "samples", "samples%", "time%", "min(us)", "max(us)", "mean(us)", "±σ"
         );
         for (key, r) in self.sorted() {
             let _ = writeln!(
                 s,
-                "{:<28} {:>9} {:>7.2}% {:>7.2}% {:>10.2} {:>10.2} {:>10.2} {:>7.2}%",
+                "{:<36} {:>9} {:>7.2}% {:>7.2}% {:>10.2} {:>10.2} {:>10.2} {:>7.2}%",
                 key,
                 r.count,
                 pct(r.count as f64, count as f64),

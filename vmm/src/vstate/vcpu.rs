@@ -110,15 +110,11 @@ fn note_unclaimed(ctx: &mut ExitCtx, what: &str, addr: u64) {
 
 /// Short name of an exit for the stats table.
 pub fn exit_name(exit: &VcpuExit) -> String {
-    match exit {
-        VcpuExit::IoIn(port, _) => format!("io_in {port:#x}"),
-        VcpuExit::IoOut(port, _) => format!("io_out {port:#x}"),
-        VcpuExit::MmioRead(..) => "mmio_read".into(),
-        VcpuExit::MmioWrite(..) => "mmio_write".into(),
-        VcpuExit::Hlt => "hlt".into(),
-        VcpuExit::Shutdown => "shutdown".into(),
-        VcpuExit::Intr => "intr".into(),
-        other => format!("{other:?}").split(['(', ' ']).next().unwrap_or("other").to_lowercase(),
+    let info = ExitInfo::of(exit);
+    match info.reason {
+        // The table's own name for it (`KVM_EXIT_DEBUG` → "debug").
+        crate::trace::recorder::ExitReason::Other => format!("{exit:?}").split(['(', ' ']).next().unwrap_or("other").to_lowercase(),
+        _ => info.stat_name(),
     }
 }
 
@@ -211,12 +207,15 @@ pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
         let result = vcpu.run();
         let exited = Instant::now();
         let mut traced = ExitInfo::INTERRUPTED;
-        let (name, action) = match result {
+        // Row names are formatted after the handling time is taken; only the
+        // rare "other" exits need the exit itself for theirs.
+        let (other_name, action) = match result {
             Ok(exit) => {
                 traced = ExitInfo::of(&exit);
-                (exit_name(&exit), handle_exit(exit, ctx))
+                let other = (traced.reason == crate::trace::recorder::ExitReason::Other).then(|| exit_name(&exit));
+                (other, handle_exit(exit, ctx))
             }
-            Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => ("interrupted".to_string(), ExitAction::Continue),
+            Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => (None, ExitAction::Continue),
             Err(e) => return RunEnd::Error(format!("KVM_RUN failed: {e}")),
         };
         let end = match action {
@@ -241,7 +240,8 @@ pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
             ExitAction::Stop(RunEnd::Error(e)) if e == INTERNAL_ERROR => Some(internal_error(vcpu)),
             ExitAction::Stop(end) => Some(end),
         };
-        ctx.stats.record(&name, exited.elapsed());
+        let handled = exited.elapsed();
+        ctx.stats.record(&other_name.unwrap_or_else(|| traced.stat_name()), handled);
         ctx.host.trace.record_exit(vcpu, ctx.mem, traced, exited);
         if let Some(end) = end {
             return end;
