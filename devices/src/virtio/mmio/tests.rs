@@ -98,11 +98,14 @@ fn rings_outside_ram_need_reset() {
     assert_eq!(read32(&mut t, reg::INTERRUPT_STATUS), 0);
 }
 
+/// A named way to spoil a queue's addresses.
+type Spoiler = (&'static str, fn(&mut TestQueue));
+
 #[test]
 fn misaligned_rings_need_reset_instead_of_reading_old_addresses() {
     // virtio-queue keeps its previous address (0 after a reset) for a
     // misaligned one; the transport must refuse the queue, not use page 0.
-    let cases: [(&str, fn(&mut TestQueue)); 3] = [
+    let cases: [Spoiler; 3] = [
         ("descriptor table", |q| q.desc += 8),
         ("available ring", |q| q.avail += 1),
         ("used ring", |q| q.used += 2),
