@@ -276,6 +276,12 @@ fn lost_records_leave_a_well_formed_trace_with_markers() {
     let r = zxvm(&["run", "--timeout", "60", "--trace", path.to_str().unwrap(), "--cmdline", "init=demo"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(assert_well_formed(&path), (0, 0));
+    // Programs that share one binary are told apart by their arguments.
+    let t = chrome::read(std::io::BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
+    let names: Vec<&str> = t.meta.processes.values().map(String::as_str).collect();
+    for want in ["demo", "demo burn", "demo pong", "demo ping 100"] {
+        assert!(names.contains(&want), "no process {want:?} in {names:?}");
+    }
     let _ = std::fs::remove_file(&path);
 }
 

@@ -64,6 +64,35 @@ pub fn launch_passes_arguments() -> CaseResult {
     Ok(())
 }
 
+/// Start `args` and return its process name (the child exits by itself).
+fn launched_name(args: &[&str]) -> R<[u8; ZX_MAX_NAME_LEN]> {
+    let fs = bootfs().map_err(|_| ZX_ERR_NOT_FOUND)?;
+    let job = zx::job_create(zx::job_default(), 0)?;
+    let p = launch::launch(&fs, job, &launch::Spec { name: args[0], args, handles: &[], cmdline: "" })?;
+    let name = zx::get_name(p);
+    wait_signal(p, ZX_TASK_TERMINATED, 60_000_000_000)?;
+    zx::task_kill(job)?;
+    zx::handle_close_many(&[p, job])?;
+    name
+}
+
+fn padded(s: &str) -> [u8; ZX_MAX_NAME_LEN] {
+    let mut b = [0u8; ZX_MAX_NAME_LEN];
+    b[..s.len()].copy_from_slice(s.as_bytes());
+    b
+}
+
+pub fn launched_process_is_named_by_its_arguments() -> CaseResult {
+    bootfs()?;
+    check_eq!(launched_name(&["demo", "args", "one"])?, padded("demo args one"));
+    // Cut to ZX_MAX_NAME_LEN - 1 bytes, and never inside a character (é is 2 bytes).
+    let long = ["demo", "args", "aaaaaaaaaaaaaaaaaaaaa", "é"];
+    check_eq!(launched_name(&long)?, padded("demo args aaaaaaaaaaaaaaaaaaaaa"));
+    let long = ["demo", "args", "aaaaaaaaaaaaaaaaaaaa", "é"];
+    check_eq!(launched_name(&long)?, padded("demo args aaaaaaaaaaaaaaaaaaaa"));
+    Ok(())
+}
+
 pub fn launch_passes_self_handles() -> CaseResult {
     bootfs()?;
     check_eq!(run(&["demo", "handles"], &[])?, 0, "process, thread, root VMAR and job handles arrived");

@@ -197,6 +197,7 @@ fn main(s: &zx::Startup) -> i64 {
             ("exception_report_needs_exception", exceptions::exception_report_needs_exception),
             ("userboot_passed_args_and_bootfs", launching::userboot_passed_args_and_bootfs),
             ("launch_passes_arguments", launching::launch_passes_arguments),
+            ("launched_process_is_named_by_its_arguments", launching::launched_process_is_named_by_its_arguments),
             ("launch_passes_self_handles", launching::launch_passes_self_handles),
             ("launch_passes_extra_handles", launching::launch_passes_extra_handles),
             ("launch_unknown_program", launching::launch_unknown_program),

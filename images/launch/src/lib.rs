@@ -67,7 +67,7 @@ impl BootfsImage {
 
 /// What to start.
 pub struct Spec<'a> {
-    /// Program name in the bootfs (also the process name).
+    /// Program name in the bootfs.
     pub name: &'a str,
     /// Arguments (argv[0] first).
     pub args: &'a [&'a str],
@@ -181,8 +181,31 @@ fn message(buf: &mut [u8; 2048], infos: &[u32], args: &[&str]) -> Result<usize, 
     Ok(at)
 }
 
-/// Start `spec.name` from `bootfs` as a new process in `job`. Returns the
-/// process handle. The extra handles are consumed whatever happens.
+/// The process (and initial thread) name: the arguments as typed
+/// (`demo ping 100`; the program name when there are none), cut at a
+/// character boundary to what a Zircon name holds, so traces and process
+/// lists tell apart programs that share one binary.
+fn process_name<'b>(spec: &Spec, buf: &'b mut [u8; ZX_MAX_NAME_LEN - 1]) -> &'b str {
+    let args: &[&str] = if spec.args.is_empty() { core::slice::from_ref(&spec.name) } else { spec.args };
+    let mut len = 0;
+    'words: for (i, word) in args.iter().enumerate() {
+        for c in (if i == 0 { "" } else { " " }).chars().chain(word.chars()) {
+            if len + c.len_utf8() > buf.len() {
+                break 'words;
+            }
+            len += c.encode_utf8(&mut buf[len..]).len();
+        }
+    }
+    while len > 0 && buf[len - 1] == b' ' {
+        len -= 1;
+    }
+    // Whole characters only were written: always UTF-8.
+    core::str::from_utf8(&buf[..len]).unwrap_or_default()
+}
+
+/// Start `spec.name` from `bootfs` as a new process in `job`, named after
+/// its arguments. Returns the process handle. The extra handles are
+/// consumed whatever happens.
 pub fn launch(bootfs: &BootfsImage, job: zx_handle_t, spec: &Spec) -> Result<zx_handle_t, Status> {
     let close_extra = || {
         for &(_, h) in spec.handles {
@@ -193,14 +216,16 @@ pub fn launch(bootfs: &BootfsImage, job: zx_handle_t, spec: &Spec) -> Result<zx_
         close_extra();
         return Err(ZX_ERR_NOT_FOUND);
     };
-    let (process, vmar) = match zx::process_create(job, spec.name, 0) {
+    let mut name_buf = [0u8; ZX_MAX_NAME_LEN - 1];
+    let name = process_name(spec, &mut name_buf);
+    let (process, vmar) = match zx::process_create(job, name, 0) {
         Ok(x) => x,
         Err(e) => {
             close_extra();
             return Err(e);
         }
     };
-    let r = start(bootfs, job, process, vmar, image, offset, spec);
+    let r = start(bootfs, job, process, vmar, image, offset, spec, name);
     let _ = zx::handle_close(vmar);
     match r {
         Ok(()) => Ok(process),
@@ -212,7 +237,8 @@ pub fn launch(bootfs: &BootfsImage, job: zx_handle_t, spec: &Spec) -> Result<zx_
     }
 }
 
-fn start(bootfs: &BootfsImage, job: zx_handle_t, process: zx_handle_t, vmar: zx_handle_t, image: &[u8], offset: u64, spec: &Spec) -> Result<(), Status> {
+#[allow(clippy::too_many_arguments)]
+fn start(bootfs: &BootfsImage, job: zx_handle_t, process: zx_handle_t, vmar: zx_handle_t, image: &[u8], offset: u64, spec: &Spec, name: &str) -> Result<(), Status> {
     let mut extra_taken = false;
     let result = (|| {
         let entry = load(bootfs.vmo(), vmar, image, offset)?;
@@ -221,7 +247,7 @@ fn start(bootfs: &BootfsImage, job: zx_handle_t, process: zx_handle_t, vmar: zx_
         zx::handle_close(stack)?;
         let sp = base? + STACK_SIZE - 8;
         let page = startup_page(vmar, spec.cmdline)?;
-        let thread = zx::thread_create(process, spec.name, 0)?;
+        let thread = zx::thread_create(process, name, 0)?;
         let (ours, theirs) = zx::channel_create(0)?;
         let mut handles = [0u32; 16];
         let mut infos = [0u32; 16];
