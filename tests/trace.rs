@@ -276,6 +276,23 @@ fn lost_records_leave_a_well_formed_trace_with_markers() {
     let r = zxvm(&["run", "--timeout", "60", "--trace", path.to_str().unwrap(), "--cmdline", "init=demo"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(assert_well_formed(&path), (0, 0));
+    // A preempted thread is not drawn inside the tick while it waits: no
+    // interrupt slice on a thread's track spans a context switch.
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let evs = v["traceEvents"].as_array().unwrap();
+    let switches: Vec<f64> = evs.iter().filter(|e| e["name"] == "context switch").map(|e| e["ts"].as_f64().unwrap()).collect();
+    let mut open = std::collections::HashMap::new();
+    let mut resumed = 0;
+    for e in evs.iter().filter(|e| e["cat"] == "interrupt" && e["tid"].as_u64() >= Some(1000)) {
+        let (tid, ts) = (e["tid"].as_u64().unwrap(), e["ts"].as_f64().unwrap());
+        if e["ph"] == "B" {
+            open.insert(tid, ts);
+            resumed += usize::from(e["args"]["switch"] == true);
+        } else if let Some(b) = open.remove(&tid) {
+            assert!(!switches.iter().any(|s| *s > b && *s < ts), "interrupt slice {b}..{ts} on {tid} spans a context switch");
+        }
+    }
+    assert!(resumed > 0, "the burner is preempted in its tick and resumed at least once");
     // Programs that share one binary are told apart by their arguments.
     let t = chrome::read(std::io::BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
     let names: Vec<&str> = t.meta.processes.values().map(String::as_str).collect();

@@ -86,10 +86,11 @@ fn cpl_after(k: &EventKind) -> Option<i64> {
         EventKind::SyscallEnter { cpl_to, .. }
         | EventKind::ExceptionEnter { cpl_to, .. }
         | EventKind::InterruptEnter { cpl_to, .. } => Some(i64::from(*cpl_to)),
-        // A made-up end (records lost) does not know the ring it returned to.
+        // A made-up end (records lost) does not know the ring it returned
+        // to; a switch-out stays in the kernel.
         EventKind::SyscallExit { cpl_to, unfinished: false, lost: false, .. }
-        | EventKind::ExceptionExit { cpl_to, unfinished: false, lost: false, .. }
-        | EventKind::InterruptExit { cpl_to, unfinished: false, lost: false, .. } => Some(i64::from(*cpl_to)),
+        | EventKind::ExceptionExit { cpl_to, unfinished: false, lost: false, switch: false, .. }
+        | EventKind::InterruptExit { cpl_to, unfinished: false, lost: false, switch: false, .. } => Some(i64::from(*cpl_to)),
         EventKind::VmExit { .. } => Some(-1),
         EventKind::VmResume { cpl: Some(c), vm_stopped: false, .. } => Some(i64::from(*c)),
         _ => None,

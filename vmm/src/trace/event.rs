@@ -149,6 +149,10 @@ pub enum EventKind {
         /// Not recorded: made up where records were lost (see TRACE_FORMAT.md).
         #[serde(default, skip_serializing_if = "is_false")]
         lost: bool,
+        /// Not a trap boundary: the thread is switched out (exit) or back in
+        /// (enter) while inside the trap.
+        #[serde(default, skip_serializing_if = "is_false")]
+        switch: bool,
     },
     /// The kernel returns from an exception.
     ExceptionExit {
@@ -166,6 +170,10 @@ pub enum EventKind {
         /// Not recorded: made up where records were lost (see TRACE_FORMAT.md).
         #[serde(default, skip_serializing_if = "is_false")]
         lost: bool,
+        /// Not a trap boundary: the thread is switched out (exit) or back in
+        /// (enter) while inside the trap.
+        #[serde(default, skip_serializing_if = "is_false")]
+        switch: bool,
     },
     /// An interrupt enters the kernel.
     InterruptEnter {
@@ -180,6 +188,10 @@ pub enum EventKind {
         /// Not recorded: made up where records were lost (see TRACE_FORMAT.md).
         #[serde(default, skip_serializing_if = "is_false")]
         lost: bool,
+        /// Not a trap boundary: the thread is switched out (exit) or back in
+        /// (enter) while inside the trap.
+        #[serde(default, skip_serializing_if = "is_false")]
+        switch: bool,
     },
     /// The kernel returns from an interrupt.
     InterruptExit {
@@ -197,6 +209,10 @@ pub enum EventKind {
         /// Not recorded: made up where records were lost (see TRACE_FORMAT.md).
         #[serde(default, skip_serializing_if = "is_false")]
         lost: bool,
+        /// Not a trap boundary: the thread is switched out (exit) or back in
+        /// (enter) while inside the trap.
+        #[serde(default, skip_serializing_if = "is_false")]
+        switch: bool,
     },
     /// Guest → VMM: KVM_RUN returned.
     VmExit {

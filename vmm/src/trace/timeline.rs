@@ -18,9 +18,41 @@ use hypercall_abi::trace::{TraceKind, TraceRecord, TRACE_MECHANISM_SYSCALL};
 use super::clock::TscClock;
 use super::decode;
 use super::recorder::{ExitRecord, HypercallResult, CPL_UNKNOWN};
-use mend::{lost_syscall_enter, lost_trap_enter, respace, LossPoint};
+use mend::{lost_syscall_enter, respace, LossPoint};
 
 mod mend;
+mod switch;
+
+/// What a made-up trap boundary is (see [`trap_exit`]).
+#[derive(Clone, Copy, Default)]
+struct Made {
+    unfinished: bool,
+    lost: bool,
+    switch: bool,
+}
+
+/// A trap end the records did not carry (cpl 0 → 0: the ring it returned
+/// to is not known).
+fn trap_exit(vector: u32, process: Option<u64>, thread: Option<u64>, m: Made) -> EventKind {
+    let name = decode::vector_name(vector);
+    let Made { unfinished, lost, switch } = m;
+    if vector >= 32 {
+        EventKind::InterruptExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished, lost, switch }
+    } else {
+        EventKind::ExceptionExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished, lost, switch }
+    }
+}
+
+/// A trap beginning the records did not carry (no RIP or error code).
+fn trap_enter(vector: u32, process: u64, thread: u64, m: Made) -> EventKind {
+    let name = decode::vector_name(vector);
+    let (lost, switch) = (m.lost, m.switch);
+    if vector >= 32 {
+        EventKind::InterruptEnter { vector, name, rip: 0, process, thread, cpl_from: 0, cpl_to: 0, lost, switch }
+    } else {
+        EventKind::ExceptionEnter { vector, name, error_code: 0, rip: 0, process, thread, cpl_from: 0, cpl_to: 0, lost, switch }
+    }
+}
 
 pub use super::event::*;
 
@@ -52,6 +84,9 @@ struct Merger<'a> {
     loss: Option<LossPoint>,
     /// Events were inserted behind `last_ns`: times need re-spacing.
     inserted: bool,
+    /// Threads switched out inside traps: their trap slices are closed
+    /// until they run again (see `switch.rs`).
+    suspended: std::collections::BTreeSet<u64>,
 }
 
 impl Merger<'_> {
@@ -85,7 +120,7 @@ impl Merger<'_> {
             TraceKind::SyscallEnter => {
                 // From ring 3: nothing of this thread can still be open.
                 self.close_lost(r.thread, 0, 0);
-                self.current = Some((r.process, r.thread));
+                self.run_thread(r.process, r.thread, ns);
                 let at = self.next_ns(ns);
                 self.syscalls.entry(r.thread).or_default().push((r.num, r.process, at));
                 let names = decode::syscall_info(r.num).map(|s| s.args).unwrap_or_default();
@@ -139,7 +174,7 @@ impl Merger<'_> {
                 }
                 // The running thread (a no-op unless a lost context switch
                 // left `current` stale; the exit record does not say).
-                self.current = Some((r.process, r.thread));
+                self.run_thread(r.process, r.thread, ns);
                 let at = self.next_ns(ns);
                 self.traps.entry(r.thread).or_default().push((r.num, r.process, at));
                 let name = decode::vector_name(r.num);
@@ -154,32 +189,40 @@ impl Merger<'_> {
                         cpl_from: from,
                         cpl_to: to,
                         lost: false,
+                        switch: false,
                     }
                 } else {
-                    EventKind::InterruptEnter { vector: r.num, name, rip: r.data[1], process: r.process, thread: r.thread, cpl_from: from, cpl_to: to, lost: false }
+                    let (rip, process, thread) = (r.data[1], r.process, r.thread);
+                    EventKind::InterruptEnter { vector: r.num, name, rip, process, thread, cpl_from: from, cpl_to: to, lost: false, switch: false }
                 }
             }
             TraceKind::ExceptionExit | TraceKind::InterruptExit => {
                 let (process, thread) = self.current.unwrap_or((0, 0));
+                // Back in a switched-out thread without its switch-in record.
+                self.run_thread(process, thread, ns);
                 let open = self.traps.entry(thread).or_default();
                 match open.iter().rposition(|(v, _, _)| *v == r.num) {
                     Some(i) => {
                         self.close_lost(thread, i + 1, usize::MAX);
                         self.traps.get_mut(&thread).map(Vec::pop);
                     }
-                    None => self.open_lost(lost_trap_enter(r.num, process, thread)),
+                    None => self.open_lost(trap_enter(r.num, process, thread, Made { lost: true, ..Made::default() })),
                 }
                 let name = decode::vector_name(r.num);
                 let (process, thread) = (Some(process).filter(|_| thread != 0), Some(thread).filter(|t| *t != 0));
+                let (unfinished, lost, switch) = (false, false, false);
                 if kind == TraceKind::ExceptionExit {
-                    EventKind::ExceptionExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished: false, lost: false }
+                    EventKind::ExceptionExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished, lost, switch }
                 } else {
-                    EventKind::InterruptExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished: false, lost: false }
+                    EventKind::InterruptExit { vector: r.num, name, process, thread, cpl_from: from, cpl_to: to, unfinished, lost, switch }
                 }
             }
             TraceKind::ContextSwitch => {
-                self.current = Some((r.process, r.data[1]));
-                EventKind::ContextSwitch { from: r.data[0], to: r.data[1], process: r.process }
+                let (from, to) = (r.data[0], r.data[1]);
+                self.switch_out(from, ns);
+                self.push(ns, EventKind::ContextSwitch { from, to, process: r.process });
+                self.run_thread(r.process, to, ns);
+                return;
             }
             TraceKind::ProcessCreate => {
                 let name = name_of(r);
@@ -242,14 +285,12 @@ impl Merger<'_> {
     fn finish(&mut self, end_ns: u64) {
         for (t, stack) in std::mem::take(&mut self.traps) {
             let thread = Some(t).filter(|t| *t != 0);
+            // A switched-out thread's trap slices are closed already.
+            if self.suspended.contains(&t) {
+                continue;
+            }
             for (vector, process, _) in stack.into_iter().rev() {
-                let process = thread.map(|_| process);
-                let name = decode::vector_name(vector);
-                let ev = if vector >= 32 {
-                    EventKind::InterruptExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: true, lost: false }
-                } else {
-                    EventKind::ExceptionExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: true, lost: false }
-                };
+                let ev = trap_exit(vector, thread.map(|_| process), thread, Made { unfinished: true, ..Made::default() });
                 self.push(end_ns, ev);
             }
         }
@@ -290,6 +331,7 @@ pub fn build(capture: &Capture) -> Timeline {
             unknown: 0,
             loss: None,
             inserted: false,
+            suspended: Default::default(),
         };
         // Next item: the smallest (sequence, rank); a loss noticed at an exit
         // comes before it, and an exit with guest_seq s before record s.

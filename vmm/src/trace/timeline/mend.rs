@@ -2,7 +2,7 @@
 //! so a trace with losses stays well formed (docs/TRACE_FORMAT.md, "Lost
 //! records leave a well-formed trace").
 
-use super::{decode, Event, EventKind, Merger};
+use super::{decode, trap_exit, Event, EventKind, Made, Merger};
 
 /// Where records were lost: `out[at - 1]` is the marker; made-up closes go
 /// right after it, made-up opens after those.
@@ -41,15 +41,15 @@ impl Merger<'_> {
     /// ends were lost.
     pub(super) fn close_lost(&mut self, thread: u64, keep_traps: usize, keep_syscalls: usize) {
         let traps = self.traps.get_mut(&thread).map(|s| s.split_off(keep_traps.min(s.len()))).unwrap_or_default();
-        for (vector, process, begin) in traps.into_iter().rev() {
-            let name = decode::vector_name(vector);
-            let (process, thread) = (Some(process).filter(|_| thread != 0), Some(thread).filter(|t| *t != 0));
-            let kind = if vector >= 32 {
-                EventKind::InterruptExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: false, lost: true }
-            } else {
-                EventKind::ExceptionExit { vector, name, process, thread, cpl_from: 0, cpl_to: 0, unfinished: false, lost: true }
-            };
-            self.mend(kind, Some(begin));
+        // A switched-out thread's trap slices are closed already.
+        if !self.suspended.contains(&thread) {
+            for (vector, process, begin) in traps.into_iter().rev() {
+                let (process, thread) = (Some(process).filter(|_| thread != 0), Some(thread).filter(|t| *t != 0));
+                self.mend(trap_exit(vector, process, thread, Made { lost: true, ..Made::default() }), Some(begin));
+            }
+        }
+        if self.traps.get(&thread).is_none_or(Vec::is_empty) {
+            self.suspended.remove(&thread);
         }
         let syscalls = self.syscalls.get_mut(&thread).map(|s| s.split_off(keep_syscalls.min(s.len()))).unwrap_or_default();
         for (nr, process, begin) in syscalls.into_iter().rev() {
@@ -78,16 +78,6 @@ impl Merger<'_> {
 pub(super) fn lost_syscall_enter(nr: u32, process: u64, thread: u64) -> EventKind {
     let name = decode::syscall_name(nr);
     EventKind::SyscallEnter { nr, name, args: Vec::new(), process, thread, mechanism: "unknown".into(), cpl_from: 3, cpl_to: 0, lost: true }
-}
-
-/// The enter of a trap whose enter record was lost.
-pub(super) fn lost_trap_enter(vector: u32, process: u64, thread: u64) -> EventKind {
-    let name = decode::vector_name(vector);
-    if vector >= 32 {
-        EventKind::InterruptEnter { vector, name, rip: 0, process, thread, cpl_from: 0, cpl_to: 0, lost: true }
-    } else {
-        EventKind::ExceptionEnter { vector, name, error_code: 0, rip: 0, process, thread, cpl_from: 0, cpl_to: 0, lost: true }
-    }
 }
 
 /// Make times strictly increase again after made-up events were inserted
