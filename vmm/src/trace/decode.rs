@@ -32,6 +32,12 @@ pub fn syscall_info(nr: u32) -> Option<SyscallInfo> {
     })
 }
 
+/// True for system calls that never return to their caller
+/// (`zx_process_exit`, `zx_thread_exit`).
+pub fn never_returns(nr: u32) -> bool {
+    syscalls::syscall_info(nr).is_some_and(|i| i.ret == RetKind::NoReturn)
+}
+
 /// Name of syscall `nr` (`syscall_0x1234` when unknown).
 pub fn syscall_name(nr: u32) -> String {
     syscall_info(nr).map_or_else(|| format!("syscall_{nr:#x}"), |s| s.name)

@@ -254,6 +254,19 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// True for boundaries the timeline made up rather than recorded: mended
+    /// after lost records (`lost`) or drawn at a context switch (`switch`).
+    pub fn made_up(&self) -> bool {
+        match self {
+            EventKind::SyscallEnter { lost, .. } | EventKind::SyscallExit { lost, .. } => *lost,
+            EventKind::ExceptionEnter { lost, switch, .. }
+            | EventKind::ExceptionExit { lost, switch, .. }
+            | EventKind::InterruptEnter { lost, switch, .. }
+            | EventKind::InterruptExit { lost, switch, .. } => *lost || *switch,
+            _ => false,
+        }
+    }
+
     /// The stable kind name (the `kind` field in the file).
     pub fn kind_name(&self) -> &'static str {
         match self {

@@ -259,6 +259,7 @@ pub fn syscalls(t: &Timeline, f: &Filter) -> String {
             _ if s.exit_lost => "? <exit lost>".into(),
             Some((v, name)) if *name == v.to_string() => format!("{v}"),
             Some((v, name)) => format!("{name} ({v})"),
+            None if super::decode::never_returns(s.nr) => "? <does not return>".into(),
             None => "? <unfinished: the VM stopped>".into(),
         };
         let _ = writeln!(
@@ -307,10 +308,11 @@ pub fn exits(t: &Timeline, f: &Filter) -> String {
     out
 }
 
-/// Events of each timeline kind (for checks against the guest's counters).
+/// Recorded events of each timeline kind (for checks against the guest's
+/// counters; made-up boundaries are left out).
 pub fn kind_counts(events: &[Event]) -> BTreeMap<&'static str, u64> {
     let mut m = BTreeMap::new();
-    for e in events {
+    for e in events.iter().filter(|e| !e.kind.made_up()) {
         *m.entry(e.kind.kind_name()).or_insert(0) += 1;
     }
     m

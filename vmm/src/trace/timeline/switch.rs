@@ -5,11 +5,13 @@
 //! it is switched out and begin again (`switch: true`) when it runs, and
 //! its track shows only the time it really spent in the handler.
 
-use super::{trap_enter, trap_exit, Made, Merger};
+use super::{decode, trap_enter, trap_exit, EventKind, Made, Merger};
 
 impl Merger<'_> {
-    /// `thread` leaves the CPU at `ns`: end its open trap slices.
+    /// `thread` leaves the CPU at `ns`: end its open trap slices, and a
+    /// system call that never returns (`zx_process_exit`): the thread ended.
     pub(super) fn switch_out(&mut self, thread: u64, ns: u64) {
+        self.end_no_return_call(thread, ns);
         let open: Vec<(u32, u64)> = self.traps.get(&thread).map(|s| s.iter().map(|(v, p, _)| (*v, *p)).collect()).unwrap_or_default();
         if open.is_empty() || !self.suspended.insert(thread) {
             return;
@@ -19,6 +21,25 @@ impl Merger<'_> {
             let ev = trap_exit(vector, on_thread.map(|_| process), on_thread, Made { switch: true, ..Made::default() });
             self.push(ns, ev);
         }
+    }
+
+    fn end_no_return_call(&mut self, thread: u64, ns: u64) {
+        let Some(stack) = self.syscalls.get_mut(&thread) else { return };
+        let Some(&(nr, process, _)) = stack.last().filter(|(nr, _, _)| decode::never_returns(*nr)) else { return };
+        stack.pop();
+        let ev = EventKind::SyscallExit {
+            nr,
+            name: decode::syscall_name(nr),
+            status: 0,
+            status_name: "does not return (the thread ended)".into(),
+            process,
+            thread,
+            cpl_from: 0,
+            cpl_to: 0,
+            unfinished: true,
+            lost: false,
+        };
+        self.push(ns, ev);
     }
 
     /// `thread` of `process` runs from `ns` on: it becomes current, and the
@@ -96,6 +117,20 @@ mod tests {
         // Thread 6 is still switched out in its tick when the VM stops: no
         // second end for the slice that already ended.
         assert_eq!(t.events.iter().filter(|e| matches!(e.kind, EventKind::InterruptExit { unfinished: true, .. })).count(), 0);
+    }
+
+    #[test]
+    fn process_exit_ends_when_its_thread_leaves_the_cpu() {
+        use TraceKind::*;
+        let exit = zircon_abi::syscalls::SYS_PROCESS_EXIT;
+        let t = build_one(vec![thread_rec(100, SyscallEnter, cpl_pair(3, 0), exit, 5), switch(200, 5, 6)]);
+        let ends: Vec<_> = t
+            .events
+            .iter()
+            .filter_map(|e| if let EventKind::SyscallExit { status_name, .. } = &e.kind { Some((e.ts_ns, status_name.as_str())) } else { None })
+            .collect();
+        assert_eq!(ends.len(), 1, "{:?}", t.events);
+        assert!(ends[0].0 < 300 && ends[0].1.starts_with("does not return"), "{ends:?}");
     }
 
     #[test]
