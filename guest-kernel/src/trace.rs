@@ -172,6 +172,7 @@ pub fn syscall_enter(frame: &TrapFrame, mechanism: Mechanism) -> SyscallTrace {
                 // pair is a constant and the word costs no loads.
                 put(rec, record_word(TraceKind::SyscallEnter, cpl_pair(USER_CPL, 0), aux, nr as u32), current_koids());
                 (*rec).data = [frame.rdi, frame.rsi, frame.rdx, frame.r10];
+                (*rec).args_hi = [frame.r8, frame.r9, frame.r12, frame.r13];
                 enter_end = (*hdr).head;
                 slot = rec;
             }

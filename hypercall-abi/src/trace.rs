@@ -108,7 +108,7 @@ pub struct TraceRingHeader {
 ///
 /// | kind | `num` | `aux` | `process`/`thread` | `data` |
 /// |---|---|---|---|---|
-/// | `SyscallEnter` | syscall number | mechanism (1 SYSCALL, 2 `int 0x80` trap) | caller's koids | arguments 0–3 |
+/// | `SyscallEnter` | syscall number | mechanism (1 SYSCALL, 2 `int 0x80` trap) | caller's koids | arguments 0–3 (4–7 in `args_hi`) |
 /// | `SyscallExit` | syscall number | 0 | caller's koids | `[status as i64, 0, 0, 0]` |
 /// | `ExceptionEnter` | vector | 0 | current koids | `[error code, rip, 0, 0]` |
 /// | `ExceptionExit` | vector | 0 | undefined | undefined |
@@ -229,8 +229,10 @@ pub struct TraceRecord {
     pub exit_tsc: u64,
     /// `SyscallComplete`: the status it returned (as `i64`).
     pub exit_status: u64,
+    /// `SyscallEnter`/`SyscallComplete`: arguments 4–7 (zero otherwise).
+    pub args_hi: [u64; 4],
     /// Reserved (not written by the guest).
-    pub reserved: [u64; 6],
+    pub reserved: [u64; 2],
 }
 
 impl TraceRecord {
@@ -254,7 +256,7 @@ impl TraceRecord {
         out
     }
 
-    /// Decode a record from its 64 little-endian bytes.
+    /// Decode a record from its little-endian bytes.
     pub fn from_bytes(b: &[u8; TRACE_RECORD_SIZE]) -> TraceRecord {
         let q = |at: usize| {
             let mut w = [0u8; 8];
@@ -272,7 +274,8 @@ impl TraceRecord {
             data: [q(32), q(40), q(48), q(56)],
             exit_tsc: q(64),
             exit_status: q(72),
-            reserved: [0; 6],
+            args_hi: [q(80), q(88), q(96), q(104)],
+            reserved: [0; 2],
         }
     }
 
@@ -391,7 +394,8 @@ mod tests {
         assert_eq!(offset_of!(TraceRecord, cpl), record_offsets::KIND_CPL + 1);
         assert_eq!(offset_of!(TraceRecord, exit_tsc), record_offsets::EXIT_TSC);
         assert_eq!(offset_of!(TraceRecord, exit_status), record_offsets::EXIT_STATUS);
-        assert_eq!(offset_of!(TraceRecord, reserved), 80);
+        assert_eq!(offset_of!(TraceRecord, args_hi), 80);
+        assert_eq!(offset_of!(TraceRecord, reserved), 112);
     }
 
     #[test]
@@ -407,11 +411,13 @@ mod tests {
             data: [1, 2, 3, 4],
             exit_tsc: 150,
             exit_status: (-10i64) as u64,
-            reserved: [0; 6],
+            args_hi: [5, 6, 7, 8],
+            reserved: [0; 2],
         };
         let (enter, exit) = slot.split_complete().unwrap();
         assert_eq!(enter.kind, TraceKind::SyscallEnter as u8);
         assert_eq!((enter.tsc, enter.num, enter.aux, enter.data), (100, 24, TRACE_MECHANISM_INT80, [1, 2, 3, 4]));
+        assert_eq!((enter.args_hi, exit.args_hi), ([5, 6, 7, 8], [0; 4]));
         assert_eq!((enter.cpl_before(), enter.cpl_after()), (3, 0));
         assert_eq!(exit.kind, TraceKind::SyscallExit as u8);
         assert_eq!((exit.tsc, exit.num, exit.process, exit.thread), (150, 24, 7, 8));

@@ -63,6 +63,35 @@ pub const ZX_RIGHT_MANAGE_VMO: zx_rights_t = 1 << 24;
 /// Argument-only value: "keep the rights the source handle has".
 pub const ZX_RIGHT_SAME_RIGHTS: zx_rights_t = 1 << 31;
 
+/// Every single right with its name, lowest bit first (for traces).
+pub const RIGHT_NAMES: [(zx_rights_t, &str); 25] = [
+    (ZX_RIGHT_DUPLICATE, "DUPLICATE"),
+    (ZX_RIGHT_TRANSFER, "TRANSFER"),
+    (ZX_RIGHT_READ, "READ"),
+    (ZX_RIGHT_WRITE, "WRITE"),
+    (ZX_RIGHT_EXECUTE, "EXECUTE"),
+    (ZX_RIGHT_MAP, "MAP"),
+    (ZX_RIGHT_GET_PROPERTY, "GET_PROPERTY"),
+    (ZX_RIGHT_SET_PROPERTY, "SET_PROPERTY"),
+    (ZX_RIGHT_ENUMERATE, "ENUMERATE"),
+    (ZX_RIGHT_DESTROY, "DESTROY"),
+    (ZX_RIGHT_SET_POLICY, "SET_POLICY"),
+    (ZX_RIGHT_GET_POLICY, "GET_POLICY"),
+    (ZX_RIGHT_SIGNAL, "SIGNAL"),
+    (ZX_RIGHT_SIGNAL_PEER, "SIGNAL_PEER"),
+    (ZX_RIGHT_WAIT, "WAIT"),
+    (ZX_RIGHT_INSPECT, "INSPECT"),
+    (ZX_RIGHT_MANAGE_JOB, "MANAGE_JOB"),
+    (ZX_RIGHT_MANAGE_PROCESS, "MANAGE_PROCESS"),
+    (ZX_RIGHT_MANAGE_THREAD, "MANAGE_THREAD"),
+    (ZX_RIGHT_APPLY_PROFILE, "APPLY_PROFILE"),
+    (ZX_RIGHT_MANAGE_SOCKET, "MANAGE_SOCKET"),
+    (ZX_RIGHT_OP_CHILDREN, "OP_CHILDREN"),
+    (ZX_RIGHT_RESIZE, "RESIZE"),
+    (ZX_RIGHT_ATTACH_VMO, "ATTACH_VMO"),
+    (ZX_RIGHT_MANAGE_VMO, "MANAGE_VMO"),
+];
+
 /// Rights almost every object has: transfer, duplicate, wait, inspect.
 pub const ZX_RIGHTS_BASIC: zx_rights_t =
     ZX_RIGHT_TRANSFER | ZX_RIGHT_DUPLICATE | ZX_RIGHT_WAIT | ZX_RIGHT_INSPECT;

@@ -32,12 +32,37 @@ fn write_arg(f: &mut fmt::Formatter<'_>, kind: ArgKind, v: u64) -> fmt::Result {
             i64::MIN => f.write_str("INFINITE_PAST"),
             t => write!(f, "{t}"),
         },
-        ArgKind::Handle | ArgKind::Rights | ArgKind::Signals | ArgKind::Options => {
+        ArgKind::Rights => write_rights(f, v as u32),
+        ArgKind::Handle | ArgKind::Signals | ArgKind::Options => {
             write!(f, "{:#x}", v as u32)
         }
         ArgKind::Vaddr | ArgKind::InPtr | ArgKind::OutPtr | ArgKind::InOutPtr => {
             write!(f, "{v:#x}")
         }
+    }
+}
+
+/// `ZX_RIGHT_READ|ZX_RIGHT_WRITE`; `ZX_RIGHT_SAME_RIGHTS`, `ZX_RIGHT_NONE`;
+/// bits no right has are appended in hex.
+fn write_rights(f: &mut fmt::Formatter<'_>, r: u32) -> fmt::Result {
+    use crate::rights::{RIGHT_NAMES, ZX_RIGHT_SAME_RIGHTS};
+    match r {
+        ZX_RIGHT_SAME_RIGHTS => return f.write_str("ZX_RIGHT_SAME_RIGHTS"),
+        0 => return f.write_str("ZX_RIGHT_NONE"),
+        _ => {}
+    }
+    let mut rest = r;
+    for (bit, name) in RIGHT_NAMES {
+        if r & bit != 0 {
+            let sep = if rest == r { "" } else { "|" };
+            write!(f, "{sep}ZX_RIGHT_{name}")?;
+            rest &= !bit;
+        }
+    }
+    match (rest, rest == r) {
+        (0, _) => Ok(()),
+        (bits, true) => write!(f, "{bits:#x}"),
+        (bits, false) => write!(f, "|{bits:#x}"),
     }
 }
 
@@ -87,6 +112,25 @@ mod tests {
     use super::*;
     use crate::syscalls::Syscall;
     use std::format;
+
+    #[test]
+    fn rights_are_named() {
+        let dup = |rights: u32| {
+            let call = FormatCall {
+                info: Syscall::HandleDuplicate.info(),
+                args: &[0x13, u64::from(rights), 0x1000],
+            };
+            format!("{call}")
+        };
+        assert_eq!(
+            dup(0x8000_0000),
+            "handle_duplicate(handle=0x13, rights=ZX_RIGHT_SAME_RIGHTS, out=0x1000)"
+        );
+        assert!(dup(0).contains("rights=ZX_RIGHT_NONE,"));
+        assert!(dup(0b1100).contains("rights=ZX_RIGHT_READ|ZX_RIGHT_WRITE,"));
+        assert!(dup(0x4000_0004).contains("rights=ZX_RIGHT_READ|0x40000000,"));
+        assert!(dup(0x4000_0000).contains("rights=0x40000000,"));
+    }
 
     #[test]
     fn formatting() {

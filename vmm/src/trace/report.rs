@@ -245,6 +245,17 @@ fn args_text(args: &[Arg]) -> String {
     args.iter().map(|a| format!("{}={:#x}", a.name, a.value)).collect::<Vec<_>>().join(", ")
 }
 
+/// A call's arguments as strace shows them, each formatted by its kind in
+/// the `syscalls!` list (`deadline=INFINITE`, sizes in decimal, handles and
+/// pointers in hex); raw hex for calls the list does not have.
+fn call_args(nr: u32, args: &[Arg]) -> String {
+    let Some(info) = zircon_abi::syscalls::syscall_info(nr) else { return args_text(args) };
+    let values: Vec<u64> = args.iter().map(|a| a.value).collect();
+    let text = zircon_abi::FormatCall { info, args: &values }.to_string();
+    // `name(a=1, b=2)`: keep what is inside the parentheses.
+    text.strip_prefix(info.name).and_then(|t| t.strip_prefix('(')).and_then(|t| t.strip_suffix(')')).unwrap_or(&text).to_string()
+}
+
 /// The `zxvm trace syscalls` log: one strace-like line per system call.
 pub fn syscalls(t: &Timeline, f: &Filter) -> String {
     let mut out = String::new();
@@ -252,9 +263,7 @@ pub fn syscalls(t: &Timeline, f: &Filter) -> String {
         if !f.process_ok(t, Some(s.process)) || !f.syscall_ok(Some(&s.name)) {
             continue;
         }
-        // Show only the arguments the decoder names (all four when unknown).
-        let named = super::decode::syscall_info(s.nr).map_or(4, |i| i.args.len());
-        let args = if s.enter_lost { "<enter lost>".into() } else { args_text(&s.args[..named.min(s.args.len())]) };
+        let args = if s.enter_lost { "<enter lost>".into() } else { call_args(s.nr, &s.args) };
         let result = match &s.status {
             _ if s.exit_lost => "? <exit lost>".into(),
             Some((v, name)) if *name == v.to_string() => format!("{v}"),

@@ -123,10 +123,13 @@ impl Merger<'_> {
                 self.run_thread(r.process, r.thread, ns);
                 let at = self.next_ns(ns);
                 self.syscalls.entry(r.thread).or_default().push((r.num, r.process, at));
-                let names = decode::syscall_info(r.num).map(|s| s.args).unwrap_or_default();
-                let args = (0..4)
-                    .map(|i| Arg { name: names.get(i).map_or_else(|| format!("a{i}"), |n| n.to_string()), value: r.data[i] })
-                    .collect();
+                // Every argument the call takes (all eight registers of an
+                // unknown one).
+                let names = decode::syscall_info(r.num).map(|s| s.args);
+                let raw = [r.data[0], r.data[1], r.data[2], r.data[3], r.args_hi[0], r.args_hi[1], r.args_hi[2], r.args_hi[3]];
+                let n = names.as_ref().map_or(raw.len(), |n| n.len().min(raw.len()));
+                let name = |i: usize| names.as_ref().and_then(|n| n.get(i)).map_or_else(|| format!("a{i}"), |n| n.to_string());
+                let args = (0..n).map(|i| Arg { name: name(i), value: raw[i] }).collect();
                 let mechanism = if r.aux == TRACE_MECHANISM_SYSCALL { "syscall" } else { "int80-trap" };
                 EventKind::SyscallEnter {
                     nr: r.num,
