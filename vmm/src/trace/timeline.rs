@@ -43,6 +43,14 @@ fn trap_exit(vector: u32, process: Option<u64>, thread: Option<u64>, m: Made) ->
     }
 }
 
+/// A syscall end the records did not carry (status 0, `status_name` says why).
+fn syscall_end(nr: u32, process: u64, thread: u64, status_name: &str, cpl_to: u8, m: Made) -> EventKind {
+    let name = decode::syscall_name(nr);
+    let status_name = status_name.to_string();
+    let (unfinished, lost) = (m.unfinished, m.lost);
+    EventKind::SyscallExit { nr, name, status: 0, status_name, process, thread, cpl_from: 0, cpl_to, unfinished, lost }
+}
+
 /// A trap beginning the records did not carry (no RIP or error code).
 fn trap_enter(vector: u32, process: u64, thread: u64, m: Made) -> EventKind {
     let name = decode::vector_name(vector);
@@ -299,18 +307,7 @@ impl Merger<'_> {
         }
         for (thread, stack) in std::mem::take(&mut self.syscalls) {
             for (nr, process, _) in stack.into_iter().rev() {
-                let ev = EventKind::SyscallExit {
-                    nr,
-                    name: decode::syscall_name(nr),
-                    status: 0,
-                    status_name: "unfinished".into(),
-                    process,
-                    thread,
-                    cpl_from: 0,
-                    cpl_to: 0,
-                    unfinished: true,
-                    lost: false,
-                };
+                let ev = syscall_end(nr, process, thread, "unfinished", 0, Made { unfinished: true, ..Made::default() });
                 self.push(end_ns, ev);
             }
         }

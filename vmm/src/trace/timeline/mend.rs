@@ -2,7 +2,7 @@
 //! so a trace with losses stays well formed (docs/TRACE_FORMAT.md, "Lost
 //! records leave a well-formed trace").
 
-use super::{decode, trap_exit, Event, EventKind, Made, Merger};
+use super::{decode, syscall_end, trap_exit, Event, EventKind, Made, Merger};
 
 /// Where records were lost: `out[at - 1]` is the marker; made-up closes go
 /// right after it, made-up opens after those.
@@ -53,18 +53,7 @@ impl Merger<'_> {
         }
         let syscalls = self.syscalls.get_mut(&thread).map(|s| s.split_off(keep_syscalls.min(s.len()))).unwrap_or_default();
         for (nr, process, begin) in syscalls.into_iter().rev() {
-            let kind = EventKind::SyscallExit {
-                nr,
-                name: decode::syscall_name(nr),
-                status: 0,
-                status_name: "unknown (records lost)".into(),
-                process,
-                thread,
-                cpl_from: 0,
-                cpl_to: 3,
-                unfinished: false,
-                lost: true,
-            };
+            let kind = syscall_end(nr, process, thread, "unknown (records lost)", 3, Made { lost: true, ..Made::default() });
             self.mend(kind, Some(begin));
         }
     }

@@ -5,7 +5,7 @@
 //! it is switched out and begin again (`switch: true`) when it runs, and
 //! its track shows only the time it really spent in the handler.
 
-use super::{decode, trap_enter, trap_exit, EventKind, Made, Merger};
+use super::{decode, syscall_end, trap_enter, trap_exit, Made, Merger};
 
 impl Merger<'_> {
     /// `thread` leaves the CPU at `ns`: end its open trap slices, and a
@@ -27,18 +27,7 @@ impl Merger<'_> {
         let Some(stack) = self.syscalls.get_mut(&thread) else { return };
         let Some(&(nr, process, _)) = stack.last().filter(|(nr, _, _)| decode::never_returns(*nr)) else { return };
         stack.pop();
-        let ev = EventKind::SyscallExit {
-            nr,
-            name: decode::syscall_name(nr),
-            status: 0,
-            status_name: "does not return (the thread ended)".into(),
-            process,
-            thread,
-            cpl_from: 0,
-            cpl_to: 0,
-            unfinished: true,
-            lost: false,
-        };
+        let ev = syscall_end(nr, process, thread, "does not return (the thread ended)", 0, Made { unfinished: true, ..Made::default() });
         self.push(ns, ev);
     }
 
