@@ -12,7 +12,7 @@ use std::process::Command;
 const TARGET: &str = "x86_64-unknown-none";
 /// User programs packed into the bundled bootfs (the conformance suite's
 /// programs, `CONFORMANCE_SUITE`, are packed too).
-const PROGRAMS: &[&str] = &["hello", "tracetest", "virtio-test", "userboot", "demo", "fuzz-syscalls"];
+const PROGRAMS: &[&str] = &["hello", "gdbtest", "tracetest", "virtio-test", "userboot", "demo", "fuzz-syscalls"];
 
 // `CONFORMANCE_SUITE`: the one list of suite programs, shared with the runner.
 include!("src/runner/suite.rs");
@@ -41,12 +41,17 @@ fn main() {
     // target dirs keep the two flag sets from invalidating each other.
     let kernel_flags = ["-Crelocation-model=static"];
     let kernel = cargo_build(&root, "guest-kernel", "kernel", &guest_dir.join("kernel"), &kernel_flags);
+    let kernel_bytes = split_debug(&kernel, &guest_dir.join("kernel.debug"));
     let user_flags = ["-Crelocation-model=static", "-Ccode-model=small"];
     let mut files = Vec::new();
+    let debug_dir = guest_dir.join("debug");
+    std::fs::create_dir_all(&debug_dir).unwrap_or_else(|e| fail(&format!("create {}: {e}", debug_dir.display())));
     let packed = PROGRAMS.iter().chain(CONFORMANCE_SUITE.iter().filter(|p| !PROGRAMS.contains(p)));
     for p in packed {
         let bin = cargo_build(&root, p, p, &guest_dir.join("user"), &user_flags);
-        files.push((p.to_string(), std::fs::read(&bin).unwrap_or_else(|e| fail(&format!("read {}: {e}", bin.display())))));
+        let stripped = split_debug(&bin, &debug_dir.join(format!("{p}.debug")));
+        write(&debug_dir.join(format!("{p}.elf")), &stripped);
+        files.push((p.to_string(), stripped));
     }
     // Test fixtures and the outside-user template (its own workspace, so it
     // keeps building the way its README says).
@@ -54,11 +59,11 @@ fn main() {
     std::fs::create_dir_all(&programs_dir).unwrap_or_else(|e| fail(&format!("create {}: {e}", programs_dir.display())));
     for (package, bin) in TEST_PROGRAMS {
         let elf = cargo_build(&root, package, bin, &guest_dir.join("user"), &user_flags);
-        copy(&elf, &programs_dir.join(format!("{bin}.elf")));
+        write(&programs_dir.join(format!("{bin}.elf")), &split_debug(&elf, &programs_dir.join(format!("{bin}.debug"))));
     }
     // The hostile bare kernel (tests/hostile.rs): booted directly, not packed.
     let hostile = cargo_build(&root, "hostile-guest", "hostile-guest", &guest_dir.join("kernel"), &kernel_flags);
-    copy(&hostile, &programs_dir.join("hostile-guest.elf"));
+    write(&programs_dir.join("hostile-guest.elf"), &split_debug(&hostile, &programs_dir.join("hostile-guest.debug")));
     // Not --locked: the template's own Cargo.lock follows `zx` when zx gains
     // dependencies, instead of failing the whole build.
     let template =
@@ -67,7 +72,6 @@ fn main() {
     println!("cargo:rustc-env=ZXVM_GUEST_PROGRAMS_DIR={}", programs_dir.display());
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
     let bootfs = hypercall_abi::bootfs::pack(&refs).unwrap_or_else(|e| fail(&e));
-    let kernel_bytes = std::fs::read(&kernel).unwrap_or_else(|e| fail(&format!("read kernel: {e}")));
     let image = hypercall_abi::image::pack(&kernel_bytes, &bootfs, DEFAULT_CMDLINE).unwrap_or_else(|e| fail(&e));
 
     std::fs::create_dir_all(&guest_dir).unwrap();
@@ -75,6 +79,25 @@ fn main() {
     write(&guest_dir.join("bootfs.img"), &bootfs);
     write(&guest_dir.join("zxvm.img"), &image);
     write(&out_dir.join("zxvm.img"), &image);
+}
+
+/// Move the DWARF of `elf` into `debug` (for gdb) and return the ELF
+/// without it, carrying a `.gnu_debuglink` to `debug`'s file name (gdb finds
+/// the debug file beside the ELF). binutils' objcopy does the work.
+fn split_debug(elf: &Path, debug: &Path) -> Vec<u8> {
+    let stripped = debug.with_extension("stripped");
+    let objcopy = |args: &[&std::ffi::OsStr]| {
+        let status = Command::new("objcopy").args(args).status();
+        if !matches!(status, Ok(s) if s.success()) {
+            fail(&format!("objcopy {args:?} failed ({status:?}); install binutils (apt-get install binutils)"));
+        }
+    };
+    objcopy(&["--only-keep-debug".as_ref(), elf.as_os_str(), debug.as_os_str()]);
+    let link = format!("--add-gnu-debuglink={}", debug.display());
+    objcopy(&["--strip-debug".as_ref(), link.as_ref(), elf.as_os_str(), stripped.as_os_str()]);
+    let bytes = std::fs::read(&stripped).unwrap_or_else(|e| fail(&format!("read {}: {e}", stripped.display())));
+    let _ = std::fs::remove_file(&stripped);
+    bytes
 }
 
 fn copy(from: &Path, to: &Path) {

@@ -58,6 +58,9 @@ pub struct VmConfig {
     /// Confine the vCPU and device threads with seccomp filters
     /// ([`crate::seccomp`]); off only with `--no-seccomp`.
     pub seccomp: bool,
+    /// Serve gdb here (`--gdb`): the guest waits for it before its first
+    /// instruction.
+    pub gdb: Option<std::net::TcpListener>,
 }
 
 /// The virtio-mmio devices of a VM.
@@ -345,6 +348,14 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     host.trace = VcpuTrace::new(0, trace, config.start);
     let sync_regs = kvm.check_extension(kvm_ioctls::Cap::SyncRegs);
     let seccomp = config.seccomp;
+    let gdb = config.gdb;
+    let gdb_link = Arc::new(crate::gdb::GdbLink::default());
+    let link2 = gdb_link.clone();
+    // KVM_CAP_SET_GUEST_DEBUG2 lists the guest-debug flags the host takes.
+    let gdb_setup = crate::gdb::GdbSetup {
+        block_irq: vm.check_extension_raw(195) as u32 & kvm_bindings::KVM_GUESTDBG_BLOCKIRQ != 0,
+        kernel_segments: crate::program::load_segments(&config.image.kernel),
+    };
     let thread = std::thread::Builder::new()
         .name("vcpu0".into())
         .spawn(move || {
@@ -358,10 +369,15 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
                 unclaimed_logged: Default::default(),
             };
             ctx.host.trace.attach(&mut vcpu, sync_regs);
-            let confined = if seccomp { crate::seccomp::apply(crate::seccomp::ThreadKind::Vcpu) } else { Ok(()) };
-            let end = match confined {
-                Ok(()) => vcpu::run(&mut vcpu, &mut ctx, &stop2),
-                Err(e) => RunEnd::Error(format!("{e} (run with --no-seccomp on hosts without seccomp)")),
+            // gdb is accepted before the filter goes on (accept, dup).
+            let session = gdb.as_ref().map(|l| crate::gdb::connect(l, &stop2));
+            let kind = if gdb.is_some() { crate::seccomp::ThreadKind::VcpuGdb } else { crate::seccomp::ThreadKind::Vcpu };
+            let confined = if seccomp { crate::seccomp::apply(kind) } else { Ok(()) };
+            let end = match (confined, session) {
+                (Err(e), _) => RunEnd::Error(format!("{e} (run with --no-seccomp on hosts without seccomp)")),
+                (Ok(()), None) => vcpu::run(&mut vcpu, &mut ctx, &stop2),
+                (Ok(()), Some(Ok(conn))) => crate::gdb::serve(conn, &mut vcpu, &mut ctx, &stop2, &link2, gdb_setup),
+                (Ok(()), Some(Err(end))) => end,
             };
             let capture = host.trace.enabled().then(|| host.trace.finish(&vcpu, &mem));
             done2.store(true, Ordering::Release);
@@ -389,6 +405,9 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
             stop.store(true, Ordering::Release);
             // Repeat the kick until the vCPU notices: a signal that lands just
             // before KVM_RUN is entered would otherwise be lost.
+            let _ = thread.kill(SIGRTMIN());
+        }
+        if gdb_link.wants_kick() {
             let _ = thread.kill(SIGRTMIN());
         }
         std::thread::sleep(Duration::from_millis(2));

@@ -13,6 +13,7 @@ pub mod arch;
 pub mod builder;
 pub mod diag;
 pub mod exit_code;
+pub mod gdb;
 pub mod hypercall;
 pub mod image;
 pub mod input_file;

@@ -63,6 +63,10 @@ enum Command {
         /// program: added to the image's bootfs, and `init=` set to it.
         #[arg(long, value_name = "PROG")]
         init: Option<PathBuf>,
+        /// Wait for gdb on [ADDR:]PORT (loopback unless ADDR is given; port 0
+        /// picks a free one) before the guest's first instruction (docs/DEBUGGING.md).
+        #[arg(long, value_name = "[ADDR:]PORT", value_parser = zxvm::gdb::parse_addr)]
+        gdb: Option<std::net::SocketAddr>,
         #[command(flatten)]
         trace: TraceArgs,
     },
@@ -155,10 +159,10 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { image, mem, cmdline, timeout, stats, stats_json, init, trace, disk, console, no_rng, no_seccomp } => {
+        Command::Run { image, mem, cmdline, timeout, stats, stats_json, init, trace, disk, console, no_rng, no_seccomp, gdb } => {
             let virtio = VirtioConfig { console: console == "virtio", rng: !no_rng, disks: disk };
             let outputs = Outputs { stats, stats_json, trace };
-            run(start, image, mem, cmdline, timeout, init, outputs, virtio, !no_seccomp)
+            run(start, image, mem, cmdline, timeout, init, outputs, Machine { virtio, seccomp: !no_seccomp, gdb })
         }
         Command::Test(args) => ExitCode::from(zxvm::runner::cli::main(args)),
         Command::Trace { command } => trace_command(command),
@@ -230,6 +234,13 @@ struct Outputs {
     trace: TraceArgs,
 }
 
+/// The VM's devices and confinement, and the debugger.
+struct Machine {
+    virtio: VirtioConfig,
+    seccomp: bool,
+    gdb: Option<std::net::SocketAddr>,
+}
+
 #[allow(clippy::too_many_arguments)]
 fn run(
     start: Instant,
@@ -239,10 +250,10 @@ fn run(
     timeout: Option<f64>,
     init: Option<PathBuf>,
     outputs: Outputs,
-    virtio: VirtioConfig,
-    seccomp: bool,
+    machine: Machine,
 ) -> ExitCode {
     let Outputs { stats, stats_json, trace } = outputs;
+    let Machine { virtio, seccomp, gdb } = machine;
     let timeout = match timeout {
         None => None,
         Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Some(Duration::from_secs_f64(t)),
@@ -275,6 +286,14 @@ fn run(
             }
         }
     }
+    let gdb = match gdb.map(std::net::TcpListener::bind) {
+        None => None,
+        Some(Ok(l)) => Some(l),
+        Some(Err(e)) => {
+            zxvm::diag!("zxvm: error: --gdb: cannot listen on {}: {e}", gdb.map(|a| a.to_string()).unwrap_or_default());
+            return ExitCode::from(exit_code::VMM_ERROR);
+        }
+    };
     let config = VmConfig {
         image,
         mem_mib: mem,
@@ -285,6 +304,7 @@ fn run(
         start,
         virtio,
         seccomp,
+        gdb,
     };
     // Outputs first: a path that cannot be written must not cost the run.
     if let Some(path) = &trace.trace {

@@ -13,6 +13,8 @@ const ELFDATA2LSB: u8 = 1;
 const ET_EXEC: u16 = 2;
 const EM_X86_64: u16 = 62;
 const PT_NOTE: u32 = 4;
+/// ELF program header type of a loadable segment.
+const PT_LOAD: u32 = 1;
 /// `XEN_ELFNOTE_PHYS32_ENTRY`: the PVH entry note of a kernel.
 const XEN_ELFNOTE_PHYS32_ENTRY: u32 = 18;
 
@@ -119,6 +121,35 @@ fn pvh_note(b: &[u8]) -> Option<bool> {
         }
     }
     Some(false)
+}
+
+/// A `PT_LOAD` segment: where it runs and where it is loaded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LoadSegment {
+    /// p_vaddr.
+    pub vaddr: u64,
+    /// p_paddr.
+    pub paddr: u64,
+    /// p_memsz.
+    pub memsz: u64,
+}
+
+/// The `PT_LOAD` segments of an ELF64 (empty for anything else).
+pub fn load_segments(b: &[u8]) -> Vec<LoadSegment> {
+    let mut out = Vec::new();
+    let (Some(phoff), Some(phentsize), Some(phnum)) = (u64_at(b, 32), u16_at(b, 54), u16_at(b, 56)) else { return out };
+    for i in 0..u64::from(phnum.min(64)) {
+        let ph = phoff.saturating_add(i.saturating_mul(u64::from(phentsize)));
+        let Ok(ph) = usize::try_from(ph) else { break };
+        let field = |off: usize| ph.checked_add(off).and_then(|at| u64_at(b, at));
+        if u32_at(b, ph) != Some(PT_LOAD) {
+            continue;
+        }
+        if let (Some(vaddr), Some(paddr), Some(memsz)) = (field(16), field(24), field(40)) {
+            out.push(LoadSegment { vaddr, paddr, memsz });
+        }
+    }
+    out
 }
 
 /// The bootfs name for a program file: its file name, with characters other

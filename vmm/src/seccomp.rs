@@ -19,6 +19,8 @@ use seccompiler::{BpfProgram, SeccompAction, SeccompFilter, TargetArch};
 pub enum ThreadKind {
     /// The vCPU exit loop.
     Vcpu,
+    /// The vCPU exit loop serving gdb (`--gdb`): also the socket.
+    VcpuGdb,
     /// The virtio device event loop.
     Devices,
 }
@@ -56,6 +58,8 @@ const COMMON: &[i64] = &[
 /// The vCPU loop: KVM_RUN and friends are ioctls on fds opened before.
 const VCPU: &[i64] = &[libc::SYS_ioctl];
 
+/// The vCPU loop under gdb: the connection (accepted before the filter).
+const VCPU_GDB: &[i64] = &[libc::SYS_ioctl, libc::SYS_poll, libc::SYS_ppoll, libc::SYS_recvfrom, libc::SYS_sendto];
 /// The device loop: epoll, disk I/O.
 const DEVICES: &[i64] = &[
     libc::SYS_epoll_wait,
@@ -76,6 +80,7 @@ const DEVICES: &[i64] = &[
 pub fn filter(kind: ThreadKind) -> Result<BpfProgram, String> {
     let extra = match kind {
         ThreadKind::Vcpu => VCPU,
+        ThreadKind::VcpuGdb => VCPU_GDB,
         ThreadKind::Devices => DEVICES,
     };
     let mut rules: BTreeMap<i64, Vec<seccompiler::SeccompRule>> = COMMON.iter().chain(extra).map(|&nr| (nr, Vec::new())).collect();

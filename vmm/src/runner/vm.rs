@@ -57,6 +57,7 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
         start,
         virtio: builder::VirtioConfig::default(),
         seccomp: true,
+        gdb: None,
     };
     let trace = TraceOptions { enabled: opts.trace, ..TraceOptions::default() };
     let (tx, rx) = mpsc::channel();

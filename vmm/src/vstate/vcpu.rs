@@ -67,8 +67,22 @@ pub enum ExitAction {
     Continue,
     /// The guest made a hypercall (`IN` from the hypercall port).
     Hypercall,
+    /// A debug exception the debugger asked KVM to report (`--gdb`).
+    Debug(DebugExit),
     /// Stop with this ending.
     Stop(RunEnd),
+}
+
+/// A `KVM_EXIT_DEBUG`: a breakpoint, a watchpoint or a single step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DebugExit {
+    /// The exception vector: 1 (#DB: step, hardware breakpoint or
+    /// watchpoint) or 3 (#BP: an `int3`).
+    pub exception: u32,
+    /// Guest RIP (for #BP, after the `int3`).
+    pub pc: u64,
+    /// DR6 at the exit: which debug register matched, or BS for a step.
+    pub dr6: u64,
 }
 
 /// Everything an exit handler may touch.
@@ -153,6 +167,7 @@ pub fn handle_exit(exit: VcpuExit, ctx: &mut ExitCtx) -> ExitAction {
             }
         },
         VcpuExit::Hlt | VcpuExit::Intr => ExitAction::Continue,
+        VcpuExit::Debug(d) => ExitAction::Debug(DebugExit { exception: d.exception, pc: d.pc, dr6: d.dr6 }),
         VcpuExit::Shutdown => ExitAction::Stop(RunEnd::TripleFault { rip: 0 }),
         VcpuExit::FailEntry(reason, cpu) => {
             ExitAction::Stop(RunEnd::Error(format!("KVM entry failed: hardware reason {reason:#x} on cpu {cpu}")))
@@ -197,6 +212,19 @@ fn guest_rip(vcpu: &VcpuFd) -> u64 {
     vcpu.get_regs().map(|r| r.rip).unwrap_or(0)
 }
 
+/// What one KVM_RUN came back with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Handled; run again.
+    Continue,
+    /// KVM_RUN was interrupted by a signal (the watchdog's or the debugger's kick).
+    Interrupted,
+    /// A debug exception for the debugger.
+    Debug(DebugExit),
+    /// The run is over.
+    End(RunEnd),
+}
+
 /// Run the vCPU until the guest stops or `stop` is set (by the watchdog,
 /// which then interrupts KVM_RUN with a signal).
 pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
@@ -204,48 +232,66 @@ pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
         if stop.load(Ordering::Acquire) {
             return RunEnd::Timeout { rip: guest_rip(vcpu) };
         }
-        let result = vcpu.run();
-        let exited = Instant::now();
-        let mut traced = ExitInfo::INTERRUPTED;
-        // Row names are formatted after the handling time is taken; only the
-        // rare "other" exits need the exit itself for theirs.
-        let (other_name, action) = match result {
-            Ok(exit) => {
-                traced = ExitInfo::of(&exit);
-                let other = (traced.reason == crate::trace::recorder::ExitReason::Other).then(|| exit_name(&exit));
-                (other, handle_exit(exit, ctx))
-            }
-            Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => (None, ExitAction::Continue),
-            Err(e) => return RunEnd::Error(format!("KVM_RUN failed: {e}")),
-        };
-        let end = match action {
-            ExitAction::Continue => None,
-            ExitAction::Hypercall => match vcpu.get_regs() {
-                Ok(regs) => {
-                    let call = HypercallArgs { nr: regs.rax, args: [regs.rdi, regs.rsi, regs.r8, regs.r9] };
-                    let served = Instant::now();
-                    let outcome = hypercall::handle(call, ctx.mem, ctx.host);
-                    ctx.host.trace.note_hypercall(call, outcome, served.elapsed());
-                    match outcome {
-                        Outcome::Return(v) => {
-                            complete_io_in(vcpu, v as u32);
-                            None
-                        }
-                        Outcome::Exit { code, reason } => Some(RunEnd::Guest { code, reason }),
-                    }
-                }
-                Err(e) => Some(RunEnd::Error(format!("KVM_GET_REGS failed: {e}"))),
-            },
-            ExitAction::Stop(RunEnd::TripleFault { .. }) => Some(RunEnd::TripleFault { rip: guest_rip(vcpu) }),
-            ExitAction::Stop(RunEnd::Error(e)) if e == INTERNAL_ERROR => Some(internal_error(vcpu)),
-            ExitAction::Stop(end) => Some(end),
-        };
-        let handled = exited.elapsed();
-        ctx.stats.record(&other_name.unwrap_or_else(|| traced.stat_name()), handled);
-        ctx.host.trace.record_exit(vcpu, ctx.mem, traced, exited);
-        if let Some(end) = end {
-            return end;
+        match run_once(vcpu, ctx) {
+            Step::Continue | Step::Interrupted => {}
+            Step::Debug(d) => return RunEnd::Error(format!("debug exception {} at {:#x} with no debugger attached", d.exception, d.pc)),
+            Step::End(end) => return end,
         }
+    }
+}
+
+/// One KVM_RUN and the handling of its exit (counted and traced).
+pub fn run_once(vcpu: &mut VcpuFd, ctx: &mut ExitCtx) -> Step {
+    let result = vcpu.run();
+    let exited = Instant::now();
+    let mut traced = ExitInfo::INTERRUPTED;
+    // Row names are formatted after the handling time is taken; only the
+    // rare "other" exits need the exit itself for theirs.
+    let (other_name, action) = match result {
+        Ok(exit) => {
+            traced = ExitInfo::of(&exit);
+            let other = (traced.reason == crate::trace::recorder::ExitReason::Other).then(|| exit_name(&exit));
+            (other, Some(handle_exit(exit, ctx)))
+        }
+        Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => (None, None),
+        Err(e) => return Step::End(RunEnd::Error(format!("KVM_RUN failed: {e}"))),
+    };
+    let step = match action {
+        None => Step::Interrupted,
+        Some(action) => act(action, vcpu, ctx),
+    };
+    let handled = exited.elapsed();
+    ctx.stats.record(&other_name.unwrap_or_else(|| traced.stat_name()), handled);
+    ctx.host.trace.record_exit(vcpu, ctx.mem, traced, exited);
+    step
+}
+
+fn act(action: ExitAction, vcpu: &mut VcpuFd, ctx: &mut ExitCtx) -> Step {
+    match action {
+        ExitAction::Continue => Step::Continue,
+        ExitAction::Debug(d) => Step::Debug(d),
+        ExitAction::Hypercall => serve_hypercall(vcpu, ctx),
+        ExitAction::Stop(RunEnd::TripleFault { .. }) => Step::End(RunEnd::TripleFault { rip: guest_rip(vcpu) }),
+        ExitAction::Stop(RunEnd::Error(e)) if e == INTERNAL_ERROR => Step::End(internal_error(vcpu)),
+        ExitAction::Stop(end) => Step::End(end),
+    }
+}
+
+fn serve_hypercall(vcpu: &mut VcpuFd, ctx: &mut ExitCtx) -> Step {
+    let regs = match vcpu.get_regs() {
+        Ok(regs) => regs,
+        Err(e) => return Step::End(RunEnd::Error(format!("KVM_GET_REGS failed: {e}"))),
+    };
+    let call = HypercallArgs { nr: regs.rax, args: [regs.rdi, regs.rsi, regs.r8, regs.r9] };
+    let served = Instant::now();
+    let outcome = hypercall::handle(call, ctx.mem, ctx.host);
+    ctx.host.trace.note_hypercall(call, outcome, served.elapsed());
+    match outcome {
+        Outcome::Return(v) => {
+            complete_io_in(vcpu, v as u32);
+            Step::Continue
+        }
+        Outcome::Exit { code, reason } => Step::End(RunEnd::Guest { code, reason }),
     }
 }
 

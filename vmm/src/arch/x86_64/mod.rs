@@ -2,5 +2,6 @@
 
 pub mod cpuid;
 pub mod layout;
+pub mod paging;
 pub mod pvh;
 pub mod regs;
