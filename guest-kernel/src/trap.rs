@@ -8,6 +8,7 @@ use crate::arch::syscall_entry::{self, Mechanism};
 use crate::arch::trap::{vector_name, TrapFrame};
 use crate::{kprintln, power, sched, syscall, task};
 
+const VECTOR_DB: u64 = 1;
 const VECTOR_BP: u64 = 3;
 const VECTOR_UD: u64 = 6;
 const VECTOR_GP: u64 = 13;
@@ -27,6 +28,45 @@ pub fn handle(frame: &mut TrapFrame) {
     let traced_vector = crate::trace::trap_enter(frame);
     handle_trap(frame);
     crate::trace::trap_exit(frame, traced_vector);
+}
+
+/// RFLAGS bits a debugger may set for a user thread: the arithmetic flags,
+/// TF (its single step), DF, AC and RF; never IF, IOPL or the rest.
+const DEBUGGER_FLAGS: u64 = 0x0000_0cd5 | (1 << 8) | (1 << 16) | (1 << 18);
+
+/// Offer a user-mode #BP/#DB to the host's debugger (`zxvm run --gdb`; on
+/// PVM hosts KVM's own guest debugging does not reach ring 3). True when
+/// it took the trap: the thread resumes from the registers it left.
+fn offer_to_debugger(frame: &mut TrapFrame) -> bool {
+    if !crate::hypercall::available() {
+        return false;
+    }
+    let f = &*frame;
+    let mut regs = hypercall_abi::UserRegs {
+        gpr: [f.rax, f.rbx, f.rcx, f.rdx, f.rsi, f.rdi, f.rbp, f.rsp, f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15],
+        rip: f.rip,
+        rflags: f.rflags,
+        cs: f.cs,
+        ss: f.ss,
+    };
+    let at = core::ptr::addr_of_mut!(regs) as u64;
+    if crate::hypercall::call(hypercall_abi::Hypercall::DebugTrap, at, frame.vector, 0, 0) != 1 {
+        return false;
+    }
+    let g = regs.gpr;
+    [frame.rax, frame.rbx, frame.rcx, frame.rdx, frame.rsi, frame.rdi, frame.rbp] = [g[0], g[1], g[2], g[3], g[4], g[5], g[6]];
+    [frame.r8, frame.r9, frame.r10, frame.r11, frame.r12, frame.r13, frame.r14, frame.r15] = [g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]];
+    // An IRETQ to a non-canonical RIP faults in the kernel: only user
+    // half addresses are taken.
+    let user_half = |v: u64| v < 0x0000_8000_0000_0000;
+    if user_half(regs.rip) {
+        frame.rip = regs.rip;
+    }
+    if user_half(g[7]) {
+        frame.rsp = g[7];
+    }
+    frame.rflags = (frame.rflags & !DEBUGGER_FLAGS) | (regs.rflags & DEBUGGER_FLAGS);
+    true
 }
 
 fn handle_trap(frame: &mut TrapFrame) {
@@ -58,6 +98,10 @@ fn handle_trap(frame: &mut TrapFrame) {
             frame.vector = VECTOR_BP;
             frame.error_code = 0; // #BP has none
             frame.rip += 1;
+        }
+        if (frame.vector == VECTOR_BP || frame.vector == VECTOR_DB) && offer_to_debugger(frame) {
+            task::before_user_return(frame);
+            return;
         }
         let cr2 = if frame.vector == VECTOR_PF { cpu::read_cr2() } else { 0 };
         // Demand paging: a fault on a page the process's VMARs can supply.

@@ -11,7 +11,7 @@ pub const DEBUG_EXIT_PORT: u16 = 0x00f4;
 
 /// Hypercall ABI version: major in the high 16 bits, minor in the low 16.
 /// A guest and host agree when the majors match.
-pub const ABI_VERSION: u32 = 0x0001_0002;
+pub const ABI_VERSION: u32 = 0x0001_0003;
 
 /// Magic the host returns from [`Hypercall::Version`] ORed into nothing: the
 /// version is returned as a positive `i32`, so a port nobody claims (which
@@ -62,6 +62,32 @@ pub enum Hypercall {
     /// `copy_phys(dst_gpa, src_gpa, len)`: copy `len` bytes between guest-
     /// physical ranges (overlap is refused). `len` ≤ [`MAX_PHYS_OP`]. Returns 0.
     CopyPhys = 10,
+    /// `debug_trap(regs_va, vector)`: a user-mode #BP (3) or #DB (1) reached
+    /// the kernel, which offers it to a debugger. `regs_va` is the kernel
+    /// virtual address (in the current address space) of a [`UserRegs`] the
+    /// kernel filled from the trap frame. Returns 0 when no debugger takes
+    /// it (the kernel raises the exception as usual) and 1 when one did:
+    /// the host may have rewritten the registers, which the kernel then
+    /// resumes (keeping CS, SS and the privileged RFLAGS bits its own).
+    /// Exists because on PVM hosts KVM's guest debugging does not reach
+    /// ring 3 (docs/DEBUGGING.md).
+    DebugTrap = 11,
+}
+
+/// A user thread's registers at a trap, for [`Hypercall::DebugTrap`].
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UserRegs {
+    /// RAX, RBX, RCX, RDX, RSI, RDI, RBP, RSP, R8–R15, in gdb's order.
+    pub gpr: [u64; 16],
+    /// Where the thread resumes (for #BP: after the `int3`).
+    pub rip: u64,
+    /// RFLAGS.
+    pub rflags: u64,
+    /// CS selector.
+    pub cs: u64,
+    /// SS selector.
+    pub ss: u64,
 }
 
 /// Longest range one [`Hypercall::ZeroPhys`] or [`Hypercall::CopyPhys`] covers.
@@ -69,7 +95,7 @@ pub const MAX_PHYS_OP: u64 = 64 << 20;
 
 impl Hypercall {
     /// Every hypercall, in numeric order.
-    pub const ALL: [Hypercall; 10] = [
+    pub const ALL: [Hypercall; 11] = [
         Hypercall::Version,
         Hypercall::ConsoleWrite,
         Hypercall::Exit,
@@ -80,6 +106,7 @@ impl Hypercall {
         Hypercall::TraceFlush,
         Hypercall::ZeroPhys,
         Hypercall::CopyPhys,
+        Hypercall::DebugTrap,
     ];
 
     /// Snake-case name, as in docs/HYPERCALL_ABI.md.
@@ -95,6 +122,7 @@ impl Hypercall {
             Hypercall::TraceFlush => "trace_flush",
             Hypercall::ZeroPhys => "zero_phys",
             Hypercall::CopyPhys => "copy_phys",
+            Hypercall::DebugTrap => "debug_trap",
         }
     }
 
@@ -111,6 +139,7 @@ impl Hypercall {
             Hypercall::TraceFlush => &["guest_tsc"],
             Hypercall::ZeroPhys => &["gpa", "len"],
             Hypercall::CopyPhys => &["dst_gpa", "src_gpa", "len"],
+            Hypercall::DebugTrap => &["regs_va", "vector"],
         }
     }
 }
@@ -129,6 +158,7 @@ impl TryFrom<u64> for Hypercall {
             8 => Self::TraceFlush,
             9 => Self::ZeroPhys,
             10 => Self::CopyPhys,
+            11 => Self::DebugTrap,
             _ => return Err(HypercallStatus::UnknownHypercall),
         })
     }
@@ -287,6 +317,12 @@ mod tests {
     #[test]
     fn test_result_layout() {
         assert_eq!(size_of::<TestResult>(), 40);
+        assert_eq!(size_of::<UserRegs>(), 160);
+        assert_eq!(offset_of!(UserRegs, gpr), 0);
+        assert_eq!(offset_of!(UserRegs, rip), 128);
+        assert_eq!(offset_of!(UserRegs, rflags), 136);
+        assert_eq!(offset_of!(UserRegs, cs), 144);
+        assert_eq!(offset_of!(UserRegs, ss), 152);
         assert_eq!(offset_of!(TestResult, name_gpa), 0);
         assert_eq!(offset_of!(TestResult, message_gpa), 8);
         assert_eq!(offset_of!(TestResult, duration_ns), 16);

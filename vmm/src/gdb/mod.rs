@@ -86,6 +86,7 @@ pub fn connect<'a>(listener: &TcpListener, stop: &'a AtomicBool) -> Result<GdbCo
 /// Serve gdb on `conn`, then run the guest to its end.
 pub fn serve(conn: GdbConnection, vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool, link: &GdbLink, setup: GdbSetup) -> RunEnd {
     link.fd.store(conn.fd(), Ordering::Release);
+    ctx.host.debugger = true;
     let (reason, pending, end) = {
         let mut target = GdbTarget::new(vcpu, ctx, stop, link, setup);
         let reason = GdbStub::new(conn).run_blocking::<EventLoop>(&mut target).map_err(|e| e.to_string());
@@ -94,6 +95,7 @@ pub fn serve(conn: GdbConnection, vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &A
     };
     link.running.store(false, Ordering::Release);
     link.fd.store(-1, Ordering::Release);
+    ctx.host.debugger = false;
     if let Some(end) = end {
         return end;
     }
@@ -168,6 +170,10 @@ fn run_until_stop(target: &mut GdbTarget, conn: &mut GdbConnection) -> Result<St
                 }
             }
             Step::Debug(d) => return Ok(Event::TargetStopped(target.stop_reason(d))),
+            Step::UserTrap { regs_va, vector } => match target.user_trap(regs_va, vector) {
+                Some(reason) => return Ok(Event::TargetStopped(reason)),
+                None => vcpu::complete_io_in(target.vcpu, 0),
+            },
             Step::End(RunEnd::Error(_)) if target.at_own_breakpoint() => {
                 // PVM emulates kernel code and cannot emulate an int3 under
                 // guest debug: KVM reports an emulation failure at our own

@@ -15,6 +15,7 @@ use gdbstub::target::ext::breakpoints::{Breakpoints, HwBreakpoint, HwWatchpoint,
 use gdbstub::target::{Target, TargetError, TargetResult};
 use kvm_bindings::{kvm_guest_debug, kvm_guest_debug_arch};
 use kvm_bindings::{KVM_GUESTDBG_BLOCKIRQ, KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_SINGLESTEP, KVM_GUESTDBG_USE_HW_BP, KVM_GUESTDBG_USE_SW_BP};
+use hypercall_abi::UserRegs;
 use kvm_ioctls::VcpuFd;
 use vm_memory::{Bytes, GuestAddress};
 
@@ -54,6 +55,50 @@ pub struct GdbTarget<'a, 'c> {
     pub(super) pending_end: Option<RunEnd>,
     /// How the run ended, once it has.
     pub(super) end: Option<RunEnd>,
+    /// A user thread stopped through the kernel's `debug_trap`.
+    user_stop: Option<UserStop>,
+    /// The step gdb asked for runs as TF in the user thread's RFLAGS.
+    user_step: bool,
+}
+
+/// A user thread the kernel handed over at a #BP/#DB (`debug_trap`): gdb
+/// sees and edits its registers, not the vCPU's (which is in the kernel,
+/// waiting for the hypercall's answer).
+#[derive(Clone, Copy, Debug)]
+struct UserStop {
+    regs_va: u64,
+    regs: UserRegs,
+}
+
+/// RFLAGS.TF.
+const TF: u64 = 1 << 8;
+/// Bytes of a `UserRegs`.
+const USER_REGS_BYTES: usize = 20 * 8;
+
+fn user_regs_from(b: &[u8; USER_REGS_BYTES]) -> UserRegs {
+    let w: [u64; 20] = std::array::from_fn(|i| u64::from_le_bytes(b[i * 8..i * 8 + 8].try_into().unwrap_or_default()));
+    UserRegs { gpr: w[..16].try_into().unwrap_or_default(), rip: w[16], rflags: w[17], cs: w[18], ss: w[19] }
+}
+
+fn user_regs_bytes(r: &UserRegs) -> [u8; USER_REGS_BYTES] {
+    let mut b = [0u8; USER_REGS_BYTES];
+    let tail = [r.rip, r.rflags, r.cs, r.ss];
+    let words = r.gpr.iter().chain(tail.iter());
+    for (chunk, w) in b.chunks_exact_mut(8).zip(words) {
+        chunk.copy_from_slice(&w.to_le_bytes());
+    }
+    b
+}
+
+/// `state` as the user thread's: its general registers, RIP, RFLAGS, CS, SS.
+fn overlay(state: &mut KvmState, u: &UserRegs) {
+    let r = &mut state.regs;
+    let g = u.gpr;
+    [r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp] = [g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]];
+    [r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15] = [g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]];
+    (r.rip, r.rflags) = (u.rip, u.rflags);
+    state.sregs.cs.selector = u.cs as u16;
+    state.sregs.ss.selector = u.ss as u16;
 }
 
 /// The gdb thread id of vCPU `index`.
@@ -64,7 +109,7 @@ pub fn vcpu_tid(index: usize) -> Tid {
 impl<'a, 'c> GdbTarget<'a, 'c> {
     /// A target on a vCPU that has not run yet or is stopped.
     pub fn new(vcpu: &'a mut VcpuFd, ctx: &'a mut ExitCtx<'c>, stop: &'a AtomicBool, link: &'a super::GdbLink, setup: super::GdbSetup) -> Self {
-        GdbTarget { vcpu, ctx, stop, link, setup, patches: BTreeMap::new(), hw: DebugRegs::default(), step: false, pending_end: None, end: None }
+        GdbTarget { vcpu, ctx, stop, link, setup, patches: BTreeMap::new(), hw: DebugRegs::default(), step: false, pending_end: None, end: None, user_stop: None, user_step: false }
     }
 
     fn paging(&self) -> Result<PagingMode, TargetError<String>> {
@@ -85,8 +130,45 @@ impl<'a, 'c> GdbTarget<'a, 'c> {
         translate(self.ctx.mem, mode, va)
     }
 
+    /// The kernel offers a user #BP/#DB: gdb's own breakpoint or step
+    /// becomes a stop of that thread; anything else goes back to the
+    /// kernel (`None`; the caller answers the hypercall with 0).
+    pub(super) fn user_trap(&mut self, regs_va: u64, vector: u64) -> Option<MultiThreadStopReason<u64>> {
+        let mut bytes = [0u8; USER_REGS_BYTES];
+        if !matches!(self.read_virtual(regs_va, &mut bytes), Ok(USER_REGS_BYTES)) {
+            return None;
+        }
+        let mut regs = user_regs_from(&bytes);
+        let reason = match vector {
+            3 if self.patches.contains_key(&regs.rip.wrapping_sub(1)) => {
+                regs.rip -= 1;
+                MultiThreadStopReason::SwBreak(vcpu_tid(0))
+            }
+            1 if self.user_step => {
+                regs.rflags &= !TF;
+                MultiThreadStopReason::DoneStep
+            }
+            _ => return None,
+        };
+        self.user_step = false;
+        self.user_stop = Some(UserStop { regs_va, regs });
+        Some(reason)
+    }
+
     /// Load what gdb asked for into KVM before the vCPU runs.
     pub(super) fn arm(&mut self) -> Result<(), String> {
+        // A user thread resumes through the kernel: its registers go back
+        // into the kernel's `UserRegs`, a step as TF, and the hypercall
+        // says the debugger took the trap.
+        if let Some(mut u) = self.user_stop.take() {
+            if self.step {
+                u.regs.rflags |= TF;
+                self.user_step = true;
+                self.step = false;
+            }
+            self.write_virtual(u.regs_va, &user_regs_bytes(&u.regs)).map_err(|_| "cannot write the user thread's registers back".to_string())?;
+            crate::vstate::vcpu::complete_io_in(self.vcpu, 1);
+        }
         let mut control = KVM_GUESTDBG_ENABLE | KVM_GUESTDBG_USE_SW_BP;
         if self.hw.any() {
             control |= KVM_GUESTDBG_USE_HW_BP;
@@ -104,6 +186,10 @@ impl<'a, 'c> GdbTarget<'a, 'c> {
     /// Take out every `int3` and stop reporting debug exceptions, so the
     /// guest runs on untouched after the debugger leaves.
     pub(super) fn disarm(&mut self) {
+        if let Some(u) = self.user_stop.take() {
+            let _ = self.write_virtual(u.regs_va, &user_regs_bytes(&u.regs));
+            crate::vstate::vcpu::complete_io_in(self.vcpu, 1);
+        }
         for (_, p) in std::mem::take(&mut self.patches) {
             let _ = self.ctx.mem.write_obj(p.original, GuestAddress(p.gpa));
         }
@@ -197,13 +283,25 @@ impl Target for GdbTarget<'_, '_> {
 
 impl MultiThreadBase for GdbTarget<'_, '_> {
     fn read_registers(&mut self, regs: &mut ZxvmRegs, _tid: Tid) -> TargetResult<(), Self> {
-        let state = KvmState::read(self.vcpu).map_err(|e| TargetError::Fatal(format!("read vCPU registers: {e}")))?;
+        let mut state = KvmState::read(self.vcpu).map_err(|e| TargetError::Fatal(format!("read vCPU registers: {e}")))?;
+        if let Some(u) = &self.user_stop {
+            overlay(&mut state, &u.regs);
+        }
         *regs = state.to_gdb();
         Ok(())
     }
 
     fn write_registers(&mut self, regs: &ZxvmRegs, _tid: Tid) -> TargetResult<(), Self> {
-        let old = KvmState::read(self.vcpu).map_err(|e| TargetError::Fatal(format!("read vCPU registers: {e}")))?;
+        let mut old = KvmState::read(self.vcpu).map_err(|e| TargetError::Fatal(format!("read vCPU registers: {e}")))?;
+        if let Some(u) = &mut self.user_stop {
+            // Only what the kernel hands back: general registers, RIP, RFLAGS.
+            overlay(&mut old, &u.regs);
+            let new = old.with_gdb(regs).map_err(|_| TargetError::Errno(EINVAL))?;
+            let r = &new.regs;
+            u.regs.gpr = [r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp, r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15];
+            (u.regs.rip, u.regs.rflags) = (r.rip, r.rflags);
+            return Ok(());
+        }
         let new = old.with_gdb(regs).map_err(|_| TargetError::Errno(EINVAL))?;
         new.write(&old, self.vcpu).map_err(|_| TargetError::Errno(EINVAL))
     }

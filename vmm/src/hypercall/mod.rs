@@ -73,6 +73,8 @@ pub struct HostState {
     pub tsc_khz: Option<u32>,
     /// The vCPU's emulated-instruction counter, where the host has one (PVM).
     pub insn_counter: Option<crate::vstate::kvm_stats::VcpuStats>,
+    /// A debugger is attached: [`Hypercall::DebugTrap`] goes to it.
+    pub debugger: bool,
 }
 
 /// A boot milestone as the host saw it.
@@ -100,6 +102,7 @@ impl HostState {
             milestones_dropped: 0,
             tsc_khz: None,
             insn_counter: None,
+            debugger: false,
             trace,
         }
     }
@@ -213,6 +216,9 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
             Err(s) => err(s),
         },
         Hypercall::TraceFlush => Outcome::Return(host.trace.flush(mem, a0).min(i32::MAX as u64) as i32),
+        // No debugger takes it here; under `--gdb` the stub sees the call
+        // before this service does (vstate::vcpu).
+        Hypercall::DebugTrap => Outcome::Return(0),
     }
 }
 

@@ -195,7 +195,7 @@ fn internal_error(vcpu: &mut VcpuFd) -> RunEnd {
 }
 
 /// Make `value` the result of the `IN` that caused the last exit.
-fn complete_io_in(vcpu: &mut VcpuFd, value: u32) {
+pub fn complete_io_in(vcpu: &mut VcpuFd, value: u32) {
     let run: &mut kvm_run = vcpu.get_kvm_run();
     // SAFETY: the last exit was KVM_EXIT_IO (that is how we got here), so `io`
     // is the active member of the exit union.
@@ -221,6 +221,14 @@ pub enum Step {
     Interrupted,
     /// A debug exception for the debugger.
     Debug(DebugExit),
+    /// The kernel offers a user-mode #BP/#DB to the debugger
+    /// (`debug_trap` hypercall, not yet answered; see [`complete_io_in`]).
+    UserTrap {
+        /// Kernel VA of the thread's `UserRegs`.
+        regs_va: u64,
+        /// 3 (#BP) or 1 (#DB).
+        vector: u64,
+    },
     /// The run is over.
     End(RunEnd),
 }
@@ -235,6 +243,8 @@ pub fn run(vcpu: &mut VcpuFd, ctx: &mut ExitCtx, stop: &AtomicBool) -> RunEnd {
         match run_once(vcpu, ctx) {
             Step::Continue | Step::Interrupted => {}
             Step::Debug(d) => return RunEnd::Error(format!("debug exception {} at {:#x} with no debugger attached", d.exception, d.pc)),
+            // Not the debugger's: the kernel raises the exception itself.
+            Step::UserTrap { .. } => complete_io_in(vcpu, 0),
             Step::End(end) => return end,
         }
     }
@@ -283,6 +293,9 @@ fn serve_hypercall(vcpu: &mut VcpuFd, ctx: &mut ExitCtx) -> Step {
         Err(e) => return Step::End(RunEnd::Error(format!("KVM_GET_REGS failed: {e}"))),
     };
     let call = HypercallArgs { nr: regs.rax, args: [regs.rdi, regs.rsi, regs.r8, regs.r9] };
+    if ctx.host.debugger && call.nr == hypercall_abi::Hypercall::DebugTrap as u64 {
+        return Step::UserTrap { regs_va: call.args[0], vector: call.args[1] };
+    }
     let served = Instant::now();
     let outcome = hypercall::handle(call, ctx.mem, ctx.host);
     ctx.host.trace.note_hypercall(call, outcome, served.elapsed());
