@@ -288,7 +288,12 @@ fn run(
     }
     let gdb = match gdb.map(std::net::TcpListener::bind) {
         None => None,
-        Some(Ok(l)) => Some(l),
+        Some(Ok(l)) => {
+            // The bound address (port 0 picks one): tools read this line.
+            let at = l.local_addr().map(|a| a.to_string()).unwrap_or_default();
+            zxvm::diag!("zxvm: gdb: waiting on {at} before the first guest instruction (gdb target/guest/kernel.elf -ex 'target remote {at}')");
+            Some(l)
+        }
         Some(Err(e)) => {
             zxvm::diag!("zxvm: error: --gdb: cannot listen on {}: {e}", gdb.map(|a| a.to_string()).unwrap_or_default());
             return ExitCode::from(exit_code::VMM_ERROR);

@@ -14,6 +14,13 @@ zxvm monitor commands:
 impl GdbTarget<'_, '_> {
     /// One line per vCPU.
     fn vcpu_lines(&self) -> Vec<String> {
+        if let Some(regs) = self.user_stop_regs() {
+            return vec![format!(
+                "vCPU 0: user thread stopped at RIP {:#x}, CPL {} (the kernel holds it in debug_trap)",
+                regs.rip,
+                regs.cs & 3
+            )];
+        }
         match (self.vcpu.get_regs(), self.vcpu.get_sregs()) {
             (Ok(r), Ok(s)) => {
                 let cpl = s.cs.selector & 3;

@@ -198,6 +198,11 @@ impl<'a, 'c> GdbTarget<'a, 'c> {
         let _ = self.vcpu.set_guest_debug(&kvm_guest_debug::default());
     }
 
+    /// The user thread's registers while it is stopped through the kernel.
+    pub(super) fn user_stop_regs(&self) -> Option<UserRegs> {
+        self.user_stop.map(|u| u.regs)
+    }
+
     /// The vCPU stopped on one of gdb's `int3`s.
     pub(super) fn at_own_breakpoint(&self) -> bool {
         self.vcpu.get_regs().is_ok_and(|r| self.patches.contains_key(&r.rip))
