@@ -13,6 +13,7 @@ mod arch;
 mod boot;
 mod clock;
 mod console;
+mod debug_tasks;
 mod drivers;
 mod hypercall;
 mod mm;
@@ -79,6 +80,7 @@ pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     let host = hypercall::probe();
     milestone(Milestone::KernelEntry);
     trace::init();
+    debug_tasks::register();
     cpu::mask_legacy_pic();
     gdt::init();
     idt::init();

@@ -72,6 +72,11 @@ pub enum Hypercall {
     /// Exists because on PVM hosts KVM's guest debugging does not reach
     /// ring 3 (docs/DEBUGGING.md).
     DebugTrap = 11,
+    /// `debug_tasks(table_gpa, bytes)`: the kernel's table of live
+    /// processes and threads ([`crate::debug::TaskTable`], `bytes` =
+    /// [`crate::debug::TASK_TABLE_BYTES`]) for the debugger's `monitor`
+    /// commands. Returns 0.
+    DebugTasks = 12,
 }
 
 /// A user thread's registers at a trap, for [`Hypercall::DebugTrap`].
@@ -95,7 +100,7 @@ pub const MAX_PHYS_OP: u64 = 64 << 20;
 
 impl Hypercall {
     /// Every hypercall, in numeric order.
-    pub const ALL: [Hypercall; 11] = [
+    pub const ALL: [Hypercall; 12] = [
         Hypercall::Version,
         Hypercall::ConsoleWrite,
         Hypercall::Exit,
@@ -107,6 +112,7 @@ impl Hypercall {
         Hypercall::ZeroPhys,
         Hypercall::CopyPhys,
         Hypercall::DebugTrap,
+        Hypercall::DebugTasks,
     ];
 
     /// Snake-case name, as in docs/HYPERCALL_ABI.md.
@@ -123,6 +129,7 @@ impl Hypercall {
             Hypercall::ZeroPhys => "zero_phys",
             Hypercall::CopyPhys => "copy_phys",
             Hypercall::DebugTrap => "debug_trap",
+            Hypercall::DebugTasks => "debug_tasks",
         }
     }
 
@@ -140,6 +147,7 @@ impl Hypercall {
             Hypercall::ZeroPhys => &["gpa", "len"],
             Hypercall::CopyPhys => &["dst_gpa", "src_gpa", "len"],
             Hypercall::DebugTrap => &["regs_va", "vector"],
+            Hypercall::DebugTasks => &["table_gpa", "bytes"],
         }
     }
 }
@@ -159,6 +167,7 @@ impl TryFrom<u64> for Hypercall {
             9 => Self::ZeroPhys,
             10 => Self::CopyPhys,
             11 => Self::DebugTrap,
+            12 => Self::DebugTasks,
             _ => return Err(HypercallStatus::UnknownHypercall),
         })
     }

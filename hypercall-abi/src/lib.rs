@@ -20,6 +20,7 @@
 extern crate std;
 
 pub mod bootfs;
+pub mod debug;
 pub mod exit_code;
 pub mod image;
 pub mod trace;

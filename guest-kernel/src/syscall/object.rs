@@ -261,7 +261,13 @@ pub fn sys_object_set_property(handle: u32, property: u32, value: u64, size: u64
                 return ZX_ERR_NOT_SUPPORTED;
             }
             let end = buf[..n].iter().position(|&b| b == 0).unwrap_or(n);
-            object.base().set_name(core::str::from_utf8(&buf[..end]).unwrap_or(""));
+            let name = core::str::from_utf8(&buf[..end]).unwrap_or("");
+            object.base().set_name(name);
+            match object.obj_type() {
+                ZX_OBJ_TYPE_PROCESS => downcast::<crate::task::process::Process>(object.clone()).inspect(|p| p.debug_renamed(name)).map(drop),
+                ZX_OBJ_TYPE_THREAD => downcast::<crate::task::thread::Thread>(object.clone()).inspect(|t| t.debug_renamed(name)).map(drop),
+                _ => None,
+            };
             ZX_OK
         }
         ZX_PROP_SOCKET_RX_THRESHOLD | ZX_PROP_SOCKET_TX_THRESHOLD => {

@@ -68,6 +68,25 @@ pub struct Process {
     exceptionate: Exceptionate,
     debug_exceptionate: Exceptionate,
     suspend_count: AtomicU32,
+    /// `state` as a byte for the debugger's task table (debug_tasks).
+    debug_state: core::sync::atomic::AtomicU8,
+    debug_slot: AtomicU32,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        crate::debug_tasks::remove(self.debug_slot.load(core::sync::atomic::Ordering::Relaxed));
+    }
+}
+
+/// The task table's byte for a state (`PROCESS_STATE_NAMES`).
+fn state_byte(s: ProcessState) -> u8 {
+    match s {
+        ProcessState::Initial => 0,
+        ProcessState::Running => 1,
+        ProcessState::Dying => 2,
+        ProcessState::Dead => 3,
+    }
 }
 
 impl Process {
@@ -95,9 +114,14 @@ impl Process {
             exceptionate: Exceptionate::default(),
             debug_exceptionate: Exceptionate::default(),
             suspend_count: AtomicU32::new(0),
+            debug_state: core::sync::atomic::AtomicU8::new(state_byte(ProcessState::Initial)),
+            debug_slot: AtomicU32::new(crate::debug_tasks::NO_SLOT),
         });
         p.base.set_name(name);
         crate::trace::process_create(p.base.koid, name);
+        let state_va = &p.debug_state as *const _ as u64;
+        let slot = crate::debug_tasks::add(hypercall_abi::debug::TASK_PROCESS, p.base.koid, job.koid(), state_va, p.aspace_root(), name);
+        p.debug_slot.store(slot, core::sync::atomic::Ordering::Relaxed);
         job.add_process(&p)?;
         Ok(p)
     }
@@ -105,6 +129,11 @@ impl Process {
     /// Kernel object id.
     pub fn koid(&self) -> u64 {
         self.base.koid
+    }
+
+    /// Renamed (`ZX_PROP_NAME`): tell the debugger's task table.
+    pub fn debug_renamed(&self, name: &str) {
+        crate::debug_tasks::rename(self.debug_slot.load(core::sync::atomic::Ordering::Relaxed), name);
     }
 
     /// Its job.
@@ -156,11 +185,13 @@ impl Process {
                 return ZX_ERR_BAD_STATE;
             }
             inner.state = ProcessState::Running;
+            self.debug_state.store(state_byte(ProcessState::Running), core::sync::atomic::Ordering::Relaxed);
             inner.start_time = clock::now_ns().max(1);
         }
         let status = thread.start(entry, sp, arg1, arg2);
         if status != ZX_OK {
             self.inner.lock().state = ProcessState::Initial;
+            self.debug_state.store(state_byte(ProcessState::Initial), core::sync::atomic::Ordering::Relaxed);
         }
         status
     }
@@ -184,6 +215,7 @@ impl Process {
                 _ => {}
             }
             inner.state = ProcessState::Dying;
+            self.debug_state.store(state_byte(ProcessState::Dying), core::sync::atomic::Ordering::Relaxed);
             inner.retcode = retcode;
             inner.threads.clone()
         };
@@ -217,6 +249,7 @@ impl Process {
             let last = inner.threads.is_empty() && inner.state == ProcessState::Running;
             if last {
                 inner.state = ProcessState::Dying;
+            self.debug_state.store(state_byte(ProcessState::Dying), core::sync::atomic::Ordering::Relaxed);
             }
             last || (inner.threads.is_empty() && inner.state == ProcessState::Dying)
         };
@@ -234,6 +267,7 @@ impl Process {
                 return;
             }
             inner.state = ProcessState::Dead;
+            self.debug_state.store(state_byte(ProcessState::Dead), core::sync::atomic::Ordering::Relaxed);
             (inner.retcode, inner.critical_to.take(), inner.start_time != 0)
         };
         self.exceptionate.shutdown();

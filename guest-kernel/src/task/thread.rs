@@ -103,7 +103,19 @@ pub struct Thread {
     exceptionate: Exceptionate,
     /// The exception being delivered (ZX_INFO_THREAD_EXCEPTION_REPORT).
     exception_report: Mutex<Option<zx_exception_report_t>>,
+    /// Its entry in the debugger's task table (debug_tasks).
+    debug_slot: AtomicU32,
 }
+
+impl Drop for Thread {
+    fn drop(&mut self) {
+        crate::debug_tasks::remove(self.debug_slot.load(Ordering::Relaxed));
+    }
+}
+
+// The task table names `state` by these values (hypercall-abi debug).
+const _: () = assert!(ThreadState::New as u8 == 0 && ThreadState::Ready as u8 == 1 && ThreadState::Running as u8 == 2);
+const _: () = assert!(ThreadState::Blocked as u8 == 3 && ThreadState::Dead as u8 == 4);
 
 impl Thread {
     /// A new thread of `process` (`None` for the idle thread) with a fresh
@@ -126,15 +138,24 @@ impl Thread {
             inner: Mutex::new(ThreadInner { life: Life::Initial, parked: false, exception_channel_type: 0 }),
             exceptionate: Exceptionate::default(),
             exception_report: Mutex::new(None),
+            debug_slot: AtomicU32::new(crate::debug_tasks::NO_SLOT),
         });
         t.base.set_name(name);
-        crate::trace::thread_create(t.process.as_ref().map_or(0, |p| p.koid()), t.base.koid, name);
+        let owner = t.process.as_ref().map_or(0, |p| p.koid());
+        crate::trace::thread_create(owner, t.base.koid, name);
+        let state_va = &t.state as *const AtomicU8 as u64;
+        t.debug_slot.store(crate::debug_tasks::add(hypercall_abi::debug::TASK_THREAD, t.base.koid, owner, state_va, 0, name), Ordering::Relaxed);
         Some(t)
     }
 
     /// Kernel object id.
     pub fn koid(&self) -> u64 {
         self.base.koid
+    }
+
+    /// Renamed (`ZX_PROP_NAME`): tell the debugger's task table.
+    pub fn debug_renamed(&self, name: &str) {
+        crate::debug_tasks::rename(self.debug_slot.load(Ordering::Relaxed), name);
     }
 
     /// Its process (none for the idle thread).

@@ -14,6 +14,7 @@ mod debugregs;
 mod monitor;
 mod regs;
 mod target;
+mod tasks;
 
 use std::marker::PhantomData;
 use std::net::{SocketAddr, TcpListener, ToSocketAddrs};

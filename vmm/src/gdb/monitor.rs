@@ -5,13 +5,44 @@ use gdbstub::target::ext::monitor_cmd::{outputln, ConsoleOutput, MonitorCmd};
 use gdbstub::target::ext::thread_extra_info::ThreadExtraInfo;
 
 use super::target::GdbTarget;
+use super::tasks;
 
 const HELP: &str = "\
 zxvm monitor commands:
   monitor help     this list
-  monitor vcpu     each vCPU: CPL, RIP, CR3 and whether it is in the kernel";
+  monitor vcpu     each vCPU: CPL, RIP, CR3 and whether it is in the kernel
+  monitor ps       Zircon processes and their threads: koid, state, owner (job / process), name
+  monitor where    the process whose address space vCPU 0 is in";
 
 impl GdbTarget<'_, '_> {
+    /// The kernel's task table, parsed.
+    fn task_table(&self) -> Result<(u32, u64, Vec<hypercall_abi::debug::TaskEntry>), String> {
+        let gpa = self.ctx.host.task_table.ok_or("the kernel has not named its task table (not booted that far yet?)")?;
+        let mut bytes = vec![0u8; hypercall_abi::debug::TASK_TABLE_BYTES];
+        self.read_phys(gpa, &mut bytes)?;
+        tasks::parse(&bytes)
+    }
+
+    fn ps_lines(&self) -> Vec<String> {
+        let (updating, dropped, entries) = match self.task_table() {
+            Ok(t) => t,
+            Err(e) => return vec![e],
+        };
+        let state_of = |va: u64| self.read_kernel_byte(va);
+        let view = tasks::View { cr3: self.cr3(), state_of: &state_of };
+        tasks::listing(updating, dropped, &entries, &view)
+    }
+
+    fn where_line(&self) -> String {
+        match self.task_table() {
+            Ok((_, _, entries)) => match tasks::current_process(&entries, self.cr3()) {
+                Some(p) => format!("vCPU 0 is in process {} {:?} (CR3 {:#x})", p.koid, p.name(), self.cr3()),
+                None => format!("vCPU 0 is in no process's address space (CR3 {:#x}: the kernel's own)", self.cr3()),
+            },
+            Err(e) => e,
+        }
+    }
+
     /// One line per vCPU.
     fn vcpu_lines(&self) -> Vec<String> {
         if let Some(regs) = self.user_stop_regs() {
@@ -42,6 +73,12 @@ impl MonitorCmd for GdbTarget<'_, '_> {
                     outputln!(out, "{line}");
                 }
             }
+            "ps" | "tasks" | "processes" => {
+                for line in self.ps_lines() {
+                    outputln!(out, "{line}");
+                }
+            }
+            "where" => outputln!(out, "{}", self.where_line()),
             other => outputln!(out, "unknown monitor command {other:?}; `monitor help` lists them"),
         }
         Ok(())
@@ -50,7 +87,12 @@ impl MonitorCmd for GdbTarget<'_, '_> {
 
 impl ThreadExtraInfo for GdbTarget<'_, '_> {
     fn thread_extra_info(&self, _tid: Tid, buf: &mut [u8]) -> Result<usize, Self::Error> {
-        let line = self.vcpu_lines().join("; ");
+        let mut line = self.vcpu_lines().join("; ");
+        if let Ok((_, _, entries)) = self.task_table() {
+            if let Some(p) = tasks::current_process(&entries, self.cr3()) {
+                line = format!("{line}; process {} {}", p.koid, p.name());
+            }
+        }
         let n = line.len().min(buf.len());
         buf[..n].copy_from_slice(&line.as_bytes()[..n]);
         Ok(n)

@@ -198,6 +198,23 @@ impl<'a, 'c> GdbTarget<'a, 'c> {
         let _ = self.vcpu.set_guest_debug(&kvm_guest_debug::default());
     }
 
+    /// Guest-physical bytes.
+    pub(super) fn read_phys(&self, gpa: u64, buf: &mut [u8]) -> Result<(), String> {
+        self.ctx.mem.read_slice(buf, GuestAddress(gpa)).map_err(|e| format!("guest memory at {gpa:#x}: {e}"))
+    }
+
+    /// One byte at a kernel virtual address (0 when unreadable).
+    pub(super) fn read_kernel_byte(&self, va: u64) -> Option<u8> {
+        let mode = self.paging().ok()?;
+        let gpa = self.gpa_of(mode, va).ok()?;
+        self.ctx.mem.read_obj(GuestAddress(gpa)).ok()
+    }
+
+    /// The vCPU's CR3 (0 if unreadable).
+    pub(super) fn cr3(&self) -> u64 {
+        self.vcpu.get_sregs().map_or(0, |s| s.cr3)
+    }
+
     /// The user thread's registers while it is stopped through the kernel.
     pub(super) fn user_stop_regs(&self) -> Option<UserRegs> {
         self.user_stop.map(|u| u.regs)

@@ -75,6 +75,8 @@ pub struct HostState {
     pub insn_counter: Option<crate::vstate::kvm_stats::VcpuStats>,
     /// A debugger is attached: [`Hypercall::DebugTrap`] goes to it.
     pub debugger: bool,
+    /// Guest-physical address of the kernel's task table ([`Hypercall::DebugTasks`]).
+    pub task_table: Option<u64>,
 }
 
 /// A boot milestone as the host saw it.
@@ -103,6 +105,7 @@ impl HostState {
             tsc_khz: None,
             insn_counter: None,
             debugger: false,
+            task_table: None,
             trace,
         }
     }
@@ -219,6 +222,18 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
         // No debugger takes it here; under `--gdb` the stub sees the call
         // before this service does (vstate::vcpu).
         Hypercall::DebugTrap => Outcome::Return(0),
+        Hypercall::DebugTasks => {
+            if a1 != hypercall_abi::debug::TASK_TABLE_BYTES as u64 {
+                return err(HypercallStatus::InvalidArgs);
+            }
+            match check_phys_range(mem, a0, a1) {
+                Ok(()) => {
+                    host.task_table = Some(a0);
+                    Outcome::Return(0)
+                }
+                Err(s) => err(s),
+            }
+        }
     }
 }
 
