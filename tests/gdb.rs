@@ -276,3 +276,36 @@ fn garbage_interrupts_kill_and_a_dropped_connection() {
     assert_eq!(end.code, 0, "{}\n{}", end.stdout, end.stderr);
     assert!(end.stdout.contains("gdbtest: done"), "{}", end.stdout);
 }
+
+#[test]
+fn zxvm_test_debugs_one_program() {
+    // Several programs with --gdb is a usage error, before any VM.
+    let r = common::zxvm(&["test", "--gdb", "127.0.0.1:0"]);
+    assert_eq!(r.code, 117, "{}", r.stderr);
+    assert!(r.stderr.contains("--gdb debugs one program"), "{}", r.stderr);
+    // One program: it waits for gdb, runs its cases after detach, and the
+    // runner reports them.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zxvm"))
+        .args(["test", "--gdb", "127.0.0.1:0", "--timeout", "60", "--format", "tap", "selftest"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("gdb: waiting on ") {
+        line.clear();
+        assert!(err.read_line(&mut line).unwrap() > 0, "zxvm test never waited for gdb");
+    }
+    let addr = line.split("gdb: waiting on ").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+    let mut raw = Raw(TcpStream::connect(&addr).unwrap());
+    raw.0.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    raw.send("?");
+    assert!(raw.reply().starts_with('T'));
+    raw.send("D");
+    assert_eq!(raw.reply(), "OK");
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("ok 1 - selftest::"), "{stdout}");
+}

@@ -82,6 +82,11 @@ pub struct TestArgs {
     /// CI machine runs one shard and writes its own JUnit.
     #[arg(long, value_name = "K/N", value_parser = parse_partition)]
     pub partition: Option<Partition>,
+    /// Debug the one program named with gdb on [ADDR:]PORT: its VM waits for
+    /// gdb before the first instruction (as `zxvm run --gdb`); --timeout
+    /// still bounds the whole run.
+    #[arg(long, value_name = "[ADDR:]PORT", value_parser = crate::gdb::parse_addr, conflicts_with_all = ["isolate", "partition", "list"])]
+    pub gdb: Option<std::net::SocketAddr>,
 }
 
 fn parse_partition(spec: &str) -> Result<Partition, String> {
@@ -125,6 +130,23 @@ pub fn main(args: TestArgs) -> u8 {
         }
     };
     job::dedupe_names(&mut vm_jobs);
+    let gdb = match args.gdb {
+        None => None,
+        Some(_) if vm_jobs.len() != 1 => {
+            return usage(&format!("--gdb debugs one program: name exactly one (this run has {})", vms(vm_jobs.len())));
+        }
+        Some(addr) => match std::net::TcpListener::bind(addr) {
+            Ok(l) => {
+                let at = l.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                crate::diag!("zxvm: gdb: waiting on {at} before the first guest instruction (gdb target/guest/kernel.elf -ex 'target remote {at}')");
+                Some(std::sync::Arc::new(l))
+            }
+            Err(e) => {
+                crate::diag!("zxvm: error: --gdb: cannot listen on {addr}: {e}");
+                return exit_code::VMM_ERROR;
+            }
+        },
+    };
     if let Err(e) = builder::open_kvm() {
         crate::diag!("zxvm: error: {e}");
         return e.exit_code();
@@ -147,6 +169,7 @@ pub fn main(args: TestArgs) -> u8 {
         cmdline: args.cmdline.clone(),
         filter: args.filter.clone(),
         trace: args.trace_dir.is_some(),
+        gdb,
     };
     let human = match args.format {
         Format::Auto => std::io::stdout().is_terminal(),

@@ -30,6 +30,8 @@ pub struct VmOptions {
     pub filter: Option<String>,
     /// Record a trace of every VM (`--trace-dir`: kept for failing ones).
     pub trace: bool,
+    /// Serve gdb here (`--gdb`, one VM).
+    pub gdb: Option<std::sync::Arc<std::net::TcpListener>>,
 }
 
 /// The kernel command line extras for `job`: the job's own words, the user's
@@ -57,7 +59,7 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
         start,
         virtio: builder::VirtioConfig::default(),
         seccomp: true,
-        gdb: None,
+        gdb: opts.gdb.as_ref().and_then(|l| l.try_clone().ok()),
     };
     let trace = TraceOptions { enabled: opts.trace, ..TraceOptions::default() };
     let (tx, rx) = mpsc::channel();
@@ -131,6 +133,7 @@ mod tests {
             cmdline: Some("hello.exit=3".into()),
             filter: Some("chan".into()),
             trace: false,
+            gdb: None,
         };
         assert_eq!(cmdline_for(&job, &opts), "init=hello hello.exit=3 test.filter=chan");
     }
