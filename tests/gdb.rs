@@ -42,13 +42,15 @@ fn start(cmdline: &str, timeout_s: u32) -> Vm {
         }
     });
     let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let line = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).expect("zxvm never said where it waits for gdb");
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
         if let Some(rest) = line.split("gdb: waiting on ").nth(1) {
-            let addr = rest.split_whitespace().next().unwrap().to_string();
+            let addr = rest.split_whitespace().next().unwrap_or_default().to_string();
             return Vm { child, addr, stderr: rx };
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("zxvm never said where it waits for gdb");
 }
 
 impl Vm {
@@ -121,6 +123,7 @@ fn kernel_and_user_debugging_across_the_ring_boundary() {
             "monitor vcpu",
             "monitor ps",
             "monitor where",
+            "monitor symbols",
             "stepi",
             "printf \"ucs=%lx\\n\", $cs",
             "delete",
@@ -152,6 +155,7 @@ fn kernel_and_user_debugging_across_the_ring_boundary() {
     assert!(ps.iter().any(|l| l.contains("process") && l.contains("running") && l.ends_with("<- vCPU 0 is in this address space")), "{out}");
     assert!(ps.iter().any(|l| l.contains("thread") && l.contains("running")), "{out}");
     assert!(out.contains("vCPU 0 is in process ") && out.contains("\"gdbtest\""), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("add-symbol-file ") && l.ends_with("debug/gdbtest.debug")), "{out}");
     assert!(out.contains("Old value = ") && out.contains("New value = "), "the watchpoint fires:\n{out}");
     assert!(out.contains("detached"), "{out}");
     let end = vm.end();

@@ -68,6 +68,42 @@ pub struct GdbSetup {
     pub block_irq: bool,
     /// The kernel's load segments (its addresses before paging is on).
     pub kernel_segments: Vec<crate::program::LoadSegment>,
+    /// Debug files of the build this binary came from (looked up before
+    /// the vCPU thread's seccomp filter forbids looking at files).
+    pub symbols: Option<Symbols>,
+}
+
+/// Where the build put the guest's debug files.
+#[derive(Clone, Debug, Default)]
+pub struct Symbols {
+    /// `target/guest/kernel.elf` (its DWARF is found through its debuglink).
+    pub kernel: std::path::PathBuf,
+    /// `target/guest/debug/NAME.debug` by program name.
+    pub programs: std::collections::BTreeMap<String, std::path::PathBuf>,
+}
+
+impl Symbols {
+    /// The `target/guest` of the build this zxvm binary came from
+    /// (`target/PROFILE/zxvm`), if it is there.
+    pub fn of_this_build() -> Option<Symbols> {
+        let exe = std::env::current_exe().ok()?;
+        let guest = exe.parent()?.parent()?.join("guest");
+        let kernel = guest.join("kernel.elf");
+        if !kernel.is_file() {
+            return None;
+        }
+        let programs = std::fs::read_dir(guest.join("debug"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|e| {
+                let path = e.path();
+                let name = path.file_name()?.to_str()?.strip_suffix(".debug")?.to_string();
+                Some((name, path))
+            })
+            .collect();
+        Some(Symbols { kernel, programs })
+    }
 }
 
 /// Wait for gdb on `listener` (before the guest's first instruction).

@@ -12,7 +12,8 @@ zxvm monitor commands:
   monitor help     this list
   monitor vcpu     each vCPU: CPL, RIP, CR3 and whether it is in the kernel
   monitor ps       Zircon processes and their threads: koid, state, owner (job / process), name
-  monitor where    the process whose address space vCPU 0 is in";
+  monitor where    the process whose address space vCPU 0 is in
+  monitor symbols  gdb commands that load the kernel's and the running programs' debug files";
 
 impl GdbTarget<'_, '_> {
     /// The kernel's task table, parsed.
@@ -41,6 +42,33 @@ impl GdbTarget<'_, '_> {
             },
             Err(e) => e,
         }
+    }
+
+    /// `symbol-file` / `add-symbol-file` lines for the kernel and for each
+    /// program a process runs (its name's first word), where the build left
+    /// debug files: static programs need no load address.
+    fn symbol_lines(&self) -> Vec<String> {
+        let Some(symbols) = &self.setup.symbols else {
+            return vec!["no target/guest build beside this zxvm binary: load your own ELF files".into()];
+        };
+        let mut lines = vec![format!("symbol-file {}", symbols.kernel.display())];
+        let mut programs: Vec<String> = match self.task_table() {
+            Ok((_, _, entries)) => entries
+                .iter()
+                .filter(|e| e.kind == hypercall_abi::debug::TASK_PROCESS)
+                .filter_map(|e| e.name().split_whitespace().next().map(str::to_string))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
+        programs.sort();
+        programs.dedup();
+        for p in programs {
+            match symbols.programs.get(&p) {
+                Some(debug) => lines.push(format!("add-symbol-file {}", debug.display())),
+                None => lines.push(format!("# {p}: no debug file in the build (a program of your own: add-symbol-file YOUR.elf)")),
+            }
+        }
+        lines
     }
 
     /// One line per vCPU.
@@ -79,6 +107,11 @@ impl MonitorCmd for GdbTarget<'_, '_> {
                 }
             }
             "where" => outputln!(out, "{}", self.where_line()),
+            "symbols" => {
+                for line in self.symbol_lines() {
+                    outputln!(out, "{line}");
+                }
+            }
             other => outputln!(out, "unknown monitor command {other:?}; `monitor help` lists them"),
         }
         Ok(())

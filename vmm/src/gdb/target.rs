@@ -46,7 +46,7 @@ pub struct GdbTarget<'a, 'c> {
     pub(super) ctx: &'a mut ExitCtx<'c>,
     pub(super) stop: &'a AtomicBool,
     pub(super) link: &'a super::GdbLink,
-    setup: super::GdbSetup,
+    pub(super) setup: super::GdbSetup,
     patches: BTreeMap<u64, Patch>,
     hw: DebugRegs,
     step: bool,
