@@ -149,7 +149,7 @@ fn kernel_and_user_debugging_across_the_ring_boundary() {
     assert_eq!(printed(&out, "ucs"), ["2b", "2b"], "stopped and stepped in ring 3:\n{out}");
     let counter = printed(&out, "counter");
     assert_eq!(counter.len(), 1, "{out}");
-    assert!(out.contains("user thread stopped at RIP"), "{out}");
+    assert!(out.contains("thread stopped at RIP") && out.contains("CPL 3 (handed over by the kernel"), "{out}");
     // Zircon state: the process and its thread, and where the vCPU is.
     let ps: Vec<&str> = out.lines().filter(|l| l.contains("gdbtest")).collect();
     assert!(ps.iter().any(|l| l.contains("process") && l.contains("running") && l.ends_with("<- vCPU 0 is in this address space")), "{out}");

@@ -34,9 +34,10 @@ pub fn handle(frame: &mut TrapFrame) {
 /// TF (its single step), DF, AC and RF; never IF, IOPL or the rest.
 const DEBUGGER_FLAGS: u64 = 0x0000_0cd5 | (1 << 8) | (1 << 16) | (1 << 18);
 
-/// Offer a user-mode #BP/#DB to the host's debugger (`zxvm run --gdb`; on
-/// PVM hosts KVM's own guest debugging does not reach ring 3). True when
-/// it took the trap: the thread resumes from the registers it left.
+/// Offer a #BP/#DB to the host's debugger (`zxvm run --gdb`; on PVM hosts
+/// KVM's own guest debugging does not reach ring 3, under QEMU's emulated
+/// SVM it misses `int3`). True when it took the trap: the frame resumes
+/// from the registers it left.
 fn offer_to_debugger(frame: &mut TrapFrame) -> bool {
     if !crate::hypercall::available() {
         return false;
@@ -56,13 +57,14 @@ fn offer_to_debugger(frame: &mut TrapFrame) -> bool {
     let g = regs.gpr;
     [frame.rax, frame.rbx, frame.rcx, frame.rdx, frame.rsi, frame.rdi, frame.rbp] = [g[0], g[1], g[2], g[3], g[4], g[5], g[6]];
     [frame.r8, frame.r9, frame.r10, frame.r11, frame.r12, frame.r13, frame.r14, frame.r15] = [g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]];
-    // An IRETQ to a non-canonical RIP faults in the kernel: only user
-    // half addresses are taken.
-    let user_half = |v: u64| v < 0x0000_8000_0000_0000;
-    if user_half(regs.rip) {
+    // An IRETQ to a non-canonical RIP faults in the kernel: a user frame
+    // takes only user-half addresses, a kernel frame only kernel-half ones.
+    let from_user = frame.from_user();
+    let fits = |v: u64| if from_user { v < 0x0000_8000_0000_0000 } else { v >= 0xffff_8000_0000_0000 };
+    if fits(regs.rip) {
         frame.rip = regs.rip;
     }
-    if user_half(g[7]) {
+    if fits(g[7]) {
         frame.rsp = g[7];
     }
     frame.rflags = (frame.rflags & !DEBUGGER_FLAGS) | (regs.rflags & DEBUGGER_FLAGS);
@@ -114,6 +116,12 @@ fn handle_trap(frame: &mut TrapFrame) {
         return;
     }
     if frame.vector >= 32 {
+        return;
+    }
+    // A kernel #BP/#DB reaches us where the host's debugging did not
+    // intercept it (QEMU's emulated SVM treats `int3` as a software
+    // interrupt): gdb's breakpoint or step, or a real kernel fault below.
+    if (frame.vector == VECTOR_BP || frame.vector == VECTOR_DB) && offer_to_debugger(frame) {
         return;
     }
     // A #PF on a guard page cannot be delivered on the overflowed stack; the

@@ -62,15 +62,17 @@ pub enum Hypercall {
     /// `copy_phys(dst_gpa, src_gpa, len)`: copy `len` bytes between guest-
     /// physical ranges (overlap is refused). `len` ≤ [`MAX_PHYS_OP`]. Returns 0.
     CopyPhys = 10,
-    /// `debug_trap(regs_va, vector)`: a user-mode #BP (3) or #DB (1) reached
-    /// the kernel, which offers it to a debugger. `regs_va` is the kernel
+    /// `debug_trap(regs_va, vector)`: a #BP (3) or #DB (1) reached the
+    /// kernel (from user mode, or from kernel mode where the host's own
+    /// debugging missed it), which offers it to a debugger. `regs_va` is the kernel
     /// virtual address (in the current address space) of a [`UserRegs`] the
     /// kernel filled from the trap frame. Returns 0 when no debugger takes
     /// it (the kernel raises the exception as usual) and 1 when one did:
     /// the host may have rewritten the registers, which the kernel then
     /// resumes (keeping CS, SS and the privileged RFLAGS bits its own).
     /// Exists because on PVM hosts KVM's guest debugging does not reach
-    /// ring 3 (docs/DEBUGGING.md).
+    /// ring 3, and QEMU's emulated SVM does not intercept `int3`
+    /// (docs/DEBUGGING.md).
     DebugTrap = 11,
     /// `debug_tasks(table_gpa, bytes)`: the kernel's table of live
     /// processes and threads ([`crate::debug::TaskTable`], `bytes` =
@@ -79,7 +81,7 @@ pub enum Hypercall {
     DebugTasks = 12,
 }
 
-/// A user thread's registers at a trap, for [`Hypercall::DebugTrap`].
+/// A thread's registers at a trap, for [`Hypercall::DebugTrap`].
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct UserRegs {

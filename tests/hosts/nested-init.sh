@@ -60,8 +60,20 @@ else
     echo 1 >/proc/sys/kernel/printk
 fi
 echo "===ZXVMH-BEGIN==="
-/zxvm/zxvm run "$@" </dev/null 2>/tmp/zxvm.err
-rc=$?
+if grep -q 'zxvmh\.gdb=1' /proc/cmdline; then
+    # zxvm waits for gdb on loopback; gdb runs the carried command file in batch mode.
+    ip link set lo up
+    /zxvm/zxvm run --gdb 127.0.0.1:1234 "$@" </dev/null 2>/tmp/zxvm.err &
+    zpid=$!
+    while ! grep -q 'gdb: waiting on' /tmp/zxvm.err 2>/dev/null && kill -0 "$zpid" 2>/dev/null; do sleep 0.1; done
+    HOME=/tmp /zxvm/gdb -q -batch -nx -ex 'set pagination off' -ex 'set debug-file-directory /zxvm' \
+        -ex 'target remote 127.0.0.1:1234' -x /zxvm/gdb.cmds /zxvm/kernel.elf 2>&1
+    wait "$zpid"
+    rc=$?
+else
+    /zxvm/zxvm run "$@" </dev/null 2>/tmp/zxvm.err
+    rc=$?
+fi
 read -r up_end _ </proc/uptime
 echo "===ZXVMH-END rc=$rc==="
 echo "===ZXVMH-STDERR==="

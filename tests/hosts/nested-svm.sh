@@ -37,6 +37,10 @@ Environment:
   ZXVM_NESTED_KVM_AMD="P=V ..."  kvm-amd module parameters (default "npt=1",
                     nested paging; "npt=0" selects shadow paging, see docs/HOSTS_HARNESS.md)
   ZXVM_NESTED_CPU=MODEL     QEMU -cpu for the outer VM (default EPYC,+svm)
+  ZXVM_NESTED_GDB=CMDS      carry gdb and the guest's debug files inside; zxvm
+                    runs with --gdb and gdb runs the command file CMDS against
+                    it in batch mode (/zxvm/kernel.elf is gdb's file; program
+                    debug files are in /zxvm/debug); gdb's output joins stdout
   ZXVM_NESTED_BIOS=seabios  use QEMU's default firmware instead of qboot
   ZXVM_HOSTS_NO_INSTALL=1   never apt-get install; fail naming the package
 
@@ -136,14 +140,24 @@ fi
 BUSYBOX="$(command -v busybox)"
 # Shared libraries of a binary: absolute paths from ldd (empty for static ones).
 libs_of() { ldd "$1" 2>/dev/null | grep -o '/[^ ]*' | sort -u || true; }
-mapfile -t LIBS < <({ libs_of "$BIN"; libs_of "$BUSYBOX"; } | sort -u)
-INPUTS=("$HOSTS_DIR/nested-init.sh" "$BIN" "$BUSYBOX" "${LIBS[@]}")
+# ZXVM_NESTED_GDB=CMDS: also carry gdb, the kernel and the programs' debug
+# files; inside, zxvm runs with --gdb and gdb runs CMDS against it in batch mode.
+GDB_FILES=()
+if [[ -n "${ZXVM_NESTED_GDB:-}" ]]; then
+    [[ -f "$ZXVM_NESTED_GDB" ]] || die "ZXVM_NESTED_GDB=$ZXVM_NESTED_GDB not found"
+    need_cmd gdb gdb
+    GDB_BIN="$(command -v gdb)"
+    GUEST_DIR="$TARGET_DIR/guest"
+    GDB_FILES=("$GDB_BIN" "$ZXVM_NESTED_GDB" "$GUEST_DIR/kernel.elf" "$GUEST_DIR/kernel.debug" "$GUEST_DIR"/debug/*.debug)
+fi
+mapfile -t LIBS < <({ libs_of "$BIN"; libs_of "$BUSYBOX"; [[ -n "${GDB_BIN:-}" ]] && libs_of "$GDB_BIN"; } | sort -u)
+INPUTS=("$HOSTS_DIR/nested-init.sh" "$BIN" "$BUSYBOX" "${LIBS[@]}" "${GDB_FILES[@]}")
 for m in "${MODULES[@]}"; do INPUTS+=("$MODDIR/$m.ko"); done
 [[ -n "$RUN_IMAGE" ]] && INPUTS+=("$RUN_IMAGE")
 # The hash covers contents (sha256 of each input) plus the image/no-image choice.
 KEY="$({
     sha256sum "${INPUTS[@]}" | cut -d' ' -f1
-    echo "format=2 image=${RUN_IMAGE:+yes}"
+    echo "format=3 image=${RUN_IMAGE:+yes} gdb=${ZXVM_NESTED_GDB:+yes}"
 } | sha256sum | cut -c1-20)"
 INITRD="$CACHE_DIR/initramfs/$KEY.cpio.gz"
 
@@ -172,6 +186,24 @@ else
         cp -L "$lib" "$STAGE$lib"
     done
     [[ -n "$RUN_IMAGE" ]] && cp "$RUN_IMAGE" "$STAGE/zxvm/guest.img"
+    if ((${#GDB_FILES[@]})); then
+        mkdir -p "$STAGE/zxvm/debug"
+        cp "$GDB_BIN" "$STAGE/zxvm/gdb"
+        cp "$ZXVM_NESTED_GDB" "$STAGE/zxvm/gdb.cmds"
+        cp "$GUEST_DIR/kernel.elf" "$GUEST_DIR/kernel.debug" "$STAGE/zxvm/"
+        cp "$GUEST_DIR"/debug/*.debug "$STAGE/zxvm/debug/"
+        # gdb embeds Python and will not start without its standard library;
+        # the pure-Python core and gdb's own scripts are enough.
+        PYLIB="$(gdb -q -batch -ex 'python import sys; print(sys.prefix + "/lib/python" + sys.version[:4].rstrip("."))' 2>/dev/null || true)"
+        if [[ -d "$PYLIB" ]]; then
+            mkdir -p "$STAGE$PYLIB"
+            cp "$PYLIB"/*.py "$STAGE$PYLIB/"
+            for d in encodings collections importlib re json lib-dynload; do
+                [[ -d "$PYLIB/$d" ]] && cp -r "$PYLIB/$d" "$STAGE$PYLIB/"
+            done
+        fi
+        [[ -d /usr/share/gdb ]] && mkdir -p "$STAGE/usr/share" && cp -r /usr/share/gdb "$STAGE/usr/share/"
+    fi
     (cd "$STAGE" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet | gzip -1) >"$INITRD.part"
     mv "$INITRD.part" "$INITRD"
     rm -rf "$STAGE"
@@ -192,6 +224,7 @@ ENC=""
 for a in "${INNER[@]}"; do ENC+="${ENC:+,}_$(printf '%s' "$a" | base64 -w0)"; done
 APPEND="console=ttyS0 panic=-1 quiet mitigations=off zxvmh.args=$ENC"
 [[ -n "${ZXVM_NESTED_DEBUG:-}" ]] && APPEND+=" zxvmh.debug=$ZXVM_NESTED_DEBUG"
+[[ -n "${ZXVM_NESTED_GDB:-}" ]] && APPEND+=" zxvmh.gdb=1"
 # Nested paging by default. zxvm now starts the vCPU with CR4.PAE beside
 # EFER.LME, which avoids the QEMU 7.2 hang described in docs/HOSTS_HARNESS.md;
 # ZXVM_NESTED_KVM_AMD=npt=0 selects shadow paging instead.

@@ -75,7 +75,7 @@ impl GdbTarget<'_, '_> {
     fn vcpu_lines(&self) -> Vec<String> {
         if let Some(regs) = self.user_stop_regs() {
             return vec![format!(
-                "vCPU 0: user thread stopped at RIP {:#x}, CPL {} (the kernel holds it in debug_trap)",
+                "vCPU 0: thread stopped at RIP {:#x}, CPL {} (handed over by the kernel's debug_trap)",
                 regs.rip,
                 regs.cs & 3
             )];

@@ -61,8 +61,9 @@ pub struct GdbTarget<'a, 'c> {
     user_step: bool,
 }
 
-/// A user thread the kernel handed over at a #BP/#DB (`debug_trap`): gdb
-/// sees and edits its registers, not the vCPU's (which is in the kernel,
+/// A thread the kernel handed over at a #BP/#DB (`debug_trap`; ring 3 on
+/// PVM, also ring 0 where the host missed an `int3`): gdb sees and edits
+/// its registers, not the vCPU's (which is in the kernel's trap handler,
 /// waiting for the hypercall's answer).
 #[derive(Clone, Copy, Debug)]
 struct UserStop {
@@ -130,7 +131,7 @@ impl<'a, 'c> GdbTarget<'a, 'c> {
         translate(self.ctx.mem, mode, va)
     }
 
-    /// The kernel offers a user #BP/#DB: gdb's own breakpoint or step
+    /// The kernel offers a #BP/#DB: gdb's own breakpoint or step
     /// becomes a stop of that thread; anything else goes back to the
     /// kernel (`None`; the caller answers the hypercall with 0).
     pub(super) fn user_trap(&mut self, regs_va: u64, vector: u64) -> Option<MultiThreadStopReason<u64>> {
@@ -242,6 +243,16 @@ impl<'a, 'c> GdbTarget<'a, 'c> {
         match self.hw.hit(d.dr6) {
             Some(Slot { kind: SlotKind::Exec, .. }) => MultiThreadStopReason::HwBreak(tid),
             Some(Slot { addr, kind: SlotKind::Watch { kind, .. } }) => MultiThreadStopReason::Watch { tid, kind, addr },
+            // A step gdb asked for as TF in a thread's RFLAGS that the host
+            // intercepted after all: take TF out again.
+            None if d.dr6 & DR6_BS != 0 && self.user_step => {
+                self.user_step = false;
+                if let Ok(mut regs) = self.vcpu.get_regs() {
+                    regs.rflags &= !TF;
+                    let _ = self.vcpu.set_regs(&regs);
+                }
+                MultiThreadStopReason::DoneStep
+            }
             None if d.dr6 & DR6_BS != 0 || self.step => MultiThreadStopReason::DoneStep,
             None => MultiThreadStopReason::SignalWithThread { tid, signal: Signal::SIGTRAP },
         }
