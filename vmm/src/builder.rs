@@ -356,6 +356,7 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
         block_irq: vm.check_extension_raw(195) as u32 & kvm_bindings::KVM_GUESTDBG_BLOCKIRQ != 0,
         kernel_segments: crate::program::load_segments(&config.image.kernel),
         symbols: gdb.as_ref().and_then(|_| crate::gdb::Symbols::of_this_build()),
+        hw: crate::gdb::HwDebug::of_host(),
     };
     let thread = std::thread::Builder::new()
         .name("vcpu0".into())

@@ -71,6 +71,44 @@ pub struct GdbSetup {
     /// Debug files of the build this binary came from (looked up before
     /// the vCPU thread's seccomp filter forbids looking at files).
     pub symbols: Option<Symbols>,
+    /// What the host's debug registers do for the guest.
+    pub hw: HwDebug,
+}
+
+/// Which debug-register features fire for the guest on this host, as
+/// measured (docs/DEBUGGING.md). Where one does not, gdb gets an error when
+/// it inserts it instead of a breakpoint that never hits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct HwDebug {
+    /// `hbreak` on kernel (upper-half) addresses.
+    pub kernel_breakpoints: bool,
+    /// `hbreak` on user (lower-half) addresses.
+    pub user_breakpoints: bool,
+    /// Hardware watchpoints.
+    pub watchpoints: bool,
+    /// The host kind that limits them, for the message.
+    pub limited_by: Option<&'static str>,
+}
+
+impl Default for HwDebug {
+    fn default() -> Self {
+        HwDebug { kernel_breakpoints: true, user_breakpoints: true, watchpoints: true, limited_by: None }
+    }
+}
+
+impl HwDebug {
+    /// This host: PVM (kernel code emulated, user code native) honours
+    /// debug registers only for kernel instruction fetches; under QEMU TCG
+    /// (the nested-SVM test host) none fire.
+    pub fn of_host() -> HwDebug {
+        if std::path::Path::new("/sys/module/kvm_pvm").exists() {
+            return HwDebug { kernel_breakpoints: true, user_breakpoints: false, watchpoints: false, limited_by: Some("PVM") };
+        }
+        if crate::arch::cpuid::host_hypervisor().as_deref() == Some("TCGTCGTCGTCG") {
+            return HwDebug { kernel_breakpoints: false, user_breakpoints: false, watchpoints: false, limited_by: Some("QEMU TCG") };
+        }
+        HwDebug::default()
+    }
 }
 
 /// Where the build put the guest's debug files.

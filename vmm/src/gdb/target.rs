@@ -439,8 +439,27 @@ impl SwBreakpoint for GdbTarget<'_, '_> {
     }
 }
 
+/// Lowest upper-half (kernel) address.
+const KERNEL_HALF: u64 = 0xffff_8000_0000_0000;
+
+impl GdbTarget<'_, '_> {
+    /// Refuse what does not fire here, saying why on zxvm's stderr.
+    fn hw_refused(&self, what: &str) -> bool {
+        let host = self.setup.hw.limited_by.unwrap_or("this host");
+        crate::diag!("zxvm: gdb: {what} do not fire on {host}; refused (use `break`, and `set can-use-hw-watchpoints 0` for watchpoints)");
+        false
+    }
+}
+
 impl HwBreakpoint for GdbTarget<'_, '_> {
     fn add_hw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
+        let hw = self.setup.hw;
+        if addr >= KERNEL_HALF && !hw.kernel_breakpoints {
+            return Ok(self.hw_refused("hardware breakpoints on kernel code"));
+        }
+        if addr < KERNEL_HALF && !hw.user_breakpoints {
+            return Ok(self.hw_refused("hardware breakpoints on user code"));
+        }
         Ok(self.hw.add(Slot { addr, kind: SlotKind::Exec }).is_ok())
     }
 
@@ -451,6 +470,9 @@ impl HwBreakpoint for GdbTarget<'_, '_> {
 
 impl HwWatchpoint for GdbTarget<'_, '_> {
     fn add_hw_watchpoint(&mut self, addr: u64, len: u64, kind: WatchKind) -> TargetResult<bool, Self> {
+        if !self.setup.hw.watchpoints {
+            return Ok(self.hw_refused("hardware watchpoints"));
+        }
         Ok(self.hw.add(Slot { addr, kind: SlotKind::Watch { kind, len } }).is_ok())
     }
 
