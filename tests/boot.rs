@@ -102,11 +102,19 @@ fn kernel_stack_overflow_is_a_named_panic() {
 #[test]
 fn triple_fault_exits_122() {
     // A triple fault that starts in user mode: KVM reports a shutdown on every
-    // host kind (on the PVM host a CPL0 triple fault is an emulation failure
-    // instead; see docs/HOSTS-NOTES.md).
+    // host kind (a CPL0 one is an emulation failure on PVM; see the next test).
     let r = zxvm(&["run", "--timeout", "60", "--cmdline", "kernel.crash=triple-user"]);
     assert_eq!(r.code, 122, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("guest triple fault"), "{}", r.stderr);
+}
+
+#[test]
+fn kernel_mode_triple_fault_exits_122() {
+    // int3 at CPL0 with an empty IDT: a shutdown on hardware KVM, an
+    // emulation failure on PVM that zxvm must recognise as the same thing.
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", "kernel.crash=triple"]);
+    assert_eq!(r.code, 122, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("guest triple fault at RIP 0xffffffff8"), "{}", r.stderr);
 }
 
 #[test]

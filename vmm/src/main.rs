@@ -336,7 +336,7 @@ fn run(
         RunEnd::Guest { code, .. } if report.end.exit_code() == exit_code::GUEST_CODE_OUT_OF_RANGE => {
             zxvm::diag!("zxvm: guest exit code {code} is outside 0..={}; exiting with {}", exit_code::GUEST_MAX, exit_code::GUEST_CODE_OUT_OF_RANGE)
         }
-        RunEnd::TripleFault { rip } => zxvm::diag!("zxvm: guest triple fault (KVM shutdown) at RIP {rip:#x}"),
+        RunEnd::TripleFault { rip } => zxvm::diag!("zxvm: guest triple fault at RIP {rip:#x}"),
         RunEnd::Timeout { rip } => zxvm::diag!(
             "zxvm: watchdog: guest still running after {:.1} s; stopped at RIP {rip:#x}",
             timeout.unwrap_or_default().as_secs_f64()

@@ -182,16 +182,52 @@ const INTERNAL_ERROR: &str = "KVM internal error";
 /// Describe a KVM_EXIT_INTERNAL_ERROR with its sub-error and data words.
 fn internal_error(vcpu: &mut VcpuFd) -> RunEnd {
     let rip = guest_rip(vcpu);
+    let idt_limit = vcpu.get_sregs().map(|s| s.idt.limit).ok();
     let run: &mut kvm_run = vcpu.get_kvm_run();
     // SAFETY: the last exit was KVM_EXIT_INTERNAL_ERROR, so `internal` is the
     // active member of the exit union.
     let internal = unsafe { run.__bindgen_anon_1.internal };
     let n = (internal.ndata as usize).min(internal.data.len());
-    RunEnd::Error(format!(
-        "{INTERNAL_ERROR}: suberror {} data {:x?} at guest RIP {rip:#x}",
-        internal.suberror,
-        &internal.data[..n]
-    ))
+    classify_internal_error(internal.suberror, &internal.data[..n], idt_limit, rip)
+}
+
+/// KVM_INTERNAL_ERROR_EMULATION: the instruction emulator gave up.
+const SUBERROR_EMULATION: u32 = 1;
+/// KVM_INTERNAL_ERROR_EMULATION_FLAG_INSTRUCTION_BYTES in the first data word.
+const EMULATION_HAS_INSN_BYTES: u64 = 1;
+/// The smallest IDT limit that holds all 32 exception vectors.
+const IDT_LIMIT_FOR_EXCEPTIONS: u16 = 32 * 16 - 1;
+
+/// Turn an internal error into a run ending. PVM emulates kernel-mode code,
+/// and its emulator reports an exception it cannot deliver (an IDT too small
+/// to hold any exception vector) as an emulation failure where hardware KVM
+/// reports the shutdown the CPU takes: that is a triple fault (122), not a
+/// VMM error. Anything else stays an error, with the instruction decoded.
+fn classify_internal_error(suberror: u32, data: &[u64], idt_limit: Option<u16>, rip: u64) -> RunEnd {
+    if suberror == SUBERROR_EMULATION {
+        if idt_limit.is_some_and(|l| l < IDT_LIMIT_FOR_EXCEPTIONS) {
+            return RunEnd::TripleFault { rip };
+        }
+        if let Some(bytes) = emulated_insn_bytes(data) {
+            let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            return RunEnd::Error(format!(
+                "{INTERNAL_ERROR}: the instruction emulator failed at guest RIP {rip:#x} (instruction bytes {})",
+                hex.join(" ")
+            ));
+        }
+    }
+    RunEnd::Error(format!("{INTERNAL_ERROR}: suberror {suberror} data {data:x?} at guest RIP {rip:#x}"))
+}
+
+/// The instruction bytes of an emulation failure: flags word, then a size
+/// byte and up to 15 bytes.
+fn emulated_insn_bytes(data: &[u64]) -> Option<Vec<u8>> {
+    if data.len() < 3 || data[0] & EMULATION_HAS_INSN_BYTES == 0 {
+        return None;
+    }
+    let raw: Vec<u8> = data[1..3].iter().flat_map(|w| w.to_le_bytes()).collect();
+    let size = usize::from(raw[0]).min(15);
+    Some(raw[1..=size].to_vec())
 }
 
 /// Make `value` the result of the `IN` that caused the last exit.
@@ -426,6 +462,22 @@ mod tests {
     fn end_codes() {
         assert_eq!(RunEnd::Guest { code: 7, reason: ExitReason::Normal }.exit_code(), 7);
         assert_eq!(RunEnd::TripleFault { rip: 0 }.exit_code(), exit_code::TRIPLE_FAULT);
+    }
+
+    /// What PVM reported for `kernel.crash=triple` (int3 at CPL0 with an
+    /// empty IDT): flags 1, 15 instruction bytes `cc 0f 0b 48 b9 ...`.
+    const PVM_TRIPLE: [u64; 4] = [1, 0x7274_b948_0b0f_cc0f, 0x3348_752d_656c_7069, 0x1000];
+
+    #[test]
+    fn emulation_failure_with_an_empty_idt_is_a_triple_fault() {
+        assert_eq!(classify_internal_error(1, &PVM_TRIPLE, Some(0), 0x10), RunEnd::TripleFault { rip: 0x10 });
+        // With a full IDT it is the emulator's failure, instruction decoded.
+        let RunEnd::Error(e) = classify_internal_error(1, &PVM_TRIPLE, Some(4095), 0x10) else { panic!() };
+        assert!(e.contains("instruction bytes cc 0f 0b 48 b9 74 72 69 70 6c 65 2d 75 48 33"), "{e}");
+        // Another sub-error, or no registers: the raw words.
+        let RunEnd::Error(e) = classify_internal_error(3, &[7], Some(0), 0x10) else { panic!() };
+        assert!(e.contains("suberror 3 data [7]"), "{e}");
+        assert!(matches!(classify_internal_error(1, &PVM_TRIPLE, None, 0x10), RunEnd::Error(_)));
         assert_eq!(RunEnd::Timeout { rip: 0 }.exit_code(), exit_code::TIMEOUT);
         assert_eq!(RunEnd::Error(String::new()).exit_code(), exit_code::VMM_ERROR);
     }
