@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::zxvm;
+use common::{zxvm, zxvm_env};
 
 #[test]
 fn boots_to_user_mode_and_exits_zero() {
@@ -106,6 +106,24 @@ fn triple_fault_exits_122() {
     let r = zxvm(&["run", "--timeout", "60", "--cmdline", "kernel.crash=triple-user"]);
     assert_eq!(r.code, 122, "{}\n{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("guest triple fault"), "{}", r.stderr);
+}
+
+#[test]
+fn the_vmm_log_is_quiet_by_default_and_grows_with_v_or_rust_log() {
+    let quiet = zxvm(&["run", "--timeout", "60"]);
+    assert_eq!(quiet.code, 0, "{}", quiet.stderr);
+    assert!(!quiet.stderr.contains(" INFO "), "{}", quiet.stderr);
+    let info = zxvm(&["-v", "run", "--timeout", "60"]);
+    assert_eq!(info.code, 0, "{}", info.stderr);
+    assert!(info.stderr.contains("INFO  zxvm::builder] kernel command line: init=hello"), "{}", info.stderr);
+    assert!(info.stderr.contains("vCPU 0 stopped: Guest { code: 0"), "{}", info.stderr);
+    assert!(!info.stderr.contains(" DEBUG "), "{}", info.stderr);
+    // After the subcommand too; RUST_LOG picks modules and levels.
+    let debug = zxvm_env(&["run", "--timeout", "60"], &[("RUST_LOG", "zxvm::builder=debug")]);
+    assert!(debug.stderr.contains("virtio-rng: virtio-mmio window 0xd0001000, GSI 6"), "{}", debug.stderr);
+    assert!(!debug.stderr.contains("zxvm::gdb"), "{}", debug.stderr);
+    let after = zxvm(&["run", "--timeout", "60", "-vv"]);
+    assert!(after.stderr.contains(" DEBUG zxvm::builder] virtio-console"), "{}", after.stderr);
 }
 
 #[test]

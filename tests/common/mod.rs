@@ -33,10 +33,17 @@ fn finish(out: Output, wall: Duration) -> Run {
     }
 }
 
-/// Run `zxvm` with `args`.
+/// Run `zxvm` with `args` (and no `RUST_LOG` from the caller's environment).
 pub fn zxvm(args: &[&str]) -> Run {
+    zxvm_env(args, &[])
+}
+
+/// Run `zxvm` with `args` and the environment variables `env` set.
+pub fn zxvm_env(args: &[&str], env: &[(&str, &str)]) -> Run {
     let t = Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_zxvm")).args(args).output().expect("spawn zxvm");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_zxvm"));
+    cmd.args(args).env_remove("RUST_LOG").envs(env.iter().copied());
+    let out = cmd.output().expect("spawn zxvm");
     finish(out, t.elapsed())
 }
 

@@ -301,6 +301,8 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
         cmdline = if cmdline.is_empty() { word.clone() } else { format!("{cmdline} {word}") };
     }
     pvh::write_boot_info(&mem, mem_size, &cmdline, bootfs)?;
+    log::info!("guest: {} MiB RAM, kernel {:#x}..{kernel_end:#x}, PVH entry {entry:#x}, bootfs {bootfs:x?}", config.mem_mib, loaded.kernel_load.0);
+    log::info!("kernel command line: {cmdline}");
 
     let mut vcpu = vm.create_vcpu(0).map_err(kvm_err("create vCPU"))?;
     cpuid::setup(&kvm, &vcpu).map_err(kvm_err("set CPUID"))?;
@@ -347,6 +349,12 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     host.insn_counter = kvm_stats.as_ref().and_then(|f| f.counter("insn_emulation"));
     host.trace = VcpuTrace::new(0, trace, config.start);
     let sync_regs = kvm.check_extension(kvm_ioctls::Cap::SyncRegs);
+    log::info!(
+        "vCPU 0: TSC {:?} kHz, KVM_CAP_SYNC_REGS {sync_regs}, stats fd {}, seccomp {}",
+        host.tsc_khz,
+        kvm_stats.as_ref().map_or("absent".to_string(), |f| format!("with {} statistics", f.offered())),
+        if config.seccomp { "on" } else { "off" }
+    );
     let seccomp = config.seccomp;
     let gdb = config.gdb;
     let gdb_link = Arc::new(crate::gdb::GdbLink::default());
@@ -381,6 +389,7 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
                 (Ok(()), Some(Ok(conn))) => crate::gdb::serve(conn, &mut vcpu, &mut ctx, &stop2, &link2, gdb_setup),
                 (Ok(()), Some(Err(end))) => end,
             };
+            log::info!("vCPU 0 stopped: {end:?}");
             let capture = host.trace.enabled().then(|| host.trace.finish(&vcpu, &mem));
             done2.store(true, Ordering::Release);
             stats.count_dropped("test results", host.tests_dropped);
@@ -540,6 +549,7 @@ impl DeviceSet {
         mmio.insert(bus_face, base, VIRTIO_MMIO_SIZE).map_err(|e| BuildError::Host(e.to_string()))?;
         self.subscribers.push(Box::new(VirtioMmioHandler::new(transport.clone())));
         self.cmdline.push(format!("virtio_mmio.device=4K@{base:#x}:{gsi}"));
+        log::debug!("{name}: virtio-mmio window {base:#x}, GSI {gsi} (irqfd), {} queue ioeventfds", transport.lock().unwrap_or_else(|e| e.into_inner()).queue_events().len());
         let probe = move || transport.lock().unwrap_or_else(|e| e.into_inner()).device().stats();
         self.stats.push((name, Box::new(probe)));
         Ok(())

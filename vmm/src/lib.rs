@@ -17,6 +17,7 @@ pub mod gdb;
 pub mod hypercall;
 pub mod image;
 pub mod input_file;
+pub mod logging;
 pub mod program;
 pub mod run_stats;
 pub mod runner;

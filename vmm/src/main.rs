@@ -21,6 +21,10 @@ use zxvm::vstate::vcpu::RunEnd;
 #[derive(Parser)]
 #[command(name = "zxvm", version, about)]
 struct Cli {
+    /// Show more of the VMM's log on stderr: -v info, -vv debug, -vvv trace
+    /// (warnings and errors always; RUST_LOG overrides, env_logger syntax).
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
     #[command(subcommand)]
     command: Command,
 }
@@ -158,6 +162,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    zxvm::logging::init(cli.verbose);
     match cli.command {
         Command::Run { image, mem, cmdline, timeout, stats, stats_json, init, trace, disk, console, no_rng, no_seccomp, gdb } => {
             let virtio = VirtioConfig { console: console == "virtio", rng: !no_rng, disks: disk };

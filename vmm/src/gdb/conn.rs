@@ -150,8 +150,12 @@ impl<'a> GdbConnection<'a> {
         for &b in &buf[..n] {
             match self.framer.push(b) {
                 Framed::More => {}
-                Framed::Pass(bytes) => self.ready.extend(bytes),
+                Framed::Pass(bytes) => {
+                    log::trace!("gdb <- {}", String::from_utf8_lossy(&bytes));
+                    self.ready.extend(bytes);
+                }
                 Framed::Reject => {
+                    log::debug!("gdb: refused a malformed packet (bad checksum, noise or over {MAX_PACKET} bytes)");
                     self.writer.write_all(b"-")?;
                     self.writer.flush()?;
                 }
@@ -173,6 +177,9 @@ impl gdbstub::conn::Connection for GdbConnection<'_> {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
+        if log::log_enabled!(log::Level::Trace) {
+            log::trace!("gdb -> {}", String::from_utf8_lossy(self.writer.buffer()));
+        }
         self.writer.flush()
     }
 }

@@ -152,6 +152,11 @@ impl StatsFile {
         Some(StatsFile { file, descs })
     }
 
+    /// How many statistics the host offers.
+    pub fn offered(&self) -> usize {
+        self.descs.len()
+    }
+
     /// The counter called `name`, to read on the fly.
     pub fn counter(&self, name: &str) -> Option<VcpuStats> {
         let d = self.descs.iter().find(|d| d.name == name && d.size == 1)?;
