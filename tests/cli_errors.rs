@@ -97,11 +97,7 @@ fn list_into_a_closed_pipe() {
     // `zxvm test --list | head -0`: the reader is gone before zxvm writes.
     let (reader, writer) = std::io::pipe().expect("pipe");
     drop(reader);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zxvm"))
-        .args(["test", "--list"])
-        .stdout(writer)
-        .output()
-        .expect("spawn zxvm");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_zxvm")).args(["test", "--list"]).stdout(writer).output().expect("spawn zxvm");
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(!err.contains("panicked"), "{err}");
@@ -120,11 +116,7 @@ fn broken_stderr_costs_no_run() {
     ] {
         let (reader, writer) = std::io::pipe().expect("pipe");
         drop(reader);
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_zxvm"))
-            .args(args)
-            .stderr(writer)
-            .output()
-            .expect("spawn zxvm");
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_zxvm")).args(args).stderr(writer).output().expect("spawn zxvm");
         assert_eq!(out.status.code(), Some(want), "zxvm {args:?}: {}", String::from_utf8_lossy(&out.stdout));
     }
 }

@@ -29,21 +29,13 @@ fn trials(suites: Vec<SuiteResult>) -> Vec<Trial> {
             out.push(Trial::ignorable_test(name, move || match status {
                 CaseStatus::Pass => Ok(Completion::Completed),
                 CaseStatus::Skip => Ok(Completion::ignored_with(message)),
-                CaseStatus::Fail | CaseStatus::Error => {
-                    Err(Failed::from(if detail.is_empty() { message } else { format!("{message}\n{detail}") }))
-                }
+                CaseStatus::Fail | CaseStatus::Error => Err(Failed::from(if detail.is_empty() { message } else { format!("{message}\n{detail}") })),
             }));
         }
         if !has_vm_case {
             // The VM ended cleanly: keep a trial for it, so it is listed.
             let exit = s.exit_code;
-            out.push(Trial::test(s.name.clone(), move || {
-                if exit == 0 {
-                    Ok(())
-                } else {
-                    Err(format!("exit code {exit}").into())
-                }
-            }));
+            out.push(Trial::test(s.name.clone(), move || if exit == 0 { Ok(()) } else { Err(format!("exit code {exit}").into()) }));
         }
     }
     out
@@ -62,7 +54,8 @@ fn main() {
         eprintln!("guest_conformance: cannot run guest tests: {e}");
         std::process::exit(1);
     }
-    let opts = VmOptions { mem_mib: zxvm::arch::layout::DEFAULT_MEM_MIB, timeout: SUITE_TIMEOUT, cmdline: None, filter: None, trace: false, gdb: None };
+    let opts =
+        VmOptions { mem_mib: zxvm::arch::layout::DEFAULT_MEM_MIB, timeout: SUITE_TIMEOUT, cmdline: None, filter: None, trace: false, gdb: None };
     let parallel = std::thread::available_parallelism().map_or(1, |n| n.get());
     let suites = zxvm::runner::run_suites(&jobs, parallel, &opts);
     libtest_mimic::run(&args, trials(suites)).exit();

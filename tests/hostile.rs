@@ -140,9 +140,10 @@ fn negative_numbers_are_bad_values_not_unknown_flags() {
 /// replayed: `zxvm test --cmdline "fuzz.seed=S fuzz.procs=3 fuzz.calls=2500" fuzz-syscalls`.
 #[test]
 fn random_syscalls_from_several_processes_never_take_the_kernel_down() {
-    let seed = std::env::var("ZXVM_FUZZ_SEED").ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(1)
-    });
+    let seed = std::env::var("ZXVM_FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(1));
     let cmdline = format!("fuzz.seed={seed} fuzz.procs=3 fuzz.calls=2500");
     eprintln!("fuzz seed {seed}: replay with zxvm test --cmdline \"{cmdline}\" fuzz-syscalls");
     let r = zxvm(&["run", "--timeout", "400", "--cmdline", &format!("init=fuzz-syscalls {cmdline}")]);

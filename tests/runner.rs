@@ -212,8 +212,7 @@ fn panicking_case_is_reported_as_failed() {
 #[test]
 fn eight_vms_in_parallel() {
     let junit = scratch("eight.xml");
-    let programs =
-        ["tp-pass", "tp-fail", "tp-hang", "tp-fault", "tp-panic", "guest-template", "tp-hang", "tp-pass"].map(prog);
+    let programs = ["tp-pass", "tp-fail", "tp-hang", "tp-fault", "tp-panic", "guest-template", "tp-hang", "tp-pass"].map(prog);
     // 4 s, not less: the six programs that finish must do so while seven
     // other VMs (and this binary's other tests) share a 2-core host.
     let mut args = vec!["test", "--format", "tap", "--jobs", "8", "--timeout", "4", "--junit", junit.to_str().unwrap()];

@@ -316,7 +316,10 @@ fn lost_records_leave_a_well_formed_trace_with_markers() {
     let read = all.lines().find(|l| l.contains("zx_channel_read(")).expect("a channel_read");
     assert!(read.contains("actual_bytes=0x") && read.contains("actual_handles=0x") && read.contains(", num_bytes="), "{read}");
     assert!(all.contains("rights=ZX_RIGHT_SAME_RIGHTS"), "{all}");
-    let exits = t.events.iter().filter(|e| matches!(&e.kind, EventKind::SyscallExit { status_name, .. } if status_name == "does not return (the thread ended)"));
+    let exits = t
+        .events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::SyscallExit { status_name, .. } if status_name == "does not return (the thread ended)"));
     assert!(exits.count() >= 3, "ping, pong and the coordinator end in zx_process_exit while others run on");
     let _ = std::fs::remove_file(&path);
 }
@@ -371,7 +374,9 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
     let r = zxvm(&["trace", "exits", file, "--syscall", "zx_debug_write"]);
     let lines: Vec<_> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 5, "{}", r.stdout);
-    assert!(lines.iter().all(|l| l.contains("io_in 0xbe0") && l.contains("console_write(gpa=0x") && l.contains("cpl=0") && l.ends_with("in zx_debug_write")));
+    assert!(lines
+        .iter()
+        .all(|l| l.contains("io_in 0xbe0") && l.contains("console_write(gpa=0x") && l.contains("cpl=0") && l.ends_with("in zx_debug_write")));
     let r = zxvm(&["trace", "exits", file]);
     assert!(r.stdout.lines().last().unwrap().ends_with("(VM stopped)"), "{}", r.stdout);
     // MMIO exits name the virtio-mmio device and register (the driver reads

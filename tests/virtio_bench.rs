@@ -35,12 +35,7 @@ fn host_kind() -> &'static str {
 /// with their arrival times, the number of stdout bytes before each, and the
 /// exit code.
 fn run_timed(args: &[&str]) -> (Vec<(Duration, usize, String)>, i32) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_zxvm"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn zxvm");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_zxvm")).args(args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("spawn zxvm");
     let start = Instant::now();
     let mut lines = Vec::new();
     let mut bytes = 0usize;

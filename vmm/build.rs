@@ -19,8 +19,14 @@ include!("src/runner/suite.rs");
 
 /// Guest fixtures for the runner's own integration tests, as (package, bin):
 /// built and written to `target/guest/programs/BIN.elf`, not packed.
-const TEST_PROGRAMS: &[(&str, &str)] =
-    &[("testprogs", "tp-pass"), ("testprogs", "tp-fail"), ("testprogs", "tp-hang"), ("testprogs", "tp-fault"), ("testprogs", "tp-panic"), ("testprogs", "tp-mixed")];
+const TEST_PROGRAMS: &[(&str, &str)] = &[
+    ("testprogs", "tp-pass"),
+    ("testprogs", "tp-fail"),
+    ("testprogs", "tp-hang"),
+    ("testprogs", "tp-fault"),
+    ("testprogs", "tp-panic"),
+    ("testprogs", "tp-mixed"),
+];
 /// Default kernel command line of the bundled image.
 const DEFAULT_CMDLINE: &str = "init=hello";
 
@@ -66,8 +72,7 @@ fn main() {
     write(&programs_dir.join("hostile-guest.elf"), &split_debug(&hostile, &programs_dir.join("hostile-guest.debug")));
     // Not --locked: the template's own Cargo.lock follows `zx` when zx gains
     // dependencies, instead of failing the whole build.
-    let template =
-        cargo_build_in(&root.join("images/template"), false, "guest-template", "guest-template", &guest_dir.join("user"), &user_flags);
+    let template = cargo_build_in(&root.join("images/template"), false, "guest-template", "guest-template", &guest_dir.join("user"), &user_flags);
     copy(&template, &programs_dir.join("guest-template.elf"));
     println!("cargo:rustc-env=ZXVM_GUEST_PROGRAMS_DIR={}", programs_dir.display());
     let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, d)| (n.as_str(), d.as_slice())).collect();
@@ -135,7 +140,10 @@ fn rustc_has_target() -> bool {
         .output()
         .ok()
         .and_then(|o| o.status.success().then(|| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim())))
-        .is_some_and(|dir| dir.join("libcore.rlib").exists() || std::fs::read_dir(&dir).is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("libcore-")))))
+        .is_some_and(|dir| {
+            dir.join("libcore.rlib").exists()
+                || std::fs::read_dir(&dir).is_ok_and(|mut d| d.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("libcore-"))))
+        })
 }
 
 fn ensure_target() {
@@ -167,7 +175,17 @@ fn cargo_build_in(workspace: &Path, locked: bool, package: &str, bin: &str, targ
         .arg(target_dir)
         .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"));
     // Do not leak the host build's settings into the guest build.
-    for var in ["RUSTFLAGS", "CARGO_BUILD_TARGET", "CARGO_TARGET_DIR", "CARGO_MAKEFLAGS", "MAKEFLAGS", "MFLAGS", "RUSTC_WRAPPER", "RUSTC_WORKSPACE_WRAPPER", "CARGO_PRIMARY_PACKAGE"] {
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_MAKEFLAGS",
+        "MAKEFLAGS",
+        "MFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_PRIMARY_PACKAGE",
+    ] {
         cmd.env_remove(var);
     }
     for (k, _) in std::env::vars() {

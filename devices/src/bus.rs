@@ -149,10 +149,7 @@ mod tests {
         assert!(BusRange::new(u64::MAX, 2).is_err());
         let mut bus = Bus::new();
         bus.insert(Arc::new(Mutex::new(Recorder(vec![]))), 0x10, 8).unwrap();
-        assert_eq!(
-            bus.insert(Arc::new(Mutex::new(Recorder(vec![]))), 0x17, 1),
-            Err(BusError::Overlap { base: 0x17, len: 1 })
-        );
+        assert_eq!(bus.insert(Arc::new(Mutex::new(Recorder(vec![]))), 0x17, 1), Err(BusError::Overlap { base: 0x17, len: 1 }));
         bus.insert(Arc::new(Mutex::new(Recorder(vec![]))), 0x18, 1).unwrap();
     }
 

@@ -35,14 +35,7 @@ pub fn parse(pa: u64) -> Option<BootInfo> {
     if si.magic != HVM_START_MAGIC {
         return None;
     }
-    let mut info = BootInfo {
-        ram: [(0, 0); MAX_ENTRIES],
-        ram_count: 0,
-        bootfs: None,
-        modules: [(0, 0); MAX_ENTRIES],
-        module_count: 0,
-        cmdline: "",
-    };
+    let mut info = BootInfo { ram: [(0, 0); MAX_ENTRIES], ram_count: 0, bootfs: None, modules: [(0, 0); MAX_ENTRIES], module_count: 0, cmdline: "" };
     if si.version >= 1 && si.memmap_paddr != 0 {
         for i in 0..(si.memmap_entries as usize).min(MAX_ENTRIES) {
             let e: HvmMemmapEntry = read(si.memmap_paddr + (i * core::mem::size_of::<HvmMemmapEntry>()) as u64);

@@ -119,15 +119,7 @@ fn start_timer() {
     let mode = apic::init();
     let per_ms = apic::calibrate_timer(khz);
     apic::start_periodic(per_ms, TICK_MS);
-    kprintln!(
-        "[kernel] clock: TSC {}.{:03} MHz ({:?}); {} timer {} ticks/ms, {} ms period",
-        khz / 1000,
-        khz % 1000,
-        source,
-        mode,
-        per_ms,
-        TICK_MS
-    );
+    kprintln!("[kernel] clock: TSC {}.{:03} MHz ({:?}); {} timer {} ticks/ms, {} ms period", khz / 1000, khz % 1000, source, mode, per_ms, TICK_MS);
 }
 
 fn init_memory(info: &boot::BootInfo) {
@@ -172,12 +164,7 @@ fn init_memory(info: &boot::BootInfo) {
         kprintln!("[kernel] cannot reserve {} KiB for the heap", heap / 1024);
         power::exit(0, ExitReason::KernelPanic);
     }
-    kprintln!(
-        "[kernel] memory: {} MiB RAM, {} KiB heap, {} frames free",
-        ram_end >> 20,
-        heap >> 10,
-        mm::frame::available()
-    );
+    kprintln!("[kernel] memory: {} MiB RAM, {} KiB heap, {} frames free", ram_end >> 20, heap >> 10, mm::frame::available());
 }
 
 /// Choose between CPU and hypercall for bulk zeroing and copying.
@@ -237,11 +224,7 @@ fn start_first_program(info: &boot::BootInfo, mechanism: Mechanism) {
     // `userboot=off` starts the init program directly as the first process
     // (for traces and tests that follow one program from its first syscall).
     let direct = boot::cmdline_value(info.cmdline, "userboot") == Some("off");
-    let name = if bootfs.find(USERBOOT).is_some() && !direct {
-        USERBOOT
-    } else {
-        boot::cmdline_value(info.cmdline, "init").unwrap_or("hello")
-    };
+    let name = if bootfs.find(USERBOOT).is_some() && !direct { USERBOOT } else { boot::cmdline_value(info.cmdline, "init").unwrap_or("hello") };
     let Some(image) = bootfs.find(name) else {
         kprintln!("[kernel] init program {:?} not in bootfs", name);
         power::exit(0, ExitReason::KernelPanic);
@@ -266,12 +249,8 @@ fn start_first_program(info: &boot::BootInfo, mechanism: Mechanism) {
 const USERBOOT: &str = "userboot";
 
 /// Rights of userboot's bootfs VMO handle (read-only).
-const BOOTFS_RIGHTS: abi::zx_rights_t = abi::ZX_RIGHT_READ
-    | abi::ZX_RIGHT_MAP
-    | abi::ZX_RIGHT_DUPLICATE
-    | abi::ZX_RIGHT_TRANSFER
-    | abi::ZX_RIGHT_INSPECT
-    | abi::ZX_RIGHT_GET_PROPERTY;
+const BOOTFS_RIGHTS: abi::zx_rights_t =
+    abi::ZX_RIGHT_READ | abi::ZX_RIGHT_MAP | abi::ZX_RIGHT_DUPLICATE | abi::ZX_RIGHT_TRANSFER | abi::ZX_RIGHT_INSPECT | abi::ZX_RIGHT_GET_PROPERTY;
 
 /// userboot's bootstrap message (processargs): its own process, thread and
 /// root VMAR, the root job and the bootfs VMO, and argv = ["userboot"].
@@ -313,7 +292,14 @@ enum StartError {
 /// Create the first process from `image` (at `file_offset` in the bootfs
 /// VMO): ELF segments, a stack, the startup page with handles to itself, its
 /// thread, its root VMAR and the root job. Returns the entry point.
-fn start_process(name: &str, image: &[u8], bootfs: &Arc<mm::vmo::Vmo>, file_offset: u64, cmdline: &str, mechanism: Mechanism) -> Result<u64, StartError> {
+fn start_process(
+    name: &str,
+    image: &[u8],
+    bootfs: &Arc<mm::vmo::Vmo>,
+    file_offset: u64,
+    cmdline: &str,
+    mechanism: Mechanism,
+) -> Result<u64, StartError> {
     use abi::*;
     use object::handle::Handle;
     use object::KernelObject;
@@ -392,7 +378,9 @@ fn crash_for_test(how: &str) {
     match how {
         "panic" => panic!("kernel.crash=panic requested"),
         // SAFETY: deliberately faults (address 0 is unmapped in the kernel).
-        "fault" => unsafe { core::ptr::read_volatile(core::ptr::null::<u64>()); },
+        "fault" => unsafe {
+            core::ptr::read_volatile(core::ptr::null::<u64>());
+        },
         "triple" => arch::idt::load_empty_and_trap(),
         "triple-user" => {}
         "stack-overflow" => match arch::context::KernelStack::new() {

@@ -20,9 +20,8 @@ use core::ptr::{addr_of_mut, null_mut};
 use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
 
 use hypercall_abi::trace::{
-    cpl_pair, name_words, record_offsets, record_word, TraceKind, TraceRecord, TraceRingHeader,
-    TRACE_FLAG_FLUSH_WHEN_FULL, TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_MECHANISM_INT80, TRACE_MECHANISM_SYSCALL,
-    TRACE_RECORD_SIZE, TRACE_VERSION,
+    cpl_pair, name_words, record_offsets, record_word, TraceKind, TraceRecord, TraceRingHeader, TRACE_FLAG_FLUSH_WHEN_FULL, TRACE_HEADER_SIZE,
+    TRACE_MAGIC, TRACE_MECHANISM_INT80, TRACE_MECHANISM_SYSCALL, TRACE_RECORD_SIZE, TRACE_VERSION,
 };
 use hypercall_abi::Hypercall;
 
@@ -200,8 +199,7 @@ pub fn syscall_exit(frame: &TrapFrame, t: SyscallTrace) {
                 slot.add(record_offsets::EXIT_TSC).cast::<u64>().write(cpu::rdtsc());
                 slot.add(record_offsets::EXIT_STATUS).cast::<u64>().write(frame.rax);
                 // Returns to the CPL the call came from (see `syscall_enter`).
-                const KIND_CPL: u16 =
-                    TraceKind::SyscallComplete as u16 | ((cpl_pair(USER_CPL, USER_CPL) as u16) << 8);
+                const KIND_CPL: u16 = TraceKind::SyscallComplete as u16 | ((cpl_pair(USER_CPL, USER_CPL) as u16) << 8);
                 slot.add(record_offsets::KIND_CPL).cast::<u16>().write(KIND_CPL);
             } else if let Some(rec) = claim(hdr, TraceKind::SyscallExit) {
                 put(rec, record_word(TraceKind::SyscallExit, cpl_pair(0, frame.cs as u8), 0, t.nr as u32), current_koids());

@@ -3,9 +3,9 @@
 
 use hypercall_abi::ExitReason;
 
-use crate::arch::{apic, cpu};
 use crate::arch::syscall_entry::{self, Mechanism};
 use crate::arch::trap::{vector_name, TrapFrame};
+use crate::arch::{apic, cpu};
 use crate::{kprintln, power, sched, syscall, task};
 
 const VECTOR_DB: u64 = 1;
@@ -157,7 +157,16 @@ pub fn report_with_cr2(f: &TrapFrame, cr2: u64) {
     let mode = if f.from_user() { "user" } else { "kernel" };
     kprintln!(
         "FAULT: {} (vector {}) in {} mode, error code {:#x}\n  RIP={:#018x} CS={:#06x} RFLAGS={:#010x} RSP={:#018x} SS={:#06x} CR2={:#018x}",
-        vector_name(f.vector), f.vector, mode, f.error_code, f.rip, f.cs, f.rflags, f.rsp, f.ss, cr2
+        vector_name(f.vector),
+        f.vector,
+        mode,
+        f.error_code,
+        f.rip,
+        f.cs,
+        f.rflags,
+        f.rsp,
+        f.ss,
+        cr2
     );
     kprintln!(
         "  RAX={:#018x} RBX={:#018x} RCX={:#018x} RDX={:#018x}\n  RSI={:#018x} RDI={:#018x} RBP={:#018x} R8 ={:#018x}\n  R9 ={:#018x} R10={:#018x} R11={:#018x} R12={:#018x}\n  R13={:#018x} R14={:#018x} R15={:#018x}",

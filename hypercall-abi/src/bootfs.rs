@@ -141,11 +141,7 @@ impl<'a> Bootfs<'a> {
         let at = HEADER_SIZE + i * ENTRY_SIZE;
         let mut name = [0u8; BOOTFS_NAME_LEN];
         name.copy_from_slice(&self.bytes[at..at + BOOTFS_NAME_LEN]);
-        BootfsEntry {
-            name,
-            offset: le_u64(self.bytes, at + BOOTFS_NAME_LEN),
-            size: le_u64(self.bytes, at + BOOTFS_NAME_LEN + 8),
-        }
+        BootfsEntry { name, offset: le_u64(self.bytes, at + BOOTFS_NAME_LEN), size: le_u64(self.bytes, at + BOOTFS_NAME_LEN + 8) }
     }
 
     /// The data of the file called `name`.

@@ -103,7 +103,19 @@ mod tests {
 
     #[test]
     fn zxvm_codes_are_distinct_and_above_guest_range() {
-        let all = [GUEST_CODE_OUT_OF_RANGE, USAGE, BAD_IMAGE, NO_KVM, KERNEL_PANIC, GUEST_FAULT, TRIPLE_FAULT, KERNEL_FAULT, TIMEOUT, VMM_ERROR, KERNEL_OUT_OF_MEMORY];
+        let all = [
+            GUEST_CODE_OUT_OF_RANGE,
+            USAGE,
+            BAD_IMAGE,
+            NO_KVM,
+            KERNEL_PANIC,
+            GUEST_FAULT,
+            TRIPLE_FAULT,
+            KERNEL_FAULT,
+            TIMEOUT,
+            VMM_ERROR,
+            KERNEL_OUT_OF_MEMORY,
+        ];
         for (i, a) in all.iter().enumerate() {
             assert!(*a > GUEST_MAX);
             assert!(all[i + 1..].iter().all(|b| b != a));

@@ -22,8 +22,8 @@ extern crate std;
 pub mod bootfs;
 pub mod debug;
 pub mod exit_code;
+mod hypercall;
 pub mod image;
 pub mod trace;
-mod hypercall;
 
 pub use hypercall::*;

@@ -286,13 +286,7 @@ impl TraceRecord {
         if self.kind != TraceKind::SyscallComplete as u8 {
             return None;
         }
-        let enter = TraceRecord {
-            kind: TraceKind::SyscallEnter as u8,
-            cpl: cpl_pair(self.cpl_before(), 0),
-            exit_tsc: 0,
-            exit_status: 0,
-            ..*self
-        };
+        let enter = TraceRecord { kind: TraceKind::SyscallEnter as u8, cpl: cpl_pair(self.cpl_before(), 0), exit_tsc: 0, exit_status: 0, ..*self };
         let exit = TraceRecord {
             tsc: self.exit_tsc,
             kind: TraceKind::SyscallExit as u8,

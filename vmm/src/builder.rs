@@ -25,17 +25,16 @@ use devices::virtio::rng::Rng;
 use devices::virtio::{DeviceStats, Interrupt, VirtioDevice};
 
 use crate::arch::layout::{
-    HIGH_RAM_START, KVM_TSS_ADDR, MAX_MEM_MIB, MIN_MEM_MIB, VIRTIO_FIRST_GSI, VIRTIO_MMIO_BASE, VIRTIO_MMIO_MAX_DEVICES,
-    VIRTIO_MMIO_SIZE,
+    HIGH_RAM_START, KVM_TSS_ADDR, MAX_MEM_MIB, MIN_MEM_MIB, VIRTIO_FIRST_GSI, VIRTIO_MMIO_BASE, VIRTIO_MMIO_MAX_DEVICES, VIRTIO_MMIO_SIZE,
 };
 use crate::arch::{cpuid, pvh, regs};
 use crate::hypercall::{HostState, MilestoneRecord, TestCase};
-use crate::vstate::kvm_stats::{StatsFile, VcpuSnapshot};
 use crate::image::BootImage;
 use crate::trace::{TraceOptions, VcpuTrace};
+use crate::vstate::kvm_stats::{StatsFile, VcpuSnapshot};
+use crate::vstate::memory;
 use crate::vstate::stats::ExitStats;
 use crate::vstate::vcpu::{self, ExitCtx, RunEnd};
-use crate::vstate::memory;
 
 /// What to run.
 pub struct VmConfig {
@@ -370,14 +369,7 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
         .name("vcpu0".into())
         .spawn(move || {
             let mut stats = ExitStats::default();
-            let mut ctx = ExitCtx {
-                pio: &pio,
-                mmio: &mmio,
-                mem: &mem,
-                host: &mut host,
-                stats: &mut stats,
-                unclaimed_logged: Default::default(),
-            };
+            let mut ctx = ExitCtx { pio: &pio, mmio: &mmio, mem: &mem, host: &mut host, stats: &mut stats, unclaimed_logged: Default::default() };
             ctx.host.trace.attach(&mut vcpu, sync_regs);
             // gdb is accepted before the filter goes on (accept, dup).
             let session = gdb.as_ref().map(|l| crate::gdb::connect(l, &stop2));
@@ -538,8 +530,8 @@ impl DeviceSet {
         let gsi = VIRTIO_FIRST_GSI + index as u32;
         let irq = EventFd::new(libc::EFD_NONBLOCK).map_err(|e| BuildError::Host(format!("virtio irq eventfd: {e}")))?;
         vm.register_irqfd(&irq, gsi).map_err(kvm_err("register virtio irqfd"))?;
-        let transport = VirtioMmio::new(device, mem.clone(), Arc::new(Interrupt::new(Box::new(irq))))
-            .map_err(|e| BuildError::Host(format!("{name}: {e}")))?;
+        let transport =
+            VirtioMmio::new(device, mem.clone(), Arc::new(Interrupt::new(Box::new(irq)))).map_err(|e| BuildError::Host(format!("{name}: {e}")))?;
         for (q, evt) in transport.queue_events().iter().enumerate() {
             vm.register_ioevent(evt, &IoEventAddress::Mmio(base + reg::QUEUE_NOTIFY), q as u32)
                 .map_err(kvm_err("register virtio queue ioeventfd"))?;
@@ -549,7 +541,10 @@ impl DeviceSet {
         mmio.insert(bus_face, base, VIRTIO_MMIO_SIZE).map_err(|e| BuildError::Host(e.to_string()))?;
         self.subscribers.push(Box::new(VirtioMmioHandler::new(transport.clone())));
         self.cmdline.push(format!("virtio_mmio.device=4K@{base:#x}:{gsi}"));
-        log::debug!("{name}: virtio-mmio window {base:#x}, GSI {gsi} (irqfd), {} queue ioeventfds", transport.lock().unwrap_or_else(|e| e.into_inner()).queue_events().len());
+        log::debug!(
+            "{name}: virtio-mmio window {base:#x}, GSI {gsi} (irqfd), {} queue ioeventfds",
+            transport.lock().unwrap_or_else(|e| e.into_inner()).queue_events().len()
+        );
         let probe = move || transport.lock().unwrap_or_else(|e| e.into_inner()).device().stats();
         self.stats.push((name, Box::new(probe)));
         Ok(())

@@ -70,12 +70,7 @@ pub fn open_checked(path: &Path, expect: &Expect) -> io::Result<(File, u64)> {
         return Err(invalid(format!("it is {kind}, not a regular file")));
     }
     if meta.len() > expect.max_bytes {
-        return Err(invalid(format!(
-            "it is {} bytes; {} may be at most {} MiB",
-            meta.len(),
-            expect.what,
-            expect.max_bytes >> 20
-        )));
+        return Err(invalid(format!("it is {} bytes; {} may be at most {} MiB", meta.len(), expect.what, expect.max_bytes >> 20)));
     }
     Ok((file, meta.len()))
 }

@@ -176,12 +176,8 @@ fn main() -> ExitCode {
 
 /// A trace written by `--trace`, as a file to read (streamed; the JSON
 /// reader refuses anything else at its first byte).
-const TRACE_FILE: zxvm::input_file::Expect = zxvm::input_file::Expect {
-    what: "a zxvm trace",
-    max_bytes: zxvm::input_file::MAX_TRACE_BYTES,
-    magic_len: 0,
-    magic_ok: |_| true,
-};
+const TRACE_FILE: zxvm::input_file::Expect =
+    zxvm::input_file::Expect { what: "a zxvm trace", max_bytes: zxvm::input_file::MAX_TRACE_BYTES, magic_len: 0, magic_ok: |_| true };
 
 fn trace_command(command: TraceCommand) -> ExitCode {
     let (TraceCommand::Stats { file, filter, .. } | TraceCommand::Syscalls { file, filter } | TraceCommand::Exits { file, filter }) = &command;
@@ -223,7 +219,6 @@ fn write_trace(path: &std::path::Path, capture: &zxvm::trace::timeline::Capture)
     }
     Ok(())
 }
-
 
 /// Add the `--init` program to `image`; returns the image and the `init=` word.
 fn add_init(image: BootImage, prog: &std::path::Path) -> Result<(BootImage, String), zxvm::program::ProgramError> {
@@ -342,10 +337,9 @@ fn run(
             zxvm::diag!("zxvm: guest exit code {code} is outside 0..={}; exiting with {}", exit_code::GUEST_MAX, exit_code::GUEST_CODE_OUT_OF_RANGE)
         }
         RunEnd::TripleFault { rip } => zxvm::diag!("zxvm: guest triple fault at RIP {rip:#x}"),
-        RunEnd::Timeout { rip } => zxvm::diag!(
-            "zxvm: watchdog: guest still running after {:.1} s; stopped at RIP {rip:#x}",
-            timeout.unwrap_or_default().as_secs_f64()
-        ),
+        RunEnd::Timeout { rip } => {
+            zxvm::diag!("zxvm: watchdog: guest still running after {:.1} s; stopped at RIP {rip:#x}", timeout.unwrap_or_default().as_secs_f64())
+        }
         RunEnd::Error(e) => zxvm::diag!("zxvm: error: {e}"),
         _ => {}
     }
@@ -376,7 +370,10 @@ fn run(
         for (name, d) in &report.devices {
             zxvm::diag!(
                 "zxvm: {name}: {} requests, {} bytes from guest, {} bytes to guest, {} errors",
-                d.requests, d.bytes_from_guest, d.bytes_to_guest, d.errors
+                d.requests,
+                d.bytes_from_guest,
+                d.bytes_to_guest,
+                d.errors
             );
         }
     }

@@ -157,8 +157,7 @@ pub fn load_segments(b: &[u8]) -> Vec<LoadSegment> {
 /// cut to the bootfs name limit.
 pub fn bootfs_name(path: &Path) -> String {
     let raw = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut name: String =
-        raw.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
+    let mut name: String = raw.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
     name.truncate(BOOTFS_NAME_LEN);
     if name.is_empty() {
         name.push_str("program");

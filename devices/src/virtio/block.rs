@@ -177,10 +177,8 @@ impl Block {
         }
         match kind {
             VIRTIO_BLK_T_IN | VIRTIO_BLK_T_OUT => {
-                let in_range = sector
-                    .checked_mul(SECTOR_SIZE)
-                    .and_then(|start| start.checked_add(total))
-                    .is_some_and(|end| end <= self.capacity * SECTOR_SIZE);
+                let in_range =
+                    sector.checked_mul(SECTOR_SIZE).and_then(|start| start.checked_add(total)).is_some_and(|end| end <= self.capacity * SECTOR_SIZE);
                 if !total.is_multiple_of(SECTOR_SIZE) || !in_range {
                     return Some((VIRTIO_BLK_S_IOERR, 0));
                 }
@@ -248,10 +246,7 @@ impl VirtioDevice for Block {
     }
 
     fn features(&self) -> u64 {
-        let mut f = (1 << VIRTIO_BLK_F_SIZE_MAX)
-            | (1 << VIRTIO_BLK_F_SEG_MAX)
-            | (1 << VIRTIO_BLK_F_BLK_SIZE)
-            | (1 << VIRTIO_BLK_F_FLUSH);
+        let mut f = (1 << VIRTIO_BLK_F_SIZE_MAX) | (1 << VIRTIO_BLK_F_SEG_MAX) | (1 << VIRTIO_BLK_F_BLK_SIZE) | (1 << VIRTIO_BLK_F_FLUSH);
         if self.read_only {
             f |= 1 << VIRTIO_BLK_F_RO;
         }

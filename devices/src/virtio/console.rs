@@ -66,10 +66,7 @@ impl Console {
     /// # Errors
     /// The input eventfd cannot be created.
     pub fn new(output: Box<dyn Write + Send>) -> std::io::Result<Self> {
-        let input = ConsoleInput {
-            pending: Arc::new(Mutex::new(VecDeque::new())),
-            event: Arc::new(EventFd::new(libc::EFD_NONBLOCK)?),
-        };
+        let input = ConsoleInput { pending: Arc::new(Mutex::new(VecDeque::new())), event: Arc::new(EventFd::new(libc::EFD_NONBLOCK)?) };
         Ok(Console { output, input, stats: DeviceStats::default() })
     }
 

@@ -55,8 +55,7 @@ impl EventLoop {
     pub fn spawn(name: &str, subscribers: Vec<Subscriber>, on_start: OnStart) -> std::io::Result<Self> {
         let stop = EventFd::new(libc::EFD_NONBLOCK)?;
         let stopped = Arc::new(AtomicBool::new(false));
-        let mut manager: EventManager<Subscriber> =
-            EventManager::new().map_err(|e| std::io::Error::other(format!("event manager: {e:?}")))?;
+        let mut manager: EventManager<Subscriber> = EventManager::new().map_err(|e| std::io::Error::other(format!("event manager: {e:?}")))?;
         manager.add_subscriber(Box::new(Stopper { event: stop.try_clone()?, stopped: stopped.clone() }));
         for s in subscribers {
             manager.add_subscriber(s);

@@ -191,8 +191,7 @@ impl<D: VirtioDevice> VirtioMmio<D> {
         let mut queues = Vec::new();
         let mut queue_evts = Vec::new();
         for &max in device.queue_max_sizes() {
-            let q = Queue::new(max)
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("queue size {max}: {e}")))?;
+            let q = Queue::new(max).map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("queue size {max}: {e}")))?;
             queues.push(q);
             queue_evts.push(EventFd::new(libc::EFD_NONBLOCK)?);
         }
@@ -244,7 +243,6 @@ impl<D: VirtioDevice> VirtioMmio<D> {
     fn queue_config_open(&self) -> bool {
         self.status & STATUS_FEATURES_OK != 0 && self.status & (STATUS_DRIVER_OK | STATUS_FAILED) == 0
     }
-
 
     fn update_queue(&mut self, f: impl FnOnce(&mut Queue, &mut QueueRegs)) {
         if !self.queue_config_open() {
@@ -393,7 +391,11 @@ impl<D: VirtioDevice> VirtioMmio<D> {
             }
             reg::INTERRUPT_ACK => self.interrupt.ack(v),
             reg::STATUS => self.set_status(v),
-            reg::QUEUE_DESC_LOW | reg::QUEUE_DESC_HIGH | reg::QUEUE_AVAIL_LOW | reg::QUEUE_AVAIL_HIGH | reg::QUEUE_USED_LOW
+            reg::QUEUE_DESC_LOW
+            | reg::QUEUE_DESC_HIGH
+            | reg::QUEUE_AVAIL_LOW
+            | reg::QUEUE_AVAIL_HIGH
+            | reg::QUEUE_USED_LOW
             | reg::QUEUE_USED_HIGH => self.write_queue_address(offset, v),
             _ => {}
         }
@@ -427,10 +429,7 @@ impl<D: VirtioDevice> VirtioMmio<D> {
         // virtio-queue leaves VRING_AVAIL_F_NO_INTERRUPT to us (§2.7.7.2: without
         // EVENT_IDX, the device should not interrupt while the driver sets it).
         let suppressed = !q.event_idx_enabled()
-            && self
-                .mem
-                .read_obj::<u16>(GuestAddress(q.avail_ring()))
-                .is_ok_and(|flags| u16::from_le(flags) & VRING_AVAIL_F_NO_INTERRUPT != 0);
+            && self.mem.read_obj::<u16>(GuestAddress(q.avail_ring())).is_ok_and(|flags| u16::from_le(flags) & VRING_AVAIL_F_NO_INTERRUPT != 0);
         if wanted && !suppressed {
             self.interrupt.signal(INT_VRING);
         }

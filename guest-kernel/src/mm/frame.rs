@@ -33,14 +33,8 @@ struct Allocator {
     fresh_frames: u64,
 }
 
-static ALLOCATOR: Mutex<Allocator> = Mutex::new(Allocator {
-    ranges: [(0, 0); MAX_RANGES],
-    count: 0,
-    current: 0,
-    free_list: 0,
-    free_frames: 0,
-    fresh_frames: 0,
-});
+static ALLOCATOR: Mutex<Allocator> =
+    Mutex::new(Allocator { ranges: [(0, 0); MAX_RANGES], count: 0, current: 0, free_list: 0, free_frames: 0, fresh_frames: 0 });
 
 /// Bytes of RAM ever handed to the pool (`zx_system_get_physmem`).
 static TOTAL_BYTES: AtomicU64 = AtomicU64::new(0);

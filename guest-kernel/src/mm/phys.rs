@@ -31,10 +31,7 @@ fn cpu_copy(dst: u64, src: u64, len: u64) {
 
 /// Zero `[pa, pa + len)`.
 pub fn zero(pa: u64, len: u64) {
-    if len >= HYPERCALL_THRESHOLD.load(Ordering::Relaxed)
-        && len <= MAX_PHYS_OP
-        && hypercall::call(Hypercall::ZeroPhys, pa, len, 0, 0) == 0
-    {
+    if len >= HYPERCALL_THRESHOLD.load(Ordering::Relaxed) && len <= MAX_PHYS_OP && hypercall::call(Hypercall::ZeroPhys, pa, len, 0, 0) == 0 {
         return;
     }
     cpu_zero(pa, len);
@@ -42,10 +39,7 @@ pub fn zero(pa: u64, len: u64) {
 
 /// Copy `len` bytes from `src` to `dst` (physical; overlap is tolerated).
 pub fn copy(dst: u64, src: u64, len: u64) {
-    if len >= HYPERCALL_THRESHOLD.load(Ordering::Relaxed)
-        && len <= MAX_PHYS_OP
-        && hypercall::call(Hypercall::CopyPhys, dst, src, len, 0) == 0
-    {
+    if len >= HYPERCALL_THRESHOLD.load(Ordering::Relaxed) && len <= MAX_PHYS_OP && hypercall::call(Hypercall::CopyPhys, dst, src, len, 0) == 0 {
         return;
     }
     cpu_copy(dst, src, len);

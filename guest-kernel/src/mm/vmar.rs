@@ -228,7 +228,15 @@ impl Vmar {
     /// `zx_vmar_map`: map `len` bytes of `vmo` from `vmo_offset`. `max_perms`
     /// are the permissions the handles allow (checked by the caller against
     /// the requested ones).
-    pub fn map(self: &Arc<Self>, options: u32, offset: u64, vmo: &Arc<Vmo>, vmo_offset: u64, len: u64, max_perms: u32) -> Result<Arc<Mapping>, zx_status_t> {
+    pub fn map(
+        self: &Arc<Self>,
+        options: u32,
+        offset: u64,
+        vmo: &Arc<Vmo>,
+        vmo_offset: u64,
+        len: u64,
+        max_perms: u32,
+    ) -> Result<Arc<Mapping>, zx_status_t> {
         if vmo_offset % PAGE_SIZE != 0 || len == 0 {
             return Err(ZX_ERR_INVALID_ARGS);
         }

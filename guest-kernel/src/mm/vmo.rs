@@ -281,9 +281,9 @@ impl Vmo {
         }
         let inner = self.inner.lock();
         match &inner.content {
-            Content::Paged(pages) => pages.get(&idx).map(|p| p.pa).or_else(|| {
-                inner.borrowed.filter(|_| idx < inner.size / PAGE_SIZE).map(|b| b + idx * PAGE_SIZE)
-            }),
+            Content::Paged(pages) => {
+                pages.get(&idx).map(|p| p.pa).or_else(|| inner.borrowed.filter(|_| idx < inner.size / PAGE_SIZE).map(|b| b + idx * PAGE_SIZE))
+            }
             Content::Slice { .. } => None,
         }
     }

@@ -45,13 +45,7 @@ impl Fifo {
     /// ZX_FIFO_MAX_SIZE_BYTES.
     pub fn new_pair(elem_count: u64, elem_size: u64) -> Result<(Arc<Self>, Arc<Self>), zx_status_t> {
         let max = ZX_FIFO_MAX_SIZE_BYTES as u64;
-        if elem_count == 0
-            || elem_size == 0
-            || !elem_count.is_power_of_two()
-            || elem_count > max
-            || elem_size > max
-            || elem_count * elem_size > max
-        {
+        if elem_count == 0 || elem_size == 0 || !elem_count.is_power_of_two() || elem_count > max || elem_size > max || elem_count * elem_size > max {
             return Err(ZX_ERR_OUT_OF_RANGE);
         }
         let make = |base, peer| Fifo {

@@ -208,9 +208,7 @@ impl Socket {
     }
 
     fn disposition_ok(&self, disposition_peer: Disposition) -> bool {
-        !(disposition_peer == Disposition::WriteEnabled
-            && self.inner.lock().size > 0
-            && self.base.signals() & ZX_SOCKET_PEER_WRITE_DISABLED != 0)
+        !(disposition_peer == Disposition::WriteEnabled && self.inner.lock().size > 0 && self.base.signals() & ZX_SOCKET_PEER_WRITE_DISABLED != 0)
     }
 
     /// `zx_socket_set_disposition`: BAD_STATE when re-enabling writes of an

@@ -44,12 +44,7 @@ impl Timer {
         if options > ZX_TIMER_SLACK_LATE || clock_id != ZX_CLOCK_MONOTONIC {
             return Err(ZX_ERR_INVALID_ARGS);
         }
-        Ok(Arc::new(Timer {
-            base: KObjectBase::default(),
-            options,
-            clock_id,
-            inner: Mutex::new(TimerInner { deadline: 0, slack: 0, fire_at: 0 }),
-        }))
+        Ok(Arc::new(Timer { base: KObjectBase::default(), options, clock_id, inner: Mutex::new(TimerInner { deadline: 0, slack: 0, fire_at: 0 }) }))
     }
 
     /// `zx_timer_set`: arm for `deadline` with at least `min_slack` of slack.
@@ -92,7 +87,12 @@ impl Timer {
     /// ZX_INFO_TIMER record.
     pub fn info(&self) -> zx_info_timer_t {
         let inner = self.inner.lock();
-        zx_info_timer_t { options: self.options, clock_id: self.clock_id, deadline: inner.deadline, slack: if inner.deadline != 0 { inner.slack } else { 0 } }
+        zx_info_timer_t {
+            options: self.options,
+            clock_id: self.clock_id,
+            deadline: inner.deadline,
+            slack: if inner.deadline != 0 { inner.slack } else { 0 },
+        }
     }
 }
 

@@ -317,7 +317,17 @@ pub(super) fn deliver_message(proc: &Process, msg: Message, bytes: u64, handles:
 }
 
 #[allow(clippy::too_many_arguments)]
-fn channel_read(handle: u32, options: u32, bytes: u64, handles: u64, num_bytes: u32, num_handles: u32, actual_bytes: u64, actual_handles: u64, etc: bool) -> zx_status_t {
+fn channel_read(
+    handle: u32,
+    options: u32,
+    bytes: u64,
+    handles: u64,
+    num_bytes: u32,
+    num_handles: u32,
+    actual_bytes: u64,
+    actual_handles: u64,
+    etc: bool,
+) -> zx_status_t {
     let proc = current();
     let channel = match proc.handles.lock().get_object::<Channel>(handle, ZX_RIGHT_READ) {
         Ok(c) => c,
@@ -365,13 +375,31 @@ fn channel_read(handle: u32, options: u32, bytes: u64, handles: u64, num_bytes: 
 /// `zx_channel_read(handle, options, bytes, handles, num_bytes, num_handles,
 /// actual_bytes, actual_handles)`.
 #[allow(clippy::too_many_arguments)]
-pub fn sys_channel_read(handle: u32, options: u32, bytes: u64, handles: u64, num_bytes: u32, num_handles: u32, actual_bytes: u64, actual_handles: u64) -> zx_status_t {
+pub fn sys_channel_read(
+    handle: u32,
+    options: u32,
+    bytes: u64,
+    handles: u64,
+    num_bytes: u32,
+    num_handles: u32,
+    actual_bytes: u64,
+    actual_handles: u64,
+) -> zx_status_t {
     channel_read(handle, options, bytes, handles, num_bytes, num_handles, actual_bytes, actual_handles, false)
 }
 
 /// `zx_channel_read_etc(...)`: as `zx_channel_read`, with `zx_handle_info_t`
 /// records (value, type, rights) instead of bare handle values.
 #[allow(clippy::too_many_arguments)]
-pub fn sys_channel_read_etc(handle: u32, options: u32, bytes: u64, handles: u64, num_bytes: u32, num_handles: u32, actual_bytes: u64, actual_handles: u64) -> zx_status_t {
+pub fn sys_channel_read_etc(
+    handle: u32,
+    options: u32,
+    bytes: u64,
+    handles: u64,
+    num_bytes: u32,
+    num_handles: u32,
+    actual_bytes: u64,
+    actual_handles: u64,
+) -> zx_status_t {
     channel_read(handle, options, bytes, handles, num_bytes, num_handles, actual_bytes, actual_handles, true)
 }

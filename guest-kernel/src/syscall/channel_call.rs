@@ -84,9 +84,7 @@ fn channel_call(handle: u32, options: u32, deadline: i64, args: u64, actual_byte
         return ZX_ERR_BUFFER_TOO_SMALL;
     }
     let (nb, nh) = (reply.num_bytes(), reply.num_handles());
-    let counts = user_ptr::UserOut::<u32>::new(actual_bytes)
-        .copy_out(&nb)
-        .and_then(|_| user_ptr::UserOut::<u32>::new(actual_handles).copy_out(&nh));
+    let counts = user_ptr::UserOut::<u32>::new(actual_bytes).copy_out(&nb).and_then(|_| user_ptr::UserOut::<u32>::new(actual_handles).copy_out(&nh));
     if let Err(e) = counts {
         return e;
     }

@@ -109,7 +109,9 @@ impl Cprng {
 /// `zx_cprng_draw(buffer, buffer_size)`: no status. A buffer that is not
 /// writable user memory terminates the calling process, as Zircon does.
 pub fn sys_cprng_draw(buffer: u64, size: u64) -> i64 {
-    let Ok(len) = usize::try_from(size) else { crate::task::kill_current_syscall_misuse(SYS_CPRNG_DRAW, "zx_cprng_draw buffer is not writable user memory") };
+    let Ok(len) = usize::try_from(size) else {
+        crate::task::kill_current_syscall_misuse(SYS_CPRNG_DRAW, "zx_cprng_draw buffer is not writable user memory")
+    };
     if user_ptr::validate(buffer, len, true).is_err() {
         crate::task::kill_current_syscall_misuse(SYS_CPRNG_DRAW, "zx_cprng_draw buffer is not writable user memory");
     }

@@ -6,11 +6,11 @@ use super::{add_handle_out, current, user_ptr};
 use crate::abi::*;
 use crate::object::handle::Handle;
 use crate::object::{downcast, KernelObject};
+use crate::task;
 use crate::task::exception::Exception;
 use crate::task::job::Job;
 use crate::task::process::{Process, ProcessState};
 use crate::task::thread::{Life, Thread};
-use crate::task;
 
 /// Rights a task handle needs to receive its exceptions.
 const NEEDED: zx_rights_t = ZX_RIGHT_INSPECT | ZX_RIGHT_DUPLICATE | ZX_RIGHT_TRANSFER | ZX_RIGHT_MANAGE_THREAD;

@@ -80,7 +80,13 @@ fn map_record(depth: usize, vmar: Option<&Vmar>, m: Option<&crate::mm::mapping::
 fn maps_of(vmar: &Vmar, with_aspace: bool) -> Vec<zx_info_maps_t> {
     let mut v = Vec::new();
     let base_depth = if with_aspace {
-        let mut a = zx_info_maps_t { base: 0, size: crate::arch::paging::USER_TOP as usize, depth: 0, r#type: ZX_INFO_MAPS_TYPE_ASPACE, ..Default::default() };
+        let mut a = zx_info_maps_t {
+            base: 0,
+            size: crate::arch::paging::USER_TOP as usize,
+            depth: 0,
+            r#type: ZX_INFO_MAPS_TYPE_ASPACE,
+            ..Default::default()
+        };
         a.name[..4].copy_from_slice(b"proc");
         v.push(a);
         1
@@ -141,11 +147,12 @@ pub fn get_info(object: Arc<dyn KernelObject>, rights: zx_rights_t, topic: u32, 
             write_info(&koids, buffer, size, actual, avail)
         }),
         ZX_INFO_TASK_STATS => need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| write_info(&[task_stats(&p)], buffer, size, actual, avail)),
-        ZX_INFO_VMAR => need::<Vmar>(&object, rights, ZX_RIGHT_INSPECT).map(|v| {
-            write_info(&[zx_info_vmar_t { base: v.base as usize, len: v.size as usize }], buffer, size, actual, avail)
-        }),
+        ZX_INFO_VMAR => need::<Vmar>(&object, rights, ZX_RIGHT_INSPECT)
+            .map(|v| write_info(&[zx_info_vmar_t { base: v.base as usize, len: v.size as usize }], buffer, size, actual, avail)),
         ZX_INFO_VMAR_MAPS => need::<Vmar>(&object, rights, ZX_RIGHT_INSPECT).map(|v| write_info(&maps_of(&v, false), buffer, size, actual, avail)),
-        ZX_INFO_PROCESS_MAPS => need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| write_info(&maps_of(p.root_vmar(), true), buffer, size, actual, avail)),
+        ZX_INFO_PROCESS_MAPS => {
+            need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| write_info(&maps_of(p.root_vmar(), true), buffer, size, actual, avail))
+        }
         ZX_INFO_VMO => need::<Vmo>(&object, rights, 0).map(|v| write_info(&[v.info(rights, true)], buffer, size, actual, avail)),
         ZX_INFO_PROCESS_VMOS => need::<Process>(&object, rights, ZX_RIGHT_INSPECT).map(|p| {
             let mut v: Vec<zx_info_vmo_t> = Vec::new();
@@ -234,8 +241,5 @@ pub fn task_vm_property(object: Arc<dyn KernelObject>, property: u32, value: u64
 
 /// Object types that carry a ZX_PROP_NAME (as in Zircon: tasks, VMOs, ...).
 pub fn has_name(object: &dyn KernelObject) -> bool {
-    matches!(
-        object.obj_type(),
-        ZX_OBJ_TYPE_PROCESS | ZX_OBJ_TYPE_THREAD | ZX_OBJ_TYPE_JOB | ZX_OBJ_TYPE_VMO | ZX_OBJ_TYPE_VMAR
-    )
+    matches!(object.obj_type(), ZX_OBJ_TYPE_PROCESS | ZX_OBJ_TYPE_THREAD | ZX_OBJ_TYPE_JOB | ZX_OBJ_TYPE_VMO | ZX_OBJ_TYPE_VMAR)
 }

@@ -101,13 +101,6 @@ pub fn sys_object_wait_async(handle: u32, port: u32, key: u64, signals: u32, opt
         Ok(x) => x,
         Err(e) => return e,
     };
-    object.base().add_async_wait(
-        port.observer(),
-        key,
-        signals,
-        options & ZX_WAIT_ASYNC_TIMESTAMP != 0,
-        options & ZX_WAIT_ASYNC_EDGE != 0,
-        serial,
-    );
+    object.base().add_async_wait(port.observer(), key, signals, options & ZX_WAIT_ASYNC_TIMESTAMP != 0, options & ZX_WAIT_ASYNC_EDGE != 0, serial);
     ZX_OK
 }

@@ -8,9 +8,9 @@ use super::{add_handle_pair_out, current, user_ptr};
 use crate::abi::*;
 use crate::arch::paging::USER_TOP;
 use crate::object::handle::Handle;
+use crate::task;
 use crate::task::process::Process;
 use crate::task::thread::Thread;
-use crate::task;
 
 /// Most bytes one process_read/write_memory call moves (Zircon: 64 MiB).
 const MAX_DEBUG_BLOCK: u64 = 64 << 20;
@@ -81,9 +81,7 @@ pub fn sys_process_start(process: u32, thread: u32, entry: u64, stack: u64, arg1
     let proc = current();
     let looked_up = {
         let table = proc.handles.lock();
-        table
-            .get_object::<Process>(process, ZX_RIGHT_WRITE)
-            .and_then(|p| table.get_object::<Thread>(thread, ZX_RIGHT_WRITE).map(|t| (p, t)))
+        table.get_object::<Process>(process, ZX_RIGHT_WRITE).and_then(|p| table.get_object::<Thread>(thread, ZX_RIGHT_WRITE).map(|t| (p, t)))
     };
     let arg = if arg1 == ZX_HANDLE_INVALID { None } else { proc.handles.lock().remove(arg1).ok() };
     let (target, t) = match looked_up {

@@ -9,9 +9,9 @@ use super::{add_handle_out, current, user_ptr};
 use crate::abi::*;
 use crate::arch::trap::TrapFrame;
 use crate::object::handle::Handle;
+use crate::task;
 use crate::task::process::Process;
 use crate::task::thread::Thread;
-use crate::task;
 
 /// RFLAGS bits user code (or a debugger) may set: CF PF AF ZF SF TF DF OF AC ID.
 const USER_RFLAGS_MASK: u64 = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x4_0000 | 0x20_0000;

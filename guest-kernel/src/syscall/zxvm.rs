@@ -34,15 +34,7 @@ struct TestResultBuf {
 }
 
 static TEST_RESULT_BUF: spin::Mutex<TestResultBuf> = spin::Mutex::new(TestResultBuf {
-    result: hypercall_abi::TestResult {
-        name_gpa: 0,
-        message_gpa: 0,
-        duration_ns: 0,
-        name_len: 0,
-        message_len: 0,
-        outcome: 0,
-        reserved: 0,
-    },
+    result: hypercall_abi::TestResult { name_gpa: 0, message_gpa: 0, duration_ns: 0, name_len: 0, message_len: 0, outcome: 0, reserved: 0 },
     name: [0; hypercall_abi::MAX_TEST_NAME as usize],
     message: [0; hypercall_abi::MAX_TEST_MESSAGE as usize],
 });

@@ -84,14 +84,7 @@ impl Job {
             base: KObjectBase::with_signals(ZX_JOB_NO_JOBS | ZX_JOB_NO_PROCESSES),
             parent: Some(parent.clone()),
             depth: parent.depth + 1,
-            inner: Mutex::new(JobInner {
-                state: JobState::Running,
-                retcode: 0,
-                jobs: Vec::new(),
-                processes: Vec::new(),
-                policy,
-                kill_on_oom: false,
-            }),
+            inner: Mutex::new(JobInner { state: JobState::Running, retcode: 0, jobs: Vec::new(), processes: Vec::new(), policy, kill_on_oom: false }),
             exceptionate: Exceptionate::default(),
             debug_exceptionate: Exceptionate::default(),
         });

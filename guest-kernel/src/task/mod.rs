@@ -215,10 +215,8 @@ pub fn user_exception(frame: &mut TrapFrame, cr2: u64) {
         17 => ZX_EXCP_UNALIGNED_ACCESS,
         _ => ZX_EXCP_GENERAL,
     };
-    let context = zx_exception_context_t {
-        arch: zx_x86_64_exc_data_t { vector: frame.vector, err_code: frame.error_code, cr2 },
-        ..Default::default()
-    };
+    let context =
+        zx_exception_context_t { arch: zx_x86_64_exc_data_t { vector: frame.vector, err_code: frame.error_code, cr2 }, ..Default::default() };
     match exception::deliver(&t, &p, excp_type, context) {
         exception::Outcome::Resume => {
             drop((t, p));

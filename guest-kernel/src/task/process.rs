@@ -101,13 +101,7 @@ impl Process {
             is_init,
             aspace: aspace.clone(),
             root_vmar,
-            inner: Mutex::new(ProcessInner {
-                state: ProcessState::Initial,
-                threads: Vec::new(),
-                retcode: 0,
-                start_time: 0,
-                critical_to: None,
-            }),
+            inner: Mutex::new(ProcessInner { state: ProcessState::Initial, threads: Vec::new(), retcode: 0, start_time: 0, critical_to: None }),
             handles: Mutex::new(HandleTable::new(clock::ticks() ^ aspace.root())),
             futexes: Mutex::new(FutexTable::default()),
             constants_va: Mutex::new(None),
@@ -249,7 +243,7 @@ impl Process {
             let last = inner.threads.is_empty() && inner.state == ProcessState::Running;
             if last {
                 inner.state = ProcessState::Dying;
-            self.debug_state.store(state_byte(ProcessState::Dying), core::sync::atomic::Ordering::Relaxed);
+                self.debug_state.store(state_byte(ProcessState::Dying), core::sync::atomic::Ordering::Relaxed);
             }
             last || (inner.threads.is_empty() && inner.state == ProcessState::Dying)
         };

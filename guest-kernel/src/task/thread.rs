@@ -31,7 +31,6 @@ use crate::impl_kernel_object;
 use crate::object::KObjectBase;
 use crate::sched::{self, WaitKey};
 
-
 /// Scheduling state (the scheduler's view, not Zircon's).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u8)]

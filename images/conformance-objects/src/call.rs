@@ -85,7 +85,13 @@ pub fn channel_call_etc_roundtrip() -> CaseResult {
     let (c, s) = ok!(zx::channel_create(0));
     ok!(spawn(server, pack(s, MODE_ECHO)));
     let e = ok!(zx::event_create(0));
-    let mut ds = [zx_handle_disposition_t { operation: ZX_HANDLE_OP_DUPLICATE, handle: e, r#type: ZX_OBJ_TYPE_EVENT, rights: ZX_RIGHT_WAIT | ZX_RIGHT_TRANSFER, result: ZX_OK }];
+    let mut ds = [zx_handle_disposition_t {
+        operation: ZX_HANDLE_OP_DUPLICATE,
+        handle: e,
+        r#type: ZX_OBJ_TYPE_EVENT,
+        rights: ZX_RIGHT_WAIT | ZX_RIGHT_TRANSFER,
+        result: ZX_OK,
+    }];
     let mut reply = [0u8; 16];
     let mut infos = [zx_handle_info_t::default(); 1];
     let got = ok!(zx::channel_call_etc(c, 0, ZX_TIME_INFINITE, b"\0\0\0\0etc", &mut ds, &mut reply, &mut infos));

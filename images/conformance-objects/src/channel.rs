@@ -318,7 +318,11 @@ pub fn channel_read_buffer_too_small_keeps_message() -> CaseResult {
     ok!(zx::channel_write(a, 0, b"0123456789", &[e]));
     let mut small = [0u8; 4];
     check_eq!(zx::channel_read(b, 0, &mut small, &mut [0u32; 1]).map_err(|(st, s)| (st, s.bytes, s.handles)), Err((ZX_ERR_BUFFER_TOO_SMALL, 10, 1)));
-    check_eq!(zx::channel_read(b, 0, &mut [0u8; 16], &mut []).map_err(|(st, s)| (st, s.bytes, s.handles)), Err((ZX_ERR_BUFFER_TOO_SMALL, 10, 1)), "handles too small");
+    check_eq!(
+        zx::channel_read(b, 0, &mut [0u8; 16], &mut []).map_err(|(st, s)| (st, s.bytes, s.handles)),
+        Err((ZX_ERR_BUFFER_TOO_SMALL, 10, 1)),
+        "handles too small"
+    );
     let mut buf = [0u8; 16];
     let mut hs = [0u32; 1];
     let s = ok!(read_one(b, &mut buf, &mut hs));
@@ -488,7 +492,8 @@ pub fn channel_write_etc_duplicate_failure_keeps_handle() -> CaseResult {
 pub fn channel_write_iovec_gathers_slices() -> CaseResult {
     let (a, b) = ok!(zx::channel_create(0));
     let parts: [&[u8]; 3] = [b"zir", b"", b"con!"];
-    let iov: [zx_channel_iovec_t; 3] = core::array::from_fn(|i| zx_channel_iovec_t { buffer: parts[i].as_ptr() as usize, capacity: parts[i].len() as u32, reserved: 0 });
+    let iov: [zx_channel_iovec_t; 3] =
+        core::array::from_fn(|i| zx_channel_iovec_t { buffer: parts[i].as_ptr() as usize, capacity: parts[i].len() as u32, reserved: 0 });
     check_status!(sys(SYS_CHANNEL_WRITE, &[u64::from(a), u64::from(ZX_CHANNEL_WRITE_USE_IOVEC), iov.as_ptr() as u64, 3, 0, 0]), ZX_OK);
     let mut buf = [0u8; 16];
     check_eq!(ok!(read_one(b, &mut buf, &mut [])).bytes, 7);
@@ -501,12 +506,18 @@ pub fn channel_write_iovec_errors() -> CaseResult {
     let (a, b) = ok!(zx::channel_create(0));
     let data = [0u8; 8];
     let reserved = [zx_channel_iovec_t { buffer: data.as_ptr() as usize, capacity: 8, reserved: 1 }];
-    check_status!(sys(SYS_CHANNEL_WRITE, &[u64::from(a), u64::from(ZX_CHANNEL_WRITE_USE_IOVEC), reserved.as_ptr() as u64, 1, 0, 0]), ZX_ERR_INVALID_ARGS);
+    check_status!(
+        sys(SYS_CHANNEL_WRITE, &[u64::from(a), u64::from(ZX_CHANNEL_WRITE_USE_IOVEC), reserved.as_ptr() as u64, 1, 0, 0]),
+        ZX_ERR_INVALID_ARGS
+    );
     let huge = [zx_channel_iovec_t { buffer: data.as_ptr() as usize, capacity: 40_000, reserved: 0 }; 2];
     check_status!(sys(SYS_CHANNEL_WRITE, &[u64::from(a), u64::from(ZX_CHANNEL_WRITE_USE_IOVEC), huge.as_ptr() as u64, 2, 0, 0]), ZX_ERR_OUT_OF_RANGE);
     let bad = [zx_channel_iovec_t { buffer: UNMAPPED as usize, capacity: 8, reserved: 0 }];
     check_status!(sys(SYS_CHANNEL_WRITE, &[u64::from(a), u64::from(ZX_CHANNEL_WRITE_USE_IOVEC), bad.as_ptr() as u64, 1, 0, 0]), ZX_ERR_INVALID_ARGS);
-    check_status!(sys(SYS_CHANNEL_WRITE, &[u64::from(a), u64::from(ZX_CHANNEL_WRITE_USE_IOVEC), data.as_ptr() as u64, 8193, 0, 0]), ZX_ERR_OUT_OF_RANGE);
+    check_status!(
+        sys(SYS_CHANNEL_WRITE, &[u64::from(a), u64::from(ZX_CHANNEL_WRITE_USE_IOVEC), data.as_ptr() as u64, 8193, 0, 0]),
+        ZX_ERR_OUT_OF_RANGE
+    );
     check_status!(read_one(b, &mut [0u8; 8], &mut []), ZX_ERR_SHOULD_WAIT);
     ok!(zx::handle_close_many(&[a, b]));
     Ok(())

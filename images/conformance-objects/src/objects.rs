@@ -67,7 +67,10 @@ pub fn get_info_bad_buffer_pointer() -> CaseResult {
         check_status!(sys(SYS_OBJECT_GET_INFO, &[u64::from(e), u64::from(ZX_INFO_HANDLE_BASIC), bad, 32, 0, 0]), ZX_ERR_INVALID_ARGS);
     }
     let mut info = zx_info_handle_basic_t::default();
-    check_status!(sys(SYS_OBJECT_GET_INFO, &[u64::from(e), u64::from(ZX_INFO_HANDLE_BASIC), addr(&mut info), 32, KERNEL_ADDR, 0]), ZX_ERR_INVALID_ARGS);
+    check_status!(
+        sys(SYS_OBJECT_GET_INFO, &[u64::from(e), u64::from(ZX_INFO_HANDLE_BASIC), addr(&mut info), 32, KERNEL_ADDR, 0]),
+        ZX_ERR_INVALID_ARGS
+    );
     ok!(zx::handle_close(e));
     Ok(())
 }

@@ -112,7 +112,11 @@ pub fn launch_passes_extra_handles() -> CaseResult {
 pub fn launch_unknown_program() -> CaseResult {
     let fs = bootfs()?;
     let e = zx::event_create(0)?;
-    let r = launch::launch(&fs, zx::job_default(), &launch::Spec { name: "no-such-program", args: &["x"], handles: &[(PA_HND(PA_USER0, 0), e)], cmdline: "" });
+    let r = launch::launch(
+        &fs,
+        zx::job_default(),
+        &launch::Spec { name: "no-such-program", args: &["x"], handles: &[(PA_HND(PA_USER0, 0), e)], cmdline: "" },
+    );
     check_eq!(r, Err(ZX_ERR_NOT_FOUND));
     check_eq!(zx::handle_valid(e), Err(ZX_ERR_BAD_HANDLE), "handles are consumed even on failure");
     Ok(())

@@ -32,7 +32,10 @@ pub fn process_create_argument_checks() -> CaseResult {
     let (mut p, mut v) = (0u32, 0u32);
     // SAFETY: the kernel checks the pointers.
     let r = unsafe {
-        zx::syscall(u64::from(SYS_PROCESS_CREATE), [u64::from(zx::job_default()), 0, 4, 0, &mut p as *mut u32 as u64, &mut v as *mut u32 as u64, 0, 0])
+        zx::syscall(
+            u64::from(SYS_PROCESS_CREATE),
+            [u64::from(zx::job_default()), 0, 4, 0, &mut p as *mut u32 as u64, &mut v as *mut u32 as u64, 0, 0],
+        )
     };
     check_eq!(r as i32, ZX_ERR_INVALID_ARGS);
     zx::handle_close_many(&[weak, e])?;

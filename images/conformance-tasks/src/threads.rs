@@ -79,13 +79,7 @@ extern "C" fn set_flag(v: usize, _: usize) -> ! {
     zx::thread_exit()
 }
 
-global_asm!(
-    ".global marker_spin",
-    "marker_spin:",
-    "    mov r12, 0x1234",
-    "    mov r13, 0x5678",
-    "2:  jmp 2b",
-);
+global_asm!(".global marker_spin", "marker_spin:", "    mov r12, 0x1234", "    mov r13, 0x5678", "2:  jmp 2b",);
 
 extern "C" {
     fn marker_spin(a: usize, b: usize) -> !;

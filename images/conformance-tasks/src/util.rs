@@ -239,4 +239,3 @@ pub fn wait_until(mut cond: impl FnMut() -> bool) -> bool {
 pub fn sleep_ms(ms: i64) {
     let _ = zx::nanosleep(zx::deadline_after(ms * 1_000_000));
 }
-

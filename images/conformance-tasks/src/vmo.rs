@@ -277,7 +277,10 @@ pub fn vmo_info_fields() -> CaseResult {
     check_eq!(i.size_bytes, 2 * 4096);
     check_eq!(i.num_children, 1);
     check_eq!(i.committed_bytes, 4096);
-    check_eq!(i.flags & (ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_RESIZABLE | ZX_INFO_VMO_VIA_HANDLE), ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_RESIZABLE | ZX_INFO_VMO_VIA_HANDLE);
+    check_eq!(
+        i.flags & (ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_RESIZABLE | ZX_INFO_VMO_VIA_HANDLE),
+        ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_RESIZABLE | ZX_INFO_VMO_VIA_HANDLE
+    );
     check_eq!(i.handle_rights, zx::handle_basic(p)?.rights);
     let ci = info_vmo(c)?;
     check_eq!(ci.parent_koid, koid_of(p));

@@ -36,10 +36,8 @@ impl Rng {
 /// report fake test results, flood the console, cost seconds per call in
 /// ring 0 (cprng over big buffers), or start threads at random addresses.
 pub fn excluded(nr: u32) -> bool {
-    matches!(
-        nr,
-        SYS_PROCESS_EXIT | SYS_THREAD_EXIT | SYS_ZXVM_TEST_RESULT | SYS_DEBUG_WRITE | SYS_CPRNG_DRAW | SYS_ZXVM_THREAD_SPAWN
-    ) || (ZXVM_SYSCALL_BASE..ZXVM_SYSCALL_BASE + 0x200).contains(&nr) && nr >= 0x1100
+    matches!(nr, SYS_PROCESS_EXIT | SYS_THREAD_EXIT | SYS_ZXVM_TEST_RESULT | SYS_DEBUG_WRITE | SYS_CPRNG_DRAW | SYS_ZXVM_THREAD_SPAWN)
+        || (ZXVM_SYSCALL_BASE..ZXVM_SYSCALL_BASE + 0x200).contains(&nr) && nr >= 0x1100
 }
 
 /// Where pointer arguments may point.

@@ -136,7 +136,12 @@ fn random_syscalls_never_take_the_kernel_down() -> CaseResult {
                     End::Faulted => faulted += 1,
                     End::Hung => {
                         hung += 1;
-                        zx::println!("fuzz-syscalls: child {} (seed {:#x}) stopped making progress after {} calls", i, page[SEED].load(Ordering::Relaxed), n);
+                        zx::println!(
+                            "fuzz-syscalls: child {} (seed {:#x}) stopped making progress after {} calls",
+                            i,
+                            page[SEED].load(Ordering::Relaxed),
+                            n
+                        );
                     }
                 }
             }

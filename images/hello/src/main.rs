@@ -22,12 +22,8 @@ fn main(s: &zx::Startup) -> i64 {
         Ok(e) => zx::println!("hello: kernel saw entry from CS={:#x}, CPL{} (mechanism {}, vector {:#x})", e.cs, e.cs & 3, e.mechanism, e.vector),
         Err(st) => zx::println!("hello: entry_info failed: {}", st),
     }
-    let cases: [(&str, u64, u64); 4] = [
-        ("null", 0, 16),
-        ("kernel", 0xffff_ffff_8010_0000, 16),
-        ("unmapped", 0x0000_6000_0000_0000, 16),
-        ("wrapping", 0xffff_ffff_ffff_fff0, 0x20),
-    ];
+    let cases: [(&str, u64, u64); 4] =
+        [("null", 0, 16), ("kernel", 0xffff_ffff_8010_0000, 16), ("unmapped", 0x0000_6000_0000_0000, 16), ("wrapping", 0xffff_ffff_ffff_fff0, 0x20)];
     let mut bad = 0;
     for (name, ptr, len) in cases {
         let st = zx::debug_write_raw(ptr, len);

@@ -238,7 +238,16 @@ pub fn launch(bootfs: &BootfsImage, job: zx_handle_t, spec: &Spec) -> Result<zx_
 }
 
 #[allow(clippy::too_many_arguments)]
-fn start(bootfs: &BootfsImage, job: zx_handle_t, process: zx_handle_t, vmar: zx_handle_t, image: &[u8], offset: u64, spec: &Spec, name: &str) -> Result<(), Status> {
+fn start(
+    bootfs: &BootfsImage,
+    job: zx_handle_t,
+    process: zx_handle_t,
+    vmar: zx_handle_t,
+    image: &[u8],
+    offset: u64,
+    spec: &Spec,
+    name: &str,
+) -> Result<(), Status> {
     let mut extra_taken = false;
     let result = (|| {
         let entry = load(bootfs.vmo(), vmar, image, offset)?;

@@ -78,10 +78,7 @@ fn show_disk(disk: u32) -> Result<zx::zxvm_blk_info_t, i32> {
     let id = zx::blk_get_id(disk)?;
     let id_len = id.iter().position(|&b| b == 0).unwrap_or(id.len());
     let id = core::str::from_utf8(&id[..id_len]).unwrap_or("?");
-    zx::println!(
-        "virtio-test: disk {}: {} sectors of {}, flags {:#x}, id {:?}",
-        disk, info.capacity, info.sector_size, info.flags, id
-    );
+    zx::println!("virtio-test: disk {}: {} sectors of {}, flags {:#x}, id {:?}", disk, info.capacity, info.sector_size, info.flags, id);
     Ok(info)
 }
 

@@ -37,11 +37,7 @@ impl zx_wait_item_t {
     }
     /// Decode.
     pub fn from_bytes(b: &[u8; Self::SIZE]) -> Self {
-        Self {
-            handle: get_u32(b, 0),
-            waitfor: get_u32(b, 4),
-            pending: get_u32(b, 8),
-        }
+        Self { handle: get_u32(b, 0), waitfor: get_u32(b, 4), pending: get_u32(b, 8) }
     }
 }
 
@@ -73,12 +69,7 @@ impl zx_handle_info_t {
     }
     /// Decode.
     pub fn from_bytes(b: &[u8; Self::SIZE]) -> Self {
-        Self {
-            handle: get_u32(b, 0),
-            r#type: get_u32(b, 4),
-            rights: get_u32(b, 8),
-            unused: get_u32(b, 12),
-        }
+        Self { handle: get_u32(b, 0), r#type: get_u32(b, 4), rights: get_u32(b, 8), unused: get_u32(b, 12) }
     }
 }
 
@@ -116,13 +107,7 @@ impl zx_handle_disposition_t {
     }
     /// Decode.
     pub fn from_bytes(b: &[u8; Self::SIZE]) -> Self {
-        Self {
-            operation: get_u32(b, 0),
-            handle: get_u32(b, 4),
-            r#type: get_u32(b, 8),
-            rights: get_u32(b, 12),
-            result: get_i32(b, 16),
-        }
+        Self { operation: get_u32(b, 0), handle: get_u32(b, 4), r#type: get_u32(b, 8), rights: get_u32(b, 12), result: get_i32(b, 16) }
     }
 }
 
@@ -317,29 +302,14 @@ mod tests {
 
     #[test]
     fn codecs_round_trip() {
-        let w = zx_wait_item_t {
-            handle: 0x13,
-            waitfor: 0x5,
-            pending: 0x8000_0000,
-        };
+        let w = zx_wait_item_t { handle: 0x13, waitfor: 0x5, pending: 0x8000_0000 };
         assert_eq!(zx_wait_item_t::from_bytes(&w.to_bytes()), w);
         assert_eq!(w.to_bytes()[4..8], 5u32.to_ne_bytes());
 
-        let i = zx_handle_info_t {
-            handle: 7,
-            r#type: ZX_OBJ_TYPE_EVENT,
-            rights: 0xc003,
-            unused: 0,
-        };
+        let i = zx_handle_info_t { handle: 7, r#type: ZX_OBJ_TYPE_EVENT, rights: 0xc003, unused: 0 };
         assert_eq!(zx_handle_info_t::from_bytes(&i.to_bytes()), i);
 
-        let d = zx_handle_disposition_t {
-            operation: 1,
-            handle: 0x23,
-            r#type: ZX_OBJ_TYPE_VMO,
-            rights: 0x8000_0000,
-            result: -11,
-        };
+        let d = zx_handle_disposition_t { operation: 1, handle: 0x23, r#type: ZX_OBJ_TYPE_VMO, rights: 0x8000_0000, result: -11 };
         let b = d.to_bytes();
         assert_eq!(zx_handle_disposition_t::from_bytes(&b), d);
         assert_eq!(b[16..20], (-11i32).to_ne_bytes());

@@ -204,9 +204,7 @@ pub struct zx_info_process_handle_stats_t {
 
 impl Default for zx_info_process_handle_stats_t {
     fn default() -> Self {
-        Self {
-            handle_count: [0; ZX_OBJ_TYPE_UPPER_BOUND as usize],
-        }
+        Self { handle_count: [0; ZX_OBJ_TYPE_UPPER_BOUND as usize] }
     }
 }
 
@@ -350,14 +348,8 @@ mod tests {
 
     #[test]
     fn thread_states() {
-        assert_eq!(
-            ZX_THREAD_STATE_BASIC(ZX_THREAD_STATE_BLOCKED_FUTEX),
-            ZX_THREAD_STATE_BLOCKED
-        );
-        assert_eq!(
-            ZX_THREAD_STATE_BASIC(ZX_THREAD_STATE_DEAD),
-            ZX_THREAD_STATE_DEAD
-        );
+        assert_eq!(ZX_THREAD_STATE_BASIC(ZX_THREAD_STATE_BLOCKED_FUTEX), ZX_THREAD_STATE_BLOCKED);
+        assert_eq!(ZX_THREAD_STATE_BASIC(ZX_THREAD_STATE_DEAD), ZX_THREAD_STATE_DEAD);
         assert_eq!(ZX_THREAD_STATE_BLOCKED_PAGER, 0x903);
     }
 

@@ -159,23 +159,14 @@ pub struct zx_info_maps_t {
 
 impl Default for zx_info_maps_t {
     fn default() -> Self {
-        Self {
-            name: [0; ZX_MAX_NAME_LEN],
-            base: 0,
-            size: 0,
-            depth: 0,
-            r#type: ZX_INFO_MAPS_TYPE_NONE,
-            padding1: [0; 4],
-            u: [0; 40],
-        }
+        Self { name: [0; ZX_MAX_NAME_LEN], base: 0, size: 0, depth: 0, r#type: ZX_INFO_MAPS_TYPE_NONE, padding1: [0; 4], u: [0; 40] }
     }
 }
 
 impl zx_info_maps_t {
     /// The mapping details, if this entry is a mapping.
     pub fn mapping(&self) -> Option<zx_info_maps_mapping_t> {
-        (self.r#type == ZX_INFO_MAPS_TYPE_MAPPING)
-            .then(|| zx_info_maps_mapping_t::from_bytes(&self.u))
+        (self.r#type == ZX_INFO_MAPS_TYPE_MAPPING).then(|| zx_info_maps_mapping_t::from_bytes(&self.u))
     }
     /// Make this entry a mapping with the given details.
     pub fn set_mapping(&mut self, m: &zx_info_maps_mapping_t) {
@@ -191,14 +182,8 @@ mod tests {
 
     #[test]
     fn flag_values() {
-        assert_eq!(
-            ZX_INFO_VMO_TYPE(ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_RESIZABLE),
-            1
-        );
-        assert_eq!(
-            ZX_INFO_VMO_TYPE(ZX_INFO_VMO_RESIZABLE),
-            ZX_INFO_VMO_TYPE_PHYSICAL
-        );
+        assert_eq!(ZX_INFO_VMO_TYPE(ZX_INFO_VMO_TYPE_PAGED | ZX_INFO_VMO_RESIZABLE), 1);
+        assert_eq!(ZX_INFO_VMO_TYPE(ZX_INFO_VMO_RESIZABLE), ZX_INFO_VMO_TYPE_PHYSICAL);
         assert_eq!(ZX_INFO_VMO_PAGER_BACKED, 0x20);
         assert_eq!(ZX_INFO_MAPS_TYPE_MAPPING, 3);
     }
@@ -249,18 +234,9 @@ mod tests {
 
     #[test]
     fn maps_union_round_trip() {
-        let m = zx_info_maps_mapping_t {
-            mmu_flags: 3,
-            vmo_koid: 1234,
-            vmo_offset: 0x1000,
-            committed_pages: 2,
-            populated_pages: 5,
-            ..Default::default()
-        };
-        let mut e = zx_info_maps_t {
-            depth: 2,
-            ..Default::default()
-        };
+        let m =
+            zx_info_maps_mapping_t { mmu_flags: 3, vmo_koid: 1234, vmo_offset: 0x1000, committed_pages: 2, populated_pages: 5, ..Default::default() };
+        let mut e = zx_info_maps_t { depth: 2, ..Default::default() };
         assert_eq!(e.mapping(), None);
         e.set_mapping(&m);
         assert_eq!(e.r#type, ZX_INFO_MAPS_TYPE_MAPPING);

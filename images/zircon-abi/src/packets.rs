@@ -146,13 +146,7 @@ impl zx_packet_signal_t {
     }
     /// Decode from payload bytes.
     pub fn from_bytes(b: &[u8; ZX_PORT_PACKET_PAYLOAD_SIZE]) -> Self {
-        Self {
-            trigger: get_u32(b, 0),
-            observed: get_u32(b, 4),
-            count: get_u64(b, 8),
-            timestamp: get_u64(b, 16),
-            reserved1: get_u64(b, 24),
-        }
+        Self { trigger: get_u32(b, 0), observed: get_u32(b, 4), count: get_u64(b, 8), timestamp: get_u64(b, 16), reserved1: get_u64(b, 24) }
     }
 }
 
@@ -182,12 +176,7 @@ impl zx_packet_interrupt_t {
     }
     /// Decode from payload bytes.
     pub fn from_bytes(b: &[u8; ZX_PORT_PACKET_PAYLOAD_SIZE]) -> Self {
-        Self {
-            timestamp: get_i64(b, 0),
-            reserved0: get_u64(b, 8),
-            reserved1: get_u64(b, 16),
-            reserved2: get_u64(b, 24),
-        }
+        Self { timestamp: get_i64(b, 0), reserved0: get_u64(b, 8), reserved1: get_u64(b, 16), reserved2: get_u64(b, 24) }
     }
 }
 
@@ -253,39 +242,19 @@ impl zx_port_packet_t {
     /// whatever the caller wrote, so the kernel should build queued packets
     /// with this.
     pub fn new_user(key: u64, status: zx_status_t, user: zx_packet_user_t) -> Self {
-        Self {
-            key,
-            r#type: ZX_PKT_TYPE_USER,
-            status,
-            payload: user.c8,
-        }
+        Self { key, r#type: ZX_PKT_TYPE_USER, status, payload: user.c8 }
     }
     /// A signal packet, as `zx_object_wait_async` delivers it (status `ZX_OK`).
     pub fn new_signal(key: u64, signal: zx_packet_signal_t) -> Self {
-        Self {
-            key,
-            r#type: ZX_PKT_TYPE_SIGNAL_ONE,
-            status: ZX_OK,
-            payload: signal.to_bytes(),
-        }
+        Self { key, r#type: ZX_PKT_TYPE_SIGNAL_ONE, status: ZX_OK, payload: signal.to_bytes() }
     }
     /// An interrupt packet.
     pub fn new_interrupt(key: u64, status: zx_status_t, irq: zx_packet_interrupt_t) -> Self {
-        Self {
-            key,
-            r#type: ZX_PKT_TYPE_INTERRUPT,
-            status,
-            payload: irq.to_bytes(),
-        }
+        Self { key, r#type: ZX_PKT_TYPE_INTERRUPT, status, payload: irq.to_bytes() }
     }
     /// A page-request packet.
     pub fn new_page_request(key: u64, req: zx_packet_page_request_t) -> Self {
-        Self {
-            key,
-            r#type: ZX_PKT_TYPE_PAGE_REQUEST,
-            status: ZX_OK,
-            payload: req.to_bytes(),
-        }
+        Self { key, r#type: ZX_PKT_TYPE_PAGE_REQUEST, status: ZX_OK, payload: req.to_bytes() }
     }
 
     /// The user payload, if this is a user packet.
@@ -302,8 +271,7 @@ impl zx_port_packet_t {
     }
     /// The page-request payload, if this is a page-request packet.
     pub fn as_page_request(&self) -> Option<zx_packet_page_request_t> {
-        ZX_PKT_IS_PAGE_REQUEST(self.r#type)
-            .then(|| zx_packet_page_request_t::from_bytes(&self.payload))
+        ZX_PKT_IS_PAGE_REQUEST(self.r#type).then(|| zx_packet_page_request_t::from_bytes(&self.payload))
     }
 
     /// The packet's 48-byte in-memory form.
@@ -317,12 +285,7 @@ impl zx_port_packet_t {
     }
     /// Decode a packet from its 48-byte in-memory form.
     pub fn from_bytes(b: &[u8; ZX_PORT_PACKET_SIZE]) -> Self {
-        Self {
-            key: get_u64(b, 0),
-            r#type: get_u32(b, 8),
-            status: get_i32(b, 12),
-            payload: get(b, 16),
-        }
+        Self { key: get_u64(b, 0), r#type: get_u32(b, 8), status: get_i32(b, 12), payload: get(b, 16) }
     }
 }
 
@@ -385,13 +348,7 @@ mod tests {
 
     #[test]
     fn signal_packet_round_trip() {
-        let sig = zx_packet_signal_t {
-            trigger: 0x1,
-            observed: 0x5,
-            count: 1,
-            timestamp: 12345,
-            reserved1: 0,
-        };
+        let sig = zx_packet_signal_t { trigger: 0x1, observed: 0x5, count: 1, timestamp: 12345, reserved1: 0 };
         let p = zx_port_packet_t::new_signal(0xabcd, sig);
         assert_eq!(p.r#type, ZX_PKT_TYPE_SIGNAL_ONE);
         assert_eq!(p.status, ZX_OK);
@@ -422,24 +379,12 @@ mod tests {
 
     #[test]
     fn interrupt_and_page_request_round_trip() {
-        let irq = zx_packet_interrupt_t {
-            timestamp: -5,
-            ..Default::default()
-        };
+        let irq = zx_packet_interrupt_t { timestamp: -5, ..Default::default() };
         let p = zx_port_packet_t::new_interrupt(1, ZX_OK, irq);
         assert_eq!(p.as_interrupt(), Some(irq));
-        assert_eq!(
-            zx_port_packet_t::from_bytes(&p.to_bytes()).as_interrupt(),
-            Some(irq)
-        );
+        assert_eq!(zx_port_packet_t::from_bytes(&p.to_bytes()).as_interrupt(), Some(irq));
 
-        let req = zx_packet_page_request_t {
-            command: ZX_PAGER_VMO_DIRTY,
-            flags: 3,
-            offset: 4096,
-            length: 8192,
-            ..Default::default()
-        };
+        let req = zx_packet_page_request_t { command: ZX_PAGER_VMO_DIRTY, flags: 3, offset: 4096, length: 8192, ..Default::default() };
         let p = zx_port_packet_t::new_page_request(2, req);
         assert_eq!(p.as_page_request(), Some(req));
         assert_eq!(p.as_interrupt(), None);

@@ -93,8 +93,7 @@ pub const RIGHT_NAMES: [(zx_rights_t, &str); 25] = [
 ];
 
 /// Rights almost every object has: transfer, duplicate, wait, inspect.
-pub const ZX_RIGHTS_BASIC: zx_rights_t =
-    ZX_RIGHT_TRANSFER | ZX_RIGHT_DUPLICATE | ZX_RIGHT_WAIT | ZX_RIGHT_INSPECT;
+pub const ZX_RIGHTS_BASIC: zx_rights_t = ZX_RIGHT_TRANSFER | ZX_RIGHT_DUPLICATE | ZX_RIGHT_WAIT | ZX_RIGHT_INSPECT;
 /// Read and write.
 pub const ZX_RIGHTS_IO: zx_rights_t = ZX_RIGHT_READ | ZX_RIGHT_WRITE;
 /// Get and set property.
@@ -103,28 +102,19 @@ pub const ZX_RIGHTS_PROPERTY: zx_rights_t = ZX_RIGHT_GET_PROPERTY | ZX_RIGHT_SET
 pub const ZX_RIGHTS_POLICY: zx_rights_t = ZX_RIGHT_GET_POLICY | ZX_RIGHT_SET_POLICY;
 
 /// Channel endpoints (not duplicable).
-pub const ZX_DEFAULT_CHANNEL_RIGHTS: zx_rights_t =
-    (ZX_RIGHTS_BASIC & !ZX_RIGHT_DUPLICATE) | ZX_RIGHTS_IO | ZX_RIGHT_SIGNAL | ZX_RIGHT_SIGNAL_PEER;
+pub const ZX_DEFAULT_CHANNEL_RIGHTS: zx_rights_t = (ZX_RIGHTS_BASIC & !ZX_RIGHT_DUPLICATE) | ZX_RIGHTS_IO | ZX_RIGHT_SIGNAL | ZX_RIGHT_SIGNAL_PEER;
 /// Events.
 pub const ZX_DEFAULT_EVENT_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC | ZX_RIGHT_SIGNAL;
 /// The system low-memory event.
-pub const ZX_DEFAULT_SYSTEM_EVENT_LOW_MEMORY_RIGHTS: zx_rights_t =
-    ZX_RIGHT_WAIT | ZX_RIGHT_DUPLICATE | ZX_RIGHT_TRANSFER;
+pub const ZX_DEFAULT_SYSTEM_EVENT_LOW_MEMORY_RIGHTS: zx_rights_t = ZX_RIGHT_WAIT | ZX_RIGHT_DUPLICATE | ZX_RIGHT_TRANSFER;
 /// Event pair endpoints.
-pub const ZX_DEFAULT_EVENTPAIR_RIGHTS: zx_rights_t =
-    ZX_RIGHTS_BASIC | ZX_RIGHT_SIGNAL | ZX_RIGHT_SIGNAL_PEER;
+pub const ZX_DEFAULT_EVENTPAIR_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC | ZX_RIGHT_SIGNAL | ZX_RIGHT_SIGNAL_PEER;
 /// FIFO endpoints.
-pub const ZX_DEFAULT_FIFO_RIGHTS: zx_rights_t =
-    ZX_RIGHTS_BASIC | ZX_RIGHTS_IO | ZX_RIGHT_SIGNAL | ZX_RIGHT_SIGNAL_PEER;
+pub const ZX_DEFAULT_FIFO_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC | ZX_RIGHTS_IO | ZX_RIGHT_SIGNAL | ZX_RIGHT_SIGNAL_PEER;
 /// Hypervisor guests.
-pub const ZX_DEFAULT_GUEST_RIGHTS: zx_rights_t = ZX_RIGHT_TRANSFER
-    | ZX_RIGHT_DUPLICATE
-    | ZX_RIGHT_WRITE
-    | ZX_RIGHT_INSPECT
-    | ZX_RIGHT_MANAGE_THREAD;
+pub const ZX_DEFAULT_GUEST_RIGHTS: zx_rights_t = ZX_RIGHT_TRANSFER | ZX_RIGHT_DUPLICATE | ZX_RIGHT_WRITE | ZX_RIGHT_INSPECT | ZX_RIGHT_MANAGE_THREAD;
 /// Interrupts.
-pub const ZX_DEFAULT_INTERRUPT_RIGHTS: zx_rights_t =
-    ZX_RIGHTS_BASIC | ZX_RIGHTS_IO | ZX_RIGHT_SIGNAL;
+pub const ZX_DEFAULT_INTERRUPT_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC | ZX_RIGHTS_IO | ZX_RIGHT_SIGNAL;
 /// Jobs.
 pub const ZX_DEFAULT_JOB_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC
     | ZX_RIGHTS_IO
@@ -143,8 +133,7 @@ pub const ZX_DEFAULT_MSI_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC;
 /// PCI devices.
 pub const ZX_DEFAULT_PCI_DEVICE_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC | ZX_RIGHTS_IO;
 /// PCI interrupts.
-pub const ZX_DEFAULT_PCI_INTERRUPT_RIGHTS: zx_rights_t =
-    ZX_RIGHTS_BASIC | ZX_RIGHTS_IO | ZX_RIGHT_SIGNAL;
+pub const ZX_DEFAULT_PCI_INTERRUPT_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC | ZX_RIGHTS_IO | ZX_RIGHT_SIGNAL;
 /// Ports (not waitable).
 pub const ZX_DEFAULT_PORT_RIGHTS: zx_rights_t = (ZX_RIGHTS_BASIC & !ZX_RIGHT_WAIT) | ZX_RIGHTS_IO;
 /// Processes.
@@ -157,55 +146,37 @@ pub const ZX_DEFAULT_PROCESS_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC
     | ZX_RIGHT_MANAGE_PROCESS
     | ZX_RIGHT_MANAGE_THREAD;
 /// Resources.
-pub const ZX_DEFAULT_RESOURCE_RIGHTS: zx_rights_t =
-    ZX_RIGHT_TRANSFER | ZX_RIGHT_DUPLICATE | ZX_RIGHT_WRITE | ZX_RIGHT_INSPECT;
+pub const ZX_DEFAULT_RESOURCE_RIGHTS: zx_rights_t = ZX_RIGHT_TRANSFER | ZX_RIGHT_DUPLICATE | ZX_RIGHT_WRITE | ZX_RIGHT_INSPECT;
 /// Socket endpoints.
-pub const ZX_DEFAULT_SOCKET_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC
-    | ZX_RIGHTS_IO
-    | ZX_RIGHT_GET_PROPERTY
-    | ZX_RIGHT_SET_PROPERTY
-    | ZX_RIGHT_SIGNAL
-    | ZX_RIGHT_SIGNAL_PEER
-    | ZX_RIGHT_MANAGE_SOCKET;
+pub const ZX_DEFAULT_SOCKET_RIGHTS: zx_rights_t =
+    ZX_RIGHTS_BASIC | ZX_RIGHTS_IO | ZX_RIGHT_GET_PROPERTY | ZX_RIGHT_SET_PROPERTY | ZX_RIGHT_SIGNAL | ZX_RIGHT_SIGNAL_PEER | ZX_RIGHT_MANAGE_SOCKET;
 /// Streams.
-pub const ZX_DEFAULT_STREAM_RIGHTS: zx_rights_t =
-    ZX_RIGHTS_BASIC | ZX_RIGHTS_PROPERTY | ZX_RIGHT_SIGNAL;
+pub const ZX_DEFAULT_STREAM_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC | ZX_RIGHTS_PROPERTY | ZX_RIGHT_SIGNAL;
 /// Threads.
-pub const ZX_DEFAULT_THREAD_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC
-    | ZX_RIGHTS_IO
-    | ZX_RIGHTS_PROPERTY
-    | ZX_RIGHT_DESTROY
-    | ZX_RIGHT_SIGNAL
-    | ZX_RIGHT_MANAGE_THREAD;
+pub const ZX_DEFAULT_THREAD_RIGHTS: zx_rights_t =
+    ZX_RIGHTS_BASIC | ZX_RIGHTS_IO | ZX_RIGHTS_PROPERTY | ZX_RIGHT_DESTROY | ZX_RIGHT_SIGNAL | ZX_RIGHT_MANAGE_THREAD;
 /// Timers.
 pub const ZX_DEFAULT_TIMER_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC | ZX_RIGHT_WRITE | ZX_RIGHT_SIGNAL;
 /// Hypervisor virtual CPUs.
-pub const ZX_DEFAULT_VCPU_RIGHTS: zx_rights_t =
-    ZX_RIGHTS_BASIC | ZX_RIGHTS_IO | ZX_RIGHT_EXECUTE | ZX_RIGHT_SIGNAL;
+pub const ZX_DEFAULT_VCPU_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC | ZX_RIGHTS_IO | ZX_RIGHT_EXECUTE | ZX_RIGHT_SIGNAL;
 /// VMARs (not waitable).
-pub const ZX_DEFAULT_VMAR_RIGHTS: zx_rights_t =
-    (ZX_RIGHTS_BASIC & !ZX_RIGHT_WAIT) | ZX_RIGHT_OP_CHILDREN;
+pub const ZX_DEFAULT_VMAR_RIGHTS: zx_rights_t = (ZX_RIGHTS_BASIC & !ZX_RIGHT_WAIT) | ZX_RIGHT_OP_CHILDREN;
 /// VMOs.
-pub const ZX_DEFAULT_VMO_RIGHTS: zx_rights_t =
-    ZX_RIGHTS_BASIC | ZX_RIGHTS_IO | ZX_RIGHTS_PROPERTY | ZX_RIGHT_MAP | ZX_RIGHT_SIGNAL;
+pub const ZX_DEFAULT_VMO_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC | ZX_RIGHTS_IO | ZX_RIGHTS_PROPERTY | ZX_RIGHT_MAP | ZX_RIGHT_SIGNAL;
 /// IOMMUs.
 pub const ZX_DEFAULT_IOMMU_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC & !ZX_RIGHT_WAIT;
 /// Bus transaction initiators.
-pub const ZX_DEFAULT_BTI_RIGHTS: zx_rights_t =
-    (ZX_RIGHTS_BASIC & !ZX_RIGHT_WAIT) | ZX_RIGHTS_IO | ZX_RIGHTS_PROPERTY | ZX_RIGHT_MAP;
+pub const ZX_DEFAULT_BTI_RIGHTS: zx_rights_t = (ZX_RIGHTS_BASIC & !ZX_RIGHT_WAIT) | ZX_RIGHTS_IO | ZX_RIGHTS_PROPERTY | ZX_RIGHT_MAP;
 /// Scheduling profiles.
-pub const ZX_DEFAULT_PROFILE_RIGHTS: zx_rights_t =
-    (ZX_RIGHTS_BASIC & !ZX_RIGHT_WAIT) | ZX_RIGHT_APPLY_PROFILE;
+pub const ZX_DEFAULT_PROFILE_RIGHTS: zx_rights_t = (ZX_RIGHTS_BASIC & !ZX_RIGHT_WAIT) | ZX_RIGHT_APPLY_PROFILE;
 /// Pinned memory tokens.
 pub const ZX_DEFAULT_PMT_RIGHTS: zx_rights_t = ZX_RIGHT_INSPECT;
 /// Suspend tokens.
 pub const ZX_DEFAULT_SUSPEND_TOKEN_RIGHTS: zx_rights_t = ZX_RIGHT_TRANSFER | ZX_RIGHT_INSPECT;
 /// Pagers.
-pub const ZX_DEFAULT_PAGER_RIGHTS: zx_rights_t =
-    ZX_RIGHT_INSPECT | ZX_RIGHT_TRANSFER | ZX_RIGHT_ATTACH_VMO | ZX_RIGHT_MANAGE_VMO;
+pub const ZX_DEFAULT_PAGER_RIGHTS: zx_rights_t = ZX_RIGHT_INSPECT | ZX_RIGHT_TRANSFER | ZX_RIGHT_ATTACH_VMO | ZX_RIGHT_MANAGE_VMO;
 /// Exceptions (read from exception channels).
-pub const ZX_DEFAULT_EXCEPTION_RIGHTS: zx_rights_t =
-    ZX_RIGHT_TRANSFER | ZX_RIGHTS_PROPERTY | ZX_RIGHT_INSPECT;
+pub const ZX_DEFAULT_EXCEPTION_RIGHTS: zx_rights_t = ZX_RIGHT_TRANSFER | ZX_RIGHTS_PROPERTY | ZX_RIGHT_INSPECT;
 /// Clocks.
 pub const ZX_DEFAULT_CLOCK_RIGHTS: zx_rights_t = ZX_RIGHTS_BASIC | ZX_RIGHTS_IO | ZX_RIGHT_SIGNAL;
 /// Counters.
@@ -295,13 +266,7 @@ mod tests {
     fn channel_defaults() {
         assert_eq!(
             ZX_DEFAULT_CHANNEL_RIGHTS,
-            ZX_RIGHT_TRANSFER
-                | ZX_RIGHT_WAIT
-                | ZX_RIGHT_INSPECT
-                | ZX_RIGHT_READ
-                | ZX_RIGHT_WRITE
-                | ZX_RIGHT_SIGNAL
-                | ZX_RIGHT_SIGNAL_PEER
+            ZX_RIGHT_TRANSFER | ZX_RIGHT_WAIT | ZX_RIGHT_INSPECT | ZX_RIGHT_READ | ZX_RIGHT_WRITE | ZX_RIGHT_SIGNAL | ZX_RIGHT_SIGNAL_PEER
         );
         assert_eq!(ZX_DEFAULT_CHANNEL_RIGHTS & ZX_RIGHT_DUPLICATE, 0);
     }
@@ -309,25 +274,16 @@ mod tests {
     #[test]
     fn other_defaults() {
         assert_eq!(ZX_DEFAULT_EVENT_RIGHTS, ZX_RIGHTS_BASIC | ZX_RIGHT_SIGNAL);
-        assert_eq!(
-            ZX_DEFAULT_EVENTPAIR_RIGHTS,
-            ZX_RIGHTS_BASIC | ZX_RIGHT_SIGNAL | ZX_RIGHT_SIGNAL_PEER
-        );
+        assert_eq!(ZX_DEFAULT_EVENTPAIR_RIGHTS, ZX_RIGHTS_BASIC | ZX_RIGHT_SIGNAL | ZX_RIGHT_SIGNAL_PEER);
         // Ports and VMARs cannot be waited on.
         assert_eq!(ZX_DEFAULT_PORT_RIGHTS & ZX_RIGHT_WAIT, 0);
-        assert_eq!(
-            ZX_DEFAULT_PORT_RIGHTS,
-            ZX_RIGHT_DUPLICATE | ZX_RIGHT_TRANSFER | ZX_RIGHT_INSPECT | ZX_RIGHTS_IO
-        );
+        assert_eq!(ZX_DEFAULT_PORT_RIGHTS, ZX_RIGHT_DUPLICATE | ZX_RIGHT_TRANSFER | ZX_RIGHT_INSPECT | ZX_RIGHTS_IO);
         assert_eq!(ZX_DEFAULT_VMAR_RIGHTS & ZX_RIGHT_WAIT, 0);
         assert_ne!(ZX_DEFAULT_VMAR_RIGHTS & ZX_RIGHT_OP_CHILDREN, 0);
         assert_ne!(ZX_DEFAULT_SOCKET_RIGHTS & ZX_RIGHT_MANAGE_SOCKET, 0);
         assert_ne!(ZX_DEFAULT_VMO_RIGHTS & ZX_RIGHT_MAP, 0);
         assert_eq!(ZX_DEFAULT_VMO_RIGHTS & ZX_RIGHT_EXECUTE, 0);
-        assert_eq!(
-            ZX_DEFAULT_TIMER_RIGHTS,
-            ZX_RIGHTS_BASIC | ZX_RIGHT_WRITE | ZX_RIGHT_SIGNAL
-        );
+        assert_eq!(ZX_DEFAULT_TIMER_RIGHTS, ZX_RIGHTS_BASIC | ZX_RIGHT_WRITE | ZX_RIGHT_SIGNAL);
         assert_ne!(ZX_DEFAULT_JOB_RIGHTS & ZX_RIGHT_MANAGE_JOB, 0);
         assert_ne!(ZX_DEFAULT_JOB_RIGHTS & ZX_RIGHTS_POLICY, 0);
         assert_eq!(ZX_DEFAULT_PROCESS_RIGHTS & ZX_RIGHT_MANAGE_JOB, 0);
@@ -343,10 +299,7 @@ mod tests {
 
     #[test]
     fn default_rights_lookup() {
-        assert_eq!(
-            default_rights(ZX_OBJ_TYPE_CHANNEL),
-            Some(ZX_DEFAULT_CHANNEL_RIGHTS)
-        );
+        assert_eq!(default_rights(ZX_OBJ_TYPE_CHANNEL), Some(ZX_DEFAULT_CHANNEL_RIGHTS));
         assert_eq!(default_rights(ZX_OBJ_TYPE_VMO), Some(ZX_DEFAULT_VMO_RIGHTS));
         assert_eq!(default_rights(ZX_OBJ_TYPE_JOB), Some(ZX_DEFAULT_JOB_RIGHTS));
         assert_eq!(default_rights(ZX_OBJ_TYPE_NONE), None);

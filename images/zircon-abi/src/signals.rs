@@ -56,8 +56,7 @@ pub const ZX_EVENTPAIR_SIGNALED: zx_signals_t = OBJECT_SIGNALED;
 /// Event pair: the other endpoint was closed.
 pub const ZX_EVENTPAIR_PEER_CLOSED: zx_signals_t = OBJECT_PEER_CLOSED;
 /// Event pair: all bits an event pair may assert.
-pub const ZX_EVENTPAIR_SIGNAL_MASK: zx_signals_t =
-    ZX_USER_SIGNAL_ALL | OBJECT_SIGNALED | OBJECT_PEER_CLOSED;
+pub const ZX_EVENTPAIR_SIGNAL_MASK: zx_signals_t = ZX_USER_SIGNAL_ALL | OBJECT_SIGNALED | OBJECT_PEER_CLOSED;
 
 /// Channel: a message is waiting.
 pub const ZX_CHANNEL_READABLE: zx_signals_t = OBJECT_READABLE;

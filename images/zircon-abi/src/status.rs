@@ -297,10 +297,7 @@ mod tests {
     #[test]
     fn result_conversions() {
         assert_eq!(result_to_status(Ok(())), ZX_OK);
-        assert_eq!(
-            result_to_status(Err(ZxError::PeerClosed)),
-            ZX_ERR_PEER_CLOSED
-        );
+        assert_eq!(result_to_status(Err(ZxError::PeerClosed)), ZX_ERR_PEER_CLOSED);
         assert_eq!(status_to_result(ZX_OK), Ok(()));
         assert_eq!(status_to_result(ZX_ERR_TIMED_OUT), Err(ZxError::TimedOut));
         assert_eq!(status_to_result(-5), Err(ZxError::Internal));

@@ -116,16 +116,10 @@ mod tests {
     #[test]
     fn rights_are_named() {
         let dup = |rights: u32| {
-            let call = FormatCall {
-                info: Syscall::HandleDuplicate.info(),
-                args: &[0x13, u64::from(rights), 0x1000],
-            };
+            let call = FormatCall { info: Syscall::HandleDuplicate.info(), args: &[0x13, u64::from(rights), 0x1000] };
             format!("{call}")
         };
-        assert_eq!(
-            dup(0x8000_0000),
-            "handle_duplicate(handle=0x13, rights=ZX_RIGHT_SAME_RIGHTS, out=0x1000)"
-        );
+        assert_eq!(dup(0x8000_0000), "handle_duplicate(handle=0x13, rights=ZX_RIGHT_SAME_RIGHTS, out=0x1000)");
         assert!(dup(0).contains("rights=ZX_RIGHT_NONE,"));
         assert!(dup(0b1100).contains("rights=ZX_RIGHT_READ|ZX_RIGHT_WRITE,"));
         assert!(dup(0x4000_0004).contains("rights=ZX_RIGHT_READ|0x40000000,"));
@@ -134,28 +128,13 @@ mod tests {
 
     #[test]
     fn formatting() {
-        let call = FormatCall {
-            info: Syscall::ObjectWaitOne.info(),
-            args: &[0x1b, 0x4, i64::MAX as u64],
-        };
-        assert_eq!(
-            format!("{call}"),
-            "object_wait_one(handle=0x1b, signals=0x4, deadline=INFINITE, observed=?)"
-        );
-        let call = FormatCall {
-            info: Syscall::ProcessExit.info(),
-            args: &[(-3i64) as u64],
-        };
+        let call = FormatCall { info: Syscall::ObjectWaitOne.info(), args: &[0x1b, 0x4, i64::MAX as u64] };
+        assert_eq!(format!("{call}"), "object_wait_one(handle=0x1b, signals=0x4, deadline=INFINITE, observed=?)");
+        let call = FormatCall { info: Syscall::ProcessExit.info(), args: &[(-3i64) as u64] };
         assert_eq!(format!("{call}"), "process_exit(retcode=-3)");
-        let ret = FormatReturn {
-            kind: RetKind::Status,
-            value: (-11i64) as u64,
-        };
+        let ret = FormatReturn { kind: RetKind::Status, value: (-11i64) as u64 };
         assert_eq!(format!("{ret}"), "ZX_ERR_BAD_HANDLE (-11)");
-        let ret = FormatReturn {
-            kind: RetKind::U32,
-            value: 4,
-        };
+        let ret = FormatReturn { kind: RetKind::U32, value: 4 };
         assert_eq!(format!("{ret}"), "4");
     }
 }

@@ -21,8 +21,7 @@ pub const ZXVM_SYSCALL_BASE: u32 = 0x1000;
 /// Most arguments any system call takes.
 pub const SYSCALL_MAX_ARGS: usize = 8;
 /// Registers carrying arguments 1..=8, in order.
-pub const SYSCALL_ARG_REGISTERS: [&str; SYSCALL_MAX_ARGS] =
-    ["rdi", "rsi", "rdx", "r10", "r8", "r9", "r12", "r13"];
+pub const SYSCALL_ARG_REGISTERS: [&str; SYSCALL_MAX_ARGS] = ["rdi", "rsi", "rdx", "r10", "r8", "r9", "r12", "r13"];
 
 /// What an argument is, for decoding and printing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -390,10 +389,7 @@ pub fn syscall_name(nr: u32) -> Option<&'static str> {
 
 /// The description of the system call called `name` (without `zx_`).
 pub fn syscall_by_name(name: &str) -> Option<&'static SyscallInfo> {
-    CORE_TABLE
-        .iter()
-        .chain(VENDOR_TABLE.iter())
-        .find(|i| i.name == name)
+    CORE_TABLE.iter().chain(VENDOR_TABLE.iter()).find(|i| i.name == name)
 }
 
 impl Syscall {
@@ -455,10 +451,7 @@ mod tests {
         assert_eq!(syscall_name(SYS_ZXVM_ENTRY_INFO), Some("zxvm_entry_info"));
         assert_eq!(syscall_name(SYS_ZXVM_TEST_RESULT), Some("zxvm_test_result"));
         assert_eq!(syscall_name(SYSCALL_COUNT as u32), None);
-        assert_eq!(
-            syscall_name(ZXVM_SYSCALL_BASE + ZXVM_SYSCALL_COUNT as u32),
-            None
-        );
+        assert_eq!(syscall_name(ZXVM_SYSCALL_BASE + ZXVM_SYSCALL_COUNT as u32), None);
         assert_eq!(syscall_name(u32::MAX), None);
         assert_eq!(Syscall::from_raw(u32::MAX), None);
         assert_eq!(Syscall::from_raw(SYSCALL_COUNT as u32), None);
@@ -468,8 +461,7 @@ mod tests {
 
     #[test]
     fn numbers_and_names_unique() {
-        let all: std::vec::Vec<&SyscallInfo> =
-            SYSCALLS.iter().chain(ZXVM_SYSCALLS.iter()).collect();
+        let all: std::vec::Vec<&SyscallInfo> = SYSCALLS.iter().chain(ZXVM_SYSCALLS.iter()).collect();
         for (i, a) in all.iter().enumerate() {
             for b in &all[i + 1..] {
                 assert_ne!(a.nr, b.nr);
@@ -519,10 +511,7 @@ mod tests {
         for (name, n) in expect {
             assert_eq!(syscall_by_name(name).unwrap().nargs(), n, "{name}");
         }
-        assert_eq!(
-            syscall_info(SYS_PROCESS_EXIT).unwrap().ret,
-            RetKind::NoReturn
-        );
+        assert_eq!(syscall_info(SYS_PROCESS_EXIT).unwrap().ret, RetKind::NoReturn);
         assert_eq!(syscall_info(SYS_TICKS_GET).unwrap().ret, RetKind::Ticks);
         assert_eq!(Syscall::VmarMap.info().args[6].kind, ArgKind::OutPtr);
         assert!(ArgKind::InOutPtr.is_pointer() && !ArgKind::Vaddr.is_pointer());

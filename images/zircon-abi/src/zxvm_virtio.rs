@@ -111,7 +111,9 @@ mod tests {
 
     #[test]
     fn numbers_lie_in_the_range_and_clear_of_the_vendor_table() {
-        for nr in [ZXVM_BLK_INFO, ZXVM_BLK_READ, ZXVM_BLK_WRITE, ZXVM_BLK_FLUSH, ZXVM_BLK_GET_ID, ZXVM_ENTROPY_READ, ZXVM_CONSOLE_WRITE, ZXVM_CONSOLE_READ] {
+        for nr in
+            [ZXVM_BLK_INFO, ZXVM_BLK_READ, ZXVM_BLK_WRITE, ZXVM_BLK_FLUSH, ZXVM_BLK_GET_ID, ZXVM_ENTROPY_READ, ZXVM_CONSOLE_WRITE, ZXVM_CONSOLE_READ]
+        {
             assert!((ZXVM_VIRTIO_FIRST..=ZXVM_VIRTIO_LAST).contains(&nr));
             assert!(crate::syscall_info(nr).is_none(), "{nr:#x} collides with the vendor table");
         }

@@ -45,7 +45,14 @@ pub struct ReadSizes {
     pub handles: u32,
 }
 
-fn read_common(nr: u32, handle: zx_handle_t, options: u32, bytes: &mut [u8], handles: u64, num_handles: usize) -> Result<ReadSizes, (Status, ReadSizes)> {
+fn read_common(
+    nr: u32,
+    handle: zx_handle_t,
+    options: u32,
+    bytes: &mut [u8],
+    handles: u64,
+    num_handles: usize,
+) -> Result<ReadSizes, (Status, ReadSizes)> {
     let mut s = ReadSizes::default();
     // SAFETY: `bytes` and the handle buffer are writable for the lengths given.
     let r = unsafe {
@@ -72,7 +79,12 @@ pub fn channel_read(handle: zx_handle_t, options: u32, bytes: &mut [u8], handles
 }
 
 /// `zx_channel_read_etc`.
-pub fn channel_read_etc(handle: zx_handle_t, options: u32, bytes: &mut [u8], handles: &mut [zx_handle_info_t]) -> Result<ReadSizes, (Status, ReadSizes)> {
+pub fn channel_read_etc(
+    handle: zx_handle_t,
+    options: u32,
+    bytes: &mut [u8],
+    handles: &mut [zx_handle_info_t],
+) -> Result<ReadSizes, (Status, ReadSizes)> {
     read_common(SYS_CHANNEL_READ_ETC, handle, options, bytes, handles.as_mut_ptr() as u64, handles.len())
 }
 
@@ -133,7 +145,9 @@ fn call_common<A: From<zx_channel_call_args_t>, R>(
     });
     let mut s = ReadSizes::default();
     // SAFETY: the argument block points at live slices of the stated sizes.
-    let r = unsafe { call(nr, &[u64::from(handle), u64::from(options), deadline as u64, &args as *const A as u64, out(&mut s.bytes), out(&mut s.handles)]) };
+    let r = unsafe {
+        call(nr, &[u64::from(handle), u64::from(options), deadline as u64, &args as *const A as u64, out(&mut s.bytes), out(&mut s.handles)])
+    };
     ok(r)?;
     Ok(s)
 }

@@ -82,7 +82,14 @@ pub fn object_get_info_array<T: Copy>(handle: zx_handle_t, topic: u32, records: 
     ok(unsafe {
         call(
             SYS_OBJECT_GET_INFO,
-            &[u64::from(handle), u64::from(topic), records.as_mut_ptr() as u64, core::mem::size_of_val(records) as u64, out(&mut actual), out(&mut avail)],
+            &[
+                u64::from(handle),
+                u64::from(topic),
+                records.as_mut_ptr() as u64,
+                core::mem::size_of_val(records) as u64,
+                out(&mut actual),
+                out(&mut avail),
+            ],
         )
     })?;
     Ok((actual, avail))

@@ -20,12 +20,26 @@ pub fn futex_wake(futex: &AtomicI32, count: u32) -> Result<(), Status> {
 }
 
 /// `zx_futex_requeue`.
-pub fn futex_requeue(futex: &AtomicI32, wake_count: u32, current: i32, requeue: &AtomicI32, requeue_count: u32, new_owner: zx_handle_t) -> Result<(), Status> {
+pub fn futex_requeue(
+    futex: &AtomicI32,
+    wake_count: u32,
+    current: i32,
+    requeue: &AtomicI32,
+    requeue_count: u32,
+    new_owner: zx_handle_t,
+) -> Result<(), Status> {
     // SAFETY: both words stay valid for the call.
     ok(unsafe {
         call(
             SYS_FUTEX_REQUEUE,
-            &[futex.as_ptr() as u64, u64::from(wake_count), current as u32 as u64, requeue.as_ptr() as u64, u64::from(requeue_count), u64::from(new_owner)],
+            &[
+                futex.as_ptr() as u64,
+                u64::from(wake_count),
+                current as u32 as u64,
+                requeue.as_ptr() as u64,
+                u64::from(requeue_count),
+                u64::from(new_owner),
+            ],
         )
     })
 }

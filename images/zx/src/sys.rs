@@ -3,9 +3,7 @@
 use core::arch::asm;
 use core::sync::atomic::{AtomicU32, Ordering};
 
-use zircon_abi::{
-    zxvm_entry_info_t, SYS_DEBUG_WRITE, SYS_PROCESS_EXIT, SYS_ZXVM_ENTRY_INFO, SYS_ZXVM_TEST_RESULT, ZXVM_MECHANISM_SYSCALL,
-};
+use zircon_abi::{zxvm_entry_info_t, SYS_DEBUG_WRITE, SYS_PROCESS_EXIT, SYS_ZXVM_ENTRY_INFO, SYS_ZXVM_TEST_RESULT, ZXVM_MECHANISM_SYSCALL};
 
 /// Status code of a system call (Zircon `zx_status_t`).
 pub type Status = i32;
@@ -44,7 +42,11 @@ pub unsafe fn syscall(nr: u64, a: [u64; 8]) -> i64 {
 }
 
 fn status(r: i64) -> Result<(), Status> {
-    if r == 0 { Ok(()) } else { Err(r as Status) }
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(r as Status)
+    }
 }
 
 /// `zx_debug_write`: write bytes to the debug console.
@@ -91,10 +93,7 @@ pub fn entry_info_raw(out: u64) -> Status {
 /// [`crate::test`] for the friendly wrapper.
 pub fn test_result_raw(name: u64, name_len: u64, outcome: u32, msg: u64, msg_len: u64, duration_ns: u64) -> Status {
     // SAFETY: the kernel only reads the two ranges and rejects bad ones.
-    unsafe {
-        syscall(u64::from(SYS_ZXVM_TEST_RESULT), [name, name_len, u64::from(outcome), msg, msg_len, duration_ns, 0, 0])
-            as Status
-    }
+    unsafe { syscall(u64::from(SYS_ZXVM_TEST_RESULT), [name, name_len, u64::from(outcome), msg, msg_len, duration_ns, 0, 0]) as Status }
 }
 
 /// Raw system call with a number the kernel does not know, for tests.

@@ -73,14 +73,18 @@ pub fn job_set_policy_basic_v2(job: zx_handle_t, options: u32, policy: &[zx_poli
 /// `zx_job_set_policy` with ZX_JOB_POL_TIMER_SLACK.
 pub fn job_set_policy_timer_slack(job: zx_handle_t, policy: &zx_policy_timer_slack_t) -> Result<(), Status> {
     // SAFETY: the record is readable.
-    ok(unsafe { call(SYS_JOB_SET_POLICY, &[u64::from(job), u64::from(ZX_JOB_POL_RELATIVE), u64::from(ZX_JOB_POL_TIMER_SLACK), policy as *const _ as u64, 1]) })
+    ok(unsafe {
+        call(SYS_JOB_SET_POLICY, &[u64::from(job), u64::from(ZX_JOB_POL_RELATIVE), u64::from(ZX_JOB_POL_TIMER_SLACK), policy as *const _ as u64, 1])
+    })
 }
 
 /// `zx_process_create`: (process, root VMAR).
 pub fn process_create(job: zx_handle_t, name: &str, options: u32) -> Result<(zx_handle_t, zx_handle_t), Status> {
     let (mut p, mut v) = (0, 0);
     // SAFETY: the name is readable; the outputs are writable.
-    ok(unsafe { call(SYS_PROCESS_CREATE, &[u64::from(job), name.as_ptr() as u64, name.len() as u64, u64::from(options), out(&mut p), out(&mut v)]) })?;
+    ok(unsafe {
+        call(SYS_PROCESS_CREATE, &[u64::from(job), name.as_ptr() as u64, name.len() as u64, u64::from(options), out(&mut p), out(&mut v)])
+    })?;
     Ok((p, v))
 }
 

@@ -66,15 +66,13 @@ pub enum Outcome {
 /// `ZX_ERR_INVALID_ARGS` (-10) for an empty name or one longer than
 /// [`MAX_NAME`] bytes. A message longer than [`MAX_MESSAGE`] is truncated.
 pub fn report(name: &str, outcome: Outcome, message: &str, duration_ns: u64) -> Result<(), Status> {
-    let st = crate::test_result_raw(
-        name.as_ptr() as u64,
-        name.len() as u64,
-        outcome as u32,
-        message.as_ptr() as u64,
-        message.len() as u64,
-        duration_ns,
-    );
-    if st == 0 { Ok(()) } else { Err(st) }
+    let st =
+        crate::test_result_raw(name.as_ptr() as u64, name.len() as u64, outcome as u32, message.as_ptr() as u64, message.len() as u64, duration_ns);
+    if st == 0 {
+        Ok(())
+    } else {
+        Err(st)
+    }
 }
 
 /// A fixed-size text buffer for failure messages (no allocator needed).

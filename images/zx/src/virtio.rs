@@ -1,14 +1,16 @@
 //! zxvm extension calls for the virtio devices (see `zircon_abi::zxvm_virtio`).
 
-pub use zircon_abi::zxvm_virtio::{
-    zxvm_blk_info_t, ZXVM_BLK_FLAG_FLUSH, ZXVM_BLK_FLAG_READ_ONLY, ZXVM_BLK_ID_LEN, ZXVM_ENTROPY_MAX,
-};
 use zircon_abi::zxvm_virtio as nr;
+pub use zircon_abi::zxvm_virtio::{zxvm_blk_info_t, ZXVM_BLK_FLAG_FLUSH, ZXVM_BLK_FLAG_READ_ONLY, ZXVM_BLK_ID_LEN, ZXVM_ENTROPY_MAX};
 
 use crate::sys::{syscall, Status};
 
 fn status(r: i64) -> Result<(), Status> {
-    if r == 0 { Ok(()) } else { Err(r as Status) }
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(r as Status)
+    }
 }
 
 /// Size and flags of disk `disk`.

@@ -32,8 +32,8 @@ use kvm_ioctls::VcpuFd;
 pub use conn::readable;
 use conn::GdbConnection;
 pub use conn::GdbConnection as Connection;
-pub use target::GdbTarget;
 use target::vcpu_tid;
+pub use target::GdbTarget;
 
 use crate::vstate::vcpu::{self, ExitCtx, RunEnd, Step};
 

@@ -74,11 +74,7 @@ impl GdbTarget<'_, '_> {
     /// One line per vCPU.
     fn vcpu_lines(&self) -> Vec<String> {
         if let Some(regs) = self.user_stop_regs() {
-            return vec![format!(
-                "vCPU 0: thread stopped at RIP {:#x}, CPL {} (handed over by the kernel's debug_trap)",
-                regs.rip,
-                regs.cs & 3
-            )];
+            return vec![format!("vCPU 0: thread stopped at RIP {:#x}, CPL {} (handed over by the kernel's debug_trap)", regs.rip, regs.cs & 3)];
         }
         match (self.vcpu.get_regs(), self.vcpu.get_sregs()) {
             (Ok(r), Ok(s)) => {

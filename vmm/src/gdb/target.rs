@@ -13,9 +13,9 @@ use gdbstub::target::ext::base::multithread::{MultiThreadSchedulerLocking, Multi
 use gdbstub::target::ext::base::BaseOps;
 use gdbstub::target::ext::breakpoints::{Breakpoints, HwBreakpoint, HwWatchpoint, SwBreakpoint, WatchKind};
 use gdbstub::target::{Target, TargetError, TargetResult};
+use hypercall_abi::UserRegs;
 use kvm_bindings::{kvm_guest_debug, kvm_guest_debug_arch};
 use kvm_bindings::{KVM_GUESTDBG_BLOCKIRQ, KVM_GUESTDBG_ENABLE, KVM_GUESTDBG_SINGLESTEP, KVM_GUESTDBG_USE_HW_BP, KVM_GUESTDBG_USE_SW_BP};
-use hypercall_abi::UserRegs;
 use kvm_ioctls::VcpuFd;
 use vm_memory::{Bytes, GuestAddress};
 
@@ -110,7 +110,20 @@ pub fn vcpu_tid(index: usize) -> Tid {
 impl<'a, 'c> GdbTarget<'a, 'c> {
     /// A target on a vCPU that has not run yet or is stopped.
     pub fn new(vcpu: &'a mut VcpuFd, ctx: &'a mut ExitCtx<'c>, stop: &'a AtomicBool, link: &'a super::GdbLink, setup: super::GdbSetup) -> Self {
-        GdbTarget { vcpu, ctx, stop, link, setup, patches: BTreeMap::new(), hw: DebugRegs::default(), step: false, pending_end: None, end: None, user_stop: None, user_step: false }
+        GdbTarget {
+            vcpu,
+            ctx,
+            stop,
+            link,
+            setup,
+            patches: BTreeMap::new(),
+            hw: DebugRegs::default(),
+            step: false,
+            pending_end: None,
+            end: None,
+            user_stop: None,
+            user_step: false,
+        }
     }
 
     fn paging(&self) -> Result<PagingMode, TargetError<String>> {

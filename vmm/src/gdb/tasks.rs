@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 use std::mem::offset_of;
 
 use hypercall_abi::debug::{
-    TaskEntry, TaskTable, PROCESS_STATE_NAMES, TASK_NAME_LEN, TASK_PROCESS, TASK_TABLE_BYTES, TASK_TABLE_MAGIC, TASK_THREAD,
-    THREAD_STATE_NAMES,
+    TaskEntry, TaskTable, PROCESS_STATE_NAMES, TASK_NAME_LEN, TASK_PROCESS, TASK_TABLE_BYTES, TASK_TABLE_MAGIC, TASK_THREAD, THREAD_STATE_NAMES,
 };
 
 fn u64_at(b: &[u8], at: usize) -> u64 {
@@ -146,7 +145,10 @@ mod tests {
         let state_of = |va: u64| Some(if va == 0x60 { 2 } else { 1 });
         let view = View { cr3: 0x7000 | 0x18, state_of: &state_of };
         let lines = listing(updating, dropped, &entries, &view);
-        assert!(lines[1].contains("process") && lines[1].contains("running") && lines[1].ends_with("<- vCPU 0 is in this address space"), "{lines:?}");
+        assert!(
+            lines[1].contains("process") && lines[1].contains("running") && lines[1].ends_with("<- vCPU 0 is in this address space"),
+            "{lines:?}"
+        );
         assert!(lines[2].contains("  thread") && lines[2].contains("running") && lines[2].contains("demo ping 100"), "{lines:?}");
         assert!(lines[3].contains("idle") && lines[3].ends_with("(kernel)"), "{lines:?}");
         assert!(lines[4].contains("2 tasks not listed"), "{lines:?}");

@@ -8,8 +8,8 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use hypercall_abi::{
-    ExitReason, Hypercall, HypercallStatus, Milestone, TestOutcome, TestResult, ABI_VERSION, MAX_CONSOLE_WRITE,
-    MAX_PHYS_OP, MAX_TEST_MESSAGE, MAX_TEST_NAME, MAX_TEST_RESULTS,
+    ExitReason, Hypercall, HypercallStatus, Milestone, TestOutcome, TestResult, ABI_VERSION, MAX_CONSOLE_WRITE, MAX_PHYS_OP, MAX_TEST_MESSAGE,
+    MAX_TEST_NAME, MAX_TEST_RESULTS,
 };
 use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
 
@@ -422,10 +422,7 @@ mod tests {
     #[test]
     fn exit_and_milestones() {
         let (mem, mut host, _) = setup();
-        assert_eq!(
-            handle(call(Hypercall::Exit, [7, 0, 0, 0]), &mem, &mut host),
-            Outcome::Exit { code: 7, reason: ExitReason::Normal }
-        );
+        assert_eq!(handle(call(Hypercall::Exit, [7, 0, 0, 0]), &mem, &mut host), Outcome::Exit { code: 7, reason: ExitReason::Normal });
         assert_eq!(handle(call(Hypercall::Milestone, [2, 0, 0, 0]), &mem, &mut host), Outcome::Return(0));
         assert_eq!(host.milestones[0].milestone, Milestone::FirstUserEntry);
     }

@@ -117,11 +117,8 @@ pub fn main(args: TestArgs) -> u8 {
         return usage("--filter PATTERN must be one word (no spaces)");
     }
     let jobs = args.jobs.map_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()), |j| j as usize);
-    let resolved: Result<Vec<VmJob>, _> = if args.targets.is_empty() {
-        job::conformance_suite()
-    } else {
-        args.targets.iter().map(|t| job::resolve(t)).collect()
-    };
+    let resolved: Result<Vec<VmJob>, _> =
+        if args.targets.is_empty() { job::conformance_suite() } else { args.targets.iter().map(|t| job::resolve(t)).collect() };
     let mut vm_jobs = match resolved {
         Ok(j) => j,
         Err(e) => {

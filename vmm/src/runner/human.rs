@@ -115,9 +115,8 @@ impl Progress {
     /// A bar for `total` VMs, drawn to `target`.
     pub fn new(total: usize, target: ProgressDrawTarget) -> Self {
         let multi = MultiProgress::with_draw_target(target);
-        let style = ProgressStyle::with_template("[{bar:24}] {pos}/{len} VMs, {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("#>.");
+        let style =
+            ProgressStyle::with_template("[{bar:24}] {pos}/{len} VMs, {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()).progress_chars("#>.");
         let bar = multi.add(ProgressBar::new(total as u64).with_style(style));
         let mut p = Progress { multi, bar, running: HashMap::new(), failed: 0 };
         p.update();
@@ -130,9 +129,8 @@ impl Progress {
 
     /// VM `id` (unique in the run) named `name` started.
     pub fn started(&mut self, id: usize, name: &str) {
-        let style = ProgressStyle::with_template("  {spinner} {msg} {secs}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner())
-            .with_key("secs", seconds);
+        let style =
+            ProgressStyle::with_template("  {spinner} {msg} {secs}").unwrap_or_else(|_| ProgressStyle::default_spinner()).with_key("secs", seconds);
         let line = self.multi.add(ProgressBar::new_spinner().with_style(style).with_message(name.to_string()));
         line.enable_steady_tick(Duration::from_millis(200));
         self.running.insert(id, line);
@@ -187,11 +185,7 @@ mod tests {
     #[test]
     fn compact_lines() {
         let mut out = Vec::new();
-        let s = judged(
-            RunEnd::Guest { code: 1, reason: ExitReason::Normal },
-            &[("a", TestOutcome::Pass, 11), ("c", TestOutcome::Fail, 13)],
-            "",
-        );
+        let s = judged(RunEnd::Guest { code: 1, reason: ExitReason::Normal }, &[("a", TestOutcome::Pass, 11), ("c", TestOutcome::Fail, 13)], "");
         suite(&mut out, &s, Style::new(false)).unwrap();
         let hung = judged(RunEnd::Timeout { rip: 0x1000 }, &[], "test x ... ");
         suite(&mut out, &hung, Style::new(false)).unwrap();

@@ -44,12 +44,7 @@ fn stem(path: &Path) -> String {
 /// # Errors
 /// Only if the bundled image is corrupt.
 pub fn bundled_program(name: &str) -> Result<VmJob, JobError> {
-    Ok(VmJob {
-        name: name.into(),
-        source: format!("bundled:{name}"),
-        image: BootImage::bundled()?,
-        cmdline: vec![format!("init={name}")],
-    })
+    Ok(VmJob { name: name.into(), source: format!("bundled:{name}"), image: BootImage::bundled()?, cmdline: vec![format!("init={name}")] })
 }
 
 /// The jobs of the bundled conformance suite, one per suite program.

@@ -15,9 +15,9 @@ pub mod job;
 pub mod junit;
 pub mod plan;
 pub mod pool;
+pub mod stream;
 /// The list of conformance-suite programs (shared with vmm/build.rs).
 pub mod suite;
-pub mod stream;
 pub mod tap;
 pub mod verdict;
 pub mod vm;

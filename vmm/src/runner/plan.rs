@@ -86,8 +86,7 @@ pub fn plan(jobs: &[VmJob], listings: Vec<SuiteResult>, split: Split) -> Vec<Pla
             continue;
         }
         let first = next_unit;
-        let mine: Vec<&String> =
-            listing.listed.iter().enumerate().filter(|(i, n)| selects(first + *i as u64, n)).map(|(_, n)| n).collect();
+        let mine: Vec<&String> = listing.listed.iter().enumerate().filter(|(i, n)| selects(first + *i as u64, n)).map(|(_, n)| n).collect();
         next_unit += listing.listed.len() as u64;
         let vms = if mine.is_empty() {
             Vec::new()

@@ -33,18 +33,23 @@ fn progress(out: &Output, total: usize) -> Option<Progress> {
 pub fn list(jobs: &[VmJob], parallel: usize, opts: &VmOptions, out: &Output) -> Vec<SuiteResult> {
     let listing: Vec<VmJob> = jobs.iter().map(plan::listing_job).collect();
     let mut bar = progress(out, listing.len());
-    let results = run_pool(&listing, parallel, |j| vm::run_vm(j, opts), |event| match event {
-        PoolEvent::Started(i) => {
-            if let Some(p) = bar.as_mut() {
-                p.started(i, &format!("{} (listing cases)", listing[i].name));
+    let results = run_pool(
+        &listing,
+        parallel,
+        |j| vm::run_vm(j, opts),
+        |event| match event {
+            PoolEvent::Started(i) => {
+                if let Some(p) = bar.as_mut() {
+                    p.started(i, &format!("{} (listing cases)", listing[i].name));
+                }
             }
-        }
-        PoolEvent::Finished(i, s) => {
-            if let Some(p) = bar.as_mut() {
-                p.finished(i, s.ok());
+            PoolEvent::Finished(i, s) => {
+                if let Some(p) = bar.as_mut() {
+                    p.finished(i, s.ok());
+                }
             }
-        }
-    });
+        },
+    );
     if let Some(p) = bar {
         p.finish();
     }
@@ -132,16 +137,10 @@ impl Collector {
 /// Run the planned programs, printing as they complete. Returns one result
 /// per program that had anything in this run, in order, and the first
 /// stdout error (results still count when stdout is gone).
-pub fn run(
-    programs: Vec<PlannedProgram>,
-    parallel: usize,
-    opts: &VmOptions,
-    out: &Output,
-) -> (Vec<SuiteResult>, Option<std::io::Error>) {
+pub fn run(programs: Vec<PlannedProgram>, parallel: usize, opts: &VmOptions, out: &Output) -> (Vec<SuiteResult>, Option<std::io::Error>) {
     let color = out.human && std::io::stdout().is_terminal();
     let mut printer = Printer { tap: None, human: out.human, style: Style::new(color), io_error: None };
-    let vms: Vec<(usize, VmJob)> =
-        programs.iter().enumerate().flat_map(|(p, prog)| prog.vms.iter().map(move |j| (p, j.clone()))).collect();
+    let vms: Vec<(usize, VmJob)> = programs.iter().enumerate().flat_map(|(p, prog)| prog.vms.iter().map(move |j| (p, j.clone()))).collect();
     if out.human {
         let what = if vms.is_empty() { "nothing to run".to_string() } else { super::cli::vms(vms.len()) };
         let header = format!("zxvm test: {what}, up to {parallel} at a time, timeout {} s", opts.timeout.as_secs_f64());
@@ -158,25 +157,30 @@ pub fn run(
     let mut bar = progress(out, vms.len());
     collector.flush(bar.as_ref());
     let jobs: Vec<VmJob> = vms.iter().map(|(_, j)| j.clone()).collect();
-    run_pool(&jobs, parallel, |j| vm::run_vm(j, opts), |event| match event {
-        PoolEvent::Started(i) => {
-            if let Some(p) = bar.as_mut() {
-                p.started(i, &file_stem(&jobs[i]));
-            }
-        }
-        PoolEvent::Finished(i, s) => {
-            if let Some(dir) = out.trace_dir {
-                if let Err(e) = vm::write_trace(dir, &file_stem(&jobs[i]), s) {
-                    crate::diag!("zxvm: warning: writing trace files for {} to {}: {e}", s.name, dir.display());
+    run_pool(
+        &jobs,
+        parallel,
+        |j| vm::run_vm(j, opts),
+        |event| match event {
+            PoolEvent::Started(i) => {
+                if let Some(p) = bar.as_mut() {
+                    p.started(i, &file_stem(&jobs[i]));
                 }
             }
-            if let Some(p) = bar.as_mut() {
-                p.finished(i, s.ok());
+            PoolEvent::Finished(i, s) => {
+                if let Some(dir) = out.trace_dir {
+                    if let Err(e) = vm::write_trace(dir, &file_stem(&jobs[i]), s) {
+                        crate::diag!("zxvm: warning: writing trace files for {} to {}: {e}", s.name, dir.display());
+                    }
+                }
+                if let Some(p) = bar.as_mut() {
+                    p.finished(i, s.ok());
+                }
+                collector.add(vms[i].0, i, s.clone());
+                collector.flush(bar.as_ref());
             }
-            collector.add(vms[i].0, i, s.clone());
-            collector.flush(bar.as_ref());
-        }
-    });
+        },
+    );
     if let Some(p) = bar {
         p.finish();
     }

@@ -55,14 +55,7 @@ impl<W: Write> Tap<W> {
     /// # Errors
     /// Write errors.
     pub fn suite(&mut self, s: &SuiteResult) -> io::Result<()> {
-        writeln!(
-            self.out,
-            "# {} ({}): exit code {}, {:.3} s",
-            one_line(&s.name),
-            one_line(&s.source),
-            s.exit_code,
-            s.duration.as_secs_f64()
-        )?;
+        writeln!(self.out, "# {} ({}): exit code {}, {:.3} s", one_line(&s.name), one_line(&s.source), s.exit_code, s.duration.as_secs_f64())?;
         for c in &s.cases {
             self.count += 1;
             let name = description(&s.full_name(c));

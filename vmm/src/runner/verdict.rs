@@ -254,8 +254,7 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
     let mut trace = None;
     let (end, exit_code, stats) = match run {
         RawRun::Ran(report) => {
-            let mut prev =
-                report.milestones.iter().find(|m| m.milestone == Milestone::FirstUserEntry).map_or(Duration::ZERO, |m| m.at);
+            let mut prev = report.milestones.iter().find(|m| m.milestone == Milestone::FirstUserEntry).map_or(Duration::ZERO, |m| m.at);
             for t in &report.tests {
                 let measured = t.reported_at.saturating_sub(prev);
                 prev = t.reported_at;
@@ -289,10 +288,7 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
                     vm_end: None,
                     output: String::new(),
                     status: CaseStatus::Fail,
-                    message: format!(
-                        "the guest reported more than {MAX_TEST_RESULTS} test results; {} more were refused",
-                        report.tests_dropped
-                    ),
+                    message: format!("the guest reported more than {MAX_TEST_RESULTS} test results; {} more were refused", report.tests_dropped),
                     detail: String::new(),
                     duration: Duration::ZERO,
                 });
@@ -346,41 +342,17 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
         }
         VmEnd::Exited(0) => None,
         VmEnd::Exited(_) if any_failed => None,
-        VmEnd::Exited(code) => {
-            Some(vm_case(CaseStatus::Fail, format!("the program exited with code {code}{running}"), tail(&console)))
+        VmEnd::Exited(code) => Some(vm_case(CaseStatus::Fail, format!("the program exited with code {code}{running}"), tail(&console))),
+        VmEnd::KernelPanic => Some(vm_case(CaseStatus::Error, format!("kernel panic{running}"), fault_and_tail())),
+        VmEnd::Fault => Some(vm_case(CaseStatus::Error, format!("guest fault{running}"), fault_and_tail())),
+        VmEnd::KernelFault => Some(vm_case(CaseStatus::Error, format!("kernel fault{running}"), fault_and_tail())),
+        VmEnd::KernelOutOfMemory => Some(vm_case(CaseStatus::Error, format!("kernel out of memory{running}"), tail(&console))),
+        VmEnd::TripleFault { rip } => {
+            Some(vm_case(CaseStatus::Error, format!("triple fault at RIP {rip:#x} ({}){running}", where_is(*rip)), tail(&console)))
         }
-        VmEnd::KernelPanic => Some(vm_case(
-            CaseStatus::Error,
-            format!("kernel panic{running}"),
-            fault_and_tail(),
-        )),
-        VmEnd::Fault => Some(vm_case(
-            CaseStatus::Error,
-            format!("guest fault{running}"),
-            fault_and_tail(),
-        )),
-        VmEnd::KernelFault => Some(vm_case(
-            CaseStatus::Error,
-            format!("kernel fault{running}"),
-            fault_and_tail(),
-        )),
-        VmEnd::KernelOutOfMemory => Some(vm_case(
-            CaseStatus::Error,
-            format!("kernel out of memory{running}"),
-            tail(&console),
-        )),
-        VmEnd::TripleFault { rip } => Some(vm_case(
-            CaseStatus::Error,
-            format!("triple fault at RIP {rip:#x} ({}){running}", where_is(*rip)),
-            tail(&console),
-        )),
         VmEnd::Timeout { rip } => Some(vm_case(
             CaseStatus::Error,
-            format!(
-                "timed out after {:.1} s{running}; guest stopped at RIP {rip:#x} ({})",
-                timeout.as_secs_f64(),
-                where_is(*rip)
-            ),
+            format!("timed out after {:.1} s{running}; guest stopped at RIP {rip:#x} ({})", timeout.as_secs_f64(), where_is(*rip)),
             tail(&console),
         )),
         VmEnd::Stuck => Some(vm_case(
@@ -391,19 +363,7 @@ pub fn judge(run: RawRun, input: JudgeInput) -> SuiteResult {
         VmEnd::VmmError(e) => Some(vm_case(CaseStatus::Error, e.clone(), tail(&console))),
     };
     cases.extend(vm);
-    SuiteResult {
-        name: name.into(),
-        source: source.into(),
-        cases,
-        listed,
-        started_at,
-        end,
-        exit_code,
-        duration: elapsed,
-        console,
-        stats,
-        trace,
-    }
+    SuiteResult { name: name.into(), source: source.into(), cases, listed, started_at, end, exit_code, duration: elapsed, console, stats, trace }
 }
 
 #[cfg(test)]
@@ -416,11 +376,7 @@ pub(crate) mod tests {
         RunReport {
             kvm_stats: Vec::new(),
             end,
-            milestones: vec![MilestoneRecord {
-                milestone: Milestone::FirstUserEntry,
-                at: Duration::from_millis(10),
-                emulated_insns: None,
-            }],
+            milestones: vec![MilestoneRecord { milestone: Milestone::FirstUserEntry, at: Duration::from_millis(10), emulated_insns: None }],
             emulated_insns: None,
             hypercalls: Default::default(),
             trace: None,

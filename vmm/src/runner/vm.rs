@@ -72,9 +72,7 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
             Ok(Ok(report)) => RawRun::Ran(report),
             Ok(Err(e)) => RawRun::BuildFailed(e),
             Err(mpsc::RecvTimeoutError::Timeout) => RawRun::Stuck,
-            Err(mpsc::RecvTimeoutError::Disconnected) => {
-                RawRun::BuildFailed(builder::BuildError::Host("the VM thread panicked".into()))
-            }
+            Err(mpsc::RecvTimeoutError::Disconnected) => RawRun::BuildFailed(builder::BuildError::Host("the VM thread panicked".into())),
         },
     };
     let elapsed = start.elapsed();
@@ -84,15 +82,7 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
     }
     verdict::judge(
         raw,
-        JudgeInput {
-            name: &job.name,
-            source: &job.source,
-            console,
-            elapsed,
-            timeout: opts.timeout,
-            filter: opts.filter.as_deref(),
-            started_at,
-        },
+        JudgeInput { name: &job.name, source: &job.source, console, elapsed, timeout: opts.timeout, filter: opts.filter.as_deref(), started_at },
     )
 }
 

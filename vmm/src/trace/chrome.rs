@@ -83,9 +83,9 @@ fn exit_name(reason: super::recorder::ExitReason, addr: u64, hypercall: Option<&
 /// The CPL a vCPU is at after this event (-1: in the VMM), if it changes.
 fn cpl_after(k: &EventKind) -> Option<i64> {
     match k {
-        EventKind::SyscallEnter { cpl_to, .. }
-        | EventKind::ExceptionEnter { cpl_to, .. }
-        | EventKind::InterruptEnter { cpl_to, .. } => Some(i64::from(*cpl_to)),
+        EventKind::SyscallEnter { cpl_to, .. } | EventKind::ExceptionEnter { cpl_to, .. } | EventKind::InterruptEnter { cpl_to, .. } => {
+            Some(i64::from(*cpl_to))
+        }
         // A made-up end (records lost) does not know the ring it returned
         // to; a switch-out stays in the kernel.
         EventKind::SyscallExit { cpl_to, unfinished: false, lost: false, .. }
@@ -434,22 +434,20 @@ mod tests {
         // test), then records are lost, then an exit from ring 3.
         let mut t = sample();
         t.events.truncate(1);
-        let exit = EventKind::VmExit {
-            reason: ExitReason::Hlt,
-            addr: 0,
-            size: 0,
-            rip: 0x1000,
-            cpl: Some(3),
-            hypercall: None,
-            context: Default::default(),
-        };
+        let exit =
+            EventKind::VmExit { reason: ExitReason::Hlt, addr: 0, size: 0, rip: 0x1000, cpl: Some(3), hypercall: None, context: Default::default() };
         t.events.push(Event { ts_ns: 2_000_000, vcpu: 0, kind: EventKind::RecordsLost { count: 3 } });
         t.events.push(Event { ts_ns: 3_000_000, vcpu: 0, kind: exit });
         let mut buf = Vec::new();
         write(&t, &mut buf).unwrap();
         let v: Value = serde_json::from_slice(&buf).unwrap();
-        let counters: Vec<_> =
-            v["traceEvents"].as_array().unwrap().iter().filter(|e| e["ph"] == "C").map(|e| (e["ts"].as_f64().unwrap(), e["args"]["cpl"].as_i64().unwrap())).collect();
+        let counters: Vec<_> = v["traceEvents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["ph"] == "C")
+            .map(|e| (e["ts"].as_f64().unwrap(), e["args"]["cpl"].as_i64().unwrap()))
+            .collect();
         assert_eq!(counters, [(1000.001, 0), (2000.0, 3), (3000.0, -1)]);
     }
 }

@@ -89,8 +89,8 @@ pub fn hypercall_status_name(value: i32) -> String {
 /// Short exception name (`#PF`), or `irq N` for interrupts.
 pub fn vector_name(vector: u32) -> String {
     const NAMES: [&str; 22] = [
-        "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
-        "#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+        "#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM",
+        "#VE", "#CP",
     ];
     match NAMES.get(vector as usize) {
         Some(n) => n.to_string(),

@@ -21,12 +21,12 @@
 pub mod chrome;
 pub mod clock;
 pub mod decode;
+pub mod event;
 pub mod recorder;
 pub mod report;
 pub mod ring;
 pub mod summary;
 pub mod table;
-pub mod event;
 pub mod timeline;
 
 use std::time::{Duration, Instant};

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::recorder::{stat_name, HypercallResult};
-use super::timeline::{Arg, Event, EventKind, GuestContext, Timeline};
 pub use super::summary::{stats, stats_json};
+use super::timeline::{Arg, Event, EventKind, GuestContext, Timeline};
 
 /// Which events to list.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -354,8 +354,23 @@ mod tests {
                 cpl_to: 0,
                 lost: false,
             });
-            events.push(EventKind::VmExit { reason: ExitReason::IoIn, addr: 0xbe0, size: 4, rip: 1, cpl: Some(0), hypercall: None, context: ctx.clone() });
-            events.push(EventKind::VmResume { reason: ExitReason::IoIn, addr: 0xbe0, cpl: Some(0), hypercall: None, context: ctx, vm_stopped: false });
+            events.push(EventKind::VmExit {
+                reason: ExitReason::IoIn,
+                addr: 0xbe0,
+                size: 4,
+                rip: 1,
+                cpl: Some(0),
+                hypercall: None,
+                context: ctx.clone(),
+            });
+            events.push(EventKind::VmResume {
+                reason: ExitReason::IoIn,
+                addr: 0xbe0,
+                cpl: Some(0),
+                hypercall: None,
+                context: ctx,
+                vm_stopped: false,
+            });
             events.push(EventKind::SyscallExit {
                 nr: common.0,
                 name: common.1,

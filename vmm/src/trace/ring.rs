@@ -6,8 +6,8 @@
 //! instead of being read further. Nothing here panics on guest data.
 
 use hypercall_abi::trace::{
-    offsets, TraceRecord, TraceRingHeader, TRACE_FLAG_FLUSH_WHEN_FULL, TRACE_HEADER_SIZE, TRACE_KIND_SLOTS,
-    TRACE_MAGIC, TRACE_MAX_RING_BYTES, TRACE_RECORD_SIZE, TRACE_VERSION,
+    offsets, TraceRecord, TraceRingHeader, TRACE_FLAG_FLUSH_WHEN_FULL, TRACE_HEADER_SIZE, TRACE_KIND_SLOTS, TRACE_MAGIC, TRACE_MAX_RING_BYTES,
+    TRACE_RECORD_SIZE, TRACE_VERSION,
 };
 use hypercall_abi::HypercallStatus;
 use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};

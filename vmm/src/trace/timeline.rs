@@ -389,8 +389,8 @@ mod tests {
     use super::*;
     use crate::trace::clock::Anchor;
     use crate::trace::recorder::ExitReason;
-    use crate::trace::ring::GuestCounters;
     use crate::trace::recorder::{ExitInfo, HypercallRecord};
+    use crate::trace::ring::GuestCounters;
     use hypercall_abi::trace::{cpl_pair, TRACE_MECHANISM_INT80};
 
     pub(super) fn rec(tsc: u64, kind: TraceKind, cpl: u8, num: u32, data0: u64) -> TraceRecord {
@@ -499,5 +499,4 @@ mod tests {
         assert_eq!(t.meta.vcpus[0].lost, 4);
         assert!(matches!(t.events[0].kind, EventKind::RecordsLost { count: 4 }));
     }
-
 }

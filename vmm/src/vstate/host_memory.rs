@@ -21,10 +21,7 @@ pub fn resident_memory() -> Option<ResidentMemory> {
 /// Pick `VmRSS` and `VmHWM` (in kB) out of a `/proc/PID/status` text.
 fn parse_status(text: &str) -> Option<ResidentMemory> {
     let field = |name: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|rest| rest.trim().strip_suffix("kB"))
-            .and_then(|n| n.trim().parse::<u64>().ok())
+        text.lines().find_map(|l| l.strip_prefix(name)).and_then(|rest| rest.trim().strip_suffix("kB")).and_then(|n| n.trim().parse::<u64>().ok())
     };
     Some(ResidentMemory { current_kib: field("VmRSS:")?, peak_kib: field("VmHWM:")? })
 }

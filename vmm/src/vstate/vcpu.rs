@@ -169,9 +169,7 @@ pub fn handle_exit(exit: VcpuExit, ctx: &mut ExitCtx) -> ExitAction {
         VcpuExit::Hlt | VcpuExit::Intr => ExitAction::Continue,
         VcpuExit::Debug(d) => ExitAction::Debug(DebugExit { exception: d.exception, pc: d.pc, dr6: d.dr6 }),
         VcpuExit::Shutdown => ExitAction::Stop(RunEnd::TripleFault { rip: 0 }),
-        VcpuExit::FailEntry(reason, cpu) => {
-            ExitAction::Stop(RunEnd::Error(format!("KVM entry failed: hardware reason {reason:#x} on cpu {cpu}")))
-        }
+        VcpuExit::FailEntry(reason, cpu) => ExitAction::Stop(RunEnd::Error(format!("KVM entry failed: hardware reason {reason:#x} on cpu {cpu}"))),
         VcpuExit::InternalError => ExitAction::Stop(RunEnd::Error(INTERNAL_ERROR.into())),
         other => ExitAction::Stop(RunEnd::Error(format!("unhandled KVM exit: {other:?}"))),
     }
@@ -370,8 +368,7 @@ mod tests {
         let mut stats = ExitStats::default();
         let mut mmio = Bus::new();
         mmio.insert(Arc::new(Mutex::new(MmioProbe)), 0xd000_1000, 0x1000).unwrap();
-        let mut ctx =
-            ExitCtx { pio: &pio, mmio: &mmio, mem: &mem, host: &mut host, stats: &mut stats, unclaimed_logged: Default::default() };
+        let mut ctx = ExitCtx { pio: &pio, mmio: &mmio, mem: &mem, host: &mut host, stats: &mut stats, unclaimed_logged: Default::default() };
         f(&mut ctx);
     }
 

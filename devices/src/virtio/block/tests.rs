@@ -6,9 +6,7 @@ use vm_memory::{Bytes, GuestAddress, GuestMemoryMmap};
 use super::*;
 use crate::virtio::mmio::{reg, VirtioMmio};
 use crate::virtio::test_utils::*;
-use crate::virtio::{
-    INT_CONFIG, STATUS_DEVICE_NEEDS_RESET, VIRTIO_F_VERSION_1, VIRTQ_DESC_F_NEXT as NEXT, VIRTQ_DESC_F_WRITE as W,
-};
+use crate::virtio::{INT_CONFIG, STATUS_DEVICE_NEEDS_RESET, VIRTIO_F_VERSION_1, VIRTQ_DESC_F_NEXT as NEXT, VIRTQ_DESC_F_WRITE as W};
 
 const HDR: u64 = 0x1_0000;
 const STATUS: u64 = 0x1_8000;

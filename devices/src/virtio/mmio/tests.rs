@@ -105,11 +105,7 @@ type Spoiler = (&'static str, fn(&mut TestQueue));
 fn misaligned_rings_need_reset_instead_of_reading_old_addresses() {
     // virtio-queue keeps its previous address (0 after a reset) for a
     // misaligned one; the transport must refuse the queue, not use page 0.
-    let cases: [Spoiler; 3] = [
-        ("descriptor table", |q| q.desc += 8),
-        ("available ring", |q| q.avail += 1),
-        ("used ring", |q| q.used += 2),
-    ];
+    let cases: [Spoiler; 3] = [("descriptor table", |q| q.desc += 8), ("available ring", |q| q.avail += 1), ("used ring", |q| q.used += 2)];
     for (what, skew) in cases {
         let (mut t, irq) = null_transport_with(guest_memory());
         let mut tq = TestQueue::new(0x1000, 8);

@@ -164,8 +164,8 @@ impl KernelStack {
             }
         };
         for p in 0..KSTACK_PAGES {
-            let mapped = crate::mm::frame::alloc_zeroed()
-                .map(|f| (f.pa, paging::map_kernel_window(slot_base(slot) + p * paging::PAGE_SIZE, f.pa, false)));
+            let mapped =
+                crate::mm::frame::alloc_zeroed().map(|f| (f.pa, paging::map_kernel_window(slot_base(slot) + p * paging::PAGE_SIZE, f.pa, false)));
             match mapped {
                 Some((_, Ok(()))) => {}
                 failed => {

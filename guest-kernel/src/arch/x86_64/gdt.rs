@@ -37,17 +37,8 @@ pub struct Tss {
     iomap_base: u16,
 }
 
-static mut TSS: Tss = Tss {
-    reserved0: 0,
-    rsp0: 0,
-    rsp1: 0,
-    rsp2: 0,
-    reserved1: 0,
-    ist: [0; 7],
-    reserved2: 0,
-    reserved3: 0,
-    iomap_base: size_of::<Tss>() as u16,
-};
+static mut TSS: Tss =
+    Tss { reserved0: 0, rsp0: 0, rsp1: 0, rsp2: 0, reserved1: 0, ist: [0; 7], reserved2: 0, reserved3: 0, iomap_base: size_of::<Tss>() as u16 };
 
 static mut GDT: [u64; 8] = [
     0,

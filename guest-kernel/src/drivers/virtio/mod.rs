@@ -296,9 +296,7 @@ fn wait_used(slot: usize, q: &mut Virtqueue, may_block: bool) -> Result<(u32, u3
 /// Set up `q`'s interrupt suppression for how its driver waits: on only when
 /// requests block without spinning first.
 fn prepare_queue(dev: &Device, q: &mut Virtqueue, may_block: bool) {
-    let sleeps_at_once = may_block
-        && SLOTS[dev.slot].irq.load(Ordering::Relaxed)
-        && !POLL_ONLY.load(Ordering::Relaxed)
-        && SPINS.load(Ordering::Relaxed) == 0;
+    let sleeps_at_once =
+        may_block && SLOTS[dev.slot].irq.load(Ordering::Relaxed) && !POLL_ONLY.load(Ordering::Relaxed) && SPINS.load(Ordering::Relaxed) == 0;
     q.set_interrupts(sleeps_at_once);
 }

@@ -29,11 +29,7 @@ pub enum PvhError {
 /// The guest's memory map for `mem_size` bytes of RAM at address 0.
 pub fn memory_map(mem_size: u64) -> Vec<hvm_memmap_table_entry> {
     let entry = |addr: u64, end: u64, type_: u32| hvm_memmap_table_entry { addr, size: end - addr, type_, reserved: 0 };
-    vec![
-        entry(0, EBDA_START, E820_RAM),
-        entry(EBDA_START, HIGH_RAM_START, E820_RESERVED),
-        entry(HIGH_RAM_START, mem_size, E820_RAM),
-    ]
+    vec![entry(0, EBDA_START, E820_RAM), entry(EBDA_START, HIGH_RAM_START, E820_RESERVED), entry(HIGH_RAM_START, mem_size, E820_RAM)]
 }
 
 /// Write everything the kernel finds through EBX at entry.
@@ -60,10 +56,7 @@ pub fn write_boot_info(mem: &GuestMemoryMmap, mem_size: u64, cmdline: &str, boot
         memmap_entries: memmap.len() as u32,
         ..Default::default()
     };
-    let modules: Vec<hvm_modlist_entry> = bootfs
-        .map(|(paddr, size)| hvm_modlist_entry { paddr, size, ..Default::default() })
-        .into_iter()
-        .collect();
+    let modules: Vec<hvm_modlist_entry> = bootfs.map(|(paddr, size)| hvm_modlist_entry { paddr, size, ..Default::default() }).into_iter().collect();
     if !modules.is_empty() {
         start_info.nr_modules = modules.len() as u32;
         start_info.modlist_paddr = MODLIST_ADDR;

@@ -23,21 +23,7 @@ const EFER_LME: u64 = 1 << 8;
 const CR4_PAE: u64 = 1 << 5;
 
 fn flat_segment(selector: u16, type_: u8) -> kvm_segment {
-    kvm_segment {
-        base: 0,
-        limit: 0xffff_ffff,
-        selector,
-        type_,
-        present: 1,
-        dpl: 0,
-        db: 1,
-        s: 1,
-        l: 0,
-        g: 1,
-        avl: 0,
-        unusable: 0,
-        padding: 0,
-    }
+    kvm_segment { base: 0, limit: 0xffff_ffff, selector, type_, present: 1, dpl: 0, db: 1, s: 1, l: 0, g: 1, avl: 0, unusable: 0, padding: 0 }
 }
 
 /// Segment and control registers for PVH entry.

@@ -76,7 +76,9 @@ mod tests {
             .iter()
             .filter_map(|e| match &e.kind {
                 EventKind::InterruptEnter { thread, switch, .. } => Some(("B".into(), Some(*thread), *switch)),
-                EventKind::InterruptExit { thread, switch, unfinished, .. } => Some((if *unfinished { "E-stop" } else { "E" }.into(), *thread, *switch)),
+                EventKind::InterruptExit { thread, switch, unfinished, .. } => {
+                    Some((if *unfinished { "E-stop" } else { "E" }.into(), *thread, *switch))
+                }
                 _ => None,
             })
             .collect()
