@@ -63,6 +63,9 @@ fn user_fault_prints_report_and_exits_121() {
     assert!(r.stdout.contains("FAULT: #PF page fault (vector 14) in user mode"), "{}", r.stdout);
     assert!(r.stdout.contains("CR2=0x0000000000000000"), "{}", r.stdout);
     assert!(r.stdout.contains("[kernel] process hello killed by fault"), "{}", r.stdout);
+    // The address named from hello's own symbol table.
+    assert!(r.stdout.contains("\n  RIP is in hello::main+0x"), "{}", r.stdout);
+    assert!(r.stdout.contains(" in hello\n"), "{}", r.stdout);
 }
 
 #[test]
@@ -88,6 +91,9 @@ fn kernel_fault_reports_registers_and_exits_123() {
     for reg in ["RIP=", "CS=0x0008", "CR2=", "RSP=", "RAX=", "R15="] {
         assert!(r.stdout.contains(reg), "fault report lacks {reg}:\n{}", r.stdout);
     }
+    // Named from the kernel's symbol table (the crash hook is inlined into kernel_start).
+    let named = r.stdout.lines().find(|l| l.starts_with("  RIP is in ")).unwrap_or_else(|| panic!("no symbol line:\n{}", r.stdout));
+    assert!(named.starts_with("  RIP is in kernel") && named.contains("+0x"), "{named}");
 }
 
 #[test]
@@ -97,6 +103,7 @@ fn kernel_stack_overflow_is_a_named_panic() {
     let r = zxvm(&["run", "--timeout", "30", "--cmdline", "kernel.crash=stack-overflow"]);
     assert_eq!(r.code, 120, "{}", r.stdout);
     assert!(r.stdout.contains("KERNEL PANIC: kernel stack overflow (into the guard page at 0xffff8100"), "{}", r.stdout);
+    assert!(r.stdout.contains("  RIP is in kernel::overflow_the_stack::deeper"), "{}", r.stdout);
 }
 
 #[test]

@@ -383,6 +383,17 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
     // MagicValue first when it probes a device).
     assert!(r.stdout.contains("mmio_read virtio0 MagicValue rip="), "{}", r.stdout);
     assert!(!r.stdout.lines().any(|l| l.contains("mmio_read rip=") || l.contains("mmio_write rip=")), "{}", r.stdout);
+    // RIPs are function names from the image's symbol tables: the console
+    // hypercalls come from the kernel's console writer.
+    assert!(r.stdout.contains(" <kernel::console::write_bytes+0x"), "{}", r.stdout);
+    let named = r.stdout.lines().filter(|l| l.contains("rip=0xffffffff") && l.contains(" <")).count();
+    assert!(named * 10 >= r.stdout.lines().filter(|l| l.contains("rip=0xffffffff")).count() * 9, "most kernel RIPs should be named:\n{}", r.stdout);
+    // The JSON carries the names: user addresses of tracetest in its process.
+    let doc: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let symbols = doc["otherData"]["zxvm_trace"]["symbols"].as_array().expect("symbols in the trace");
+    assert!(symbols.iter().any(|s| s["process"] != 0 && s["addr"].as_str().is_some_and(|a| !a.starts_with("0xffff"))), "no user symbol");
+    let slice_syms = doc["traceEvents"].as_array().unwrap().iter().filter(|e| e["args"]["sym"].is_string()).count();
+    assert!(slice_syms > 0, "Perfetto events carry no sym arg");
     let r = zxvm(&["trace", "stats", "/nonexistent/trace.json"]);
     assert_eq!(r.code, 117);
     assert!(r.stderr.contains("cannot read trace"));

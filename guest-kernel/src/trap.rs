@@ -129,6 +129,7 @@ fn handle_trap(frame: &mut TrapFrame) {
     let cr2 = cpu::read_cr2();
     if frame.vector == VECTOR_DF && crate::arch::paging::is_kernel_stack_guard(cr2) {
         kprintln!("KERNEL PANIC: kernel stack overflow (into the guard page at {:#x}, RIP {:#x})", cr2, frame.rip);
+        print_symbol(frame.rip, false);
         power::exit(0, ExitReason::KernelPanic);
     }
     report(frame);
@@ -172,4 +173,17 @@ pub fn report_with_cr2(f: &TrapFrame, cr2: u64) {
         "  RAX={:#018x} RBX={:#018x} RCX={:#018x} RDX={:#018x}\n  RSI={:#018x} RDI={:#018x} RBP={:#018x} R8 ={:#018x}\n  R9 ={:#018x} R10={:#018x} R11={:#018x} R12={:#018x}\n  R13={:#018x} R14={:#018x} R15={:#018x}",
         f.rax, f.rbx, f.rcx, f.rdx, f.rsi, f.rdi, f.rbp, f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15
     );
+    print_symbol(f.rip, f.from_user());
+}
+
+/// `  RIP is in NAME` when the host knows the function (zxvm reads the
+/// image's symbol tables); nothing elsewhere.
+pub fn print_symbol(rip: u64, user: bool) {
+    let process = if user { task::current_process() } else { None };
+    let name = process.as_ref().map(|p| p.name());
+    let program = name.as_ref().map_or("", |n| n.as_str());
+    let mut query = hypercall_abi::SymbolQuery::default();
+    if let Some(sym) = crate::hypercall::symbol_name(rip, program, &mut query) {
+        kprintln!("  RIP is in {}{}{}", sym, if user { " in " } else { "" }, program);
+    }
 }

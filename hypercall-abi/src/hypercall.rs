@@ -11,7 +11,7 @@ pub const DEBUG_EXIT_PORT: u16 = 0x00f4;
 
 /// Hypercall ABI version: major in the high 16 bits, minor in the low 16.
 /// A guest and host agree when the majors match.
-pub const ABI_VERSION: u32 = 0x0001_0003;
+pub const ABI_VERSION: u32 = 0x0001_0004;
 
 /// Magic the host returns from [`Hypercall::Version`] ORed into nothing: the
 /// version is returned as a positive `i32`, so a port nobody claims (which
@@ -79,6 +79,35 @@ pub enum Hypercall {
     /// [`crate::debug::TASK_TABLE_BYTES`]) for the debugger's `monitor`
     /// commands. Returns 0.
     DebugTasks = 12,
+    /// `symbol_name(addr, query_gpa, program_len)`: the function holding
+    /// `addr`, for a fault report. `query_gpa` points at a
+    /// [`SymbolQuery`] (256-byte aligned, so it never crosses a page) whose
+    /// first `program_len` bytes of `program` name the process for a user
+    /// address (its first word is the program file; 0 for a kernel
+    /// address). The host writes `function+0xOFF` into `name` and returns
+    /// its length (0: no symbol known). Added in ABI 1.4.
+    SymbolName = 13,
+}
+
+/// Longest program name in a [`SymbolQuery`].
+pub const SYMBOL_PROGRAM_LEN: usize = 64;
+/// Room for the answer in a [`SymbolQuery`] (longer names are cut).
+pub const SYMBOL_NAME_LEN: usize = 192;
+
+/// The buffer of [`Hypercall::SymbolName`].
+#[repr(C, align(256))]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SymbolQuery {
+    /// The process's name (guest to host).
+    pub program: [u8; SYMBOL_PROGRAM_LEN],
+    /// The function's name (host to guest), UTF-8.
+    pub name: [u8; SYMBOL_NAME_LEN],
+}
+
+impl Default for SymbolQuery {
+    fn default() -> Self {
+        SymbolQuery { program: [0; SYMBOL_PROGRAM_LEN], name: [0; SYMBOL_NAME_LEN] }
+    }
 }
 
 /// A thread's registers at a trap, for [`Hypercall::DebugTrap`].
@@ -102,7 +131,7 @@ pub const MAX_PHYS_OP: u64 = 64 << 20;
 
 impl Hypercall {
     /// Every hypercall, in numeric order.
-    pub const ALL: [Hypercall; 12] = [
+    pub const ALL: [Hypercall; 13] = [
         Hypercall::Version,
         Hypercall::ConsoleWrite,
         Hypercall::Exit,
@@ -115,6 +144,7 @@ impl Hypercall {
         Hypercall::CopyPhys,
         Hypercall::DebugTrap,
         Hypercall::DebugTasks,
+        Hypercall::SymbolName,
     ];
 
     /// Snake-case name, as in docs/HYPERCALL_ABI.md.
@@ -132,6 +162,7 @@ impl Hypercall {
             Hypercall::CopyPhys => "copy_phys",
             Hypercall::DebugTrap => "debug_trap",
             Hypercall::DebugTasks => "debug_tasks",
+            Hypercall::SymbolName => "symbol_name",
         }
     }
 
@@ -150,6 +181,7 @@ impl Hypercall {
             Hypercall::CopyPhys => &["dst_gpa", "src_gpa", "len"],
             Hypercall::DebugTrap => &["regs_va", "vector"],
             Hypercall::DebugTasks => &["table_gpa", "bytes"],
+            Hypercall::SymbolName => &["addr", "query_gpa", "program_len"],
         }
     }
 }
@@ -170,6 +202,7 @@ impl TryFrom<u64> for Hypercall {
             10 => Self::CopyPhys,
             11 => Self::DebugTrap,
             12 => Self::DebugTasks,
+            13 => Self::SymbolName,
             _ => return Err(HypercallStatus::UnknownHypercall),
         })
     }
@@ -334,6 +367,10 @@ mod tests {
         assert_eq!(offset_of!(UserRegs, rflags), 136);
         assert_eq!(offset_of!(UserRegs, cs), 144);
         assert_eq!(offset_of!(UserRegs, ss), 152);
+        assert_eq!(size_of::<SymbolQuery>(), 256);
+        assert_eq!(core::mem::align_of::<SymbolQuery>(), 256);
+        assert_eq!(offset_of!(SymbolQuery, program), 0);
+        assert_eq!(offset_of!(SymbolQuery, name), 64);
         assert_eq!(offset_of!(TestResult, name_gpa), 0);
         assert_eq!(offset_of!(TestResult, message_gpa), 8);
         assert_eq!(offset_of!(TestResult, duration_ns), 16);

@@ -365,6 +365,9 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
         symbols: gdb.as_ref().and_then(|_| crate::gdb::Symbols::of_this_build()),
         hw: crate::gdb::HwDebug::of_host(),
     };
+    // The image stays alive for the run anyway; its symbols are read only
+    // if the kernel asks for a name (a fault report).
+    host.symbols = crate::symbols::LazySymbols::new(config.image);
     let thread = std::thread::Builder::new()
         .name("vcpu0".into())
         .spawn(move || {

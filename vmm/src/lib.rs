@@ -22,5 +22,6 @@ pub mod program;
 pub mod run_stats;
 pub mod runner;
 pub mod seccomp;
+pub mod symbols;
 pub mod trace;
 pub mod vstate;

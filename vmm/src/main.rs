@@ -13,6 +13,7 @@ use zxvm::arch::layout::DEFAULT_MEM_MIB;
 use zxvm::builder::{self, DiskConfig, VirtioConfig, VmConfig};
 use zxvm::exit_code;
 use zxvm::image::BootImage;
+use zxvm::symbols::GuestSymbols;
 use zxvm::trace::report::{self, Filter};
 use zxvm::trace::{chrome, TraceOptions};
 use zxvm::vstate::vcpu::RunEnd;
@@ -208,8 +209,9 @@ fn trace_command(command: TraceCommand) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn write_trace(path: &std::path::Path, capture: &zxvm::trace::timeline::Capture) -> Result<(), String> {
-    let timeline = zxvm::trace::timeline::build(capture);
+fn write_trace(path: &std::path::Path, capture: &zxvm::trace::timeline::Capture, symbols: &GuestSymbols) -> Result<(), String> {
+    let mut timeline = zxvm::trace::timeline::build(capture);
+    timeline.symbolize(symbols);
     let f = std::fs::File::create(path).map_err(|e| e.to_string())?;
     chrome::write(&timeline, std::io::BufWriter::new(f)).map_err(|e| e.to_string())?;
     for v in &timeline.meta.vcpus {
@@ -299,6 +301,8 @@ fn run(
             return ExitCode::from(exit_code::VMM_ERROR);
         }
     };
+    // Read before the image moves into the VM; only a trace needs them.
+    let symbols = if trace.trace.is_some() { GuestSymbols::of_image(&image) } else { GuestSymbols::default() };
     let config = VmConfig {
         image,
         mem_mib: mem,
@@ -385,7 +389,7 @@ fn run(
         }
     }
     if let (Some(path), Some(capture)) = (&trace.trace, &report.trace) {
-        if let Err(e) = write_trace(path, capture) {
+        if let Err(e) = write_trace(path, capture, &symbols) {
             zxvm::diag!("zxvm: error: cannot write trace {}: {e}", path.display());
             return ExitCode::from(exit_code::VMM_ERROR);
         }

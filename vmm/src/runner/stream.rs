@@ -169,7 +169,7 @@ pub fn run(programs: Vec<PlannedProgram>, parallel: usize, opts: &VmOptions, out
             }
             PoolEvent::Finished(i, s) => {
                 if let Some(dir) = out.trace_dir {
-                    if let Err(e) = vm::write_trace(dir, &file_stem(&jobs[i]), s) {
+                    if let Err(e) = vm::write_trace(dir, &file_stem(&jobs[i]), s, &jobs[i].image) {
                         crate::diag!("zxvm: warning: writing trace files for {} to {}: {e}", s.name, dir.display());
                     }
                 }

@@ -92,7 +92,7 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
 ///
 /// # Errors
 /// The first I/O error.
-pub fn write_trace(dir: &Path, stem: &str, suite: &SuiteResult) -> std::io::Result<()> {
+pub fn write_trace(dir: &Path, stem: &str, suite: &SuiteResult, image: &crate::image::BootImage) -> std::io::Result<()> {
     let base: String = stem.chars().map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
     std::fs::write(dir.join(format!("{base}.console.log")), &suite.console)?;
     if let Some(stats) = &suite.stats {
@@ -101,7 +101,8 @@ pub fn write_trace(dir: &Path, stem: &str, suite: &SuiteResult) -> std::io::Resu
     let trace_file = format!("{base}.trace.json");
     let trace = match (&suite.trace, suite.ok()) {
         (Some(capture), false) => {
-            let timeline = crate::trace::timeline::build(&capture.0);
+            let mut timeline = crate::trace::timeline::build(&capture.0);
+            timeline.symbolize(&crate::symbols::GuestSymbols::of_image(image));
             let file = std::fs::File::create(dir.join(&trace_file))?;
             crate::trace::chrome::write(&timeline, std::io::BufWriter::new(file))?;
             Some(trace_file.as_str())

@@ -166,6 +166,9 @@ struct OutArgs<'a> {
     #[serde(flatten)]
     kind: &'a EventKind,
     vcpu: u32,
+    /// The function holding the event's RIP, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sym: Option<&'a str>,
 }
 
 /// The "CPL vCPU N" counter sample after a ring change.
@@ -218,7 +221,16 @@ pub fn write<W: Write>(t: &Timeline, mut w: W) -> io::Result<()> {
         let (name, cat, ph, (pid, tid)) = shape(e);
         let ts = ts_us(e.ts_ns);
         let s = (ph == "i").then_some("t");
-        let out = OutEvent { name: &name, cat, ph, ts, pid, tid, s, args: OutArgs { kind: &e.kind, vcpu: e.vcpu } };
+        let out = OutEvent {
+            name: &name,
+            cat,
+            ph,
+            ts,
+            pid,
+            tid,
+            s,
+            args: OutArgs { kind: &e.kind, vcpu: e.vcpu, sym: e.kind.rip().and_then(|(p, rip)| t.meta.symbol(p, rip)) },
+        };
         let ring = rings.entry(e.vcpu).or_insert_with(|| RingCounter::new(e.vcpu));
         if let Some((ts, cpl)) = ring.correction(&e.kind, ts) {
             put(&mut w, &mut first, &OutCounter { name: &ring.name, ph: "C", ts, pid: HOST_PID, args: CplArg { cpl } })?;

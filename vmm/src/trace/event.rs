@@ -254,6 +254,17 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// The guest RIP this event carries and the process it belongs to
+    /// (`None`: not known), for naming it. Made-up boundaries carry none.
+    pub fn rip(&self) -> Option<(Option<u64>, u64)> {
+        match self {
+            _ if self.made_up() => None,
+            EventKind::ExceptionEnter { rip, process, .. } | EventKind::InterruptEnter { rip, process, .. } => Some((Some(*process), *rip)),
+            EventKind::VmExit { rip, context, .. } => Some((context.process, *rip)),
+            _ => None,
+        }
+    }
+
     /// True for boundaries the timeline made up rather than recorded: mended
     /// after lost records (`lost`) or drawn at a context switch (`switch`).
     pub fn made_up(&self) -> bool {
@@ -347,6 +358,32 @@ pub struct TraceMeta {
     pub processes: BTreeMap<u64, String>,
     /// Threads by koid.
     pub threads: BTreeMap<u64, ThreadMeta>,
+    /// Function names of the RIPs the events carry, sorted by (process,
+    /// address); kernel addresses under process 0 (absent in traces written
+    /// without the image's symbols).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub symbols: Vec<SymbolAt>,
+}
+
+/// One resolved address.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SymbolAt {
+    /// Process koid for a user address, 0 for a kernel one.
+    pub process: u64,
+    /// The address.
+    #[serde(with = "hex")]
+    pub addr: u64,
+    /// `function+0xOFF`.
+    pub name: String,
+}
+
+impl TraceMeta {
+    /// The function name recorded for `rip` in `process`.
+    pub fn symbol(&self, process: Option<u64>, rip: u64) -> Option<&str> {
+        let process = if rip >= crate::symbols::KERNEL_HALF { 0 } else { process? };
+        let i = self.symbols.binary_search_by(|s| (s.process, s.addr).cmp(&(process, rip))).ok()?;
+        Some(&self.symbols[i].name)
+    }
 }
 
 /// The whole trace.
@@ -356,6 +393,27 @@ pub struct Timeline {
     pub meta: TraceMeta,
     /// Events, in order.
     pub events: Vec<Event>,
+}
+
+impl Timeline {
+    /// Name every RIP the events carry from `syms` (user addresses in the
+    /// program the process runs, by the first word of its name).
+    pub fn symbolize(&mut self, syms: &crate::symbols::GuestSymbols) {
+        let mut seen = std::collections::BTreeSet::new();
+        for (process, rip) in self.events.iter().filter_map(|e| e.kind.rip()) {
+            let process = if rip >= crate::symbols::KERNEL_HALF { Some(0) } else { process };
+            if let Some(p) = process {
+                seen.insert((p, rip));
+            }
+        }
+        self.meta.symbols = seen
+            .into_iter()
+            .filter_map(|(process, addr)| {
+                let program = self.meta.processes.get(&process).map(String::as_str);
+                Some(SymbolAt { process, addr, name: syms.name(addr, program)? })
+            })
+            .collect();
+    }
 }
 
 /// Guest records lost, noticed at a drain.

@@ -217,8 +217,12 @@ pub fn exit_spans(t: &Timeline) -> Vec<ExitSpan> {
                     spans[i].vm_stopped = *vm_stopped;
                     if let (Some(h), Some(r)) = (spans[i].hypercall.as_mut(), hypercall) {
                         h.2 = match r.result {
-                            HypercallResult::Return { value } => format!("{} ({value})", r.status_name),
-                            HypercallResult::Exit { code, reason } => format!("exit (code {code}, reason {reason})"),
+                            HypercallResult::Return { value } => {
+                                format!("{} ({value})", r.status_name)
+                            }
+                            HypercallResult::Exit { code, reason } => {
+                                format!("exit (code {code}, reason {reason})")
+                            }
                         };
                         h.3 = r.duration_ns;
                     }
@@ -235,7 +239,9 @@ fn us(ns: u64) -> f64 {
 }
 
 fn who(t: &Timeline, process: Option<u64>, thread: Option<u64>) -> String {
-    let (Some(process), Some(thread)) = (process, thread) else { return "kernel".into() };
+    let (Some(process), Some(thread)) = (process, thread) else {
+        return "kernel".into();
+    };
     let p = t.meta.processes.get(&process).map_or("?", String::as_str);
     let th = t.meta.threads.get(&thread).map_or("?", |m| m.name.as_str());
     format!("{p}[{process}]/{th}[{thread}]")
@@ -249,7 +255,9 @@ fn args_text(args: &[Arg]) -> String {
 /// the `syscalls!` list (`deadline=INFINITE`, sizes in decimal, handles and
 /// pointers in hex); raw hex for calls the list does not have.
 fn call_args(nr: u32, args: &[Arg]) -> String {
-    let Some(info) = zircon_abi::syscalls::syscall_info(nr) else { return args_text(args) };
+    let Some(info) = zircon_abi::syscalls::syscall_info(nr) else {
+        return args_text(args);
+    };
     let values: Vec<u64> = args.iter().map(|a| a.value).collect();
     let text = zircon_abi::FormatCall { info, args: &values }.to_string();
     // `name(a=1, b=2)`: keep what is inside the parentheses.
@@ -301,11 +309,12 @@ pub fn exits(t: &Timeline, f: &Filter) -> String {
         let stopped = if x.vm_stopped { " (VM stopped)" } else { "" };
         let _ = writeln!(
             out,
-            "[{:>14.3}] vcpu{} {} rip={:#x} cpl={}{} <{:.1}us> {}{}{}",
+            "[{:>14.3}] vcpu{} {} rip={:#x}{} cpl={}{} <{:.1}us> {}{}{}",
             us(x.start_ns),
             x.vcpu,
             x.stat_name,
             x.rip,
+            t.meta.symbol(x.context.process, x.rip).map_or(String::new(), |s| format!(" <{s}>")),
             cpl,
             what,
             us(x.end_ns - x.start_ns),
