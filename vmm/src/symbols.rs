@@ -36,7 +36,8 @@ impl SymbolTable {
             .take(MAX_SYMBOLS)
             .filter_map(|s| Some((s.address(), s.size(), demangle(s.name().ok()?))))
             .collect();
-        syms.sort_by(|a, b| (a.0, std::cmp::Reverse(a.1)).cmp(&(b.0, std::cmp::Reverse(b.1))));
+        // By address, the longest first: dedup keeps it.
+        syms.sort_by_key(|s| (s.0, std::cmp::Reverse(s.1)));
         syms.dedup_by_key(|s| s.0);
         SymbolTable { syms }
     }
