@@ -282,8 +282,9 @@ fn userboot_bootstrap(handles: alloc::vec::Vec<(u32, object::handle::Handle)>) -
     Some(object::handle::Handle::new(user_end, ZX_DEFAULT_CHANNEL_RIGHTS))
 }
 
-/// Why the first process could not be started.
+/// Why the first process could not be started (printed with `{:?}`).
 #[derive(Debug)]
+#[allow(dead_code)] // the fields are read through Debug, which the lint ignores
 enum StartError {
     Load(task::loader::LoadError),
     Status(abi::zx_status_t),

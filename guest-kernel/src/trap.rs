@@ -20,7 +20,7 @@ const INT80: [u8; 2] = [0xcd, 0x80];
 pub fn handle(frame: &mut TrapFrame) {
     // `int 0x80` hits a DPL0 gate: #GP on hardware, #UD on the PVM host. (The
     // syscall probe's faults are at kernel addresses, never `CD 80` user bytes.)
-    if frame.from_user() && (frame.vector == VECTOR_GP || frame.vector == VECTOR_UD) && is_int80(frame.rip) {
+    if frame.came_from_user() && (frame.vector == VECTOR_GP || frame.vector == VECTOR_UD) && is_int80(frame.rip) {
         frame.rip += 2;
         syscall::dispatch(frame, Mechanism::Int80Trap);
         return;
@@ -59,7 +59,7 @@ fn offer_to_debugger(frame: &mut TrapFrame) -> bool {
     [frame.r8, frame.r9, frame.r10, frame.r11, frame.r12, frame.r13, frame.r14, frame.r15] = [g[8], g[9], g[10], g[11], g[12], g[13], g[14], g[15]];
     // An IRETQ to a non-canonical RIP faults in the kernel: a user frame
     // takes only user-half addresses, a kernel frame only kernel-half ones.
-    let from_user = frame.from_user();
+    let from_user = frame.came_from_user();
     let fits = |v: u64| if from_user { v < 0x0000_8000_0000_0000 } else { v >= 0xffff_8000_0000_0000 };
     if fits(regs.rip) {
         frame.rip = regs.rip;
@@ -75,7 +75,7 @@ fn handle_trap(frame: &mut TrapFrame) {
     if frame.vector == u64::from(apic::TIMER_VECTOR) {
         apic::eoi();
         sched::on_tick();
-        if frame.from_user() {
+        if frame.came_from_user() {
             task::before_user_return(frame);
         }
         return;
@@ -86,7 +86,7 @@ fn handle_trap(frame: &mut TrapFrame) {
     if frame.vector >= 32 && crate::drivers::handle_interrupt(frame.vector) {
         return;
     }
-    if frame.from_user() {
+    if frame.came_from_user() {
         if syscall_entry::probe_intercept(frame) {
             return;
         }
@@ -155,7 +155,7 @@ pub fn report(f: &TrapFrame) {
 /// [`report`] with the fault address captured earlier (a thread that waited
 /// for an exception handler no longer has its CR2).
 pub fn report_with_cr2(f: &TrapFrame, cr2: u64) {
-    let mode = if f.from_user() { "user" } else { "kernel" };
+    let mode = if f.came_from_user() { "user" } else { "kernel" };
     kprintln!(
         "FAULT: {} (vector {}) in {} mode, error code {:#x}\n  RIP={:#018x} CS={:#06x} RFLAGS={:#010x} RSP={:#018x} SS={:#06x} CR2={:#018x}",
         vector_name(f.vector),
@@ -173,7 +173,7 @@ pub fn report_with_cr2(f: &TrapFrame, cr2: u64) {
         "  RAX={:#018x} RBX={:#018x} RCX={:#018x} RDX={:#018x}\n  RSI={:#018x} RDI={:#018x} RBP={:#018x} R8 ={:#018x}\n  R9 ={:#018x} R10={:#018x} R11={:#018x} R12={:#018x}\n  R13={:#018x} R14={:#018x} R15={:#018x}",
         f.rax, f.rbx, f.rcx, f.rdx, f.rsi, f.rdi, f.rbp, f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15
     );
-    print_symbol(f.rip, f.from_user());
+    print_symbol(f.rip, f.came_from_user());
 }
 
 /// `  RIP is in NAME` when the host knows the function (zxvm reads the

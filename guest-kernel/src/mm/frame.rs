@@ -168,16 +168,3 @@ pub fn available() -> u64 {
     let a = ALLOCATOR.lock();
     a.fresh_frames + a.free_frames
 }
-
-/// Copy `data` into frame `pa` at `offset` through the direct map. The caller
-/// must own the frame; the copy is clipped to the page.
-pub fn write(pa: u64, offset: usize, data: &[u8]) {
-    let page = PAGE_SIZE as usize;
-    if offset >= page {
-        return;
-    }
-    let n = data.len().min(page - offset);
-    // SAFETY: `pa` is a frame the caller owns, reached through the direct
-    // map; `offset + n` stays inside the page.
-    unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), (phys_to_virt(pa) as *mut u8).add(offset), n) };
-}

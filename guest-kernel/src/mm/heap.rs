@@ -58,7 +58,7 @@ impl Inner {
         let mut added = 0;
         while added < want {
             let va = HEAP_BASE + self.mapped;
-            let step = if va % BLOCK_2M == 0 { self.map_block(va) } else { 0 };
+            let step = if va.is_multiple_of(BLOCK_2M) { self.map_block(va) } else { 0 };
             let step = if step == 0 { self.map_pages(va, want - added) } else { step };
             if step == 0 {
                 break;
@@ -172,12 +172,6 @@ pub fn admit() -> Result<(), zx_status_t> {
         return Err(ZX_ERR_NO_MEMORY);
     }
     Ok(())
-}
-
-/// Bytes in use and free.
-pub fn usage() -> (usize, usize) {
-    let h = HEAP.inner.lock();
-    (h.heap.used(), h.heap.free())
 }
 
 /// Whether a panic message is the allocation-failure panic of `alloc`

@@ -24,6 +24,9 @@ use crate::arch::paging::{PAGE_SIZE, USER_TOP};
 use crate::impl_kernel_object;
 use crate::object::KObjectBase;
 
+/// The visitor of [`Vmar::walk`]: depth, then a VMAR or a mapping.
+pub type WalkFn<'a> = dyn FnMut(usize, Option<&Vmar>, Option<&Mapping>) + 'a;
+
 /// Lowest user address the root VMAR covers (the first 64 KiB stay unmapped
 /// so null-pointer accesses fault).
 pub const USER_BASE: u64 = 0x1_0000;
@@ -86,7 +89,7 @@ fn placement(options: u32, offset: u64) -> Result<Placement, zx_status_t> {
     if !specific && !upper && offset != 0 {
         return Err(ZX_ERR_INVALID_ARGS);
     }
-    if offset % PAGE_SIZE != 0 {
+    if !offset.is_multiple_of(PAGE_SIZE) {
         return Err(ZX_ERR_INVALID_ARGS);
     }
     let align_log2 = (options & ZX_VM_ALIGN_MASK) >> ZX_VM_ALIGN_BASE;
@@ -237,7 +240,7 @@ impl Vmar {
         len: u64,
         max_perms: u32,
     ) -> Result<Arc<Mapping>, zx_status_t> {
-        if vmo_offset % PAGE_SIZE != 0 || len == 0 {
+        if !vmo_offset.is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(ZX_ERR_INVALID_ARGS);
         }
         let size = len.checked_add(PAGE_SIZE - 1).ok_or(ZX_ERR_OUT_OF_RANGE)? & !(PAGE_SIZE - 1);
@@ -303,7 +306,7 @@ impl Vmar {
     }
 
     fn check_range(&self, addr: u64, len: u64) -> Result<u64, zx_status_t> {
-        if addr % PAGE_SIZE != 0 || len == 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(ZX_ERR_INVALID_ARGS);
         }
         let size = len.checked_add(PAGE_SIZE - 1).ok_or(ZX_ERR_INVALID_ARGS)? & !(PAGE_SIZE - 1);
@@ -316,7 +319,7 @@ impl Vmar {
 
     /// `zx_vmar_unmap`.
     pub fn unmap(&self, addr: u64, len: u64) -> Result<(), zx_status_t> {
-        if addr % PAGE_SIZE != 0 || len == 0 {
+        if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(ZX_ERR_INVALID_ARGS);
         }
         let mut inner = self.inner.lock();
@@ -495,7 +498,7 @@ impl Vmar {
 
     /// Pre-order walk for ZX_INFO_PROCESS_MAPS / ZX_INFO_VMAR_MAPS:
     /// `f(depth, Some(vmar) | None, Some(mapping) | None)`.
-    pub fn walk(&self, depth: usize, f: &mut dyn FnMut(usize, Option<&Vmar>, Option<&Mapping>)) {
+    pub fn walk(&self, depth: usize, f: &mut WalkFn) {
         f(depth, Some(self), None);
         let children: Vec<Child> = self.inner.lock().children.values().cloned().collect();
         for c in children {

@@ -472,7 +472,7 @@ impl Vmo {
 
     /// A SNAPSHOT child of `[offset, offset + size)`; `offset` page aligned.
     pub fn create_snapshot(self: &Arc<Self>, offset: u64, size: u64, resizable: bool) -> Result<Arc<Vmo>, zx_status_t> {
-        if offset % PAGE_SIZE != 0 {
+        if !offset.is_multiple_of(PAGE_SIZE) {
             return Err(ZX_ERR_INVALID_ARGS);
         }
         let rounded = page_round(size)?;
@@ -509,7 +509,7 @@ impl Vmo {
     /// A SLICE child of `[offset, offset + size)`: page-aligned offset, inside
     /// the parent; NOT_SUPPORTED for resizable parents.
     pub fn create_slice(self: &Arc<Self>, offset: u64, size: u64) -> Result<Arc<Vmo>, zx_status_t> {
-        if offset % PAGE_SIZE != 0 {
+        if !offset.is_multiple_of(PAGE_SIZE) {
             return Err(ZX_ERR_INVALID_ARGS);
         }
         let rounded = page_round(size)?;

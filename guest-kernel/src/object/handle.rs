@@ -124,8 +124,8 @@ impl HandleTable {
             // give distinct values until the counter wraps.
             let mixed = (self.counter.wrapping_mul(0x9e37_79b1) ^ self.secret) & 0x3fff_ffff;
             let value = (mixed << 2) | 3;
-            if !self.handles.contains_key(&value) {
-                self.handles.insert(value, h);
+            if let alloc::collections::btree_map::Entry::Vacant(slot) = self.handles.entry(value) {
+                slot.insert(h);
                 return Ok(value);
             }
         }
@@ -166,16 +166,6 @@ impl HandleTable {
         self.handles.get(&value).is_some_and(|h| h.serial == serial)
     }
 
-    /// Number of handles.
-    pub fn len(&self) -> usize {
-        self.handles.len()
-    }
-
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.handles.is_empty()
-    }
-
     /// Handles per object type (ZX_INFO_PROCESS_HANDLE_STATS).
     pub fn stats(&self) -> [u32; ZX_OBJ_TYPE_UPPER_BOUND as usize] {
         let mut counts = [0u32; ZX_OBJ_TYPE_UPPER_BOUND as usize];
@@ -190,10 +180,5 @@ impl HandleTable {
     /// Every object with the rights it is held with (ZX_INFO_PROCESS_VMOS).
     pub fn objects(&self) -> alloc::vec::Vec<(Arc<dyn KernelObject>, zx_rights_t)> {
         self.handles.values().map(|h| (h.object.clone(), h.rights)).collect()
-    }
-
-    /// Drop every handle (process teardown).
-    pub fn clear(&mut self) {
-        self.handles.clear();
     }
 }

@@ -169,11 +169,6 @@ pub fn add_ready(t: Arc<Thread>) {
     QUEUE.lock().push_ready(t);
 }
 
-/// Number of context switches so far.
-pub fn switch_count() -> u64 {
-    QUEUE.lock().switches
-}
-
 /// Leave the boot context for good and run threads. `idle` runs when nothing
 /// else can.
 pub fn start(idle: Arc<Thread>) -> ! {
@@ -253,11 +248,6 @@ fn reschedule(requeue_current: bool) {
     // `cur` stays referenced by the queue lists while we are switched out.
     drop(cur);
     switch_to_next(slot, requeue_current);
-}
-
-/// Give up the CPU if another thread is ready.
-pub fn yield_now() {
-    reschedule(true);
 }
 
 /// Block the current thread on `key` until woken or `deadline` (monotonic ns)

@@ -14,7 +14,7 @@ use crate::sched::{self, WakeReason};
 use crate::task::thread::Thread;
 
 fn check_ptr(p: u64) -> Result<(), zx_status_t> {
-    if p == 0 || p % 4 != 0 {
+    if p == 0 || !p.is_multiple_of(4) {
         return Err(ZX_ERR_INVALID_ARGS);
     }
     Ok(())

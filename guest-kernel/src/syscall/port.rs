@@ -62,11 +62,14 @@ pub fn sys_port_wait(handle: u32, deadline: i64, packet: u64) -> zx_status_t {
     }
 }
 
+/// The port, the watched object and its handle's serial.
+type PortAndWatched = (Arc<Port>, Arc<dyn KernelObject>, u64);
+
 /// What `zx_port_cancel` and `zx_object_wait_async` look up, in this order
 /// and under one table lock: the port (ZX_RIGHT_WRITE), then the watched
 /// object (ZX_RIGHT_WAIT) with the serial of its handle.
 #[inline(always)]
-fn port_and_watched(port: u32, watched: u32) -> Result<(Arc<Port>, Arc<dyn KernelObject>, u64), zx_status_t> {
+fn port_and_watched(port: u32, watched: u32) -> Result<PortAndWatched, zx_status_t> {
     let proc = current();
     let table = proc.handles.lock();
     let port = table.get_object::<Port>(port, ZX_RIGHT_WRITE)?;

@@ -70,7 +70,7 @@ pub fn is_user_pc(pc: u64) -> bool {
 
 /// True for a canonical address (IRETQ with another one would fault in the kernel).
 pub fn is_canonical(a: u64) -> bool {
-    a < 0x0000_8000_0000_0000 || a >= 0xffff_8000_0000_0000
+    !(0x0000_8000_0000_0000..0xffff_8000_0000_0000).contains(&a)
 }
 
 /// `zx_process_start(process, thread, entry, stack, arg1, arg2)`: start the

@@ -172,7 +172,7 @@ extern "C" fn thread_main(slot: u64, _arg2: u64) -> ! {
 pub fn spawn(f: fn(u64), arg: u64) -> Result<(), zx_status_t> {
     let (i, top) = take_slot(f, arg)?;
     let t = zx::thread_create(zx::process_self(), "objects-helper", 0)?;
-    let started = zx::thread_start(t, thread_main as usize, top as usize, i, 0);
+    let started = zx::thread_start(t, thread_main as *const () as usize, top as usize, i, 0);
     zx::handle_close(t)?;
     started
 }

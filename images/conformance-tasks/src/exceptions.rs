@@ -2,8 +2,8 @@
 //! handling (resume, next handler, thread exit); reports; policy exceptions.
 
 use zircon_abi::*;
+use zx::check_eq;
 use zx::test::CaseResult;
-use zx::{check, check_eq};
 
 use crate::util::*;
 

@@ -32,7 +32,7 @@ fn fill_pool(pool: &mut [u32; POOL]) {
             }
         }
     };
-    let mut pair = |r: Result<(u32, u32), zx::Status>, put: &mut dyn FnMut(Result<u32, zx::Status>)| {
+    let pair = |r: Result<(u32, u32), zx::Status>, put: &mut dyn FnMut(Result<u32, zx::Status>)| {
         if let Ok((a, b)) = r {
             put(Ok(a));
             put(Ok(b));

@@ -303,8 +303,9 @@ impl core::fmt::Write for Line {
 static mut LINE: Line = Line { buf: [0; 256], len: 0 };
 
 fn print(args: core::fmt::Arguments) {
-    // SAFETY: one CPU, no interrupts: nothing else uses the buffer.
-    let line = unsafe { &mut *(&raw mut LINE) };
+    // SAFETY: this test kernel runs on one CPU with interrupts off and
+    // never re-enters print: nothing else uses the buffer meanwhile.
+    let line = unsafe { &mut *core::ptr::addr_of_mut!(LINE) };
     line.len = 0;
     let _ = core::fmt::write(line, args);
     let pa = line.buf.as_ptr() as u64 - KERNEL_BASE;

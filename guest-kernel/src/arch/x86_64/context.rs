@@ -82,7 +82,7 @@ pub unsafe fn prepare_user(top: u64, frame: &TrapFrame) -> u64 {
         for i in 0..6 {
             words.add(i).write(0);
         }
-        words.add(6).write(user_thread_entry as usize as u64);
+        words.add(6).write(user_thread_entry as *const () as u64);
     }
     rsp
 }

@@ -303,7 +303,7 @@ impl AddressSpace {
 
     /// Map the 4 KiB page at `va` to frame `pa` with `flags` (PTE_U is added).
     pub fn map(&mut self, va: u64, pa: u64, flags: u64) -> Result<(), MapError> {
-        if va % PAGE_SIZE != 0 || va >= USER_TOP {
+        if !va.is_multiple_of(PAGE_SIZE) || va >= USER_TOP {
             return Err(MapError::BadAddress);
         }
         let mut t = self.pml4;
@@ -318,33 +318,11 @@ impl AddressSpace {
         Ok(())
     }
 
-    /// Add permission bits to the existing mapping of `va`.
-    pub fn add_flags(&mut self, va: u64, flags: u64) {
-        if let Some((t, i)) = self.leaf(va) {
-            write_entry(t, i, read_entry(t, i) | flags);
-            super::cpu::invlpg(va);
-        }
-    }
-
-    /// Remove the mapping of the page at `va`, returning its frame.
-    pub fn unmap(&mut self, va: u64) -> Option<u64> {
-        let (t, i) = self.leaf(va)?;
-        let e = read_entry(t, i);
-        write_entry(t, i, 0);
-        super::cpu::invlpg(va);
-        Some(e & ADDR_MASK)
-    }
-
     fn leaf(&self, va: u64) -> Option<(u64, usize)> {
         if va >= USER_TOP {
             return None;
         }
         leaf_entry(self.pml4, va)
-    }
-
-    /// The leaf entry mapping user page `va` (present entries only).
-    pub fn translate(&self, va: u64) -> Option<u64> {
-        self.leaf(va & !(PAGE_SIZE - 1)).map(|(t, i)| read_entry(t, i))
     }
 
     /// Map `va` to `pa` with `flags` (PTE_U added), replacing any mapping.

@@ -140,7 +140,7 @@ fn enable_syscall_msrs(entry: u64) {
 /// whether SYSCALL reached CPL0. Also returns the vector of the CPL3 fault when
 /// it did not (for the boot log).
 pub fn probe(user_rip: u64, user_rsp: u64) -> (Mechanism, Option<u64>) {
-    enable_syscall_msrs(syscall_probe_target as usize as u64);
+    enable_syscall_msrs(syscall_probe_target as *const () as u64);
     PROBE_ACTIVE.store(true, Ordering::SeqCst);
     // SAFETY: the stub page is mapped user-executable; the asm saves and restores
     // every callee-saved register and returns through one of two known paths.
@@ -161,7 +161,7 @@ pub fn probe_intercept(frame: &mut TrapFrame) -> bool {
         return false;
     }
     PROBE_FAULT_VECTOR.store(frame.vector, Ordering::SeqCst);
-    frame.rip = syscall_probe_fault_resume as usize as u64;
+    frame.rip = syscall_probe_fault_resume as *const () as u64;
     frame.cs = u64::from(KERNEL_CS);
     frame.ss = u64::from(KERNEL_SS);
     // SAFETY: a plain read of a value written before the probe started.
@@ -172,7 +172,7 @@ pub fn probe_intercept(frame: &mut TrapFrame) -> bool {
 
 /// Install the real SYSCALL entry (after a successful probe).
 pub fn install_syscall_entry() {
-    enable_syscall_msrs(syscall_entry as usize as u64);
+    enable_syscall_msrs(syscall_entry as *const () as u64);
 }
 
 /// Set the kernel stack the SYSCALL entry switches to.
