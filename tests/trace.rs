@@ -371,6 +371,15 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
     assert_eq!(v["vcpus"][0]["vcpu"], 0);
     let r = zxvm(&["trace", "stats", file]);
     assert!(r.stdout.contains("errors: zx_debug_write 1 of 4 (ZX_ERR_INVALID_ARGS 1)"), "{}", r.stdout);
+    // strace -c: one row per call with its calls and errors, then a total.
+    let r = zxvm(&["trace", "syscalls", file, "--summary", "--process", "tracetest"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("% time     seconds  usecs/call     calls    errors syscall\n"), "{}", r.stdout);
+    let row = r.stdout.lines().find(|l| l.ends_with(" zx_debug_write")).expect("zx_debug_write row");
+    let cols: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!((cols[3], cols[4]), ("4", "1"), "{row}");
+    let total = r.stdout.lines().find(|l| l.ends_with(" total")).expect("total row");
+    assert!(total.starts_with("100.00 "), "{total}");
     let r = zxvm(&["trace", "exits", file, "--syscall", "zx_debug_write"]);
     let lines: Vec<_> = r.stdout.lines().collect();
     assert_eq!(lines.len(), 5, "{}", r.stdout);

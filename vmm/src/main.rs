@@ -119,6 +119,9 @@ enum TraceCommand {
         file: PathBuf,
         #[command(flatten)]
         filter: FilterArgs,
+        /// A table per system call instead (strace -c): time share, seconds, µs per call, calls, errors.
+        #[arg(long, short = 'c')]
+        summary: bool,
     },
     /// One line per VM exit.
     Exits {
@@ -181,7 +184,7 @@ const TRACE_FILE: zxvm::input_file::Expect =
     zxvm::input_file::Expect { what: "a zxvm trace", max_bytes: zxvm::input_file::MAX_TRACE_BYTES, magic_len: 0, magic_ok: |_| true };
 
 fn trace_command(command: TraceCommand) -> ExitCode {
-    let (TraceCommand::Stats { file, filter, .. } | TraceCommand::Syscalls { file, filter } | TraceCommand::Exits { file, filter }) = &command;
+    let (TraceCommand::Stats { file, filter, .. } | TraceCommand::Syscalls { file, filter, .. } | TraceCommand::Exits { file, filter }) = &command;
     let filter = Filter { process: filter.process.clone(), syscall: filter.syscall.clone() };
     let timeline = match zxvm::input_file::open_checked(file, &TRACE_FILE)
         .map_err(|e| e.to_string())
@@ -200,7 +203,8 @@ fn trace_command(command: TraceCommand) -> ExitCode {
     let text = match command {
         TraceCommand::Stats { json: false, .. } => report::stats(&timeline, &filter),
         TraceCommand::Stats { json: true, .. } => report::stats_json(&timeline, &filter),
-        TraceCommand::Syscalls { .. } => report::syscalls(&timeline, &filter),
+        TraceCommand::Syscalls { summary: false, .. } => report::syscalls(&timeline, &filter),
+        TraceCommand::Syscalls { summary: true, .. } => zxvm::trace::summary::syscall_summary(&timeline, &filter),
         TraceCommand::Exits { .. } => report::exits(&timeline, &filter),
     };
     let mut out = std::io::stdout().lock();

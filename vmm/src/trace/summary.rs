@@ -106,6 +106,41 @@ pub fn stats(t: &Timeline, f: &Filter) -> String {
     out
 }
 
+/// `zxvm trace syscalls --summary`: `strace -c`'s table (time share,
+/// seconds, µs per call, calls, errors), most time first, then a total.
+pub fn syscall_summary(t: &Timeline, f: &Filter) -> String {
+    let tab = tables(t, f);
+    let total_ns = tab.syscalls.total_ns().max(1);
+    let mut rows: Vec<(&str, super::table::Row)> = tab.syscalls.rows().map(|(n, r)| (n, *r)).collect();
+    rows.sort_by(|a, b| b.1.total_ns.cmp(&a.1.total_ns).then(a.0.cmp(b.0)));
+    let errors = |name: &str| tab.errors.get(name).map_or(0, |m| m.values().sum::<u64>());
+    let mut out = format!("{:>6} {:>11} {:>11} {:>9} {:>9} syscall\n", "% time", "seconds", "usecs/call", "calls", "errors");
+    let rule = format!("{:-<6} {:-<11} {:-<11} {:-<9} {:-<9} {:-<24}\n", "", "", "", "", "", "");
+    out += &rule;
+    let (mut calls, mut errs) = (0, 0);
+    for (name, r) in &rows {
+        let e = errors(name);
+        let shown = if e == 0 { String::new() } else { e.to_string() };
+        let _ = writeln!(
+            out,
+            "{:>6.2} {:>11.6} {:>11} {:>9} {:>9} {name}",
+            100.0 * r.total_ns as f64 / total_ns as f64,
+            r.total_ns as f64 / 1e9,
+            (r.mean_ns() / 1000.0).round() as u64,
+            r.count,
+            shown
+        );
+        (calls, errs) = (calls + r.count, errs + e);
+    }
+    out += &rule;
+    let shown = if errs == 0 { String::new() } else { errs.to_string() };
+    let _ = writeln!(out, "{:>6.2} {:>11.6} {:>11} {:>9} {:>9} total", 100.0, tab.syscalls.total_ns() as f64 / 1e9, "", calls, shown);
+    if tab.unfinished + tab.cut > 0 {
+        let _ = writeln!(out, "({} never returned, {} cut by lost records: not counted)", tab.unfinished, tab.cut);
+    }
+    out
+}
+
 /// A syscall row of the JSON document.
 #[derive(Serialize)]
 struct SyscallRow {
