@@ -78,6 +78,10 @@ fn known_sequence_of_syscalls_and_hypercalls_in_order_with_cpl_transitions() {
     syscall("zxvm_entry_info", "ZX_OK", 0);
     syscall("zx_debug_write", "ZX_ERR_INVALID_ARGS", 0);
     syscall("zx_debug_write", "ZX_OK", 3);
+    syscall("zx_channel_create", "ZX_OK", 0);
+    syscall("zx_object_wait_one", "ZX_OK", 0);
+    syscall("zx_handle_close", "ZX_OK", 0);
+    syscall("zx_handle_close", "ZX_OK", 0);
     syscall("zx_debug_write", "ZX_OK", 1);
     want.push("zx_process_exit 3->0".into());
     want.extend(hc("console_write"));
@@ -210,7 +214,8 @@ fn a_full_ring_flushes_through_a_hypercall_and_loses_nothing() {
     assert!(v.flushes > 0);
     let flushes = t.events.iter().filter(|e| matches!(&e.kind, EventKind::VmExit { hypercall: Some(h), .. } if h.name == "trace_flush")).count();
     assert_eq!(flushes as u64, v.flushes);
-    assert_eq!(report::syscall_spans(&t).len(), 56);
+    // 4 writes, 1 + 50 entry_info, 4 channel calls, the exit.
+    assert_eq!(report::syscall_spans(&t).len(), 60);
 }
 
 #[test]
@@ -314,7 +319,8 @@ fn lost_records_leave_a_well_formed_trace_with_markers() {
     // rights by name.
     let all = report::syscalls(&t, &report::Filter::default());
     let read = all.lines().find(|l| l.contains("zx_channel_read(")).expect("a channel_read");
-    assert!(read.contains("actual_bytes=0x") && read.contains("actual_handles=0x") && read.contains(", num_bytes="), "{read}");
+    // The counts it wrote back are shown in their place.
+    assert!(read.contains("actual_bytes=[") && read.contains("actual_handles=[") && read.contains(", num_bytes="), "{read}");
     assert!(all.contains("rights=ZX_RIGHT_SAME_RIGHTS"), "{all}");
     let exits = t
         .events
@@ -339,6 +345,19 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
     assert!(lines[0].contains("] tracetest[") && lines[0].contains("]/tracetest["), "{}", lines[0]);
     assert!(lines[0].contains("zx_debug_write(buffer=0x") && lines[0].contains("buffer_size=17) = ZX_OK (0) <"), "{}", lines[0]);
     assert!(lines[1].contains("= ZX_ERR_INVALID_ARGS (-10)"), "{}", lines[1]);
+    // Values written behind pointers, in strace's brackets; signals and
+    // options by name.
+    let r = zxvm(&["trace", "syscalls", file, "--process", "tracetest"]);
+    let line = |name: &str| r.stdout.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("no {name}:\n{}", r.stdout)).to_string();
+    let create = line("zx_channel_create(");
+    assert!(create.contains("zx_channel_create(options=0, out0=[0x") && create.contains(", out1=[0x"), "{create}");
+    let out0 = create.split("out0=[").nth(1).and_then(|s| s.split(']').next()).unwrap().to_string();
+    let wait = line("zx_object_wait_one(");
+    assert!(
+        wait.contains(&format!("(handle={out0}, signals=ZX_OBJECT_WRITABLE|ZX_OBJECT_PEER_CLOSED, deadline=0, observed=[ZX_OBJECT_WRITABLE])")),
+        "the created handle is waited on, and it is writable: {wait}"
+    );
+    assert!(line("zx_handle_close(").contains(&format!("(handle={out0})")));
     // Names the trace does not have fail loudly, with a suggestion when one is close.
     let r = zxvm(&["trace", "syscalls", file, "--process", "nosuch"]);
     assert_eq!((r.code, r.stdout.as_str()), (117, ""), "{}", r.stderr);

@@ -17,10 +17,10 @@
 
 use core::cell::UnsafeCell;
 use core::ptr::{addr_of_mut, null_mut};
-use core::sync::atomic::{AtomicPtr, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 use hypercall_abi::trace::{
-    cpl_pair, name_words, record_offsets, record_word, TraceKind, TraceRecord, TraceRingHeader, TRACE_FLAG_FLUSH_WHEN_FULL, TRACE_HEADER_SIZE,
+    cpl_pair, name_words, output_aux, record_offsets, record_word, TraceKind, TraceRecord, TraceRingHeader, TRACE_FLAG_FLUSH_WHEN_FULL, TRACE_HEADER_SIZE,
     TRACE_MAGIC, TRACE_MECHANISM_INT80, TRACE_MECHANISM_SYSCALL, TRACE_RECORD_SIZE, TRACE_VERSION,
 };
 use hypercall_abi::Hypercall;
@@ -54,6 +54,57 @@ static CURRENT_THREAD: AtomicU64 = AtomicU64::new(0);
 #[inline(always)]
 pub fn current_koids() -> (u64, u64) {
     (CURRENT_PROCESS.load(Ordering::Relaxed), CURRENT_THREAD.load(Ordering::Relaxed))
+}
+
+/// What the running thread's current system call wrote behind its pointer
+/// arguments so far, for its exit record: up to two (user address, value)
+/// pairs, and whose they are. Global like the koids above while the kernel
+/// runs on one CPU; these become per-CPU state with SMP.
+static OUT_ADDR: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+static OUT_VALUE: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
+static OUT_COUNT: AtomicUsize = AtomicUsize::new(0);
+static OUT_THREAD: AtomicU64 = AtomicU64::new(0);
+
+/// `copy_out` hook: note a value of at most 8 bytes written to user address
+/// `addr` while tracing (a created handle, an actual count).
+#[inline(always)]
+pub fn note_output(addr: u64, bytes: &[u8]) {
+    if RING.load(Ordering::Relaxed).is_null() || bytes.len() > 8 {
+        return;
+    }
+    let thread = CURRENT_THREAD.load(Ordering::Relaxed);
+    let mut n = OUT_COUNT.load(Ordering::Relaxed);
+    if OUT_THREAD.load(Ordering::Relaxed) != thread {
+        // Another thread's call was cut short (it blocked or died): start over.
+        OUT_THREAD.store(thread, Ordering::Relaxed);
+        n = 0;
+    }
+    if n >= 2 {
+        return;
+    }
+    let mut v = [0u8; 8];
+    v[..bytes.len()].copy_from_slice(bytes);
+    OUT_ADDR[n].store(addr, Ordering::Relaxed);
+    OUT_VALUE[n].store(u64::from_le_bytes(v), Ordering::Relaxed);
+    OUT_COUNT.store(n + 1, Ordering::Relaxed);
+}
+
+/// The outputs noted for the running thread's call, as record `aux` nibbles
+/// (the argument each went through, found among the call's argument
+/// registers) and values; taken, so the next call starts empty.
+fn take_outputs(frame: &TrapFrame) -> (u16, [u64; 2]) {
+    let n = OUT_COUNT.swap(0, Ordering::Relaxed);
+    if n == 0 || OUT_THREAD.load(Ordering::Relaxed) != CURRENT_THREAD.load(Ordering::Relaxed) {
+        return (0, [0; 2]);
+    }
+    let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9, frame.r12, frame.r13];
+    let index = |i: usize| {
+        let addr = OUT_ADDR[i].load(Ordering::Relaxed);
+        (i < n).then(|| args.iter().position(|&a| a == addr).map(|p| p as u8)).flatten()
+    };
+    let (first, second) = (index(0), index(1));
+    let value = |i: usize, at: Option<u8>| if at.is_some() { OUT_VALUE[i].load(Ordering::Relaxed) } else { 0 };
+    (output_aux(first, second), [value(0, first), value(1, second)])
 }
 
 /// The header of the active ring, or null when tracing is off.
@@ -193,17 +244,25 @@ pub fn syscall_exit(frame: &TrapFrame, t: SyscallTrace) {
         // lost) cannot equal `head` here, because a lost record means the
         // ring was full, so `head >= capacity >= 1`.
         unsafe {
+            let (out_aux, outputs) = take_outputs(frame);
             if (*hdr).head == t.enter_end && (*hdr).tail < t.enter_end {
                 (*hdr).counts[TraceKind::SyscallExit as usize] += 1;
                 let slot = t.slot as *mut u8;
                 slot.add(record_offsets::EXIT_TSC).cast::<u64>().write(cpu::rdtsc());
                 slot.add(record_offsets::EXIT_STATUS).cast::<u64>().write(frame.rax);
+                if out_aux != 0 {
+                    slot.add(record_offsets::OUTPUTS).cast::<[u64; 2]>().write(outputs);
+                    let aux = slot.add(record_offsets::AUX).cast::<u16>();
+                    aux.write(aux.read() | (out_aux << 8));
+                }
                 // Returns to the CPL the call came from (see `syscall_enter`).
                 const KIND_CPL: u16 = TraceKind::SyscallComplete as u16 | ((cpl_pair(USER_CPL, USER_CPL) as u16) << 8);
                 slot.add(record_offsets::KIND_CPL).cast::<u16>().write(KIND_CPL);
             } else if let Some(rec) = claim(hdr, TraceKind::SyscallExit) {
-                put(rec, record_word(TraceKind::SyscallExit, cpl_pair(0, frame.cs as u8), 0, t.nr as u32), current_koids());
+                put(rec, record_word(TraceKind::SyscallExit, cpl_pair(0, frame.cs as u8), out_aux, t.nr as u32), current_koids());
                 (*rec).data[0] = frame.rax;
+                (*rec).data[1] = outputs[0];
+                (*rec).data[2] = outputs[1];
             }
         }
     }

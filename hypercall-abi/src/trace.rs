@@ -109,7 +109,7 @@ pub struct TraceRingHeader {
 /// | kind | `num` | `aux` | `process`/`thread` | `data` |
 /// |---|---|---|---|---|
 /// | `SyscallEnter` | syscall number | mechanism (1 SYSCALL, 2 `int 0x80` trap) | caller's koids | arguments 0–3 (4–7 in `args_hi`) |
-/// | `SyscallExit` | syscall number | 0 | caller's koids | `[status as i64, 0, 0, 0]` |
+/// | `SyscallExit` | syscall number | output argument indices (see [`output_args`]) | caller's koids | `[status as i64, output 0, output 1, 0]` |
 /// | `ExceptionEnter` | vector | 0 | current koids | `[error code, rip, 0, 0]` |
 /// | `ExceptionExit` | vector | 0 | undefined | undefined |
 /// | `InterruptEnter` | vector | 0 | current koids | `[0, rip, 0, 0]` |
@@ -117,7 +117,12 @@ pub struct TraceRingHeader {
 /// | `ContextSwitch` | 0 | 0 | koids of the thread switched *to* | `[from thread koid, to thread koid, 0, 0]` |
 /// | `ProcessCreate` | name length | 0 | new process koid, 0 | name bytes (32, NUL padded) |
 /// | `ThreadCreate` | name length | 0 | owning process koid, new thread koid | name bytes (32, NUL padded) |
-/// | `SyscallComplete` | as `SyscallEnter` | as `SyscallEnter` | as `SyscallEnter` | as `SyscallEnter`; plus `exit_tsc`, `exit_status` |
+/// | `SyscallComplete` | as `SyscallEnter` | mechanism in the low byte, the exit's output indices in the high byte | as `SyscallEnter` | as `SyscallEnter`; plus `exit_tsc`, `exit_status`, `outputs` |
+///
+/// Outputs: the first two values of at most 8 bytes a system call wrote
+/// behind its pointer arguments (a created handle, an actual count, a mapped
+/// address), as little-endian `u64`s, with the index of the argument each
+/// went through (see [`output_args`]; ABI 1.4, zero before).
 ///
 /// `SyscallComplete` is a slot state, not an event: the enter record of a
 /// system call completed in place (protocol step 2a). It is never counted in
@@ -231,8 +236,9 @@ pub struct TraceRecord {
     pub exit_status: u64,
     /// `SyscallEnter`/`SyscallComplete`: arguments 4–7 (zero otherwise).
     pub args_hi: [u64; 4],
-    /// Reserved (not written by the guest).
-    pub reserved: [u64; 2],
+    /// `SyscallComplete`: the exit's output values (see the table above;
+    /// meaningful only where the indices in `aux` say so).
+    pub outputs: [u64; 2],
 }
 
 impl TraceRecord {
@@ -275,7 +281,7 @@ impl TraceRecord {
             exit_tsc: q(64),
             exit_status: q(72),
             args_hi: [q(80), q(88), q(96), q(104)],
-            reserved: [0; 2],
+            outputs: [q(112), q(120)],
         }
     }
 
@@ -286,19 +292,48 @@ impl TraceRecord {
         if self.kind != TraceKind::SyscallComplete as u8 {
             return None;
         }
-        let enter = TraceRecord { kind: TraceKind::SyscallEnter as u8, cpl: cpl_pair(self.cpl_before(), 0), exit_tsc: 0, exit_status: 0, ..*self };
+        let enter = TraceRecord {
+            kind: TraceKind::SyscallEnter as u8,
+            cpl: cpl_pair(self.cpl_before(), 0),
+            aux: self.aux & 0xff,
+            exit_tsc: 0,
+            exit_status: 0,
+            outputs: [0; 2],
+            ..*self
+        };
         let exit = TraceRecord {
             tsc: self.exit_tsc,
             kind: TraceKind::SyscallExit as u8,
             cpl: cpl_pair(0, self.cpl_after()),
-            aux: 0,
+            aux: self.aux >> 8,
             num: self.num,
             process: self.process,
             thread: self.thread,
-            data: [self.exit_status, 0, 0, 0],
+            data: [self.exit_status, self.outputs[0], self.outputs[1], 0],
             ..TraceRecord::default()
         };
         Some((enter, exit))
+    }
+}
+
+/// The argument indices of a `SyscallExit` record's outputs, from its
+/// `aux`: the low nibble is 1 + the index of the argument output 0 went
+/// through, the next nibble the same for output 1; 0 means no output.
+pub fn output_args(aux: u16) -> [Option<usize>; 2] {
+    let at = |nibble: u16| (nibble != 0).then(|| usize::from(nibble) - 1);
+    [at(aux & 0xf), at((aux >> 4) & 0xf)]
+}
+
+/// The `aux` nibbles [`output_args`] reads, for outputs through arguments
+/// `first` and `second` (indices below 15).
+pub const fn output_aux(first: Option<u8>, second: Option<u8>) -> u16 {
+    output_nibble(first) | (output_nibble(second) << 4)
+}
+
+const fn output_nibble(i: Option<u8>) -> u16 {
+    match i {
+        Some(i) if i < 15 => i as u16 + 1,
+        _ => 0,
     }
 }
 
@@ -339,6 +374,10 @@ pub mod record_offsets {
     pub const EXIT_TSC: usize = 64;
     /// `exit_status` (u64).
     pub const EXIT_STATUS: usize = 72;
+    /// `aux` (u16).
+    pub const AUX: usize = 10;
+    /// `outputs` (2 × u64).
+    pub const OUTPUTS: usize = 112;
 }
 
 #[cfg(test)]
@@ -389,7 +428,8 @@ mod tests {
         assert_eq!(offset_of!(TraceRecord, exit_tsc), record_offsets::EXIT_TSC);
         assert_eq!(offset_of!(TraceRecord, exit_status), record_offsets::EXIT_STATUS);
         assert_eq!(offset_of!(TraceRecord, args_hi), 80);
-        assert_eq!(offset_of!(TraceRecord, reserved), 112);
+        assert_eq!(offset_of!(TraceRecord, outputs), record_offsets::OUTPUTS);
+        assert_eq!(offset_of!(TraceRecord, aux), record_offsets::AUX);
     }
 
     #[test]
@@ -398,7 +438,7 @@ mod tests {
             tsc: 100,
             kind: TraceKind::SyscallComplete as u8,
             cpl: cpl_pair(3, 3),
-            aux: TRACE_MECHANISM_INT80,
+            aux: TRACE_MECHANISM_INT80 | (output_aux(Some(2), Some(7)) << 8),
             num: 24,
             process: 7,
             thread: 8,
@@ -406,7 +446,7 @@ mod tests {
             exit_tsc: 150,
             exit_status: (-10i64) as u64,
             args_hi: [5, 6, 7, 8],
-            reserved: [0; 2],
+            outputs: [0x2a3, 99],
         };
         let (enter, exit) = slot.split_complete().unwrap();
         assert_eq!(enter.kind, TraceKind::SyscallEnter as u8);
@@ -416,6 +456,8 @@ mod tests {
         assert_eq!(exit.kind, TraceKind::SyscallExit as u8);
         assert_eq!((exit.tsc, exit.num, exit.process, exit.thread), (150, 24, 7, 8));
         assert_eq!(exit.data[0] as i64, -10);
+        assert_eq!((exit.data[1], exit.data[2], output_args(exit.aux)), (0x2a3, 99, [Some(2), Some(7)]));
+        assert_eq!(enter.outputs, [0; 2]);
         assert_eq!((exit.cpl_before(), exit.cpl_after()), (0, 3));
         assert_eq!(enter.split_complete(), None);
     }

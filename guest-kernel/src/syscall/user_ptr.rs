@@ -162,7 +162,9 @@ unsafe impl Pod for crate::abi::zx_exception_report_t {}
 pub fn copy_out<T: Pod>(addr: u64, value: &T) -> Result<(), zx_status_t> {
     // SAFETY: `T: Pod` has no uninitialised bytes, so viewing it as bytes is sound.
     let bytes = unsafe { core::slice::from_raw_parts((value as *const T).cast::<u8>(), core::mem::size_of::<T>()) };
-    copy_to_user(addr, bytes)
+    copy_to_user(addr, bytes)?;
+    crate::trace::note_output(addr, bytes);
+    Ok(())
 }
 
 /// Copy one record in from user address `addr`.

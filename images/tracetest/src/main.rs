@@ -9,8 +9,12 @@
 //!    kernel copies user bytes in 256-byte pieces)
 //! 5. `zxvm_entry_info(&out)` repeated `tracetest.loop=N` times (default 0;
 //!    the tracing benchmark uses it as a syscall storm)
-//! 6. `zx_debug_write("tracetest: done\n")` — one `console_write`
-//! 7. `zx_process_exit(0)` — the kernel's exit message (`console_write`),
+//! 6. `zx_channel_create(0, &a, &b)`, `zx_object_wait_one(a,
+//!    ZX_CHANNEL_WRITABLE | ZX_CHANNEL_PEER_CLOSED, 0, &observed)`, then
+//!    `zx_handle_close` of both — outputs behind pointers, named signals; no
+//!    hypercall
+//! 7. `zx_debug_write("tracetest: done\n")` — one `console_write`
+//! 8. `zx_process_exit(0)` — the kernel's exit message (`console_write`),
 //!    then the `exit` hypercall; the syscall never returns
 //!
 //! It deliberately avoids `println!` so that nothing else reaches the kernel.
@@ -33,6 +37,11 @@ fn main(s: &zx::Startup) -> i64 {
     let n = s.arg("tracetest.loop").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     for _ in 0..n {
         let _ = zx::entry_info();
+    }
+    if let Ok((a, b)) = zx::channel_create(0) {
+        let _ = zx::object_wait_one(a, zx::abi::ZX_CHANNEL_WRITABLE | zx::abi::ZX_CHANNEL_PEER_CLOSED, 0);
+        let _ = zx::handle_close(a);
+        let _ = zx::handle_close(b);
     }
     let _ = zx::debug_write(b"tracetest: done\n");
     0

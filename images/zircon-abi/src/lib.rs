@@ -39,6 +39,7 @@ pub mod rights;
 pub mod signals;
 pub mod status;
 pub mod strace;
+pub mod strace_names;
 pub mod syscalls;
 pub mod types;
 pub mod vm;

@@ -33,7 +33,9 @@ fn write_arg(f: &mut fmt::Formatter<'_>, kind: ArgKind, v: u64) -> fmt::Result {
             t => write!(f, "{t}"),
         },
         ArgKind::Rights => write_rights(f, v as u32),
-        ArgKind::Handle | ArgKind::Signals | ArgKind::Options => {
+        ArgKind::Signals => crate::strace_names::write_signals(f, v as u32),
+        ArgKind::Options if v as u32 == 0 => f.write_str("0"),
+        ArgKind::Handle | ArgKind::Options => {
             write!(f, "{:#x}", v as u32)
         }
         ArgKind::Vaddr | ArgKind::InPtr | ArgKind::OutPtr | ArgKind::InOutPtr => {
@@ -75,7 +77,10 @@ impl fmt::Display for FormatCall<'_> {
             }
             write!(f, "{}=", a.name)?;
             match self.args.get(i) {
-                Some(v) => write_arg(f, a.kind, *v)?,
+                Some(v) => match crate::strace_names::arg_names(self.info.name, a.name) {
+                    Some(names) => crate::strace_names::write_named(f, &names, *v as u32)?,
+                    None => write_arg(f, a.kind, *v)?,
+                },
                 None => f.write_str("?")?,
             }
         }
@@ -129,7 +134,9 @@ mod tests {
     #[test]
     fn formatting() {
         let call = FormatCall { info: Syscall::ObjectWaitOne.info(), args: &[0x1b, 0x4, i64::MAX as u64] };
-        assert_eq!(format!("{call}"), "object_wait_one(handle=0x1b, signals=0x4, deadline=INFINITE, observed=?)");
+        assert_eq!(format!("{call}"), "object_wait_one(handle=0x1b, signals=ZX_OBJECT_PEER_CLOSED, deadline=INFINITE, observed=?)");
+        let call = FormatCall { info: Syscall::VmarMap.info(), args: &[0x1b, 0x13, 0, 0x2b, 0, 4096, 0x1000] };
+        assert!(format!("{call}").starts_with("vmar_map(handle=0x1b, options=ZX_VM_PERM_READ|ZX_VM_PERM_WRITE|ZX_VM_SPECIFIC, vmar_offset=0,"), "{call}");
         let call = FormatCall { info: Syscall::ProcessExit.info(), args: &[(-3i64) as u64] };
         assert_eq!(format!("{call}"), "process_exit(retcode=-3)");
         let ret = FormatReturn { kind: RetKind::Status, value: (-11i64) as u64 };

@@ -372,6 +372,7 @@ mod tests {
                 cpl_to: 3,
                 unfinished: false,
                 lost: false,
+                outputs: vec![Arg { name: "out".into(), value: 0x2a3 }],
             },
             EventKind::RecordsLost { count: 2 },
         ];

@@ -32,6 +32,18 @@ pub fn syscall_info(nr: u32) -> Option<SyscallInfo> {
     })
 }
 
+/// A syscall exit record's outputs (`aux` says which argument each went
+/// through, hypercall-abi `trace::output_args`), named after those
+/// arguments; an index the call does not have is dropped.
+pub fn outputs(nr: u32, aux: u16, values: [u64; 2]) -> Vec<super::event::Arg> {
+    let names = syscall_info(nr).map(|s| s.args).unwrap_or_default();
+    hypercall_abi::trace::output_args(aux)
+        .into_iter()
+        .zip(values)
+        .filter_map(|(at, value)| Some(super::event::Arg { name: names.get(at?)?.to_string(), value }))
+        .collect()
+}
+
 /// True for system calls that never return to their caller
 /// (`zx_process_exit`, `zx_thread_exit`).
 pub fn never_returns(nr: u32) -> bool {

@@ -134,6 +134,9 @@ pub enum EventKind {
         /// Not recorded: made up where records were lost (see TRACE_FORMAT.md).
         #[serde(default, skip_serializing_if = "is_false")]
         lost: bool,
+        /// Values the call wrote behind its pointer arguments (at most two).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        outputs: Vec<Arg>,
     },
     /// An exception enters the kernel.
     ExceptionEnter {

@@ -127,6 +127,8 @@ pub struct SyscallSpan {
     pub enter_lost: bool,
     /// The exit was lost with other records: end and status unknown.
     pub exit_lost: bool,
+    /// Values written behind pointer arguments, by argument name.
+    pub outputs: Vec<Arg>,
 }
 
 /// A VM exit with both ends.
@@ -173,12 +175,14 @@ pub fn syscall_spans(t: &Timeline) -> Vec<SyscallSpan> {
                     status: None,
                     enter_lost: *lost,
                     exit_lost: false,
+                    outputs: Vec::new(),
                 });
             }
-            EventKind::SyscallExit { thread, status, status_name, unfinished, lost, .. } => {
+            EventKind::SyscallExit { thread, status, status_name, unfinished, lost, outputs, .. } => {
                 if let Some(i) = open.get_mut(thread).and_then(Vec::pop) {
                     spans[i].end_ns = e.ts_ns;
                     spans[i].exit_lost = *lost;
+                    spans[i].outputs.clone_from(outputs);
                     if !unfinished && !lost {
                         spans[i].status = Some((*status, status_name.clone()));
                     }
@@ -254,14 +258,41 @@ fn args_text(args: &[Arg]) -> String {
 /// A call's arguments as strace shows them, each formatted by its kind in
 /// the `syscalls!` list (`deadline=INFINITE`, sizes in decimal, handles and
 /// pointers in hex); raw hex for calls the list does not have.
-fn call_args(nr: u32, args: &[Arg]) -> String {
+fn call_args(nr: u32, args: &[Arg], outputs: &[Arg]) -> String {
     let Some(info) = zircon_abi::syscalls::syscall_info(nr) else {
         return args_text(args);
     };
     let values: Vec<u64> = args.iter().map(|a| a.value).collect();
     let text = zircon_abi::FormatCall { info, args: &values }.to_string();
     // `name(a=1, b=2)`: keep what is inside the parentheses.
-    text.strip_prefix(info.name).and_then(|t| t.strip_prefix('(')).and_then(|t| t.strip_suffix(')')).unwrap_or(&text).to_string()
+    let inner = text.strip_prefix(info.name).and_then(|t| t.strip_prefix('(')).and_then(|t| t.strip_suffix(')')).unwrap_or(&text);
+    if outputs.is_empty() {
+        return inner.to_string();
+    }
+    // strace's `[value]`: what the call wrote behind a pointer replaces it.
+    inner
+        .split(", ")
+        .map(|part| {
+            let name = part.split('=').next().unwrap_or_default();
+            match outputs.iter().find(|o| o.name == name) {
+                Some(o) => format!("{name}=[{}]", output_text(name, o.value)),
+                None => part.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Counts (`actual`, `actual_bytes`, `avail`, ...) in decimal, observed
+/// signals by name; handles and addresses in hex.
+fn output_text(name: &str, value: u64) -> String {
+    if name == "observed" || name == "pending" {
+        zircon_abi::strace_names::SignalNames(value as u32).to_string()
+    } else if name.starts_with("actual") || name.starts_with("avail") || name.ends_with("count") {
+        value.to_string()
+    } else {
+        format!("{value:#x}")
+    }
 }
 
 /// The `zxvm trace syscalls` log: one strace-like line per system call.
@@ -271,7 +302,7 @@ pub fn syscalls(t: &Timeline, f: &Filter) -> String {
         if !f.process_ok(t, Some(s.process)) || !f.syscall_ok(Some(&s.name)) {
             continue;
         }
-        let args = if s.enter_lost { "<enter lost>".into() } else { call_args(s.nr, &s.args) };
+        let args = if s.enter_lost { "<enter lost>".into() } else { call_args(s.nr, &s.args, &s.outputs) };
         let result = match &s.status {
             _ if s.exit_lost => "? <exit lost>".into(),
             Some((v, name)) if *name == v.to_string() => format!("{v}"),

@@ -48,7 +48,7 @@ fn syscall_end(nr: u32, process: u64, thread: u64, status_name: &str, cpl_to: u8
     let name = decode::syscall_name(nr);
     let status_name = status_name.to_string();
     let (unfinished, lost) = (m.unfinished, m.lost);
-    EventKind::SyscallExit { nr, name, status: 0, status_name, process, thread, cpl_from: 0, cpl_to, unfinished, lost }
+    EventKind::SyscallExit { nr, name, status: 0, status_name, process, thread, cpl_from: 0, cpl_to, unfinished, lost, outputs: Vec::new() }
 }
 
 /// A trap beginning the records did not carry (no RIP or error code).
@@ -166,6 +166,7 @@ impl Merger<'_> {
                     }
                 }
                 let status = r.data[0] as i64;
+                let outputs = decode::outputs(r.num, r.aux, [r.data[1], r.data[2]]);
                 EventKind::SyscallExit {
                     nr: r.num,
                     name: decode::syscall_name(r.num),
@@ -177,6 +178,7 @@ impl Merger<'_> {
                     cpl_to: to,
                     unfinished: false,
                     lost: false,
+                    outputs,
                 }
             }
             TraceKind::ExceptionEnter | TraceKind::InterruptEnter => {
