@@ -136,7 +136,10 @@ mod tests {
         let call = FormatCall { info: Syscall::ObjectWaitOne.info(), args: &[0x1b, 0x4, i64::MAX as u64] };
         assert_eq!(format!("{call}"), "object_wait_one(handle=0x1b, signals=ZX_OBJECT_PEER_CLOSED, deadline=INFINITE, observed=?)");
         let call = FormatCall { info: Syscall::VmarMap.info(), args: &[0x1b, 0x13, 0, 0x2b, 0, 4096, 0x1000] };
-        assert!(format!("{call}").starts_with("vmar_map(handle=0x1b, options=ZX_VM_PERM_READ|ZX_VM_PERM_WRITE|ZX_VM_SPECIFIC, vmar_offset=0,"), "{call}");
+        assert!(
+            format!("{call}").starts_with("vmar_map(handle=0x1b, options=ZX_VM_PERM_READ|ZX_VM_PERM_WRITE|ZX_VM_SPECIFIC, vmar_offset=0,"),
+            "{call}"
+        );
         let call = FormatCall { info: Syscall::ProcessExit.info(), args: &[(-3i64) as u64] };
         assert_eq!(format!("{call}"), "process_exit(retcode=-3)");
         let ret = FormatReturn { kind: RetKind::Status, value: (-11i64) as u64 };

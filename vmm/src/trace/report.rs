@@ -422,6 +422,7 @@ mod tests {
                 cpl_to: 3,
                 unfinished: false,
                 lost: false,
+                outputs: Vec::new(),
             });
         }
         let events = events.into_iter().enumerate().map(|(i, kind)| Event { ts_ns: 1000 * i as u64, vcpu: 0, kind }).collect();
