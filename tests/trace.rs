@@ -422,6 +422,19 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
     assert!(symbols.iter().any(|s| s["process"] != 0 && s["addr"].as_str().is_some_and(|a| !a.starts_with("0xffff"))), "no user symbol");
     let slice_syms = doc["traceEvents"].as_array().unwrap().iter().filter(|e| e["args"]["sym"].is_string()).count();
     assert!(slice_syms > 0, "Perfetto events carry no sym arg");
+    // A flow arrow from each system call to every VM exit inside it: one
+    // start on the guest thread's track, one end bound to the exit's slice
+    // on the vCPU's track.
+    let events = doc["traceEvents"].as_array().unwrap();
+    let flows = |ph: &str| events.iter().filter(|e| e["cat"] == "flow" && e["ph"] == ph).collect::<Vec<_>>();
+    let (starts, ends) = (flows("s"), flows("f"));
+    let inside = r.stdout.lines().filter(|l| l.contains(" in zx")).count();
+    assert!(inside > 0, "{}", r.stdout);
+    assert_eq!((starts.len(), ends.len()), (inside, inside), "one arrow per exit inside a syscall");
+    for (s, f) in starts.iter().zip(&ends) {
+        assert_eq!(s["id"], f["id"]);
+        assert!(s["pid"].as_u64() > Some(1000) && f["pid"] == 1 && f["bp"] == "e", "{s} {f}");
+    }
     let r = zxvm(&["trace", "stats", "/nonexistent/trace.json"]);
     assert_eq!(r.code, 117);
     assert!(r.stderr.contains("cannot read trace"));

@@ -186,6 +186,51 @@ struct CplArg {
     cpl: i64,
 }
 
+/// A flow arrow (Chrome's v1 flow events): from the system call slice open
+/// on a guest thread's track to the VM exit slice it caused on the vCPU's.
+#[derive(Serialize)]
+struct OutFlow {
+    name: &'static str,
+    cat: &'static str,
+    ph: &'static str,
+    id: u64,
+    ts: f64,
+    pid: u64,
+    tid: u64,
+    /// "e": bind to the enclosing slice (the exit), not the next one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bp: Option<&'static str>,
+}
+
+/// Name of the arrows from a system call to its VM exits.
+pub const FLOW_NAME: &str = "syscall → VM exit";
+
+/// Open system calls per guest thread, to know when a VM exit lies inside one.
+#[derive(Default)]
+struct OpenSyscalls(BTreeMap<u64, u32>);
+
+impl OpenSyscalls {
+    fn track(&mut self, k: &EventKind) {
+        match k {
+            EventKind::SyscallEnter { thread, .. } => *self.0.entry(*thread).or_default() += 1,
+            EventKind::SyscallExit { thread, .. } => {
+                if let Some(n) = self.0.get_mut(thread) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The (pid, tid) track of the syscall slice enclosing this exit, if any.
+    fn enclosing(&self, k: &EventKind) -> Option<(u64, u64)> {
+        let EventKind::VmExit { context, .. } = k else { return None };
+        context.syscall.as_ref()?;
+        let (process, thread) = (context.process?, context.thread?);
+        (self.0.get(&thread).copied().unwrap_or(0) > 0).then(|| (guest_id(process), guest_id(thread)))
+    }
+}
+
 /// Write `t` as Chrome JSON.
 ///
 /// # Errors
@@ -217,6 +262,7 @@ pub fn write<W: Write>(t: &Timeline, mut w: W) -> io::Result<()> {
     // `serde_json::Value` per event made writing the trace a visible part of
     // what `--trace` costs.
     let mut rings: BTreeMap<u32, RingCounter> = BTreeMap::new();
+    let (mut open, mut flows) = (OpenSyscalls::default(), 0u64);
     for e in &t.events {
         let (name, cat, ph, (pid, tid)) = shape(e);
         let ts = ts_us(e.ts_ns);
@@ -236,6 +282,14 @@ pub fn write<W: Write>(t: &Timeline, mut w: W) -> io::Result<()> {
             put(&mut w, &mut first, &OutCounter { name: &ring.name, ph: "C", ts, pid: HOST_PID, args: CplArg { cpl } })?;
         }
         put(&mut w, &mut first, &out)?;
+        open.track(&e.kind);
+        if let Some((spid, stid)) = open.enclosing(&e.kind) {
+            flows += 1;
+            let flow = |ph, ts, pid, tid, bp| OutFlow { name: FLOW_NAME, cat: "flow", ph, id: flows, ts, pid, tid, bp };
+            put(&mut w, &mut first, &flow("s", ts, spid, stid, None))?;
+            // A nanosecond in, so the exit's own slice encloses the end.
+            put(&mut w, &mut first, &flow("f", ts + 0.001, pid, tid, Some("e")))?;
+        }
         if let Some(cpl) = ring.after(&e.kind) {
             put(&mut w, &mut first, &OutCounter { name: &ring.name, ph: "C", ts, pid: HOST_PID, args: CplArg { cpl } })?;
         }
