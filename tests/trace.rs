@@ -442,6 +442,43 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
 }
 
 #[test]
+fn the_perfetto_format_is_protobuf_and_smaller_than_the_json() {
+    let record = |name: &str, format: &str| {
+        let path = trace_path(name);
+        let r = zxvm(&[
+            "run",
+            "--timeout",
+            "60",
+            "--console",
+            "serial",
+            "--trace",
+            path.to_str().unwrap(),
+            "--trace-format",
+            format,
+            "--cmdline",
+            "init=tracetest tracetest.loop=200 userboot=off",
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        (std::fs::read(&path).unwrap(), path)
+    };
+    let (json, json_path) = record("formats.json", "json");
+    let (bytes, pf) = record("formats.pftrace", "perfetto");
+    // A Trace message: its first packet is field 1, length-delimited.
+    assert_eq!((json[0], bytes[0]), (b'{', 0x0a));
+    // The same run in both: the binary form is well under the JSON's size.
+    assert!(json.len() > 100_000, "{} bytes of JSON", json.len());
+    assert!(bytes.len() * 10 < json.len() * 7, "protobuf {} bytes vs JSON {}", bytes.len(), json.len());
+    let _ = std::fs::remove_file(&json_path);
+    // zxvm trace reads JSON, and says so.
+    let r = zxvm(&["trace", "stats", pf.to_str().unwrap()]);
+    assert_eq!(r.code, 117);
+    assert!(r.stderr.contains("is a Perfetto protobuf trace (--trace-format perfetto)"), "{}", r.stderr);
+    let r = zxvm(&["run", "--trace-format", "perfetto"]);
+    assert_eq!(r.code, 117, "--trace-format needs --trace: {}", r.stderr);
+    let _ = std::fs::remove_file(&pf);
+}
+
+#[test]
 fn stats_print_a_hypercall_table_and_tracing_off_keeps_the_ring_off() {
     let r = zxvm(&["run", "--timeout", "60", "--stats", "--cmdline", "init=tracetest"]);
     assert_eq!(r.code, 0);

@@ -20,7 +20,10 @@ It prints one line per trace with the figures (slices, flows, thread-state
 rows, threads, processes, symbol args) and keeps a screenshot of the
 timeline: DIR/NAME.png.
 
-Usage: check.py --out DIR TRACE[:MIN_SLICES[:MIN_FLOWS[:MIN_SYMS]]] ...
+Usage: check.py --out DIR TRACE[:MIN_SLICES[:MIN_FLOWS[:MIN_SYMS[:MIN_THREAD_STATES]]]] ...
+
+TRACE is Chrome JSON (NAME.json, nesting checked on the file too) or a
+Perfetto protobuf trace (any other name).
 """
 
 import argparse
@@ -51,7 +54,7 @@ QUERIES = {
     "thread_states": "select count(*) as n from thread_state",
     "threads": "select count(*) as n from thread where tid != 0",
     "processes": "select count(*) as n from process where pid != 0",
-    "syms": "select count(*) as n from args where key = 'args.sym'",
+    "syms": "select count(*) as n from args where key in ('args.sym', 'debug.sym')",
 }
 PROBLEMS = (
     "select name, idx, severity, source, value from stats "
@@ -149,7 +152,7 @@ def check(page, port, name, want, out_dir):
 
 def parse_trace_arg(arg):
     path, *mins = arg.split(":")
-    keys = ["slices", "flows", "syms"]
+    keys = ["slices", "flows", "syms", "thread_states"]
     return path, {k: int(v) for k, v in zip(keys, mins)}
 
 
@@ -172,7 +175,8 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     failures = []
     for name, path in traces.items():
-        failures += nesting_problems(path, name)
+        if path.endswith(".json"):
+            failures += nesting_problems(path, name)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=args.chromium, args=CHROMIUM_ARGS)
         for name in traces:

@@ -37,6 +37,16 @@ record() {
 }
 record tracetest --cmdline "init=tracetest userboot=off"
 record demo --cmdline "init=demo"
+# The binary format: the same runs as Perfetto protobuf, with scheduler data.
+record_pf() {
+    local name=$1
+    shift
+    "$ZXVM" run --timeout 120 --console serial --trace "$OUT/$name.pftrace" --trace-format perfetto "$@" >"$OUT/$name.pf.console.log" 2>&1 ||
+        die "zxvm run for $name.pftrace failed (exit $?); see $OUT/$name.pf.console.log"
+}
+record_pf tracetest --cmdline "init=tracetest userboot=off"
+record_pf demo --cmdline "init=demo"
+record_pf lossy --trace-ring 16 --trace-drop --cmdline "init=tracetest tracetest.loop=200 userboot=off"
 # A ring far too small, dropping records: the mended trace must still load clean.
 record lossy --trace-ring 16 --trace-drop --cmdline "init=tracetest tracetest.loop=200 userboot=off"
 "$ZXVM" trace stats "$OUT/lossy.json" | grep -qE ", [1-9][0-9]* lost, " || die "the lossy trace lost no records: the check would prove nothing"
@@ -58,6 +68,7 @@ fi
 grep -q "without its begin" "$OUT/selftest.log" || { cat "$OUT/selftest.log"; die "check.py failed the broken trace for another reason"; }
 log "self-test: check.py rejects a broken trace ($(grep -c FAIL "$OUT/selftest.log") finding(s))"
 
-# TRACE:MIN_SLICES:MIN_FLOWS:MIN_SYMS
+# TRACE:MIN_SLICES:MIN_FLOWS:MIN_SYMS[:MIN_THREAD_STATES]
 "$venv/bin/python" "$(dirname "$0")/check.py" --out "$OUT" \
-    "$OUT/tracetest.json:20:5:10" "$OUT/demo.json:100:1:10" "$OUT/lossy.json:10:0:1"
+    "$OUT/tracetest.json:20:5:10" "$OUT/demo.json:100:1:10" "$OUT/lossy.json:10:0:1" \
+    "$OUT/tracetest.pftrace:20:5:10:1" "$OUT/demo.pftrace:100:1:10:100" "$OUT/lossy.pftrace:10:0:1"

@@ -99,6 +99,10 @@ struct TraceArgs {
     /// flushing through a hypercall.
     #[arg(long, requires = "trace")]
     trace_drop: bool,
+    /// File format of --trace: `json` (Chrome JSON; `zxvm trace` reads it) or
+    /// `perfetto` (Perfetto protobuf: smaller, with scheduler tracks).
+    #[arg(long, value_name = "FORMAT", default_value = "json", value_parser = ["json", "perfetto"], requires = "trace")]
+    trace_format: String,
 }
 
 #[derive(Subcommand)]
@@ -192,6 +196,16 @@ fn trace_command(command: TraceCommand) -> ExitCode {
     {
         Ok(t) => t,
         Err(e) => {
+            // A Perfetto protobuf trace begins with its first packet: field 1, length-delimited.
+            let first = std::fs::File::open(file).ok().and_then(|mut f| {
+                let mut b = [0u8; 1];
+                std::io::Read::read_exact(&mut f, &mut b).ok().map(|()| b[0])
+            });
+            let e = if first == Some(0x0a) {
+                "it is a Perfetto protobuf trace (--trace-format perfetto): open it in the Perfetto UI; `zxvm trace` reads the JSON format (the default)".to_string()
+            } else {
+                e
+            };
             zxvm::diag!("zxvm: error: cannot read trace {}: {e}", file.display());
             return ExitCode::from(exit_code::USAGE);
         }
@@ -213,11 +227,15 @@ fn trace_command(command: TraceCommand) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn write_trace(path: &std::path::Path, capture: &zxvm::trace::timeline::Capture, symbols: &GuestSymbols) -> Result<(), String> {
+fn write_trace(path: &std::path::Path, format: &str, capture: &zxvm::trace::timeline::Capture, symbols: &GuestSymbols) -> Result<(), String> {
     let mut timeline = zxvm::trace::timeline::build(capture);
     timeline.symbolize(symbols);
-    let f = std::fs::File::create(path).map_err(|e| e.to_string())?;
-    chrome::write(&timeline, std::io::BufWriter::new(f)).map_err(|e| e.to_string())?;
+    let f = std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| e.to_string())?);
+    match format {
+        "perfetto" => zxvm::trace::perfetto::write(&timeline, f),
+        _ => chrome::write(&timeline, f),
+    }
+    .map_err(|e| e.to_string())?;
     for v in &timeline.meta.vcpus {
         if v.lost > 0 {
             zxvm::diag!("zxvm: trace: vCPU {}: {} guest records lost (ring full; see --trace-ring)", v.vcpu, v.lost);
@@ -393,7 +411,7 @@ fn run(
         }
     }
     if let (Some(path), Some(capture)) = (&trace.trace, &report.trace) {
-        if let Err(e) = write_trace(path, capture, &symbols) {
+        if let Err(e) = write_trace(path, &trace.trace_format, capture, &symbols) {
             zxvm::diag!("zxvm: error: cannot write trace {}: {e}", path.display());
             return ExitCode::from(exit_code::VMM_ERROR);
         }

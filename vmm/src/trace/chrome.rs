@@ -48,7 +48,7 @@ fn ts_us(ns: u64) -> f64 {
 }
 
 /// Display name, category, phase and track of an event.
-fn shape(e: &Event) -> (String, &'static str, &'static str, (u64, u64)) {
+pub(super) fn shape(e: &Event) -> (String, &'static str, &'static str, (u64, u64)) {
     let vcpu = (HOST_PID, vcpu_tid(e.vcpu));
     let thread = |p: u64, t: u64| (guest_id(p), guest_id(t));
     // Traps go on the interrupted thread's track (a preempting tick returns
@@ -98,22 +98,23 @@ fn cpl_after(k: &EventKind) -> Option<i64> {
 }
 
 /// One vCPU's "CPL vCPU N" counter.
-struct RingCounter {
-    name: String,
+pub(super) struct RingCounter {
+    /// The counter's track name.
+    pub(super) name: String,
     last: Option<i64>,
     /// Time of a `records_lost` marker not yet followed by a VM exit.
     lost_at: Option<f64>,
 }
 
 impl RingCounter {
-    fn new(vcpu: u32) -> Self {
+    pub(super) fn new(vcpu: u32) -> Self {
         RingCounter { name: format!("CPL vCPU {vcpu}"), last: None, lost_at: None }
     }
 
     /// A sample to write before event `k` at `ts`. A VM exit's CPL comes
     /// from KVM: when lost records left the counter wrong, it is corrected
     /// from the loss point on, so no exit seems to leave from the wrong ring.
-    fn correction(&mut self, k: &EventKind, ts: f64) -> Option<(f64, i64)> {
+    pub(super) fn correction(&mut self, k: &EventKind, ts: f64) -> Option<(f64, i64)> {
         match k {
             EventKind::RecordsLost { .. } => self.lost_at = Some(ts),
             EventKind::VmExit { cpl: Some(c), .. } => {
@@ -129,7 +130,7 @@ impl RingCounter {
     }
 
     /// The sample to write after event `k` (at its time), if it changes rings.
-    fn after(&mut self, k: &EventKind) -> Option<i64> {
+    pub(super) fn after(&mut self, k: &EventKind) -> Option<i64> {
         let cpl = cpl_after(k)?;
         self.last = Some(cpl);
         Some(cpl)
@@ -207,10 +208,10 @@ pub const FLOW_NAME: &str = "syscall → VM exit";
 
 /// Open system calls per guest thread, to know when a VM exit lies inside one.
 #[derive(Default)]
-struct OpenSyscalls(BTreeMap<u64, u32>);
+pub(super) struct OpenSyscalls(BTreeMap<u64, u32>);
 
 impl OpenSyscalls {
-    fn track(&mut self, k: &EventKind) {
+    pub(super) fn track(&mut self, k: &EventKind) {
         match k {
             EventKind::SyscallEnter { thread, .. } => *self.0.entry(*thread).or_default() += 1,
             EventKind::SyscallExit { thread, .. } => {
@@ -223,7 +224,7 @@ impl OpenSyscalls {
     }
 
     /// The (pid, tid) track of the syscall slice enclosing this exit, if any.
-    fn enclosing(&self, k: &EventKind) -> Option<(u64, u64)> {
+    pub(super) fn enclosing(&self, k: &EventKind) -> Option<(u64, u64)> {
         let EventKind::VmExit { context, .. } = k else { return None };
         context.syscall.as_ref()?;
         let (process, thread) = (context.process?, context.thread?);
@@ -369,12 +370,12 @@ pub fn read<R: BufRead>(r: R) -> Result<Timeline, ReadError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::trace::recorder::{ExitReason, HypercallResult};
     use crate::trace::timeline::{Arg, GuestContext, HypercallCall, HypercallReturn, ThreadMeta, VcpuMeta, FORMAT_VERSION};
 
-    fn sample() -> Timeline {
+    pub(crate) fn sample() -> Timeline {
         let mut meta = TraceMeta { format: FORMAT_NAME.into(), version: FORMAT_VERSION, ..Default::default() };
         meta.vcpus.push(VcpuMeta { vcpu: 0, ring: "active".into(), ..Default::default() });
         meta.processes.insert(0, "tracetest".into());
@@ -452,7 +453,10 @@ mod tests {
         let names: Vec<_> = evs.iter().filter(|e| e["ph"] == "M").map(|e| e["args"]["name"].as_str().unwrap().to_string()).collect();
         assert_eq!(names, ["zxvm (VMM)", "vCPU 0", "tracetest (koid 0)", "initial-thread (koid 0)"]);
         let phases: String = evs.iter().filter(|e| e["ph"] != "M").map(|e| e["ph"].as_str().unwrap()).collect();
-        assert_eq!(phases, "BCBCECECi");
+        // The hypercall inside zx_debug_write gets a flow arrow (s, f).
+        assert_eq!(phases, "BCBsfCECECi");
+        let flow: Vec<_> = evs.iter().filter(|e| e["cat"] == "flow").collect();
+        assert_eq!((flow[0]["tid"].as_u64(), flow[1]["tid"].as_u64(), &flow[1]["bp"]), (Some(1000), Some(vcpu_tid(0)), &Value::from("e")));
         let b = &evs[4];
         assert_eq!((b["pid"].as_u64(), b["tid"].as_u64(), b["ts"].as_f64()), (Some(1000), Some(1000), Some(1000.001)));
         assert_eq!(b["args"]["args"][0]["value"], "0xfffffffffffffff0");

@@ -22,6 +22,7 @@ pub mod chrome;
 pub mod clock;
 pub mod decode;
 pub mod event;
+pub mod perfetto;
 pub mod recorder;
 pub mod report;
 pub mod ring;
