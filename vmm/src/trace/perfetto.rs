@@ -85,6 +85,16 @@ const PKT_TIMESTAMP: u32 = 8;
 const PKT_SEQUENCE_ID: u32 = 10;
 const PKT_TRACK_EVENT: u32 = 11;
 const PKT_SEQUENCE_FLAGS: u32 = 13;
+const PKT_INTERNED_DATA: u32 = 12;
+const SEQ_NEEDS_INCREMENTAL_STATE: u64 = 2;
+const INTERNED_CATEGORIES: u32 = 1;
+const INTERNED_EVENT_NAMES: u32 = 2;
+const INTERNED_ANNOTATION_NAMES: u32 = 3;
+const INTERNED_IID: u32 = 1;
+const INTERNED_NAME: u32 = 2;
+const TE_CATEGORY_IIDS: u32 = 3;
+const TE_NAME_IID: u32 = 10;
+const DA_NAME_IID: u32 = 1;
 const PKT_TRACK_DESCRIPTOR: u32 = 60;
 const SEQ_INCREMENTAL_STATE_CLEARED: u64 = 1;
 const TD_UUID: u32 = 1;
@@ -101,8 +111,6 @@ const THD_NAME: u32 = 5;
 const TE_ANNOTATIONS: u32 = 4;
 const TE_TYPE: u32 = 9;
 const TE_TRACK: u32 = 11;
-const TE_CATEGORIES: u32 = 22;
-const TE_NAME: u32 = 23;
 const TE_COUNTER_VALUE: u32 = 30;
 const TE_FLOW_IDS: u32 = 47;
 const TE_TERMINATING_FLOW_IDS: u32 = 48;
@@ -115,8 +123,8 @@ const DA_UINT: u32 = 3;
 const DA_INT: u32 = 4;
 const DA_DOUBLE: u32 = 5;
 const DA_STRING: u32 = 6;
+const DA_POINTER: u32 = 7;
 const DA_JSON: u32 = 9;
-const DA_NAME: u32 = 10;
 const BUNDLE_CPU: u32 = 1;
 const BUNDLE_EVENT: u32 = 2;
 const FT_TIMESTAMP: u32 = 1;
@@ -152,10 +160,52 @@ fn counter_uuid(vcpu: u32) -> u64 {
     (1 << 63) | u64::from(vcpu)
 }
 
+/// Strings sent once per sequence and then named by number (Perfetto's
+/// interning): event names, categories, annotation names.
+#[derive(Default)]
+struct Interner {
+    ids: [std::collections::HashMap<String, u64>; 3],
+    /// Entries new since the last packet, per table.
+    fresh: [Vec<(u64, String)>; 3],
+}
+
+impl Interner {
+    const CATEGORY: usize = 0;
+    const EVENT_NAME: usize = 1;
+    const ANNOTATION: usize = 2;
+
+    fn iid(&mut self, table: usize, s: &str) -> u64 {
+        if let Some(&id) = self.ids[table].get(s) {
+            return id;
+        }
+        let id = self.ids[table].len() as u64 + 1;
+        self.ids[table].insert(s.to_string(), id);
+        self.fresh[table].push((id, s.to_string()));
+        id
+    }
+
+    /// The InternedData for what is new, if anything.
+    fn take(&mut self) -> Option<Msg> {
+        if self.fresh.iter().all(Vec::is_empty) {
+            return None;
+        }
+        let mut data = Msg::default();
+        for (table, field) in [INTERNED_CATEGORIES, INTERNED_EVENT_NAMES, INTERNED_ANNOTATION_NAMES].into_iter().enumerate() {
+            for (id, s) in self.fresh[table].drain(..) {
+                let mut entry = Msg::default();
+                entry.varint(INTERNED_IID, id).string(INTERNED_NAME, &s);
+                data.msg(field, &entry);
+            }
+        }
+        Some(data)
+    }
+}
+
 /// Writes packets, each as field 1 of the `Trace` message.
 struct Out<W: Write> {
     w: W,
     first: bool,
+    interned: Interner,
 }
 
 impl<W: Write> Out<W> {
@@ -164,8 +214,13 @@ impl<W: Write> Out<W> {
             p.varint(PKT_TIMESTAMP, ts);
         }
         p.varint(PKT_SEQUENCE_ID, SEQUENCE);
+        if let Some(data) = self.interned.take() {
+            p.msg(PKT_INTERNED_DATA, &data);
+        }
         if std::mem::take(&mut self.first) {
-            p.varint(PKT_SEQUENCE_FLAGS, SEQ_INCREMENTAL_STATE_CLEARED);
+            p.varint(PKT_SEQUENCE_FLAGS, SEQ_INCREMENTAL_STATE_CLEARED | SEQ_NEEDS_INCREMENTAL_STATE);
+        } else if ts_ns.is_some() {
+            p.varint(PKT_SEQUENCE_FLAGS, SEQ_NEEDS_INCREMENTAL_STATE);
         }
         let mut framed = Msg::default();
         framed.msg(TRACE_PACKET, &p);
@@ -184,7 +239,7 @@ impl<W: Write> Out<W> {
 /// # Errors
 /// I/O errors of `w`.
 pub fn write<W: Write>(t: &Timeline, w: W) -> io::Result<()> {
-    let mut out = Out { w, first: true };
+    let mut out = Out { w, first: true, interned: Interner::default() };
     write_tracks(t, &mut out)?;
     let fan_out = flows(t);
     let mut rings: BTreeMap<u32, RingCounter> = BTreeMap::new();
@@ -203,8 +258,9 @@ pub fn write<W: Write>(t: &Timeline, w: W) -> io::Result<()> {
         };
         te.varint(TE_TYPE, kind).varint(TE_TRACK, track_uuid(pid, tid));
         if kind != TYPE_SLICE_END {
-            te.string(TE_CATEGORIES, cat).string(TE_NAME, &name);
-            annotate(&mut te, e, t);
+            te.varint(TE_CATEGORY_IIDS, out.interned.iid(Interner::CATEGORY, cat));
+            te.varint(TE_NAME_IID, out.interned.iid(Interner::EVENT_NAME, &name));
+            annotate(&mut te, e, t, &mut out.interned);
         }
         if let Some(ids) = fan_out.starts.get(&i) {
             for id in ids {
@@ -272,30 +328,52 @@ fn counter(vcpu: u32, cpl: i64) -> Msg {
     p
 }
 
-/// The event's fields as debug annotations, as the JSON has them in `args`.
-fn annotate(te: &mut Msg, e: &Event, t: &Timeline) {
-    let mut put = |name: &str, v: &Value| {
-        let mut da = Msg::default();
-        da.string(DA_NAME, name);
-        match v {
-            Value::Bool(b) => da.varint(DA_BOOL, u64::from(*b)),
-            Value::Number(n) if n.is_u64() => da.varint(DA_UINT, n.as_u64().unwrap_or(0)),
-            Value::Number(n) if n.is_i64() => da.int(DA_INT, n.as_i64().unwrap_or(0)),
-            Value::Number(n) => da.double(DA_DOUBLE, n.as_f64().unwrap_or(0.0)),
-            Value::String(s) => da.string(DA_STRING, s),
-            other => da.string(DA_JSON, &other.to_string()),
-        };
-        te.msg(TE_ANNOTATIONS, &da);
-    };
+/// The event's fields as debug annotations, as the JSON has them in `args`:
+/// nested objects flattened (`hypercall.name`), `[{name, value}]` lists as
+/// one annotation per entry (`args.buffer`), hex strings as pointers.
+fn annotate(te: &mut Msg, e: &Event, t: &Timeline, interned: &mut Interner) {
     if let Ok(Value::Object(fields)) = serde_json::to_value(&e.kind) {
         for (k, v) in &fields {
-            put(k, v);
+            annotate_value(te, interned, k, v);
         }
     }
-    put("vcpu", &Value::from(e.vcpu));
+    annotate_value(te, interned, "vcpu", &Value::from(e.vcpu));
     if let Some(sym) = e.kind.rip().and_then(|(p, rip)| t.meta.symbol(p, rip)) {
-        put("sym", &Value::from(sym));
+        annotate_value(te, interned, "sym", &Value::from(sym));
     }
+}
+
+fn annotate_value(te: &mut Msg, interned: &mut Interner, name: &str, v: &Value) {
+    let named_list = |a: &Vec<Value>| a.iter().all(|x| x.get("name").is_some_and(Value::is_string) && x.get("value").is_some());
+    match v {
+        Value::Object(fields) => {
+            for (k, v) in fields {
+                annotate_value(te, interned, &format!("{name}.{k}"), v);
+            }
+            return;
+        }
+        Value::Array(a) if !a.is_empty() && named_list(a) => {
+            for x in a {
+                annotate_value(te, interned, &format!("{name}.{}", x["name"].as_str().unwrap_or("?")), &x["value"]);
+            }
+            return;
+        }
+        _ => {}
+    }
+    let mut da = Msg::default();
+    da.varint(DA_NAME_IID, interned.iid(Interner::ANNOTATION, name));
+    match v {
+        Value::Bool(b) => da.varint(DA_BOOL, u64::from(*b)),
+        Value::Number(n) if n.is_u64() => da.varint(DA_UINT, n.as_u64().unwrap_or(0)),
+        Value::Number(n) if n.is_i64() => da.int(DA_INT, n.as_i64().unwrap_or(0)),
+        Value::Number(n) => da.double(DA_DOUBLE, n.as_f64().unwrap_or(0.0)),
+        Value::String(s) => match s.strip_prefix("0x").and_then(|h| u64::from_str_radix(h, 16).ok()) {
+            Some(p) => da.varint(DA_POINTER, p),
+            None => da.string(DA_STRING, s),
+        },
+        other => da.string(DA_JSON, &other.to_string()),
+    };
+    te.msg(TE_ANNOTATIONS, &da);
 }
 
 /// Flow ids: on each syscall begin (one per exit inside it) and on the
