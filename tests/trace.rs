@@ -28,7 +28,8 @@ fn traced(name: &str, extra: &[&str]) -> (common::Run, Timeline, PathBuf) {
     assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
     let f = std::fs::File::open(&path).expect("trace file written");
     let t = chrome::read(std::io::BufReader::new(f)).expect("trace reads back");
-    if name != "cli.json" {
+    // Tests that read the file again name it keep-*.json (or cli.json).
+    if name != "cli.json" && !name.starts_with("keep-") {
         let _ = std::fs::remove_file(&path);
     }
     (r, t, path)
@@ -496,6 +497,38 @@ fn stats_print_a_hypercall_table_and_tracing_off_keeps_the_ring_off() {
     assert!(number_after("insn_emulation ").is_some_and(|n| n > 0) || !r.stderr.contains("guest instructions emulated"), "{}", r.stderr);
     let r = zxvm(&["run", "--timeout", "60", "--trace-ring", "8"]);
     assert_eq!(r.code, 117, "--trace-ring needs --trace");
+}
+
+/// `doc` against the JSON Schema `docs/schemas/NAME.schema.json`; the
+/// errors, listed.
+fn schema_errors(name: &str, doc: &serde_json::Value) -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../docs/schemas/{name}.schema.json"));
+    let schema: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).expect("schema file")).expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid JSON Schema");
+    validator.iter_errors(doc).map(|e| format!("{e} at {}", e.instance_path)).collect()
+}
+
+#[test]
+fn stats_documents_follow_their_published_schemas() {
+    let path = trace_path("schema.json");
+    let r = zxvm(&["run", "--timeout", "60", "--stats-json", path.to_str().unwrap(), "--cmdline", "init=tracetest"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let run: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(schema_errors("zxvm-run-stats", &run), Vec::<String>::new());
+    // The schema is not vacuous: a wrong type and a missing field fail it.
+    let mut bad = run.clone();
+    bad["exit_code"] = serde_json::json!("zero");
+    bad.as_object_mut().unwrap().remove("kvm");
+    assert_eq!(schema_errors("zxvm-run-stats", &bad).len(), 2, "{:?}", schema_errors("zxvm-run-stats", &bad));
+    let (_, _, trace) = traced("keep-schema-trace.json", &["--cmdline", "init=tracetest userboot=off"]);
+    let r = zxvm(&["trace", "stats", "--json", trace.to_str().unwrap()]);
+    let stats: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(schema_errors("zxvm-trace-stats", &stats), Vec::<String>::new());
+    let mut bad = stats.clone();
+    bad["syscalls"][0]["errors_by_status"] = serde_json::json!({"not a status": 1});
+    assert!(!schema_errors("zxvm-trace-stats", &bad).is_empty());
+    let _ = std::fs::remove_file(&path);
+    let _ = std::fs::remove_file(&trace);
 }
 
 #[test]
