@@ -339,6 +339,20 @@ pub fn process_create(koid: u64, name: &str) {
     named(TraceKind::ProcessCreate, (koid, 0), name);
 }
 
+/// The current thread ends (it is never switched to again).
+pub fn thread_exit() {
+    let hdr = RING.load(Ordering::Relaxed);
+    if hdr.is_null() {
+        return;
+    }
+    // SAFETY: `hdr` is the active ring.
+    unsafe {
+        if let Some(rec) = claim(hdr, TraceKind::ThreadExit) {
+            put(rec, record_word(TraceKind::ThreadExit, cpl_pair(0, 0), 0, 0), current_koids());
+        }
+    }
+}
+
 /// A thread was created in process `process`.
 pub fn thread_create(process: u64, koid: u64, name: &str) {
     named(TraceKind::ThreadCreate, (process, koid), name);

@@ -117,6 +117,7 @@ pub struct TraceRingHeader {
 /// | `ContextSwitch` | 0 | 0 | koids of the thread switched *to* | `[from thread koid, to thread koid, 0, 0]` |
 /// | `ProcessCreate` | name length | 0 | new process koid, 0 | name bytes (32, NUL padded) |
 /// | `ThreadCreate` | name length | 0 | owning process koid, new thread koid | name bytes (32, NUL padded) |
+/// | `ThreadExit` | 0 | 0 | the ending thread's koids | undefined |
 /// | `SyscallComplete` | as `SyscallEnter` | mechanism in the low byte, the exit's output indices in the high byte | as `SyscallEnter` | as `SyscallEnter`; plus `exit_tsc`, `exit_status`, `outputs` |
 ///
 /// Outputs: the first two values of at most 8 bytes a system call wrote
@@ -155,11 +156,14 @@ pub enum TraceKind {
     ThreadCreate = 9,
     /// A `SyscallEnter` slot completed in place by its exit.
     SyscallComplete = 10,
+    /// The current thread ended (it exited, or was killed — also inside a
+    /// system call that never returns). ABI 1.4.
+    ThreadExit = 11,
 }
 
 impl TraceKind {
     /// Every kind, in numeric order.
-    pub const ALL: [TraceKind; 10] = [
+    pub const ALL: [TraceKind; 11] = [
         TraceKind::SyscallEnter,
         TraceKind::SyscallExit,
         TraceKind::ExceptionEnter,
@@ -170,6 +174,7 @@ impl TraceKind {
         TraceKind::ProcessCreate,
         TraceKind::ThreadCreate,
         TraceKind::SyscallComplete,
+        TraceKind::ThreadExit,
     ];
 
     /// Decode a `kind` byte.
@@ -190,6 +195,7 @@ impl TraceKind {
             TraceKind::ProcessCreate => "process_create",
             TraceKind::ThreadCreate => "thread_create",
             TraceKind::SyscallComplete => "syscall_complete",
+            TraceKind::ThreadExit => "thread_exit",
         }
     }
 }

@@ -357,6 +357,7 @@ pub fn on_tick() {
 
 /// End the current thread; never returns.
 pub fn exit_current() -> ! {
+    crate::trace::thread_exit();
     let cur = {
         let mut q = QUEUE.lock();
         q.zombies.clear();

@@ -69,6 +69,7 @@ pub(super) fn shape(e: &Event) -> (String, &'static str, &'static str, (u64, u64
         EventKind::ContextSwitch { .. } => ("context switch".into(), "sched", "i", vcpu),
         EventKind::ProcessCreate { name, .. } => (format!("process {name} created"), "task", "i", vcpu),
         EventKind::ThreadCreate { name, .. } => (format!("thread {name} created"), "task", "i", vcpu),
+        EventKind::ThreadExit { koid, .. } => (format!("thread {koid} ended"), "task", "i", vcpu),
         EventKind::RecordsLost { count } => (format!("{count} guest records lost"), "trace", "i", vcpu),
     }
 }

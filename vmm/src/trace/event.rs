@@ -251,6 +251,8 @@ pub enum EventKind {
     ProcessCreate { koid: u64, name: String },
     /// A thread was created.
     ThreadCreate { koid: u64, process: u64, name: String },
+    /// A thread ended; its open slices end with it.
+    ThreadExit { koid: u64, process: u64 },
     /// Guest records dropped because the ring was full (placed where the VMM
     /// noticed).
     RecordsLost { count: u64 },
@@ -295,6 +297,7 @@ impl EventKind {
             EventKind::ContextSwitch { .. } => "context_switch",
             EventKind::ProcessCreate { .. } => "process_create",
             EventKind::ThreadCreate { .. } => "thread_create",
+            EventKind::ThreadExit { .. } => "thread_exit",
             EventKind::RecordsLost { .. } => "records_lost",
         }
     }

@@ -436,6 +436,9 @@ impl Sched {
             EventKind::SyscallExit { thread, .. } => bump(&mut self.in_syscall, *thread, false),
             EventKind::InterruptEnter { thread, .. } => bump(&mut self.in_interrupt, *thread, true),
             EventKind::InterruptExit { thread: Some(t), .. } => bump(&mut self.in_interrupt, *t, false),
+            EventKind::ThreadExit { koid, .. } => {
+                self.exited.insert(*koid);
+            }
             _ => {}
         }
     }

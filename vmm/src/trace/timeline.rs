@@ -247,6 +247,10 @@ impl Merger<'_> {
                 self.meta.threads.insert(r.thread, ThreadMeta { process: r.process, name: name.clone() });
                 EventKind::ThreadCreate { koid: r.thread, process: r.process, name }
             }
+            TraceKind::ThreadExit => {
+                self.thread_ended(r.thread, ns);
+                EventKind::ThreadExit { koid: r.thread, process: r.process }
+            }
             TraceKind::SyscallComplete => return,
         };
         self.push(ns, ev);

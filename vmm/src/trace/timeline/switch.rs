@@ -23,6 +23,24 @@ impl Merger<'_> {
         }
     }
 
+    /// `thread` ended (`thread_exit` record): whatever it still had open —
+    /// a system call it was killed in, `zx_process_exit`, a fault that
+    /// killed it — ends here, not when the VM stops.
+    pub(super) fn thread_ended(&mut self, thread: u64, ns: u64) {
+        for (nr, process, _) in self.syscalls.remove(&thread).unwrap_or_default().into_iter().rev() {
+            let ev = syscall_end(nr, process, thread, "does not return (the thread ended)", 0, Made { unfinished: true, ..Made::default() });
+            self.push(ns, ev);
+        }
+        let traps = self.traps.remove(&thread).unwrap_or_default();
+        // Trap slices of a switched-out thread already ended at the switch.
+        if !self.suspended.remove(&thread) {
+            let on_thread = Some(thread).filter(|t| *t != 0);
+            for (vector, process, _) in traps.into_iter().rev() {
+                self.push(ns, trap_exit(vector, on_thread.map(|_| process), on_thread, Made { unfinished: true, ..Made::default() }));
+            }
+        }
+    }
+
     fn end_no_return_call(&mut self, thread: u64, ns: u64) {
         let Some(stack) = self.syscalls.get_mut(&thread) else { return };
         let Some(&(nr, process, _)) = stack.last().filter(|(nr, _, _)| decode::never_returns(*nr)) else { return };
@@ -122,6 +140,28 @@ mod tests {
             .collect();
         assert_eq!(ends.len(), 1, "{:?}", t.events);
         assert!(ends[0].0 < 300 && ends[0].1.starts_with("does not return"), "{ends:?}");
+    }
+
+    #[test]
+    fn a_thread_killed_inside_a_syscall_ends_it_when_it_ends() {
+        use TraceKind::*;
+        let t = build_one(vec![
+            thread_rec(100, SyscallEnter, cpl_pair(3, 0), 0xdead, 5),
+            thread_rec(150, ExceptionEnter, cpl_pair(0, 0), 14, 5),
+            thread_rec(200, ThreadExit, 0, 0, 5),
+            switch(210, 5, 6),
+        ]);
+        let ends: Vec<_> = t
+            .events
+            .iter()
+            .filter_map(|e| match &e.kind {
+                EventKind::SyscallExit { unfinished: true, .. } | EventKind::ExceptionExit { unfinished: true, .. } => Some(e.ts_ns),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ends.len(), 2, "{:?}", t.events);
+        assert!(ends.iter().all(|ns| (200..210).contains(ns)), "ended at the thread's end, not the VM's: {ends:?}");
+        assert!(t.events.iter().any(|e| matches!(e.kind, EventKind::ThreadExit { koid: 5, .. })));
     }
 
     #[test]
