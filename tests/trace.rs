@@ -474,7 +474,7 @@ fn the_perfetto_format_is_protobuf_and_smaller_than_the_json() {
     let r = zxvm(&["trace", "stats", pf.to_str().unwrap()]);
     assert_eq!(r.code, 117);
     assert!(r.stderr.contains("is a Perfetto protobuf trace (--trace-format perfetto)"), "{}", r.stderr);
-    let r = zxvm(&["run", "--trace-format", "perfetto"]);
+    let r = zxvm(&["run", "--timeout", "10", "--trace-format", "perfetto"]);
     assert_eq!(r.code, 117, "--trace-format needs --trace: {}", r.stderr);
     let _ = std::fs::remove_file(&pf);
 }

@@ -13,6 +13,8 @@ use hypercall_abi::{
 };
 use vm_memory::{Bytes, GuestAddress, GuestMemoryBackend, GuestMemoryMmap};
 
+mod symbol;
+
 /// Arguments as the guest left them in its registers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct HypercallArgs {
@@ -225,7 +227,7 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
         // No debugger takes it here; under `--gdb` the stub sees the call
         // before this service does (vstate::vcpu).
         Hypercall::DebugTrap => Outcome::Return(0),
-        Hypercall::SymbolName => symbol_name(mem, host, a0, a1, a2),
+        Hypercall::SymbolName => symbol::symbol_name(mem, host, a0, a1, a2),
         Hypercall::DebugTasks => {
             if a1 != hypercall_abi::debug::TASK_TABLE_BYTES as u64 {
                 return err(HypercallStatus::InvalidArgs);
@@ -243,33 +245,7 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
 
 /// Check that `[gpa, gpa + len)` is inside guest RAM, does not wrap and is at
 /// most [`MAX_PHYS_OP`] long.
-/// [`Hypercall::SymbolName`]: answer into the guest's [`hypercall_abi::SymbolQuery`].
-fn symbol_name(mem: &GuestMemoryMmap, host: &HostState, addr: u64, gpa: u64, program_len: u64) -> Outcome {
-    use hypercall_abi::{SymbolQuery, SYMBOL_NAME_LEN, SYMBOL_PROGRAM_LEN};
-    let size = std::mem::size_of::<SymbolQuery>() as u64;
-    if !gpa.is_multiple_of(size) || program_len > SYMBOL_PROGRAM_LEN as u64 {
-        return err(HypercallStatus::InvalidArgs);
-    }
-    let query = match read_guest_range(mem, gpa, program_len, SYMBOL_PROGRAM_LEN as u64).and_then(|q| check_phys_range(mem, gpa, size).map(|()| q)) {
-        Ok(q) => q,
-        Err(s) => return err(s),
-    };
-    let program = String::from_utf8_lossy(&query);
-    let Some(name) = host.symbols.get().name(addr, (!program.is_empty()).then_some(&*program)) else {
-        return Outcome::Return(0);
-    };
-    // Cut at a character boundary.
-    let mut end = name.len().min(SYMBOL_NAME_LEN);
-    while !name.is_char_boundary(end) {
-        end -= 1;
-    }
-    match mem.write_slice(&name.as_bytes()[..end], GuestAddress(gpa + SYMBOL_PROGRAM_LEN as u64)) {
-        Ok(()) => Outcome::Return(end as i32),
-        Err(_) => err(HypercallStatus::BadAddress),
-    }
-}
-
-fn check_phys_range(mem: &GuestMemoryMmap, gpa: u64, len: u64) -> Result<(), HypercallStatus> {
+pub(super) fn check_phys_range(mem: &GuestMemoryMmap, gpa: u64, len: u64) -> Result<(), HypercallStatus> {
     if len > MAX_PHYS_OP {
         return Err(HypercallStatus::TooLarge);
     }
@@ -351,14 +327,14 @@ fn read_test_result(mem: &GuestMemoryMmap, gpa: u64) -> Result<TestCase, Hyperca
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::sync::{Arc, Mutex};
 
-    const RAM: usize = 64 * 1024;
+    pub(super) const RAM: usize = 64 * 1024;
 
     #[derive(Clone, Default)]
-    struct Capture(Arc<Mutex<Vec<u8>>>);
+    pub(super) struct Capture(Arc<Mutex<Vec<u8>>>);
     impl Write for Capture {
         fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
             self.0.lock().unwrap().extend_from_slice(b);
@@ -369,13 +345,13 @@ mod tests {
         }
     }
 
-    fn setup() -> (GuestMemoryMmap, HostState, Capture) {
+    pub(super) fn setup() -> (GuestMemoryMmap, HostState, Capture) {
         let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), RAM)]).unwrap();
         let cap = Capture::default();
         (mem, HostState::new(Box::new(cap.clone()), Instant::now()), cap)
     }
 
-    fn call(nr: Hypercall, args: [u64; 4]) -> HypercallArgs {
+    pub(super) fn call(nr: Hypercall, args: [u64; 4]) -> HypercallArgs {
         HypercallArgs { nr: nr as u64, args }
     }
 
@@ -385,32 +361,6 @@ mod tests {
         mem.write_slice(b"hello", GuestAddress(0x100)).unwrap();
         assert_eq!(handle(call(Hypercall::ConsoleWrite, [0x100, 5, 0, 0]), &mem, &mut host), Outcome::Return(5));
         assert_eq!(&*cap.0.lock().unwrap(), b"hello");
-    }
-
-    #[test]
-    fn symbol_name_answers_from_the_image_and_refuses_bad_queries() {
-        let (mem, mut host, _) = setup();
-        let sym = |host: &mut HostState, args| handle(call(Hypercall::SymbolName, args), &mem, host);
-        // No image: no name, not an error.
-        assert_eq!(sym(&mut host, [0xffff_ffff_8010_0000, 0x1000, 0, 0]), Outcome::Return(0));
-        let image = crate::image::BootImage::bundled().unwrap();
-        // The first named user address of hello.
-        let table = crate::symbols::GuestSymbols::of_image(&image);
-        let (addr, name) = (0x20_0000..0x30_0000u64).find_map(|a| table.name(a, Some("hello")).map(|n| (a, n))).unwrap();
-        host.symbols = crate::symbols::LazySymbols::new(image);
-        mem.write_slice(b"hello world", GuestAddress(0x1000)).unwrap();
-        let Outcome::Return(n) = sym(&mut host, [addr, 0x1000, 11, 0]) else { panic!() };
-        let mut out = vec![0u8; n as usize];
-        mem.read_slice(&mut out, GuestAddress(0x1000 + 64)).unwrap();
-        assert_eq!(String::from_utf8(out).unwrap(), name);
-        // Another program, or none, does not know that user address.
-        mem.write_slice(b"nosuch", GuestAddress(0x1000)).unwrap();
-        assert_eq!(sym(&mut host, [addr, 0x1000, 6, 0]), Outcome::Return(0));
-        let bad = |s: HypercallStatus| Outcome::Return(s as i32);
-        assert_eq!(sym(&mut host, [addr, 0x1080, 0, 0]), bad(HypercallStatus::InvalidArgs), "unaligned");
-        assert_eq!(sym(&mut host, [addr, 0x1000, 65, 0]), bad(HypercallStatus::InvalidArgs), "program too long");
-        assert_eq!(sym(&mut host, [addr, RAM as u64, 0, 0]), bad(HypercallStatus::BadAddress), "past RAM");
-        assert_eq!(sym(&mut host, [addr, !0xff, 4, 0]), bad(HypercallStatus::BadAddress), "wrapping");
     }
 
     #[test]
