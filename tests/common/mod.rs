@@ -38,13 +38,42 @@ pub fn zxvm(args: &[&str]) -> Run {
     zxvm_env(args, &[])
 }
 
-/// Run `zxvm` with `args` and the environment variables `env` set.
+/// Longest any one `zxvm` of the tests may take: guests have their own
+/// `--timeout`, but a zxvm that hangs before or outside a guest (blocked
+/// opening a FIFO, say) must fail the test, not hang CI.
+const DEADLINE: Duration = Duration::from_secs(300);
+
+/// Run `zxvm` with `args` and the environment variables `env` set; killed
+/// (and the test failed) past [`DEADLINE`].
 pub fn zxvm_env(args: &[&str], env: &[(&str, &str)]) -> Run {
+    use std::io::Read;
+    use std::process::Stdio;
     let t = Instant::now();
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_zxvm"));
-    cmd.args(args).env_remove("RUST_LOG").envs(env.iter().copied());
-    let out = cmd.output().expect("spawn zxvm");
-    finish(out, t.elapsed())
+    cmd.args(args).env_remove("RUST_LOG").envs(env.iter().copied()).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn zxvm");
+    let drain = |mut r: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = r.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().expect("stdout")));
+    let err = drain(Box::new(child.stderr.take().expect("stderr")));
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for zxvm") {
+            break status;
+        }
+        if t.elapsed() > DEADLINE {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("zxvm {args:?} still running after {DEADLINE:?}: killed");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let output = Output { status, stdout: out.join().unwrap_or_default(), stderr: err.join().unwrap_or_default() };
+    finish(output, t.elapsed())
 }
 
 /// Path of a guest build artifact (target/guest/NAME).

@@ -196,8 +196,11 @@ fn trace_command(command: TraceCommand) -> ExitCode {
     {
         Ok(t) => t,
         Err(e) => {
-            // A Perfetto protobuf trace begins with its first packet: field 1, length-delimited.
-            let first = std::fs::File::open(file).ok().and_then(|mut f| {
+            // A Perfetto protobuf trace begins with its first packet: field 1,
+            // length-delimited. Only a regular file is looked at: opening a
+            // FIFO or a device could block or have effects.
+            let regular = std::fs::metadata(file).is_ok_and(|m| m.is_file());
+            let first = regular.then(|| std::fs::File::open(file).ok()).flatten().and_then(|mut f| {
                 let mut b = [0u8; 1];
                 std::io::Read::read_exact(&mut f, &mut b).ok().map(|()| b[0])
             });
