@@ -491,7 +491,11 @@ fn trace_dir_keeps_a_trace_and_a_readable_report_of_each_failure() {
     assert_eq!(o.code, 1);
     let report = std::fs::read_to_string(dir.join("tp-mixed.hangs.result.txt")).unwrap();
     assert!(report.contains("ended:     timed out; guest stopped at RIP 0x"), "{report}");
-    assert!(report.contains("(user mode)") && report.contains("ERROR tp-mixed::hangs ("), "{report}");
+    // The hang spins in user mode, but the watchdog may catch it in a timer
+    // tick (kernel code is emulated on PVM, and slow under load): the mode
+    // is named either way.
+    assert!(report.contains("(user mode)") || report.contains("(kernel mode)"), "{report}");
+    assert!(report.contains("ERROR tp-mixed::hangs ("), "{report}");
     assert!(!report.contains("Timeout {"), "no Rust Debug output: {report}");
     let report = std::fs::read_to_string(dir.join("tp-mixed.faults.result.txt")).unwrap();
     assert!(report.contains("ended:     guest fault"), "{report}");

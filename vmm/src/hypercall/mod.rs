@@ -81,6 +81,10 @@ pub struct HostState {
     pub task_table: Option<u64>,
     /// The image's symbols for [`Hypercall::SymbolName`] (read at the first call).
     pub symbols: crate::symbols::LazySymbols,
+    /// KVM copies the general registers to the `kvm_run` page at every exit
+    /// (KVM_CAP_SYNC_REGS): a hypercall's arguments are read there, not
+    /// with a KVM_GET_REGS ioctl.
+    pub regs_on_run_page: bool,
 }
 
 /// A boot milestone as the host saw it.
@@ -111,6 +115,7 @@ impl HostState {
             debugger: false,
             task_table: None,
             symbols: crate::symbols::LazySymbols::default(),
+            regs_on_run_page: false,
             trace,
         }
     }

@@ -322,9 +322,13 @@ fn act(action: ExitAction, vcpu: &mut VcpuFd, ctx: &mut ExitCtx) -> Step {
 }
 
 fn serve_hypercall(vcpu: &mut VcpuFd, ctx: &mut ExitCtx) -> Step {
-    let regs = match vcpu.get_regs() {
-        Ok(regs) => regs,
-        Err(e) => return Step::End(RunEnd::Error(format!("KVM_GET_REGS failed: {e}"))),
+    let regs = if ctx.host.regs_on_run_page {
+        vcpu.sync_regs().regs
+    } else {
+        match vcpu.get_regs() {
+            Ok(regs) => regs,
+            Err(e) => return Step::End(RunEnd::Error(format!("KVM_GET_REGS failed: {e}"))),
+        }
     };
     let call = HypercallArgs { nr: regs.rax, args: [regs.rdi, regs.rsi, regs.r8, regs.r9] };
     if ctx.host.debugger && call.nr == hypercall_abi::Hypercall::DebugTrap as u64 {
