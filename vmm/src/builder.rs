@@ -340,8 +340,10 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     // Run on its own thread so the watchdog can interrupt KVM_RUN.
     register_signal_handler(SIGRTMIN(), kick_handler).map_err(|e| BuildError::Host(format!("signal handler: {e}")))?;
     let stop = Arc::new(AtomicBool::new(false));
-    let done = Arc::new(AtomicBool::new(false));
-    let (stop2, done2) = (stop.clone(), done.clone());
+    let stop2 = stop.clone();
+    // The vCPU thread says it is done here; a panic drops the sender, which
+    // wakes the main thread just the same.
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
     let mut host = HostState::new(Box::new(console), config.start);
     host.tsc_khz = vcpu.get_tsc_khz().ok();
     let kvm_stats = StatsFile::open(&vcpu);
@@ -356,6 +358,7 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     );
     let seccomp = config.seccomp;
     let gdb = config.gdb;
+    let debugging = gdb.is_some();
     let gdb_link = Arc::new(crate::gdb::GdbLink::default());
     let link2 = gdb_link.clone();
     // KVM_CAP_SET_GUEST_DEBUG2 lists the guest-debug flags the host takes.
@@ -392,7 +395,7 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
             };
             log::info!("vCPU 0 stopped: {end:?}");
             let capture = host.trace.enabled().then(|| host.trace.finish(&vcpu, &mem));
-            done2.store(true, Ordering::Release);
+            let _ = done_tx.send(());
             stats.count_dropped("test results", host.tests_dropped);
             stats.count_dropped("milestones", host.milestones_dropped);
             RunReport {
@@ -411,8 +414,23 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
         .map_err(|e| BuildError::Host(format!("spawn vCPU thread: {e}")))?;
 
     let deadline = config.timeout.map(|t| config.start + t);
-    // `is_finished` too: a vCPU thread that panicked never sets `done`.
-    while !done.load(Ordering::Acquire) && !thread.is_finished() {
+    // The main thread sleeps until the vCPU thread is done or the deadline
+    // comes; it polls only while it must: kicking a vCPU that has not yet
+    // noticed the deadline, and serving a debugger's Ctrl-C.
+    loop {
+        let now = Instant::now();
+        let wait = match deadline {
+            Some(d) if now >= d => Some(MAIN_POLL),
+            Some(d) => Some(if debugging { MAIN_POLL.min(d - now) } else { d - now }),
+            None => debugging.then_some(MAIN_POLL),
+        };
+        let woke = match wait {
+            Some(t) => done_rx.recv_timeout(t),
+            None => done_rx.recv().map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected),
+        };
+        if !matches!(woke, Err(std::sync::mpsc::RecvTimeoutError::Timeout)) {
+            break;
+        }
         if deadline.is_some_and(|d| Instant::now() >= d) {
             stop.store(true, Ordering::Release);
             // Repeat the kick until the vCPU notices: a signal that lands just
@@ -422,13 +440,16 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
         if gdb_link.wants_kick() {
             let _ = thread.kill(SIGRTMIN());
         }
-        std::thread::sleep(Duration::from_millis(2));
     }
     let mut report = thread.join().map_err(|_| BuildError::Host("the vCPU thread panicked".into()))?;
     virtio.event_loop.stop();
     report.devices = virtio.stats.iter().map(|(name, f)| (name.clone(), f())).collect();
     Ok(report)
 }
+
+/// How often the main thread looks again while it kicks a vCPU past its
+/// deadline or serves a debugger.
+const MAIN_POLL: Duration = Duration::from_millis(2);
 
 /// Where a bootfs of `len` bytes goes: the first page after the kernel.
 /// `kernel_end` comes from the image's ELF headers (`p_paddr + p_memsz`,
