@@ -23,6 +23,16 @@ impl Merger<'_> {
     /// after the closes there (the last one found is the outermost). With no
     /// such marker (a guest that broke its own nesting) it goes here and now.
     fn mend(&mut self, kind: EventKind, close_of: Option<u64>) {
+        let track = slice_track(&kind).map(|(t, _)| t);
+        if let Some(loss) = &self.loss {
+            // A real end after the marker already closed a slice that was open
+            // there (its owner's ends were misattributed by the loss): a
+            // boundary made up at the marker would cross it, so this one and
+            // every later one for this loss go here and now.
+            if track.is_some_and(|t| closed_after(&self.out[loss.at + loss.closes..], t)) {
+                self.loss = None;
+            }
+        }
         match self.loss.as_mut().filter(|l| close_of.is_none_or(|begin| begin < l.ts_ns)) {
             Some(loss) => {
                 let at = loss.at + loss.closes;
@@ -61,6 +71,40 @@ impl Merger<'_> {
     pub(super) fn open_lost(&mut self, kind: EventKind) {
         self.mend(kind, None);
     }
+}
+
+/// The track (thread koid, 0 for the vCPU's) a slice boundary is drawn on
+/// and whether it opens (+1) or closes (-1) a slice.
+fn slice_track(kind: &EventKind) -> Option<(u64, i32)> {
+    match kind {
+        EventKind::SyscallEnter { thread, .. } | EventKind::ExceptionEnter { thread, .. } | EventKind::InterruptEnter { thread, .. } => {
+            Some((*thread, 1))
+        }
+        EventKind::SyscallExit { thread, .. } => Some((*thread, -1)),
+        EventKind::ExceptionExit { thread, .. } | EventKind::InterruptExit { thread, .. } => Some((thread.unwrap_or(0), -1)),
+        _ => None,
+    }
+}
+
+/// Longest stretch after a loss marker searched for crossing ends; past it
+/// mending goes here and now (a guess either way, and a bounded one).
+const MEND_SCAN_LIMIT: usize = 1 << 16;
+
+/// True if `events` close, on `track`, a slice opened before them.
+fn closed_after(events: &[Event], track: u64) -> bool {
+    if events.len() > MEND_SCAN_LIMIT {
+        return true;
+    }
+    let mut depth = 0i64;
+    for (t, d) in events.iter().filter_map(|e| slice_track(&e.kind)) {
+        if t == track {
+            depth += i64::from(d);
+            if depth < 0 {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// The enter of a syscall whose enter record was lost.
@@ -158,6 +202,41 @@ mod tests {
         let want = ["syscall_enter", "records_lost", "syscall_exit!", "syscall_enter", "syscall_exit!", "interrupt_enter", "interrupt_exit"];
         assert_eq!(shape(&t), want);
         assert!(t.events[2].ts_ns < 500 && t.events[4].ts_ns >= 500, "{:?}", t.events);
+    }
+
+    /// Per track, every end closes the slice of the same name opened last.
+    fn assert_nested(t: &Timeline) {
+        let mut open: std::collections::HashMap<u64, Vec<String>> = Default::default();
+        for e in &t.events {
+            let Some((track, d)) = super::slice_track(&e.kind) else { continue };
+            let name = crate::trace::chrome::shape(e).0;
+            if d > 0 {
+                open.entry(track).or_default().push(name);
+            } else {
+                assert_eq!(open.entry(track).or_default().pop(), Some(name), "at {e:?} in {:?}", shape(t));
+            }
+        }
+    }
+
+    #[test]
+    fn a_lost_enter_is_not_made_up_across_a_real_end_after_the_loss() {
+        use TraceKind::*;
+        // A tick from ring 3; lost: its exit, the enter of syscall 1, a page
+        // fault's enter and another tick's enter; then their exits. The tick
+        // exit after the loss matches the open tick, so the syscall enter
+        // cannot be made up at the marker (it would open inside the tick).
+        let t = one_vcpu(
+            vec![
+                (0, thread_rec(100, InterruptEnter, cpl_pair(3, 0), 32, 5)),
+                (5, thread_rec(500, ExceptionExit, cpl_pair(0, 0), 14, 5)),
+                (6, thread_rec(600, InterruptExit, cpl_pair(0, 0), 32, 5)),
+                (7, thread_rec(700, SyscallExit, cpl_pair(0, 3), 1, 5)),
+            ],
+            vec![LostMark { guest_seq: 1, count: 4 }],
+        );
+        assert_nested(&t);
+        let enter = t.events.iter().position(|e| matches!(e.kind, EventKind::SyscallEnter { lost: true, .. })).unwrap();
+        assert!(t.events[enter].ts_ns >= 600, "made up after the tick's end: {:?}", t.events);
     }
 
     #[test]
