@@ -12,7 +12,7 @@ use std::process::Command;
 const TARGET: &str = "x86_64-unknown-none";
 /// User programs packed into the bundled bootfs (the conformance suite's
 /// programs, `CONFORMANCE_SUITE`, are packed too).
-const PROGRAMS: &[&str] = &["hello", "gdbtest", "tracetest", "virtio-test", "userboot", "demo", "fuzz-syscalls"];
+const PROGRAMS: &[&str] = &["hello", "gdbtest", "tracetest", "virtio-test", "userboot", "demo", "fuzz-syscalls", "bench"];
 
 // `CONFORMANCE_SUITE`: the one list of suite programs, shared with the runner.
 include!("src/runner/suite.rs");

@@ -11,7 +11,7 @@ pub const DEBUG_EXIT_PORT: u16 = 0x00f4;
 
 /// Hypercall ABI version: major in the high 16 bits, minor in the low 16.
 /// A guest and host agree when the majors match.
-pub const ABI_VERSION: u32 = 0x0001_0004;
+pub const ABI_VERSION: u32 = 0x0001_0005;
 
 /// Magic the host returns from [`Hypercall::Version`] ORed into nothing: the
 /// version is returned as a positive `i32`, so a port nobody claims (which
@@ -87,7 +87,18 @@ pub enum Hypercall {
     /// address). The host writes `function+0xOFF` into `name` and returns
     /// its length (0: no symbol known). Added in ABI 1.4.
     SymbolName = 13,
+    /// `bench_mark(tag, kernel_ticks)`: a benchmark boundary (`zxvm bench`).
+    /// The host stamps it with its clock and the vCPU's emulated-instruction
+    /// count and keeps it with `tag` (the guest's name for the boundary) and
+    /// `kernel_ticks` (timer ticks the kernel has taken so far, so the host
+    /// can take their cost out of an interval). Returns 0, or
+    /// [`HypercallStatus::LimitReached`] once [`MAX_BENCH_MARKS`] are held.
+    /// Added in ABI 1.5.
+    BenchMark = 14,
 }
+
+/// Most [`Hypercall::BenchMark`] boundaries the host keeps per run.
+pub const MAX_BENCH_MARKS: usize = 4096;
 
 /// Longest program name in a [`SymbolQuery`].
 pub const SYMBOL_PROGRAM_LEN: usize = 64;
@@ -131,7 +142,7 @@ pub const MAX_PHYS_OP: u64 = 64 << 20;
 
 impl Hypercall {
     /// Every hypercall, in numeric order.
-    pub const ALL: [Hypercall; 13] = [
+    pub const ALL: [Hypercall; 14] = [
         Hypercall::Version,
         Hypercall::ConsoleWrite,
         Hypercall::Exit,
@@ -145,6 +156,7 @@ impl Hypercall {
         Hypercall::DebugTrap,
         Hypercall::DebugTasks,
         Hypercall::SymbolName,
+        Hypercall::BenchMark,
     ];
 
     /// Snake-case name, as in docs/HYPERCALL_ABI.md.
@@ -163,6 +175,7 @@ impl Hypercall {
             Hypercall::DebugTrap => "debug_trap",
             Hypercall::DebugTasks => "debug_tasks",
             Hypercall::SymbolName => "symbol_name",
+            Hypercall::BenchMark => "bench_mark",
         }
     }
 
@@ -182,6 +195,7 @@ impl Hypercall {
             Hypercall::DebugTrap => &["regs_va", "vector"],
             Hypercall::DebugTasks => &["table_gpa", "bytes"],
             Hypercall::SymbolName => &["addr", "query_gpa", "program_len"],
+            Hypercall::BenchMark => &["tag", "kernel_ticks"],
         }
     }
 }
@@ -203,6 +217,7 @@ impl TryFrom<u64> for Hypercall {
             11 => Self::DebugTrap,
             12 => Self::DebugTasks,
             13 => Self::SymbolName,
+            14 => Self::BenchMark,
             _ => return Err(HypercallStatus::UnknownHypercall),
         })
     }

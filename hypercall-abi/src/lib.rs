@@ -19,6 +19,7 @@
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod bench;
 pub mod bootfs;
 pub mod debug;
 pub mod exit_code;

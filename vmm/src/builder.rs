@@ -187,6 +187,8 @@ pub struct RunReport {
     pub milestones: Vec<MilestoneRecord>,
     /// Guest instructions KVM emulated in the whole run (PVM hosts count them).
     pub emulated_insns: Option<u64>,
+    /// Benchmark boundaries the guest marked (`zxvm bench`).
+    pub bench_marks: Vec<crate::hypercall::BenchMarkRecord>,
     /// Test cases the guest reported.
     pub tests: Vec<TestCase>,
     /// Test results refused past `hypercall_abi::MAX_TEST_RESULTS` (the run fails).
@@ -403,6 +405,7 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
                 kvm_stats: kvm_stats.iter().map(|f| f.snapshot(0)).collect(),
                 emulated_insns: host.insn_counter.as_ref().and_then(|c| c.read()),
                 milestones: host.milestones,
+                bench_marks: host.bench_marks,
                 tests: host.tests,
                 tests_dropped: host.tests_dropped,
                 stats,

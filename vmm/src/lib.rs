@@ -6,10 +6,12 @@
 //! guest's hypercalls; `exit_code` names the process exit codes; `program`
 //! adds user programs to an image; `runner` is the headless test runner;
 //! `trace` records exits, hypercalls and the guest's event ring and reads
-//! traces back.
+//! traces back; `bench` measures operations beside floors built from bare
+//! kvm-ioctls.
 #![deny(missing_docs)]
 
 pub mod arch;
+pub mod bench;
 pub mod builder;
 pub mod diag;
 pub mod exit_code;

@@ -78,6 +78,9 @@ enum Command {
     /// Run guest tests headless: each image or program in its own VM, TAP or
     /// compact output, JUnit XML, watchdog (see docs/CLI.md).
     Test(zxvm::runner::cli::TestArgs),
+    /// Measure system calls, exits and boot beside floors measured in the
+    /// same run; check the emulated-instruction budget (docs/PERFORMANCE.md).
+    Bench(zxvm::bench::BenchArgs),
     /// Inspect a trace written by `zxvm run --trace`.
     Trace {
         #[command(subcommand)]
@@ -178,6 +181,7 @@ fn main() -> ExitCode {
             run(start, image, mem, cmdline, timeout, init, outputs, Machine { virtio, seccomp: !no_seccomp, gdb })
         }
         Command::Test(args) => ExitCode::from(zxvm::runner::cli::main(args)),
+        Command::Bench(args) => ExitCode::from(zxvm::bench::main(args)),
         Command::Trace { command } => trace_command(command),
     }
 }

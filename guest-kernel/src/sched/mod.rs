@@ -339,6 +339,11 @@ pub fn wake(key: WaitKey) {
     QUEUE.lock().wake_all_where(WakeReason::Woken, |t| t.wait_key() == key);
 }
 
+/// Timer ticks taken since boot.
+pub fn ticks_taken() -> u64 {
+    TICKS.load(Ordering::Relaxed)
+}
+
 /// Timer tick: time out expired waits and preempt the running thread if
 /// another is ready.
 pub fn on_tick() {

@@ -80,6 +80,8 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
             SYS_EVENT_CREATE => event::sys_event_create(a[0] as u32, a[1]).into(),
             SYS_EVENTPAIR_CREATE => event::sys_eventpair_create(a[0] as u32, a[1], a[2]).into(),
             SYS_ZXVM_ENTRY_INFO => zxvm::sys_zxvm_entry_info(frame, mechanism, a[0]).into(),
+            SYS_ZXVM_BENCH_MARK => zxvm::sys_zxvm_bench_mark(a[0] as u32).into(),
+            SYS_ZXVM_BENCH_HYPERCALLS => zxvm::sys_zxvm_bench_hypercalls(a[0]).into(),
             // Tasks.
             SYS_JOB_CREATE => job::sys_job_create(a[0] as u32, a[1] as u32, a[2]).into(),
             SYS_JOB_SET_CRITICAL => job::sys_job_set_critical(a[0] as u32, a[1] as u32, a[2] as u32).into(),
@@ -187,6 +189,8 @@ fn may_allocate(nr: u32) -> bool {
             | SYS_FIFO_READ
             | SYS_DEBUG_WRITE
             | SYS_ZXVM_TEST_RESULT
+            | SYS_ZXVM_BENCH_MARK
+            | SYS_ZXVM_BENCH_HYPERCALLS
             | SYS_CLOCK_GET_MONOTONIC
             | SYS_TICKS_GET
             | SYS_TICKS_PER_SECOND

@@ -24,6 +24,42 @@ pub fn sys_zxvm_entry_info(frame: &TrapFrame, mechanism: Mechanism, out: u64) ->
     }
 }
 
+/// `zxvm_bench_mark(tag)`: a benchmark boundary for `zxvm bench`, passed to
+/// the host with the timer ticks taken so far. `ZX_ERR_NO_RESOURCES` once
+/// the host holds `MAX_BENCH_MARKS`; `ZX_ERR_NOT_SUPPORTED` without the zxvm
+/// hypercall device.
+pub fn sys_zxvm_bench_mark(tag: u32) -> zx_status_t {
+    use hypercall_abi::Hypercall;
+    if !crate::hypercall::available() {
+        return ZX_ERR_NOT_SUPPORTED;
+    }
+    match crate::hypercall::call(Hypercall::BenchMark, u64::from(tag), crate::sched::ticks_taken(), 0, 0) {
+        0 => ZX_OK,
+        _ => ZX_ERR_NO_RESOURCES,
+    }
+}
+
+/// Most hypercalls one `zxvm_bench_hypercalls` makes (~0.1 s on PVM).
+const MAX_BENCH_HYPERCALLS: u64 = 65_536;
+
+/// `zxvm_bench_hypercalls(count)`: `count` back-to-back `version` hypercalls,
+/// so a benchmark can time the hypercall round trip without a system call
+/// around each. `ZX_ERR_OUT_OF_RANGE` above [`MAX_BENCH_HYPERCALLS`];
+/// `ZX_ERR_NOT_SUPPORTED` without the zxvm hypercall device.
+pub fn sys_zxvm_bench_hypercalls(count: u64) -> zx_status_t {
+    use hypercall_abi::{Hypercall, ABI_VERSION};
+    if count > MAX_BENCH_HYPERCALLS {
+        return ZX_ERR_OUT_OF_RANGE;
+    }
+    if !crate::hypercall::available() {
+        return ZX_ERR_NOT_SUPPORTED;
+    }
+    for _ in 0..count {
+        crate::hypercall::call(Hypercall::Version, u64::from(ABI_VERSION), 0, 0, 0);
+    }
+    ZX_OK
+}
+
 /// Kernel copy of one test result: the hypercall reads it by guest-physical
 /// address. A static (in .bss, zero at boot) rather than a stack buffer, so
 /// no CPL0 instructions are spent zeroing 4 KiB per call on emulating hosts.

@@ -366,6 +366,12 @@ syscalls! {
         /// zxvm test aid (until `zx_thread_create` exists): start a thread
         /// in the calling process at `entry` on `stack` with `arg` in RDI.
         ZxvmThreadSpawn = 0x1002 SYS_ZXVM_THREAD_SPAWN "zxvm_thread_spawn" (entry: Vaddr, stack: Vaddr, arg: U64) -> Status;
+        /// zxvm benchmark aid: mark a boundary `tag` for `zxvm bench` (the host
+        /// stamps it with its clock and emulated-instruction count).
+        ZxvmBenchMark = 0x1003 SYS_ZXVM_BENCH_MARK "zxvm_bench_mark" (tag: U32) -> Status;
+        /// zxvm benchmark aid: make `count` (≤ 1,000,000) back-to-back
+        /// `version` hypercalls from the kernel, for the hypercall round trip.
+        ZxvmBenchHypercalls = 0x1004 SYS_ZXVM_BENCH_HYPERCALLS "zxvm_bench_hypercalls" (count: U64) -> Status;
     }
 }
 
@@ -507,6 +513,8 @@ mod tests {
             ("zxvm_entry_info", 1),
             ("zxvm_test_result", 6),
             ("zxvm_thread_spawn", 3),
+            ("zxvm_bench_mark", 1),
+            ("zxvm_bench_hypercalls", 1),
         ];
         for (name, n) in expect {
             assert_eq!(syscall_by_name(name).unwrap().nargs(), n, "{name}");

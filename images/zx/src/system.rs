@@ -98,3 +98,17 @@ pub fn zxvm_thread_spawn(entry: extern "C" fn(u64) -> !, stack_top: u64, arg: u6
     // SAFETY: the caller owns the stack memory below `stack_top`.
     ok(unsafe { call(SYS_ZXVM_THREAD_SPAWN, &[entry as usize as u64, stack_top, arg]) })
 }
+
+/// zxvm benchmark aid `zxvm_bench_mark`: tell the host (`zxvm bench`) that
+/// the boundary `tag` is reached now.
+pub fn zxvm_bench_mark(tag: u32) -> Result<(), Status> {
+    // SAFETY: no pointer arguments.
+    ok(unsafe { call(SYS_ZXVM_BENCH_MARK, &[u64::from(tag)]) })
+}
+
+/// zxvm benchmark aid `zxvm_bench_hypercalls`: the kernel makes `count`
+/// back-to-back hypercalls (at most 65,536).
+pub fn zxvm_bench_hypercalls(count: u64) -> Result<(), Status> {
+    // SAFETY: no pointer arguments.
+    ok(unsafe { call(SYS_ZXVM_BENCH_HYPERCALLS, &[count]) })
+}

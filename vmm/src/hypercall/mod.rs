@@ -69,6 +69,8 @@ pub struct HostState {
     pub test_bytes: u64,
     /// Milestone calls refused past [`MAX_MILESTONES`].
     pub milestones_dropped: u64,
+    /// Benchmark boundaries, in order (at most [`hypercall_abi::MAX_BENCH_MARKS`]).
+    pub bench_marks: Vec<BenchMarkRecord>,
     /// This vCPU's tracing state (trace ring, exit recorder, hypercall counters).
     pub trace: crate::trace::VcpuTrace,
     /// Guest TSC frequency (KVM_GET_TSC_KHZ), if the host knows it.
@@ -98,6 +100,19 @@ pub struct MilestoneRecord {
     pub emulated_insns: Option<u64>,
 }
 
+/// A benchmark boundary ([`Hypercall::BenchMark`]) as the host saw it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BenchMarkRecord {
+    /// The guest's name for the boundary.
+    pub tag: u64,
+    /// Timer ticks the guest kernel had taken.
+    pub kernel_ticks: u64,
+    /// Host time since `zxvm` started.
+    pub at: Duration,
+    /// Guest instructions KVM had emulated so far, if the host counts them.
+    pub emulated_insns: Option<u64>,
+}
+
 impl HostState {
     /// State writing the console to `console`, timing from `start`.
     pub fn new(console: Box<dyn Write + Send>, start: Instant) -> Self {
@@ -110,6 +125,7 @@ impl HostState {
             tests_dropped: 0,
             test_bytes: 0,
             milestones_dropped: 0,
+            bench_marks: Vec::new(),
             tsc_khz: None,
             insn_counter: None,
             debugger: false,
@@ -233,6 +249,13 @@ pub fn handle(call: HypercallArgs, mem: &GuestMemoryMmap, host: &mut HostState) 
         // before this service does (vstate::vcpu).
         Hypercall::DebugTrap => Outcome::Return(0),
         Hypercall::SymbolName => symbol::symbol_name(mem, host, a0, a1, a2),
+        Hypercall::BenchMark if host.bench_marks.len() >= hypercall_abi::MAX_BENCH_MARKS => err(HypercallStatus::LimitReached),
+        Hypercall::BenchMark => {
+            // The counter first: it is what the interval is judged by.
+            let emulated_insns = host.insn_counter.as_ref().and_then(|c| c.read());
+            host.bench_marks.push(BenchMarkRecord { tag: a0, kernel_ticks: a1, at: host.start.elapsed(), emulated_insns });
+            Outcome::Return(0)
+        }
         Hypercall::DebugTasks => {
             if a1 != hypercall_abi::debug::TASK_TABLE_BYTES as u64 {
                 return err(HypercallStatus::InvalidArgs);

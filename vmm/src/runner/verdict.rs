@@ -378,6 +378,7 @@ pub(crate) mod tests {
             end,
             milestones: vec![MilestoneRecord { milestone: Milestone::FirstUserEntry, at: Duration::from_millis(10), emulated_insns: None }],
             emulated_insns: None,
+            bench_marks: Vec::new(),
             hypercalls: Default::default(),
             trace: None,
             devices: Vec::new(),

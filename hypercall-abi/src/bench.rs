@@ -1,0 +1,77 @@
+//! The benchmark protocol between `zxvm bench` and the guest program
+//! `bench`: which operations it measures, under which tags it marks their
+//! boundaries ([`crate::Hypercall::BenchMark`]), and how many times each runs.
+
+/// One measured operation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BenchOp {
+    /// Stable id: the tags of its boundaries are [`begin_tag`] / [`end_tag`].
+    pub id: u32,
+    /// Short name (table rows, the budget file, JSON).
+    pub name: &'static str,
+    /// What one iteration does.
+    pub what: &'static str,
+    /// Iterations per run.
+    pub iters: u32,
+}
+
+/// Nothing between the marks: what marking itself costs.
+pub const OP_EMPTY: u32 = 0;
+/// User-mode spin of [`SPIN_MS`]: what the kernel's timer ticks cost.
+pub const OP_TICKS: u32 = 1;
+/// How long the tick-measuring spin lasts.
+pub const SPIN_MS: u64 = 200;
+
+const fn op(id: u32, name: &'static str, what: &'static str, iters: u32) -> BenchOp {
+    BenchOp { id, name, what, iters }
+}
+
+/// Every operation, in the order the guest runs them.
+pub const OPS: [BenchOp; 14] = [
+    op(OP_EMPTY, "empty", "two marks with nothing between (subtracted from the rest)", 1),
+    op(OP_TICKS, "ticks", "a user-mode spin; per timer tick taken (subtracted from the rest)", 1),
+    op(2, "null_syscall", "zx_handle_close(ZX_HANDLE_INVALID)", 200),
+    op(3, "wait_one_signaled", "zx_object_wait_one on a signaled event", 100),
+    op(4, "channel_write_read", "zx_channel_write + zx_channel_read, 64 bytes", 50),
+    op(5, "channel_call", "zx_channel_call, 64 bytes, to a server in another process", 20),
+    op(6, "port_queue_wait", "zx_port_queue + zx_port_wait, a user packet", 50),
+    op(7, "futex_wake", "zx_futex_wake with no waiter", 100),
+    op(8, "vmo_write_4k", "zx_vmo_write, 4 KiB", 20),
+    op(9, "page_fault", "first touch of a mapped VMO page (one demand fault)", 50),
+    op(10, "thread_create_join", "zx_thread_create + zx_thread_start + wait for it to end", 10),
+    op(11, "process_spawn", "launch a program from the bootfs (process_create, ELF load, start) and wait for its exit", 5),
+    op(12, "hypercall", "one hypercall from the kernel (zxvm_bench_hypercalls)", 2000),
+    op(13, "clock_get_monotonic", "zx_clock_get_monotonic", 100),
+];
+
+/// Tag of `op`'s first boundary.
+pub const fn begin_tag(op: u32) -> u32 {
+    op << 1
+}
+
+/// Tag of `op`'s second boundary.
+pub const fn end_tag(op: u32) -> u32 {
+    (op << 1) | 1
+}
+
+/// The operation and boundary (`false`: begin) a tag names.
+pub fn parse_tag(tag: u64) -> Option<(&'static BenchOp, bool)> {
+    let op = OPS.iter().find(|o| u64::from(o.id) == tag >> 1)?;
+    Some((op, tag & 1 == 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_tags_round_trip() {
+        for (i, a) in OPS.iter().enumerate() {
+            assert!(OPS[i + 1..].iter().all(|b| b.id != a.id && b.name != a.name), "{a:?}");
+            assert!(a.iters > 0);
+            assert_eq!(parse_tag(u64::from(begin_tag(a.id))), Some((a, false)));
+            assert_eq!(parse_tag(u64::from(end_tag(a.id))), Some((a, true)));
+        }
+        assert_eq!(parse_tag(u64::from(begin_tag(99))), None);
+    }
+}

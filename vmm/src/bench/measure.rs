@@ -1,0 +1,210 @@
+//! One repetition of `zxvm bench`: the floors, a guest run of the `bench`
+//! program (its boundary marks turned into per-operation figures) and a
+//! `hello` run, in that order, all in this process.
+
+use std::time::{Duration, Instant};
+
+use hypercall_abi::bench::{parse_tag, BenchOp, OPS, OP_EMPTY, OP_TICKS};
+use hypercall_abi::Milestone;
+
+use super::floor::{self, LoopCost};
+use crate::builder::{self, VirtioConfig, VmConfig};
+use crate::hypercall::BenchMarkRecord;
+use crate::image::BootImage;
+use crate::runner::console::ConsoleCapture;
+use crate::vstate::vcpu::RunEnd;
+
+/// Iterations of the floor loops.
+const FLOOR_ITERS: u16 = 2000;
+
+/// What one repetition measured.
+#[derive(Clone, Debug, Default)]
+pub struct Sample {
+    /// An empty VM's whole life.
+    pub empty_vm: Duration,
+    /// A bare port-I/O exit.
+    pub port_io: Option<LoopCost>,
+    /// A bare CPL3 → CPL0 → CPL3 trap.
+    pub ring_trip: Option<LoopCost>,
+    /// Per guest operation: (name, time per iteration, emulated kernel
+    /// instructions per iteration).
+    pub ops: Vec<(&'static str, Duration, Option<f64>)>,
+    /// `zxvm run` (in process) to the first user instruction.
+    pub boot_to_user: Option<Duration>,
+    /// Emulated instructions up to the first user instruction.
+    pub boot_insns: Option<u64>,
+    /// The whole `hello` run.
+    pub hello: Duration,
+}
+
+/// Why a repetition failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SampleError {
+    /// A floor.
+    #[error("floor: {0}")]
+    Floor(#[from] floor::FloorError),
+    /// Building or running a guest.
+    #[error("guest {program}: {message}")]
+    Guest {
+        /// The program.
+        program: &'static str,
+        /// What went wrong (with the console's last lines).
+        message: String,
+    },
+}
+
+/// Run one repetition.
+///
+/// # Errors
+/// A floor or a guest run failed.
+pub fn sample(timeout: Duration) -> Result<Sample, SampleError> {
+    let empty_vm = floor::empty_vm_life()?;
+    let port_io = Some(floor::port_io_exits(FLOOR_ITERS)?);
+    // A host that does not deliver the bare trap has no floor for it; the
+    // rest is still worth measuring.
+    let ring_trip = floor::ring_trips(u32::from(FLOOR_ITERS)).map_err(|e| log::warn!("bench: no ring-trip floor: {e}")).ok();
+    let (report, _) = run_guest("bench", timeout)?;
+    let ops = per_op(&report.bench_marks).map_err(|message| SampleError::Guest { program: "bench", message })?;
+    let first_user = report.milestones.iter().find(|m| m.milestone == Milestone::FirstUserEntry);
+    let (_, hello) = run_guest("hello", timeout)?;
+    Ok(Sample {
+        empty_vm,
+        port_io,
+        ring_trip,
+        ops,
+        boot_to_user: first_user.map(|m| m.at),
+        boot_insns: first_user.and_then(|m| m.emulated_insns),
+        hello,
+    })
+}
+
+/// Boot the bundled image with `init=PROGRAM`, the console captured; the
+/// report and the wall time from the start of the build to the VM's end.
+fn run_guest(program: &'static str, timeout: Duration) -> Result<(builder::RunReport, Duration), SampleError> {
+    let console = ConsoleCapture::default();
+    let fail = |message: String| SampleError::Guest { program, message };
+    let start = Instant::now();
+    let config = VmConfig {
+        image: BootImage::bundled().map_err(|e| fail(e.to_string()))?,
+        mem_mib: crate::arch::layout::DEFAULT_MEM_MIB,
+        cmdline: Some(format!("init={program}")),
+        timeout: Some(timeout),
+        console: Box::new(console.clone()),
+        forward_stdin: false,
+        start,
+        virtio: VirtioConfig::default(),
+        seccomp: true,
+        gdb: None,
+    };
+    let report = builder::run(config).map_err(|e| fail(e.to_string()))?;
+    let wall = start.elapsed();
+    match report.end {
+        RunEnd::Guest { code: 0, .. } => Ok((report, wall)),
+        ref end => {
+            let text = console.text();
+            let tail = crate::runner::console::last_lines(&text, 5).join("\n  ");
+            Err(fail(format!("ended with {end:?} (exit code {}); console ends:\n  {tail}", end.exit_code())))
+        }
+    }
+}
+
+/// A boundary pair: elapsed time, emulated instructions and timer ticks.
+#[derive(Clone, Copy, Debug)]
+struct Interval {
+    time: Duration,
+    insns: Option<u64>,
+    ticks: u64,
+}
+
+fn intervals(marks: &[BenchMarkRecord]) -> Result<Vec<(&'static BenchOp, Interval)>, String> {
+    let mut out = Vec::new();
+    let mut open: Option<(&'static BenchOp, &BenchMarkRecord)> = None;
+    for m in marks {
+        match (parse_tag(m.tag), open.take()) {
+            (Some((op, false)), None) => open = Some((op, m)),
+            (Some((op, true)), Some((begun, b))) if op.id == begun.id => {
+                let insns = m.emulated_insns.zip(b.emulated_insns).map(|(e, s)| e.saturating_sub(s));
+                out.push((op, Interval { time: m.at.saturating_sub(b.at), insns, ticks: m.kernel_ticks.saturating_sub(b.kernel_ticks) }));
+            }
+            _ => return Err(format!("boundary {:#x} out of order", m.tag)),
+        }
+    }
+    if out.len() != OPS.len() {
+        return Err(format!("{} of {} operations marked", out.len(), OPS.len()));
+    }
+    Ok(out)
+}
+
+/// Per-iteration figures: marking's own cost (the `empty` pair) and the
+/// timer ticks inside an interval (their cost from the `ticks` spin) taken
+/// out.
+fn per_op(marks: &[BenchMarkRecord]) -> Result<Vec<(&'static str, Duration, Option<f64>)>, String> {
+    let all = intervals(marks)?;
+    let find = |id| all.iter().find(|(o, _)| o.id == id).map(|(_, i)| *i).ok_or("missing calibration");
+    let (empty, spin) = (find(OP_EMPTY)?, find(OP_TICKS)?);
+    let mark_insns = empty.insns.map(|n| n as f64);
+    let tick_insns = match (spin.insns, mark_insns) {
+        (Some(n), Some(m)) if spin.ticks > 0 => Some(((n as f64 - m) / spin.ticks as f64).max(0.0)),
+        _ => None,
+    };
+    let ops = all.iter().filter(|(o, _)| o.id != OP_EMPTY && o.id != OP_TICKS);
+    Ok(ops
+        .map(|(op, iv)| {
+            let n = f64::from(op.iters);
+            let time = iv.time.saturating_sub(empty.time).div_f64(n);
+            let insns = match (iv.insns, mark_insns, tick_insns) {
+                (Some(i), Some(m), Some(t)) => Some(((i as f64 - m - t * iv.ticks as f64) / n).max(0.0)),
+                _ => None,
+            };
+            (op.name, time, insns)
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hypercall_abi::bench::{begin_tag, end_tag};
+
+    fn mark(tag: u32, ms: u64, insns: u64, ticks: u64) -> BenchMarkRecord {
+        BenchMarkRecord { tag: u64::from(tag), kernel_ticks: ticks, at: Duration::from_millis(ms), emulated_insns: Some(insns) }
+    }
+
+    /// Marks for every op: `insns(op)` per iteration, 1 ms per iteration, a
+    /// mark pair costing 100 instructions and 1 ms; one tick (500
+    /// instructions) inside each op's interval.
+    fn marks(insns: impl Fn(&BenchOp) -> u64) -> Vec<BenchMarkRecord> {
+        let (mut t, mut n, mut ticks, mut out) = (0, 0, 0, Vec::new());
+        for op in &OPS {
+            out.push(mark(begin_tag(op.id), t, n, ticks));
+            let (dt, dn, dticks) = match op.id {
+                OP_EMPTY => (1, 100, 0),
+                OP_TICKS => (200, 100 + 20 * 500, 20),
+                _ => (1 + u64::from(op.iters), 100 + 500 + insns(op) * u64::from(op.iters), 1),
+            };
+            (t, n, ticks) = (t + dt, n + dn, ticks + dticks);
+            out.push(mark(end_tag(op.id), t, n, ticks));
+        }
+        out
+    }
+
+    #[test]
+    fn marking_and_ticks_are_taken_out() {
+        let got = per_op(&marks(|op| u64::from(op.id) * 10)).unwrap();
+        assert_eq!(got.len(), OPS.len() - 2);
+        for (name, time, insns) in got {
+            let op = OPS.iter().find(|o| o.name == name).unwrap();
+            assert_eq!(insns, Some(f64::from(op.id) * 10.0), "{name}");
+            assert_eq!(time, Duration::from_millis(1), "{name}");
+        }
+    }
+
+    #[test]
+    fn marks_out_of_order_or_missing_are_errors() {
+        let mut m = marks(|_| 1);
+        m.swap(2, 3);
+        assert!(per_op(&m).unwrap_err().contains("out of order"));
+        let m = marks(|_| 1);
+        assert!(per_op(&m[..m.len() - 2]).unwrap_err().contains("operations marked"));
+    }
+}

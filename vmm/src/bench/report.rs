@@ -1,0 +1,225 @@
+//! The figures of `zxvm bench` over its repetitions: min and median of each
+//! operation's time and emulated kernel instructions, beside its floor.
+
+use std::fmt::Write;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::measure::Sample;
+use hypercall_abi::bench::OPS;
+
+/// One row: an operation's samples and, where it has one, its floor's.
+#[derive(Clone, Debug)]
+pub struct Figure {
+    /// Name (as in `hypercall_abi::bench::OPS`, or a boot figure).
+    pub name: &'static str,
+    /// What one iteration is.
+    pub what: &'static str,
+    /// Time per iteration, one per repetition.
+    pub times: Vec<Duration>,
+    /// Emulated kernel instructions per iteration (hosts that count them).
+    pub insns: Vec<f64>,
+    /// The floor's name and its samples.
+    pub floor: Option<(&'static str, Vec<Duration>, Vec<f64>)>,
+}
+
+fn median<T: Copy + PartialOrd>(v: &[T]) -> Option<T> {
+    let mut s = v.to_vec();
+    s.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    s.get(s.len() / 2).copied()
+}
+
+fn min<T: Copy + PartialOrd>(v: &[T]) -> Option<T> {
+    v.iter().copied().reduce(|a, b| if b < a { b } else { a })
+}
+
+impl Figure {
+    /// Median time per iteration.
+    pub fn median_time(&self) -> Option<Duration> {
+        median(&self.times)
+    }
+
+    /// Median emulated kernel instructions per iteration.
+    pub fn median_insns(&self) -> Option<f64> {
+        median(&self.insns)
+    }
+
+    /// Median time over the floor's median time.
+    pub fn ratio(&self) -> Option<f64> {
+        let f = median(&self.floor.as_ref()?.1)?;
+        Some(self.median_time()?.as_secs_f64() / f.as_secs_f64().max(1e-12))
+    }
+}
+
+/// Every figure of a bench run.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    /// Repetitions.
+    pub reps: usize,
+    /// What kind of KVM this is.
+    pub host: &'static str,
+    /// `/proc/loadavg`'s 1-minute figure when the run ended.
+    pub load: Option<f64>,
+    /// Operations, then the boot figures.
+    pub figures: Vec<Figure>,
+}
+
+/// What kind of KVM this host has (the figures mean little without it).
+pub fn host_kind() -> &'static str {
+    let module = |m: &str| std::path::Path::new("/sys/module").join(m).exists();
+    if module("kvm_pvm") {
+        "PVM (kvm_pvm: guest CPL0 code emulated)"
+    } else if module("kvm_intel") || module("kvm_amd") {
+        "hardware KVM"
+    } else {
+        "unknown KVM"
+    }
+}
+
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg").ok()?.split_whitespace().next()?.parse().ok()
+}
+
+/// The floor a guest operation is judged against.
+fn floor_of(name: &str, samples: &[Sample]) -> Option<(&'static str, Vec<Duration>, Vec<f64>)> {
+    let loops = |pick: fn(&Sample) -> Option<super::floor::LoopCost>| {
+        let costs: Vec<_> = samples.iter().filter_map(pick).collect();
+        (costs.iter().map(|c| c.per_iter).collect(), costs.iter().filter_map(|c| c.insns_per_iter).collect())
+    };
+    match name {
+        "null_syscall" => {
+            let (t, i) = loops(|s| s.ring_trip);
+            Some(("bare CPL3→CPL0→CPL3 trap, 3-instruction handler", t, i))
+        }
+        "hypercall" => {
+            let (t, i) = loops(|s| s.port_io);
+            Some(("bare port-I/O exit answered in user space", t, i))
+        }
+        "boot_to_first_user" | "hello_to_exit" => Some(("an empty VM's whole life (in process)", samples.iter().map(|s| s.empty_vm).collect(), Vec::new())),
+        _ => None,
+    }
+}
+
+impl Summary {
+    /// Summarise the repetitions.
+    pub fn new(samples: &[Sample]) -> Self {
+        let mut figures: Vec<Figure> = OPS
+            .iter()
+            .filter(|o| samples.first().is_some_and(|s| s.ops.iter().any(|(n, _, _)| *n == o.name)))
+            .map(|o| {
+                let rows = samples.iter().filter_map(|s| s.ops.iter().find(|(n, _, _)| *n == o.name));
+                let (times, insns): (Vec<_>, Vec<_>) = rows.map(|(_, t, i)| (*t, *i)).unzip();
+                Figure { name: o.name, what: o.what, times, insns: insns.into_iter().flatten().collect(), floor: floor_of(o.name, samples) }
+            })
+            .collect();
+        figures.push(Figure {
+            name: "boot_to_first_user",
+            what: "zxvm's VM build and kernel boot to the first user instruction",
+            times: samples.iter().filter_map(|s| s.boot_to_user).collect(),
+            insns: samples.iter().filter_map(|s| s.boot_insns.map(|n| n as f64)).collect(),
+            floor: floor_of("boot_to_first_user", samples),
+        });
+        figures.push(Figure {
+            name: "hello_to_exit",
+            what: "a whole run of hello (build, boot, program, teardown)",
+            times: samples.iter().map(|s| s.hello).collect(),
+            insns: Vec::new(),
+            floor: floor_of("hello_to_exit", samples),
+        });
+        Summary { reps: samples.len(), host: host_kind(), load: load_average(), figures }
+    }
+
+    /// The figure called `name`.
+    pub fn figure(&self, name: &str) -> Option<&Figure> {
+        self.figures.iter().find(|f| f.name == name)
+    }
+
+    /// The human-readable table.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let load = self.load.map_or("unknown".into(), |l| format!("{l:.2}"));
+        let _ = writeln!(out, "zxvm bench: {} repetitions on {}; load average {load} at the end", self.reps, self.host);
+        let _ = writeln!(
+            out,
+            "{:<20} {:>11} {:>11} {:>11} {:>7} {:>12} {:>12} {:>11}",
+            "operation", "median", "min", "floor", "ratio", "insns median", "insns min", "floor insns"
+        );
+        for f in &self.figures {
+            let t = |d: Option<Duration>| d.map_or("-".into(), fmt_time);
+            let n = |x: Option<f64>| x.map_or("-".into(), |x| format!("{x:.0}"));
+            let floor = f.floor.as_ref();
+            let _ = writeln!(
+                out,
+                "{:<20} {:>11} {:>11} {:>11} {:>7} {:>12} {:>12} {:>11}",
+                f.name,
+                t(f.median_time()),
+                t(min(&f.times)),
+                t(floor.and_then(|(_, ft, _)| median(ft))),
+                f.ratio().map_or("-".into(), |r| format!("{r:.2}x")),
+                n(f.median_insns()),
+                n(min(&f.insns)),
+                n(floor.and_then(|(_, _, fi)| median(fi))),
+            );
+        }
+        let _ = writeln!(out, "insns: guest kernel instructions KVM emulated per operation (PVM counts them; the costs of the marks and of timer ticks are taken out).");
+        for f in self.figures.iter().filter(|f| f.floor.is_some()) {
+            let _ = writeln!(out, "floor of {}: {}", f.name, f.floor.as_ref().map_or("", |x| x.0));
+        }
+        out
+    }
+
+    /// The JSON document (schema "zxvm-bench", docs/PERFORMANCE.md).
+    pub fn json(&self) -> String {
+        let secs = |v: &[Duration]| v.iter().map(Duration::as_secs_f64).collect::<Vec<_>>();
+        let figures: Vec<_> = self
+            .figures
+            .iter()
+            .map(|f| {
+                json!({
+                    "name": f.name,
+                    "what": f.what,
+                    "seconds": secs(&f.times),
+                    "median_seconds": f.median_time().map(|d| d.as_secs_f64()),
+                    "min_seconds": min(&f.times).map(|d| d.as_secs_f64()),
+                    "kernel_insns": f.insns,
+                    "median_kernel_insns": f.median_insns(),
+                    "floor": f.floor.as_ref().map(|(what, t, i)| json!({"what": what, "seconds": secs(t), "kernel_insns": i})),
+                    "ratio": f.ratio(),
+                })
+            })
+            .collect();
+        let doc = json!({"schema": "zxvm-bench", "version": 1, "host": self.host, "reps": self.reps, "load_average": self.load, "figures": figures});
+        format!("{doc:#}\n")
+    }
+}
+
+fn fmt_time(d: Duration) -> String {
+    let us = d.as_secs_f64() * 1e6;
+    if us >= 10_000.0 {
+        format!("{:.1} ms", us / 1000.0)
+    } else {
+        format!("{us:.1} µs")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_min_of_samples() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4, 1, 3, 2]), Some(3));
+        assert_eq!(min(&[3.0, 1.0, 2.0]), Some(1.0));
+        assert_eq!(median::<f64>(&[]), None);
+    }
+
+    #[test]
+    fn ratio_is_median_over_floor_median() {
+        let ms = Duration::from_millis;
+        let f = Figure { name: "x", what: "", times: vec![ms(30), ms(10), ms(20)], insns: vec![], floor: Some(("f", vec![ms(5), ms(10), ms(15)], vec![])) };
+        assert_eq!(f.ratio(), Some(2.0));
+        assert_eq!(Figure { floor: None, ..f }.ratio(), None);
+    }
+}
