@@ -107,6 +107,16 @@ fn kernel_stack_overflow_is_a_named_panic() {
 }
 
 #[test]
+fn a_fast_user_read_of_an_unmapped_page_faults_into_its_fixup() {
+    // The trap system-call check reads the instruction bytes directly
+    // (arch::user_read); a page gone by then must not crash the kernel.
+    let r = zxvm(&["run", "--timeout", "60", "--cmdline", "kernel.crash=user-read"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("kernel.crash=user-read: unmapped user page read as None; still running"), "{}", r.stdout);
+    assert!(r.stdout.contains("hello: exiting with code 0"), "the boot went on to hello: {}", r.stdout);
+}
+
+#[test]
 fn triple_fault_exits_122() {
     // A triple fault that starts in user mode: KVM reports a shutdown on every
     // host kind (a CPL0 one is an emulation failure on PVM; see the next test).

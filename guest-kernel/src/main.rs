@@ -374,6 +374,8 @@ pub fn before_first_user_entry() {
 
 /// `kernel.crash=panic|fault|triple|triple-user|stack-overflow`: fail on purpose so tests can check that
 /// each kind of kernel failure reaches the host with its own exit code.
+/// `kernel.crash=user-read` is the one it must survive: a fast user read
+/// (`arch::user_read`) of an unmapped page faults into its fix-up.
 fn crash_for_test(how: &str) {
     kprintln!("[kernel] kernel.crash={}: failing on purpose", how);
     match how {
@@ -384,11 +386,15 @@ fn crash_for_test(how: &str) {
         },
         "triple" => arch::idt::load_empty_and_trap(),
         "triple-user" => {}
+        "user-read" => {
+            let got = arch::user_read::read_u16(0x1000);
+            kprintln!("[kernel] kernel.crash=user-read: unmapped user page read as {:?}; still running", got);
+        }
         "stack-overflow" => match arch::context::KernelStack::new() {
             Some(stack) => arch::context::run_on_stack(stack, overflow_the_stack),
             None => kprintln!("[kernel] kernel.crash=stack-overflow: no memory for a stack"),
         },
-        _ => kprintln!("[kernel] unknown kernel.crash value (want panic, fault, triple, triple-user or stack-overflow)"),
+        _ => kprintln!("[kernel] unknown kernel.crash value (want panic, fault, triple, triple-user, stack-overflow or user-read)"),
     }
 }
 

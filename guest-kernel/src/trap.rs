@@ -5,7 +5,7 @@ use hypercall_abi::ExitReason;
 
 use crate::arch::syscall_entry::{self, Mechanism};
 use crate::arch::trap::{vector_name, TrapFrame};
-use crate::arch::{apic, cpu};
+use crate::arch::{apic, cpu, user_read};
 use crate::{kprintln, power, sched, syscall, task};
 
 const VECTOR_DB: u64 = 1;
@@ -118,6 +118,9 @@ fn handle_trap(frame: &mut TrapFrame) {
     if frame.vector >= 32 {
         return;
     }
+    if frame.vector == VECTOR_PF && user_read::fixup(frame) {
+        return;
+    }
     // A kernel #BP/#DB reaches us where the host's debugging did not
     // intercept it (QEMU's emulated SVM treats `int3` as a software
     // interrupt): gdb's breakpoint or step, or a real kernel fault below.
@@ -142,7 +145,13 @@ fn is_int3(rip: u64) -> bool {
     syscall::user_ptr::copy_from_user(rip, &mut byte).is_ok() && byte[0] == 0xcc
 }
 
+/// The CPU fetched the faulting instruction, so its bytes are mapped: a
+/// direct read (with a fix-up, should they vanish) is enough. Its last byte
+/// on a page of its own is the one case left to the checked copy.
 fn is_int80(rip: u64) -> bool {
+    if rip & 0xfff != 0xfff {
+        return user_read::read_u16(rip) == Some(u16::from_le_bytes(INT80));
+    }
     let mut bytes = [0u8; 2];
     syscall::user_ptr::copy_from_user(rip, &mut bytes).is_ok() && bytes == INT80
 }
