@@ -205,13 +205,14 @@ fn gate(handler: u64) -> [u8; 16] {
 
 fn load_ring_guest(vm: &BareVm, iters: u32) -> Result<(), FloorError> {
     use ring::*;
+    let tss_low = 0x0000_8b00_0000_0067 | ((TSS & 0xff_ffff) << 16) | ((TSS >> 24) << 56);
     let gdt: [u64; 7] = [
         0,
         0x00af_9a00_0000_ffff, // 0x08 kernel code, 64-bit
         0x00cf_9200_0000_ffff, // 0x10 kernel data
         0x00cf_f200_0000_ffff, // 0x18 user data (0x1b)
         0x00af_fa00_0000_ffff, // 0x20 user code, 64-bit (0x23)
-        0x0000_8b00_0000_0067 | ((TSS & 0xff_ffff) << 16) | ((TSS >> 24) << 56), // 0x28 TSS (busy)
+        tss_low,               // 0x28 TSS (busy), two slots
         TSS >> 32,
     ];
     vm.load(GDT, &gdt.iter().flat_map(|d| d.to_le_bytes()).collect::<Vec<_>>())?;

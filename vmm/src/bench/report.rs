@@ -96,7 +96,9 @@ fn floor_of(name: &str, samples: &[Sample]) -> Option<(&'static str, Vec<Duratio
             let (t, i) = loops(|s| s.port_io);
             Some(("bare port-I/O exit answered in user space", t, i))
         }
-        "boot_to_first_user" | "hello_to_exit" => Some(("an empty VM's whole life (in process)", samples.iter().map(|s| s.empty_vm).collect(), Vec::new())),
+        "boot_to_first_user" | "hello_to_exit" => {
+            Some(("an empty VM's whole life (in process)", samples.iter().map(|s| s.empty_vm).collect(), Vec::new()))
+        }
         _ => None,
     }
 }
@@ -162,7 +164,10 @@ impl Summary {
                 n(floor.and_then(|(_, _, fi)| median(fi))),
             );
         }
-        let _ = writeln!(out, "insns: guest kernel instructions KVM emulated per operation (PVM counts them; the costs of the marks and of timer ticks are taken out).");
+        let _ = writeln!(
+            out,
+            "insns: guest kernel instructions KVM emulated per operation (PVM counts them; the costs of the marks and of timer ticks are taken out)."
+        );
         for f in self.figures.iter().filter(|f| f.floor.is_some()) {
             let _ = writeln!(out, "floor of {}: {}", f.name, f.floor.as_ref().map_or("", |x| x.0));
         }
@@ -218,7 +223,13 @@ mod tests {
     #[test]
     fn ratio_is_median_over_floor_median() {
         let ms = Duration::from_millis;
-        let f = Figure { name: "x", what: "", times: vec![ms(30), ms(10), ms(20)], insns: vec![], floor: Some(("f", vec![ms(5), ms(10), ms(15)], vec![])) };
+        let f = Figure {
+            name: "x",
+            what: "",
+            times: vec![ms(30), ms(10), ms(20)],
+            insns: vec![],
+            floor: Some(("f", vec![ms(5), ms(10), ms(15)], vec![])),
+        };
         assert_eq!(f.ratio(), Some(2.0));
         assert_eq!(Figure { floor: None, ..f }.ratio(), None);
     }
