@@ -11,8 +11,11 @@ pub struct BenchOp {
     pub name: &'static str,
     /// What one iteration does.
     pub what: &'static str,
-    /// Iterations per run.
+    /// Iterations between one pair of marks (a batch short enough that many
+    /// batches see no timer tick at all).
     pub iters: u32,
+    /// Batches per run.
+    pub batches: u32,
 }
 
 /// Nothing between the marks: what marking itself costs.
@@ -22,26 +25,26 @@ pub const OP_TICKS: u32 = 1;
 /// How long the tick-measuring spin lasts.
 pub const SPIN_MS: u64 = 200;
 
-const fn op(id: u32, name: &'static str, what: &'static str, iters: u32) -> BenchOp {
-    BenchOp { id, name, what, iters }
+const fn op(id: u32, name: &'static str, what: &'static str, iters: u32, batches: u32) -> BenchOp {
+    BenchOp { id, name, what, iters, batches }
 }
 
 /// Every operation, in the order the guest runs them.
 pub const OPS: [BenchOp; 14] = [
-    op(OP_EMPTY, "empty", "two marks with nothing between (subtracted from the rest)", 1),
-    op(OP_TICKS, "ticks", "a user-mode spin; per timer tick taken (subtracted from the rest)", 1),
-    op(2, "null_syscall", "zx_handle_close(ZX_HANDLE_INVALID)", 200),
-    op(3, "wait_one_signaled", "zx_object_wait_one on a signaled event", 100),
-    op(4, "channel_write_read", "zx_channel_write + zx_channel_read, 64 bytes", 50),
-    op(5, "channel_call", "zx_channel_call, 64 bytes, to a server in another process", 20),
-    op(6, "port_queue_wait", "zx_port_queue + zx_port_wait, a user packet", 50),
-    op(7, "futex_wake", "zx_futex_wake with no waiter", 100),
-    op(8, "vmo_write_4k", "zx_vmo_write, 4 KiB", 20),
-    op(9, "page_fault", "first touch of a mapped VMO page (one demand fault)", 50),
-    op(10, "thread_create_join", "zx_thread_create + zx_thread_start + wait for it to end", 10),
-    op(11, "process_spawn", "launch a program from the bootfs (process_create, ELF load, start) and wait for its exit", 5),
-    op(12, "hypercall", "one hypercall from the kernel (zxvm_bench_hypercalls)", 2000),
-    op(13, "clock_get_monotonic", "zx_clock_get_monotonic", 100),
+    op(OP_EMPTY, "empty", "two marks with nothing between (subtracted from the rest)", 1, 5),
+    op(OP_TICKS, "ticks", "a user-mode spin; per timer tick taken (for batches that cannot avoid ticks)", 1, 1),
+    op(2, "null_syscall", "zx_handle_close(ZX_HANDLE_INVALID)", 10, 20),
+    op(3, "wait_one_signaled", "zx_object_wait_one on a signaled event", 2, 20),
+    op(4, "channel_write_read", "zx_channel_write + zx_channel_read, 64 bytes", 1, 20),
+    op(5, "channel_call", "zx_channel_call, 64 bytes, to a server in another process", 1, 20),
+    op(6, "port_queue_wait", "zx_port_queue + zx_port_wait, a user packet", 1, 20),
+    op(7, "futex_wake", "zx_futex_wake with no waiter", 2, 20),
+    op(8, "vmo_write_4k", "zx_vmo_write, 4 KiB", 2, 20),
+    op(9, "page_fault", "first touch of a mapped VMO page (one demand fault)", 2, 20),
+    op(10, "thread_create_join", "zx_thread_create + zx_thread_start + wait for it to end", 1, 20),
+    op(11, "process_spawn", "launch a program from the bootfs (process_create, ELF load, start) and wait for its exit", 1, 5),
+    op(12, "hypercall", "one hypercall from the kernel (zxvm_bench_hypercalls)", 100, 20),
+    op(13, "clock_get_monotonic", "zx_clock_get_monotonic", 5, 20),
 ];
 
 /// Tag of `op`'s first boundary.
@@ -68,7 +71,7 @@ mod tests {
     fn ids_are_unique_and_tags_round_trip() {
         for (i, a) in OPS.iter().enumerate() {
             assert!(OPS[i + 1..].iter().all(|b| b.id != a.id && b.name != a.name), "{a:?}");
-            assert!(a.iters > 0);
+            assert!(a.iters > 0 && a.batches > 0);
             assert_eq!(parse_tag(u64::from(begin_tag(a.id))), Some((a, false)));
             assert_eq!(parse_tag(u64::from(end_tag(a.id))), Some((a, true)));
         }

@@ -152,7 +152,7 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
             SYS_SYSTEM_GET_VERSION_STRING => system::sys_system_get_version_string(),
             SYS_SYSTEM_GET_DCACHE_LINE_SIZE => system::sys_system_get_dcache_line_size(),
             SYS_ZXVM_THREAD_SPAWN => zxvm_thread::sys_zxvm_thread_spawn(a[0], a[1], a[2]).into(),
-            ZXVM_VIRTIO_FIRST..=ZXVM_VIRTIO_LAST => match virtio::dispatch(nr, &a) {
+            ZXVM_VIRTIO_FIRST..=ZXVM_VIRTIO_LAST => match virtio::dispatch(nr, &{ a }) {
                 Some(status) => status.into(),
                 None => task::kill_current_bad_syscall(frame.rax),
             },

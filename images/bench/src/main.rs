@@ -71,8 +71,9 @@ fn set_up(s: &zx::Startup) -> Result<Fixture, Status> {
     Ok(Fixture { event, channel: zx::channel_create(0)?, client, port: zx::port_create(0)?, vmo, fault_base, bootfs, job })
 }
 
+/// Iterations of `name` in all its batches.
 fn op_iters(name: &str) -> usize {
-    OPS.iter().find(|o| o.name == name).map_or(1, |o| o.iters as usize)
+    OPS.iter().find(|o| o.name == name).map_or(1, |o| (o.iters * o.batches) as usize)
 }
 
 fn run_all(s: &zx::Startup) -> Result<(), (&'static str, Status)> {
@@ -90,15 +91,18 @@ fn measure(op: &BenchOp, f: &Fixture) -> Result<(), Status> {
     if !matches!(op.name, "empty" | "ticks" | "page_fault") {
         once(op, f, 0)?;
     }
-    zx::zxvm_bench_mark(begin_tag(op.id))?;
-    if op.name == "hypercall" {
-        zx::zxvm_bench_hypercalls(n as u64)?;
-    } else {
-        for i in 0..n {
-            once(op, f, i)?;
+    for batch in 0..op.batches as usize {
+        zx::zxvm_bench_mark(begin_tag(op.id))?;
+        if op.name == "hypercall" {
+            zx::zxvm_bench_hypercalls(n as u64)?;
+        } else {
+            for i in 0..n {
+                once(op, f, batch * n + i)?;
+            }
         }
+        zx::zxvm_bench_mark(end_tag(op.id))?;
     }
-    zx::zxvm_bench_mark(end_tag(op.id))
+    Ok(())
 }
 
 static FUTEX: AtomicI32 = AtomicI32::new(0);

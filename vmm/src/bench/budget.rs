@@ -87,9 +87,9 @@ impl Budget {
         Ok(b)
     }
 
-    /// A budget holding `summary`'s medians (10 % margin).
+    /// A budget holding `summary`'s least counts (10 % margin).
     pub fn from_summary(summary: &Summary) -> Self {
-        let ops = summary.figures.iter().filter_map(|f| Some((f.name.to_string(), f.median_insns()?.round()))).collect();
+        let ops = summary.figures.iter().filter_map(|f| Some((f.name.to_string(), f.min_insns()?.round()))).collect();
         Budget { schema: SCHEMA.into(), margin_percent: 10.0, host: summary.host.into(), ops }
     }
 
@@ -102,14 +102,15 @@ impl Budget {
         std::fs::write(path, text).map_err(|source| BudgetError::Io { path: path.display().to_string(), source })
     }
 
-    /// Compare `summary`'s medians with the budget. A host that does not
+    /// Compare `summary`'s least counts with the budget (host noise only
+    /// ever adds emulated instructions, so the least is the kernel's own). A host that does not
     /// count emulated instructions passes with a note: there is nothing to
     /// compare.
     pub fn check(&self, summary: &Summary) -> Verdict {
         let mut v = Verdict::default();
         let limit = |b: f64| b * (1.0 + self.margin_percent / 100.0);
         for (name, budget) in &self.ops {
-            let got = summary.figure(name).and_then(|f| f.median_insns());
+            let got = summary.figure(name).and_then(|f| f.min_insns());
             let line = match got {
                 None => format!("budget {name}: no instruction count on this host ({}): not checked", summary.host),
                 Some(g) if g > limit(*budget) => {
@@ -131,7 +132,7 @@ mod tests {
     use crate::bench::Figure;
 
     fn summary(insns: f64) -> Summary {
-        let f = Figure { name: "null_syscall", what: "", times: vec![], insns: vec![insns], floor: None };
+        let f = Figure { name: "null_syscall", what: "", times: vec![], insns: vec![insns], exact: true, floor: None };
         Summary { reps: 1, host: "test", load: None, figures: vec![f] }
     }
 

@@ -26,15 +26,29 @@ pub struct Sample {
     pub port_io: Option<LoopCost>,
     /// A bare CPL3 → CPL0 → CPL3 trap.
     pub ring_trip: Option<LoopCost>,
-    /// Per guest operation: (name, time per iteration, emulated kernel
-    /// instructions per iteration).
-    pub ops: Vec<(&'static str, Duration, Option<f64>)>,
+    /// Per guest operation.
+    pub ops: Vec<OpSample>,
     /// `zxvm run` (in process) to the first user instruction.
     pub boot_to_user: Option<Duration>,
     /// Emulated instructions up to the first user instruction.
     pub boot_insns: Option<u64>,
     /// The whole `hello` run.
     pub hello: Duration,
+}
+
+/// One operation's figures in one repetition.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpSample {
+    /// Its name (`hypercall_abi::bench::OPS`).
+    pub name: &'static str,
+    /// Median time per iteration over its batches.
+    pub time: Duration,
+    /// Median emulated kernel instructions per iteration over the batches
+    /// no timer tick hit (or, when every batch took ticks, over all with
+    /// the ticks' estimated cost taken out).
+    pub insns: Option<f64>,
+    /// True when `insns` comes from tick-free batches (exact on PVM).
+    pub tick_free: bool,
 }
 
 /// Why a repetition failed.
@@ -129,34 +143,47 @@ fn intervals(marks: &[BenchMarkRecord]) -> Result<Vec<(&'static BenchOp, Interva
             _ => return Err(format!("boundary {:#x} out of order", m.tag)),
         }
     }
-    if out.len() != OPS.len() {
-        return Err(format!("{} of {} operations marked", out.len(), OPS.len()));
+    let want: u32 = OPS.iter().map(|o| o.batches).sum();
+    if out.len() != want as usize {
+        return Err(format!("{} of {want} batches marked", out.len()));
     }
     Ok(out)
 }
 
-/// Per-iteration figures: marking's own cost (the `empty` pair) and the
-/// timer ticks inside an interval (their cost from the `ticks` spin) taken
-/// out.
-fn per_op(marks: &[BenchMarkRecord]) -> Result<Vec<(&'static str, Duration, Option<f64>)>, String> {
+fn median_of(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied()
+}
+
+/// Per-iteration figures. Marking's own cost (the `empty` batches) is taken
+/// out of every batch; instruction counts come from batches no timer tick
+/// hit where there are such, else the ticks' cost (from the `ticks` spin)
+/// is taken out too — an estimate, since a tick's cost depends on what it
+/// interrupts.
+fn per_op(marks: &[BenchMarkRecord]) -> Result<Vec<OpSample>, String> {
     let all = intervals(marks)?;
-    let find = |id| all.iter().find(|(o, _)| o.id == id).map(|(_, i)| *i).ok_or("missing calibration");
-    let (empty, spin) = (find(OP_EMPTY)?, find(OP_TICKS)?);
-    let mark_insns = empty.insns.map(|n| n as f64);
+    for (op, iv) in &all {
+        log::debug!("bench: {}: {:?}, {:?} emulated instructions, {} ticks over {} iterations", op.name, iv.time, iv.insns, iv.ticks, op.iters);
+    }
+    let batches = |id: u32| all.iter().filter(move |(o, _)| o.id == id).map(|(_, i)| *i);
+    let mark_time = median_of(batches(OP_EMPTY).map(|i| i.time.as_secs_f64()).collect()).ok_or("no empty batches")?;
+    let mark_insns = median_of(batches(OP_EMPTY).filter_map(|i| i.insns.map(|n| n as f64)).collect());
+    let spin = batches(OP_TICKS).next().ok_or("no spin")?;
     let tick_insns = match (spin.insns, mark_insns) {
         (Some(n), Some(m)) if spin.ticks > 0 => Some(((n as f64 - m) / spin.ticks as f64).max(0.0)),
         _ => None,
     };
-    let ops = all.iter().filter(|(o, _)| o.id != OP_EMPTY && o.id != OP_TICKS);
+    let ops = OPS.iter().filter(|o| o.id != OP_EMPTY && o.id != OP_TICKS);
     Ok(ops
-        .map(|(op, iv)| {
+        .map(|op| {
             let n = f64::from(op.iters);
-            let time = iv.time.saturating_sub(empty.time).div_f64(n);
-            let insns = match (iv.insns, mark_insns, tick_insns) {
-                (Some(i), Some(m), Some(t)) => Some(((i as f64 - m - t * iv.ticks as f64) / n).max(0.0)),
-                _ => None,
-            };
-            (op.name, time, insns)
+            let time = median_of(batches(op.id).map(|i| (i.time.as_secs_f64() - mark_time).max(0.0) / n).collect()).unwrap_or(0.0);
+            let count = |i: &Interval, ticks: f64| Some((i.insns? as f64 - mark_insns? - ticks) / n).map(|x| x.max(0.0));
+            let free: Vec<f64> = batches(op.id).filter(|i| i.ticks == 0).filter_map(|i| count(&i, 0.0)).collect();
+            let tick_free = !free.is_empty();
+            let insns =
+                if tick_free { median_of(free) } else { median_of(batches(op.id).filter_map(|i| count(&i, tick_insns? * i.ticks as f64)).collect()) };
+            OpSample { name: op.name, time: Duration::from_secs_f64(time), insns, tick_free }
         })
         .collect())
 }
@@ -170,20 +197,24 @@ mod tests {
         BenchMarkRecord { tag: u64::from(tag), kernel_ticks: ticks, at: Duration::from_millis(ms), emulated_insns: Some(insns) }
     }
 
-    /// Marks for every op: `insns(op)` per iteration, 1 ms per iteration, a
-    /// mark pair costing 100 instructions and 1 ms; one tick (500
-    /// instructions) inside each op's interval.
+    /// Marks for every batch: `insns(op)` per iteration, 1 ms per
+    /// iteration, a mark pair costing 100 instructions and 1 ms; the first
+    /// batch of each op takes one tick (500 instructions), except
+    /// `process_spawn`, whose every batch does.
     fn marks(insns: impl Fn(&BenchOp) -> u64) -> Vec<BenchMarkRecord> {
         let (mut t, mut n, mut ticks, mut out) = (0, 0, 0, Vec::new());
         for op in &OPS {
-            out.push(mark(begin_tag(op.id), t, n, ticks));
-            let (dt, dn, dticks) = match op.id {
-                OP_EMPTY => (1, 100, 0),
-                OP_TICKS => (200, 100 + 20 * 500, 20),
-                _ => (1 + u64::from(op.iters), 100 + 500 + insns(op) * u64::from(op.iters), 1),
-            };
-            (t, n, ticks) = (t + dt, n + dn, ticks + dticks);
-            out.push(mark(end_tag(op.id), t, n, ticks));
+            for b in 0..op.batches {
+                out.push(mark(begin_tag(op.id), t, n, ticks));
+                let tick = u64::from(b == 0 || op.name == "process_spawn");
+                let (dt, dn, dticks) = match op.id {
+                    OP_EMPTY => (1, 100, 0),
+                    OP_TICKS => (200, 100 + 20 * 500, 20),
+                    _ => (1 + u64::from(op.iters), 100 + tick * 500 + insns(op) * u64::from(op.iters), tick),
+                };
+                (t, n, ticks) = (t + dt, n + dn, ticks + dticks);
+                out.push(mark(end_tag(op.id), t, n, ticks));
+            }
         }
         out
     }
@@ -192,10 +223,11 @@ mod tests {
     fn marking_and_ticks_are_taken_out() {
         let got = per_op(&marks(|op| u64::from(op.id) * 10)).unwrap();
         assert_eq!(got.len(), OPS.len() - 2);
-        for (name, time, insns) in got {
-            let op = OPS.iter().find(|o| o.name == name).unwrap();
-            assert_eq!(insns, Some(f64::from(op.id) * 10.0), "{name}");
-            assert_eq!(time, Duration::from_millis(1), "{name}");
+        for s in got {
+            let op = OPS.iter().find(|o| o.name == s.name).unwrap();
+            assert_eq!(s.insns, Some(f64::from(op.id) * 10.0), "{}", s.name);
+            assert_eq!(s.tick_free, op.name != "process_spawn", "{}", s.name);
+            assert!((s.time.as_secs_f64() - 0.001).abs() < 1e-9, "{}: {:?}", s.name, s.time);
         }
     }
 
@@ -205,6 +237,6 @@ mod tests {
         m.swap(2, 3);
         assert!(per_op(&m).unwrap_err().contains("out of order"));
         let m = marks(|_| 1);
-        assert!(per_op(&m[..m.len() - 2]).unwrap_err().contains("operations marked"));
+        assert!(per_op(&m[..m.len() - 2]).unwrap_err().contains("batches marked"));
     }
 }

@@ -36,6 +36,7 @@ extern "C" {
 /// the user half or not mapped. The caller's reason to expect them mapped
 /// (an instruction just fetched from there) makes this fast, not safe: any
 /// address is safe.
+#[inline(always)]
 pub fn read_u16(addr: u64) -> Option<u16> {
     if addr >= USER_TOP - 1 {
         return None;
