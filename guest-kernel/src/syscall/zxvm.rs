@@ -47,16 +47,13 @@ const MAX_BENCH_HYPERCALLS: u64 = 65_536;
 /// around each. `ZX_ERR_OUT_OF_RANGE` above [`MAX_BENCH_HYPERCALLS`];
 /// `ZX_ERR_NOT_SUPPORTED` without the zxvm hypercall device.
 pub fn sys_zxvm_bench_hypercalls(count: u64) -> zx_status_t {
-    use hypercall_abi::{Hypercall, ABI_VERSION};
     if count > MAX_BENCH_HYPERCALLS {
         return ZX_ERR_OUT_OF_RANGE;
     }
     if !crate::hypercall::available() {
         return ZX_ERR_NOT_SUPPORTED;
     }
-    for _ in 0..count {
-        crate::hypercall::call(Hypercall::Version, u64::from(ABI_VERSION), 0, 0, 0);
-    }
+    crate::hypercall::repeat_version(count);
     ZX_OK
 }
 

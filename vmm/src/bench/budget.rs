@@ -133,7 +133,7 @@ mod tests {
 
     fn summary(insns: f64) -> Summary {
         let f = Figure { name: "null_syscall", what: "", times: vec![], insns: vec![insns], exact: true, floor: None };
-        Summary { reps: 1, host: "test", load: None, figures: vec![f] }
+        Summary { reps: 1, host: "test", load: None, figures: vec![f], floors: vec![] }
     }
 
     fn budget(v: f64) -> Budget {

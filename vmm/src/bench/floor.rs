@@ -4,7 +4,8 @@
 //!
 //! * [`empty_vm_life`]: open /dev/kvm, create a VM with one RAM slot and one
 //!   vCPU, run one instruction to an `OUT`, tear everything down.
-//! * [`port_io_exits`]: a real-mode loop of `OUT` exits answered here.
+//! * [`port_io_exits`]: a real-mode loop of `OUT` (or `IN`) exits answered
+//!   here.
 //! * [`ring_trips`]: a long-mode guest whose CPL3 loop executes `int 0x80`
 //!   (a #GP or #UD through a DPL0 gate, as the zxvm kernel's trap path
 //!   sees it) and whose CPL0 handler is three instructions and IRETQ.
@@ -26,6 +27,8 @@ const FLOOR_MIB: u64 = 128;
 /// Port the loops write to mark their start and end.
 const MARK_PORT: u16 = 0x80;
 const END_PORT: u16 = 0x81;
+/// Port the port-I/O floor loop exits on.
+const LOOP_PORT: u16 = 0x82;
 
 /// Why a floor could not be measured.
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +104,19 @@ impl BareVm {
         }
     }
 
+    /// Run to the next `OUT` to or `IN` from `port` (answered with 0).
+    fn run_to_io(&mut self, port: u16) -> Result<(), FloorError> {
+        match self.vcpu.run() {
+            Ok(VcpuExit::IoOut(p, _)) if p == port => Ok(()),
+            Ok(VcpuExit::IoIn(p, data)) if p == port => {
+                data.fill(0);
+                Ok(())
+            }
+            Ok(other) => Err(FloorError::Unexpected(format!("{other:?}"))),
+            Err(e) => Err(FloorError::Kvm { what: "KVM_RUN", source: e }),
+        }
+    }
+
     /// Time and count from the `OUT` to [`MARK_PORT`] to the one to
     /// [`END_PORT`], over `iters` iterations in between (each iteration's own
     /// exits answered by `step`).
@@ -132,19 +148,33 @@ pub fn empty_vm_life() -> Result<Duration, FloorError> {
     Ok(t0.elapsed())
 }
 
+/// Which port access a port-I/O floor loop makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PortIo {
+    /// `OUT`: the VMM takes the value and resumes.
+    Out,
+    /// `IN`: the VMM supplies the value, which KVM completes the instruction
+    /// with on re-entry (what a hypercall returning a result costs).
+    In,
+}
+
 /// One port-I/O exit answered in user space, from a tight real-mode loop.
 ///
 /// # Errors
 /// As [`empty_vm_life`].
-pub fn port_io_exits(iters: u16) -> Result<LoopCost, FloorError> {
+pub fn port_io_exits(iters: u16, kind: PortIo) -> Result<LoopCost, FloorError> {
     let kvm = Kvm::new().map_err(kvm_err("open /dev/kvm"))?;
     let mut vm = BareVm::new(&kvm)?;
     let [lo, hi] = iters.to_le_bytes();
+    let access = match kind {
+        PortIo::Out => 0xe6, // out 0x82, al
+        PortIo::In => 0xe4,  // in al, 0x82
+    };
     #[rustfmt::skip]
     let code = [
         0xe6, MARK_PORT as u8,  // out 0x80, al
         0xb9, lo, hi,           // mov cx, iters
-        0xe6, 0x82,             // l: out 0x82, al
+        access, LOOP_PORT as u8, // l: out 0x82, al | in al, 0x82
         0x49,                   // dec cx
         0x75, 0xfb,             // jnz l
         0xe6, END_PORT as u8,   // out 0x81, al
@@ -152,7 +182,7 @@ pub fn port_io_exits(iters: u16) -> Result<LoopCost, FloorError> {
     ];
     vm.load(0x1000, &code)?;
     vm.real_mode_at(0x1000)?;
-    vm.time_loop(u32::from(iters), |vm| (0..iters).try_for_each(|_| vm.run_to_out(0x82)))
+    vm.time_loop(u32::from(iters), |vm| (0..iters).try_for_each(|_| vm.run_to_io(LOOP_PORT)))
 }
 
 /// Guest-physical layout of the ring-trip guest (identity-mapped, one 2 MiB

@@ -22,8 +22,10 @@ const FLOOR_ITERS: u16 = 2000;
 pub struct Sample {
     /// An empty VM's whole life.
     pub empty_vm: Duration,
-    /// A bare port-I/O exit.
-    pub port_io: Option<LoopCost>,
+    /// A bare `OUT` exit.
+    pub port_out: Option<LoopCost>,
+    /// A bare `IN` exit (a value returned, as a hypercall's).
+    pub port_in: Option<LoopCost>,
     /// A bare CPL3 → CPL0 → CPL3 trap.
     pub ring_trip: Option<LoopCost>,
     /// Per guest operation.
@@ -73,7 +75,8 @@ pub enum SampleError {
 /// A floor or a guest run failed.
 pub fn sample(timeout: Duration) -> Result<Sample, SampleError> {
     let empty_vm = floor::empty_vm_life()?;
-    let port_io = Some(floor::port_io_exits(FLOOR_ITERS)?);
+    let port_out = Some(floor::port_io_exits(FLOOR_ITERS, floor::PortIo::Out)?);
+    let port_in = Some(floor::port_io_exits(FLOOR_ITERS, floor::PortIo::In)?);
     // A host that does not deliver the bare trap has no floor for it; the
     // rest is still worth measuring.
     let ring_trip = floor::ring_trips(u32::from(FLOOR_ITERS)).map_err(|e| log::warn!("bench: no ring-trip floor: {e}")).ok();
@@ -83,7 +86,8 @@ pub fn sample(timeout: Duration) -> Result<Sample, SampleError> {
     let (_, hello) = run_guest("hello", timeout)?;
     Ok(Sample {
         empty_vm,
-        port_io,
+        port_out,
+        port_in,
         ring_trip,
         ops,
         boot_to_user: first_user.map(|m| m.at),

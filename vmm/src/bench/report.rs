@@ -72,6 +72,8 @@ pub struct Summary {
     pub load: Option<f64>,
     /// Operations, then the boot figures.
     pub figures: Vec<Figure>,
+    /// Every floor on its own: what it is, its times and instruction counts.
+    pub floors: Vec<(&'static str, Vec<Duration>, Vec<f64>)>,
 }
 
 /// What kind of KVM this host has (the figures mean little without it).
@@ -102,8 +104,8 @@ fn floor_of(name: &str, samples: &[Sample]) -> Option<(&'static str, Vec<Duratio
             Some(("bare CPL3→CPL0→CPL3 trap, 3-instruction handler", t, i))
         }
         "hypercall" => {
-            let (t, i) = loops(|s| s.port_io);
-            Some(("bare port-I/O exit answered in user space", t, i))
+            let (t, i) = loops(|s| s.port_in);
+            Some(("bare port-I/O exit (IN, a value returned) answered in user space", t, i))
         }
         "boot_to_first_user" | "hello_to_exit" => {
             Some(("an empty VM's whole life (in process)", samples.iter().map(|s| s.empty_vm).collect(), Vec::new()))
@@ -146,7 +148,17 @@ impl Summary {
             exact: false,
             floor: floor_of("hello_to_exit", samples),
         });
-        Summary { reps: samples.len(), host: host_kind(), load: load_average(), figures }
+        let loop_floor = |what, pick: fn(&Sample) -> Option<super::floor::LoopCost>| {
+            let costs: Vec<_> = samples.iter().filter_map(pick).collect();
+            (what, costs.iter().map(|c| c.per_iter).collect(), costs.iter().filter_map(|c| c.insns_per_iter).collect())
+        };
+        let floors = vec![
+            ("an empty VM's whole life (in process)", samples.iter().map(|s| s.empty_vm).collect(), Vec::new()),
+            loop_floor("a bare OUT exit answered in user space", |s| s.port_out),
+            loop_floor("a bare IN exit answered in user space", |s| s.port_in),
+            loop_floor("a bare CPL3→CPL0→CPL3 int 0x80 trap, 3-instruction handler", |s| s.ring_trip),
+        ];
+        Summary { reps: samples.len(), host: host_kind(), load: load_average(), figures, floors }
     }
 
     /// The figure called `name`.
@@ -189,6 +201,12 @@ impl Summary {
         for f in self.figures.iter().filter(|f| f.floor.is_some()) {
             let _ = writeln!(out, "floor of {}: {}", f.name, f.floor.as_ref().map_or("", |x| x.0));
         }
+        let _ = writeln!(out, "floors (median, min; emulated instructions per iteration):");
+        for (what, times, insns) in &self.floors {
+            let t = |d: Option<Duration>| d.map_or("-".into(), fmt_time);
+            let n = median(insns).map_or(String::new(), |n| format!("; {n:.0} instructions"));
+            let _ = writeln!(out, "  {what}: {}, {}{n}", t(median(times)), t(min(times)));
+        }
         out
     }
 
@@ -214,7 +232,16 @@ impl Summary {
                 })
             })
             .collect();
-        let doc = json!({"schema": "zxvm-bench", "version": 1, "host": self.host, "reps": self.reps, "load_average": self.load, "figures": figures});
+        let floors: Vec<_> = self.floors.iter().map(|(what, t, i)| json!({"what": what, "seconds": secs(t), "kernel_insns": i})).collect();
+        let doc = json!({
+            "schema": "zxvm-bench",
+            "version": 1,
+            "host": self.host,
+            "reps": self.reps,
+            "load_average": self.load,
+            "figures": figures,
+            "floors": floors,
+        });
         format!("{doc:#}\n")
     }
 }
