@@ -21,6 +21,7 @@ use core::sync::atomic::{AtomicUsize, Ordering};
 use linked_list_allocator::Heap;
 use spin::Mutex;
 
+use super::size_class::SizeClassCache;
 use crate::abi::{zx_status_t, ZX_ERR_NO_MEMORY};
 use crate::arch::paging::{self, HEAP_BASE, HEAP_WINDOW, PAGE_SIZE};
 
@@ -35,6 +36,8 @@ const BLOCK_2M: u64 = 0x20_0000;
 
 struct Inner {
     heap: Heap,
+    /// Small blocks by size class, in front of `heap`.
+    cache: SizeClassCache,
     /// Bytes of the window mapped so far.
     mapped: u64,
 }
@@ -48,7 +51,8 @@ pub struct KernelHeap {
 }
 
 #[global_allocator]
-static HEAP: KernelHeap = KernelHeap { inner: Mutex::new(Inner { heap: Heap::empty(), mapped: 0 }), free: AtomicUsize::new(0) };
+static HEAP: KernelHeap =
+    KernelHeap { inner: Mutex::new(Inner { heap: Heap::empty(), cache: SizeClassCache::new(), mapped: 0 }), free: AtomicUsize::new(0) };
 
 impl Inner {
     /// Map at least `bytes` more of the window and give them to the heap.
@@ -124,21 +128,54 @@ impl Inner {
 unsafe impl GlobalAlloc for KernelHeap {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let mut inner = self.inner.lock();
-        let mut got = inner.heap.allocate_first_fit(layout);
-        if got.is_err() && inner.grow((layout.size() + layout.align()) as u64) {
-            got = inner.heap.allocate_first_fit(layout);
+        if let Some(p) = inner.cache.take(layout) {
+            self.free.store(inner.free_bytes(), Ordering::Relaxed);
+            return p;
         }
-        self.free.store(inner.heap.free(), Ordering::Relaxed);
+        let heap_layout = SizeClassCache::heap_layout(layout);
+        let mut got = inner.heap.allocate_first_fit(heap_layout);
+        if got.is_err() {
+            // Parked blocks first, then new memory.
+            inner.drain_cache();
+            got = inner.heap.allocate_first_fit(heap_layout);
+        }
+        if got.is_err() && inner.grow((heap_layout.size() + heap_layout.align()) as u64) {
+            got = inner.heap.allocate_first_fit(heap_layout);
+        }
+        self.free.store(inner.free_bytes(), Ordering::Relaxed);
         got.map_or(core::ptr::null_mut(), NonNull::as_ptr)
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         let mut inner = self.inner.lock();
-        if let Some(p) = NonNull::new(ptr) {
-            // SAFETY: the caller passes a pointer `alloc` returned with this layout.
-            unsafe { inner.heap.deallocate(p, layout) };
+        if inner.cache.put(ptr, layout) {
+            self.free.store(inner.free_bytes(), Ordering::Relaxed);
+            return;
         }
-        self.free.store(inner.heap.free(), Ordering::Relaxed);
+        if let Some(p) = NonNull::new(ptr) {
+            // SAFETY: the caller passes a pointer `alloc` returned with this
+            // layout, which the heap allocated with `heap_layout(layout)`.
+            unsafe { inner.heap.deallocate(p, SizeClassCache::heap_layout(layout)) };
+        }
+        self.free.store(inner.free_bytes(), Ordering::Relaxed);
+    }
+}
+
+impl Inner {
+    /// Free bytes, parked small blocks included.
+    fn free_bytes(&self) -> usize {
+        self.heap.free() + self.cache.cached_bytes()
+    }
+
+    /// Give every parked small block back to the heap.
+    fn drain_cache(&mut self) {
+        let Inner { heap, cache, .. } = self;
+        cache.drain(|p, l| {
+            if let Some(p) = NonNull::new(p) {
+                // SAFETY: parked blocks were allocated from `heap` with `l`.
+                unsafe { heap.deallocate(p, l) };
+            }
+        });
     }
 }
 
@@ -146,7 +183,7 @@ unsafe impl GlobalAlloc for KernelHeap {
 pub fn init(bytes: u64) -> bool {
     let mut inner = HEAP.inner.lock();
     let ok = inner.grow(bytes) && inner.mapped >= bytes;
-    HEAP.free.store(inner.heap.free(), Ordering::Relaxed);
+    HEAP.free.store(inner.free_bytes(), Ordering::Relaxed);
     ok
 }
 
@@ -162,6 +199,8 @@ pub fn low() -> bool {
 pub fn admit() -> Result<(), zx_status_t> {
     let mut inner = HEAP.inner.lock();
     let need = RESERVE + MAX_CALL_BYTES;
+    // Short of memory: parked small blocks go back to the heap first.
+    inner.drain_cache();
     let free = inner.heap.free();
     if free < need {
         inner.grow((need - free) as u64);

@@ -8,5 +8,6 @@ pub mod heap;
 pub mod mapping;
 pub mod phys;
 pub mod pin;
+pub mod size_class;
 pub mod vmar;
 pub mod vmo;

@@ -11,6 +11,7 @@ use crate::clock;
 use crate::object::socket::Socket;
 use crate::object::{downcast, KernelObject};
 use crate::sched::{self, WaitKey};
+use crate::task::process::Process;
 
 /// `zx_object_signal(handle, clear_mask, set_mask)`: needs ZX_RIGHT_SIGNAL.
 pub fn sys_object_signal(handle: u32, clear: u32, set: u32) -> zx_status_t {
@@ -57,10 +58,12 @@ struct Waited {
 /// deadline passes. Returns the status and each item's observed signals
 /// (with ZX_SIGNAL_HANDLE_CLOSED for items whose handle went away, as
 /// Zircon's wait observers report it).
-fn wait(items: &[Waited], deadline: i64) -> (zx_status_t, Vec<u32>) {
-    let proc = current();
+fn wait(proc: &Process, items: &[Waited], observed: &mut [u32], deadline: i64) -> zx_status_t {
     loop {
-        let mut observed: Vec<u32> = items.iter().map(|w| w.object.base().signals()).collect();
+        // Into the caller's storage: a satisfied wait allocates nothing.
+        for (w, o) in items.iter().zip(observed.iter_mut()) {
+            *o = w.object.base().signals();
+        }
         let mut closed = false;
         {
             let table = proc.handles.lock();
@@ -72,29 +75,31 @@ fn wait(items: &[Waited], deadline: i64) -> (zx_status_t, Vec<u32>) {
             }
         }
         if closed {
-            return (ZX_ERR_CANCELED, observed);
+            return ZX_ERR_CANCELED;
         }
-        if items.iter().zip(&observed).any(|(w, s)| w.waitfor & s != 0) {
-            return (ZX_OK, observed);
+        if items.iter().zip(observed.iter()).any(|(w, s)| w.waitfor & s != 0) {
+            return ZX_OK;
         }
         if clock::now_ns() >= deadline {
-            return (ZX_ERR_TIMED_OUT, observed);
+            return ZX_ERR_TIMED_OUT;
         }
         // A thread being killed must leave at once (it ends on its way out).
         let state = if items.len() == 1 { ZX_THREAD_STATE_BLOCKED_WAIT_ONE } else { ZX_THREAD_STATE_BLOCKED_WAIT_MANY };
         if sched::block_as(WaitKey::SIGNALS, deadline, state) == sched::WakeReason::Killed {
-            return (ZX_ERR_INTERNAL_INTR_KILLED, observed);
+            return ZX_ERR_INTERNAL_INTR_KILLED;
         }
     }
 }
 
 /// `zx_object_wait_one(handle, signals, deadline, observed)`: needs ZX_RIGHT_WAIT.
 pub fn sys_object_wait_one(handle: u32, signals: u32, deadline: i64, observed_out: u64) -> zx_status_t {
-    let (object, _, serial) = match current().handles.lock().get_dyn(handle, ZX_RIGHT_WAIT) {
+    let proc = current();
+    let (object, _, serial) = match proc.handles.lock().get_dyn(handle, ZX_RIGHT_WAIT) {
         Ok(x) => x,
         Err(e) => return e,
     };
-    let (status, observed) = wait(&[Waited { object, handle, serial, waitfor: signals }], deadline);
+    let mut observed = [0u32];
+    let status = wait(&proc, &[Waited { object, handle, serial, waitfor: signals }], &mut observed, deadline);
     if let Err(e) = user_ptr::copy_out_opt(observed_out, &observed[0]) {
         return e;
     }
@@ -129,7 +134,8 @@ pub fn sys_object_wait_many(items_ptr: u64, count: u64, deadline: i64) -> zx_sta
             }
         }
     }
-    let (status, observed) = wait(&items, deadline);
+    let mut observed = alloc::vec![0u32; items.len()];
+    let status = wait(&proc, &items, &mut observed, deadline);
     for (item, pending) in raw.iter_mut().zip(observed) {
         item.pending = pending;
     }

@@ -34,6 +34,13 @@ fn leaf_pte(va: u64) -> Option<u64> {
 /// Check `[addr, addr + len)` and call `f(kernel_ptr, chunk_len)` for each
 /// page-sized piece.
 fn for_each_chunk(addr: u64, len: usize, write: bool, mut f: impl FnMut(*mut u8, usize, usize)) -> Result<(), zx_status_t> {
+    // The common case, a range inside one page that is mapped already: one
+    // walk, not a validating walk and a copying one (each walk is ~40
+    // emulated instructions on PVM).
+    if let Some(kernel_ptr) = mapped_in_one_page(addr, len, write) {
+        f(kernel_ptr, 0, len);
+        return Ok(());
+    }
     // Check every page first: a copy either happens completely or not at all.
     validate(addr, len, write)?;
     let end = addr + len as u64;
@@ -47,6 +54,17 @@ fn for_each_chunk(addr: u64, len: usize, write: bool, mut f: impl FnMut(*mut u8,
         done += in_page;
     }
     Ok(())
+}
+
+/// The direct-map address of `[addr, addr + len)` when it is non-empty, lies
+/// in one user page, and that page is mapped (writable if `write`) now.
+fn mapped_in_one_page(addr: u64, len: usize, write: bool) -> Option<*mut u8> {
+    let last = addr.checked_add(len as u64)?.checked_sub(1)?;
+    if len == 0 || last >= USER_TOP || addr & !(PAGE_SIZE - 1) != last & !(PAGE_SIZE - 1) {
+        return None;
+    }
+    let pte = leaf_pte(addr).filter(|pte| !write || pte & PTE_W != 0)?;
+    Some(phys_to_virt(pte_addr(pte) + (addr & (PAGE_SIZE - 1))) as *mut u8)
 }
 
 /// Check that `[addr, addr + len)` is mapped user memory (writable if `write`).
