@@ -375,7 +375,7 @@ pub fn before_first_user_entry() {
 /// `kernel.crash=panic|fault|triple|triple-user|stack-overflow`: fail on purpose so tests can check that
 /// each kind of kernel failure reaches the host with its own exit code.
 /// `kernel.crash=user-read` is the one it must survive: a fast user read
-/// (`arch::user_read`) of an unmapped page faults into its fix-up.
+/// (`arch::user_access`) of an unmapped page faults into its fix-up.
 fn crash_for_test(how: &str) {
     kprintln!("[kernel] kernel.crash={}: failing on purpose", how);
     match how {
@@ -387,7 +387,7 @@ fn crash_for_test(how: &str) {
         "triple" => arch::idt::load_empty_and_trap(),
         "triple-user" => {}
         "user-read" => {
-            let got = arch::user_read::read_u16(0x1000);
+            let got = arch::user_access::read_u16(0x1000);
             kprintln!("[kernel] kernel.crash=user-read: unmapped user page read as {:?}; still running", got);
         }
         "stack-overflow" => match arch::context::KernelStack::new() {

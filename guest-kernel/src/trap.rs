@@ -5,7 +5,7 @@ use hypercall_abi::ExitReason;
 
 use crate::arch::syscall_entry::{self, Mechanism};
 use crate::arch::trap::{vector_name, TrapFrame};
-use crate::arch::{apic, cpu, user_read};
+use crate::arch::{apic, cpu, user_access};
 use crate::{kprintln, power, sched, syscall, task};
 
 const VECTOR_DB: u64 = 1;
@@ -125,7 +125,7 @@ fn handle_trap(frame: &mut TrapFrame) {
     if frame.vector >= 32 {
         return;
     }
-    if frame.vector == VECTOR_PF && user_read::fixup(frame) {
+    if frame.vector == VECTOR_PF && user_access::fixup(frame) {
         return;
     }
     // A kernel #BP/#DB reaches us where the host's debugging did not
@@ -158,7 +158,7 @@ fn is_int3(rip: u64) -> bool {
 #[inline(always)]
 fn is_int80(rip: u64) -> bool {
     if rip & 0xfff != 0xfff {
-        return user_read::read_u16(rip) == Some(u16::from_le_bytes(INT80));
+        return user_access::read_u16(rip) == Some(u16::from_le_bytes(INT80));
     }
     is_int80_across_pages(rip)
 }

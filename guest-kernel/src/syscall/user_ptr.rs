@@ -4,12 +4,15 @@
 //! `USER_TOP`, and every page is present and user-accessible in the current
 //! address space (and writable, for copy-out). Anything else is
 //! `ZX_ERR_INVALID_ARGS`, decided before a single byte is touched, so a bad
-//! pointer can never fault the kernel. Copies go through the direct map.
+//! pointer can never fault the kernel. Copies go through the direct map,
+//! except a range inside one page, which is tried first straight at its user
+//! address (`arch::user_access`: a fault there lands in a fix-up and the
+//! checked path runs instead).
 
 use crate::abi::{zx_status_t, ZX_ERR_INVALID_ARGS, ZX_ERR_NO_MEMORY};
 
-use crate::arch::cpu;
 use crate::arch::paging::{phys_to_virt, pte_addr, PAGE_SIZE, PTE_P, PTE_U, PTE_W, USER_TOP};
+use crate::arch::{cpu, user_access};
 
 const ADDR_MASK: u64 = 0x000f_ffff_ffff_f000;
 
@@ -89,18 +92,35 @@ pub fn validate(addr: u64, len: usize, write: bool) -> Result<(), zx_status_t> {
     Ok(())
 }
 
-/// Copy `buf.len()` bytes from user address `addr`.
-pub fn copy_from_user(addr: u64, buf: &mut [u8]) -> Result<(), zx_status_t> {
-    let dst = buf.as_mut_ptr();
-    for_each_chunk(addr, buf.len(), false, |src, off, n| {
+/// Copy `len` user bytes at `addr` to `dst`: straight from the user address
+/// when the range is one mapped page (no page-table walk), else checked
+/// page by page through the direct map.
+///
+/// # Safety
+/// `dst` must be valid for writes of `len` bytes.
+unsafe fn copy_in_raw(dst: *mut u8, addr: u64, len: usize) -> Result<(), zx_status_t> {
+    // SAFETY: the caller's promise on `dst`.
+    if unsafe { user_access::copy_in(dst, addr, len) } {
+        return Ok(());
+    }
+    for_each_chunk(addr, len, false, |src, off, n| {
         // SAFETY: `src..src+n` was validated as mapped user memory and is read
-        // through the direct map; `dst+off..+n` lies inside `buf`.
+        // through the direct map; `dst+off..+n` lies inside the caller's range.
         unsafe { core::ptr::copy_nonoverlapping(src, dst.add(off), n) }
     })
 }
 
+/// Copy `buf.len()` bytes from user address `addr`.
+pub fn copy_from_user(addr: u64, buf: &mut [u8]) -> Result<(), zx_status_t> {
+    // SAFETY: `buf` is valid for its length.
+    unsafe { copy_in_raw(buf.as_mut_ptr(), addr, buf.len()) }
+}
+
 /// Copy `data` to user address `addr`.
 pub fn copy_to_user(addr: u64, data: &[u8]) -> Result<(), zx_status_t> {
+    if user_access::copy_out(addr, data) {
+        return Ok(());
+    }
     let src = data.as_ptr();
     for_each_chunk(addr, data.len(), true, |dst, off, n| {
         // SAFETY: `dst..dst+n` was validated as writable user memory, reached
@@ -235,12 +255,8 @@ pub fn copy_in_array<T: Pod>(addr: u64, count: usize) -> Result<alloc::vec::Vec<
     }
     let mut v: alloc::vec::Vec<T> = alloc::vec::Vec::new();
     v.try_reserve_exact(count).map_err(|_| ZX_ERR_NO_MEMORY)?;
-    let dst = v.as_mut_ptr().cast::<u8>();
-    for_each_chunk(addr, bytes, false, |src, off, n| {
-        // SAFETY: `src..src+n` is validated user memory seen through the
-        // direct map; `dst+off..+n` lies inside the vector's capacity.
-        unsafe { core::ptr::copy_nonoverlapping(src, dst.add(off), n) }
-    })?;
+    // SAFETY: the vector's capacity holds `bytes` bytes.
+    unsafe { copy_in_raw(v.as_mut_ptr().cast::<u8>(), addr, bytes)? };
     // SAFETY: all `count` records were written above and every bit pattern
     // is a valid `T` (Pod).
     unsafe { v.set_len(count) };
@@ -262,11 +278,8 @@ pub fn append_from_user(buf: &mut alloc::vec::Vec<u8>, addr: u64, len: usize) ->
     let old = buf.len();
     // SAFETY: `reserve` made room for `len` more bytes after `old`.
     let dst = unsafe { buf.as_mut_ptr().add(old) };
-    for_each_chunk(addr, len, false, |src, off, n| {
-        // SAFETY: `src..src+n` is validated user memory; `dst+off..+n` lies in
-        // the reserved capacity.
-        unsafe { core::ptr::copy_nonoverlapping(src, dst.add(off), n) }
-    })?;
+    // SAFETY: `dst` has `len` reserved bytes after it.
+    unsafe { copy_in_raw(dst, addr, len)? };
     // SAFETY: the `len` bytes after `old` were initialised by the copy.
     unsafe { buf.set_len(old + len) };
     Ok(())

@@ -270,6 +270,50 @@ pub fn vmar_snapshot_of_mapped_vmo() -> CaseResult {
     Ok(())
 }
 
+/// `zx_object_wait_one` on a signaled event writing its `observed` result
+/// to `addr`: the status.
+fn wait_observed_to(addr: usize) -> Result<zx::Status, zx::Status> {
+    let e = zx::event_create(0)?;
+    zx::object_signal(e, 0, ZX_EVENT_SIGNALED)?;
+    let a = [u64::from(e), u64::from(ZX_EVENT_SIGNALED), ZX_TIME_INFINITE as u64, addr as u64, 0, 0, 0, 0];
+    // SAFETY: the kernel checks the `observed` pointer; that is the test.
+    let status = unsafe { zx::syscall(u64::from(SYS_OBJECT_WAIT_ONE), a) } as zx::Status;
+    zx::handle_close(e)?;
+    Ok(status)
+}
+
+/// The kernel writing a system call's result into user memory must honour
+/// copy on write like a user store: the page a snapshot shares with its
+/// parent is copied first, and the parent keeps its bytes.
+pub fn kernel_write_to_a_shared_snapshot_page_copies_it() -> CaseResult {
+    let v = zx::vmo_create(4096, 0)?;
+    zx::vmo_write(v, &1u64.to_le_bytes(), 0)?;
+    let c = zx::vmo_create_child(v, ZX_VMO_CHILD_SNAPSHOT, 0, 4096)?;
+    let a = zx::vmar_map(root(), RW, 0, c, 0, 4096)?;
+    check_eq!(peek(a), 1, "the child reads the shared page");
+    check_eq!(wait_observed_to(a)?, ZX_OK, "the kernel writes `observed` into the child's mapping");
+    check_eq!(peek(a) as u32 & ZX_EVENT_SIGNALED, ZX_EVENT_SIGNALED);
+    let mut b = [0u8; 8];
+    zx::vmo_read(v, &mut b, 0)?;
+    check_eq!(u64::from_le_bytes(b), 1, "the parent's page was not written through the child");
+    zx::vmar_unmap(root(), a, 4096)?;
+    zx::handle_close_many(&[c, v])?;
+    Ok(())
+}
+
+/// A kernel write into a read-only mapping is refused and writes nothing.
+pub fn kernel_write_to_a_read_only_mapping_is_refused() -> CaseResult {
+    let v = zx::vmo_create(4096, 0)?;
+    zx::vmo_write(v, &3u64.to_le_bytes(), 0)?;
+    let a = zx::vmar_map(root(), ZX_VM_PERM_READ, 0, v, 0, 4096)?;
+    check_eq!(peek(a), 3);
+    check_eq!(wait_observed_to(a)?, ZX_ERR_INVALID_ARGS);
+    check_eq!(peek(a), 3, "nothing written");
+    zx::vmar_unmap(root(), a, 4096)?;
+    zx::handle_close(v)?;
+    Ok(())
+}
+
 pub fn vmar_slice_mappings_stay_coherent() -> CaseResult {
     let p = zx::vmo_create(2 * 4096, 0)?;
     let s = zx::vmo_create_child(p, ZX_VMO_CHILD_SLICE, 4096, 4096)?;

@@ -39,5 +39,5 @@ pub mod ioapic;
 pub mod paging;
 pub mod syscall_entry;
 pub mod trap;
-pub mod user_read;
+pub mod user_access;
 pub mod usermode;

@@ -121,6 +121,7 @@ pub fn init(ram_end: u64) {
     }
     write_entry(pml4, 0, 0);
     enable_nx();
+    enable_write_protect();
     // SAFETY: the new PML4 still maps the kernel image and the direct map.
     unsafe { super::cpu::write_cr3(pml4) };
 }
@@ -420,6 +421,19 @@ pub fn pte_addr(pte: u64) -> u64 {
 pub const PTE_NX: u64 = 1 << 63;
 
 static mut NX_ENABLED: bool = false;
+
+/// CR0.WP: the kernel's own writes honour read-only pages. User copies
+/// write straight to user addresses (`user_access::copy_out`), so a
+/// read-only or copy-on-write user page must fault rather than be written.
+fn enable_write_protect() {
+    const CR0_WP: u64 = 1 << 16;
+    let cr0: u64;
+    // SAFETY: reading CR0 has no side effects.
+    unsafe { core::arch::asm!("mov {}, cr0", out(reg) cr0, options(nomem, nostack)) };
+    // SAFETY: WP only makes supervisor writes to read-only pages fault; the
+    // kernel writes its own data through writable mappings only.
+    unsafe { core::arch::asm!("mov cr0, {}", in(reg) cr0 | CR0_WP, options(nostack)) };
+}
 
 /// Enable EFER.NXE when the CPU has it, so user mappings without execute
 /// permission really cannot run (W^X through rights).
