@@ -28,12 +28,12 @@ pub struct BenchArgs {
     /// Also write the figures as one JSON document (schema "zxvm-bench").
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Compare the least emulated kernel instructions per operation over the
-    /// repetitions with this budget file; fail (exit 1) on a regression
+    /// Compare the median emulated kernel instructions per operation over
+    /// the repetitions with this budget file; fail (exit 1) on a regression
     /// beyond its margin.
     #[arg(long, value_name = "FILE")]
     pub budget: Option<PathBuf>,
-    /// Write this run's least counts as a new budget file.
+    /// Write this run's median counts as a new budget file.
     #[arg(long, value_name = "FILE")]
     pub write_budget: Option<PathBuf>,
 }

@@ -49,7 +49,7 @@ impl Figure {
     }
 
     /// Least emulated kernel instructions per iteration in any repetition
-    /// (host noise only ever adds instructions: the budget's measure).
+    /// (host noise only ever adds instructions).
     pub fn min_insns(&self) -> Option<f64> {
         min(&self.insns)
     }
