@@ -178,7 +178,7 @@ fn thread_round_trip() -> Result<(), Status> {
     let t = zx::thread_create(zx::process_self(), "bench-thread", 0)?;
     // The previous thread has terminated, so the stack is free again.
     let top = core::ptr::addr_of_mut!(THREAD_STACK) as usize + core::mem::size_of::<ThreadStack>() - 8;
-    let started = zx::thread_start(t, thread_main as usize, top, 0, 0);
+    let started = zx::thread_start(t, thread_main as *const () as usize, top, 0, 0);
     let ended = started.and_then(|()| zx::object_wait_one(t, ZX_THREAD_TERMINATED, ZX_TIME_INFINITE).map(|_| ()).map_err(|(e, _)| e));
     zx::handle_close(t)?;
     ended

@@ -204,7 +204,7 @@ impl SuiteResult {
 /// What one VM run gave back.
 pub enum RawRun {
     /// The VM ran (whatever the guest did).
-    Ran(RunReport),
+    Ran(Box<RunReport>),
     /// The VM could not be set up.
     BuildFailed(BuildError),
     /// The VM did not stop after the watchdog fired.
@@ -399,7 +399,7 @@ pub(crate) mod tests {
 
     pub(crate) fn judged(end: RunEnd, tests: &[(&str, TestOutcome, u64)], console: &str) -> SuiteResult {
         judge(
-            RawRun::Ran(report(end, tests)),
+            RawRun::Ran(Box::new(report(end, tests))),
             JudgeInput {
                 name: "prog",
                 source: "prog.elf",
@@ -440,7 +440,7 @@ pub(crate) mod tests {
             filter: None,
             started_at: SystemTime::UNIX_EPOCH,
         };
-        let s = judge(RawRun::Ran(r), input);
+        let s = judge(RawRun::Ran(Box::new(r)), input);
         assert!(!s.ok());
         let limit = s.cases.iter().find(|c| c.name == RESULT_LIMIT_CASE).expect("a result-limit case");
         assert_eq!(limit.status, CaseStatus::Fail);
@@ -517,7 +517,7 @@ pub(crate) mod tests {
     #[test]
     fn filter_drops_cases_and_the_empty_pass() {
         let s = judge(
-            RawRun::Ran(report(exited(0), &[("chan_a", TestOutcome::Pass, 11), ("vmo_b", TestOutcome::Pass, 12)])),
+            RawRun::Ran(Box::new(report(exited(0), &[("chan_a", TestOutcome::Pass, 11), ("vmo_b", TestOutcome::Pass, 12)]))),
             JudgeInput {
                 name: "p",
                 source: "p",
@@ -531,7 +531,7 @@ pub(crate) mod tests {
         assert_eq!(s.cases.len(), 1);
         assert_eq!(s.cases[0].name, "chan_a");
         let s = judge(
-            RawRun::Ran(report(exited(0), &[])),
+            RawRun::Ran(Box::new(report(exited(0), &[]))),
             JudgeInput {
                 name: "p",
                 source: "p",

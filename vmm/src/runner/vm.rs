@@ -69,7 +69,7 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
     let raw = match spawned {
         Err(e) => RawRun::BuildFailed(builder::BuildError::Host(format!("spawn VM thread: {e}"))),
         Ok(_) => match rx.recv_timeout(opts.timeout + STOP_GRACE) {
-            Ok(Ok(report)) => RawRun::Ran(report),
+            Ok(Ok(report)) => RawRun::Ran(Box::new(report)),
             Ok(Err(e)) => RawRun::BuildFailed(e),
             Err(mpsc::RecvTimeoutError::Timeout) => RawRun::Stuck,
             Err(mpsc::RecvTimeoutError::Disconnected) => RawRun::BuildFailed(builder::BuildError::Host("the VM thread panicked".into())),
