@@ -16,6 +16,7 @@ pub mod channel;
 pub mod event;
 pub mod fifo;
 pub mod handle;
+pub mod handle_table;
 pub mod message;
 pub mod peer;
 pub mod port;

@@ -93,10 +93,16 @@ pub fn current_process() -> Option<Arc<Process>> {
 /// Checks on every return to user mode (and before a new thread's first
 /// instruction): a killed thread ends here, a suspended one parks until
 /// resumed. The common case costs one atomic load.
+#[inline(always)]
 pub fn before_user_return(_frame: &mut TrapFrame) {
-    if !sched::attention() {
-        return;
+    // One load on every return to user mode; the rest only when flagged.
+    if sched::attention() {
+        attend_before_user_return();
     }
+}
+
+#[inline(never)]
+fn attend_before_user_return() {
     let Some(t) = sched::current() else { return };
     loop {
         if t.is_killed() {

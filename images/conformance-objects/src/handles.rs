@@ -31,6 +31,23 @@ pub fn handle_values_are_distinct() -> CaseResult {
     Ok(())
 }
 
+/// A closed value stays dead while its slot is reused: 1,000 close and
+/// create rounds never hand out an earlier value, and each closed value is
+/// BAD_HANDLE afterwards.
+pub fn closed_handle_values_are_not_reused_soon() -> CaseResult {
+    let mut seen = [0u32; 1000];
+    for i in 0..seen.len() {
+        let h = ok!(zx::event_create(0));
+        check!(!seen[..i].contains(&h), "value {:#x} handed out again after {} rounds", h, i);
+        seen[i] = h;
+        ok!(zx::handle_close(h));
+    }
+    for &h in &seen {
+        check_eq!(zx::handle_close(h), Err(ZX_ERR_BAD_HANDLE), "closed value {:#x} is dead", h);
+    }
+    Ok(())
+}
+
 pub fn koids_are_unique_and_above_1024() -> CaseResult {
     let (a, b) = ok!(zx::eventpair_create(0));
     let e = ok!(zx::event_create(0));

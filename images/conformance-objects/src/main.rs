@@ -56,6 +56,7 @@ fn main(s: &zx::Startup) -> i64 {
             // handles
             handle_values_have_zircon_shape,
             handle_values_are_distinct,
+            closed_handle_values_are_not_reused_soon,
             koids_are_unique_and_above_1024,
             koids_are_never_reused,
             handle_close_valid,
