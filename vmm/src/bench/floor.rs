@@ -95,16 +95,8 @@ impl BareVm {
         self.vcpu.set_regs(&regs).map_err(kvm_err("KVM_SET_REGS"))
     }
 
-    /// Run to the next `OUT` to `port`; other exits are errors.
-    fn run_to_out(&mut self, port: u16) -> Result<(), FloorError> {
-        match self.vcpu.run() {
-            Ok(VcpuExit::IoOut(p, _)) if p == port => Ok(()),
-            Ok(other) => Err(FloorError::Unexpected(format!("{other:?}"))),
-            Err(e) => Err(FloorError::Kvm { what: "KVM_RUN", source: e }),
-        }
-    }
-
-    /// Run to the next `OUT` to or `IN` from `port` (answered with 0).
+    /// Run to the next `OUT` to or `IN` from `port` (answered with 0);
+    /// other exits are errors.
     fn run_to_io(&mut self, port: u16) -> Result<(), FloorError> {
         match self.vcpu.run() {
             Ok(VcpuExit::IoOut(p, _)) if p == port => Ok(()),
@@ -121,10 +113,10 @@ impl BareVm {
     /// [`END_PORT`], over `iters` iterations in between (each iteration's own
     /// exits answered by `step`).
     fn time_loop(&mut self, iters: u32, mut step: impl FnMut(&mut Self) -> Result<(), FloorError>) -> Result<LoopCost, FloorError> {
-        self.run_to_out(MARK_PORT)?;
+        self.run_to_io(MARK_PORT)?;
         let (t0, i0) = (Instant::now(), self.insns.as_ref().and_then(VcpuStats::read));
         step(self)?;
-        self.run_to_out(END_PORT)?;
+        self.run_to_io(END_PORT)?;
         let (t1, i1) = (Instant::now(), self.insns.as_ref().and_then(VcpuStats::read));
         let n = f64::from(iters.max(1));
         let insns_per_iter = i0.zip(i1).map(|(a, b)| b.saturating_sub(a) as f64 / n);
@@ -143,7 +135,7 @@ pub fn empty_vm_life() -> Result<Duration, FloorError> {
         let mut vm = BareVm::new(&kvm)?;
         vm.load(0x1000, &[0xe6, MARK_PORT as u8])?; // out 0x80, al
         vm.real_mode_at(0x1000)?;
-        vm.run_to_out(MARK_PORT)?;
+        vm.run_to_io(MARK_PORT)?;
     }
     Ok(t0.elapsed())
 }
