@@ -36,7 +36,7 @@ fn one_repetition_reports_every_operation_and_a_tight_budget_fails() {
     }
     let counted = named("null_syscall")["kernel_insns"].as_array().is_some_and(|v| !v.is_empty());
     if counted {
-        // The floor is what it says: three handler instructions per trip.
+        // The floor is what it says: three emulated instructions per trip.
         let floor_insns = named("null_syscall")["floor"]["kernel_insns"][0].as_f64().unwrap();
         assert!((floor_insns - 3.0).abs() < 0.5, "{floor_insns}");
         assert_eq!(r.code, 1, "a budget of 1 instruction must fail:\n{}\n{}", r.stdout, r.stderr);

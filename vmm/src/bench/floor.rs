@@ -8,7 +8,7 @@
 //!   here.
 //! * [`ring_trips`]: a long-mode guest whose CPL3 loop executes `int 0x80`
 //!   (a #GP or #UD through a DPL0 gate, as the zxvm kernel's trap path
-//!   sees it) and whose CPL0 handler is three instructions and IRETQ.
+//!   sees it) and whose CPL0 handler is two or three instructions (#UD / #GP).
 //!
 //! The loops bracket their work with two `OUT`s, so what is timed and
 //! counted (`insn_emulation`, where the host has it) is the loop alone.
@@ -254,8 +254,9 @@ fn load_ring_guest(vm: &BareVm, iters: u32) -> Result<(), FloorError> {
         0x48, 0xcf,                          // iretq
     ];
     vm.load(KERNEL_CODE, &enter_user)?;
-    // Three instructions each, as the floor: skip the error code,
-    // step over `int 0x80`, return.
+    // Minimal handlers: (skip #GP's error code,) step over `int 0x80`,
+    // return. On PVM the #UD one runs (lengthening it raises the count), and
+    // the `int` counts as one emulated instruction: 3 per trip either way.
     vm.load(GP_HANDLER, &[0x48, 0x83, 0xc4, 0x08, 0x48, 0x83, 0x04, 0x24, 0x02, 0x48, 0xcf])?;
     vm.load(UD_HANDLER, &[0x48, 0x83, 0x04, 0x24, 0x02, 0x48, 0xcf])?;
     let n = iters.to_le_bytes();

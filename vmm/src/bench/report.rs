@@ -101,7 +101,7 @@ fn floor_of(name: &str, samples: &[Sample]) -> Option<(&'static str, Vec<Duratio
     match name {
         "null_syscall" => {
             let (t, i) = loops(|s| s.ring_trip);
-            Some(("bare CPL3→CPL0→CPL3 trap, 3-instruction handler", t, i))
+            Some(("bare CPL3→CPL0→CPL3 int 0x80 trap, minimal handler", t, i))
         }
         "hypercall" => {
             let (t, i) = loops(|s| s.port_in);
@@ -156,7 +156,7 @@ impl Summary {
             ("an empty VM's whole life (in process)", samples.iter().map(|s| s.empty_vm).collect(), Vec::new()),
             loop_floor("a bare OUT exit answered in user space", |s| s.port_out),
             loop_floor("a bare IN exit answered in user space", |s| s.port_in),
-            loop_floor("a bare CPL3→CPL0→CPL3 int 0x80 trap, 3-instruction handler", |s| s.ring_trip),
+            loop_floor("a bare CPL3→CPL0→CPL3 int 0x80 trap (#GP: 3-instruction handler; #UD: 2)", |s| s.ring_trip),
         ];
         Summary { reps: samples.len(), host: host_kind(), load: load_average(), figures, floors }
     }
