@@ -88,10 +88,13 @@ pub fn sys_futex_wake(ptr: u64, wake_count: u32) -> zx_status_t {
     }
     let proc = current();
     let mut table = proc.futexes.lock();
-    let key = table.key(ptr);
-    sched::wake_n(key, count(wake_count));
-    table.set_owner(ptr, 0);
-    table.prune(ptr);
+    // No entry: no waiter to wake and no owner to clear (and no entry to
+    // create and prune again).
+    if let Some(key) = table.existing_key(ptr) {
+        sched::wake_n(key, count(wake_count));
+        table.set_owner(ptr, 0);
+        table.prune(ptr);
+    }
     ZX_OK
 }
 

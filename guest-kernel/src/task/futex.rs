@@ -31,6 +31,12 @@ impl FutexTable {
         WaitKey::futex(e.id)
     }
 
+    /// The wait key of the futex at `addr` if it has an entry (waiters or an
+    /// owner); `None` means nobody waits on it and nobody owns it.
+    pub fn existing_key(&self, addr: u64) -> Option<WaitKey> {
+        self.entries.get(&addr).map(|e| WaitKey::futex(e.id))
+    }
+
     /// Set the owner of the futex at `addr` (0: none).
     pub fn set_owner(&mut self, addr: u64, koid: u64) {
         let _ = self.key(addr);
