@@ -137,6 +137,10 @@ fn check_transfer(h: &Handle, channel: &Arc<Channel>, d: &zx_handle_disposition_
 /// first error is returned, and for dispositions each entry's `result` is
 /// written back.
 pub(super) fn take_handles(proc: &Process, channel: &Arc<Channel>, src: UserHandles, n: u32) -> Result<Vec<Handle>, zx_status_t> {
+    // Most messages carry none: no table lock, no lists.
+    if n == 0 {
+        return Ok(Vec::new());
+    }
     let mut list = src.load(n)?;
     let mut taken = Vec::with_capacity(list.len());
     let mut doomed = Vec::new();

@@ -72,7 +72,7 @@ fn mapped_in_one_page(addr: u64, len: usize, write: bool) -> Option<*mut u8> {
 
 /// Check that `[addr, addr + len)` is mapped user memory (writable if `write`).
 pub fn validate(addr: u64, len: usize, write: bool) -> Result<(), zx_status_t> {
-    if len == 0 {
+    if len == 0 || user_access::probe(addr, len, write) {
         return Ok(());
     }
     let end = addr.checked_add(len as u64).ok_or(ZX_ERR_INVALID_ARGS)?;

@@ -160,6 +160,7 @@ fn main(s: &zx::Startup) -> i64 {
             ("vmar_snapshot_of_mapped_vmo", vmar::vmar_snapshot_of_mapped_vmo),
             ("kernel_write_to_a_shared_snapshot_page_copies_it", vmar::kernel_write_to_a_shared_snapshot_page_copies_it),
             ("kernel_write_to_a_read_only_mapping_is_refused", vmar::kernel_write_to_a_read_only_mapping_is_refused),
+            ("kernel_checked_buffers_honour_read_only_and_copy_on_write", vmar::kernel_checked_buffers_honour_read_only_and_copy_on_write),
             ("vmar_slice_mappings_stay_coherent", vmar::vmar_slice_mappings_stay_coherent),
             ("vmar_write_to_read_only_faults_child", vmar::vmar_write_to_read_only_faults_child),
             ("vmar_execute_without_permission_faults_child", vmar::vmar_execute_without_permission_faults_child),

@@ -314,6 +314,38 @@ pub fn kernel_write_to_a_read_only_mapping_is_refused() -> CaseResult {
     Ok(())
 }
 
+/// A read buffer the kernel checks before taking a message (writable,
+/// probed without a page walk) must refuse a read-only mapping, a
+/// copy-on-write page is resolved first, and a refused read loses nothing.
+pub fn kernel_checked_buffers_honour_read_only_and_copy_on_write() -> CaseResult {
+    let (a, b) = zx::channel_create(0)?;
+    zx::channel_write(a, 0, &7u64.to_le_bytes(), &[])?;
+    let ro = zx::vmo_create(4096, 0)?;
+    let ro_at = zx::vmar_map(root(), ZX_VM_PERM_READ, 0, ro, 0, 4096)?;
+    let read_into = |at: usize| {
+        let mut actual = 0u32;
+        let args = [u64::from(b), 0, at as u64, 0, 8, 0, core::ptr::addr_of_mut!(actual) as u64, 0];
+        // SAFETY: the kernel checks `bytes`; that is the test.
+        unsafe { zx::syscall(u64::from(SYS_CHANNEL_READ), args) as zx::Status }
+    };
+    check_eq!(read_into(ro_at), ZX_ERR_INVALID_ARGS, "a read-only buffer");
+    check_eq!(peek(ro_at), 0, "nothing written");
+    let v = zx::vmo_create(4096, 0)?;
+    zx::vmo_write(v, &1u64.to_le_bytes(), 0)?;
+    let c = zx::vmo_create_child(v, ZX_VMO_CHILD_SNAPSHOT, 0, 4096)?;
+    let cow_at = zx::vmar_map(root(), RW, 0, c, 0, 4096)?;
+    check_eq!(peek(cow_at), 1, "the child reads the shared page");
+    check_eq!(read_into(cow_at), ZX_OK, "the message was kept and now lands in the child's page");
+    check_eq!(peek(cow_at), 7);
+    let mut p = [0u8; 8];
+    zx::vmo_read(v, &mut p, 0)?;
+    check_eq!(u64::from_le_bytes(p), 1, "the parent keeps its page");
+    zx::vmar_unmap(root(), ro_at, 4096)?;
+    zx::vmar_unmap(root(), cow_at, 4096)?;
+    zx::handle_close_many(&[a, b, ro, c, v])?;
+    Ok(())
+}
+
 pub fn vmar_slice_mappings_stay_coherent() -> CaseResult {
     let p = zx::vmo_create(2 * 4096, 0)?;
     let s = zx::vmo_create_child(p, ZX_VMO_CHILD_SLICE, 4096, 4096)?;

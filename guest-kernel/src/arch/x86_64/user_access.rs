@@ -8,6 +8,7 @@
 //!
 //! * [`read_u16`]: the instruction bytes a trap stopped at.
 //! * [`copy_in`] / [`copy_out`]: a user range inside one page.
+//! * [`probe`]: whether a range inside one page is mapped (writable) now.
 //!
 //! `paging::init` turns CR0.WP on, which `copy_out` relies on.
 
@@ -50,6 +51,25 @@ user_copy_bytes:
 user_copy_fixup:
     mov eax, 1
     ret
+
+    // user_probe(addr rdi, write esi) -> 0, or 1 after a fault. The write
+    // probe is an atomic add of 0: it needs write permission and changes
+    // nothing, even with other threads writing the byte at the same time.
+    .global user_probe
+user_probe:
+    test esi, esi
+    jnz 2f
+    .global user_probe_read
+user_probe_read:
+    mov al, byte ptr [rdi]
+    xor eax, eax
+    ret
+2:
+    .global user_probe_write
+user_probe_write:
+    lock add byte ptr [rdi], 0
+    xor eax, eax
+    ret
     "#
 );
 
@@ -61,6 +81,23 @@ extern "C" {
     static user_copy_quads: u8;
     static user_copy_bytes: u8;
     static user_copy_fixup: u8;
+    fn user_probe(addr: u64, write: u32) -> u32;
+    static user_probe_read: u8;
+    static user_probe_write: u8;
+}
+
+/// True when the user range `[addr, addr + len)` lies in one page that is
+/// mapped now, writable too if `write` (one probing access, no walk).
+/// False says nothing: the caller takes the checked path.
+#[inline]
+pub fn probe(addr: u64, len: usize, write: bool) -> bool {
+    if !in_one_user_page(addr, len) {
+        return false;
+    }
+    // SAFETY: one access to a user-half address of the current address
+    // space that changes no byte (a load, or an atomic add of zero); a fault
+    // resumes at the copy fix-up, which returns 1.
+    unsafe { user_probe(addr, u32::from(write)) == 0 }
 }
 
 /// True when `[addr, addr + len)` is non-empty, in the user half and inside
@@ -128,8 +165,13 @@ pub fn fixup(frame: &mut TrapFrame) -> bool {
     }
     let at = |s: &u8| core::ptr::addr_of!(*s) as u64;
     // SAFETY: only the addresses of the routine's labels are taken.
-    let (load, copies, fixups) =
-        unsafe { (at(&user_read_u16_load), [at(&user_copy_quads), at(&user_copy_bytes)], (at(&user_read_u16_fixup), at(&user_copy_fixup))) };
+    let (load, copies, fixups) = unsafe {
+        (
+            at(&user_read_u16_load),
+            [at(&user_copy_quads), at(&user_copy_bytes), at(&user_probe_read), at(&user_probe_write)],
+            (at(&user_read_u16_fixup), at(&user_copy_fixup)),
+        )
+    };
     if frame.rip == load {
         frame.rip = fixups.0;
     } else if copies.contains(&frame.rip) {
