@@ -45,7 +45,8 @@ fn for_each_chunk(addr: u64, len: usize, write: bool, mut f: impl FnMut(*mut u8,
         return Ok(());
     }
     // Check every page first: a copy either happens completely or not at all.
-    validate(addr, len, write)?;
+    // (No probe here: callers reach this after a direct access faulted.)
+    validate_walk(addr, len, write)?;
     let end = addr + len as u64;
     let mut va = addr;
     let mut done = 0usize;
@@ -73,6 +74,15 @@ fn mapped_in_one_page(addr: u64, len: usize, write: bool) -> Option<*mut u8> {
 /// Check that `[addr, addr + len)` is mapped user memory (writable if `write`).
 pub fn validate(addr: u64, len: usize, write: bool) -> Result<(), zx_status_t> {
     if len == 0 || user_access::probe(addr, len, write) {
+        return Ok(());
+    }
+    validate_walk(addr, len, write)
+}
+
+/// [`validate`] by walking the page tables (resolving demand paging and copy
+/// on write as a CPL3 access would).
+fn validate_walk(addr: u64, len: usize, write: bool) -> Result<(), zx_status_t> {
+    if len == 0 {
         return Ok(());
     }
     let end = addr.checked_add(len as u64).ok_or(ZX_ERR_INVALID_ARGS)?;
