@@ -46,7 +46,10 @@ fn main() {
     // default); user programs live low and need the small code model. Separate
     // target dirs keep the two flag sets from invalidating each other.
     let kernel_flags = ["-Crelocation-model=static"];
-    let kernel = cargo_build(&root, "guest-kernel", "kernel", &guest_dir.join("kernel"), &kernel_flags);
+    let vdso = build_vdso(&root, &guest_dir);
+    let mut cmd = guest_cargo(&root.join("images"), true, &guest_dir.join("kernel"), &kernel_flags);
+    cmd.args(["-p", "guest-kernel", "--bin", "kernel"]).env("ZXVM_VDSO", &vdso);
+    let kernel = run_cargo(cmd, "guest-kernel", &guest_dir.join("kernel"), "kernel");
     let kernel_bytes = split_debug(&kernel, &guest_dir.join("kernel.debug"));
     let user_flags = ["-Crelocation-model=static", "-Ccode-model=small"];
     let mut files = Vec::new();
@@ -165,15 +168,54 @@ fn cargo_build(root: &Path, package: &str, bin: &str, target_dir: &Path, rustfla
 
 /// Build `bin` of `package` in the guest workspace at `workspace`.
 fn cargo_build_in(workspace: &Path, locked: bool, package: &str, bin: &str, target_dir: &Path, rustflags: &[&str]) -> PathBuf {
+    let mut cmd = guest_cargo(workspace, locked, target_dir, rustflags);
+    cmd.args(["-p", package, "--bin", bin]);
+    run_cargo(cmd, package, target_dir, bin)
+}
+
+/// Build the vDSO: its static library of position-independent code, linked
+/// by binutils' ld into `target/guest/libzircon.so` with the crate's linker
+/// and version scripts (the bare-metal target links no shared objects
+/// itself). Its DWARF goes to `target/guest/debug/libzircon.so.debug`.
+fn build_vdso(root: &Path, guest_dir: &Path) -> PathBuf {
+    let target_dir = guest_dir.join("vdso");
+    let mut cmd = guest_cargo(&root.join("images"), true, &target_dir, &["-Crelocation-model=pic"]);
+    cmd.args(["-p", "zxvm-vdso", "--lib"]);
+    let archive = run_cargo(cmd, "zxvm-vdso", &target_dir, "libzxvm_vdso.a");
+    let crate_dir = root.join("images/vdso");
+    let linked = target_dir.join("libzircon.so");
+    let status = Command::new("ld")
+        .args(["-shared", "-soname", "libzircon.so", "--hash-style=sysv", "--build-id=none", "--gc-sections", "--no-undefined"])
+        .args(["-z", "noexecstack", "-z", "max-page-size=4096", "-T"])
+        .arg(crate_dir.join("vdso.ld"))
+        .arg("--version-script")
+        .arg(crate_dir.join("vdso.ver"))
+        .arg("--whole-archive")
+        .arg(&archive)
+        .arg("-o")
+        .arg(&linked)
+        .status();
+    if !matches!(status, Ok(s) if s.success()) {
+        fail(&format!("linking the vDSO with ld failed ({status:?}); install binutils (apt-get install binutils)"));
+    }
+    let debug_dir = guest_dir.join("debug");
+    std::fs::create_dir_all(&debug_dir).unwrap_or_else(|e| fail(&format!("create {}: {e}", debug_dir.display())));
+    let stripped = split_debug(&linked, &debug_dir.join("libzircon.so.debug"));
+    let out = guest_dir.join("libzircon.so");
+    write(&out, &stripped);
+    out
+}
+
+/// `cargo build --release` for the bare-metal target in `workspace`, with
+/// the host build's settings removed.
+fn guest_cargo(workspace: &Path, locked: bool, target_dir: &Path, rustflags: &[&str]) -> Command {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(workspace).args(["build", "--release"]);
     if locked {
         cmd.arg("--locked");
     }
-    cmd.args(["-p", package, "--bin", bin, "--target", TARGET, "--target-dir"])
-        .arg(target_dir)
-        .env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"));
+    cmd.args(["--target", TARGET, "--target-dir"]).arg(target_dir).env("CARGO_ENCODED_RUSTFLAGS", rustflags.join("\x1f"));
     // Do not leak the host build's settings into the guest build.
     for var in [
         "RUSTFLAGS",
@@ -193,9 +235,14 @@ fn cargo_build_in(workspace: &Path, locked: bool, package: &str, bin: &str, targ
             cmd.env_remove(k);
         }
     }
+    cmd
+}
+
+/// Run a [`guest_cargo`] command; returns the path of `artifact`.
+fn run_cargo(mut cmd: Command, package: &str, target_dir: &Path, artifact: &str) -> PathBuf {
     let status = cmd.status().unwrap_or_else(|e| fail(&format!("run cargo: {e}")));
     if !status.success() {
         fail(&format!("building {package} for {TARGET} failed"));
     }
-    target_dir.join(TARGET).join("release").join(bin)
+    target_dir.join(TARGET).join("release").join(artifact)
 }

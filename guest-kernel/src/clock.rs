@@ -38,7 +38,7 @@ pub fn init() -> (u64, Source) {
         },
     };
     TSC_KHZ.store(khz, Ordering::Relaxed);
-    MULT.store(((1_000_000u128 << 32) / u128::from(khz)) as u64, Ordering::Relaxed);
+    MULT.store(zircon_abi::ns_mult_for_khz(khz), Ordering::Relaxed);
     TSC_BOOT.store(rdtsc(), Ordering::Relaxed);
     (khz, source)
 }
@@ -76,7 +76,7 @@ pub fn tsc_khz() -> u64 {
     TSC_KHZ.load(Ordering::Relaxed)
 }
 
-/// Raw ticks (`zx_ticks_get`).
+/// Raw ticks (what `zx_ticks_get` reads in the vDSO).
 pub fn ticks() -> u64 {
     rdtsc()
 }
@@ -86,8 +86,18 @@ pub fn ticks_per_second() -> u64 {
     tsc_khz() * 1000
 }
 
-/// Nanoseconds since boot (`zx_clock_get_monotonic`).
+/// TSC value at which the monotonic clock read zero.
+pub fn boot_ticks() -> u64 {
+    TSC_BOOT.load(Ordering::Relaxed)
+}
+
+/// Nanoseconds per tick, 32.32 fixed point.
+pub fn ns_mult() -> u64 {
+    MULT.load(Ordering::Relaxed)
+}
+
+/// Nanoseconds since boot: the formula the vDSO's `zx_clock_get_monotonic`
+/// uses too (`zircon_abi::ticks_to_ns`).
 pub fn now_ns() -> i64 {
-    let d = rdtsc().wrapping_sub(TSC_BOOT.load(Ordering::Relaxed));
-    ((u128::from(d) * u128::from(MULT.load(Ordering::Relaxed))) >> 32) as i64
+    zircon_abi::ticks_to_ns(rdtsc(), boot_ticks(), ns_mult())
 }

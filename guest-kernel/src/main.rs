@@ -24,6 +24,7 @@ mod syscall;
 mod task;
 mod trace;
 mod trap;
+mod vdso;
 
 use core::arch::global_asm;
 
@@ -106,9 +107,38 @@ pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
         crash_for_test(how);
     }
     start_timer();
+    init_vdso(mechanism);
     start_first_program(&info, mechanism);
     let Some(idle) = task::new_idle_thread() else { power::exit(0, ExitReason::KernelPanic) };
     sched::start(idle)
+}
+
+/// Prepare the vDSO with this boot's constants and system-call mechanism.
+fn init_vdso(mechanism: Mechanism) {
+    let mut version_string = [0u8; abi::ZXVM_VDSO_VERSION_MAX];
+    let n = VERSION.len().min(version_string.len());
+    version_string[..n].copy_from_slice(&VERSION.as_bytes()[..n]);
+    let constants = abi::zxvm_vdso_constants_t {
+        magic: abi::ZXVM_VDSO_MAGIC,
+        version: abi::ZXVM_VDSO_VERSION,
+        num_cpus: 1,
+        ticks_per_second: clock::ticks_per_second(),
+        boot_ticks: clock::boot_ticks(),
+        ns_mult: clock::ns_mult(),
+        physmem: mm::frame::total_bytes(),
+        page_size: PAGE_SIZE as u32,
+        dcache_line_size: arch::cpu::dcache_line_size(),
+        version_len: n as u32,
+        reserved: 0,
+        version_string,
+    };
+    match vdso::init(mechanism, &constants) {
+        Ok(s) => kprintln!("[kernel] vDSO: {} KiB at {:#x}, {} call sites ({})", s.size / 1024, abi::ZXVM_VDSO_BASE, s.call_sites, mechanism.name()),
+        Err(why) => {
+            kprintln!("[kernel] vDSO unusable: {}", why);
+            power::exit(0, ExitReason::KernelPanic);
+        }
+    }
 }
 
 /// Scheduler tick period.
@@ -331,6 +361,7 @@ fn start_process(
     let n = cmdline.len().min(ZXVM_STARTUP_CMDLINE_MAX);
     si.cmdline[..n].copy_from_slice(&cmdline.as_bytes()[..n]);
     si.cmdline_len = n as u32;
+    si.vdso_base = ZXVM_VDSO_BASE;
     let mut bootstrap = 0;
     if name == USERBOOT {
         // Handles over the bootstrap channel, as Zircon's userboot gets them.

@@ -21,7 +21,7 @@ use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 
 use hypercall_abi::trace::{
     cpl_pair, name_words, output_aux, record_offsets, record_word, TraceKind, TraceRecord, TraceRingHeader, TRACE_FLAG_FLUSH_WHEN_FULL,
-    TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_MECHANISM_INT80, TRACE_MECHANISM_SYSCALL, TRACE_RECORD_SIZE, TRACE_VERSION,
+    TRACE_HEADER_SIZE, TRACE_MAGIC, TRACE_MECHANISM_INT80, TRACE_MECHANISM_OUTSIDE_VDSO, TRACE_MECHANISM_SYSCALL, TRACE_RECORD_SIZE, TRACE_VERSION,
 };
 use hypercall_abi::Hypercall;
 
@@ -209,6 +209,17 @@ pub struct SyscallTrace {
 /// System-call entry hook.
 #[inline(always)]
 pub fn syscall_enter(frame: &TrapFrame, mechanism: Mechanism) -> SyscallTrace {
+    syscall_enter_flagged(frame, mechanism, 0)
+}
+
+/// Entry record of a call refused as not coming from its vDSO call site;
+/// [`syscall_exit`] closes it if the thread resumes.
+pub fn bad_syscall(frame: &TrapFrame, mechanism: Mechanism) -> SyscallTrace {
+    syscall_enter_flagged(frame, mechanism, TRACE_MECHANISM_OUTSIDE_VDSO)
+}
+
+#[inline(always)]
+fn syscall_enter_flagged(frame: &TrapFrame, mechanism: Mechanism, flags: u16) -> SyscallTrace {
     let nr = frame.rax;
     let hdr = RING.load(Ordering::Relaxed);
     let (mut enter_end, mut slot) = (0, null_mut());
@@ -216,7 +227,7 @@ pub fn syscall_enter(frame: &TrapFrame, mechanism: Mechanism) -> SyscallTrace {
         // SAFETY: `hdr` is the active ring.
         unsafe {
             if let Some(rec) = claim(hdr, TraceKind::SyscallEnter) {
-                let aux = if mechanism == Mechanism::Syscall { TRACE_MECHANISM_SYSCALL } else { TRACE_MECHANISM_INT80 };
+                let aux = flags | if mechanism == Mechanism::Syscall { TRACE_MECHANISM_SYSCALL } else { TRACE_MECHANISM_INT80 };
                 // Both entry paths only dispatch calls made at CPL3 (SYSCALL
                 // from user mode; `int 0x80` checked `from_user`), so the CPL
                 // pair is a constant and the word costs no loads.

@@ -18,20 +18,31 @@ const INT80: [u8; 2] = [0xcd, 0x80];
 
 /// Handle one trap; returning resumes the frame with IRETQ.
 pub fn handle(frame: &mut TrapFrame) {
-    // `int 0x80` hits a DPL0 gate: #GP on hardware, #UD on the PVM host. (The
-    // syscall probe's faults are at kernel addresses, never `CD 80` user bytes.)
-    // Only this test is on the system-call path: everything else is in
-    // `handle_other`, so this path saves no registers of its own.
-    if frame.came_from_user() && (frame.vector == VECTOR_GP || frame.vector == VECTOR_UD) && is_int80(frame.rip) {
-        frame.rip += 2;
-        syscall::dispatch(frame, Mechanism::Int80Trap);
-        return;
+    // `int 0x80` hits a DPL0 gate: #GP on hardware, #UD on the PVM host. A
+    // trap at the vDSO's call site for the number in RAX is a system call
+    // without reading a byte: the kernel wrote `CD 80` there and no program
+    // can change it. Only this test is on the system-call path: everything
+    // else is in `handle_other`, so this path saves no registers of its own.
+    if frame.came_from_user() && (frame.vector == VECTOR_GP || frame.vector == VECTOR_UD) {
+        let end = frame.rip.wrapping_add(2);
+        if crate::vdso::is_call_site(frame.rax, end) {
+            frame.rip = end;
+            syscall::dispatch_from_call_site(frame, Mechanism::Int80Trap);
+            return;
+        }
     }
     handle_other(frame);
 }
 
 #[inline(never)]
 fn handle_other(frame: &mut TrapFrame) {
+    // An `int 0x80` anywhere else is a system call from outside the vDSO:
+    // refused with a policy exception. (The syscall probe's faults are at
+    // kernel addresses, never `CD 80` user bytes.)
+    if frame.came_from_user() && (frame.vector == VECTOR_GP || frame.vector == VECTOR_UD) && is_int80(frame.rip) {
+        frame.rip += 2;
+        return syscall::dispatch(frame, Mechanism::Int80Trap);
+    }
     let traced_vector = crate::trace::trap_enter(frame);
     handle_trap(frame);
     crate::trace::trap_exit(frame, traced_vector);
@@ -155,7 +166,6 @@ fn is_int3(rip: u64) -> bool {
 /// The CPU fetched the faulting instruction, so its bytes are mapped: a
 /// direct read (with a fix-up, should they vanish) is enough. Its last byte
 /// on a page of its own is the one case left to the checked copy.
-#[inline(always)]
 fn is_int80(rip: u64) -> bool {
     if rip & 0xfff != 0xfff {
         return user_access::read_u16(rip) == Some(u16::from_le_bytes(INT80));

@@ -204,6 +204,10 @@ impl TraceKind {
 pub const TRACE_MECHANISM_SYSCALL: u16 = 1;
 /// `int 0x80` trapped through #GP/#UD (PVM hosts).
 pub const TRACE_MECHANISM_INT80: u16 = 2;
+/// Flag ORed into the mechanism: the call was refused because its
+/// instruction is not the vDSO's call site for it (a
+/// `ZX_EXCP_POLICY_CODE_BAD_SYSCALL` policy exception follows).
+pub const TRACE_MECHANISM_OUTSIDE_VDSO: u16 = 4;
 
 /// Pack CPL before (low nibble) and after (high nibble) into a `cpl` byte.
 pub const fn cpl_pair(before: u8, after: u8) -> u8 {

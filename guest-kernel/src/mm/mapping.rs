@@ -96,6 +96,9 @@ pub struct Mapping {
     pub max_perms: u32,
     aspace: Weak<Aspace>,
     alive: AtomicBool,
+    /// Set for the kernel's own mappings (the vDSO): no unmap, protect,
+    /// overwrite or debugger write may touch them.
+    pinned: AtomicBool,
 }
 
 /// The ZX_VM_PERM_* bits.
@@ -113,7 +116,18 @@ impl Mapping {
             max_perms,
             aspace: Arc::downgrade(aspace),
             alive: AtomicBool::new(true),
+            pinned: AtomicBool::new(false),
         })
+    }
+
+    /// Make the mapping permanent for user space (see [`Mapping::is_pinned`]).
+    pub fn pin(&self) {
+        self.pinned.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether user space may not unmap, protect, overwrite or write it.
+    pub fn is_pinned(&self) -> bool {
+        self.pinned.load(Ordering::Relaxed)
     }
 
     /// Current ZX_VM_PERM_* bits.

@@ -52,6 +52,10 @@ impl Child {
             Child::Map(m) => (m.base, m.end()),
         }
     }
+
+    fn is_pinned(&self) -> bool {
+        matches!(self, Child::Map(m) if m.is_pinned())
+    }
 }
 
 struct VmarInner {
@@ -278,6 +282,9 @@ impl Vmar {
     fn unmap_locked(&self, inner: &mut VmarInner, addr: u64, size: u64, may_destroy_regions: bool) -> Result<(), zx_status_t> {
         let (lo, hi) = (addr, addr + size);
         let hits = Self::overlapping(inner, lo, hi);
+        if hits.iter().any(|(_, c)| c.is_pinned()) {
+            return Err(ZX_ERR_ACCESS_DENIED);
+        }
         for (_, c) in &hits {
             let (a, b) = c.range();
             if let Child::Region(_) = c {
@@ -350,6 +357,9 @@ impl Vmar {
                     if a > expect {
                         return Err(ZX_ERR_NOT_FOUND);
                     }
+                    if m.is_pinned() {
+                        return Err(ZX_ERR_ACCESS_DENIED);
+                    }
                     if perms & !m.max_perms != 0 || perms & !can_map_to_perms(self.flags) != 0 {
                         return Err(ZX_ERR_ACCESS_DENIED);
                     }
@@ -401,6 +411,10 @@ impl Vmar {
     pub fn destroy(&self) -> Result<(), zx_status_t> {
         if !self.is_alive() {
             return Err(ZX_ERR_BAD_STATE);
+        }
+        // Only the root holds a pinned mapping (the vDSO), and it stays.
+        if self.inner.lock().children.values().any(Child::is_pinned) {
+            return Err(ZX_ERR_ACCESS_DENIED);
         }
         if let Some(parent) = self.parent.as_ref().and_then(Weak::upgrade) {
             parent.inner.lock().children.remove(&self.base);

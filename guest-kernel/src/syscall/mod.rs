@@ -21,7 +21,6 @@ pub mod cprng;
 pub mod fifo;
 pub mod port;
 pub mod socket;
-pub mod system;
 pub mod zxvm_thread;
 // Tasks, memory, futexes and timers.
 pub mod exception;
@@ -47,7 +46,18 @@ use crate::object::handle::{Handle, HandleTable};
 use crate::task::{self, process::Process};
 
 /// Decode and run the system call in `frame`, storing its result in RAX.
+/// `frame.rip` is the address after the call instruction: anything but the
+/// vDSO's call site for this number is a policy violation.
+#[inline(always)]
 pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
+    if !crate::vdso::is_call_site(frame.rax, frame.rip) {
+        return task::bad_syscall(frame, mechanism);
+    }
+    dispatch_from_call_site(frame, mechanism);
+}
+
+/// [`dispatch`] for a call already known to come from its vDSO call site.
+pub fn dispatch_from_call_site(frame: &mut TrapFrame, mechanism: Mechanism) {
     let traced = crate::trace::syscall_enter(frame, mechanism);
     let a = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9, frame.r12, frame.r13];
     let Ok(nr) = u32::try_from(frame.rax) else { task::kill_current_bad_syscall(frame.rax) };
@@ -61,9 +71,6 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
             SYS_DEBUG_WRITE => debug::sys_debug_write(a[0], a[1]).into(),
             SYS_DEBUG_READ => debug::sys_debug_read(a[0] as u32).into(),
             SYS_PROCESS_EXIT => task::exit_current(a[0] as i64),
-            SYS_CLOCK_GET_MONOTONIC => time::sys_clock_get_monotonic(),
-            SYS_TICKS_GET => time::sys_ticks_get(),
-            SYS_TICKS_PER_SECOND => time::sys_ticks_per_second(),
             SYS_DEADLINE_AFTER => time::sys_deadline_after(a[0] as i64),
             SYS_NANOSLEEP => time::sys_nanosleep(a[0] as i64).into(),
             SYS_HANDLE_CLOSE => handle::sys_handle_close(a[0] as u32).into(),
@@ -146,11 +153,6 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
             SYS_OBJECT_WAIT_ASYNC => port::sys_object_wait_async(a[0] as u32, a[1] as u32, a[2], a[3] as u32, a[4] as u32).into(),
             SYS_CPRNG_DRAW => cprng::sys_cprng_draw(a[0], a[1]),
             SYS_CPRNG_ADD_ENTROPY => cprng::sys_cprng_add_entropy(a[0], a[1]).into(),
-            SYS_SYSTEM_GET_NUM_CPUS => system::sys_system_get_num_cpus(),
-            SYS_SYSTEM_GET_PHYSMEM => system::sys_system_get_physmem(),
-            SYS_SYSTEM_GET_PAGE_SIZE => system::sys_system_get_page_size(),
-            SYS_SYSTEM_GET_VERSION_STRING => system::sys_system_get_version_string(),
-            SYS_SYSTEM_GET_DCACHE_LINE_SIZE => system::sys_system_get_dcache_line_size(),
             SYS_ZXVM_THREAD_SPAWN => zxvm_thread::sys_zxvm_thread_spawn(a[0], a[1], a[2]).into(),
             ZXVM_VIRTIO_FIRST..=ZXVM_VIRTIO_LAST => match virtio::dispatch(nr, &{ a }) {
                 Some(status) => status.into(),
@@ -191,14 +193,7 @@ fn may_allocate(nr: u32) -> bool {
             | SYS_ZXVM_TEST_RESULT
             | SYS_ZXVM_BENCH_MARK
             | SYS_ZXVM_BENCH_HYPERCALLS
-            | SYS_CLOCK_GET_MONOTONIC
-            | SYS_TICKS_GET
-            | SYS_TICKS_PER_SECOND
             | SYS_DEADLINE_AFTER
-            | SYS_SYSTEM_GET_NUM_CPUS
-            | SYS_SYSTEM_GET_PHYSMEM
-            | SYS_SYSTEM_GET_PAGE_SIZE
-            | SYS_SYSTEM_GET_DCACHE_LINE_SIZE
     )
 }
 

@@ -113,11 +113,15 @@ pub fn sys_process_start(process: u32, thread: u32, entry: u64, stack: u64, arg1
 }
 
 /// Find the mapping at `vaddr` in `target` and clamp `len` to it.
-fn mapping_at(target: &Process, vaddr: u64, len: u64) -> Result<(Arc<crate::mm::vmo::Vmo>, u64, u64), zx_status_t> {
+fn mapping_at(target: &Process, vaddr: u64, len: u64, write: bool) -> Result<(Arc<crate::mm::vmo::Vmo>, u64, u64), zx_status_t> {
     if matches!(target.state(), task::process::ProcessState::Dead) {
         return Err(ZX_ERR_BAD_STATE);
     }
     let m = target.root_vmar().find_mapping(vaddr).ok_or(ZX_ERR_NO_MEMORY)?;
+    // The vDSO's pages are shared by every process: no debugger writes them.
+    if write && m.is_pinned() {
+        return Err(ZX_ERR_ACCESS_DENIED);
+    }
     let offset = vaddr - m.base + m.vmo_offset;
     let n = len.min(m.end() - vaddr);
     Ok((m.vmo.clone(), offset, n))
@@ -126,13 +130,13 @@ fn mapping_at(target: &Process, vaddr: u64, len: u64) -> Result<(Arc<crate::mm::
 /// `zx_process_read_memory(handle, vaddr, buffer, buffer_size, actual)`:
 /// needs ZX_RIGHT_READ | ZX_RIGHT_WRITE; reads within one mapping.
 pub fn sys_process_read_memory(handle: u32, vaddr: u64, buffer: u64, len: u64, actual: u64) -> zx_status_t {
-    debug_memory(handle, ZX_RIGHT_READ | ZX_RIGHT_WRITE, vaddr, buffer, len, actual, |vmo, offset, n| vmo.read_to_user(offset, buffer, n))
+    debug_memory(handle, ZX_RIGHT_READ | ZX_RIGHT_WRITE, false, vaddr, buffer, len, actual, |vmo, offset, n| vmo.read_to_user(offset, buffer, n))
 }
 
 /// `zx_process_write_memory(handle, vaddr, buffer, buffer_size, actual)`:
 /// needs ZX_RIGHT_WRITE; writes within one mapping (copy on write applies).
 pub fn sys_process_write_memory(handle: u32, vaddr: u64, buffer: u64, len: u64, actual: u64) -> zx_status_t {
-    debug_memory(handle, ZX_RIGHT_WRITE, vaddr, buffer, len, actual, |vmo, offset, n| vmo.write_from_user(offset, buffer, n))
+    debug_memory(handle, ZX_RIGHT_WRITE, true, vaddr, buffer, len, actual, |vmo, offset, n| vmo.write_from_user(offset, buffer, n))
 }
 
 /// What `zx_process_read_memory` and `_write_memory` share: the arguments,
@@ -141,6 +145,7 @@ pub fn sys_process_write_memory(handle: u32, vaddr: u64, buffer: u64, len: u64, 
 fn debug_memory(
     handle: u32,
     rights: zx_rights_t,
+    write: bool,
     vaddr: u64,
     buffer: u64,
     len: u64,
@@ -154,7 +159,7 @@ fn debug_memory(
         Ok(p) => p,
         Err(e) => return e,
     };
-    let (vmo, offset, n) = match mapping_at(&target, vaddr, len) {
+    let (vmo, offset, n) = match mapping_at(&target, vaddr, len, write) {
         Ok(x) => x,
         Err(e) => return e,
     };

@@ -1,24 +1,10 @@
-//! Time: `zx_clock_get_monotonic`, `zx_ticks_get`, `zx_ticks_per_second`,
-//! `zx_deadline_after`, `zx_nanosleep`.
+//! Time: `zx_deadline_after`, `zx_nanosleep`. (`zx_clock_get_monotonic`,
+//! `zx_ticks_get` and `zx_ticks_per_second` never enter the kernel: the vDSO
+//! answers them from the TSC and its constants page.)
 
 use crate::abi::*;
 use crate::clock;
 use crate::sched::{self, WaitKey};
-
-/// `zx_clock_get_monotonic() -> zx_time_t`.
-pub fn sys_clock_get_monotonic() -> i64 {
-    clock::now_ns()
-}
-
-/// `zx_ticks_get() -> zx_ticks_t`.
-pub fn sys_ticks_get() -> i64 {
-    clock::ticks() as i64
-}
-
-/// `zx_ticks_per_second() -> zx_ticks_t`.
-pub fn sys_ticks_per_second() -> i64 {
-    clock::ticks_per_second() as i64
-}
 
 /// `zx_deadline_after(nanoseconds) -> zx_time_t`: now plus the duration,
 /// saturating at ZX_TIME_INFINITE (and at ZX_TIME_INFINITE_PAST below).

@@ -151,6 +151,39 @@ pub fn kill_current_bad_syscall(nr: u64) -> ! {
     kill_current_process(ZX_TASK_RETCODE_POLICY_KILL)
 }
 
+/// A system call that did not come from its vDSO call site (or names no
+/// call): ZX_EXCP_POLICY_ERROR with ZX_EXCP_POLICY_CODE_BAD_SYSCALL and the
+/// number in `synth_data`, as Zircon raises it. A handler that resumes the
+/// thread makes the call return ZX_ERR_BAD_SYSCALL; unhandled, the process
+/// is killed.
+pub fn bad_syscall(frame: &mut TrapFrame, mechanism: crate::arch::syscall_entry::Mechanism) {
+    let nr = frame.rax;
+    let traced = crate::trace::bad_syscall(frame, mechanism);
+    let Some(t) = sched::current() else { return };
+    let Some(p) = t.process().cloned() else { return };
+    let context = zx_exception_context_t {
+        synth_code: ZX_EXCP_POLICY_CODE_BAD_SYSCALL,
+        synth_data: nr as u32,
+        ..Default::default()
+    };
+    match exception::deliver(&t, &p, ZX_EXCP_POLICY_ERROR, context) {
+        exception::Outcome::Resume => {
+            drop((t, p));
+            frame.rax = ZX_ERR_BAD_SYSCALL as i64 as u64;
+            crate::trace::syscall_exit(frame, traced);
+            before_user_return(frame);
+        }
+        exception::Outcome::ExitThread => {
+            drop((t, p));
+            exit_current_thread()
+        }
+        exception::Outcome::Unhandled => {
+            drop((t, p));
+            kill_current_bad_syscall(nr)
+        }
+    }
+}
+
 /// The current process broke a system call's contract in a way Zircon
 /// answers by terminating it (ZX_TASK_RETCODE_SYSCALL_KILL).
 pub fn kill_current_syscall_misuse(nr: u32, why: &str) -> ! {

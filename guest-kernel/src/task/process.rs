@@ -63,8 +63,6 @@ pub struct Process {
     pub handles: Mutex<HandleTable>,
     /// The process's futexes.
     pub futexes: Mutex<FutexTable>,
-    /// Address of the read-only kernel-constants page, once mapped.
-    constants_va: Mutex<Option<u64>>,
     exceptionate: Exceptionate,
     debug_exceptionate: Exceptionate,
     suspend_count: AtomicU32,
@@ -95,6 +93,7 @@ impl Process {
     pub fn new(job: &Arc<Job>, name: &str, is_init: bool) -> Result<Arc<Self>, zx_status_t> {
         let aspace = Aspace::new().ok_or(ZX_ERR_NO_MEMORY)?;
         let root_vmar = Vmar::new_root(aspace.clone());
+        crate::vdso::map_into(&root_vmar)?;
         let p = Arc::new(Process {
             base: KObjectBase::default(),
             job: job.clone(),
@@ -104,7 +103,6 @@ impl Process {
             inner: Mutex::new(ProcessInner { state: ProcessState::Initial, threads: Vec::new(), retcode: 0, start_time: 0, critical_to: None }),
             handles: Mutex::new(HandleTable::new(clock::ticks() ^ aspace.root())),
             futexes: Mutex::new(FutexTable::default()),
-            constants_va: Mutex::new(None),
             exceptionate: Exceptionate::default(),
             debug_exceptionate: Exceptionate::default(),
             suspend_count: AtomicU32::new(0),
@@ -303,23 +301,6 @@ impl Process {
         }
         inner.critical_to = Some((job, only_nonzero));
         ZX_OK
-    }
-
-    /// Map (once) a read-only page of kernel constants into the process and
-    /// return its address; `fill(address)` gives its bytes (at most a page).
-    pub fn constants_page(&self, fill: impl FnOnce(u64) -> Vec<u8>) -> Option<u64> {
-        let mut slot = self.constants_va.lock();
-        if let Some(va) = *slot {
-            return Some(va);
-        }
-        let vmo = crate::mm::vmo::Vmo::new(crate::arch::paging::PAGE_SIZE, false).ok()?;
-        vmo.base().set_name("kernel-constants");
-        let m = self.root_vmar.map(ZX_VM_PERM_READ, 0, &vmo, 0, crate::arch::paging::PAGE_SIZE, ZX_VM_PERM_READ).ok()?;
-        let bytes = fill(m.base);
-        let n = bytes.len().min(crate::arch::paging::PAGE_SIZE as usize);
-        vmo.write_bytes(0, &bytes[..n]).ok()?;
-        *slot = Some(m.base);
-        Some(m.base)
     }
 
     /// The process's exception channel binding.

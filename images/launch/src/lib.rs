@@ -145,6 +145,8 @@ fn startup_page(vmar: zx_handle_t, cmdline: &str) -> Result<usize, Status> {
     head[8..12].copy_from_slice(&ZXVM_STARTUP_VERSION.to_le_bytes());
     head[12..16].copy_from_slice(&zx::syscall_mechanism().to_le_bytes());
     head[16..20].copy_from_slice(&(n as u32).to_le_bytes());
+    // The kernel maps the vDSO into every new process at the same address.
+    head[40..48].copy_from_slice(&zx::vdso_base().to_le_bytes());
     zx::vmo_write(vmo, &head, 0)?;
     zx::vmo_write(vmo, &cmdline.as_bytes()[..n], 56)?;
     let r = zx::vmar_map(vmar, ZX_VM_PERM_READ, 0, vmo, 0, 4096);

@@ -14,7 +14,8 @@
 //! * [`exception`], [`debug`]: exceptions and thread register state.
 //! * [`syscalls`]: our syscall numbers and a description table; [`strace`]:
 //!   rendering calls from registers; [`zxvm`]: the vendor extensions' records;
-//!   [`zxvm_virtio`]: the virtio device calls (block, entropy, console).
+//!   [`zxvm_virtio`]: the virtio device calls (block, entropy, console);
+//!   [`vdso`]: the vDSO's mapping, constants page and call-site table.
 //!
 //! The crate has no `unsafe`: structs that cross the user/kernel boundary in
 //! bulk have `to_bytes` / `from_bytes` methods instead of transmutes.
@@ -42,6 +43,7 @@ pub mod strace;
 pub mod strace_names;
 pub mod syscalls;
 pub mod types;
+pub mod vdso;
 pub mod vm;
 pub mod zxvm;
 pub mod zxvm_test;
@@ -62,6 +64,7 @@ pub use status::*;
 pub use strace::*;
 pub use syscalls::*;
 pub use types::*;
+pub use vdso::*;
 pub use vm::*;
 pub use zxvm::*;
 pub use zxvm_virtio::*;

@@ -183,7 +183,13 @@ macro_rules! syscalls {
     };
 }
 
-syscalls! {
+/// The one list of system calls, handed to `$callback` (a `macro_rules!`
+/// macro in scope at the call site) as `core { .. } vendor { .. }`: this crate
+/// builds its tables from it, the vDSO its entry points.
+#[macro_export]
+macro_rules! zircon_syscall_list {
+    ($callback:ident) => {
+        $callback! {
     core {
         /// Write bytes to the kernel debug console.
         DebugWrite SYS_DEBUG_WRITE "debug_write" (buffer: InPtr, buffer_size: Usize) -> Status;
@@ -373,7 +379,11 @@ syscalls! {
         /// `version` hypercalls from the kernel, for the hypercall round trip.
         ZxvmBenchHypercalls = 0x1004 SYS_ZXVM_BENCH_HYPERCALLS "zxvm_bench_hypercalls" (count: U64) -> Status;
     }
+        }
+    };
 }
+
+zircon_syscall_list!(syscalls);
 
 // Statics so lookups can hand out `&'static` references into the tables.
 static CORE_TABLE: [SyscallInfo; SYSCALL_COUNT] = SYSCALLS;

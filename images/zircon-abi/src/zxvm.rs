@@ -115,8 +115,8 @@ mod tests {
 
 /// `zxvm_startup_info_t::magic` ("ZXVMSTRT" little-endian).
 pub const ZXVM_STARTUP_MAGIC: u64 = u64::from_le_bytes(*b"ZXVMSTRT");
-/// Current `zxvm_startup_info_t::version` (2: handle slots added).
-pub const ZXVM_STARTUP_VERSION: u32 = 2;
+/// Current `zxvm_startup_info_t::version` (2: handle slots added; 3: `vdso_base`).
+pub const ZXVM_STARTUP_VERSION: u32 = 3;
 /// `zxvm_startup_info_t::syscall_mechanism`: use the SYSCALL instruction.
 pub const ZXVM_MECHANISM_SYSCALL: u32 = 1;
 /// `zxvm_startup_info_t::syscall_mechanism`: use `int 0x80` (trapped by the kernel).
@@ -150,8 +150,10 @@ pub struct zxvm_startup_info_t {
     pub vmar_root: u32,
     /// Handle to the job to create children in (the root job for the first process).
     pub job_default: u32,
+    /// Where the vDSO (`libzircon.so`) is mapped (version 3 on; 0 = not told).
+    pub vdso_base: u64,
     /// Zero.
-    pub reserved2: [u32; 4],
+    pub reserved2: [u32; 2],
     /// Command line (UTF-8, not NUL-terminated).
     pub cmdline: [u8; ZXVM_STARTUP_CMDLINE_MAX],
 }
@@ -178,7 +180,8 @@ mod startup_tests {
         assert_eq!(offset_of!(zxvm_startup_info_t, thread_self), 28);
         assert_eq!(offset_of!(zxvm_startup_info_t, vmar_root), 32);
         assert_eq!(offset_of!(zxvm_startup_info_t, job_default), 36);
-        assert_eq!(offset_of!(zxvm_startup_info_t, reserved2), 40);
+        assert_eq!(offset_of!(zxvm_startup_info_t, vdso_base), 40);
+        assert_eq!(offset_of!(zxvm_startup_info_t, reserved2), 48);
         assert_eq!(offset_of!(zxvm_startup_info_t, cmdline), 56);
         assert_eq!(ZXVM_STARTUP_MAGIC.to_le_bytes(), *b"ZXVMSTRT");
     }

@@ -1,10 +1,11 @@
-//! The zxvm user syscall library (vDSO-style).
+//! The zxvm user syscall library.
 //!
-//! [`syscall`] in `sys.rs` is the only place in user space that executes a
-//! system-call instruction. Which instruction depends on the host: the kernel
-//! probes at boot and tells each program through the startup page (RSI at
-//! entry): SYSCALL where it reaches CPL0, `int 0x80` (trapped via #GP) where it
-//! does not (PVM hosts). Programs never see the difference.
+//! Every call goes through the vDSO (`libzircon.so`), which the kernel maps
+//! into each process: at startup the library resolves the vDSO's entry
+//! points from its dynamic symbol table (`vdso.rs`), and [`syscall`] calls
+//! the one for the number. The vDSO's call sites hold the instruction the
+//! boot probe chose (SYSCALL, or `int 0x80` on PVM hosts); a system-call
+//! instruction anywhere else is refused by the kernel.
 //!
 //! Programs declare `zx::entry!(main);` with `fn main(startup: &zx::Startup) -> i64`.
 //! Test programs hand their cases to [`test::run`] (see the `test` module).
@@ -25,6 +26,7 @@ pub use zircon_abi as abi;
 
 mod startup;
 mod sys;
+mod vdso;
 pub mod test;
 mod virtio;
 

@@ -35,14 +35,13 @@ impl Startup {
             args: [0; MAX_STARTUP_ARGS],
             args_len: 0,
         };
-        if page.is_null() {
-            return s;
-        }
-        // SAFETY: the kernel maps a full, read-only StartupPage at `page`.
-        let p = unsafe { &*(page as *const zxvm_startup_info_t) };
-        if p.magic != ZXVM_STARTUP_MAGIC {
-            return s;
-        }
+        // SAFETY: the kernel maps the startup page read-only (or passes null).
+        let info = unsafe { (page as *const zxvm_startup_info_t).as_ref() }.filter(|p| p.magic == ZXVM_STARTUP_MAGIC);
+        let vdso_base = info.filter(|p| p.version >= 3).map_or(0, |p| p.vdso_base);
+        // SAFETY: the kernel maps the vDSO into every process it creates, at
+        // the address it wrote into the startup page (or its fixed address).
+        unsafe { crate::vdso::init(vdso_base) };
+        let Some(p) = info else { return s };
         s.mechanism = p.syscall_mechanism;
         crate::sys::set_mechanism(p.syscall_mechanism);
         if p.version >= 2 {

@@ -1,4 +1,6 @@
-//! System-call wrappers. [`syscall`] is the one place user code enters the kernel.
+//! System-call wrappers. [`syscall`] is the one place user code enters the
+//! kernel: it calls the vDSO's entry point for the number. [`raw_syscall`]
+//! executes the instruction itself, which the kernel refuses (tests only).
 
 use core::arch::asm;
 use core::sync::atomic::{AtomicU32, Ordering};
@@ -11,14 +13,40 @@ pub type Status = i32;
 /// 1 = SYSCALL, 2 = `int 0x80`; set from the startup page before `main`.
 pub(crate) static MECHANISM: AtomicU32 = AtomicU32::new(0);
 
-/// Raw system call `nr` with up to eight arguments (Zircon x86-64 convention:
-/// RDI, RSI, RDX, R10, R8, R9, R12, R13; result in RAX).
+/// A vDSO entry point: the C signature of every `zx_*` call, widened.
+type Entry = extern "C" fn(u64, u64, u64, u64, u64, u64, u64, u64) -> i64;
+
+/// System call `nr` with up to eight arguments, through the vDSO's entry
+/// point for it (a number the vDSO lacks goes to [`raw_syscall`], and the
+/// kernel raises its bad-syscall policy exception).
 ///
 /// # Safety
 /// Pointer arguments must satisfy the called syscall's contract; the kernel
 /// checks them, but it cannot know what the caller meant to lend it.
-#[inline(never)]
+#[inline]
 pub unsafe fn syscall(nr: u64, a: [u64; 8]) -> i64 {
+    match crate::vdso::entry(nr) {
+        Some(at) => {
+            // SAFETY: `at` is a vDSO function symbol for `nr`, all of which
+            // take up to eight integer arguments and return in RAX; extra
+            // arguments are ignored by the C convention.
+            let f: Entry = unsafe { core::mem::transmute::<usize, Entry>(at) };
+            f(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7])
+        }
+        // SAFETY: forwarded from the caller.
+        None => unsafe { raw_syscall(nr, a) },
+    }
+}
+
+/// The system-call instruction executed here, outside the vDSO (Zircon
+/// x86-64 convention: RDI, RSI, RDX, R10, R8, R9, R12, R13; result in RAX).
+/// The kernel refuses it with a `ZX_EXCP_POLICY_CODE_BAD_SYSCALL` policy
+/// exception; only tests of that door call it.
+///
+/// # Safety
+/// As [`syscall`], should a kernel ever accept it.
+#[inline(never)]
+pub unsafe fn raw_syscall(nr: u64, a: [u64; 8]) -> i64 {
     let ret: i64;
     if MECHANISM.load(Ordering::Relaxed) == ZXVM_MECHANISM_SYSCALL {
         // SAFETY: SYSCALL clobbers RCX and R11 only; the caller vouches for the arguments.
@@ -94,6 +122,11 @@ pub fn entry_info_raw(out: u64) -> Status {
 pub fn test_result_raw(name: u64, name_len: u64, outcome: u32, msg: u64, msg_len: u64, duration_ns: u64) -> Status {
     // SAFETY: the kernel only reads the two ranges and rejects bad ones.
     unsafe { syscall(u64::from(SYS_ZXVM_TEST_RESULT), [name, name_len, u64::from(outcome), msg, msg_len, duration_ns, 0, 0]) as Status }
+}
+
+/// Where the vDSO is mapped in this process.
+pub fn vdso_base() -> u64 {
+    crate::vdso::vdso_base()
 }
 
 /// Raw system call with a number the kernel does not know, for tests.

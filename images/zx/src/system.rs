@@ -73,22 +73,21 @@ pub fn system_get_dcache_line_size() -> u32 {
     unsafe { call(SYS_SYSTEM_GET_DCACHE_LINE_SIZE, &[]) as u32 }
 }
 
-/// `zx_system_get_version_string`. The kernel returns the address of a
-/// `zx_string_view_t` in a read-only page it maps into the process; the
-/// string lives as long as the process.
+/// `zx_system_get_version_string`: the vDSO returns a `zx_string_view_t`
+/// (in RAX:RDX) into its constants page, which lives as long as the process.
 pub fn system_get_version_string() -> &'static str {
-    // SAFETY: no pointers.
-    let view = unsafe { call(SYS_SYSTEM_GET_VERSION_STRING, &[]) } as usize;
-    if view == 0 {
+    type VersionString = extern "C" fn() -> zx_string_view_t;
+    let Some(at) = crate::vdso::entry(u64::from(SYS_SYSTEM_GET_VERSION_STRING)) else { return "" };
+    // SAFETY: `at` is the vDSO's `zx_system_get_version_string`.
+    let f: VersionString = unsafe { core::mem::transmute::<usize, VersionString>(at) };
+    let v = f();
+    if v.c_str == 0 || v.length > ZXVM_VDSO_VERSION_MAX {
         return "";
     }
-    // SAFETY: the kernel maps a read-only page holding the view and the
-    // bytes it points at for the rest of the process's life.
-    unsafe {
-        let v = core::ptr::read(view as *const zx_string_view_t);
-        let bytes = core::slice::from_raw_parts(v.c_str as *const u8, v.length);
-        core::str::from_utf8(bytes).unwrap_or("")
-    }
+    // SAFETY: the view points into the vDSO's read-only constants page,
+    // mapped for the rest of the process's life.
+    let bytes = unsafe { core::slice::from_raw_parts(v.c_str as *const u8, v.length) };
+    core::str::from_utf8(bytes).unwrap_or("")
 }
 
 /// zxvm test aid `zxvm_thread_spawn`: run `entry(arg)` on a new thread of

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use hypercall_abi::trace::{TraceKind, TraceRecord, TRACE_MECHANISM_SYSCALL};
+use hypercall_abi::trace::{TraceKind, TraceRecord, TRACE_MECHANISM_OUTSIDE_VDSO, TRACE_MECHANISM_SYSCALL};
 
 use super::clock::TscClock;
 use super::decode;
@@ -138,14 +138,16 @@ impl Merger<'_> {
                 let n = names.as_ref().map_or(raw.len(), |n| n.len().min(raw.len()));
                 let name = |i: usize| names.as_ref().and_then(|n| n.get(i)).map_or_else(|| format!("a{i}"), |n| n.to_string());
                 let args = (0..n).map(|i| Arg { name: name(i), value: raw[i] }).collect();
-                let mechanism = if r.aux == TRACE_MECHANISM_SYSCALL { "syscall" } else { "int80-trap" };
+                let base = if r.aux & 3 == TRACE_MECHANISM_SYSCALL { "syscall" } else { "int80-trap" };
+                let refused = r.aux & TRACE_MECHANISM_OUTSIDE_VDSO != 0;
+                let mechanism = if refused { format!("{base}, refused: not its vDSO call site") } else { base.to_string() };
                 EventKind::SyscallEnter {
                     nr: r.num,
                     name: decode::syscall_name(r.num),
                     args,
                     process: r.process,
                     thread: r.thread,
-                    mechanism: mechanism.into(),
+                    mechanism,
                     cpl_from: from,
                     cpl_to: to,
                     lost: false,

@@ -137,3 +137,12 @@ pub fn rdrand() -> Option<u64> {
     }
     None
 }
+
+/// Data-cache line size: CPUID's CLFLUSH line size (leaf 1, EBX bits 15:8,
+/// in 8-byte units), 64 if it reports none.
+pub fn dcache_line_size() -> u32 {
+    match (cpuid(1).1 >> 8) & 0xff {
+        0 => 64,
+        n => n * 8,
+    }
+}
