@@ -179,7 +179,10 @@ pub fn bad_syscall(frame: &mut TrapFrame, mechanism: crate::arch::syscall_entry:
         }
         exception::Outcome::Unhandled => {
             drop((t, p));
-            kill_current_bad_syscall(nr)
+            if let Some(p) = current_process() {
+                kprintln!("[kernel] process {} killed: bad syscall {:#x}", p.name().as_str(), nr);
+            }
+            kill_current_process(ZX_TASK_RETCODE_EXCEPTION_KILL)
         }
     }
 }

@@ -8,7 +8,7 @@ use zx::test::CaseResult;
 use crate::util::*;
 
 /// Wait for and read one exception message: (info, exception handle).
-fn recv(ch: zx_handle_t) -> R<(zx_exception_info_t, zx_handle_t)> {
+pub(crate) fn recv(ch: zx_handle_t) -> R<(zx_exception_info_t, zx_handle_t)> {
     wait_signal(ch, ZX_CHANNEL_READABLE, 10_000_000_000)?;
     let mut bytes = [0u8; 24];
     let mut handles = [0u32; 1];
@@ -25,7 +25,7 @@ fn recv(ch: zx_handle_t) -> R<(zx_exception_info_t, zx_handle_t)> {
     Ok((info, handles[0]))
 }
 
-fn set_state(exc: zx_handle_t, state: u32) -> R<()> {
+pub(crate) fn set_state(exc: zx_handle_t, state: u32) -> R<()> {
     zx::object_set_property(exc, ZX_PROP_EXCEPTION_STATE, &state.to_le_bytes())
 }
 

@@ -16,6 +16,7 @@ mod launching;
 mod processes;
 mod threads;
 mod util;
+mod vdso;
 mod vmar;
 mod vmo;
 
@@ -206,6 +207,12 @@ fn main(s: &zx::Startup) -> i64 {
             ("launch_unknown_program", launching::launch_unknown_program),
             ("launched_program_fault_is_contained", launching::launched_program_fault_is_contained),
             ("demo_three_processes_make_progress", launching::demo_three_processes_make_progress),
+            ("vdso_is_mapped_at_its_base_with_entry_points", vdso::vdso_is_mapped_at_its_base_with_entry_points),
+            ("vdso_syscall_outside_raises_bad_syscall_policy_exception", vdso::vdso_syscall_outside_raises_bad_syscall_policy_exception),
+            ("vdso_syscall_outside_unhandled_kills_the_process", vdso::vdso_syscall_outside_unhandled_kills_the_process),
+            ("vdso_cannot_be_unmapped_protected_or_replaced", vdso::vdso_cannot_be_unmapped_protected_or_replaced),
+            ("vdso_clock_agrees_with_the_kernel", vdso::vdso_clock_agrees_with_the_kernel),
+            ("vdso_system_queries", vdso::vdso_system_queries),
         ],
     )
 }

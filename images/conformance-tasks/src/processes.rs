@@ -196,9 +196,9 @@ pub fn process_breakpoint_kills_child() -> CaseResult {
 }
 
 pub fn process_bad_syscall_kills_child() -> CaseResult {
-    let c = child("badsys", Blob::new().syscall(0xdead).exit(0))?;
+    let c = child("badsys", Blob::new().raw_syscall(0xdead).exit(0))?;
     c.start(ZX_HANDLE_INVALID)?;
-    check_eq!(c.wait()?, ZX_TASK_RETCODE_POLICY_KILL);
+    check_eq!(c.wait()?, ZX_TASK_RETCODE_EXCEPTION_KILL, "an unhandled BAD_SYSCALL policy exception");
     Ok(())
 }
 
@@ -240,16 +240,26 @@ pub fn process_task_stats_and_maps() -> CaseResult {
     let c = child("stats", Blob::new().spin())?;
     let mut s = zx_info_task_stats_t::default();
     zx::object_get_info(c.process, ZX_INFO_TASK_STATS, &mut s)?;
-    check_eq!(s.mem_mapped_bytes, 4096 + 4096 + 16384, "code + data + stack");
+    check!(zx::vdso_size() >= 2 * 4096, "the vDSO spans a data and a code page at least");
+    check_eq!(s.mem_mapped_bytes, 4096 + 4096 + 16384 + zx::vdso_size() as usize, "code + data + stack + the vDSO");
     let mut maps = [zx_info_maps_t::default(); 8];
     let (n, avail) = zx::object_get_info_array(c.process, ZX_INFO_PROCESS_MAPS, &mut maps)?;
     check_eq!(n, avail);
-    check_eq!(n, 5, "aspace, root VMAR and three mappings");
+    check_eq!(n, 7, "aspace, root VMAR, three mappings and the vDSO's two");
     check_eq!(maps[0].r#type, ZX_INFO_MAPS_TYPE_ASPACE);
     check_eq!(maps[1].r#type, ZX_INFO_MAPS_TYPE_VMAR);
     let code = maps.iter().find(|m| m.base == CODE_ADDR).and_then(|m| m.mapping());
     check!(code.is_some(), "code mapping listed");
     check_eq!(code.map(|m| m.mmu_flags), Some(ZX_VM_PERM_READ | ZX_VM_PERM_EXECUTE));
+    let vdso = maps.iter().filter(|m| m.base >= ZXVM_VDSO_BASE as usize && m.base < (ZXVM_VDSO_BASE + zx::vdso_size()) as usize);
+    let flags: [u32; 2] = {
+        let mut f = [0; 2];
+        for (slot, m) in f.iter_mut().zip(vdso) {
+            *slot = m.mapping().map_or(0, |m| m.mmu_flags);
+        }
+        f
+    };
+    check_eq!(flags, [ZX_VM_PERM_READ, ZX_VM_PERM_READ | ZX_VM_PERM_EXECUTE], "vDSO: read-only data, then code");
     Ok(())
 }
 

@@ -25,13 +25,22 @@ impl Blob {
         self.push(&prefix);
         self.push(&imm.to_le_bytes())
     }
-    /// `mov <reg>, imm64` for the syscall argument registers (0..=5) and RAX (6), RBX (7).
+    /// `mov <reg>, imm64` for the C argument registers (0..=5: RDI, RSI,
+    /// RDX, RCX, R8, R9) and RAX (6), RBX (7).
     pub fn arg(&mut self, i: usize, imm: u64) -> &mut Self {
-        let prefix = [[0x48, 0xbf], [0x48, 0xbe], [0x48, 0xba], [0x49, 0xba], [0x49, 0xb8], [0x49, 0xb9], [0x48, 0xb8], [0x48, 0xbb]][i];
+        let prefix = [[0x48, 0xbf], [0x48, 0xbe], [0x48, 0xba], [0x48, 0xb9], [0x49, 0xb8], [0x49, 0xb9], [0x48, 0xb8], [0x48, 0xbb]][i];
         self.mov_imm(prefix, imm)
     }
-    /// The system-call instruction this host uses.
+    /// Call the vDSO's entry point for `nr` (`mov rax, entry; call rax`):
+    /// the child's vDSO is at the same address as ours.
     pub fn syscall(&mut self, nr: u32) -> &mut Self {
+        let entry = zx::vdso_entry(u64::from(nr)).unwrap_or(0);
+        self.arg(6, entry as u64);
+        self.push(&[0xff, 0xd0])
+    }
+    /// The system-call instruction itself, outside the vDSO (which the
+    /// kernel refuses), with the kernel's argument registers already set.
+    pub fn raw_syscall(&mut self, nr: u32) -> &mut Self {
         self.arg(6, u64::from(nr));
         if zx::uses_syscall_instruction() {
             self.push(&[0x0f, 0x05])

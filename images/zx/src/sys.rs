@@ -129,6 +129,16 @@ pub fn vdso_base() -> u64 {
     crate::vdso::vdso_base()
 }
 
+/// The vDSO's entry point for call `nr` (`zx_NAME` or `zxvm_NAME`), if any.
+pub fn vdso_entry(nr: u64) -> Option<usize> {
+    crate::vdso::entry(nr)
+}
+
+/// Bytes of address space the vDSO occupies in every process.
+pub fn vdso_size() -> u64 {
+    crate::vdso::mapped_size()
+}
+
 /// Raw system call with a number the kernel does not know, for tests.
 pub fn invalid_syscall(nr: u64) -> i64 {
     // SAFETY: no pointers involved.

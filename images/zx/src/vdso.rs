@@ -10,7 +10,10 @@ use zircon_abi::{syscall_slot, SYSCALLS, SYSCALL_SLOTS, ZXVM_SYSCALLS, ZXVM_VDSO
 static ENTRIES: [AtomicUsize; SYSCALL_SLOTS] = [const { AtomicUsize::new(0) }; SYSCALL_SLOTS];
 /// Where the vDSO is mapped (0 until [`init`]).
 static BASE: AtomicUsize = AtomicUsize::new(0);
+/// Bytes it spans (its PT_LOAD segments, page rounded).
+static SIZE: AtomicUsize = AtomicUsize::new(0);
 
+const PT_LOAD: u32 = 1;
 const PT_DYNAMIC: u32 = 2;
 const DT_NULL: u64 = 0;
 const DT_HASH: u64 = 4;
@@ -67,6 +70,15 @@ unsafe fn tables(base: usize) -> Option<Tables> {
         // SAFETY: within the program-header table.
         unsafe { (read::<u32>(ph) == PT_DYNAMIC).then(|| read::<u64>(ph + 16) as usize) }
     })?;
+    let end = (0..phnum.min(16))
+        .filter_map(|i| {
+            let ph = base + phoff + i * 56;
+            // SAFETY: within the program-header table.
+            unsafe { (read::<u32>(ph) == PT_LOAD).then(|| read::<u64>(ph + 16) as usize + read::<u64>(ph + 40) as usize) }
+        })
+        .max()
+        .unwrap_or(0);
+    SIZE.store(end.div_ceil(4096) * 4096, Ordering::Relaxed);
     let (mut hash, mut strtab, mut symtab, mut strsz) = (0, 0, 0, 0);
     for i in 0..MAX_DYNAMIC {
         // SAFETY: the dynamic section ends with DT_NULL.
@@ -125,6 +137,11 @@ fn slot_of(name: &[u8]) -> Option<usize> {
 pub fn entry(nr: u64) -> Option<usize> {
     let e = ENTRIES[syscall_slot(nr)?].load(Ordering::Relaxed);
     (e != 0).then_some(e)
+}
+
+/// Bytes of address space the vDSO spans (0 before startup).
+pub fn mapped_size() -> u64 {
+    SIZE.load(Ordering::Relaxed) as u64
 }
 
 /// Where the vDSO is mapped in this process (0 before startup).
