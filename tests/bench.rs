@@ -29,13 +29,17 @@ fn one_repetition_reports_every_operation_and_a_tight_budget_fails() {
         assert!(f["median_seconds"].as_f64().is_some_and(|s| s > 0.0), "{f}");
         assert!(r.stdout.lines().any(|l| l.starts_with(op.name)), "{}", r.stdout);
     }
-    for (op, floor) in [("null_syscall", "trap"), ("hypercall", "port-I/O"), ("boot_to_first_user", "empty VM")] {
+    for (op, floor) in [("null_syscall", "trap"), ("hypercall", "port-I/O"), ("boot_to_first_user", "empty VM"), ("clock_get_monotonic", "kernel entry")] {
         let f = named(op);
         assert!(f["floor"]["what"].as_str().unwrap().contains(floor), "{f}");
         assert!(f["ratio"].as_f64().is_some_and(|r| r > 0.0), "{f}");
     }
     let counted = named("null_syscall")["kernel_insns"].as_array().is_some_and(|v| !v.is_empty());
     if counted {
+        // The vDSO answers these without entering the kernel at all.
+        for op in ["clock_get_monotonic", "ticks_get"] {
+            assert_eq!(named(op)["median_kernel_insns"].as_f64(), Some(0.0), "{}", named(op));
+        }
         // The floor is what it says: three emulated instructions per trip.
         let floor_insns = named("null_syscall")["floor"]["kernel_insns"][0].as_f64().unwrap();
         assert!((floor_insns - 3.0).abs() < 0.5, "{floor_insns}");

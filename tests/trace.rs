@@ -19,13 +19,18 @@ fn trace_path(name: &str) -> PathBuf {
 
 /// Run the guest with tracing into a fresh file and read it back.
 fn traced(name: &str, extra: &[&str]) -> (common::Run, Timeline, PathBuf) {
+    traced_exiting(name, extra, 0)
+}
+
+/// [`traced`] for a run that ends with exit code `code`.
+fn traced_exiting(name: &str, extra: &[&str], code: i32) -> (common::Run, Timeline, PathBuf) {
     let path = trace_path(name);
     // The early console (one console_write hypercall per write) is what these
     // tests follow; virtio-console would carry the output without exits.
     let mut args = vec!["run", "--timeout", "60", "--console", "serial", "--trace", path.to_str().unwrap()];
     args.extend_from_slice(extra);
     let r = zxvm(&args);
-    assert_eq!(r.code, 0, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
+    assert_eq!(r.code, code, "stdout:\n{}\nstderr:\n{}", r.stdout, r.stderr);
     let f = std::fs::File::open(&path).expect("trace file written");
     let t = chrome::read(std::io::BufReader::new(f)).expect("trace reads back");
     // Tests that read the file again name it keep-*.json (or cli.json).
@@ -127,6 +132,37 @@ fn known_sequence_of_syscalls_and_hypercalls_in_order_with_cpl_transitions() {
         .filter(|e| matches!(&e.kind, EventKind::VmExit { context, .. } if context.syscall.as_deref() == Some("zx_debug_write")))
         .count();
     assert_eq!(in_write, 5);
+}
+
+#[test]
+fn vdso_served_calls_leave_no_kernel_entry_in_the_trace() {
+    let names = |t: &Timeline| -> Vec<String> {
+        t.events.iter().filter_map(|e| if let EventKind::SyscallEnter { name, .. } = &e.kind { Some(name.clone()) } else { None }).collect()
+    };
+    let (_, plain, _) = traced("vdso-0.json", &["--cmdline", "init=tracetest userboot=off"]);
+    let (r, busy, _) = traced("vdso-10k.json", &["--cmdline", "init=tracetest userboot=off tracetest.vdso=10000"]);
+    assert!(r.stdout.contains("tracetest: done"), "{}", r.stdout);
+    let (plain, busy) = (names(&plain), names(&busy));
+    // 10,000 zx_clock_get_monotonic and 10,000 zx_ticks_get calls: not one
+    // system call more than the run without them.
+    assert_eq!(busy, plain, "the vDSO-served calls entered the kernel");
+    assert!(!busy.iter().any(|n| n.contains("clock_get_monotonic") || n.contains("ticks_get")), "{busy:?}");
+    assert!(busy.iter().any(|n| n.contains("channel_create")), "the rest of the sequence is traced: {busy:?}");
+}
+
+#[test]
+fn a_system_call_from_outside_the_vdso_is_traced_as_refused() {
+    // hello dies of it: exit code 121 (a user program was killed).
+    let (_, t, _) = traced_exiting("badsys.json", &["--cmdline", "hello.badsyscall=1"], 121);
+    let refused: Vec<_> = t
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::SyscallEnter { nr, mechanism, .. } if mechanism.contains("refused") => Some(*nr),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(refused, [0xdead], "one refused call, the unknown number");
 }
 
 #[test]

@@ -27,7 +27,7 @@ pub fn handle(frame: &mut TrapFrame) {
         let end = frame.rip.wrapping_add(2);
         if crate::vdso::is_call_site(frame.rax, end) {
             frame.rip = end;
-            syscall::dispatch_from_call_site(frame, Mechanism::Int80Trap);
+            syscall::dispatch(frame, Mechanism::Int80Trap);
             return;
         }
     }
@@ -41,7 +41,7 @@ fn handle_other(frame: &mut TrapFrame) {
     // kernel addresses, never `CD 80` user bytes.)
     if frame.came_from_user() && (frame.vector == VECTOR_GP || frame.vector == VECTOR_UD) && is_int80(frame.rip) {
         frame.rip += 2;
-        return syscall::dispatch(frame, Mechanism::Int80Trap);
+        return syscall::dispatch_checked(frame, Mechanism::Int80Trap);
     }
     let traced_vector = crate::trace::trap_enter(frame);
     handle_trap(frame);

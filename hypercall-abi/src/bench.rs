@@ -30,7 +30,7 @@ const fn op(id: u32, name: &'static str, what: &'static str, iters: u32, batches
 }
 
 /// Every operation, in the order the guest runs them.
-pub const OPS: [BenchOp; 14] = [
+pub const OPS: [BenchOp; 15] = [
     op(OP_EMPTY, "empty", "two marks with nothing between (subtracted from the rest)", 1, 5),
     op(OP_TICKS, "ticks", "a user-mode spin; per timer tick taken (for batches that cannot avoid ticks)", 1, 1),
     op(2, "null_syscall", "zx_handle_close(ZX_HANDLE_INVALID)", 10, 20),
@@ -44,7 +44,8 @@ pub const OPS: [BenchOp; 14] = [
     op(10, "thread_create_join", "zx_thread_create + zx_thread_start + wait for it to end", 1, 20),
     op(11, "process_spawn", "launch a program from the bootfs (process_create, ELF load, start) and wait for its exit", 1, 5),
     op(12, "hypercall", "one hypercall from the kernel (zxvm_bench_hypercalls)", 100, 20),
-    op(13, "clock_get_monotonic", "zx_clock_get_monotonic", 5, 20),
+    op(13, "clock_get_monotonic", "zx_clock_get_monotonic, served by the vDSO in user mode", 10_000, 5),
+    op(14, "ticks_get", "zx_ticks_get, served by the vDSO in user mode", 10_000, 5),
 ];
 
 /// Tag of `op`'s first boundary.

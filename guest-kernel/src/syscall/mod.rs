@@ -45,19 +45,20 @@ use crate::arch::usermode::USER_RFLAGS;
 use crate::object::handle::{Handle, HandleTable};
 use crate::task::{self, process::Process};
 
-/// Decode and run the system call in `frame`, storing its result in RAX.
-/// `frame.rip` is the address after the call instruction: anything but the
-/// vDSO's call site for this number is a policy violation.
+/// The door check, then [`dispatch`]: `frame.rip` is the address after the
+/// call instruction, and anything but the vDSO's call site for this number
+/// is a policy violation.
 #[inline(always)]
-pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
+pub fn dispatch_checked(frame: &mut TrapFrame, mechanism: Mechanism) {
     if !crate::vdso::is_call_site(frame.rax, frame.rip) {
         return task::bad_syscall(frame, mechanism);
     }
-    dispatch_from_call_site(frame, mechanism);
+    dispatch(frame, mechanism);
 }
 
-/// [`dispatch`] for a call already known to come from its vDSO call site.
-pub fn dispatch_from_call_site(frame: &mut TrapFrame, mechanism: Mechanism) {
+/// Decode and run the system call in `frame` (known to come from its vDSO
+/// call site), storing its result in RAX.
+pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
     let traced = crate::trace::syscall_enter(frame, mechanism);
     let a = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9, frame.r12, frame.r13];
     let Ok(nr) = u32::try_from(frame.rax) else { task::kill_current_bad_syscall(frame.rax) };

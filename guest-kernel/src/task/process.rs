@@ -24,7 +24,7 @@ use crate::abi::*;
 use crate::impl_kernel_object;
 use crate::mm::vmar::{Aspace, Vmar};
 use crate::object::handle::HandleTable;
-use crate::object::{KObjectBase, KernelObject};
+use crate::object::KObjectBase;
 use crate::{clock, kprintln, power};
 
 /// Process state.

@@ -146,6 +146,9 @@ fn once(op: &BenchOp, f: &Fixture, i: usize) -> Result<(), Status> {
             zx::object_wait_one(p, ZX_TASK_TERMINATED, ZX_TIME_INFINITE).map_err(|(e, _)| e)?;
             zx::handle_close(p)?;
         }
+        "ticks_get" => {
+            core::hint::black_box(zx::ticks_get());
+        }
         "clock_get_monotonic" => {
             core::hint::black_box(zx::clock_get_monotonic());
         }

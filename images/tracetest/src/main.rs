@@ -8,7 +8,9 @@
 //! 4. `zx_debug_write(600 bytes)` — three `console_write` hypercalls (the
 //!    kernel copies user bytes in 256-byte pieces)
 //! 5. `zxvm_entry_info(&out)` repeated `tracetest.loop=N` times (default 0;
-//!    the tracing benchmark uses it as a syscall storm)
+//!    the tracing benchmark uses it as a syscall storm), then
+//!    `zx_clock_get_monotonic()` and `zx_ticks_get()` `tracetest.vdso=N`
+//!    times each (default 0): served by the vDSO, so nothing is traced
 //! 6. `zx_channel_create(0, &a, &b)`, `zx_object_wait_one(a,
 //!    ZX_CHANNEL_WRITABLE | ZX_CHANNEL_PEER_CLOSED, 0, &observed)`, then
 //!    `zx_handle_close` of both — outputs behind pointers, named signals; no
@@ -37,6 +39,16 @@ fn main(s: &zx::Startup) -> i64 {
     let n = s.arg("tracetest.loop").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
     for _ in 0..n {
         let _ = zx::entry_info();
+    }
+    let n = s.arg("tracetest.vdso").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let (mut last_time, mut last_ticks) = (0, 0);
+    for _ in 0..n {
+        let (t, k) = (zx::clock_get_monotonic(), zx::ticks_get());
+        if t < last_time || k < last_ticks {
+            let _ = zx::debug_write(b"tracetest: vDSO clock went backwards\n");
+            return 1;
+        }
+        (last_time, last_ticks) = (t, k);
     }
     if let Ok((a, b)) = zx::channel_create(0) {
         let _ = zx::object_wait_one(a, zx::abi::ZX_CHANNEL_WRITABLE | zx::abi::ZX_CHANNEL_PEER_CLOSED, 0);

@@ -27,6 +27,7 @@
 extern crate std;
 
 mod bytes;
+pub mod c_header;
 pub mod debug;
 pub mod exception;
 pub mod handles;

@@ -99,7 +99,7 @@ extern "C" {
 }
 
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
-    crate::syscall::dispatch(frame, Mechanism::Syscall);
+    crate::syscall::dispatch_checked(frame, Mechanism::Syscall);
 }
 
 /// How user code enters the kernel.
