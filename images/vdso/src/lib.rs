@@ -91,6 +91,15 @@ macro_rules! vdso_stubs {
 
 zircon_abi::zircon_syscall_list!(vdso_stubs);
 
+/// The callback for `zircon_abi::zxvm_virtio_list!`.
+macro_rules! virtio_stubs {
+    ($( $k:ident $n:literal ( $($an:ident : $ak:ident),* ) -> $r:ident ; )*) => {
+        $( stub!($n, zircon_abi::$k, count!($($an)*)); )*
+    };
+}
+
+zircon_abi::zxvm_virtio_list!(virtio_stubs);
+
 /// Declares `zx_$name` and `_zx_$name` as global functions at this point.
 macro_rules! entry {
     ($name:literal) => {

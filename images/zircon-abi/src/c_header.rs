@@ -78,7 +78,7 @@ pub fn write_c_header(out: &mut impl Write) -> fmt::Result {
     }
     write_startup_info(out)?;
     out.write_str("\n")?;
-    for s in SYSCALLS.iter().chain(ZXVM_SYSCALLS.iter()) {
+    for s in SYSCALLS.iter().chain(ZXVM_SYSCALLS.iter()).chain(ZXVM_VIRTIO_CALLS.iter()) {
         let name = if s.nr >= ZXVM_SYSCALL_BASE { s.name.into() } else { Prefixed("zx_", s.name) };
         write_declaration(out, s, name, "")?;
         write_declaration(out, s, name, "_")?;
@@ -186,7 +186,7 @@ mod tests {
         assert!(h.contains("\n__attribute__((__noreturn__)) void zx_process_exit(int64_t retcode);\n"));
         assert!(h.contains("\nzx_string_view_t zx_system_get_version_string(void);\n"));
         assert!(h.contains("zx_status_t zxvm_test_result(const void* name, size_t name_len, uint32_t outcome,"));
-        let calls = SYSCALLS.len() + ZXVM_SYSCALLS.len();
+        let calls = SYSCALLS.len() + ZXVM_SYSCALLS.len() + ZXVM_VIRTIO_CALLS.len();
         let declarations = h.matches(");\n").count() - h.matches("\"layout\");\n").count();
         assert_eq!(declarations, 2 * calls, "one declaration and one alias per call");
     }

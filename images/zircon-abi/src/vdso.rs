@@ -12,6 +12,7 @@
 //! `ZX_EXCP_POLICY_ERROR` / `ZX_EXCP_POLICY_CODE_BAD_SYSCALL`.
 
 use crate::syscalls::{SYSCALL_COUNT, ZXVM_SYSCALL_BASE, ZXVM_SYSCALL_COUNT};
+use crate::zxvm_virtio::{virtio_call_index, ZXVM_VIRTIO_CALLS};
 use crate::{
     SYS_CLOCK_GET_MONOTONIC, SYS_SYSTEM_GET_DCACHE_LINE_SIZE, SYS_SYSTEM_GET_NUM_CPUS, SYS_SYSTEM_GET_PAGE_SIZE, SYS_SYSTEM_GET_PHYSMEM,
     SYS_SYSTEM_GET_VERSION_STRING, SYS_TICKS_GET, SYS_TICKS_PER_SECOND,
@@ -139,11 +140,12 @@ pub const fn is_vdso_served(nr: u32) -> bool {
     false
 }
 
-/// Slots in a table indexed by [`syscall_slot`]: core calls, then vendor ones.
-pub const SYSCALL_SLOTS: usize = SYSCALL_COUNT + ZXVM_SYSCALL_COUNT;
+/// Slots in a table indexed by [`syscall_slot`]: core calls, then vendor
+/// ones, then the virtio calls.
+pub const SYSCALL_SLOTS: usize = SYSCALL_COUNT + ZXVM_SYSCALL_COUNT + ZXVM_VIRTIO_CALLS.len();
 
 /// Dense index of system call `nr` (core numbers first, then the vendor
-/// range), or `None` for a number no call has.
+/// range, then the virtio calls), or `None` for a number no call has.
 #[inline(always)]
 pub const fn syscall_slot(nr: u64) -> Option<usize> {
     if nr < SYSCALL_COUNT as u64 {
@@ -153,7 +155,10 @@ pub const fn syscall_slot(nr: u64) -> Option<usize> {
     if nr >= base && nr < base + ZXVM_SYSCALL_COUNT as u64 {
         return Some(SYSCALL_COUNT + (nr - base) as usize);
     }
-    None
+    match virtio_call_index(nr) {
+        Some(i) => Some(SYSCALL_COUNT + ZXVM_SYSCALL_COUNT + i),
+        None => None,
+    }
 }
 
 /// Nanoseconds of monotonic time at TSC value `ticks`: the one formula the
@@ -224,6 +229,9 @@ mod tests {
         assert_eq!(syscall_slot(SYSCALL_COUNT as u64), None);
         assert_eq!(syscall_slot(u64::from(ZXVM_SYSCALL_BASE)), Some(SYSCALL_COUNT));
         assert_eq!(syscall_slot(u64::from(ZXVM_SYSCALL_BASE) + ZXVM_SYSCALL_COUNT as u64), None);
+        assert_eq!(syscall_slot(u64::from(crate::ZXVM_BLK_INFO)), Some(SYSCALL_COUNT + ZXVM_SYSCALL_COUNT));
+        assert_eq!(syscall_slot(u64::from(crate::ZXVM_CONSOLE_READ)), Some(SYSCALL_SLOTS - 1));
+        assert_eq!(syscall_slot(0x1105), None);
         assert_eq!(syscall_slot(u64::MAX), None);
     }
 

@@ -9,6 +9,8 @@
 //! module.
 #![allow(non_camel_case_types)]
 
+use crate::syscalls::{ArgKind, RetKind, SyscallArg, SyscallInfo};
+
 /// First number of the range.
 pub const ZXVM_VIRTIO_FIRST: u32 = 0x1100;
 /// Last number of the range.
@@ -39,6 +41,53 @@ pub const ZXVM_CONSOLE_WRITE: u32 = 0x1120;
 /// `zxvm_console_read(buf: *mut u8, len: usize, actual: *mut usize) -> zx_status_t`:
 /// take what console input has arrived (never blocks; `*actual` may be 0).
 pub const ZXVM_CONSOLE_READ: u32 = 0x1121;
+
+/// The virtio calls as one list, handed to `$callback` (as
+/// [`crate::zircon_syscall_list!`] does for the rest): the vDSO builds their
+/// entry points from it, this crate [`ZXVM_VIRTIO_CALLS`].
+#[macro_export]
+macro_rules! zxvm_virtio_list {
+    ($callback:ident) => {
+        $callback! {
+            ZXVM_BLK_INFO "zxvm_blk_info" (disk: U32, info: OutPtr) -> Status;
+            ZXVM_BLK_READ "zxvm_blk_read" (disk: U32, sector: U64, buffer: OutPtr, len: Usize) -> Status;
+            ZXVM_BLK_WRITE "zxvm_blk_write" (disk: U32, sector: U64, buffer: InPtr, len: Usize) -> Status;
+            ZXVM_BLK_FLUSH "zxvm_blk_flush" (disk: U32) -> Status;
+            ZXVM_BLK_GET_ID "zxvm_blk_get_id" (disk: U32, id: OutPtr) -> Status;
+            ZXVM_ENTROPY_READ "zxvm_entropy_read" (buffer: OutPtr, len: Usize) -> Status;
+            ZXVM_CONSOLE_WRITE "zxvm_console_write" (buffer: InPtr, len: Usize) -> Status;
+            ZXVM_CONSOLE_READ "zxvm_console_read" (buffer: OutPtr, len: Usize, actual: OutPtr) -> Status;
+        }
+    };
+}
+
+macro_rules! virtio_table {
+    ($( $k:ident $n:literal ( $($an:ident : $ak:ident),* ) -> $r:ident ; )*) => {
+        /// The virtio calls' descriptions (sparse numbers in the range).
+        pub const ZXVM_VIRTIO_CALLS: [SyscallInfo; [$($n),*].len()] = [$(
+            SyscallInfo {
+                nr: $k,
+                name: $n,
+                args: &[$(SyscallArg { name: stringify!($an), kind: ArgKind::$ak }),*],
+                ret: RetKind::$r,
+            },
+        )*];
+    };
+}
+
+zxvm_virtio_list!(virtio_table);
+
+/// Position of virtio call `nr` in [`ZXVM_VIRTIO_CALLS`].
+pub const fn virtio_call_index(nr: u64) -> Option<usize> {
+    let mut i = 0;
+    while i < ZXVM_VIRTIO_CALLS.len() {
+        if ZXVM_VIRTIO_CALLS[i].nr as u64 == nr {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
 
 /// Bytes in a disk ID string (`zxvm_blk_get_id`).
 pub const ZXVM_BLK_ID_LEN: usize = 20;
@@ -116,6 +165,8 @@ mod tests {
         {
             assert!((ZXVM_VIRTIO_FIRST..=ZXVM_VIRTIO_LAST).contains(&nr));
             assert!(crate::syscall_info(nr).is_none(), "{nr:#x} collides with the vendor table");
+            assert!(virtio_call_index(u64::from(nr)).is_some(), "{nr:#x} is in the list");
         }
+        assert_eq!(ZXVM_VIRTIO_CALLS.len(), 8);
     }
 }

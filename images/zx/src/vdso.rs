@@ -4,7 +4,7 @@
 
 use core::sync::atomic::{AtomicUsize, Ordering};
 
-use zircon_abi::{syscall_slot, SYSCALLS, SYSCALL_SLOTS, ZXVM_SYSCALLS, ZXVM_VDSO_BASE};
+use zircon_abi::{syscall_slot, SYSCALLS, SYSCALL_SLOTS, ZXVM_SYSCALLS, ZXVM_VDSO_BASE, ZXVM_VIRTIO_CALLS};
 
 /// Entry point per call slot (`syscall_slot`), 0 where the vDSO has none.
 static ENTRIES: [AtomicUsize; SYSCALL_SLOTS] = [const { AtomicUsize::new(0) }; SYSCALL_SLOTS];
@@ -127,7 +127,7 @@ unsafe fn read<T: Copy>(at: usize) -> T {
 fn slot_of(name: &[u8]) -> Option<usize> {
     let info = match name.strip_prefix(b"zx_") {
         Some(rest) => SYSCALLS.iter().find(|s| s.name.as_bytes() == rest)?,
-        None => ZXVM_SYSCALLS.iter().find(|s| s.name.as_bytes() == name)?,
+        None => ZXVM_SYSCALLS.iter().chain(ZXVM_VIRTIO_CALLS.iter()).find(|s| s.name.as_bytes() == name)?,
     };
     syscall_slot(u64::from(info.nr))
 }
