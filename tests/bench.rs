@@ -29,7 +29,9 @@ fn one_repetition_reports_every_operation_and_a_tight_budget_fails() {
         assert!(f["median_seconds"].as_f64().is_some_and(|s| s > 0.0), "{f}");
         assert!(r.stdout.lines().any(|l| l.starts_with(op.name)), "{}", r.stdout);
     }
-    for (op, floor) in [("null_syscall", "trap"), ("hypercall", "port-I/O"), ("boot_to_first_user", "empty VM"), ("clock_get_monotonic", "kernel entry")] {
+    for (op, floor) in
+        [("null_syscall", "trap"), ("hypercall", "port-I/O"), ("boot_to_first_user", "empty VM"), ("clock_get_monotonic", "kernel entry")]
+    {
         let f = named(op);
         assert!(f["floor"]["what"].as_str().unwrap().contains(floor), "{f}");
         assert!(f["ratio"].as_f64().is_some_and(|r| r > 0.0), "{f}");

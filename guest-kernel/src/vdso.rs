@@ -117,7 +117,8 @@ fn read_call_sites(image: &mut [u8], at: u64, len: u64, code_start: u64, mechani
         let (nr, rel) = (word(0).ok_or("call-site table out of bounds")?, word(4).ok_or("call-site table out of bounds")? as i32);
         let end = (entry as i64 + 4 + i64::from(rel)) as u64;
         let slot = syscall_slot(u64::from(nr)).ok_or("a call site names an unknown call")?;
-        let insn = end.checked_sub(VDSO_CALL_INSN_LEN).filter(|s| *s >= code_start && end <= image.len() as u64).ok_or("call site outside the code")?;
+        let insn =
+            end.checked_sub(VDSO_CALL_INSN_LEN).filter(|s| *s >= code_start && end <= image.len() as u64).ok_or("call site outside the code")?;
         let bytes = &mut image[insn as usize..end as usize];
         if bytes != INSN_SYSCALL {
             return Err("a call site is not a SYSCALL instruction");

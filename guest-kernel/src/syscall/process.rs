@@ -113,44 +113,46 @@ pub fn sys_process_start(process: u32, thread: u32, entry: u64, stack: u64, arg1
 }
 
 /// Find the mapping at `vaddr` in `target` and clamp `len` to it.
-fn mapping_at(target: &Process, vaddr: u64, len: u64, write: bool) -> Result<(Arc<crate::mm::vmo::Vmo>, u64, u64), zx_status_t> {
+fn mapping_at(target: &Process, vaddr: u64, len: u64) -> Result<(Arc<crate::mm::mapping::Mapping>, u64, u64), zx_status_t> {
     if matches!(target.state(), task::process::ProcessState::Dead) {
         return Err(ZX_ERR_BAD_STATE);
     }
     let m = target.root_vmar().find_mapping(vaddr).ok_or(ZX_ERR_NO_MEMORY)?;
-    // The vDSO's pages are shared by every process: no debugger writes them.
-    if write && m.is_pinned() {
-        return Err(ZX_ERR_ACCESS_DENIED);
-    }
     let offset = vaddr - m.base + m.vmo_offset;
     let n = len.min(m.end() - vaddr);
-    Ok((m.vmo.clone(), offset, n))
+    Ok((m, offset, n))
 }
 
 /// `zx_process_read_memory(handle, vaddr, buffer, buffer_size, actual)`:
 /// needs ZX_RIGHT_READ | ZX_RIGHT_WRITE; reads within one mapping.
 pub fn sys_process_read_memory(handle: u32, vaddr: u64, buffer: u64, len: u64, actual: u64) -> zx_status_t {
-    debug_memory(handle, ZX_RIGHT_READ | ZX_RIGHT_WRITE, false, vaddr, buffer, len, actual, |vmo, offset, n| vmo.read_to_user(offset, buffer, n))
+    debug_memory(handle, ZX_RIGHT_READ | ZX_RIGHT_WRITE, vaddr, buffer, len, actual, |m, offset, n| m.vmo.read_to_user(offset, buffer, n))
 }
 
 /// `zx_process_write_memory(handle, vaddr, buffer, buffer_size, actual)`:
 /// needs ZX_RIGHT_WRITE; writes within one mapping (copy on write applies).
+/// The vDSO's pages (a pinned mapping) are shared by every process: no
+/// debugger writes them (ACCESS_DENIED).
 pub fn sys_process_write_memory(handle: u32, vaddr: u64, buffer: u64, len: u64, actual: u64) -> zx_status_t {
-    debug_memory(handle, ZX_RIGHT_WRITE, true, vaddr, buffer, len, actual, |vmo, offset, n| vmo.write_from_user(offset, buffer, n))
+    debug_memory(handle, ZX_RIGHT_WRITE, vaddr, buffer, len, actual, |m, offset, n| {
+        if m.is_pinned() {
+            return Err(ZX_ERR_ACCESS_DENIED);
+        }
+        m.vmo.write_from_user(offset, buffer, n)
+    })
 }
 
 /// What `zx_process_read_memory` and `_write_memory` share: the arguments,
 /// the handle with `rights`, the mapping at `vaddr` (the count clamped to it
-/// and to the VMO), then `transfer(vmo, offset, count)` and the count out.
+/// and to the VMO), then `transfer(mapping, vmo offset, count)` and the count out.
 fn debug_memory(
     handle: u32,
     rights: zx_rights_t,
-    write: bool,
     vaddr: u64,
     buffer: u64,
     len: u64,
     actual: u64,
-    transfer: impl FnOnce(&crate::mm::vmo::Vmo, u64, u64) -> Result<(), zx_status_t>,
+    transfer: impl FnOnce(&crate::mm::mapping::Mapping, u64, u64) -> Result<(), zx_status_t>,
 ) -> zx_status_t {
     if buffer == 0 || len == 0 || len > MAX_DEBUG_BLOCK {
         return ZX_ERR_INVALID_ARGS;
@@ -159,12 +161,12 @@ fn debug_memory(
         Ok(p) => p,
         Err(e) => return e,
     };
-    let (vmo, offset, n) = match mapping_at(&target, vaddr, len, write) {
+    let (m, offset, n) = match mapping_at(&target, vaddr, len) {
         Ok(x) => x,
         Err(e) => return e,
     };
-    let n = n.min(vmo.size().saturating_sub(offset));
-    if let Err(e) = transfer(&vmo, offset, n) {
+    let n = n.min(m.vmo.size().saturating_sub(offset));
+    if let Err(e) = transfer(&m, offset, n) {
         return e;
     }
     match user_ptr::copy_out_opt(actual, &n) {

@@ -161,11 +161,7 @@ pub fn bad_syscall(frame: &mut TrapFrame, mechanism: crate::arch::syscall_entry:
     let traced = crate::trace::bad_syscall(frame, mechanism);
     let Some(t) = sched::current() else { return };
     let Some(p) = t.process().cloned() else { return };
-    let context = zx_exception_context_t {
-        synth_code: ZX_EXCP_POLICY_CODE_BAD_SYSCALL,
-        synth_data: nr as u32,
-        ..Default::default()
-    };
+    let context = zx_exception_context_t { synth_code: ZX_EXCP_POLICY_CODE_BAD_SYSCALL, synth_data: nr as u32, ..Default::default() };
     match exception::deliver(&t, &p, ZX_EXCP_POLICY_ERROR, context) {
         exception::Outcome::Resume => {
             drop((t, p));

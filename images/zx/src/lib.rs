@@ -26,8 +26,8 @@ pub use zircon_abi as abi;
 
 mod startup;
 mod sys;
-mod vdso;
 pub mod test;
+mod vdso;
 mod virtio;
 
 pub use startup::Startup;
