@@ -132,8 +132,16 @@ fn init_vdso(mechanism: Mechanism) {
         reserved: 0,
         version_string,
     };
+    let t0 = clock::now_ns();
     match vdso::init(mechanism, &constants) {
-        Ok(s) => kprintln!("[kernel] vDSO: {} KiB at {:#x}, {} call sites ({})", s.size / 1024, abi::ZXVM_VDSO_BASE, s.call_sites, mechanism.name()),
+        Ok(s) => kprintln!(
+            "[kernel] vDSO: {} KiB at {:#x}, {} call sites ({}), ready in {} µs",
+            s.size / 1024,
+            abi::ZXVM_VDSO_BASE,
+            s.call_sites,
+            mechanism.name(),
+            (clock::now_ns() - t0) / 1000
+        ),
         Err(why) => {
             kprintln!("[kernel] vDSO unusable: {}", why);
             power::exit(0, ExitReason::KernelPanic);

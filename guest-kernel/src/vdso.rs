@@ -18,8 +18,9 @@ use elf::endian::LittleEndian;
 use elf::ElfBytes;
 
 use crate::abi::*;
-use crate::arch::paging::PAGE_SIZE;
+use crate::arch::paging::{kernel_virt_to_phys, PAGE_SIZE};
 use crate::arch::syscall_entry::Mechanism;
+use crate::mm::phys;
 use crate::mm::vmar::Vmar;
 use crate::mm::vmo::Vmo;
 use crate::object::KernelObject;
@@ -65,24 +66,39 @@ pub fn init(mechanism: Mechanism, constants: &zxvm_vdso_constants_t) -> Result<S
         return Err("not a shared object");
     }
     let (code_start, size) = layout(&file)?;
-    let mut image = Vec::new();
-    image.try_reserve_exact(size as usize).map_err(|_| "no memory for the image")?;
-    image.extend_from_slice(&IMAGE[..(size as usize).min(IMAGE.len())]);
-    image.resize(size as usize, 0);
+    let (vmo, pages) = copy_image(size)?;
     let section = |name| file.section_header_by_name(name).ok().flatten().ok_or("a vDSO section is missing");
     let c = section(VDSO_CONSTANTS_SECTION)?;
-    let at = c.sh_addr as usize;
-    if c.sh_size < zxvm_vdso_constants_t::SIZE as u64 || at + zxvm_vdso_constants_t::SIZE > code_start as usize {
+    let at = c.sh_addr;
+    if c.sh_size < zxvm_vdso_constants_t::SIZE as u64 || at % PAGE_SIZE != 0 || at + zxvm_vdso_constants_t::SIZE as u64 > code_start {
         return Err("the constants section is too small or misplaced");
     }
-    image[at..at + zxvm_vdso_constants_t::SIZE].copy_from_slice(&constants.to_bytes());
+    phys::copy_from_kernel(pages[(at / PAGE_SIZE) as usize], &constants.to_bytes());
     let sites = section(VDSO_CALLSITES_SECTION)?;
-    let call_sites = read_call_sites(&mut image, sites.sh_addr, sites.sh_size, code_start, mechanism)?;
-    let vmo = Vmo::new(size, false).map_err(|_| "no memory for the vDSO VMO")?;
+    let call_sites = read_call_sites(&pages, sites.sh_addr, sites.sh_size, code_start, mechanism)?;
     vmo.base().set_name("vdso/full");
-    vmo.write_bytes(0, &image).map_err(|_| "writing the vDSO VMO failed")?;
     VDSO.call_once(|| Vdso { vmo, code_start, size });
     Ok(Summary { size, call_sites })
+}
+
+/// A VMO of `size` bytes holding the image's first `size` bytes, and the
+/// physical address of each of its pages. The pages are copied by
+/// `mm::phys` (the VMM does it where CPL0 copies are emulated); frames
+/// handed out fresh are zero, so the tail past the file needs nothing.
+fn copy_image(size: u64) -> Result<(Arc<Vmo>, Vec<u64>), Error> {
+    let vmo = Vmo::new(size, false).map_err(|_| "no memory for the vDSO VMO")?;
+    let mut pages = Vec::new();
+    pages.try_reserve_exact((size / PAGE_SIZE) as usize).map_err(|_| "no memory for the vDSO page list")?;
+    for idx in 0..size / PAGE_SIZE {
+        let (pa, _) = vmo.fault_page(idx, true).map_err(|_| "no memory for the vDSO's pages")?;
+        let from = (idx * PAGE_SIZE) as usize;
+        let n = IMAGE.len().saturating_sub(from).min(PAGE_SIZE as usize) as u64;
+        if n != 0 {
+            phys::copy(pa, kernel_virt_to_phys(IMAGE.as_ptr() as u64 + from as u64), n);
+        }
+        pages.push(pa);
+    }
+    Ok((vmo, pages))
 }
 
 /// The loadable extent: file offsets must equal addresses (vdso.ld), the
@@ -107,24 +123,28 @@ fn layout(file: &ElfBytes<LittleEndian>) -> Result<(u64, u64), Error> {
     Ok((code_start, size))
 }
 
-/// Record every entry of the call-site table and, for the `int 0x80`
-/// mechanism, rewrite its instruction. Returns how many there are.
-fn read_call_sites(image: &mut [u8], at: u64, len: u64, code_start: u64, mechanism: Mechanism) -> Result<usize, Error> {
+/// Record every entry of the call-site table (read from the embedded
+/// image) and, for the `int 0x80` mechanism, rewrite its instruction in the
+/// VMO's `pages`. Returns how many there are.
+fn read_call_sites(pages: &[u64], at: u64, len: u64, code_start: u64, mechanism: Mechanism) -> Result<usize, Error> {
     let n = (len as usize) / zxvm_vdso_callsite_t::SIZE;
+    let size = pages.len() as u64 * PAGE_SIZE;
     for i in 0..n {
         let entry = at as usize + i * zxvm_vdso_callsite_t::SIZE;
-        let word = |o: usize| image.get(entry + o..entry + o + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+        let word = |o: usize| IMAGE.get(entry + o..entry + o + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
         let (nr, rel) = (word(0).ok_or("call-site table out of bounds")?, word(4).ok_or("call-site table out of bounds")? as i32);
         let end = (entry as i64 + 4 + i64::from(rel)) as u64;
         let slot = syscall_slot(u64::from(nr)).ok_or("a call site names an unknown call")?;
-        let insn =
-            end.checked_sub(VDSO_CALL_INSN_LEN).filter(|s| *s >= code_start && end <= image.len() as u64).ok_or("call site outside the code")?;
-        let bytes = &mut image[insn as usize..end as usize];
-        if bytes != INSN_SYSCALL {
+        let insn = end.checked_sub(VDSO_CALL_INSN_LEN).filter(|s| *s >= code_start && end <= size.min(IMAGE.len() as u64));
+        let insn = insn.ok_or("call site outside the code")? as usize;
+        if IMAGE[insn..insn + 2] != INSN_SYSCALL {
             return Err("a call site is not a SYSCALL instruction");
         }
         if mechanism == Mechanism::Int80Trap {
-            bytes.copy_from_slice(&INSN_INT80);
+            for (k, byte) in INSN_INT80.iter().enumerate() {
+                let off = (insn + k) as u64;
+                phys::copy_from_kernel(pages[(off / PAGE_SIZE) as usize] + off % PAGE_SIZE, core::slice::from_ref(byte));
+            }
         }
         CALL_END[slot].store(end as u32, Ordering::Relaxed);
     }
@@ -142,6 +162,10 @@ pub fn map_into(vmar: &Arc<Vmar>) -> Result<(), zx_status_t> {
     data.pin();
     let code = vmar.map(ZX_VM_SPECIFIC | rx, offset + v.code_start, &v.vmo, v.code_start, v.size - v.code_start, rx)?;
     code.pin();
+    // Every program touches these few pages at once (symbols, constants,
+    // code): filling the entries now saves a page fault per page.
+    data.map_range(data.base, data.end(), true)?;
+    code.map_range(code.base, code.end(), true)?;
     Ok(())
 }
 

@@ -329,17 +329,6 @@ impl Vmo {
         })
     }
 
-    /// Kernel write of `data` at `offset`.
-    pub fn write_bytes(&self, offset: u64, data: &[u8]) -> Result<(), zx_status_t> {
-        self.check_range(offset, data.len() as u64)?;
-        Self::for_each_piece(offset, data.len() as u64, |idx, in_page, n, done| {
-            let (pa, _) = self.fault_page(idx, true)?;
-            let src = &data[done as usize..(done + n) as usize];
-            phys::copy_from_kernel(pa + in_page, src);
-            Ok(())
-        })
-    }
-
     /// `ZX_VMO_OP_COMMIT`: commit every page of the (page-rounded) range.
     pub fn commit_range(&self, offset: u64, len: u64) -> Result<(), zx_status_t> {
         let (lo, hi) = self.page_span(offset, len)?;

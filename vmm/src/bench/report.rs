@@ -194,7 +194,7 @@ impl Summary {
                 t(f.median_time()),
                 t(min(&f.times)),
                 t(floor.and_then(|(_, ft, _)| median(ft))),
-                f.ratio().map_or("-".into(), |r| format!("{r:.2}x")),
+                f.ratio().map_or("-".into(), fmt_ratio),
                 n(f.median_insns()),
                 n(min(&f.insns)),
                 n(floor.and_then(|(_, _, fi)| median(fi))),
@@ -252,10 +252,22 @@ impl Summary {
     }
 }
 
+/// `2.99x`; a ratio far below one (a vDSO call beside a kernel entry) as `1/5340`.
+fn fmt_ratio(r: f64) -> String {
+    if r > 0.0 && r < 0.01 {
+        format!("1/{:.0}", 1.0 / r)
+    } else {
+        format!("{r:.2}x")
+    }
+}
+
 fn fmt_time(d: Duration) -> String {
     let us = d.as_secs_f64() * 1e6;
     if us >= 10_000.0 {
         format!("{:.1} ms", us / 1000.0)
+    } else if us < 1.0 && us > 0.0 {
+        // vDSO calls cost nanoseconds.
+        format!("{:.1} ns", us * 1000.0)
     } else {
         format!("{us:.1} µs")
     }
@@ -286,5 +298,8 @@ mod tests {
         };
         assert_eq!(f.ratio(), Some(2.0));
         assert_eq!(Figure { floor: None, ..f }.ratio(), None);
+        assert_eq!(fmt_ratio(2.0), "2.00x");
+        assert_eq!(fmt_ratio(0.0002), "1/5000");
+        assert_eq!(fmt_time(Duration::from_nanos(15)), "15.0 ns");
     }
 }
