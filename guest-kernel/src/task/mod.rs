@@ -159,27 +159,35 @@ pub fn kill_current_bad_syscall(nr: u64) -> ! {
 pub fn bad_syscall(frame: &mut TrapFrame, mechanism: crate::arch::syscall_entry::Mechanism) {
     let nr = frame.rax;
     let traced = crate::trace::bad_syscall(frame, mechanism);
-    let Some(t) = sched::current() else { return };
-    let Some(p) = t.process().cloned() else { return };
     let context = zx_exception_context_t { synth_code: ZX_EXCP_POLICY_CODE_BAD_SYSCALL, synth_data: nr as u32, ..Default::default() };
-    match exception::deliver(&t, &p, ZX_EXCP_POLICY_ERROR, context) {
-        exception::Outcome::Resume => {
-            drop((t, p));
+    match deliver_current(ZX_EXCP_POLICY_ERROR, context) {
+        None => {}
+        Some(true) => {
             frame.rax = ZX_ERR_BAD_SYSCALL as i64 as u64;
             crate::trace::syscall_exit(frame, traced);
             before_user_return(frame);
         }
-        exception::Outcome::ExitThread => {
-            drop((t, p));
-            exit_current_thread()
-        }
-        exception::Outcome::Unhandled => {
-            drop((t, p));
+        Some(false) => {
             if let Some(p) = current_process() {
                 kprintln!("[kernel] process {} killed: bad syscall {:#x}", p.name().as_str(), nr);
             }
             kill_current_process(ZX_TASK_RETCODE_EXCEPTION_KILL)
         }
+    }
+}
+
+/// Offer an exception of the current user thread to its channels: `Some(true)`
+/// when a handler resumed it, `Some(false)` when nobody handled it, `None`
+/// without a current user thread. A THREAD_EXIT (or a kill) ends the thread here.
+fn deliver_current(excp_type: u32, context: zx_exception_context_t) -> Option<bool> {
+    let t = sched::current()?;
+    let p = t.process().cloned()?;
+    let outcome = exception::deliver(&t, &p, excp_type, context);
+    drop((t, p));
+    match outcome {
+        exception::Outcome::Resume => Some(true),
+        exception::Outcome::ExitThread => exit_current_thread(),
+        exception::Outcome::Unhandled => Some(false),
     }
 }
 
@@ -243,8 +251,6 @@ fn policy_exception(condition: u32) {
 /// handles it. Returns when the thread may resume (registers possibly
 /// changed by a handler).
 pub fn user_exception(frame: &mut TrapFrame, cr2: u64) {
-    let Some(t) = sched::current() else { return };
-    let Some(p) = t.process().cloned() else { return };
     let excp_type = match frame.vector {
         1 => ZX_EXCP_HW_BREAKPOINT,
         3 => ZX_EXCP_SW_BREAKPOINT,
@@ -255,17 +261,10 @@ pub fn user_exception(frame: &mut TrapFrame, cr2: u64) {
     };
     let context =
         zx_exception_context_t { arch: zx_x86_64_exc_data_t { vector: frame.vector, err_code: frame.error_code, cr2 }, ..Default::default() };
-    match exception::deliver(&t, &p, excp_type, context) {
-        exception::Outcome::Resume => {
-            drop((t, p));
-            before_user_return(frame);
-        }
-        exception::Outcome::ExitThread => {
-            drop((t, p));
-            exit_current_thread()
-        }
-        exception::Outcome::Unhandled => {
-            drop((t, p));
+    match deliver_current(excp_type, context) {
+        None => {}
+        Some(true) => before_user_return(frame),
+        Some(false) => {
             crate::trap::report_with_cr2(frame, cr2);
             kill_current_for_fault(frame)
         }
