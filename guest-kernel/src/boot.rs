@@ -5,7 +5,7 @@ use firmware::pvh::{HvmMemmapEntry, HvmModlistEntry, HvmStartInfo, HVM_MEMMAP_TY
 use crate::arch::paging::phys_to_virt;
 
 /// Most memory-map entries and modules we look at.
-const MAX_ENTRIES: usize = 32;
+pub const MAX_ENTRIES: usize = 32;
 
 /// The boot information, copied out of guest memory.
 pub struct BootInfo {
@@ -21,6 +21,8 @@ pub struct BootInfo {
     pub module_count: usize,
     /// Command line (a direct-map slice of guest memory).
     pub cmdline: &'static str,
+    /// Physical address of the ACPI RSDP (0: search the BIOS area).
+    pub rsdp_paddr: u64,
 }
 
 fn read<T: Copy>(pa: u64) -> T {
@@ -35,7 +37,15 @@ pub fn parse(pa: u64) -> Option<BootInfo> {
     if si.magic != HVM_START_MAGIC {
         return None;
     }
-    let mut info = BootInfo { ram: [(0, 0); MAX_ENTRIES], ram_count: 0, bootfs: None, modules: [(0, 0); MAX_ENTRIES], module_count: 0, cmdline: "" };
+    let mut info = BootInfo {
+        ram: [(0, 0); MAX_ENTRIES],
+        ram_count: 0,
+        bootfs: None,
+        modules: [(0, 0); MAX_ENTRIES],
+        module_count: 0,
+        cmdline: "",
+        rsdp_paddr: si.rsdp_paddr,
+    };
     if si.version >= 1 && si.memmap_paddr != 0 {
         for i in 0..(si.memmap_entries as usize).min(MAX_ENTRIES) {
             let e: HvmMemmapEntry = read(si.memmap_paddr + (i * core::mem::size_of::<HvmMemmapEntry>()) as u64);

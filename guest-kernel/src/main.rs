@@ -107,21 +107,22 @@ pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
         crash_for_test(how);
     }
     start_timer();
-    init_vdso(mechanism);
+    let cpus = start_cpus(&info);
+    init_vdso(mechanism, cpus);
     start_first_program(&info, mechanism);
     let Some(idle) = task::new_idle_thread() else { power::exit(0, ExitReason::KernelPanic) };
     sched::start(idle)
 }
 
 /// Prepare the vDSO with this boot's constants and system-call mechanism.
-fn init_vdso(mechanism: Mechanism) {
+fn init_vdso(mechanism: Mechanism, num_cpus: u32) {
     let mut version_string = [0u8; abi::ZXVM_VDSO_VERSION_MAX];
     let n = VERSION.len().min(version_string.len());
     version_string[..n].copy_from_slice(&VERSION.as_bytes()[..n]);
     let constants = abi::zxvm_vdso_constants_t {
         magic: abi::ZXVM_VDSO_MAGIC,
         version: abi::ZXVM_VDSO_VERSION,
-        num_cpus: 1,
+        num_cpus,
         ticks_per_second: clock::ticks_per_second(),
         boot_ticks: clock::boot_ticks(),
         ns_mult: clock::ns_mult(),
@@ -147,6 +148,35 @@ fn init_vdso(mechanism: Mechanism) {
             power::exit(0, ExitReason::KernelPanic);
         }
     }
+}
+
+/// Find the CPUs (ACPI MADT) and start the others; returns how many are
+/// online.
+fn start_cpus(info: &boot::BootInfo) -> u32 {
+    let Some(cpus) = arch::acpi::cpus(info.rsdp_paddr) else {
+        kprintln!("[kernel] SMP: no ACPI MADT; 1 CPU");
+        return 1;
+    };
+    let cmdline = paging::kernel_va_to_pa(info.cmdline.as_ptr() as u64).map(|pa| (pa, pa + info.cmdline.len() as u64));
+    let mut busy = [(0, 0); boot::MAX_ENTRIES + 1];
+    busy[..info.module_count].copy_from_slice(&info.modules[..info.module_count]);
+    busy[boot::MAX_ENTRIES] = cmdline.unwrap_or((0, 0));
+    let t0 = clock::now_ns();
+    let r = arch::smp::start_aps(&cpus, &busy, clock::now_ns);
+    let us = (clock::now_ns() - t0) / 1000;
+    match r.skipped {
+        None if cpus.count == 1 => kprintln!("[kernel] SMP: 1 CPU (the MADT lists one)"),
+        Some(why) => kprintln!("[kernel] SMP: {} CPUs listed, only the boot CPU used: {}", cpus.count, why),
+        None => kprintln!(
+            "[kernel] SMP: {} CPUs online ({} listed{}{}); APs started by INIT/SIPI in {} µs; threads run on CPU 0",
+            r.online,
+            cpus.count,
+            if r.failed > 0 { ", some did not start" } else { "" },
+            if cpus.ignored > 0 { ", more than the kernel supports" } else { "" },
+            us
+        ),
+    }
+    r.online
 }
 
 /// Scheduler tick period.

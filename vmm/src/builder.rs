@@ -3,7 +3,7 @@
 
 use std::io::{Cursor, Read, Write};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -12,7 +12,7 @@ use linux_loader::loader::elf::{Elf, PvhBootCapability};
 use linux_loader::loader::KernelLoader;
 use vm_memory::{Bytes, GuestAddress, GuestMemoryMmap};
 use vmm_sys_util::eventfd::EventFd;
-use vmm_sys_util::signal::{register_signal_handler, Killable, SIGRTMIN};
+use vmm_sys_util::signal::{register_signal_handler, SIGRTMIN};
 
 use devices::bus::Bus;
 use devices::debug_exit::DebugExit;
@@ -25,16 +25,18 @@ use devices::virtio::rng::Rng;
 use devices::virtio::{DeviceStats, Interrupt, VirtioDevice};
 
 use crate::arch::layout::{
-    HIGH_RAM_START, KVM_TSS_ADDR, MAX_MEM_MIB, MIN_MEM_MIB, VIRTIO_FIRST_GSI, VIRTIO_MMIO_BASE, VIRTIO_MMIO_MAX_DEVICES, VIRTIO_MMIO_SIZE,
+    HIGH_RAM_START, KVM_TSS_ADDR, MAX_MEM_MIB, MAX_VCPUS, MIN_MEM_MIB, VIRTIO_FIRST_GSI, VIRTIO_MMIO_BASE, VIRTIO_MMIO_MAX_DEVICES, VIRTIO_MMIO_SIZE,
 };
-use crate::arch::{cpuid, pvh, regs};
+use crate::arch::{acpi, cpuid, pvh, regs};
 use crate::hypercall::{HostState, MilestoneRecord, TestCase};
 use crate::image::BootImage;
+use crate::seccomp::ThreadKind;
 use crate::trace::{TraceOptions, VcpuTrace};
-use crate::vstate::kvm_stats::{StatsFile, VcpuSnapshot};
+use crate::vstate::kvm_stats::VcpuSnapshot;
 use crate::vstate::memory;
 use crate::vstate::stats::ExitStats;
-use crate::vstate::vcpu::{self, ExitCtx, RunEnd};
+use crate::vstate::vcpu::RunEnd;
+use crate::vstate::vcpu_set::{self, VcpuShared};
 
 /// What to run.
 pub struct VmConfig {
@@ -42,6 +44,8 @@ pub struct VmConfig {
     pub image: BootImage,
     /// Guest RAM in MiB.
     pub mem_mib: u64,
+    /// vCPUs (`--cpus`, 1 to [`MAX_VCPUS`]).
+    pub cpus: u32,
     /// Extra command-line words, appended to the image's default (later words win).
     pub cmdline: Option<String>,
     /// Watchdog limit.
@@ -131,6 +135,15 @@ pub enum BuildError {
         /// Cause.
         source: kvm_ioctls::Error,
     },
+    /// vCPU count out of range.
+    #[error("--cpus {0} is out of range: zxvm accepts 1 to {MAX_VCPUS} vCPUs")]
+    Cpus(u32),
+    /// The gdb stub drives one vCPU.
+    #[error("--gdb debugs one vCPU; it cannot be combined with --cpus {0}")]
+    GdbSmp(u32),
+    /// ACPI tables cannot be written.
+    #[error(transparent)]
+    Acpi(#[from] acpi::AcpiError),
     /// Memory size out of range.
     #[error("--mem {0} MiB is out of range: zxvm accepts {MIN_MEM_MIB} to {MAX_MEM_MIB} MiB")]
     MemSize(u64),
@@ -169,6 +182,8 @@ impl BuildError {
         match self {
             BuildError::NoKvm(_) | BuildError::NotKvm { .. } | BuildError::KvmPermission(_) => NO_KVM,
             BuildError::MemSize(_)
+            | BuildError::Cpus(_)
+            | BuildError::GdbSmp(_)
             | BuildError::NotBootable(_)
             | BuildError::TooBig { .. }
             | BuildError::Pvh(_)
@@ -193,8 +208,10 @@ pub struct RunReport {
     pub tests: Vec<TestCase>,
     /// Test results refused past `hypercall_abi::MAX_TEST_RESULTS` (the run fails).
     pub tests_dropped: u64,
-    /// Exit counters.
+    /// Exit counters, all vCPUs together.
     pub stats: ExitStats,
+    /// Exit counters per vCPU, in vCPU order.
+    pub vcpu_stats: Vec<ExitStats>,
     /// KVM's own counters per vCPU (empty on hosts without a stats fd).
     pub kvm_stats: Vec<VcpuSnapshot>,
     /// Per-hypercall counters.
@@ -252,6 +269,12 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     if !(MIN_MEM_MIB..=MAX_MEM_MIB).contains(&config.mem_mib) {
         return Err(BuildError::MemSize(config.mem_mib));
     }
+    if !(1..=MAX_VCPUS).contains(&config.cpus) {
+        return Err(BuildError::Cpus(config.cpus));
+    }
+    if config.gdb.is_some() && config.cpus > 1 {
+        return Err(BuildError::GdbSmp(config.cpus));
+    }
     let kvm = open_kvm()?;
     let vm = kvm.create_vm().map_err(kvm_err("create VM"))?;
     vm.set_tss_address(KVM_TSS_ADDR).map_err(kvm_err("set TSS address"))?;
@@ -301,13 +324,19 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     for word in &virtio.cmdline {
         cmdline = if cmdline.is_empty() { word.clone() } else { format!("{cmdline} {word}") };
     }
-    pvh::write_boot_info(&mem, mem_size, &cmdline, bootfs)?;
+    let rsdp = acpi::write_tables(&mem, config.cpus)?;
+    pvh::write_boot_info(&mem, mem_size, &cmdline, bootfs, rsdp)?;
     log::info!("guest: {} MiB RAM, kernel {:#x}..{kernel_end:#x}, PVH entry {entry:#x}, bootfs {bootfs:x?}", config.mem_mib, loaded.kernel_load.0);
     log::info!("kernel command line: {cmdline}");
 
-    let mut vcpu = vm.create_vcpu(0).map_err(kvm_err("create vCPU"))?;
-    cpuid::setup(&kvm, &vcpu).map_err(kvm_err("set CPUID"))?;
-    regs::setup(&vcpu, entry).map_err(kvm_err("set PVH entry registers"))?;
+    // vCPU 0 starts at the PVH entry; the others wait for the kernel's SIPI.
+    let mut vcpus = Vec::with_capacity(config.cpus as usize);
+    for i in 0..config.cpus {
+        let vcpu = vm.create_vcpu(u64::from(i)).map_err(kvm_err("create vCPU"))?;
+        cpuid::setup(&kvm, &vcpu, i).map_err(kvm_err("set CPUID"))?;
+        vcpus.push(vcpu);
+    }
+    regs::setup(&vcpus[0], entry).map_err(kvm_err("set PVH entry registers"))?;
 
     // Devices.
     let irq = EventFd::new(libc::EFD_NONBLOCK).map_err(|e| BuildError::Host(e.to_string()))?;
@@ -318,141 +347,145 @@ pub fn run_with_trace(config: VmConfig, trace: TraceOptions) -> Result<RunReport
     pio.insert(serial.clone(), COM1_PORT, COM1_LEN).map_err(bus_err)?;
     pio.insert(Arc::new(Mutex::new(DebugExit)), u64::from(hypercall_abi::DEBUG_EXIT_PORT), 4).map_err(bus_err)?;
     if config.forward_stdin {
-        // Input goes to virtio-console when there is one, else to the UART.
-        let console_input = virtio.console_input.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 64];
-            while let Ok(n) = std::io::stdin().read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                match &console_input {
-                    Some(input) => {
-                        input.push(&buf[..n]);
-                    }
-                    None => {
-                        let mut s = serial.lock().unwrap_or_else(|e| e.into_inner());
-                        s.enqueue_input(&buf[..n]);
-                    }
-                }
-            }
-        });
+        forward_stdin(virtio.console_input.clone(), serial);
     }
 
-    // Run on its own thread so the watchdog can interrupt KVM_RUN.
+    // Each vCPU on its own thread so the main thread can interrupt KVM_RUN.
     register_signal_handler(SIGRTMIN(), kick_handler).map_err(|e| BuildError::Host(format!("signal handler: {e}")))?;
     let stop = Arc::new(AtomicBool::new(false));
-    let stop2 = stop.clone();
-    // The vCPU thread says it is done here; a panic drops the sender, which
-    // wakes the main thread just the same.
-    let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
-    let mut host = HostState::new(Box::new(console), config.start);
-    host.tsc_khz = vcpu.get_tsc_khz().ok();
-    let kvm_stats = StatsFile::open(&vcpu);
-    host.insn_counter = kvm_stats.as_ref().and_then(|f| f.counter("insn_emulation"));
-    host.trace = VcpuTrace::new(0, trace, config.start);
+    let shared = Arc::new(VcpuShared { pio: Arc::new(pio), mmio: Arc::new(mmio), mem: mem.clone(), stop: stop.clone(), seccomp: config.seccomp });
+    let (done_tx, done_rx) = std::sync::mpsc::channel::<u32>();
     let sync_regs = kvm.check_extension(kvm_ioctls::Cap::SyncRegs);
-    log::info!(
-        "vCPU 0: TSC {:?} kHz, KVM_CAP_SYNC_REGS {sync_regs}, stats fd {}, seccomp {}",
-        host.tsc_khz,
-        kvm_stats.as_ref().map_or("absent".to_string(), |f| format!("with {} statistics", f.offered())),
-        if config.seccomp { "on" } else { "off" }
-    );
-    let seccomp = config.seccomp;
-    let gdb = config.gdb;
-    let debugging = gdb.is_some();
+    let debugging = config.gdb.is_some();
     let gdb_link = Arc::new(crate::gdb::GdbLink::default());
-    let link2 = gdb_link.clone();
-    // KVM_CAP_SET_GUEST_DEBUG2 lists the guest-debug flags the host takes.
-    let gdb_setup = crate::gdb::GdbSetup {
-        block_irq: vm.check_extension_raw(195) as u32 & kvm_bindings::KVM_GUESTDBG_BLOCKIRQ != 0,
-        kernel_segments: crate::program::load_segments(&config.image.kernel),
-        symbols: gdb.as_ref().and_then(|_| crate::gdb::Symbols::of_this_build()),
-        hw: crate::gdb::HwDebug::of_host(),
-    };
+    let mut gdb = config.gdb.map(|listener| (listener, gdb_setup(&vm, &config.image)));
     // The image stays alive for the run anyway; its symbols are read only
     // if the kernel asks for a name (a fault report).
-    host.symbols = crate::symbols::LazySymbols::new(config.image);
-    let thread = std::thread::Builder::new()
-        .name("vcpu0".into())
-        .spawn(move || {
-            let mut stats = ExitStats::default();
-            let mut ctx = ExitCtx { pio: &pio, mmio: &mmio, mem: &mem, host: &mut host, stats: &mut stats, unclaimed_logged: Default::default() };
-            ctx.host.trace.attach(&mut vcpu, sync_regs);
-            // Hypercall arguments from the kvm_run page: one ioctl less per
-            // hypercall (KVM_GET_REGS costs ~6 µs on PVM).
-            if sync_regs {
-                vcpu.set_sync_valid_reg(kvm_ioctls::SyncReg::Register);
-                ctx.host.regs_on_run_page = true;
+    let symbols = Arc::new(crate::symbols::LazySymbols::new(config.image));
+    let mut threads = Vec::with_capacity(vcpus.len());
+    for (i, vcpu) in vcpus.into_iter().enumerate() {
+        let index = i as u32;
+        let mut host = HostState::new(Box::new(console.clone()), config.start);
+        host.tsc_khz = vcpu.get_tsc_khz().ok();
+        host.trace = VcpuTrace::new(index, trace, config.start);
+        host.regs_on_run_page = sync_regs;
+        host.symbols = symbols.clone();
+        if index == 0 {
+            log::info!(
+                "vCPUs: {}; vCPU 0: TSC {:?} kHz, KVM_CAP_SYNC_REGS {sync_regs}, seccomp {}",
+                config.cpus,
+                host.tsc_khz,
+                if config.seccomp { "on" } else { "off" }
+            );
+        }
+        let (kind, body) = match gdb.take() {
+            Some((listener, setup)) if index == 0 => (ThreadKind::VcpuGdb, gdb_loop(listener, gdb_link.clone(), setup)),
+            other => {
+                gdb = other;
+                (ThreadKind::Vcpu, vcpu_set::plain_loop())
             }
-            // gdb is accepted before the filter goes on (accept, dup).
-            let session = gdb.as_ref().map(|l| crate::gdb::connect(l, &stop2));
-            let kind = if gdb.is_some() { crate::seccomp::ThreadKind::VcpuGdb } else { crate::seccomp::ThreadKind::Vcpu };
-            let confined = if seccomp { crate::seccomp::apply(kind) } else { Ok(()) };
-            let end = match (confined, session) {
-                (Err(e), _) => RunEnd::Error(format!("{e} (run with --no-seccomp on hosts without seccomp)")),
-                (Ok(()), None) => vcpu::run(&mut vcpu, &mut ctx, &stop2),
-                (Ok(()), Some(Ok(conn))) => crate::gdb::serve(conn, &mut vcpu, &mut ctx, &stop2, &link2, gdb_setup),
-                (Ok(()), Some(Err(end))) => end,
-            };
-            log::info!("vCPU 0 stopped: {end:?}");
-            let capture = host.trace.enabled().then(|| host.trace.finish(&vcpu, &mem));
-            let _ = done_tx.send(());
-            stats.count_dropped("test results", host.tests_dropped);
-            stats.count_dropped("milestones", host.milestones_dropped);
-            RunReport {
-                end,
-                kvm_stats: kvm_stats.iter().map(|f| f.snapshot(0)).collect(),
-                emulated_insns: host.insn_counter.as_ref().and_then(|c| c.read()),
-                milestones: host.milestones,
-                bench_marks: host.bench_marks,
-                tests: host.tests,
-                tests_dropped: host.tests_dropped,
-                stats,
-                hypercalls: host.trace.hypercalls.table,
-                trace: capture.map(|v| crate::trace::timeline::Capture { vcpus: vec![v] }),
-                devices: Vec::new(),
-            }
-        })
-        .map_err(|e| BuildError::Host(format!("spawn vCPU thread: {e}")))?;
+        };
+        let t = vcpu_set::spawn(index, vcpu, host, shared.clone(), kind, body, done_tx.clone())
+            .map_err(|e| BuildError::Host(format!("spawn vCPU thread: {e}")))?;
+        threads.push(t);
+    }
+    drop(done_tx);
 
     let deadline = config.timeout.map(|t| config.start + t);
-    // The main thread sleeps until the vCPU thread is done or the deadline
-    // comes; it polls only while it must: kicking a vCPU that has not yet
-    // noticed the deadline, and serving a debugger's Ctrl-C.
-    loop {
-        let now = Instant::now();
-        let wait = match deadline {
-            Some(d) if now >= d => Some(MAIN_POLL),
-            Some(d) => Some(if debugging { MAIN_POLL.min(d - now) } else { d - now }),
-            None => debugging.then_some(MAIN_POLL),
-        };
-        let woke = match wait {
-            Some(t) => done_rx.recv_timeout(t),
-            None => done_rx.recv().map_err(|_| std::sync::mpsc::RecvTimeoutError::Disconnected),
-        };
-        if !matches!(woke, Err(std::sync::mpsc::RecvTimeoutError::Timeout)) {
-            break;
-        }
-        if deadline.is_some_and(|d| Instant::now() >= d) {
-            stop.store(true, Ordering::Release);
-            // Repeat the kick until the vCPU notices: a signal that lands just
-            // before KVM_RUN is entered would otherwise be lost.
-            let _ = thread.kill(SIGRTMIN());
-        }
-        if gdb_link.wants_kick() {
-            let _ = thread.kill(SIGRTMIN());
-        }
-    }
-    let mut report = thread.join().map_err(|_| BuildError::Host("the vCPU thread panicked".into()))?;
+    let (reports, first) = vcpu_set::wait(threads, &done_rx, &stop, deadline, debugging, &|| gdb_link.wants_kick()).map_err(BuildError::Host)?;
+    let mut report = merge_reports(reports, first);
     virtio.event_loop.stop();
     report.devices = virtio.stats.iter().map(|(name, f)| (name.clone(), f())).collect();
     Ok(report)
 }
 
-/// How often the main thread looks again while it kicks a vCPU past its
-/// deadline or serves a debugger.
-const MAIN_POLL: Duration = Duration::from_millis(2);
+/// Forward host stdin to virtio-console when there is one, else to the UART.
+fn forward_stdin(console_input: Option<ConsoleInput>, serial: Arc<Mutex<SerialDevice<EventFdTrigger>>>) {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 64];
+        while let Ok(n) = std::io::stdin().read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            match &console_input {
+                Some(input) => {
+                    input.push(&buf[..n]);
+                }
+                None => {
+                    let mut s = serial.lock().unwrap_or_else(|e| e.into_inner());
+                    s.enqueue_input(&buf[..n]);
+                }
+            }
+        }
+    });
+}
+
+/// What the gdb stub needs to know of the host and the image.
+fn gdb_setup(vm: &VmFd, image: &BootImage) -> crate::gdb::GdbSetup {
+    crate::gdb::GdbSetup {
+        // KVM_CAP_SET_GUEST_DEBUG2 lists the guest-debug flags the host takes.
+        block_irq: vm.check_extension_raw(195) as u32 & kvm_bindings::KVM_GUESTDBG_BLOCKIRQ != 0,
+        kernel_segments: crate::program::load_segments(&image.kernel),
+        symbols: crate::gdb::Symbols::of_this_build(),
+        hw: crate::gdb::HwDebug::of_host(),
+    }
+}
+
+/// vCPU 0's loop under `--gdb`: accept the debugger (before the seccomp
+/// filter goes on: accept, dup), then serve it.
+fn gdb_loop(listener: std::net::TcpListener, link: Arc<crate::gdb::GdbLink>, setup: crate::gdb::GdbSetup) -> vcpu_set::LoopBody {
+    Box::new(move |vcpu, ctx, stop, confine| {
+        let session = crate::gdb::connect(&listener, stop);
+        match (confine.apply(), session) {
+            (Err(e), _) => RunEnd::Error(e),
+            (Ok(()), Ok(conn)) => crate::gdb::serve(conn, vcpu, ctx, stop, &link, setup),
+            (Ok(()), Err(end)) => end,
+        }
+    })
+}
+
+/// One report from every vCPU's: the end is that of the first vCPU to end;
+/// records are merged in time order, counters summed.
+fn merge_reports(reports: Vec<vcpu_set::VcpuReport>, first: u32) -> RunReport {
+    let mut end = RunEnd::Error("no vCPU ran".into());
+    let mut r = RunReport {
+        end: end.clone(),
+        kvm_stats: Vec::new(),
+        emulated_insns: None,
+        milestones: Vec::new(),
+        bench_marks: Vec::new(),
+        tests: Vec::new(),
+        tests_dropped: 0,
+        stats: ExitStats::default(),
+        vcpu_stats: Vec::new(),
+        hypercalls: Default::default(),
+        trace: None,
+        devices: Vec::new(),
+    };
+    let mut captures = Vec::new();
+    for v in reports {
+        if v.index == first {
+            end = v.end.clone();
+        }
+        r.kvm_stats.extend(v.kvm_stats);
+        if let Some(n) = v.emulated_insns {
+            r.emulated_insns = Some(r.emulated_insns.unwrap_or(0) + n);
+        }
+        r.milestones.extend(v.host.milestones);
+        r.bench_marks.extend(v.host.bench_marks);
+        r.tests.extend(v.host.tests);
+        r.tests_dropped += v.host.tests_dropped;
+        r.stats.merge(&v.stats);
+        r.vcpu_stats.push(v.stats);
+        r.hypercalls.merge(&v.host.trace.hypercalls.table);
+        captures.extend(v.capture);
+    }
+    r.milestones.sort_by_key(|m| m.at);
+    r.bench_marks.sort_by_key(|m| m.at);
+    r.end = end;
+    r.trace = (!captures.is_empty()).then_some(crate::trace::timeline::Capture { vcpus: captures });
+    r
+}
 
 /// Where a bootfs of `len` bytes goes: the first page after the kernel.
 /// `kernel_end` comes from the image's ELF headers (`p_paddr + p_memsz`,

@@ -39,6 +39,9 @@ enum Command {
         /// Guest memory in MiB (16..=3072).
         #[arg(long, default_value_t = DEFAULT_MEM_MIB, value_name = "MIB", allow_negative_numbers = true)]
         mem: u64,
+        /// vCPUs (1..=64); the kernel starts the others through its local APIC.
+        #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(zxvm::arch::layout::MAX_VCPUS)))]
+        cpus: u32,
         /// Extra kernel command-line words (appended to the image's default; later words win).
         #[arg(long, value_name = "STR")]
         cmdline: Option<String>,
@@ -175,10 +178,10 @@ fn main() -> ExitCode {
     };
     zxvm::logging::init(cli.verbose);
     match cli.command {
-        Command::Run { image, mem, cmdline, timeout, stats, stats_json, init, trace, disk, console, no_rng, no_seccomp, gdb } => {
+        Command::Run { image, mem, cpus, cmdline, timeout, stats, stats_json, init, trace, disk, console, no_rng, no_seccomp, gdb } => {
             let virtio = VirtioConfig { console: console == "virtio", rng: !no_rng, disks: disk };
             let outputs = Outputs { stats, stats_json, trace };
-            run(start, image, mem, cmdline, timeout, init, outputs, Machine { virtio, seccomp: !no_seccomp, gdb })
+            run(start, image, mem, cmdline, timeout, init, outputs, Machine { cpus, virtio, seccomp: !no_seccomp, gdb })
         }
         Command::Test(args) => ExitCode::from(zxvm::runner::cli::main(args)),
         Command::Bench(args) => ExitCode::from(zxvm::bench::main(args)),
@@ -267,6 +270,7 @@ struct Outputs {
 
 /// The VM's devices and confinement, and the debugger.
 struct Machine {
+    cpus: u32,
     virtio: VirtioConfig,
     seccomp: bool,
     gdb: Option<std::net::SocketAddr>,
@@ -284,7 +288,7 @@ fn run(
     machine: Machine,
 ) -> ExitCode {
     let Outputs { stats, stats_json, trace } = outputs;
-    let Machine { virtio, seccomp, gdb } = machine;
+    let Machine { cpus, virtio, seccomp, gdb } = machine;
     let timeout = match timeout {
         None => None,
         Some(t) if t.is_finite() && t > 0.0 && t < 1e9 => Some(Duration::from_secs_f64(t)),
@@ -335,6 +339,7 @@ fn run(
     let config = VmConfig {
         image,
         mem_mib: mem,
+        cpus,
         cmdline,
         timeout,
         console: Box::new(std::io::stdout()),

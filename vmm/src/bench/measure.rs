@@ -105,6 +105,7 @@ fn run_guest(program: &'static str, timeout: Duration) -> Result<(builder::RunRe
     let config = VmConfig {
         image: BootImage::bundled().map_err(|e| fail(e.to_string()))?,
         mem_mib: crate::arch::layout::DEFAULT_MEM_MIB,
+        cpus: 1,
         cmdline: Some(format!("init={program}")),
         timeout: Some(timeout),
         console: Box::new(console.clone()),

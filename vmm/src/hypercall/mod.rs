@@ -82,7 +82,7 @@ pub struct HostState {
     /// Guest-physical address of the kernel's task table ([`Hypercall::DebugTasks`]).
     pub task_table: Option<u64>,
     /// The image's symbols for [`Hypercall::SymbolName`] (read at the first call).
-    pub symbols: crate::symbols::LazySymbols,
+    pub symbols: std::sync::Arc<crate::symbols::LazySymbols>,
     /// KVM copies the general registers to the `kvm_run` page at every exit
     /// (KVM_CAP_SYNC_REGS): a hypercall's arguments are read there, not
     /// with a KVM_GET_REGS ioctl.
@@ -130,7 +130,7 @@ impl HostState {
             insn_counter: None,
             debugger: false,
             task_table: None,
-            symbols: crate::symbols::LazySymbols::default(),
+            symbols: Default::default(),
             regs_on_run_page: false,
             trace,
         }

@@ -50,7 +50,7 @@ mod tests {
         // The first named user address of hello.
         let table = crate::symbols::GuestSymbols::of_image(&image);
         let (addr, name) = (0x20_0000..0x30_0000u64).find_map(|a| table.name(a, Some("hello")).map(|n| (a, n))).unwrap();
-        host.symbols = crate::symbols::LazySymbols::new(image);
+        host.symbols = std::sync::Arc::new(crate::symbols::LazySymbols::new(image));
         mem.write_slice(b"hello world", GuestAddress(0x1000)).unwrap();
         let Outcome::Return(n) = sym(&mut host, [addr, 0x1000, 11, 0]) else { panic!() };
         let mut out = vec![0u8; n as usize];

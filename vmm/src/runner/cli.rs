@@ -67,6 +67,9 @@ pub struct TestArgs {
     /// Guest memory per VM in MiB.
     #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MEM_MIB, allow_negative_numbers = true)]
     pub mem: u64,
+    /// vCPUs per VM (1..=64).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::arch::layout::MAX_VCPUS)))]
+    pub cpus: u32,
     /// Extra kernel command-line words for every VM.
     #[arg(long, value_name = "STR")]
     pub cmdline: Option<String>,
@@ -162,6 +165,7 @@ pub fn main(args: TestArgs) -> u8 {
     }
     let opts = VmOptions {
         mem_mib: args.mem,
+        cpus: args.cpus,
         timeout: Duration::from_secs_f64(args.timeout),
         cmdline: args.cmdline.clone(),
         filter: args.filter.clone(),

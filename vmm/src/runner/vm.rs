@@ -22,6 +22,8 @@ pub const STOP_GRACE: Duration = Duration::from_secs(5);
 pub struct VmOptions {
     /// Guest RAM, MiB.
     pub mem_mib: u64,
+    /// vCPUs.
+    pub cpus: u32,
     /// Watchdog limit per VM.
     pub timeout: Duration,
     /// Extra kernel command-line words for every VM.
@@ -52,6 +54,7 @@ pub fn run_vm(job: &VmJob, opts: &VmOptions) -> SuiteResult {
     let config = VmConfig {
         image: job.image.clone(),
         mem_mib: opts.mem_mib,
+        cpus: opts.cpus,
         cmdline: Some(cmdline_for(job, opts)),
         timeout: Some(opts.timeout),
         console: Box::new(capture.clone()),
@@ -120,6 +123,7 @@ mod tests {
         let job = super::super::job::bundled_program("hello").unwrap();
         let opts = VmOptions {
             mem_mib: 64,
+            cpus: 1,
             timeout: Duration::from_secs(1),
             cmdline: Some("hello.exit=3".into()),
             filter: Some("chan".into()),

@@ -80,6 +80,18 @@ impl StatTable {
         row.sum_sq_ns = row.sum_sq_ns.saturating_add(u128::from(ns) * u128::from(ns));
     }
 
+    /// Add every row of `other` to this table's.
+    pub fn merge(&mut self, other: &StatTable) {
+        for (key, r) in &other.rows {
+            let row = self.rows.entry(key.clone()).or_insert(Row { min_ns: u64::MAX, ..Row::default() });
+            row.count += r.count;
+            row.total_ns = row.total_ns.saturating_add(r.total_ns);
+            row.min_ns = row.min_ns.min(r.min_ns);
+            row.max_ns = row.max_ns.max(r.max_ns);
+            row.sum_sq_ns = row.sum_sq_ns.saturating_add(r.sum_sq_ns);
+        }
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.rows.len()

@@ -5,3 +5,4 @@ pub mod kvm_stats;
 pub mod memory;
 pub mod stats;
 pub mod vcpu;
+pub mod vcpu_set;

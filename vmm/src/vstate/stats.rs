@@ -48,6 +48,14 @@ impl ExitStats {
         self.by_reason.record(key, u64::try_from(t.as_nanos()).unwrap_or(u64::MAX));
     }
 
+    /// Add another vCPU's counters to these.
+    pub fn merge(&mut self, other: &ExitStats) {
+        self.by_reason.merge(&other.by_reason);
+        for (what, n) in &other.dropped {
+            *self.dropped.entry(what).or_default() += n;
+        }
+    }
+
     /// Counter of `reason`.
     pub fn get(&self, reason: &str) -> Option<Row> {
         self.by_reason.get(reason)

@@ -19,7 +19,14 @@ const APIC_BASE_ENABLE: u64 = 1 << 11;
 const APIC_BASE_X2APIC: u64 = 1 << 10;
 const XAPIC_PHYS: u64 = 0xfee0_0000;
 
+const REG_ID: u32 = 0x20;
 const REG_TPR: u32 = 0x80;
+const REG_ICR_LOW: u32 = 0x300;
+const REG_ICR_HIGH: u32 = 0x310;
+const ICR_PENDING: u32 = 1 << 12;
+const ICR_INIT: u32 = 0x5 << 8;
+const ICR_STARTUP: u32 = 0x6 << 8;
+const ICR_ASSERT: u32 = 1 << 14;
 const REG_EOI: u32 = 0xb0;
 const REG_SVR: u32 = 0xf0;
 const REG_LVT_TIMER: u32 = 0x320;
@@ -51,6 +58,51 @@ fn read(reg: u32) -> u32 {
         // SAFETY: as in `write`.
         base => unsafe { ((base + u64::from(reg)) as *const u32).read_volatile() },
     }
+}
+
+/// Enable this CPU's local APIC in the mode the boot CPU chose (an AP).
+pub fn init_ap() {
+    let base = rdmsr(MSR_APIC_BASE);
+    let x2 = MODE.load(Ordering::Relaxed) == 1;
+    let bits = if x2 { APIC_BASE_ENABLE | APIC_BASE_X2APIC } else { APIC_BASE_ENABLE };
+    // SAFETY: the boot CPU checked that the CPUs offer this mode; the base
+    // address stays the architectural default.
+    unsafe { wrmsr(MSR_APIC_BASE, base | bits) };
+    write(REG_TPR, 0);
+    write(REG_SVR, SVR_ENABLE | u32::from(SPURIOUS_VECTOR));
+}
+
+/// This CPU's local APIC ID.
+pub fn id() -> u32 {
+    match MODE.load(Ordering::Relaxed) {
+        1 => read(REG_ID),
+        _ => read(REG_ID) >> 24,
+    }
+}
+
+/// Send an interprocessor interrupt command to APIC `dest`.
+fn send_ipi(dest: u32, command: u32) {
+    match MODE.load(Ordering::Relaxed) {
+        // SAFETY: an x2APIC ICR write: destination in the high half.
+        1 => unsafe { wrmsr(0x830, (u64::from(dest) << 32) | u64::from(command)) },
+        _ => {
+            write(REG_ICR_HIGH, dest << 24);
+            write(REG_ICR_LOW, command);
+            while read(REG_ICR_LOW) & ICR_PENDING != 0 {
+                core::hint::spin_loop();
+            }
+        }
+    }
+}
+
+/// INIT to APIC `dest`: the CPU resets and waits for a STARTUP IPI.
+pub fn send_init(dest: u32) {
+    send_ipi(dest, ICR_INIT | ICR_ASSERT);
+}
+
+/// STARTUP IPI: APIC `dest` starts in real mode at `page << 12`.
+pub fn send_startup(dest: u32, page: u8) {
+    send_ipi(dest, ICR_STARTUP | ICR_ASSERT | u32::from(page));
 }
 
 /// Enable the local APIC. Returns "x2APIC" or "xAPIC".

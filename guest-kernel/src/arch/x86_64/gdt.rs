@@ -37,10 +37,8 @@ pub struct Tss {
     iomap_base: u16,
 }
 
-static mut TSS: Tss =
-    Tss { reserved0: 0, rsp0: 0, rsp1: 0, rsp2: 0, reserved1: 0, ist: [0; 7], reserved2: 0, reserved3: 0, iomap_base: size_of::<Tss>() as u16 };
-
-static mut GDT: [u64; 8] = [
+/// The GDT every CPU loads (its TSS slots filled per CPU).
+const GDT_TEMPLATE: [u64; 8] = [
     0,
     0x00af_9a00_0000_ffff, // 0x08 kernel code, 64-bit
     0x00cf_9200_0000_ffff, // 0x10 kernel data
@@ -60,24 +58,45 @@ struct DescriptorPointer {
 #[repr(align(16))]
 #[allow(dead_code)] // only its address is used
 struct Stack([u8; 16 * 1024]);
-static mut DOUBLE_FAULT_STACK: Stack = Stack([0; 16 * 1024]);
 
-/// Load the GDT and TSS and reload every segment register.
-pub fn init() {
-    // SAFETY: single-threaded boot; nothing else references GDT/TSS yet.
+/// One CPU's descriptor tables: its GDT (the TSS descriptor differs per
+/// CPU), its TSS and its double-fault stack. All zeroes is a valid value;
+/// [`load`] fills in the rest.
+#[repr(C, align(16))]
+pub struct CpuTables {
+    gdt: [u64; 8],
+    tss: Tss,
+    double_fault_stack: Stack,
+}
+
+/// The boot CPU's tables.
+static mut BOOT_TABLES: CpuTables = CpuTables {
+    gdt: [0; 8],
+    tss: Tss { reserved0: 0, rsp0: 0, rsp1: 0, rsp2: 0, reserved1: 0, ist: [0; 7], reserved2: 0, reserved3: 0, iomap_base: 0 },
+    double_fault_stack: Stack([0; 16 * 1024]),
+};
+
+/// Fill `t` and load it on this CPU: GDT, segment registers, TSS.
+///
+/// # Safety
+/// `t` is valid for the kernel's lifetime and belongs to this CPU only.
+unsafe fn load(t: *mut CpuTables) {
+    // SAFETY: the caller gives us `t` for good; nothing else uses it yet.
     unsafe {
-        let tss = addr_of!(TSS) as u64;
-        let df_top = addr_of!(DOUBLE_FAULT_STACK) as u64 + size_of::<Stack>() as u64;
-        (*core::ptr::addr_of_mut!(TSS)).ist[0] = df_top;
+        let tss = addr_of!((*t).tss) as u64;
+        let df_top = addr_of!((*t).double_fault_stack) as u64 + size_of::<Stack>() as u64;
+        (*t).tss.ist[0] = df_top;
+        (*t).tss.iomap_base = size_of::<Tss>() as u16;
         let limit = size_of::<Tss>() as u64 - 1;
         let low = (limit & 0xffff)
             | ((tss & 0xff_ffff) << 16)
             | (0x89 << 40) // present, 64-bit available TSS
             | (((limit >> 16) & 0xf) << 48)
             | (((tss >> 24) & 0xff) << 56);
-        GDT[6] = low;
-        GDT[7] = tss >> 32;
-        let ptr = DescriptorPointer { limit: (size_of::<[u64; 8]>() - 1) as u16, base: addr_of!(GDT) as u64 };
+        (*t).gdt = GDT_TEMPLATE;
+        (*t).gdt[6] = low;
+        (*t).gdt[7] = tss >> 32;
+        let ptr = DescriptorPointer { limit: (size_of::<[u64; 8]>() - 1) as u16, base: addr_of!((*t).gdt) as u64 };
         asm!(
             "lgdt [{ptr}]",
             "push {cs}",
@@ -98,8 +117,30 @@ pub fn init() {
     }
 }
 
+/// Load the boot CPU's GDT and TSS and reload every segment register.
+pub fn init() {
+    // SAFETY: the boot CPU's own tables, loaded once at boot before any
+    // other CPU runs.
+    unsafe { load(core::ptr::addr_of_mut!(BOOT_TABLES)) }
+}
+
+/// Give an application processor its own tables (allocated, never freed)
+/// and load them. `None` when the heap has no room.
+pub fn init_ap() -> Option<()> {
+    let layout = core::alloc::Layout::new::<CpuTables>();
+    // SAFETY: a non-zero-sized layout; all zeroes is a valid CpuTables.
+    let t = unsafe { alloc::alloc::alloc_zeroed(layout) } as *mut CpuTables;
+    if t.is_null() {
+        return None;
+    }
+    // SAFETY: fresh, owned by this CPU from now on and never freed.
+    unsafe { load(t) };
+    Some(())
+}
+
 /// Set the stack the CPU switches to on a trap from user mode.
 pub fn set_kernel_stack(top: u64) {
-    // SAFETY: a plain store into the TSS; the CPU reads it only on the next trap.
-    unsafe { (*core::ptr::addr_of_mut!(TSS)).rsp0 = top };
+    // SAFETY: a plain store into the boot CPU's TSS, the only CPU that runs
+    // threads; the CPU reads it only on the next trap.
+    unsafe { (*core::ptr::addr_of_mut!(BOOT_TABLES)).tss.rsp0 = top };
 }

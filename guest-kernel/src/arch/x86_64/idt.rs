@@ -66,6 +66,14 @@ pub fn init() {
     }
 }
 
+/// Load the IDT [`init`] filled on this CPU too (an AP).
+pub fn load_on_this_cpu() {
+    let ptr = DescriptorPointer { limit: (size_of::<[Gate; 256]>() - 1) as u16, base: addr_of!(IDT) as u64 };
+    // SAFETY: the IDT was filled by the boot CPU before any AP started and
+    // is never written again.
+    unsafe { asm!("lidt [{}]", in(reg) &ptr, options(nostack)) };
+}
+
 /// Load an empty IDT and raise #BP: the CPU cannot deliver the exception or
 /// the resulting double fault, so it shuts down (a triple fault). Test hook.
 pub fn load_empty_and_trap() -> ! {

@@ -30,6 +30,7 @@ macro_rules! pop_callee_saved {
     };
 }
 
+pub mod acpi;
 pub mod apic;
 pub mod context;
 pub mod cpu;
@@ -37,6 +38,7 @@ pub mod gdt;
 pub mod idt;
 pub mod ioapic;
 pub mod paging;
+pub mod smp;
 pub mod syscall_entry;
 pub mod trap;
 pub mod user_access;

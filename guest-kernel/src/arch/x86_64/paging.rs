@@ -84,6 +84,28 @@ fn write_entry(table_pa: u64, index: usize, value: u64) {
 
 static mut KERNEL_PML4: u64 = 0;
 
+/// End of the direct map (RAM end rounded up to a GiB, at least 1 GiB).
+static DIRECT_MAP_END: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(1 << 30);
+
+/// A PML4 for starting application processors: the kernel's upper half plus
+/// the boot identity map of the first GiB (slot 0 shares the kernel image
+/// window's PDPT, whose entry 0 still maps 0..1 GiB), so an AP can turn
+/// paging on while running from low memory. `None` without a free frame.
+pub fn ap_start_root() -> Option<u64> {
+    let kernel = kernel_pml4();
+    let root = frame::alloc_zeroed()?.pa;
+    for i in 256..512 {
+        write_entry(root, i, read_entry(kernel, i));
+    }
+    write_entry(root, 0, read_entry(kernel, 511));
+    Some(root)
+}
+
+/// True when physical `[pa, pa + len)` lies inside the direct map.
+pub fn is_direct_mapped(pa: u64, len: u64) -> bool {
+    pa.checked_add(len).is_some_and(|end| end <= DIRECT_MAP_END.load(core::sync::atomic::Ordering::Relaxed))
+}
+
 /// Physical address of the kernel's PML4 (the trampoline's, adopted).
 pub fn kernel_pml4() -> u64 {
     // SAFETY: written once in `init` before any reader.
@@ -112,6 +134,7 @@ pub fn init(ram_end: u64) {
         write_entry(pdpt, (base / gib) as usize, pd | PTE_P | PTE_W);
         base += gib;
     }
+    DIRECT_MAP_END.store(base, core::sync::atomic::Ordering::Relaxed);
     write_entry(pml4, 256, pdpt | PTE_P | PTE_W);
     // The heap window's PDPT exists before any address space copies the
     // kernel slots, so mappings added under it later are seen by all.

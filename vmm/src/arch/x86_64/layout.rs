@@ -35,3 +35,14 @@ pub const VIRTIO_MMIO_MAX_DEVICES: u64 = 16;
 /// GSI (IOAPIC pin) of virtio device 0; device `i` uses `VIRTIO_FIRST_GSI + i`.
 /// Pin 4 is COM1's; nothing else of the in-kernel irqchip uses 5..=20.
 pub const VIRTIO_FIRST_GSI: u32 = 5;
+/// ACPI tables (RSDP, XSDT, MADT), in the BIOS read-only area where a
+/// kernel that is not told `rsdp_paddr` searches for the RSDP.
+pub const ACPI_ADDR: u64 = 0xe_0000;
+/// Room for the ACPI tables.
+pub const ACPI_SIZE: u64 = 0x1_0000;
+/// The in-kernel IOAPIC's MMIO base (KVM's fixed default).
+pub const IOAPIC_ADDR: u32 = 0xfec0_0000;
+/// The local APIC's MMIO base (xAPIC mode).
+pub const LAPIC_ADDR: u32 = 0xfee0_0000;
+/// Most vCPUs `--cpus` accepts.
+pub const MAX_VCPUS: u32 = 64;

@@ -1,5 +1,6 @@
-//! x86-64 guest layout, CPUID, registers and PVH boot information.
+//! x86-64 guest layout, CPUID, registers, ACPI tables and PVH boot information.
 
+pub mod acpi;
 pub mod cpuid;
 pub mod layout;
 pub mod paging;

@@ -1,5 +1,6 @@
 //! Writing the PVH boot information: `hvm_start_info`, the memory map, the
-//! command line and the module list (the bootfs), via linux-loader.
+//! command line, the module list (the bootfs) and the ACPI RSDP's address,
+//! via linux-loader.
 
 use linux_loader::configurator::pvh::PvhBootConfigurator;
 use linux_loader::configurator::{BootConfigurator, BootParams};
@@ -36,7 +37,7 @@ pub fn memory_map(mem_size: u64) -> Vec<hvm_memmap_table_entry> {
 ///
 /// # Errors
 /// A bad command line, or guest memory too small for the tables.
-pub fn write_boot_info(mem: &GuestMemoryMmap, mem_size: u64, cmdline: &str, bootfs: Option<(u64, u64)>) -> Result<(), PvhError> {
+pub fn write_boot_info(mem: &GuestMemoryMmap, mem_size: u64, cmdline: &str, bootfs: Option<(u64, u64)>, rsdp: u64) -> Result<(), PvhError> {
     if cmdline.len() >= CMDLINE_MAX {
         return Err(PvhError::CmdlineTooLong(cmdline.len()));
     }
@@ -54,6 +55,7 @@ pub fn write_boot_info(mem: &GuestMemoryMmap, mem_size: u64, cmdline: &str, boot
         cmdline_paddr: CMDLINE_ADDR,
         memmap_paddr: MEMMAP_ADDR,
         memmap_entries: memmap.len() as u32,
+        rsdp_paddr: rsdp,
         ..Default::default()
     };
     let modules: Vec<hvm_modlist_entry> = bootfs.map(|(paddr, size)| hvm_modlist_entry { paddr, size, ..Default::default() }).into_iter().collect();
@@ -78,11 +80,12 @@ mod tests {
     fn boot_info_lands_where_the_kernel_looks() {
         let size = 32 << 20;
         let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), size)]).unwrap();
-        write_boot_info(&mem, size as u64, "init=hello x=1", Some((0x200000, 0x3000))).unwrap();
+        write_boot_info(&mem, size as u64, "init=hello x=1", Some((0x200000, 0x3000)), 0xe0000).unwrap();
         let si: hvm_start_info = mem.read_obj(GuestAddress(START_INFO_ADDR)).unwrap();
         assert_eq!(si.magic, XEN_HVM_START_MAGIC);
         assert_eq!(si.memmap_entries, 3);
         assert_eq!(si.nr_modules, 1);
+        assert_eq!(si.rsdp_paddr, 0xe0000);
         let m: hvm_modlist_entry = mem.read_obj(GuestAddress(si.modlist_paddr)).unwrap();
         assert_eq!((m.paddr, m.size), (0x200000, 0x3000));
         let mut cmd = [0u8; 15];
@@ -96,7 +99,7 @@ mod tests {
     #[test]
     fn bad_command_lines() {
         let mem = GuestMemoryMmap::from_ranges(&[(GuestAddress(0), 1 << 20)]).unwrap();
-        assert!(matches!(write_boot_info(&mem, 1 << 20, &"x".repeat(4096), None), Err(PvhError::CmdlineTooLong(4096))));
-        assert!(matches!(write_boot_info(&mem, 1 << 20, "a\0b", None), Err(PvhError::CmdlineNul)));
+        assert!(matches!(write_boot_info(&mem, 1 << 20, &"x".repeat(4096), None, 0), Err(PvhError::CmdlineTooLong(4096))));
+        assert!(matches!(write_boot_info(&mem, 1 << 20, "a\0b", None, 0), Err(PvhError::CmdlineNul)));
     }
 }
