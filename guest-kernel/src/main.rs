@@ -83,6 +83,7 @@ pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     trace::init();
     debug_tasks::register();
     cpu::mask_legacy_pic();
+    arch::percpu::init_this_cpu(0, cpu::cpuid(1).1 >> 24);
     gdt::init();
     idt::init();
     match host {

@@ -18,6 +18,7 @@ fn main(s: &zx::Startup) -> i64 {
     zx::println!("hello: hello from user space ({})", s.mechanism_name());
     let cs = zx::read_cs();
     zx::println!("hello: running with CS={:#x}, CPL{}", cs, cs & 3);
+    zx::println!("hello: zx_system_get_num_cpus() = {}", zx::system_get_num_cpus());
     match zx::entry_info() {
         Ok(e) => zx::println!("hello: kernel saw entry from CS={:#x}, CPL{} (mechanism {}, vector {:#x})", e.cs, e.cs & 3, e.mechanism, e.vector),
         Err(st) => zx::println!("hello: entry_info failed: {}", st),

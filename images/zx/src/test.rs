@@ -34,7 +34,7 @@
 
 use core::cell::UnsafeCell;
 use core::fmt::{self, Write};
-use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 
 use zircon_abi::zxvm_test::{self, Partition};
 
@@ -204,6 +204,16 @@ pub type CaseResult = Result<(), Failure>;
 pub type Case = (&'static str, fn() -> CaseResult);
 
 /// The case running now, for the panic handler (single-threaded programs).
+/// The CPUs the machine was given (`test.cpus=N`, default 1).
+static MACHINE_CPUS: AtomicU32 = AtomicU32::new(1);
+
+/// The CPUs the host gave the machine, as the runner says with `test.cpus=N`
+/// (`zxvm test --cpus N`; 1 without it): what `zx_system_get_num_cpus` must
+/// report.
+pub fn machine_cpus() -> u32 {
+    MACHINE_CPUS.load(Ordering::Relaxed)
+}
+
 static CURRENT_NAME: AtomicPtr<u8> = AtomicPtr::new(core::ptr::null_mut());
 static CURRENT_LEN: AtomicUsize = AtomicUsize::new(0);
 
@@ -266,6 +276,9 @@ impl Selection {
 /// name over [`MAX_NAME`] bytes) counts as a failure here, so the exit code
 /// still tells.
 pub fn run(startup: &Startup, cases: &[Case]) -> i64 {
+    if let Some(n) = startup.arg("test.cpus").and_then(|v| v.parse().ok()) {
+        MACHINE_CPUS.store(n, Ordering::Relaxed);
+    }
     let sel = match Selection::from_startup(startup) {
         Ok(s) => s,
         Err(word) => {

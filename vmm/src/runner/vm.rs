@@ -37,11 +37,15 @@ pub struct VmOptions {
 }
 
 /// The kernel command line extras for `job`: the job's own words, the user's
-/// `--cmdline`, then the filter (later words win).
+/// `--cmdline`, then the filter and the CPU count the suites check (later
+/// words win).
 pub fn cmdline_for(job: &VmJob, opts: &VmOptions) -> String {
     let mut words = job.cmdline.clone();
     words.extend(opts.cmdline.iter().cloned());
     words.extend(opts.filter.iter().map(|f| format!("test.filter={f}")));
+    if opts.cpus > 1 {
+        words.push(format!("test.cpus={}", opts.cpus));
+    }
     words.join(" ")
 }
 

@@ -79,7 +79,8 @@ static mut BOOT_TABLES: CpuTables = CpuTables {
 /// Fill `t` and load it on this CPU: GDT, segment registers, TSS.
 ///
 /// # Safety
-/// `t` is valid for the kernel's lifetime and belongs to this CPU only.
+/// `t` is valid for the kernel's lifetime and belongs to this CPU only;
+/// this CPU's per-CPU data is set up ([`super::percpu::init_this_cpu`]).
 unsafe fn load(t: *mut CpuTables) {
     // SAFETY: the caller gives us `t` for good; nothing else uses it yet.
     unsafe {
@@ -93,6 +94,7 @@ unsafe fn load(t: *mut CpuTables) {
             | (0x89 << 40) // present, 64-bit available TSS
             | (((limit >> 16) & 0xf) << 48)
             | (((tss >> 24) & 0xff) << 56);
+        super::percpu::this().tss.store(tss, core::sync::atomic::Ordering::Relaxed);
         (*t).gdt = GDT_TEMPLATE;
         (*t).gdt[6] = low;
         (*t).gdt[7] = tss >> 32;
@@ -138,9 +140,10 @@ pub fn init_ap() -> Option<()> {
     Some(())
 }
 
-/// Set the stack the CPU switches to on a trap from user mode.
+/// Set the stack this CPU switches to on a trap from user mode.
 pub fn set_kernel_stack(top: u64) {
-    // SAFETY: a plain store into the boot CPU's TSS, the only CPU that runs
-    // threads; the CPU reads it only on the next trap.
-    unsafe { (*core::ptr::addr_of_mut!(BOOT_TABLES)).tss.rsp0 = top };
+    let tss = super::percpu::this().tss.load(core::sync::atomic::Ordering::Relaxed) as *mut Tss;
+    // SAFETY: this CPU's own TSS (recorded by `load`), written only by this
+    // CPU; the CPU reads RSP0 only on the next trap from user mode.
+    unsafe { core::ptr::addr_of_mut!((*tss).rsp0).write_unaligned(top) };
 }

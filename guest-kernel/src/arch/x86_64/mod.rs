@@ -38,6 +38,7 @@ pub mod gdt;
 pub mod idt;
 pub mod ioapic;
 pub mod paging;
+pub mod percpu;
 pub mod smp;
 pub mod syscall_entry;
 pub mod trap;

@@ -245,8 +245,9 @@ fn alloc_stack() -> Option<u64> {
 }
 
 /// An AP's first Rust code (from the trampoline, on its boot stack).
-extern "C" fn ap_main(_index: u64) -> ! {
+extern "C" fn ap_main(index: u64) -> ! {
     CHECKED_IN.store(1, Ordering::Release);
+    super::percpu::init_this_cpu(index as usize, cpu::cpuid(1).1 >> 24);
     // SAFETY: the kernel's own PML4 maps everything this code touches (the
     // kernel image, heap and direct map); the start-up root is no longer
     // needed.

@@ -16,12 +16,6 @@ use super::cpu::{self, EFER_SCE, MSR_EFER, MSR_LSTAR, MSR_SFMASK, MSR_STAR};
 use super::gdt::{KERNEL_CS, KERNEL_SS, SYSRET_BASE};
 use super::trap::TrapFrame;
 
-/// Kernel stack loaded by the SYSCALL entry (top, 16-byte aligned).
-#[no_mangle]
-static mut SYSCALL_KERNEL_STACK: u64 = 0;
-/// Scratch slot for the user RSP while switching stacks.
-#[no_mangle]
-static mut SYSCALL_USER_RSP: u64 = 0;
 /// Kernel RSP saved by the probe.
 #[no_mangle]
 static mut PROBE_SAVED_RSP: u64 = 0;
@@ -31,10 +25,11 @@ global_asm!(
     .section .text.syscall_entry, "ax"
     .global syscall_entry
 syscall_entry:
-    mov [rip + SYSCALL_USER_RSP], rsp
-    mov rsp, [rip + SYSCALL_KERNEL_STACK]
+    swapgs
+    mov gs:[{user_rsp}], rsp
+    mov rsp, gs:[{kstack}]
     push 0x23
-    push qword ptr [rip + SYSCALL_USER_RSP]
+    push qword ptr gs:[{user_rsp}]
     push r11
     push 0x2b
     push rcx
@@ -53,6 +48,7 @@ syscall_entry:
     pop rcx
     add rsp, 8
     pop r11
+    swapgs
     pop rsp
     sysretq
 
@@ -67,6 +63,7 @@ syscall_probe_run:
     push 0x2
     push 0x2b
     push rdi
+    swapgs
     iretq
 
     .global syscall_probe_target
@@ -75,6 +72,7 @@ syscall_probe_target:
     test eax, 3
     jnz 1f
     mov eax, 1
+    swapgs
     jmp syscall_probe_resume
 1:  ud2
     .global syscall_probe_fault_resume
@@ -89,6 +87,8 @@ syscall_probe_resume:
     "#,
     dispatch = sym syscall_dispatch,
     vector = const super::trap::SYSCALL_VECTOR,
+    user_rsp = const super::percpu::SYSCALL_USER_RSP_OFFSET,
+    kstack = const super::percpu::SYSCALL_STACK_OFFSET,
 );
 
 extern "C" {
@@ -175,9 +175,7 @@ pub fn install_syscall_entry() {
     enable_syscall_msrs(syscall_entry as *const () as u64);
 }
 
-/// Set the kernel stack the SYSCALL entry switches to.
+/// Set the kernel stack this CPU's SYSCALL entry switches to.
 pub fn set_kernel_stack(top: u64) {
-    // SAFETY: read only by the SYSCALL entry, which cannot run concurrently on
-    // this single CPU while the kernel is executing.
-    unsafe { *addr_of_mut!(SYSCALL_KERNEL_STACK) = top };
+    super::percpu::this().syscall_stack.store(top, Ordering::Relaxed);
 }

@@ -5,6 +5,7 @@
 //! [`TrapFrame`], and calls [`trap_dispatch`]. The SYSCALL entry builds the same
 //! frame, so handlers never care how the kernel was entered. Return is IRETQ,
 //! which works from every entry on every host we run on (see HOSTS.md).
+//! Entries from user mode and returns to it swap GS (`percpu`).
 
 use core::arch::global_asm;
 
@@ -15,6 +16,10 @@ global_asm!(
     .section .text.trap_common, "ax"
     .global trap_common
 trap_common:
+    test byte ptr [rsp + 24], 3
+    jz 7f
+    swapgs
+7:
     "#,
     push_gprs!(),
     r#"
@@ -27,6 +32,10 @@ trap_return:
     pop_gprs!(),
     r#"
     add rsp, 16
+    test byte ptr [rsp + 8], 3
+    jz 8f
+    swapgs
+8:
     iretq
     "#,
     dispatch = sym trap_dispatch,
