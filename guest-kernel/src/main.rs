@@ -78,6 +78,7 @@ fn milestone(m: Milestone) {
 /// 64-bit kernel entry, called by the PVH trampoline.
 #[no_mangle]
 pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
+    arch::big_lock::enter_boot();
     let host = hypercall::probe();
     milestone(Milestone::KernelEntry);
     trace::init();
@@ -163,13 +164,13 @@ fn start_cpus(info: &boot::BootInfo) -> u32 {
     busy[..info.module_count].copy_from_slice(&info.modules[..info.module_count]);
     busy[boot::MAX_ENTRIES] = cmdline.unwrap_or((0, 0));
     let t0 = clock::now_ns();
-    let r = arch::smp::start_aps(&cpus, &busy, clock::now_ns);
+    let r = arch::smp::start_aps(&cpus, &busy, clock::now_ns, ap_continue);
     let us = (clock::now_ns() - t0) / 1000;
     match r.skipped {
         None if cpus.count == 1 => kprintln!("[kernel] SMP: 1 CPU (the MADT lists one)"),
         Some(why) => kprintln!("[kernel] SMP: {} CPUs listed, only the boot CPU used: {}", cpus.count, why),
         None => kprintln!(
-            "[kernel] SMP: {} CPUs online ({} listed{}{}); APs started by INIT/SIPI in {} µs; threads run on CPU 0",
+            "[kernel] SMP: {} CPUs online ({} listed{}{}); APs started by INIT/SIPI in {} µs",
             r.online,
             cpus.count,
             if r.failed > 0 { ", some did not start" } else { "" },
@@ -178,6 +179,18 @@ fn start_cpus(info: &boot::BootInfo) -> u32 {
         ),
     }
     r.online
+}
+
+/// An application processor, set up by `arch::smp`: join the scheduler.
+fn ap_continue() -> ! {
+    arch::big_lock::enter();
+    apic::start_periodic_ap();
+    let Some(idle) = task::new_idle_thread() else {
+        kprintln!("[kernel] SMP: no memory for CPU {}'s idle thread; it stays halted", arch::percpu::index());
+        arch::big_lock::leave();
+        cpu::halt_forever()
+    };
+    sched::start(idle)
 }
 
 /// Scheduler tick period.

@@ -98,6 +98,14 @@ fn handle_trap(frame: &mut TrapFrame) {
         }
         return;
     }
+    if frame.vector == u64::from(sched::RESCHED_VECTOR) {
+        apic::eoi();
+        sched::on_resched_ipi();
+        if frame.came_from_user() {
+            task::before_user_return(frame);
+        }
+        return;
+    }
     if frame.vector == u64::from(apic::SPURIOUS_VECTOR) {
         return;
     }

@@ -61,7 +61,7 @@ impl Aspace {
     }
 
     /// Free the page tables (the process died). Safe while they are current:
-    /// the CPU moves to the kernel's tables first.
+    /// this CPU and every other one on them move to the kernel's tables first.
     pub fn teardown(&self) {
         if self.dead.swap(true, Ordering::Relaxed) {
             return;
@@ -69,7 +69,9 @@ impl Aspace {
         if cpu::read_cr3() & !0xfff == self.root {
             // SAFETY: the kernel PML4 maps the whole kernel half.
             unsafe { cpu::write_cr3(paging::kernel_pml4()) };
+            crate::arch::tlb::note_root(paging::kernel_pml4());
         }
+        crate::arch::tlb::leave_address_space(self.root);
         self.pt.lock().free_tables();
     }
 }

@@ -1,8 +1,13 @@
-//! The scheduler: one CPU, round robin, preemption by the APIC timer.
+//! The scheduler: one run queue for every CPU, round robin, preemption by
+//! each CPU's APIC timer.
 //!
-//! The kernel runs with interrupts disabled except in the idle thread's HLT,
-//! so the run queue lock is never contended; it exists to satisfy Rust's
-//! aliasing rules. It is never held across a context switch.
+//! Kernel code runs under the kernel lock (`arch::big_lock`), one CPU at a
+//! time, with interrupts disabled except in the idle thread's HLT; so the
+//! run queue lock is never contended — it exists for Rust's aliasing rules
+//! and is never held across a context switch. Each CPU has its own current
+//! and idle thread. A thread that becomes ready while a CPU idles sends that
+//! CPU a reschedule IPI; a thread killed or suspended while it runs user code
+//! on another CPU sends its CPU one, so it stops at its user-return check.
 //!
 //! Blocking: a thread blocks on a [`WaitKey`] with a deadline; [`wake`] moves
 //! every thread blocked on that key to the ready queue, and the timer tick
@@ -23,7 +28,8 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use spin::Mutex;
 
 use crate::abi::*;
-use crate::arch::{context, cpu, gdt, syscall_entry};
+use crate::arch::acpi::MAX_CPUS;
+use crate::arch::{apic, big_lock, context, cpu, gdt, percpu, smp, syscall_entry, tlb};
 use crate::clock;
 use crate::task::thread::{Thread, ThreadState};
 
@@ -63,8 +69,12 @@ impl WaitKey {
 /// No deadline.
 pub const INFINITE: i64 = i64::MAX;
 
+/// The reschedule IPI's vector.
+pub const RESCHED_VECTOR: u8 = 0xfc;
+
 struct RunQueue {
-    current: Option<Arc<Thread>>,
+    /// Each CPU's running thread.
+    current: [Option<Arc<Thread>>; MAX_CPUS],
     /// Preempted and new threads, in arrival order.
     ready: VecDeque<Arc<Thread>>,
     /// Threads just woken from a wait: they run before `ready`, so a message
@@ -74,45 +84,69 @@ struct RunQueue {
     boosted: VecDeque<Arc<Thread>>,
     blocked: Vec<Arc<Thread>>,
     zombies: Vec<Arc<Thread>>,
-    idle: Option<Arc<Thread>>,
+    /// Each CPU's idle thread.
+    idle: [Option<Arc<Thread>>; MAX_CPUS],
     switches: u64,
 }
 
 static QUEUE: Mutex<RunQueue> = Mutex::new(RunQueue {
-    current: None,
+    current: [const { None }; MAX_CPUS],
     ready: VecDeque::new(),
     boosted: VecDeque::new(),
     blocked: Vec::new(),
     zombies: Vec::new(),
-    idle: None,
+    idle: [const { None }; MAX_CPUS],
     switches: 0,
 });
 
 static FIRST_USER_SWITCH_DONE: AtomicBool = AtomicBool::new(false);
 
-/// The running thread has work to do before it returns to user mode (kill or
-/// suspension pending): checked with one load on every return.
-static ATTENTION: AtomicBool = AtomicBool::new(false);
+/// TSC at each CPU's last context switch (CPU time accounting).
+static SWITCHED_AT: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
 
-/// TSC at the last context switch (CPU time accounting).
-static SWITCHED_AT: AtomicU64 = AtomicU64::new(0);
-
-/// True when the running thread must stop at the user-return check.
+/// True when the running thread must stop at the user-return check (kill or
+/// suspension pending): one load on every return to user mode.
+#[inline(always)]
 pub fn attention() -> bool {
-    ATTENTION.load(Ordering::Relaxed)
+    percpu::this().attention.load(Ordering::Relaxed)
 }
 
-/// Flag (or clear) pending work for the running thread.
+/// Flag (or clear) pending work for this CPU's running thread.
 pub fn set_attention(v: bool) {
-    ATTENTION.store(v, Ordering::Relaxed);
+    percpu::this().attention.store(v, Ordering::Relaxed);
 }
-
-/// Where the boot context's RSP goes when the scheduler starts (never resumed).
-static mut BOOT_RSP: u64 = 0;
 
 /// The running thread.
 pub fn current() -> Option<Arc<Thread>> {
-    QUEUE.lock().current.clone()
+    QUEUE.lock().current[percpu::index()].clone()
+}
+
+/// The CPU `t` runs on, if it is running.
+pub fn running_on(t: &Thread) -> Option<usize> {
+    QUEUE.lock().current.iter().position(|c| c.as_ref().is_some_and(|c| core::ptr::eq(Arc::as_ptr(c), t)))
+}
+
+/// CPU time `t` has used, in TSC ticks, the slice it is running now included.
+pub fn runtime_ticks(t: &Thread) -> u64 {
+    let running = running_on(t).map_or(0, |cpu| cpu::rdtsc().saturating_sub(SWITCHED_AT[cpu].load(Ordering::Relaxed)));
+    t.runtime_ticks() + running
+}
+
+/// Send CPU `index` a reschedule IPI.
+fn kick(index: usize) {
+    apic::send_fixed(percpu::cpu(index).apic_id.load(Ordering::Relaxed), RESCHED_VECTOR);
+}
+
+/// A thread became ready: wake one idle CPU other than this one, if any.
+fn kick_an_idle_cpu() {
+    let online = smp::online() as usize;
+    if online <= 1 {
+        return;
+    }
+    let me = percpu::index();
+    if let Some(i) = (0..online).find(|&i| i != me && percpu::cpu(i).idle.swap(false, Ordering::Relaxed)) {
+        kick(i);
+    }
 }
 
 /// Longest a preempted thread waits behind woken ones.
@@ -126,6 +160,7 @@ impl RunQueue {
     fn push_ready(&mut self, t: Arc<Thread>) {
         t.set_queued_at(TICKS.load(Ordering::Relaxed));
         self.ready.push_back(t);
+        kick_an_idle_cpu();
     }
 
     /// Queue a thread just taken off `blocked`: its wait ends with `reason`.
@@ -133,6 +168,7 @@ impl RunQueue {
         t.set_wake_reason(reason);
         t.set_state(ThreadState::Ready);
         self.boosted.push_back(t);
+        kick_an_idle_cpu();
     }
 
     /// Wake every blocked thread `pick` selects, its wait ending with `reason`.
@@ -169,23 +205,25 @@ pub fn add_ready(t: Arc<Thread>) {
     QUEUE.lock().push_ready(t);
 }
 
-/// Leave the boot context for good and run threads. `idle` runs when nothing
-/// else can.
+/// Leave this CPU's boot context for good and run threads (the kernel lock
+/// held). `idle` runs when nothing else can.
 pub fn start(idle: Arc<Thread>) -> ! {
-    QUEUE.lock().idle = Some(idle);
-    // BOOT_RSP is a valid slot that nobody reads; the boot stack is abandoned.
-    let slot = core::ptr::addr_of_mut!(BOOT_RSP);
-    switch_to_next(slot, false);
+    QUEUE.lock().idle[percpu::index()] = Some(idle);
+    // A valid slot that nobody reads: the boot stack is abandoned (never
+    // freed, so the slot stays valid).
+    let mut boot_rsp = 0u64;
+    switch_to_next(&mut boot_rsp, false);
     unreachable!("the boot context is never resumed")
 }
 
 /// Pick the next thread and switch to it. `prev_slot` is where the current
 /// context's RSP is saved.
 fn switch_to_next(prev_slot: *mut u64, requeue_current: bool) {
+    let me = percpu::index();
     let next = {
         let mut q = QUEUE.lock();
         if requeue_current {
-            if let Some(cur) = q.current.clone() {
+            if let Some(cur) = q.current[me].clone() {
                 if !cur.is_idle() && cur.state() == ThreadState::Running {
                     cur.set_state(ThreadState::Ready);
                     q.push_ready(cur);
@@ -194,28 +232,31 @@ fn switch_to_next(prev_slot: *mut u64, requeue_current: bool) {
         }
         let next = match q.pop_next() {
             Some(t) => t,
-            None => match q.idle.clone() {
+            None => match q.idle[me].clone() {
                 Some(i) => i,
                 None => return,
             },
         };
-        if q.current.as_ref().is_some_and(|c| Arc::ptr_eq(c, &next)) {
+        if q.current[me].as_ref().is_some_and(|c| Arc::ptr_eq(c, &next)) {
             next.set_state(ThreadState::Running);
             return;
         }
         q.switches += 1;
         let now = cpu::rdtsc();
-        if let Some(prev) = &q.current {
-            prev.add_runtime(now.wrapping_sub(SWITCHED_AT.swap(now, Ordering::Relaxed)));
+        if let Some(prev) = &q.current[me] {
+            prev.add_runtime(now.wrapping_sub(SWITCHED_AT[me].swap(now, Ordering::Relaxed)));
         } else {
-            SWITCHED_AT.store(now, Ordering::Relaxed);
+            SWITCHED_AT[me].store(now, Ordering::Relaxed);
         }
-        crate::trace::context_switch(q.current.as_ref().map_or(0, |c| c.koid()), next.koid(), next.process().map_or(0, |p| p.koid()));
-        q.current = Some(next.clone());
+        crate::trace::context_switch(q.current[me].as_ref().map_or(0, |c| c.koid()), next.koid(), next.process().map_or(0, |p| p.koid()));
+        q.current[me] = Some(next.clone());
+        next.set_last_cpu(me);
         next
     };
     next.set_state(ThreadState::Running);
-    ATTENTION.store(!next.is_idle() && next.needs_attention(), Ordering::Relaxed);
+    let this = percpu::this();
+    this.idle.store(next.is_idle(), Ordering::Relaxed);
+    this.attention.store(!next.is_idle() && next.needs_attention(), Ordering::Relaxed);
     if !next.is_idle() && !FIRST_USER_SWITCH_DONE.swap(true, Ordering::Relaxed) {
         crate::before_first_user_entry();
     }
@@ -227,13 +268,15 @@ fn switch_to_next(prev_slot: *mut u64, requeue_current: bool) {
         if cpu::read_cr3() & !0xfff != root {
             // SAFETY: every user address space maps the kernel half.
             unsafe { cpu::write_cr3(root) };
+            tlb::note_root(root);
         }
     }
     let next_rsp = next.saved_rsp();
     drop(next);
     // SAFETY: `prev_slot` belongs to the current context (a thread kept alive by
-    // the queue lists, or BOOT_RSP); `next_rsp` was prepared or saved for a
-    // thread that is not running.
+    // the queue lists, or a boot stack's slot); `next_rsp` was prepared or
+    // saved for a thread that runs on no CPU: a thread switched out on another
+    // CPU finished saving it before that CPU dropped the kernel lock we hold.
     unsafe { context::switch(prev_slot, next_rsp) };
 }
 
@@ -241,7 +284,7 @@ fn reschedule(requeue_current: bool) {
     let cur = {
         let mut q = QUEUE.lock();
         q.zombies.clear();
-        q.current.clone()
+        q.current[percpu::index()].clone()
     };
     let Some(cur) = cur else { return };
     let slot = cur.saved_rsp_slot();
@@ -262,7 +305,7 @@ pub fn block(key: WaitKey, deadline: i64) -> WakeReason {
 pub fn block_as(key: WaitKey, deadline: i64, state: u32) -> WakeReason {
     let cur = {
         let mut q = QUEUE.lock();
-        let Some(cur) = q.current.clone() else { return WakeReason::TimedOut };
+        let Some(cur) = q.current[percpu::index()].clone() else { return WakeReason::TimedOut };
         if cur.is_killed() {
             return WakeReason::Killed;
         }
@@ -321,11 +364,15 @@ pub fn waiters(key: WaitKey) -> usize {
 }
 
 /// `t` is being killed: make it runnable if it is blocked (its wait returns
-/// [`WakeReason::Killed`]); flag the running thread for the user-return check.
+/// [`WakeReason::Killed`]); if it is running, flag its CPU for the
+/// user-return check (and make another CPU enter the kernel to do it).
 pub fn interrupt(t: &Arc<Thread>) {
     let mut q = QUEUE.lock();
-    if q.current.as_ref().is_some_and(|c| Arc::ptr_eq(c, t)) {
-        ATTENTION.store(true, Ordering::Relaxed);
+    if let Some(cpu) = q.current.iter().position(|c| c.as_ref().is_some_and(|c| Arc::ptr_eq(c, t))) {
+        percpu::cpu(cpu).attention.store(true, Ordering::Relaxed);
+        if cpu != percpu::index() {
+            kick(cpu);
+        }
         return;
     }
     if let Some(i) = q.blocked.iter().position(|x| Arc::ptr_eq(x, t)) {
@@ -347,13 +394,17 @@ pub fn ticks_taken() -> u64 {
 /// Timer tick: time out expired waits and preempt the running thread if
 /// another is ready.
 pub fn on_tick() {
-    TICKS.fetch_add(1, Ordering::Relaxed);
-    let now = clock::now_ns();
-    crate::object::timer::on_tick(now);
-    let preempt = {
+    // Time and deadlines advance on the boot CPU's tick; every CPU's tick
+    // preempts its own thread.
+    let preempt = if percpu::index() == 0 {
+        TICKS.fetch_add(1, Ordering::Relaxed);
+        let now = clock::now_ns();
+        crate::object::timer::on_tick(now);
         let mut q = QUEUE.lock();
         q.wake_all_where(WakeReason::TimedOut, |t| t.deadline() <= now);
         q.has_ready()
+    } else {
+        QUEUE.lock().has_ready()
     };
     if preempt {
         reschedule(true);
@@ -366,7 +417,7 @@ pub fn exit_current() -> ! {
     let cur = {
         let mut q = QUEUE.lock();
         q.zombies.clear();
-        let cur = q.current.clone();
+        let cur = q.current[percpu::index()].clone();
         if let Some(c) = &cur {
             c.set_state(ThreadState::Dead);
             q.zombies.push(c.clone());
@@ -381,13 +432,24 @@ pub fn exit_current() -> ! {
     unreachable!("a dead thread was resumed")
 }
 
-/// The idle thread: halt until an interrupt, then let the tick handler (or
-/// this loop) pick up anything that became ready.
+/// A reschedule IPI: run a ready thread if there is one.
+pub fn on_resched_ipi() {
+    if QUEUE.lock().has_ready() {
+        reschedule(true);
+    }
+}
+
+/// A CPU's idle thread: run what is ready, else drop the kernel lock and halt
+/// until an interrupt (a tick, a reschedule IPI, a device).
 pub extern "C" fn idle_main() -> ! {
     loop {
-        cpu::wait_for_interrupt();
         if QUEUE.lock().has_ready() {
             reschedule(false);
+            continue;
         }
+        percpu::this().idle.store(true, Ordering::Relaxed);
+        big_lock::leave();
+        cpu::wait_for_interrupt();
+        big_lock::enter();
     }
 }

@@ -13,6 +13,7 @@ use super::user_ptr;
 use crate::abi::*;
 use crate::arch::paging::PAGE_SIZE;
 use crate::clock;
+use crate::sched;
 use crate::mm::vmar::Vmar;
 use crate::mm::vmo::Vmo;
 use crate::object::socket::Socket;
@@ -125,7 +126,7 @@ pub fn get_info(object: Arc<dyn KernelObject>, rights: zx_rights_t, topic: u32, 
         }),
         ZX_INFO_THREAD => need::<Thread>(&object, rights, ZX_RIGHT_INSPECT).map(|t| write_info(&[t.info()], buffer, size, actual, avail)),
         ZX_INFO_THREAD_STATS => need::<Thread>(&object, rights, ZX_RIGHT_INSPECT).map(|t| {
-            let s = zx_info_thread_stats_t { total_runtime: ticks_to_ns(t.runtime_ticks()), last_scheduled_cpu: 0, ..Default::default() };
+            let s = zx_info_thread_stats_t { total_runtime: ticks_to_ns(sched::runtime_ticks(&t)), last_scheduled_cpu: t.last_cpu(), ..Default::default() };
             write_info(&[s], buffer, size, actual, avail)
         }),
         ZX_INFO_TASK_RUNTIME => runtime(&object, rights).map(|rt| write_info(&[rt], buffer, size, actual, avail)),
@@ -188,8 +189,8 @@ pub fn get_info(object: Arc<dyn KernelObject>, rights: zx_rights_t, topic: u32, 
 
 fn runtime(object: &Arc<dyn KernelObject>, rights: zx_rights_t) -> Result<zx_info_task_runtime_t, zx_status_t> {
     let ticks = match object.obj_type() {
-        ZX_OBJ_TYPE_THREAD => need::<Thread>(object, rights, ZX_RIGHT_INSPECT)?.runtime_ticks(),
-        ZX_OBJ_TYPE_PROCESS => need::<Process>(object, rights, ZX_RIGHT_INSPECT)?.threads().iter().map(|t| t.runtime_ticks()).sum(),
+        ZX_OBJ_TYPE_THREAD => sched::runtime_ticks(&*need::<Thread>(object, rights, ZX_RIGHT_INSPECT)?),
+        ZX_OBJ_TYPE_PROCESS => need::<Process>(object, rights, ZX_RIGHT_INSPECT)?.threads().iter().map(|t| sched::runtime_ticks(t)).sum(),
         ZX_OBJ_TYPE_JOB => {
             need::<Job>(object, rights, ZX_RIGHT_INSPECT)?;
             0

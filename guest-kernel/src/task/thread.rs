@@ -98,6 +98,8 @@ pub struct Thread {
     runtime_ticks: AtomicU64,
     /// Scheduler tick at which it joined the ready queue.
     queued_at: AtomicU64,
+    /// The CPU it last ran on (ZX_INFO_THREAD_STATS).
+    last_cpu: AtomicU64,
     inner: Mutex<ThreadInner>,
     exceptionate: Exceptionate,
     /// The exception being delivered (ZX_INFO_THREAD_EXCEPTION_REPORT).
@@ -134,6 +136,7 @@ impl Thread {
             suspend_count: AtomicU32::new(0),
             runtime_ticks: AtomicU64::new(0),
             queued_at: AtomicU64::new(0),
+            last_cpu: AtomicU64::new(0),
             inner: Mutex::new(ThreadInner { life: Life::Initial, parked: false, exception_channel_type: 0 }),
             exceptionate: Exceptionate::default(),
             exception_report: Mutex::new(None),
@@ -253,6 +256,16 @@ impl Thread {
         self.runtime_ticks.fetch_add(ticks, Ordering::Relaxed);
     }
 
+    /// Record that it now runs on CPU `cpu`.
+    pub(crate) fn set_last_cpu(&self, cpu: usize) {
+        self.last_cpu.store(cpu as u64, Ordering::Relaxed);
+    }
+
+    /// The CPU it last ran on.
+    pub fn last_cpu(&self) -> u32 {
+        self.last_cpu.load(Ordering::Relaxed) as u32
+    }
+
     pub(crate) fn set_queued_at(&self, tick: u64) {
         self.queued_at.store(tick, Ordering::Relaxed);
     }
@@ -261,7 +274,8 @@ impl Thread {
         self.queued_at.load(Ordering::Relaxed)
     }
 
-    /// CPU time used, in TSC ticks.
+    /// CPU time used up to its last switch out, in TSC ticks (the running
+    /// slice: `sched::runtime_ticks`).
     pub fn runtime_ticks(&self) -> u64 {
         self.runtime_ticks.load(Ordering::Relaxed)
     }
@@ -386,17 +400,19 @@ impl Thread {
 
     /// Bring signals and parking in line with [`Thread::is_suspended`].
     ///
-    /// A started thread other than the caller is not running user code (one
-    /// CPU), so it counts as suspended at once and parks before it next
-    /// returns to user mode; the caller itself parks on its way out.
+    /// A started thread that runs on no CPU is not running user code, so it
+    /// counts as suspended at once and parks before it next returns to user
+    /// mode; the caller itself, or a thread running user code on another CPU
+    /// (stopped by a reschedule IPI), parks on its way out and is suspended
+    /// from then on.
     pub fn refresh_suspension(self: &Arc<Self>) {
         if self.inner.lock().life != Life::Running {
             return;
         }
         let suspended = self.is_suspended();
         if suspended {
-            if self.is_current() {
-                sched::set_attention(true);
+            if sched::running_on(self).is_some() {
+                sched::interrupt(self);
             } else {
                 self.base.update_signals(ZX_THREAD_RUNNING, ZX_THREAD_SUSPENDED);
             }
@@ -430,11 +446,7 @@ impl Thread {
     /// or stopped in an exception.
     pub fn registers_accessible(&self) -> bool {
         let inner = self.inner.lock();
-        inner.life == Life::Running && (inner.exception_channel_type != 0 || (self.is_suspended() && !self.is_current()))
-    }
-
-    fn is_current(&self) -> bool {
-        sched::current().is_some_and(|c| core::ptr::eq(Arc::as_ptr(&c), self))
+        inner.life == Life::Running && (inner.exception_channel_type != 0 || (self.is_suspended() && sched::running_on(self).is_none()))
     }
 
     /// ZX_INFO_THREAD record.

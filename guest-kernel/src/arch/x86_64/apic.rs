@@ -95,6 +95,11 @@ fn send_ipi(dest: u32, command: u32) {
     }
 }
 
+/// A fixed interrupt on `vector` to APIC `dest`.
+pub fn send_fixed(dest: u32, vector: u8) {
+    send_ipi(dest, ICR_ASSERT | u32::from(vector));
+}
+
 /// INIT to APIC `dest`: the CPU resets and waits for a STARTUP IPI.
 pub fn send_init(dest: u32) {
     send_ipi(dest, ICR_INIT | ICR_ASSERT);
@@ -154,8 +159,20 @@ pub fn calibrate_timer(tsc_khz: u64) -> u64 {
     samples[1].max(1)
 }
 
+/// The boot CPU's timer calibration and period, for the APs.
+static TIMER_SETUP: AtomicU64 = AtomicU64::new(0);
+
+/// Start this AP's periodic timer with the boot CPU's calibration.
+pub fn start_periodic_ap() {
+    let v = TIMER_SETUP.load(Ordering::Relaxed);
+    if v != 0 {
+        start_periodic(v >> 16, v & 0xffff);
+    }
+}
+
 /// Start the periodic timer: one interrupt every `period_ms` milliseconds.
 pub fn start_periodic(counts_per_ms: u64, period_ms: u64) {
+    TIMER_SETUP.store((counts_per_ms << 16) | (period_ms & 0xffff), Ordering::Relaxed);
     write(REG_TIMER_DIVIDE, DIVIDE_BY_1);
     write(REG_LVT_TIMER, LVT_PERIODIC | u32::from(TIMER_VECTOR));
     write(REG_TIMER_INITIAL, (counts_per_ms * period_ms).min(u64::from(u32::MAX)) as u32);

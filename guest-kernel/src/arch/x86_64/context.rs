@@ -50,6 +50,8 @@ extern "C" {
 /// the same checks as every return to user mode (suspend, kill).
 extern "C" fn first_user_entry(frame: &mut TrapFrame) {
     crate::task::before_user_return(frame);
+    // The switch that brought us here held the kernel lock (`big_lock`).
+    super::big_lock::leave();
 }
 
 /// Switch from the running kernel stack to the one saved at `next`.
@@ -140,12 +142,16 @@ fn slot_base(slot: u64) -> u64 {
     paging::KSTACK_WINDOW_BASE + slot * paging::KSTACK_SLOT_BYTES + paging::KSTACK_GUARD_BYTES
 }
 
-/// Unmap the first `pages` pages of `slot` and free their frames.
+/// Unmap the first `pages` pages of `slot` and free their frames (once no
+/// CPU caches their mappings).
 fn release(slot: u64, pages: u64) {
-    for p in 0..pages {
-        if let Some(pa) = paging::unmap_kernel_window(slot_base(slot) + p * paging::PAGE_SIZE) {
-            crate::mm::frame::free(pa);
-        }
+    let mut frames = [0u64; KSTACK_PAGES as usize];
+    for p in 0..pages.min(KSTACK_PAGES) {
+        frames[p as usize] = paging::unmap_kernel_window(slot_base(slot) + p * paging::PAGE_SIZE).unwrap_or(0);
+    }
+    super::tlb::flush_kernel();
+    for pa in frames.into_iter().filter(|&pa| pa != 0) {
+        crate::mm::frame::free(pa);
     }
 }
 

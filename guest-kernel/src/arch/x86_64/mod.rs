@@ -32,6 +32,7 @@ macro_rules! pop_callee_saved {
 
 pub mod acpi;
 pub mod apic;
+pub mod big_lock;
 pub mod context;
 pub mod cpu;
 pub mod gdt;
@@ -41,6 +42,7 @@ pub mod paging;
 pub mod percpu;
 pub mod smp;
 pub mod syscall_entry;
+pub mod tlb;
 pub mod trap;
 pub mod user_access;
 pub mod usermode;

@@ -193,7 +193,8 @@ pub fn map_kernel_window(va: u64, pa: u64, large: bool) -> Result<(), MapError> 
     Ok(())
 }
 
-/// Remove the 4 KiB mapping of kernel-window page `va`; its frame.
+/// Remove the 4 KiB mapping of kernel-window page `va`; its frame. Other
+/// CPUs may still cache it: free the frame only after [`super::tlb::flush_kernel`].
 pub fn unmap_kernel_window(va: u64) -> Option<u64> {
     if !in_kernel_window(va) {
         return None;
@@ -354,6 +355,7 @@ impl AddressSpace {
         if let Some((t, i)) = self.leaf(va) {
             write_entry(t, i, (pa & ADDR_MASK) | flags | PTE_P | PTE_U);
             super::cpu::invlpg(va);
+            super::tlb::flush_address_space(self.pml4);
             return Ok(());
         }
         self.map(va, pa, flags)
@@ -389,6 +391,7 @@ impl AddressSpace {
     /// entry when `f` returns true.
     fn for_each_leaf(&mut self, lo: u64, hi: u64, mut f: impl FnMut(&mut u64) -> bool) {
         let hi = hi.min(USER_TOP);
+        let mut changed = false;
         let mut va = lo & !(PAGE_SIZE - 1);
         while va < hi {
             let mut t = self.pml4;
@@ -412,9 +415,13 @@ impl AddressSpace {
                 if f(&mut e) && e != old {
                     write_entry(t, i, e);
                     super::cpu::invlpg(va);
+                    changed = true;
                 }
             }
             va += PAGE_SIZE;
+        }
+        if changed {
+            super::tlb::flush_address_space(self.pml4);
         }
     }
 

@@ -9,9 +9,9 @@
 //! [`ap_main`] on the stack the boot CPU allocated. APs start one at a time,
 //! so one data block in the trampoline page serves them all.
 //!
-//! What an AP does then: its own GDT and TSS, the shared IDT, its local APIC
-//! enabled, counted online, and it halts with interrupts masked. Threads
-//! still run on the boot CPU only (docs/ARCHITECTURE.md, "SMP").
+//! What an AP does then: its per-CPU data, own GDT and TSS, the shared IDT,
+//! its local APIC enabled; it is counted online and runs the kernel's
+//! continuation (take the kernel lock, start its timer, run threads).
 
 use core::arch::{asm, global_asm};
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
@@ -110,6 +110,9 @@ struct TrampolineData {
 
 const _: () = assert!(core::mem::size_of::<TrampolineData>() == 40);
 
+/// What an AP runs once it is set up (the kernel's hook; it never returns).
+static AP_CONTINUE: AtomicU64 = AtomicU64::new(0);
+
 /// CPUs that finished [`ap_main`]'s set-up (the boot CPU counts itself).
 static ONLINE: AtomicU32 = AtomicU32::new(1);
 /// Set by the AP being started once it runs Rust code.
@@ -148,8 +151,10 @@ pub struct StartReport {
 
 /// Start every CPU in `cpus` other than this one. `busy` lists physical
 /// ranges still in use that the trampoline page must not overlap. `now_ns`
-/// is the monotonic clock (for the start-up timeouts).
-pub fn start_aps(cpus: &CpuList, busy: &[(u64, u64)], now_ns: fn() -> i64) -> StartReport {
+/// is the monotonic clock (for the start-up timeouts); each AP runs `then`
+/// once its CPU is set up.
+pub fn start_aps(cpus: &CpuList, busy: &[(u64, u64)], now_ns: fn() -> i64, then: fn() -> !) -> StartReport {
+    AP_CONTINUE.store(then as usize as u64, Ordering::Relaxed);
     let me = apic::id();
     let mut report = StartReport { online: 1, failed: 0, skipped: None };
     if cpus.count <= 1 {
@@ -254,10 +259,17 @@ extern "C" fn ap_main(index: u64) -> ! {
     unsafe { cpu::write_cr3(paging::kernel_pml4()) };
     // SAFETY: the boot CPU's CR0 (PE, PG, WP and the rest), valid here too.
     unsafe { asm!("mov cr0, {}", in(reg) BOOT_CR0.load(Ordering::Relaxed), options(nostack)) };
-    if gdt::init_ap().is_some() {
-        idt::load_on_this_cpu();
-        apic::init_ap();
-        ONLINE.fetch_add(1, Ordering::AcqRel);
+    if gdt::init_ap().is_none() {
+        cpu::halt_forever();
     }
-    cpu::halt_forever()
+    idt::load_on_this_cpu();
+    apic::init_ap();
+    super::percpu::this().apic_id.store(apic::id(), Ordering::Relaxed);
+    super::percpu::this().cr3.store(paging::kernel_pml4(), Ordering::Relaxed);
+    ONLINE.fetch_add(1, Ordering::AcqRel);
+    match AP_CONTINUE.load(Ordering::Relaxed) {
+        0 => cpu::halt_forever(),
+        // SAFETY: the address of a `fn() -> !` stored by `start_aps`.
+        f => unsafe { core::mem::transmute::<usize, fn() -> !>(f as usize)() },
+    }
 }

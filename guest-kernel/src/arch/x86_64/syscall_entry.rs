@@ -99,7 +99,9 @@ extern "C" {
 }
 
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
+    super::big_lock::enter();
     crate::syscall::dispatch_checked(frame, Mechanism::Syscall);
+    super::big_lock::leave();
 }
 
 /// How user code enters the kernel.

@@ -111,5 +111,19 @@ pub fn vector_name(v: u64) -> &'static str {
 }
 
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
+    // Served without the kernel lock: its holder may be waiting for it.
+    if frame.vector == u64::from(super::tlb::VECTOR) {
+        return super::tlb::on_ipi();
+    }
+    // From user mode, or an interrupt in the idle halt: take the kernel lock.
+    // A fault in kernel code (or the boot-time syscall probe's user-mode
+    // fault) happens with it held already.
+    let take = !super::big_lock::held_here();
+    if take {
+        super::big_lock::enter();
+    }
     crate::trap::handle(frame);
+    if take {
+        super::big_lock::leave();
+    }
 }
