@@ -13,12 +13,12 @@ use super::user_ptr;
 use crate::abi::*;
 use crate::arch::paging::PAGE_SIZE;
 use crate::clock;
-use crate::sched;
 use crate::mm::vmar::Vmar;
 use crate::mm::vmo::Vmo;
 use crate::object::socket::Socket;
 use crate::object::timer::Timer;
 use crate::object::{downcast, KernelObject};
+use crate::sched;
 use crate::task::job::Job;
 use crate::task::process::Process;
 use crate::task::thread::Thread;
@@ -126,7 +126,11 @@ pub fn get_info(object: Arc<dyn KernelObject>, rights: zx_rights_t, topic: u32, 
         }),
         ZX_INFO_THREAD => need::<Thread>(&object, rights, ZX_RIGHT_INSPECT).map(|t| write_info(&[t.info()], buffer, size, actual, avail)),
         ZX_INFO_THREAD_STATS => need::<Thread>(&object, rights, ZX_RIGHT_INSPECT).map(|t| {
-            let s = zx_info_thread_stats_t { total_runtime: ticks_to_ns(sched::runtime_ticks(&t)), last_scheduled_cpu: t.last_cpu(), ..Default::default() };
+            let s = zx_info_thread_stats_t {
+                total_runtime: ticks_to_ns(sched::runtime_ticks(&t)),
+                last_scheduled_cpu: t.last_cpu(),
+                ..Default::default()
+            };
             write_info(&[s], buffer, size, actual, avail)
         }),
         ZX_INFO_TASK_RUNTIME => runtime(&object, rights).map(|rt| write_info(&[rt], buffer, size, actual, avail)),

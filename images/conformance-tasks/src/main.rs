@@ -14,6 +14,7 @@ mod futex;
 mod jobs;
 mod launching;
 mod processes;
+mod smp;
 mod threads;
 mod util;
 mod vdso;
@@ -213,6 +214,12 @@ fn main(s: &zx::Startup) -> i64 {
             ("vdso_cannot_be_unmapped_protected_or_replaced", vdso::vdso_cannot_be_unmapped_protected_or_replaced),
             ("vdso_clock_agrees_with_the_kernel", vdso::vdso_clock_agrees_with_the_kernel),
             ("vdso_system_queries", vdso::vdso_system_queries),
+            ("smp_channel_ping_pong_between_threads", smp::smp_channel_ping_pong_between_threads),
+            ("smp_futex_mutex_contention_many_waiters", smp::smp_futex_mutex_contention_many_waiters),
+            ("smp_handle_closed_while_another_thread_waits", smp::smp_handle_closed_while_another_thread_waits),
+            ("smp_unmapped_page_faults_on_the_other_cpu", smp::smp_unmapped_page_faults_on_the_other_cpu),
+            ("smp_many_threads_created_and_joined", smp::smp_many_threads_created_and_joined),
+            ("smp_busy_threads_run_on_different_cpus", smp::smp_busy_threads_run_on_different_cpus),
         ],
     )
 }

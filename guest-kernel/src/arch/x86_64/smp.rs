@@ -263,6 +263,7 @@ extern "C" fn ap_main(index: u64) -> ! {
         cpu::halt_forever();
     }
     idt::load_on_this_cpu();
+    super::syscall_entry::init_ap();
     apic::init_ap();
     super::percpu::this().apic_id.store(apic::id(), Ordering::Relaxed);
     super::percpu::this().cr3.store(paging::kernel_pml4(), Ordering::Relaxed);

@@ -172,9 +172,20 @@ pub fn probe_intercept(frame: &mut TrapFrame) -> bool {
     true
 }
 
+/// The boot CPU installed the SYSCALL entry: every AP does too.
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
 /// Install the real SYSCALL entry (after a successful probe).
 pub fn install_syscall_entry() {
     enable_syscall_msrs(syscall_entry as *const () as u64);
+    INSTALLED.store(true, Ordering::Release);
+}
+
+/// On an AP: the same SYSCALL set-up as the boot CPU (the MSRs are per CPU).
+pub fn init_ap() {
+    if INSTALLED.load(Ordering::Acquire) {
+        enable_syscall_msrs(syscall_entry as *const () as u64);
+    }
 }
 
 /// Set the kernel stack this CPU's SYSCALL entry switches to.
