@@ -86,23 +86,25 @@ zxvm_bin() {
 guest_dir() { printf '%s\n' "${ZXVM_GUEST_DIR:-$TARGET_DIR/guest}"; }
 
 # parse_run_args ARGS...: split 'zxvm run' arguments into globals
-#   RUN_IMAGE (may be empty), RUN_MEM, RUN_CMDLINE, RUN_CMDLINE_SET (0/1),
-#   RUN_TIMEOUT, RUN_OTHER (array of options passed through unchanged).
+#   RUN_IMAGE (may be empty), RUN_MEM, RUN_CPUS, RUN_CMDLINE, RUN_CMDLINE_SET
+#   (0/1), RUN_TIMEOUT, RUN_OTHER (array of options passed through unchanged).
 parse_run_args() {
-    RUN_IMAGE="" RUN_MEM="" RUN_CMDLINE="" RUN_CMDLINE_SET=0 RUN_TIMEOUT=""
+    RUN_IMAGE="" RUN_MEM="" RUN_CPUS="" RUN_CMDLINE="" RUN_CMDLINE_SET=0 RUN_TIMEOUT=""
     RUN_OTHER=()
     while (($#)); do
         case "$1" in
-        --mem | --cmdline | --timeout)
+        --mem | --cpus | --cmdline | --timeout)
             (($# >= 2)) || die "zxvm run option $1 needs a value"
             case "$1" in
             --mem) RUN_MEM="$2" ;;
+            --cpus) RUN_CPUS="$2" ;;
             --cmdline) RUN_CMDLINE="$2" RUN_CMDLINE_SET=1 ;;
             --timeout) RUN_TIMEOUT="$2" ;;
             esac
             shift 2
             ;;
         --mem=*) RUN_MEM="${1#*=}" && shift ;;
+        --cpus=*) RUN_CPUS="${1#*=}" && shift ;;
         --cmdline=*) RUN_CMDLINE="${1#*=}" RUN_CMDLINE_SET=1 && shift ;;
         --timeout=*) RUN_TIMEOUT="${1#*=}" && shift ;;
         -*) RUN_OTHER+=("$1") && shift ;;
@@ -113,6 +115,7 @@ parse_run_args() {
         esac
     done
     [[ -z "$RUN_MEM" || "$RUN_MEM" =~ ^[0-9]+$ ]] || die "--mem wants MiB as a number, got '$RUN_MEM'"
+    [[ -z "$RUN_CPUS" || "$RUN_CPUS" =~ ^[0-9]+$ ]] || die "--cpus wants a number, got '$RUN_CPUS'"
     [[ -z "$RUN_TIMEOUT" || "$RUN_TIMEOUT" =~ ^[0-9]+$ ]] || die "--timeout wants seconds as a number, got '$RUN_TIMEOUT'"
     if [[ -n "$RUN_IMAGE" && ! -f "$RUN_IMAGE" ]]; then die "guest image '$RUN_IMAGE' not found"; fi
     return 0

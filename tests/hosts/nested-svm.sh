@@ -217,6 +217,7 @@ fi
 INNER=()
 [[ -n "$RUN_IMAGE" ]] && INNER+=(/zxvm/guest.img)
 [[ -n "$RUN_MEM" ]] && INNER+=(--mem "$RUN_MEM")
+[[ -n "$RUN_CPUS" ]] && INNER+=(--cpus "$RUN_CPUS")
 ((RUN_CMDLINE_SET)) && INNER+=(--cmdline "$RUN_CMDLINE")
 [[ -n "$RUN_TIMEOUT" ]] && INNER+=(--timeout "$RUN_TIMEOUT")
 INNER+=("${RUN_OTHER[@]}")

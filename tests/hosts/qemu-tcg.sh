@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 usage() {
     cat <<EOF
-Usage: tests/hosts/qemu-tcg.sh [OPTIONS] [--] [IMAGE] [--mem MIB] [--cmdline STR] [--timeout SECS]
+Usage: tests/hosts/qemu-tcg.sh [OPTIONS] [--] [IMAGE] [--mem MIB] [--cpus N] [--cmdline STR] [--timeout SECS]
 
 Boots the guest kernel under QEMU TCG with '-kernel kernel.elf -initrd bootfs.img
 -append CMDLINE' (PVH entry), console on COM1, exit through isa-debug-exit at 0xf4.
@@ -17,6 +17,7 @@ Takes the same arguments as 'zxvm run':
                    GUEST_DIR/kernel.elf and GUEST_DIR/bootfs.img with the default
                    command line of GUEST_DIR/zxvm.img.
   --mem MIB        guest RAM (QEMU -m; default 128, zxvm's default)
+  --cpus N         vCPUs (QEMU -smp; default 1, zxvm's default)
   --cmdline STR    words appended to the default command line (as zxvm does)
   --timeout SECS   kill the VM after SECS s of wall time: exit 124
 
@@ -84,7 +85,7 @@ fi
 ((RUN_CMDLINE_SET)) && CMDLINE="${CMDLINE:+$CMDLINE }$RUN_CMDLINE"
 
 # shellcheck disable=SC2054 # the commas belong to -device's option string
-QEMU=(qemu-system-x86_64 -accel tcg -cpu "$CPU" -m "${RUN_MEM:-128}"
+QEMU=(qemu-system-x86_64 -accel tcg -cpu "$CPU" -m "${RUN_MEM:-128}" -smp "${RUN_CPUS:-1}"
     -nodefaults -no-user-config -display none -no-reboot
     -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
     -kernel "$KERNEL" -append "$CMDLINE")

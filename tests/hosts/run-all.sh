@@ -98,7 +98,7 @@ while (($#)); do
     --host-timeout) need_val "$@" && HOST_TIMEOUT="$2" && shift 2 ;;
     --logs) need_val "$@" && LOGS="$2" && shift 2 ;;
     -v | --verbose) VERBOSE=1 && shift ;;
-    --mem | --cmdline | --timeout)
+    --mem | --cpus | --cmdline | --timeout)
         need_val "$@"
         RUN_ARGS+=("$1" "$2") && shift 2
         ;;

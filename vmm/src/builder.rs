@@ -28,13 +28,13 @@ use crate::arch::layout::{
     HIGH_RAM_START, KVM_TSS_ADDR, MAX_MEM_MIB, MAX_VCPUS, MIN_MEM_MIB, VIRTIO_FIRST_GSI, VIRTIO_MMIO_BASE, VIRTIO_MMIO_MAX_DEVICES, VIRTIO_MMIO_SIZE,
 };
 use crate::arch::{acpi, cpuid, pvh, regs};
-use crate::hypercall::{HostState, MilestoneRecord, TestCase};
+use crate::hypercall::HostState;
 use crate::image::BootImage;
+use crate::run_report::merge_reports;
+pub use crate::run_report::RunReport;
 use crate::seccomp::ThreadKind;
 use crate::trace::{TraceOptions, VcpuTrace};
-use crate::vstate::kvm_stats::VcpuSnapshot;
 use crate::vstate::memory;
-use crate::vstate::stats::ExitStats;
 use crate::vstate::vcpu::RunEnd;
 use crate::vstate::vcpu_set::{self, VcpuShared};
 
@@ -192,34 +192,6 @@ impl BuildError {
             _ => VMM_ERROR,
         }
     }
-}
-
-/// The result of a run.
-pub struct RunReport {
-    /// How it ended.
-    pub end: RunEnd,
-    /// Boot milestones with host time since `VmConfig::start`.
-    pub milestones: Vec<MilestoneRecord>,
-    /// Guest instructions KVM emulated in the whole run (PVM hosts count them).
-    pub emulated_insns: Option<u64>,
-    /// Benchmark boundaries the guest marked (`zxvm bench`).
-    pub bench_marks: Vec<crate::hypercall::BenchMarkRecord>,
-    /// Test cases the guest reported.
-    pub tests: Vec<TestCase>,
-    /// Test results refused past `hypercall_abi::MAX_TEST_RESULTS` (the run fails).
-    pub tests_dropped: u64,
-    /// Exit counters, all vCPUs together.
-    pub stats: ExitStats,
-    /// Exit counters per vCPU, in vCPU order.
-    pub vcpu_stats: Vec<ExitStats>,
-    /// KVM's own counters per vCPU (empty on hosts without a stats fd).
-    pub kvm_stats: Vec<VcpuSnapshot>,
-    /// Per-hypercall counters.
-    pub hypercalls: crate::trace::table::StatTable,
-    /// What tracing recorded (`None` unless tracing was on).
-    pub trace: Option<crate::trace::timeline::Capture>,
-    /// Virtio device counters at the end of the run, by device name.
-    pub devices: Vec<(String, DeviceStats)>,
 }
 
 fn kvm_err(what: &'static str) -> impl FnOnce(kvm_ioctls::Error) -> BuildError {
@@ -442,49 +414,6 @@ fn gdb_loop(listener: std::net::TcpListener, link: Arc<crate::gdb::GdbLink>, set
             (Ok(()), Err(end)) => end,
         }
     })
-}
-
-/// One report from every vCPU's: the end is that of the first vCPU to end;
-/// records are merged in time order, counters summed.
-fn merge_reports(reports: Vec<vcpu_set::VcpuReport>, first: u32) -> RunReport {
-    let mut end = RunEnd::Error("no vCPU ran".into());
-    let mut r = RunReport {
-        end: end.clone(),
-        kvm_stats: Vec::new(),
-        emulated_insns: None,
-        milestones: Vec::new(),
-        bench_marks: Vec::new(),
-        tests: Vec::new(),
-        tests_dropped: 0,
-        stats: ExitStats::default(),
-        vcpu_stats: Vec::new(),
-        hypercalls: Default::default(),
-        trace: None,
-        devices: Vec::new(),
-    };
-    let mut captures = Vec::new();
-    for v in reports {
-        if v.index == first {
-            end = v.end.clone();
-        }
-        r.kvm_stats.extend(v.kvm_stats);
-        if let Some(n) = v.emulated_insns {
-            r.emulated_insns = Some(r.emulated_insns.unwrap_or(0) + n);
-        }
-        r.milestones.extend(v.host.milestones);
-        r.bench_marks.extend(v.host.bench_marks);
-        r.tests.extend(v.host.tests);
-        r.tests_dropped += v.host.tests_dropped;
-        r.stats.merge(&v.stats);
-        r.vcpu_stats.push(v.stats);
-        r.hypercalls.merge(&v.host.trace.hypercalls.table);
-        captures.extend(v.capture);
-    }
-    r.milestones.sort_by_key(|m| m.at);
-    r.bench_marks.sort_by_key(|m| m.at);
-    r.end = end;
-    r.trace = (!captures.is_empty()).then_some(crate::trace::timeline::Capture { vcpus: captures });
-    r
 }
 
 /// Where a bootfs of `len` bytes goes: the first page after the kernel.

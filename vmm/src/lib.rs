@@ -21,6 +21,7 @@ pub mod image;
 pub mod input_file;
 pub mod logging;
 pub mod program;
+pub mod run_report;
 pub mod run_stats;
 pub mod runner;
 pub mod seccomp;

@@ -40,7 +40,7 @@ enum Command {
         #[arg(long, default_value_t = DEFAULT_MEM_MIB, value_name = "MIB", allow_negative_numbers = true)]
         mem: u64,
         /// vCPUs (1..=64); the kernel starts the others through its local APIC.
-        #[arg(long, default_value_t = 1, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(zxvm::arch::layout::MAX_VCPUS)))]
+        #[arg(long, default_value_t = 1, value_name = "N", allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=i64::from(zxvm::arch::layout::MAX_VCPUS)))]
         cpus: u32,
         /// Extra kernel command-line words (appended to the image's default; later words win).
         #[arg(long, value_name = "STR")]
@@ -401,6 +401,9 @@ fn run(
             );
         }
         zxvm::diag::stderr_text(&report.stats.table());
+        if report.vcpu_stats.len() > 1 {
+            zxvm::diag::stderr_text(&zxvm::vstate::stats::per_vcpu_table(&report.vcpu_stats));
+        }
         zxvm::diag::stderr_text(&report.hypercalls.render("hypercall", "hypercalls"));
         for k in &report.kvm_stats {
             zxvm::diag::stderr_text(&k.table());

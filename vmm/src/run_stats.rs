@@ -37,8 +37,10 @@ pub struct RunStats<'a> {
     pub emulated_insns: Option<u64>,
     /// VMM resident memory in KiB at the end (`VmRSS`) and at its peak (`VmHWM`).
     pub memory_kib: Option<MemoryJson>,
-    /// Per exit reason, most frequent first.
+    /// Per exit reason, most frequent first (all vCPUs).
     pub exits: Vec<JsonRow>,
+    /// The same per vCPU, in vCPU order.
+    pub vcpu_exits: Vec<Vec<JsonRow>>,
     /// Per hypercall, most frequent first.
     pub hypercalls: Vec<JsonRow>,
     /// KVM's own statistics per vCPU (empty without a stats fd).
@@ -129,6 +131,7 @@ impl<'a> RunStats<'a> {
             emulated_insns: report.emulated_insns,
             memory_kib: memory.map(|m| MemoryJson { current: m.current_kib, peak: m.peak_kib }),
             exits: report.stats.json(),
+            vcpu_exits: report.vcpu_stats.iter().map(|v| v.json()).collect(),
             hypercalls: report.hypercalls.json(),
             kvm: &report.kvm_stats,
             devices,

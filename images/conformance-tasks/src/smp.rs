@@ -242,7 +242,7 @@ pub fn smp_busy_threads_run_on_different_cpus() -> CaseResult {
     join(b)?;
     zx::handle_close_many(&[a, b])?;
     if cpus > 1 {
-        check!(apart, "two busy threads never ran on different CPUs");
+        check!(apart, "two busy threads never ran on different CPUs (last seen on {} and {})", last_cpu(a).unwrap_or(99), last_cpu(b).unwrap_or(99));
     }
     Ok(())
 }

@@ -68,7 +68,7 @@ pub struct TestArgs {
     #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MEM_MIB, allow_negative_numbers = true)]
     pub mem: u64,
     /// vCPUs per VM (1..=64).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::arch::layout::MAX_VCPUS)))]
+    #[arg(long, value_name = "N", default_value_t = 1, allow_negative_numbers = true, value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::arch::layout::MAX_VCPUS)))]
     pub cpus: u32,
     /// Extra kernel command-line words for every VM.
     #[arg(long, value_name = "STR")]

@@ -87,6 +87,34 @@ impl ExitStats {
     }
 }
 
+/// Exit counts per vCPU, one column each (`--stats` with `--cpus` > 1):
+/// the reasons of all vCPUs together, most frequent first.
+pub fn per_vcpu_table(vcpus: &[ExitStats]) -> String {
+    let mut all = StatTable::default();
+    for v in vcpus {
+        all.merge(&v.by_reason);
+    }
+    let mut s = String::new();
+    let _ = write!(s, "exits per vCPU:\n{:<36}", "exit reason");
+    for i in 0..vcpus.len() {
+        let _ = write!(s, " {:>9}", format!("vCPU {i}"));
+    }
+    s.push('\n');
+    for row in all.json() {
+        let _ = write!(s, "{:<36}", row.name);
+        for v in vcpus {
+            let _ = write!(s, " {:>9}", v.by_reason.get(&row.name).map_or(0, |r| r.count));
+        }
+        s.push('\n');
+    }
+    let _ = write!(s, "{:<36}", "total");
+    for v in vcpus {
+        let _ = write!(s, " {:>9}", v.total());
+    }
+    s.push('\n');
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +130,23 @@ mod tests {
         assert_eq!(s.get(OTHER_REASON).unwrap().count, 70_000 - (MAX_REASONS as u64 - 1) - 1);
         assert_eq!(s.get("io_out 0x0").unwrap().count, 2);
         assert_eq!(s.total(), 70_001);
+    }
+
+    #[test]
+    fn per_vcpu_columns_count_each_vcpu() {
+        let mut a = ExitStats::default();
+        let mut b = ExitStats::default();
+        a.record("hlt", Duration::from_micros(1));
+        a.record("io_in 0xbe0", Duration::from_micros(1));
+        b.record("hlt", Duration::from_micros(1));
+        b.record("hlt", Duration::from_micros(1));
+        let t = per_vcpu_table(&[a.clone(), b.clone()]);
+        let hlt = t.lines().find(|l| l.starts_with("hlt")).unwrap();
+        assert_eq!(hlt.split_whitespace().collect::<Vec<_>>(), ["hlt", "1", "2"]);
+        let total = t.lines().last().unwrap();
+        assert_eq!(total.split_whitespace().collect::<Vec<_>>(), ["total", "2", "2"]);
+        a.merge(&b);
+        assert_eq!(a.get("hlt").unwrap().count, 3);
     }
 
     #[test]
