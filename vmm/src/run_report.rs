@@ -74,6 +74,7 @@ pub fn merge_reports(reports: Vec<VcpuReport>, first: u32) -> RunReport {
     }
     r.milestones.sort_by_key(|m| m.at);
     r.bench_marks.sort_by_key(|m| m.at);
+    r.tests.sort_by_key(|t| t.reported_at);
     r.end = end;
     r.trace = (!captures.is_empty()).then_some(crate::trace::timeline::Capture { vcpus: captures });
     r

@@ -393,6 +393,7 @@ pub(crate) mod tests {
                 })
                 .collect(),
             stats: ExitStats::default(),
+            vcpu_stats: Vec::new(),
             tests_dropped: 0,
         }
     }
