@@ -144,9 +144,13 @@ fn enable_syscall_msrs(entry: u64) {
 pub fn probe(user_rip: u64, user_rsp: u64) -> (Mechanism, Option<u64>) {
     enable_syscall_msrs(syscall_probe_target as *const () as u64);
     PROBE_ACTIVE.store(true, Ordering::SeqCst);
+    // The probe's CPL3 fault enters the kernel as from user mode, which takes
+    // the kernel lock: boot code drops it meanwhile (no other CPU runs yet).
+    super::big_lock::leave();
     // SAFETY: the stub page is mapped user-executable; the asm saves and restores
     // every callee-saved register and returns through one of two known paths.
     let r = unsafe { syscall_probe_run(user_rip, user_rsp) };
+    super::big_lock::enter();
     PROBE_ACTIVE.store(false, Ordering::SeqCst);
     let vector = PROBE_FAULT_VECTOR.load(Ordering::SeqCst);
     if r == 1 {

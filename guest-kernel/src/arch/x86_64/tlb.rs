@@ -83,8 +83,9 @@ pub fn serve() {
     me.tlb_request.store(0, Ordering::Release);
 }
 
-/// The shoot-down IPI: serve and acknowledge it (no kernel lock).
-pub fn on_ipi() {
+/// The shoot-down IPI (from `tlb_ipi_common`): serve and acknowledge it
+/// (no kernel lock).
+pub extern "C" fn on_ipi() {
     serve();
     apic::eoi();
 }

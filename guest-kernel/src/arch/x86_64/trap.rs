@@ -41,6 +41,49 @@ trap_return:
     dispatch = sym trap_dispatch,
 );
 
+// The TLB shoot-down IPI: no trap frame, no kernel lock (its sender may hold
+// the lock and wait for us); only the registers a C call may clobber.
+global_asm!(
+    r#"
+    .section .text.tlb_ipi_common, "ax"
+    .global tlb_ipi_common
+tlb_ipi_common:
+    test byte ptr [rsp + 24], 3
+    jz 5f
+    swapgs
+5:
+    push rax
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push r8
+    push r9
+    push r10
+    push r11
+    cld
+    call {serve}
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rax
+    add rsp, 16
+    test byte ptr [rsp + 8], 3
+    jz 6f
+    swapgs
+6:
+    iretq
+    "#,
+    serve = sym super::tlb::on_ipi,
+);
+
+const _: () = assert!(super::tlb::VECTOR == 0xfd, "build.rs routes vector 0xfd to tlb_ipi_common");
+
 /// Register state saved on every kernel entry (lowest address first).
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
@@ -111,14 +154,9 @@ pub fn vector_name(v: u64) -> &'static str {
 }
 
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
-    // Served without the kernel lock: its holder may be waiting for it.
-    if frame.vector == u64::from(super::tlb::VECTOR) {
-        return super::tlb::on_ipi();
-    }
     // From user mode, or an interrupt in the idle halt: take the kernel lock.
-    // A fault in kernel code (or the boot-time syscall probe's user-mode
-    // fault) happens with it held already.
-    let take = !super::big_lock::held_here();
+    // A fault in kernel code happens with it held already.
+    let take = frame.came_from_user() || !super::big_lock::held_here();
     if take {
         super::big_lock::enter();
     }
