@@ -145,10 +145,7 @@ fn kernel_and_user_debugging_across_the_ring_boundary() {
     // The caller is the trap path (kernel::trap::handle, or the arch layer's
     // trap_dispatch / the entry stub trap_common when the compiler inlined it).
     let caller = out.lines().find(|l| l.starts_with("#1 ")).unwrap_or("");
-    assert!(
-        ["kernel::trap::handle", "trap_dispatch", "trap_common"].iter().any(|f| caller.contains(f)),
-        "bt names kernel frames:\n{out}"
-    );
+    assert!(["kernel::trap::handle", "trap_dispatch", "trap_common"].iter().any(|f| caller.contains(f)), "bt names kernel frames:\n{out}");
     let pcs = printed(&out, "pc");
     assert!(pcs.len() == 2 && pcs[0] != pcs[1], "stepi moves the kernel PC: {pcs:?}\n{out}");
     assert!(out.contains("vCPU 0: CPL 0 (kernel)"), "{out}");

@@ -54,8 +54,15 @@ fn main() {
         eprintln!("guest_conformance: cannot run guest tests: {e}");
         std::process::exit(1);
     }
-    let opts =
-        VmOptions { mem_mib: zxvm::arch::layout::DEFAULT_MEM_MIB, cpus: 1, timeout: SUITE_TIMEOUT, cmdline: None, filter: None, trace: false, gdb: None };
+    let opts = VmOptions {
+        mem_mib: zxvm::arch::layout::DEFAULT_MEM_MIB,
+        cpus: 1,
+        timeout: SUITE_TIMEOUT,
+        cmdline: None,
+        filter: None,
+        trace: false,
+        gdb: None,
+    };
     let parallel = std::thread::available_parallelism().map_or(1, |n| n.get());
     let suites = zxvm::runner::run_suites(&jobs, parallel, &opts);
     libtest_mimic::run(&args, trials(suites)).exit();

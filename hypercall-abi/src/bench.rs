@@ -48,6 +48,14 @@ pub const OPS: [BenchOp; 15] = [
     op(14, "ticks_get", "zx_ticks_get, served by the vDSO in user mode", 10_000, 5),
 ];
 
+/// The SMP speed-up run (`zxvm bench --smp`, guest role `bench smp-spin N`):
+/// N threads of CPU-bound user code, started and joined between the
+/// boundaries [`begin_tag`] / [`end_tag`] of this id. Not in [`OPS`].
+pub const OP_SMP_SPIN: u32 = 100;
+/// Iterations of the CPU-bound loop each `smp-spin` thread runs (a few
+/// hundred milliseconds of native user code).
+pub const SMP_SPIN_ITERS: u64 = 1_500_000_000;
+
 /// Tag of `op`'s first boundary.
 pub const fn begin_tag(op: u32) -> u32 {
     op << 1

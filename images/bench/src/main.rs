@@ -11,7 +11,7 @@
 
 use core::sync::atomic::AtomicI32;
 
-use hypercall_abi::bench::{begin_tag, end_tag, BenchOp, OPS, SPIN_MS};
+use hypercall_abi::bench::{begin_tag, end_tag, BenchOp, OPS, OP_SMP_SPIN, SMP_SPIN_ITERS, SPIN_MS};
 use launch::{BootfsImage, Spec};
 use zircon_abi::*;
 use zx::Status;
@@ -36,6 +36,13 @@ fn main(s: &zx::Startup) -> i64 {
             }
         },
         Some("server") => serve(s),
+        Some("smp-spin") => match args.next().and_then(|n| n.parse().ok()) {
+            Some(n) => smp_spin(n),
+            None => {
+                zx::println!("bench: smp-spin needs a thread count");
+                64
+            }
+        },
         Some("nop") => 0,
         Some(other) => {
             zx::println!("bench: unknown role {}", other);
@@ -199,6 +206,44 @@ fn serve(s: &zx::Startup) -> i64 {
         let Ok(got) = zx::channel_read(ch, 0, &mut buf, &mut []) else { return 2 };
         if zx::channel_write(ch, 0, &buf[..got.bytes as usize], &[]).is_err() {
             return 3;
+        }
+    }
+}
+
+/// Most `smp-spin` threads.
+const MAX_SPINNERS: usize = 16;
+
+/// One `smp-spin` thread: a fixed amount of CPU-bound user code.
+extern "C" fn spinner(_: usize, _: usize) -> ! {
+    let mut x = 1u64;
+    for i in 0..SMP_SPIN_ITERS {
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(i);
+    }
+    core::hint::black_box(x);
+    zx::thread_exit()
+}
+
+/// `bench smp-spin N`: start N CPU-bound threads and join them between two
+/// marks (the host compares the time with 1 and with 2 vCPUs).
+fn smp_spin(n: usize) -> i64 {
+    let run = || -> Result<(), Status> {
+        let mut ts = [0; MAX_SPINNERS];
+        let n = n.clamp(1, MAX_SPINNERS);
+        zx::zxvm_bench_mark(begin_tag(OP_SMP_SPIN))?;
+        for t in ts.iter_mut().take(n) {
+            *t = zx::spawn_thread("spin", spinner, 0, 0, 16384)?;
+        }
+        for &t in &ts[..n] {
+            zx::object_wait_one(t, ZX_THREAD_TERMINATED, ZX_TIME_INFINITE).map_err(|(e, _)| e)?;
+        }
+        zx::zxvm_bench_mark(end_tag(OP_SMP_SPIN))?;
+        zx::handle_close_many(&ts[..n])
+    };
+    match run() {
+        Ok(()) => 0,
+        Err(e) => {
+            zx::println!("bench: smp-spin failed: {}", status_name(e));
+            1
         }
     }
 }

@@ -99,14 +99,20 @@ pub fn sample(timeout: Duration) -> Result<Sample, SampleError> {
 /// Boot the bundled image with `init=PROGRAM`, the console captured; the
 /// report and the wall time from the start of the build to the VM's end.
 fn run_guest(program: &'static str, timeout: Duration) -> Result<(builder::RunReport, Duration), SampleError> {
+    run_guest_on(program, "", 1, timeout)
+}
+
+/// [`run_guest`] with extra command-line words (`init.arg=...`) and `cpus`
+/// vCPUs.
+pub(crate) fn run_guest_on(program: &'static str, extra: &str, cpus: u32, timeout: Duration) -> Result<(builder::RunReport, Duration), SampleError> {
     let console = ConsoleCapture::default();
     let fail = |message: String| SampleError::Guest { program, message };
     let start = Instant::now();
     let config = VmConfig {
         image: BootImage::bundled().map_err(|e| fail(e.to_string()))?,
         mem_mib: crate::arch::layout::DEFAULT_MEM_MIB,
-        cpus: 1,
-        cmdline: Some(format!("init={program}")),
+        cpus,
+        cmdline: Some(format!("init={program} {extra}").trim_end().to_string()),
         timeout: Some(timeout),
         console: Box::new(console.clone()),
         forward_stdin: false,

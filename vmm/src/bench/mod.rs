@@ -10,6 +10,7 @@ pub mod budget;
 pub mod floor;
 pub mod measure;
 mod report;
+pub mod smp;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -36,6 +37,10 @@ pub struct BenchArgs {
     /// Write this run's median counts as a new budget file.
     #[arg(long, value_name = "FILE")]
     pub write_budget: Option<PathBuf>,
+    /// Measure instead the speed-up of 2 CPU-bound guest threads on 2 vCPUs
+    /// over 1 vCPU (`--reps` pairs of runs; `--json` writes the figures).
+    #[arg(long, conflicts_with_all = ["budget", "write_budget"])]
+    pub smp: bool,
 }
 
 /// Exit code when a budget is exceeded.
@@ -56,6 +61,31 @@ pub fn main(args: BenchArgs) -> u8 {
             crate::diag!("zxvm: error: cannot write {}: {e}", path.display());
             return VMM_ERROR;
         }
+    }
+    if args.smp {
+        return match smp::measure(args.reps, Duration::from_secs(args.timeout)) {
+            Ok(s) => {
+                print!("{}", s.table());
+                match &args.json {
+                    Some(path) => match serde_json::to_string_pretty(&s).map(|j| std::fs::write(path, j + "\n")) {
+                        Ok(Ok(())) => 0,
+                        Ok(Err(e)) => {
+                            crate::diag!("zxvm: error: cannot write {}: {e}", path.display());
+                            VMM_ERROR
+                        }
+                        Err(e) => {
+                            crate::diag!("zxvm: error: {e}");
+                            VMM_ERROR
+                        }
+                    },
+                    None => 0,
+                }
+            }
+            Err(e) => {
+                crate::diag!("zxvm: bench --smp: {e}");
+                VMM_ERROR
+            }
+        };
     }
     let mut samples = Vec::new();
     for rep in 1..=args.reps {
