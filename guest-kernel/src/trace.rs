@@ -7,10 +7,12 @@
 //! Cost matters more than anywhere else here: on PVM hosts every kernel
 //! instruction is emulated (~0.8 µs each). With tracing off each hook is one
 //! load and one branch; with tracing on an event is a handful of stores, one
-//! RDTSC and the ring-full check. The kernel runs with interrupts off on a
-//! single CPU, so nothing here takes a lock.
+//! RDTSC and the ring-full check. Kernel code runs with interrupts off under
+//! the kernel lock (`arch::big_lock`: one CPU at a time), so nothing here
+//! takes a lock of its own.
 //!
-//! SMP: one ring per vCPU; today there is one CPU and one ring. The koids of
+//! SMP: one ring, the boot CPU's; every CPU's events go to it (under the
+//! kernel lock), and the host shows them under vCPU 0. The koids of
 //! the running thread are cached here by [`context_switch`] (two stores per
 //! switch, tracing on or off) so that each event reads them with two loads
 //! instead of locking the scheduler.
@@ -39,8 +41,10 @@ const RING_BYTES: usize = TRACE_HEADER_SIZE + RING_RECORDS * TRACE_RECORD_SIZE;
 #[repr(C, align(4096))]
 struct RingMemory(UnsafeCell<[u8; RING_BYTES]>);
 
-// SAFETY: written only by this CPU with interrupts off (the kernel never
-// enables them in kernel mode), read by the host only while the vCPU is stopped.
+// SAFETY: written only by kernel code, under the kernel lock with interrupts
+// off (one CPU at a time); the host reads it on vCPU 0's exits, and vCPU 0
+// exits to the host only from kernel code (hypercalls, device MMIO), which
+// holds that lock, so never while another CPU writes it.
 unsafe impl Sync for RingMemory {}
 
 static RING_MEMORY: RingMemory = RingMemory(UnsafeCell::new([0; RING_BYTES]));
@@ -58,8 +62,9 @@ pub fn current_koids() -> (u64, u64) {
 
 /// What the running thread's current system call wrote behind its pointer
 /// arguments so far, for its exit record: up to two (user address, value)
-/// pairs, and whose they are. Global like the koids above while the kernel
-/// runs on one CPU; these become per-CPU state with SMP.
+/// pairs, and whose they are. Global like the koids above: one CPU at a time
+/// runs kernel code (the kernel lock); per-CPU once the kernel runs on
+/// several CPUs at once.
 static OUT_ADDR: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
 static OUT_VALUE: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
 static OUT_COUNT: AtomicUsize = AtomicUsize::new(0);

@@ -12,8 +12,9 @@
 //!   thread is woken with [`WakeReason::Killed`] so its system call returns,
 //!   and [`super::before_user_return`] parks or ends it.
 //!
-//! Threading assumptions: one CPU, the kernel is not preemptible, so another
-//! thread's saved user frame can be read while we run.
+//! Threading assumptions: kernel code runs under the kernel lock (one CPU at
+//! a time) and is not preemptible, so the saved user frame of a thread that
+//! runs on no CPU (`sched::running_on`) can be read while we run.
 
 use alloc::sync::Arc;
 use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8, Ordering};

@@ -201,7 +201,7 @@ impl KernelStack {
     /// was prepared and not yet started).
     pub fn user_frame(&self) -> TrapFrame {
         // SAFETY: the frame area lies inside the owned allocation and every
-        // bit pattern is a valid TrapFrame; the owner is not running (one CPU)
+        // bit pattern is a valid TrapFrame; the owner runs on no CPU (callers check)
         // or is the caller itself reading its own entry frame.
         unsafe { self.frame_ptr().read() }
     }

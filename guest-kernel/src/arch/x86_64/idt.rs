@@ -45,7 +45,8 @@ const INSTALLED: [core::ops::Range<usize>; 2] = [0..64, 0xf0..256];
 /// is how the trap system-call path works; on other hosts the syscall path is
 /// SYSCALL).
 pub fn init() {
-    // SAFETY: single-threaded boot; the stub table is generated read-only data.
+    // SAFETY: boot, before the other CPUs start; the stub table is generated
+    // read-only data.
     unsafe {
         let idt = &mut *addr_of_mut!(IDT);
         for v in INSTALLED.into_iter().flatten() {

@@ -78,7 +78,9 @@ fn read_entry(table_pa: u64, index: usize) -> u64 {
 }
 
 fn write_entry(table_pa: u64, index: usize, value: u64) {
-    // SAFETY: as for `read_entry`; page tables are only edited on this CPU.
+    // SAFETY: as for `read_entry`; page tables are edited only under the
+    // kernel lock (one CPU at a time); other CPUs' page walks see either the
+    // old or the new entry, and `tlb` flushes what they cached.
     unsafe { table(table_pa).add(index).write_volatile(value) }
 }
 
@@ -116,7 +118,7 @@ pub fn kernel_pml4() -> u64 {
 /// drop the identity mapping of low memory.
 pub fn init(ram_end: u64) {
     let pml4 = core::ptr::addr_of!(firmware::trampoline::boot_pml4) as u64;
-    // SAFETY: single-threaded boot.
+    // SAFETY: boot, before the other CPUs start.
     unsafe { *core::ptr::addr_of_mut!(KERNEL_PML4) = pml4 };
 
     // The trampoline's PDPT is shared by three PML4 slots; give the direct map
@@ -475,7 +477,7 @@ fn enable_nx() {
         // SAFETY: setting NXE only makes PTE bit 63 meaningful; no existing
         // entry sets it.
         unsafe { super::cpu::wrmsr(super::cpu::MSR_EFER, efer | EFER_NXE) };
-        // SAFETY: single-threaded boot, before any reader.
+        // SAFETY: boot, before the other CPUs start and before any reader.
         unsafe { *core::ptr::addr_of_mut!(NX_ENABLED) = true };
     }
 }

@@ -136,7 +136,8 @@ impl BusyLock {
 
     /// Take the lock, blocking while another thread has it.
     pub fn acquire(&self) -> BusyGuard<'_> {
-        // One CPU, interrupts off in the kernel: swap-then-block cannot race.
+        // Under the kernel lock with interrupts off (one CPU at a time in the
+        // kernel): swap-then-block cannot race.
         while self.busy.swap(true, Ordering::Acquire) {
             sched::block(self.key, sched::INFINITE);
         }
