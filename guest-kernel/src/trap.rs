@@ -16,14 +16,15 @@ const VECTOR_PF: u64 = 14;
 const VECTOR_DF: u64 = crate::arch::idt::VECTOR_DOUBLE_FAULT as u64;
 const INT80: [u8; 2] = [0xcd, 0x80];
 
-/// Handle one trap; returning resumes the frame with IRETQ.
-pub fn handle(frame: &mut TrapFrame) {
+/// Handle one trap from user mode; returning resumes the frame with IRETQ.
+#[inline(always)]
+pub fn handle_from_user(frame: &mut TrapFrame) {
     // `int 0x80` hits a DPL0 gate: #GP on hardware, #UD on the PVM host. A
     // trap at the vDSO's call site for the number in RAX is a system call
     // without reading a byte: the kernel wrote `CD 80` there and no program
     // can change it. Only this test is on the system-call path: everything
     // else is in `handle_other`, so this path saves no registers of its own.
-    if frame.came_from_user() && (frame.vector == VECTOR_GP || frame.vector == VECTOR_UD) {
+    if frame.vector == VECTOR_GP || frame.vector == VECTOR_UD {
         let end = frame.rip.wrapping_add(2);
         if crate::vdso::is_call_site(frame.rax, end) {
             frame.rip = end;
@@ -34,8 +35,10 @@ pub fn handle(frame: &mut TrapFrame) {
     handle_other(frame);
 }
 
+/// Handle any trap but a system call at its vDSO call site (from user or
+/// kernel mode).
 #[inline(never)]
-fn handle_other(frame: &mut TrapFrame) {
+pub fn handle_other(frame: &mut TrapFrame) {
     // An `int 0x80` anywhere else is a system call from outside the vDSO:
     // refused with a policy exception. (The syscall probe's faults are at
     // kernel addresses, never `CD 80` user bytes.)

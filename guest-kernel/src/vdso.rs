@@ -11,7 +11,7 @@
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 
 use elf::abi::{ET_DYN, PF_X, PT_LOAD};
 use elf::endian::LittleEndian;
@@ -31,7 +31,7 @@ static IMAGE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libzircon.so"));
 
 /// Per call slot (`syscall_slot`): offset of the end of its call-site
 /// instruction in the image, 0 for calls without one.
-static CALL_END: [AtomicU32; SYSCALL_SLOTS] = [const { AtomicU32::new(0) }; SYSCALL_SLOTS];
+static CALL_END: [AtomicU64; SYSCALL_SLOTS] = [const { AtomicU64::new(0) }; SYSCALL_SLOTS];
 
 /// The prepared image.
 struct Vdso {
@@ -146,7 +146,7 @@ fn read_call_sites(pages: &[u64], at: u64, len: u64, code_start: u64, mechanism:
                 phys::copy_from_kernel(pages[(off / PAGE_SIZE) as usize] + off % PAGE_SIZE, core::slice::from_ref(byte));
             }
         }
-        CALL_END[slot].store(end as u32, Ordering::Relaxed);
+        CALL_END[slot].store(ZXVM_VDSO_BASE + end as u64, Ordering::Relaxed);
     }
     Ok(n)
 }
@@ -171,13 +171,19 @@ pub fn map_into(vmar: &Arc<Vmar>) -> Result<(), zx_status_t> {
 
 /// Whether a system call `nr` whose instruction ended at `rip` came from the
 /// vDSO's own call site for it.
+/// The table holds each call's absolute end address (0: no such call); `rip`
+/// comes from user mode (below the canonical hole), so it is never 0.
 #[inline(always)]
 pub fn is_call_site(nr: u64, rip: u64) -> bool {
-    match syscall_slot(nr) {
-        Some(slot) => {
-            let end = CALL_END[slot].load(Ordering::Relaxed);
-            end != 0 && rip == ZXVM_VDSO_BASE + u64::from(end)
-        }
-        None => false,
+    // Zircon's own calls index the table directly: one compare and one load
+    // on the system-call path.
+    if nr < SYSCALL_COUNT as u64 {
+        return CALL_END[nr as usize].load(Ordering::Relaxed) == rip;
     }
+    is_vendor_call_site(nr, rip)
+}
+
+#[inline(never)]
+fn is_vendor_call_site(nr: u64, rip: u64) -> bool {
+    syscall_slot(nr).is_some_and(|slot| CALL_END[slot].load(Ordering::Relaxed) == rip)
 }

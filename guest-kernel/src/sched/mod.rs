@@ -108,7 +108,7 @@ static SWITCHED_AT: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CP
 /// suspension pending): one load on every return to user mode.
 #[inline(always)]
 pub fn attention() -> bool {
-    percpu::this().attention.load(Ordering::Relaxed)
+    percpu::attention()
 }
 
 /// Flag (or clear) pending work for this CPU's running thread.

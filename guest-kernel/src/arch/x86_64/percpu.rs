@@ -70,6 +70,8 @@ pub const SYSCALL_USER_RSP_OFFSET: usize = 16;
 const _: () = assert!(core::mem::offset_of!(PerCpu, syscall_stack) == SYSCALL_STACK_OFFSET);
 const _: () = assert!(core::mem::offset_of!(PerCpu, syscall_user_rsp) == SYSCALL_USER_RSP_OFFSET);
 const _: () = assert!(core::mem::offset_of!(PerCpu, index) == 24);
+const ATTENTION_OFFSET: usize = core::mem::offset_of!(PerCpu, attention);
+const _: () = assert!(MAX_CPUS.is_power_of_two());
 
 static CPUS: [PerCpu; MAX_CPUS] = [const { PerCpu::new() }; MAX_CPUS];
 
@@ -100,13 +102,24 @@ pub fn this() -> &'static PerCpu {
     unsafe { &*(at as *const PerCpu) }
 }
 
-/// This CPU's index.
+/// This CPU's index (below [`MAX_CPUS`], so indexing a per-CPU array by it
+/// needs no bounds check).
 #[inline(always)]
 pub fn index() -> usize {
     let i: u64;
     // SAFETY: as in `this`; the index sits at `gs:[24]`.
     unsafe { asm!("mov {}, gs:[24]", out(reg) i, options(nostack, readonly, preserves_flags)) };
-    i as usize
+    i as usize & (MAX_CPUS - 1)
+}
+
+/// This CPU's [`PerCpu::attention`] flag, in one load (every return to user
+/// mode reads it).
+#[inline(always)]
+pub fn attention() -> bool {
+    let v: u8;
+    // SAFETY: as in `this`; the flag's offset is pinned below.
+    unsafe { asm!("mov {}, gs:[{off}]", out(reg_byte) v, off = const ATTENTION_OFFSET, options(nostack, readonly, preserves_flags)) };
+    v != 0
 }
 
 /// CPU `index`'s data.

@@ -156,12 +156,15 @@ pub fn vector_name(v: u64) -> &'static str {
 extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     // From user mode, or an interrupt in the idle halt: take the kernel lock.
     // A fault in kernel code happens with it held already.
-    let take = frame.came_from_user() || !super::big_lock::held_here();
-    if take {
+    if frame.came_from_user() {
         super::big_lock::enter();
-    }
-    crate::trap::handle(frame);
-    if take {
+        crate::trap::handle_from_user(frame);
         super::big_lock::leave();
+    } else if !super::big_lock::held_here() {
+        super::big_lock::enter();
+        crate::trap::handle_other(frame);
+        super::big_lock::leave();
+    } else {
+        crate::trap::handle_other(frame);
     }
 }
