@@ -137,7 +137,25 @@ fn kick(index: usize) {
     apic::send_fixed(percpu::cpu(index).apic_id.load(Ordering::Relaxed), RESCHED_VECTOR);
 }
 
-/// A thread became ready: wake one idle CPU other than this one, if any.
+/// A thread became ready. This CPU may run it itself if its current thread
+/// blocks next (a message handed over, then a wait for the answer): the
+/// decision waits until this CPU goes back to user mode (the attention
+/// check calls [`kick_if_work_waits`]) or picks its next thread.
+fn note_ready() {
+    if smp::online() > 1 {
+        percpu::this().attention.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Threads wait in the queue while this CPU goes on with its own: wake an
+/// idle CPU for them.
+pub fn kick_if_work_waits() {
+    if QUEUE.lock().has_ready() {
+        kick_an_idle_cpu();
+    }
+}
+
+/// Wake one idle CPU other than this one, if any.
 fn kick_an_idle_cpu() {
     let online = smp::online() as usize;
     if online <= 1 {
@@ -160,7 +178,7 @@ impl RunQueue {
     fn push_ready(&mut self, t: Arc<Thread>) {
         t.set_queued_at(TICKS.load(Ordering::Relaxed));
         self.ready.push_back(t);
-        kick_an_idle_cpu();
+        note_ready();
     }
 
     /// Queue a thread just taken off `blocked`: its wait ends with `reason`.
@@ -168,7 +186,7 @@ impl RunQueue {
         t.set_wake_reason(reason);
         t.set_state(ThreadState::Ready);
         self.boosted.push_back(t);
-        kick_an_idle_cpu();
+        note_ready();
     }
 
     /// Wake every blocked thread `pick` selects, its wait ending with `reason`.
@@ -251,6 +269,9 @@ fn switch_to_next(prev_slot: *mut u64, requeue_current: bool) {
         crate::trace::context_switch(q.current[me].as_ref().map_or(0, |c| c.koid()), next.koid(), next.process().map_or(0, |p| p.koid()));
         q.current[me] = Some(next.clone());
         next.set_last_cpu(me);
+        if q.has_ready() {
+            kick_an_idle_cpu();
+        }
         next
     };
     next.set_state(ThreadState::Running);
@@ -440,7 +461,8 @@ pub fn on_resched_ipi() {
 }
 
 /// A CPU's idle thread: run what is ready, else drop the kernel lock and halt
-/// until an interrupt (a tick, a reschedule IPI, a device).
+/// until an interrupt (CPU 0: a tick or a device; every CPU: a reschedule or
+/// TLB IPI).
 pub extern "C" fn idle_main() -> ! {
     loop {
         if QUEUE.lock().has_ready() {
@@ -448,8 +470,17 @@ pub extern "C" fn idle_main() -> ! {
             continue;
         }
         percpu::this().idle.store(true, Ordering::Relaxed);
+        // An idle AP stops its tick: only an IPI (work for it, a TLB flush)
+        // wakes it. CPU 0 keeps ticking: time and deadlines advance there.
+        let ap = percpu::index() != 0;
+        if ap {
+            apic::stop_timer();
+        }
         big_lock::leave();
         cpu::wait_for_interrupt();
         big_lock::enter();
+        if ap {
+            apic::start_periodic_ap();
+        }
     }
 }

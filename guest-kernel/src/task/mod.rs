@@ -103,6 +103,8 @@ pub fn before_user_return(_frame: &mut TrapFrame) {
 
 #[inline(never)]
 fn attend_before_user_return() {
+    // Threads this CPU made ready and did not run itself: another CPU's job.
+    sched::kick_if_work_waits();
     let Some(t) = sched::current() else { return };
     loop {
         if t.is_killed() {

@@ -70,6 +70,7 @@ pub fn init_ap() {
     unsafe { wrmsr(MSR_APIC_BASE, base | bits) };
     write(REG_TPR, 0);
     write(REG_SVR, SVR_ENABLE | u32::from(SPURIOUS_VECTOR));
+    write(REG_TIMER_DIVIDE, DIVIDE_BY_1);
 }
 
 /// This CPU's local APIC ID.
@@ -166,13 +167,21 @@ static TIMER_SETUP: AtomicU64 = AtomicU64::new(0);
 pub fn start_periodic_ap() {
     let v = TIMER_SETUP.load(Ordering::Relaxed);
     if v != 0 {
-        start_periodic(v >> 16, v & 0xffff);
+        let (counts_per_ms, period_ms) = (v >> 16, v & 0xffff);
+        write(REG_LVT_TIMER, LVT_PERIODIC | u32::from(TIMER_VECTOR));
+        write(REG_TIMER_INITIAL, (counts_per_ms * period_ms).min(u64::from(u32::MAX)) as u32);
     }
+}
+
+/// Stop this CPU's timer (an idle AP: it wakes for IPIs only).
+pub fn stop_timer() {
+    write(REG_TIMER_INITIAL, 0);
 }
 
 /// Start the periodic timer: one interrupt every `period_ms` milliseconds.
 pub fn start_periodic(counts_per_ms: u64, period_ms: u64) {
     TIMER_SETUP.store((counts_per_ms << 16) | (period_ms & 0xffff), Ordering::Relaxed);
+    // Every CPU's divider is set once here or in `init_ap`.
     write(REG_TIMER_DIVIDE, DIVIDE_BY_1);
     write(REG_LVT_TIMER, LVT_PERIODIC | u32::from(TIMER_VECTOR));
     write(REG_TIMER_INITIAL, (counts_per_ms * period_ms).min(u64::from(u32::MAX)) as u32);

@@ -2,10 +2,11 @@
 //! local APIC (the MP start-up protocol), into a real-mode trampoline copied
 //! to [`TRAMPOLINE_PA`].
 //!
-//! The trampoline sets EFER (LME, NXE) while still in real mode — on the PVM
-//! host that works for an AP (measured), while the boot CPU's WRMSR of LME in
-//! 32-bit protected mode raises #GP (HOSTS.md) — then goes through 32-bit
-//! protected mode to long mode on [`paging::ap_start_root`] and jumps to
+//! The trampoline sets CR4 (PAE) and then EFER (LME, NXE) while still in real
+//! mode — on the PVM host that works for an AP (measured), while the boot
+//! CPU's WRMSR of LME in 32-bit protected mode raises #GP (HOSTS.md); PAE
+//! first because QEMU 7.2's nested SVM hangs at a VM exit of a guest with
+//! LME but not PAE — then goes through 32-bit protected mode to long mode on [`paging::ap_start_root`] and jumps to
 //! [`ap_main`] on the stack the boot CPU allocated. APs start one at a time,
 //! so one data block in the trampoline page serves them all.
 //!
@@ -41,6 +42,11 @@ ap_trampoline_start:
     cld
     xor %ax, %ax
     mov %ax, %ds
+    /* CR4 (PAE) before EFER.LME: QEMU 7.2's nested SVM hangs at a VM exit
+       of a guest with LME but not PAE (docs/HOSTS_HARNESS.md), and the
+       WRMSR below is one. */
+    movl ({base} + ap_trampoline_data - ap_trampoline_start + 4), %eax
+    mov %eax, %cr4
     mov $0xc0000080, %ecx
     rdmsr
     orl ({base} + ap_trampoline_data - ap_trampoline_start), %eax
@@ -56,8 +62,6 @@ ap_pm32:
     mov %ax, %ds
     mov %ax, %es
     mov %ax, %ss
-    mov ({base} + ap_trampoline_data - ap_trampoline_start + 4), %eax
-    mov %eax, %cr4
     mov ({base} + ap_trampoline_data - ap_trampoline_start + 8), %eax
     mov %eax, %cr3
     mov %cr0, %eax
@@ -98,7 +102,7 @@ extern "C" {
 struct TrampolineData {
     /// ORed into EFER in real mode.
     efer: u32,
-    /// CR4 for protected mode (PAE and what the boot CPU has, minus PCIDE).
+    /// CR4, set in real mode (PAE and what the boot CPU has, minus PCIDE).
     cr4: u32,
     /// [`paging::ap_start_root`] (below 4 GiB: RAM ends below 3 GiB).
     cr3: u32,
