@@ -57,3 +57,27 @@ fn stats_show_every_vcpu() {
     assert!(r.stderr.contains("KVM vCPU 0 statistics") && r.stderr.contains("KVM vCPU 1 statistics"), "{}", r.stderr);
     assert!(r.stderr.contains("exits per vCPU:"), "{}", r.stderr);
 }
+
+#[test]
+fn a_two_vcpu_trace_has_each_cpus_guest_events_on_its_own_vcpu() {
+    let path = std::env::temp_dir().join(format!("zxvm-smp-trace-{}.json", std::process::id()));
+    let p = path.to_str().unwrap();
+    let r = zxvm(&["run", "--cpus", "2", "--timeout", "120", "--cmdline", "init=conformance-tasks test.filter=smp_busy test.cpus=2", "--trace", p]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let _ = std::fs::remove_file(&path);
+    let vcpus = v["otherData"]["zxvm_trace"]["vcpus"].as_array().expect("vcpus metadata");
+    assert_eq!(vcpus.len(), 2, "{vcpus:?}");
+    for (i, m) in vcpus.iter().enumerate() {
+        assert_eq!(m["vcpu"], i);
+        assert!(m["ring"].as_str().unwrap_or("").starts_with("active"), "vCPU {i}'s own ring: {}", m["ring"]);
+        assert!(m["guest_records"].as_u64().unwrap_or(0) > 0, "vCPU {i} recorded guest events");
+    }
+    // Guest events say their CPU; both CPUs ran system calls and switches.
+    let events = v["traceEvents"].as_array().unwrap();
+    for cat in ["syscall", "sched"] {
+        for cpu in 0..2u64 {
+            assert!(events.iter().any(|e| e["cat"] == cat && e["args"]["vcpu"] == cpu), "no {cat} event on vCPU {cpu}");
+        }
+    }
+}

@@ -79,12 +79,12 @@ fn milestone(m: Milestone) {
 #[no_mangle]
 pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     arch::big_lock::enter_boot();
+    arch::percpu::init_this_cpu(0, cpu::cpuid(1).1 >> 24);
     let host = hypercall::probe();
     milestone(Milestone::KernelEntry);
     trace::init();
     debug_tasks::register();
     cpu::mask_legacy_pic();
-    arch::percpu::init_this_cpu(0, cpu::cpuid(1).1 >> 24);
     gdt::init();
     idt::init();
     match host {
@@ -184,6 +184,7 @@ fn start_cpus(info: &boot::BootInfo) -> u32 {
 /// An application processor, set up by `arch::smp`: join the scheduler.
 fn ap_continue() -> ! {
     arch::big_lock::enter();
+    trace::init_this_cpu();
     apic::start_periodic_ap();
     let Some(idle) = task::new_idle_thread() else {
         kprintln!("[kernel] SMP: no memory for CPU {}'s idle thread; it stays halted", arch::percpu::index());

@@ -7,19 +7,17 @@
 //! Cost matters more than anywhere else here: on PVM hosts every kernel
 //! instruction is emulated (~0.8 µs each). With tracing off each hook is one
 //! load and one branch; with tracing on an event is a handful of stores, one
-//! RDTSC and the ring-full check. Kernel code runs with interrupts off under
-//! the kernel lock (`arch::big_lock`: one CPU at a time), so nothing here
-//! takes a lock of its own.
-//!
-//! SMP: one ring, the boot CPU's; every CPU's events go to it (under the
-//! kernel lock), and the host shows them under vCPU 0. The koids of
-//! the running thread are cached here by [`context_switch`] (two stores per
-//! switch, tracing on or off) so that each event reads them with two loads
-//! instead of locking the scheduler.
+//! RDTSC and the ring-full check. Each CPU writes only its own ring (the
+//! boot CPU's in .bss, each AP's in a 2 MiB block it registers itself), with
+//! interrupts off, and the host drains a ring on its own vCPU's exits — so
+//! the vCPU a record comes from is the CPU it ran on, and nothing here takes
+//! a lock. The koids of the running thread are cached per CPU by
+//! [`context_switch`] (two stores per switch, tracing on or off) so that each
+//! event reads them with two loads instead of locking the scheduler.
 
 use core::cell::UnsafeCell;
 use core::ptr::{addr_of_mut, null_mut};
-use core::sync::atomic::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
 use hypercall_abi::trace::{
     cpl_pair, name_words, output_aux, record_offsets, record_word, TraceKind, TraceRecord, TraceRingHeader, TRACE_FLAG_FLUSH_WHEN_FULL,
@@ -27,8 +25,9 @@ use hypercall_abi::trace::{
 };
 use hypercall_abi::Hypercall;
 
-use crate::arch::cpu;
+use crate::arch::acpi::MAX_CPUS;
 use crate::arch::syscall_entry::Mechanism;
+use crate::arch::{cpu, percpu};
 use crate::arch::trap::TrapFrame;
 use crate::{console, hypercall};
 
@@ -41,47 +40,51 @@ const RING_BYTES: usize = TRACE_HEADER_SIZE + RING_RECORDS * TRACE_RECORD_SIZE;
 #[repr(C, align(4096))]
 struct RingMemory(UnsafeCell<[u8; RING_BYTES]>);
 
-// SAFETY: written only by kernel code, under the kernel lock with interrupts
-// off (one CPU at a time); the host reads it on vCPU 0's exits, and vCPU 0
-// exits to the host only from kernel code (hypercalls, device MMIO), which
-// holds that lock, so never while another CPU writes it.
+// SAFETY: the boot CPU's ring: written only by that CPU with interrupts off,
+// read by the host only on that vCPU's exits (while it is stopped).
 unsafe impl Sync for RingMemory {}
 
 static RING_MEMORY: RingMemory = RingMemory(UnsafeCell::new([0; RING_BYTES]));
 
-/// Koids of the running thread and its process (0: none, e.g. during boot
-/// or for the idle thread's process).
-static CURRENT_PROCESS: AtomicU64 = AtomicU64::new(0);
-static CURRENT_THREAD: AtomicU64 = AtomicU64::new(0);
-
-/// Koids (process, thread) of the running thread.
+/// Koids (process, thread) of the thread running on this CPU (0: none, e.g.
+/// during boot or for the idle thread's process).
 #[inline(always)]
 pub fn current_koids() -> (u64, u64) {
-    (CURRENT_PROCESS.load(Ordering::Relaxed), CURRENT_THREAD.load(Ordering::Relaxed))
+    percpu::trace_koids()
+}
+
+/// This CPU's ring, or null when tracing is off.
+#[inline(always)]
+fn ring() -> *mut TraceRingHeader {
+    percpu::trace_ring() as *mut TraceRingHeader
 }
 
 /// What the running thread's current system call wrote behind its pointer
 /// arguments so far, for its exit record: up to two (user address, value)
-/// pairs, and whose they are. Global like the koids above: one CPU at a time
-/// runs kernel code (the kernel lock); per-CPU once the kernel runs on
-/// several CPUs at once.
-static OUT_ADDR: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
-static OUT_VALUE: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
-static OUT_COUNT: AtomicUsize = AtomicUsize::new(0);
-static OUT_THREAD: AtomicU64 = AtomicU64::new(0);
+/// pairs, and whose they are (per CPU).
+struct Outputs {
+    addr: [AtomicU64; 2],
+    value: [AtomicU64; 2],
+    count: AtomicUsize,
+    thread: AtomicU64,
+}
+
+static OUTPUTS: [Outputs; MAX_CPUS] =
+    [const { Outputs { addr: [AtomicU64::new(0), AtomicU64::new(0)], value: [AtomicU64::new(0), AtomicU64::new(0)], count: AtomicUsize::new(0), thread: AtomicU64::new(0) } }; MAX_CPUS];
 
 /// `copy_out` hook: note a value of at most 8 bytes written to user address
 /// `addr` while tracing (a created handle, an actual count).
 #[inline(always)]
 pub fn note_output(addr: u64, bytes: &[u8]) {
-    if RING.load(Ordering::Relaxed).is_null() || bytes.len() > 8 {
+    if ring().is_null() || bytes.len() > 8 {
         return;
     }
-    let thread = CURRENT_THREAD.load(Ordering::Relaxed);
-    let mut n = OUT_COUNT.load(Ordering::Relaxed);
-    if OUT_THREAD.load(Ordering::Relaxed) != thread {
+    let out = &OUTPUTS[percpu::index()];
+    let thread = current_koids().1;
+    let mut n = out.count.load(Ordering::Relaxed);
+    if out.thread.load(Ordering::Relaxed) != thread {
         // Another thread's call was cut short (it blocked or died): start over.
-        OUT_THREAD.store(thread, Ordering::Relaxed);
+        out.thread.store(thread, Ordering::Relaxed);
         n = 0;
     }
     if n >= 2 {
@@ -89,56 +92,97 @@ pub fn note_output(addr: u64, bytes: &[u8]) {
     }
     let mut v = [0u8; 8];
     v[..bytes.len()].copy_from_slice(bytes);
-    OUT_ADDR[n].store(addr, Ordering::Relaxed);
-    OUT_VALUE[n].store(u64::from_le_bytes(v), Ordering::Relaxed);
-    OUT_COUNT.store(n + 1, Ordering::Relaxed);
+    out.addr[n].store(addr, Ordering::Relaxed);
+    out.value[n].store(u64::from_le_bytes(v), Ordering::Relaxed);
+    out.count.store(n + 1, Ordering::Relaxed);
 }
 
 /// The outputs noted for the running thread's call, as record `aux` nibbles
 /// (the argument each went through, found among the call's argument
 /// registers) and values; taken, so the next call starts empty.
 fn take_outputs(frame: &TrapFrame) -> (u16, [u64; 2]) {
-    let n = OUT_COUNT.swap(0, Ordering::Relaxed);
-    if n == 0 || OUT_THREAD.load(Ordering::Relaxed) != CURRENT_THREAD.load(Ordering::Relaxed) {
+    let out = &OUTPUTS[percpu::index()];
+    let n = out.count.swap(0, Ordering::Relaxed);
+    if n == 0 || out.thread.load(Ordering::Relaxed) != current_koids().1 {
         return (0, [0; 2]);
     }
     let args = [frame.rdi, frame.rsi, frame.rdx, frame.r10, frame.r8, frame.r9, frame.r12, frame.r13];
     let index = |i: usize| {
-        let addr = OUT_ADDR[i].load(Ordering::Relaxed);
+        let addr = out.addr[i].load(Ordering::Relaxed);
         (i < n).then(|| args.iter().position(|&a| a == addr).map(|p| p as u8)).flatten()
     };
     let (first, second) = (index(0), index(1));
-    let value = |i: usize, at: Option<u8>| if at.is_some() { OUT_VALUE[i].load(Ordering::Relaxed) } else { 0 };
+    let value = |i: usize, at: Option<u8>| if at.is_some() { out.value[i].load(Ordering::Relaxed) } else { 0 };
     (output_aux(first, second), [value(0, first), value(1, second)])
 }
 
-/// The header of the active ring, or null when tracing is off.
-static RING: AtomicPtr<TraceRingHeader> = AtomicPtr::new(null_mut());
-
-/// Offer the ring to the host. Tracing stays off unless the host asked for a
-/// trace (`zxvm run --trace`).
+/// Offer the boot CPU's ring to the host. Tracing stays off unless the host
+/// asked for a trace (`zxvm run --trace`).
 pub fn init() {
     if !hypercall::available() {
         return;
     }
     let hdr = RING_MEMORY.0.get() as *mut TraceRingHeader;
-    // SAFETY: the region is ours, large enough for the header, and nothing else
-    // writes it; fields not set here are still zero.
+    // SAFETY: the region is ours, large enough, zero and written by nobody else.
+    if unsafe { offer(hdr, console::kernel_va_to_pa(hdr as u64), RING_RECORDS) } {
+        TRACING.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Records of an AP's ring: what fits in one 2 MiB block with its header.
+const AP_RING_RECORDS: usize = 1 << 13;
+const _: () = assert!(TRACE_HEADER_SIZE + AP_RING_RECORDS * TRACE_RECORD_SIZE <= 0x20_0000);
+
+/// The host traces (the boot CPU's ring was accepted): APs offer theirs.
+static TRACING: AtomicBool = AtomicBool::new(false);
+
+/// On an AP: give it a ring of its own in a 2 MiB block of RAM (physically
+/// contiguous, as the host reads it by address), registered from this CPU so
+/// that its records belong to this vCPU. Tracing stays off on this CPU when
+/// there is no block to spare.
+pub fn init_this_cpu() {
+    if !TRACING.load(Ordering::Relaxed) {
+        return;
+    }
+    let Some(pa) = crate::mm::frame::alloc_block_2m() else { return };
+    let hdr = crate::arch::paging::phys_to_virt(pa) as *mut TraceRingHeader;
+    // SAFETY: a fresh 2 MiB block of RAM, mapped by the direct map and owned
+    // by this CPU's ring from now on (never freed); the header is zeroed
+    // before use (the records need not be: the host reads only up to `head`).
+    let offered = unsafe {
+        core::ptr::write_bytes(hdr as *mut u8, 0, TRACE_HEADER_SIZE);
+        offer(hdr, pa, AP_RING_RECORDS)
+    };
+    if !offered {
+        crate::mm::frame::free_block_2m(pa);
+    }
+}
+
+/// Fill the header of the ring at `hdr` (physical `pa`, room for `records`)
+/// and offer it to the host from this CPU; on acceptance it becomes this
+/// CPU's ring.
+///
+/// # Safety
+/// `hdr` is zeroed memory of [`TRACE_HEADER_SIZE`] + `records` records that
+/// nothing else uses, at physical `pa`.
+unsafe fn offer(hdr: *mut TraceRingHeader, pa: u64, records: usize) -> bool {
+    // SAFETY: forwarded from the caller.
     unsafe {
         (*hdr).magic = TRACE_MAGIC;
         (*hdr).version = TRACE_VERSION;
         (*hdr).header_size = TRACE_HEADER_SIZE as u32;
         (*hdr).record_size = TRACE_RECORD_SIZE as u32;
-        (*hdr).capacity = RING_RECORDS as u32;
+        (*hdr).capacity = records as u32;
     }
-    let pa = console::kernel_va_to_pa(hdr as u64);
-    let granted = hypercall::call(Hypercall::TraceSetup, pa, RING_BYTES as u64, cpu::rdtsc(), 0);
-    if granted <= 0 || granted as usize > RING_RECORDS || !(granted as u32).is_power_of_two() {
-        return;
+    let bytes = TRACE_HEADER_SIZE + records * TRACE_RECORD_SIZE;
+    let granted = hypercall::call(Hypercall::TraceSetup, pa, bytes as u64, cpu::rdtsc(), 0);
+    if granted <= 0 || granted as usize > records || !(granted as u32).is_power_of_two() {
+        return false;
     }
     // SAFETY: as above.
     unsafe { (*hdr).capacity = granted as u32 };
-    RING.store(hdr, Ordering::Release);
+    percpu::this().trace_ring.store(hdr as u64, Ordering::Release);
+    true
 }
 
 /// Claim the next slot for an event of `kind`, or `None` when the record
@@ -226,7 +270,7 @@ pub fn bad_syscall(frame: &TrapFrame, mechanism: Mechanism) -> SyscallTrace {
 #[inline(always)]
 fn syscall_enter_flagged(frame: &TrapFrame, mechanism: Mechanism, flags: u16) -> SyscallTrace {
     let nr = frame.rax;
-    let hdr = RING.load(Ordering::Relaxed);
+    let hdr = ring();
     let (mut enter_end, mut slot) = (0, null_mut());
     if !hdr.is_null() {
         // SAFETY: `hdr` is the active ring.
@@ -253,7 +297,7 @@ fn syscall_enter_flagged(frame: &TrapFrame, mechanism: Mechanism, flags: u16) ->
 /// (hypercall-abi `trace`, protocol step 2a) instead of claiming a record.
 #[inline(always)]
 pub fn syscall_exit(frame: &TrapFrame, t: SyscallTrace) {
-    let hdr = RING.load(Ordering::Relaxed);
+    let hdr = ring();
     if !hdr.is_null() {
         // SAFETY: `hdr` is the active ring and `t.slot` the enter record's
         // slot in it whenever `head == enter_end`: `enter_end == 0` (enter
@@ -287,7 +331,7 @@ pub fn syscall_exit(frame: &TrapFrame, t: SyscallTrace) {
 /// Exception/interrupt entry hook. Returns the vector for [`trap_exit`].
 #[inline(always)]
 pub fn trap_enter(frame: &TrapFrame) -> u64 {
-    let hdr = RING.load(Ordering::Relaxed);
+    let hdr = ring();
     if !hdr.is_null() {
         let kind = if frame.vector >= 32 { TraceKind::InterruptEnter } else { TraceKind::ExceptionEnter };
         // SAFETY: `hdr` is the active ring.
@@ -305,7 +349,7 @@ pub fn trap_enter(frame: &TrapFrame) -> u64 {
 /// Exception/interrupt return hook (the CPL returned to is `frame.cs & 3`).
 #[inline(always)]
 pub fn trap_exit(frame: &TrapFrame, vector: u64) {
-    let hdr = RING.load(Ordering::Relaxed);
+    let hdr = ring();
     if !hdr.is_null() {
         let kind = if vector >= 32 { TraceKind::InterruptExit } else { TraceKind::ExceptionExit };
         // SAFETY: `hdr` is the active ring.
@@ -322,9 +366,10 @@ pub fn trap_exit(frame: &TrapFrame, vector: u64) {
 /// The scheduler switches from thread `from` to thread `to` (koids) of
 /// process `to_process` (0 for kernel threads).
 pub fn context_switch(from: u64, to: u64, to_process: u64) {
-    CURRENT_PROCESS.store(to_process, Ordering::Relaxed);
-    CURRENT_THREAD.store(to, Ordering::Relaxed);
-    let hdr = RING.load(Ordering::Relaxed);
+    let this = percpu::this();
+    this.trace_process.store(to_process, Ordering::Relaxed);
+    this.trace_thread.store(to, Ordering::Relaxed);
+    let hdr = ring();
     if !hdr.is_null() {
         // SAFETY: `hdr` is the active ring.
         unsafe {
@@ -337,7 +382,7 @@ pub fn context_switch(from: u64, to: u64, to_process: u64) {
 }
 
 fn named(kind: TraceKind, koids: (u64, u64), name: &str) {
-    let hdr = RING.load(Ordering::Relaxed);
+    let hdr = ring();
     if !hdr.is_null() {
         let (words, len) = name_words(name.as_bytes());
         // SAFETY: `hdr` is the active ring.
@@ -357,7 +402,7 @@ pub fn process_create(koid: u64, name: &str) {
 
 /// The current thread ends (it is never switched to again).
 pub fn thread_exit() {
-    let hdr = RING.load(Ordering::Relaxed);
+    let hdr = ring();
     if hdr.is_null() {
         return;
     }

@@ -163,6 +163,13 @@ pub fn free(pa: u64) {
     a.free_frames += 1;
 }
 
+/// Give back a block from [`alloc_block_2m`] (frame by frame).
+pub fn free_block_2m(pa: u64) {
+    for i in 0..512 {
+        free(pa + i * PAGE_SIZE);
+    }
+}
+
 /// Frames still available.
 pub fn available() -> u64 {
     let a = ALLOCATOR.lock();

@@ -39,6 +39,13 @@ pub struct PerCpu {
     pub idle: AtomicBool,
     /// Address of this CPU's TSS ([`super::gdt`]).
     pub tss: AtomicU64,
+    /// The kernel's trace ring for this CPU (0: tracing off), read by every
+    /// trace hook with one GS load ([`trace_ring`]).
+    pub trace_ring: AtomicU64,
+    /// Koid of the process of the thread running here (for trace records).
+    pub trace_process: AtomicU64,
+    /// Koid of the thread running here (for trace records).
+    pub trace_thread: AtomicU64,
 }
 
 impl PerCpu {
@@ -54,6 +61,9 @@ impl PerCpu {
             attention: AtomicBool::new(false),
             idle: AtomicBool::new(false),
             tss: AtomicU64::new(0),
+            trace_ring: AtomicU64::new(0),
+            trace_process: AtomicU64::new(0),
+            trace_thread: AtomicU64::new(0),
         }
     }
 
@@ -71,6 +81,9 @@ const _: () = assert!(core::mem::offset_of!(PerCpu, syscall_stack) == SYSCALL_ST
 const _: () = assert!(core::mem::offset_of!(PerCpu, syscall_user_rsp) == SYSCALL_USER_RSP_OFFSET);
 const _: () = assert!(core::mem::offset_of!(PerCpu, index) == 24);
 const ATTENTION_OFFSET: usize = core::mem::offset_of!(PerCpu, attention);
+const TRACE_RING_OFFSET: usize = core::mem::offset_of!(PerCpu, trace_ring);
+const TRACE_PROCESS_OFFSET: usize = core::mem::offset_of!(PerCpu, trace_process);
+const TRACE_THREAD_OFFSET: usize = core::mem::offset_of!(PerCpu, trace_thread);
 const _: () = assert!(MAX_CPUS.is_power_of_two());
 
 static CPUS: [PerCpu; MAX_CPUS] = [const { PerCpu::new() }; MAX_CPUS];
@@ -120,6 +133,34 @@ pub fn attention() -> bool {
     // SAFETY: as in `this`; the flag's offset is pinned below.
     unsafe { asm!("mov {}, gs:[{off}]", out(reg_byte) v, off = const ATTENTION_OFFSET, options(nostack, readonly, preserves_flags)) };
     v != 0
+}
+
+/// This CPU's [`PerCpu::trace_ring`], in one load (every trace hook reads it).
+#[inline(always)]
+pub fn trace_ring() -> u64 {
+    let v: u64;
+    // SAFETY: as in `this`; the field's offset is pinned below.
+    unsafe { asm!("mov {}, gs:[{off}]", out(reg) v, off = const TRACE_RING_OFFSET, options(nostack, readonly, preserves_flags)) };
+    v
+}
+
+/// This CPU's (trace_process, trace_thread) koids.
+#[inline(always)]
+pub fn trace_koids() -> (u64, u64) {
+    let (p, t): (u64, u64);
+    // SAFETY: as in `this`; both offsets are pinned below.
+    unsafe {
+        asm!(
+            "mov {p}, gs:[{po}]",
+            "mov {t}, gs:[{to}]",
+            p = out(reg) p,
+            t = out(reg) t,
+            po = const TRACE_PROCESS_OFFSET,
+            to = const TRACE_THREAD_OFFSET,
+            options(nostack, readonly, preserves_flags)
+        )
+    };
+    (p, t)
 }
 
 /// CPU `index`'s data.
