@@ -55,6 +55,7 @@ QUERIES = {
     "threads": "select count(*) as n from thread where tid != 0",
     "processes": "select count(*) as n from process where pid != 0",
     "syms": "select count(*) as n from args where key in ('args.sym', 'debug.sym')",
+    "vcpu_tracks": "select count(*) as n from thread where name like 'vCPU %'",
 }
 PROBLEMS = (
     "select name, idx, severity, source, value from stats "
@@ -152,7 +153,7 @@ def check(page, port, name, want, out_dir):
 
 def parse_trace_arg(arg):
     path, *mins = arg.split(":")
-    keys = ["slices", "flows", "syms", "thread_states"]
+    keys = ["slices", "flows", "syms", "thread_states", "vcpu_tracks"]
     return path, {k: int(v) for k, v in zip(keys, mins)}
 
 

@@ -37,6 +37,8 @@ record() {
 }
 record tracetest --cmdline "init=tracetest userboot=off"
 record demo --cmdline "init=demo"
+# Two vCPUs: one exit track per vCPU, each CPU's guest events from its own ring.
+record smp2 --cpus 2 --cmdline "init=conformance-tasks test.filter=smp_busy test.cpus=2"
 # The binary format: the same runs as Perfetto protobuf, with scheduler data.
 record_pf() {
     local name=$1
@@ -46,6 +48,7 @@ record_pf() {
 }
 record_pf tracetest --cmdline "init=tracetest userboot=off"
 record_pf demo --cmdline "init=demo"
+record_pf smp2 --cpus 2 --cmdline "init=conformance-tasks test.filter=smp_busy test.cpus=2"
 record_pf lossy --trace-ring 16 --trace-drop --cmdline "init=tracetest tracetest.loop=200 userboot=off"
 # A ring far too small, dropping records: the mended trace must still load clean.
 record lossy --trace-ring 16 --trace-drop --cmdline "init=tracetest tracetest.loop=200 userboot=off"
@@ -68,7 +71,7 @@ fi
 grep -q "without its begin" "$OUT/selftest.log" || { cat "$OUT/selftest.log"; die "check.py failed the broken trace for another reason"; }
 log "self-test: check.py rejects a broken trace ($(grep -c FAIL "$OUT/selftest.log") finding(s))"
 
-# TRACE:MIN_SLICES:MIN_FLOWS:MIN_SYMS[:MIN_THREAD_STATES]
+# TRACE:MIN_SLICES:MIN_FLOWS:MIN_SYMS[:MIN_THREAD_STATES[:MIN_VCPU_TRACKS]]
 "$venv/bin/python" "$(dirname "$0")/check.py" --out "$OUT" \
-    "$OUT/tracetest.json:20:5:10" "$OUT/demo.json:100:1:10" "$OUT/lossy.json:10:0:1" \
-    "$OUT/tracetest.pftrace:20:5:10:1" "$OUT/demo.pftrace:100:1:10:100" "$OUT/lossy.pftrace:10:0:1"
+    "$OUT/tracetest.json:20:5:10" "$OUT/demo.json:100:1:10" "$OUT/lossy.json:10:0:1" "$OUT/smp2.json:100:1:1:0:2" \
+    "$OUT/tracetest.pftrace:20:5:10:1" "$OUT/demo.pftrace:100:1:10:100" "$OUT/lossy.pftrace:10:0:1" "$OUT/smp2.pftrace:100:1:1:10:2"

@@ -9,7 +9,9 @@
 //! records are then placed in time with the TSC mapping of `clock`, exits
 //! with the host clock, and each event is moved later where needed so that
 //! times strictly increase (1 ns apart at least) in that order. vCPUs are
-//! merged by time.
+//! merged by time in one pass, with one TSC mapping for all of them (a VM's
+//! guest TSC is one clock) and slice state kept per guest thread, not per
+//! vCPU: a thread that migrates inside a system call keeps one slice.
 
 use std::collections::BTreeMap;
 
@@ -74,18 +76,19 @@ fn name_of(r: &TraceRecord) -> String {
     String::from_utf8_lossy(&bytes[..n]).trim_end_matches('\0').to_string()
 }
 
-/// Builds one vCPU's events in order.
+/// Builds the events of every vCPU, one item at a time.
 struct Merger<'a> {
     vcpu: u32,
     out: Vec<Event>,
     last_ns: Option<u64>,
     current: Option<(u64, u64)>,
-    /// Open syscalls per thread koid: (nr, process, enter time).
-    syscalls: BTreeMap<u64, Vec<(u32, u64, u64)>>,
+    /// Open syscalls per thread koid: (nr, process, enter time); shared by
+    /// all vCPUs (a thread may leave a call on another CPU).
+    syscalls: &'a mut BTreeMap<u64, Vec<(u32, u64, u64)>>,
     /// Open exceptions/interrupts per thread koid: (vector, process, enter
     /// time). A trap that switches threads (a preempting tick) returns on its
     /// own thread.
-    traps: BTreeMap<u64, Vec<(u32, u64, u64)>>,
+    traps: &'a mut BTreeMap<u64, Vec<(u32, u64, u64)>>,
     meta: &'a mut TraceMeta,
     unknown: u64,
     /// The latest `records_lost` marker: slices it cut are mended there.
@@ -94,7 +97,7 @@ struct Merger<'a> {
     inserted: bool,
     /// Threads switched out inside traps: their trap slices are closed
     /// until they run again (see `switch.rs`).
-    suspended: std::collections::BTreeSet<u64>,
+    suspended: &'a mut std::collections::BTreeSet<u64>,
 }
 
 impl Merger<'_> {
@@ -302,7 +305,7 @@ impl Merger<'_> {
     /// Close what never ended (a syscall that stopped the VM, a fault that
     /// never returned).
     fn finish(&mut self, end_ns: u64) {
-        for (t, stack) in std::mem::take(&mut self.traps) {
+        for (t, stack) in std::mem::take(&mut *self.traps) {
             let thread = Some(t).filter(|t| *t != 0);
             // A switched-out thread's trap slices are closed already.
             if self.suspended.contains(&t) {
@@ -313,7 +316,7 @@ impl Merger<'_> {
                 self.push(end_ns, ev);
             }
         }
-        for (thread, stack) in std::mem::take(&mut self.syscalls) {
+        for (thread, stack) in std::mem::take(&mut *self.syscalls) {
             for (nr, process, _) in stack.into_iter().rev() {
                 let ev = syscall_end(nr, process, thread, "unfinished", 0, Made { unfinished: true, ..Made::default() });
                 self.push(end_ns, ev);
@@ -322,55 +325,140 @@ impl Merger<'_> {
     }
 }
 
+/// One step of a vCPU's own order.
+#[derive(Clone, Copy)]
+enum Item {
+    /// `lost_marks[k]`.
+    Lost(usize),
+    /// `exits[j]`; true for the vCPU's very last item.
+    Exit(usize, bool),
+    /// `records[i]`.
+    Record(usize),
+}
+
+/// A vCPU's items in its exact order (lost marks, then exits, then records
+/// at equal sequence numbers), each with a time key for merging vCPUs: its
+/// own time, kept non-decreasing along the list.
+fn vcpu_items(v: &VcpuCapture, clock: &TscClock) -> Vec<(u64, Item)> {
+    let mut items = Vec::with_capacity(v.records.len() + v.exits.len() + v.lost_marks.len());
+    let (mut i, mut j, mut k) = (0, 0, 0);
+    let mut key = 0u64;
+    loop {
+        let lost = v.lost_marks.get(k).map(|l| (l.guest_seq, 0));
+        let exit = v.exits.get(j).map(|e| (e.guest_seq, 1));
+        let record = v.records.get(i).map(|(s, _)| (*s, 2));
+        let (item, at) = match [lost, exit, record].into_iter().flatten().min() {
+            None => break,
+            Some((_, 0)) => {
+                k += 1;
+                (Item::Lost(k - 1), key)
+            }
+            Some((_, 1)) => {
+                j += 1;
+                (Item::Exit(j - 1, j == v.exits.len() && i == v.records.len()), v.exits[j - 1].start_ns)
+            }
+            Some(_) => {
+                i += 1;
+                (Item::Record(i - 1), clock.to_ns(v.records[i - 1].1.tsc))
+            }
+        };
+        key = key.max(at);
+        items.push((key, item));
+    }
+    items
+}
+
+/// The per-vCPU part of a [`Merger`], parked while another vCPU's items are
+/// merged.
+#[derive(Default)]
+struct Parked {
+    last_ns: Option<u64>,
+    current: Option<(u64, u64)>,
+    loss: Option<LossPoint>,
+    unknown: u64,
+}
+
+impl Merger<'_> {
+    /// Make vCPU `vcpu` the one whose items come next.
+    fn switch_vcpu(&mut self, vcpu: u32, parked: &mut [Parked], index: &dyn Fn(u32) -> usize) {
+        if vcpu == self.vcpu {
+            return;
+        }
+        self.park(parked, index);
+        let back = std::mem::take(&mut parked[index(vcpu)]);
+        (self.last_ns, self.current, self.loss, self.unknown) = (back.last_ns, back.current, back.loss, back.unknown);
+        self.vcpu = vcpu;
+    }
+
+    /// Put the active vCPU's part away.
+    fn park(&mut self, parked: &mut [Parked], index: &dyn Fn(u32) -> usize) {
+        let out = &mut parked[index(self.vcpu)];
+        out.last_ns = self.last_ns.take();
+        out.current = self.current.take();
+        out.loss = self.loss.take();
+        out.unknown = std::mem::take(&mut self.unknown);
+    }
+}
+
 /// Merge a run's capture into one timeline.
+///
+/// The guest TSC is one clock for every vCPU of a VM, so guest records of
+/// all vCPUs are placed with one mapping built from every vCPU's anchors,
+/// and the vCPUs' items are merged by time into one pass: a thread that
+/// enters a system call on one CPU and leaves it on another gets one slice.
 pub fn build(capture: &Capture) -> Timeline {
     let mut meta = TraceMeta { format: FORMAT_NAME.into(), version: FORMAT_VERSION, ..TraceMeta::default() };
-    let mut events = Vec::new();
-    for v in &capture.vcpus {
-        let clock = TscClock::new(v.anchors.clone(), v.tsc_khz);
-        let mut m = Merger {
-            vcpu: v.vcpu,
-            out: Vec::with_capacity(v.records.len() + 2 * v.exits.len()),
-            last_ns: None,
-            current: None,
-            syscalls: BTreeMap::new(),
-            traps: BTreeMap::new(),
-            meta: &mut meta,
-            unknown: 0,
-            loss: None,
-            inserted: false,
-            suspended: Default::default(),
-        };
-        // Next item: the smallest (sequence, rank); a loss noticed at an exit
-        // comes before it, and an exit with guest_seq s before record s.
-        let (mut i, mut j, mut k) = (0, 0, 0);
-        loop {
-            let lost = v.lost_marks.get(k).map(|l| (l.guest_seq, 0));
-            let exit = v.exits.get(j).map(|e| (e.guest_seq, 1));
-            let record = v.records.get(i).map(|(s, _)| (*s, 2));
-            match [lost, exit, record].into_iter().flatten().min() {
-                None => break,
-                Some((_, 0)) => {
-                    m.mark_loss(v.lost_marks[k].count);
-                    k += 1;
-                }
-                Some((_, 1)) => {
-                    m.exit(&v.exits[j], j + 1 == v.exits.len() && i == v.records.len());
-                    j += 1;
-                }
-                Some(_) => {
-                    let r = &v.records[i].1;
-                    m.record(clock.to_ns(r.tsc), r);
-                    i += 1;
-                }
+    let anchors: Vec<_> = capture.vcpus.iter().flat_map(|v| v.anchors.iter().copied()).collect();
+    let clock = TscClock::new(anchors, capture.vcpus.first().and_then(|v| v.tsc_khz));
+    let lists: Vec<Vec<(u64, Item)>> = capture.vcpus.iter().map(|v| vcpu_items(v, &clock)).collect();
+    let index_of = |vcpu: u32| capture.vcpus.iter().position(|v| v.vcpu == vcpu).unwrap_or(0);
+    let total = lists.iter().map(Vec::len).sum();
+    let mut parked: Vec<Parked> = capture.vcpus.iter().map(|_| Parked::default()).collect();
+    let (mut syscalls, mut traps, mut suspended) = (BTreeMap::new(), BTreeMap::new(), Default::default());
+    let mut m = Merger {
+        vcpu: capture.vcpus.first().map_or(0, |v| v.vcpu),
+        out: Vec::with_capacity(total),
+        last_ns: None,
+        current: None,
+        syscalls: &mut syscalls,
+        traps: &mut traps,
+        meta: &mut meta,
+        unknown: 0,
+        loss: None,
+        inserted: false,
+        suspended: &mut suspended,
+    };
+    // k-way merge by time key; each vCPU's own order is kept.
+    let mut heads = vec![0usize; lists.len()];
+    let mut heap: std::collections::BinaryHeap<std::cmp::Reverse<(u64, usize)>> =
+        lists.iter().enumerate().filter(|(_, l)| !l.is_empty()).map(|(n, l)| std::cmp::Reverse((l[0].0, n))).collect();
+    while let Some(std::cmp::Reverse((_, n))) = heap.pop() {
+        let v = &capture.vcpus[n];
+        let (_, item) = lists[n][heads[n]];
+        heads[n] += 1;
+        if let Some(&(key, _)) = lists[n].get(heads[n]) {
+            heap.push(std::cmp::Reverse((key, n)));
+        }
+        m.switch_vcpu(v.vcpu, &mut parked, &index_of);
+        match item {
+            Item::Lost(k) => m.mark_loss(v.lost_marks[k].count),
+            Item::Exit(j, last) => m.exit(&v.exits[j], last),
+            Item::Record(i) => {
+                let r = &v.records[i].1;
+                m.record(clock.to_ns(r.tsc), r);
             }
         }
-        m.finish(v.end_ns);
-        if m.inserted {
-            respace(&mut m.out);
-        }
-        let unknown = m.unknown;
-        events.extend(m.out);
+    }
+    m.finish(capture.vcpus.iter().map(|v| v.end_ns).max().unwrap_or(0));
+    if !parked.is_empty() {
+        m.park(&mut parked, &index_of);
+    }
+    if m.inserted {
+        respace(&mut m.out);
+    }
+    let mut events = std::mem::take(&mut m.out);
+    drop(m);
+    for (n, v) in capture.vcpus.iter().enumerate() {
         let counters = v.counters.unwrap_or_default();
         let guest_counts = TraceKind::ALL.iter().map(|k| (k.name().to_string(), counters.counts[*k as usize])).collect();
         meta.vcpus.push(VcpuMeta {
@@ -381,7 +469,7 @@ pub fn build(capture: &Capture) -> Timeline {
             lost: counters.lost,
             flushes: counters.flushes,
             guest_counts,
-            unknown_records: unknown,
+            unknown_records: parked.get(n).map_or(0, |p| p.unknown),
             clock: clock.describe(&v.anchor_source),
             regs_source: v.regs_source.clone(),
             anchors: clock.anchors().to_vec(),
@@ -443,6 +531,31 @@ mod tests {
         assert_eq!(context.syscall.as_deref(), Some("zx_debug_write"));
         assert_eq!(hypercall.as_ref().unwrap().name, "console_write");
         assert_eq!(hypercall.as_ref().unwrap().args[1], Arg { name: "len".into(), value: 5 });
+    }
+
+    #[test]
+    fn a_call_entered_on_one_vcpu_and_left_on_another_is_one_slice() {
+        let on = |tsc, kind, cpl, seq| {
+            let mut r = rec(tsc, kind, cpl, 24, 0);
+            (r.process, r.thread) = (7, 8);
+            (seq, r)
+        };
+        let vcpu = |n: u32, records, anchors: Vec<Anchor>| VcpuCapture { vcpu: n, records, anchors, end_ns: 1000, ..Default::default() };
+        // Thread 8 enters call 24 on vCPU 0 at TSC 100, blocks, and returns
+        // on vCPU 1 at TSC 500; each vCPU has anchors of its own.
+        let cap = Capture {
+            vcpus: vec![
+                vcpu(0, vec![on(100, TraceKind::SyscallEnter, cpl_pair(3, 0), 0)], vec![Anchor { tsc: 0, ns: 0 }, Anchor { tsc: 200, ns: 200 }]),
+                vcpu(1, vec![on(500, TraceKind::SyscallExit, cpl_pair(0, 3), 0)], vec![Anchor { tsc: 400, ns: 400 }, Anchor { tsc: 900, ns: 900 }]),
+            ],
+        };
+        let t = build(&cap);
+        let calls: Vec<_> = t.events.iter().filter(|e| matches!(e.kind, EventKind::SyscallEnter { .. } | EventKind::SyscallExit { .. })).collect();
+        assert_eq!(calls.len(), 2, "{calls:?}");
+        assert!(matches!(calls[0].kind, EventKind::SyscallEnter { lost: false, .. }) && calls[0].vcpu == 0 && calls[0].ts_ns == 100);
+        assert!(
+            matches!(calls[1].kind, EventKind::SyscallExit { unfinished: false, lost: false, .. }) && calls[1].vcpu == 1 && calls[1].ts_ns == 500
+        );
     }
 
     #[test]
