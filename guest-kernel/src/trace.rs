@@ -27,8 +27,8 @@ use hypercall_abi::Hypercall;
 
 use crate::arch::acpi::MAX_CPUS;
 use crate::arch::syscall_entry::Mechanism;
-use crate::arch::{cpu, percpu};
 use crate::arch::trap::TrapFrame;
+use crate::arch::{cpu, percpu};
 use crate::{console, hypercall};
 
 /// Record slots in the ring (a power of two): 2 MiB of records.
@@ -69,8 +69,14 @@ struct Outputs {
     thread: AtomicU64,
 }
 
-static OUTPUTS: [Outputs; MAX_CPUS] =
-    [const { Outputs { addr: [AtomicU64::new(0), AtomicU64::new(0)], value: [AtomicU64::new(0), AtomicU64::new(0)], count: AtomicUsize::new(0), thread: AtomicU64::new(0) } }; MAX_CPUS];
+static OUTPUTS: [Outputs; MAX_CPUS] = [const {
+    Outputs {
+        addr: [AtomicU64::new(0), AtomicU64::new(0)],
+        value: [AtomicU64::new(0), AtomicU64::new(0)],
+        count: AtomicUsize::new(0),
+        thread: AtomicU64::new(0),
+    }
+}; MAX_CPUS];
 
 /// `copy_out` hook: note a value of at most 8 bytes written to user address
 /// `addr` while tracing (a created handle, an actual count).

@@ -146,7 +146,7 @@ fn read_call_sites(pages: &[u64], at: u64, len: u64, code_start: u64, mechanism:
                 phys::copy_from_kernel(pages[(off / PAGE_SIZE) as usize] + off % PAGE_SIZE, core::slice::from_ref(byte));
             }
         }
-        CALL_END[slot].store(ZXVM_VDSO_BASE + end as u64, Ordering::Relaxed);
+        CALL_END[slot].store(ZXVM_VDSO_BASE + end, Ordering::Relaxed);
     }
     Ok(n)
 }

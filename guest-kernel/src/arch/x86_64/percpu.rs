@@ -66,11 +66,6 @@ impl PerCpu {
             trace_thread: AtomicU64::new(0),
         }
     }
-
-    /// CPU index.
-    pub fn index(&self) -> usize {
-        self.index.load(Ordering::Relaxed) as usize
-    }
 }
 
 /// Offset of the SYSCALL kernel stack, for the entry's assembly.

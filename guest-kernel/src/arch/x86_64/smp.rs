@@ -158,7 +158,7 @@ pub struct StartReport {
 /// is the monotonic clock (for the start-up timeouts); each AP runs `then`
 /// once its CPU is set up.
 pub fn start_aps(cpus: &CpuList, busy: &[(u64, u64)], now_ns: fn() -> i64, then: fn() -> !) -> StartReport {
-    AP_CONTINUE.store(then as usize as u64, Ordering::Relaxed);
+    AP_CONTINUE.store(then as *const () as u64, Ordering::Relaxed);
     let me = apic::id();
     let mut report = StartReport { online: 1, failed: 0, skipped: None };
     if cpus.count <= 1 {
@@ -205,7 +205,7 @@ pub fn start_aps(cpus: &CpuList, busy: &[(u64, u64)], now_ns: fn() -> i64, then:
             _pad: 0,
             stack_top: stack,
             arg: index as u64,
-            entry: ap_main as usize as u64,
+            entry: ap_main as *const () as u64,
         };
         // SAFETY: `data` is the trampoline's data block in the page just
         // written; no AP is running the trampoline now (they start in turn).
