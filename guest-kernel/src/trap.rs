@@ -93,17 +93,14 @@ fn offer_to_debugger(frame: &mut TrapFrame) -> bool {
 }
 
 fn handle_trap(frame: &mut TrapFrame) {
-    if frame.vector == u64::from(apic::TIMER_VECTOR) {
+    let tick = frame.vector == u64::from(apic::TIMER_VECTOR);
+    if tick || frame.vector == u64::from(sched::RESCHED_VECTOR) {
         apic::eoi();
-        sched::on_tick();
-        if frame.came_from_user() {
-            task::before_user_return(frame);
+        if tick {
+            sched::on_tick();
+        } else {
+            sched::on_resched_ipi();
         }
-        return;
-    }
-    if frame.vector == u64::from(sched::RESCHED_VECTOR) {
-        apic::eoi();
-        sched::on_resched_ipi();
         if frame.came_from_user() {
             task::before_user_return(frame);
         }

@@ -16,6 +16,15 @@ macro_rules! pop_gprs {
     };
 }
 
+/// SWAPGS when the interrupted (or returned-to) CS at `[rsp + $cs]` has
+/// RPL 3: entries from user mode and returns to it swap GS (`percpu`).
+/// `$label` is a local numeric label free in the surrounding assembly.
+macro_rules! swapgs_if_user {
+    ($cs:literal, $label:literal) => {
+        concat!("test byte ptr [rsp + ", $cs, "], 3\njz ", $label, "f\nswapgs\n", $label, ":\n")
+    };
+}
+
 /// Push the System V callee-saved registers (context switch, syscall probe).
 macro_rules! push_callee_saved {
     () => {

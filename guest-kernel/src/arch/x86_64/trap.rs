@@ -16,11 +16,8 @@ global_asm!(
     .section .text.trap_common, "ax"
     .global trap_common
 trap_common:
-    test byte ptr [rsp + 24], 3
-    jz 7f
-    swapgs
-7:
     "#,
+    swapgs_if_user!("24", "7"),
     push_gprs!(),
     r#"
     mov rdi, rsp
@@ -32,10 +29,9 @@ trap_return:
     pop_gprs!(),
     r#"
     add rsp, 16
-    test byte ptr [rsp + 8], 3
-    jz 8f
-    swapgs
-8:
+    "#,
+    swapgs_if_user!("8", "8"),
+    r#"
     iretq
     "#,
     dispatch = sym trap_dispatch,
@@ -48,10 +44,9 @@ global_asm!(
     .section .text.tlb_ipi_common, "ax"
     .global tlb_ipi_common
 tlb_ipi_common:
-    test byte ptr [rsp + 24], 3
-    jz 5f
-    swapgs
-5:
+    "#,
+    swapgs_if_user!("24", "5"),
+    r#"
     push rax
     push rcx
     push rdx
@@ -73,10 +68,9 @@ tlb_ipi_common:
     pop rcx
     pop rax
     add rsp, 16
-    test byte ptr [rsp + 8], 3
-    jz 6f
-    swapgs
-6:
+    "#,
+    swapgs_if_user!("8", "6"),
+    r#"
     iretq
     "#,
     serve = sym super::tlb::on_ipi,
