@@ -25,7 +25,7 @@ expect() {
 expect '^Breakpoint 1, kernel::syscall::dispatch'
 expect '^kcs=8$'
 expect '^usercpl=3$'
-expect '^#1 .* in (syscall_entry|trap_common|kernel::trap::handle)'
+expect '^#1 .* in (syscall_entry|trap_common|kernel::trap::handle|kernel::syscall::dispatch_checked|kernel::arch::x86_64::(trap::trap_dispatch|syscall_entry::syscall_dispatch))'
 expect '^Breakpoint 2, .*'
 expect '^ucs=2b$'
 expect '^counter=1$'
