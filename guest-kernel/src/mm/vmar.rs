@@ -11,10 +11,12 @@
 //!
 //! Lock order: Vmar.inner (parent before child) → Vmo.inner → Aspace.
 
-use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 
+use kernel_mm::placement::{self, check_range, page_round_up};
+use kernel_mm::region_map::{covers, outside};
+use kernel_mm::{Extent, RegionMap};
 use spin::Mutex;
 
 pub use super::mapping::{Aspace, Mapping, PERM_MASK};
@@ -45,14 +47,16 @@ enum Child {
     Map(Arc<Mapping>),
 }
 
-impl Child {
-    fn range(&self) -> (u64, u64) {
+impl Extent for Child {
+    fn extent(&self) -> (u64, u64) {
         match self {
             Child::Region(v) => (v.base, v.base + v.size),
             Child::Map(m) => (m.base, m.end()),
         }
     }
+}
 
+impl Child {
     fn is_pinned(&self) -> bool {
         matches!(self, Child::Map(m) if m.is_pinned())
     }
@@ -60,7 +64,7 @@ impl Child {
 
 struct VmarInner {
     alive: bool,
-    children: BTreeMap<u64, Child>,
+    children: RegionMap<Child>,
 }
 
 /// A VMAR.
@@ -77,34 +81,6 @@ pub struct Vmar {
     inner: Mutex<VmarInner>,
 }
 
-/// Placement request: SPECIFIC offset, or any spot with an alignment.
-struct Placement {
-    specific: Option<u64>,
-    upper_limit: Option<u64>,
-    align: u64,
-}
-
-fn placement(options: u32, offset: u64) -> Result<Placement, zx_status_t> {
-    let specific = options & (ZX_VM_SPECIFIC | ZX_VM_SPECIFIC_OVERWRITE) != 0;
-    let upper = options & ZX_VM_OFFSET_IS_UPPER_LIMIT != 0;
-    if specific && upper {
-        return Err(ZX_ERR_INVALID_ARGS);
-    }
-    if !specific && !upper && offset != 0 {
-        return Err(ZX_ERR_INVALID_ARGS);
-    }
-    if !offset.is_multiple_of(PAGE_SIZE) {
-        return Err(ZX_ERR_INVALID_ARGS);
-    }
-    let align_log2 = (options & ZX_VM_ALIGN_MASK) >> ZX_VM_ALIGN_BASE;
-    let align = match align_log2 {
-        0 => PAGE_SIZE,
-        10..=32 => (1u64 << align_log2).max(PAGE_SIZE),
-        _ => return Err(ZX_ERR_INVALID_ARGS),
-    };
-    Ok(Placement { specific: specific.then_some(offset), upper_limit: upper.then_some(offset), align })
-}
-
 impl Vmar {
     /// The root VMAR of a new address space.
     pub fn new_root(aspace: Arc<Aspace>) -> Arc<Self> {
@@ -115,7 +91,7 @@ impl Vmar {
             base: USER_BASE,
             size: USER_TOP - USER_BASE,
             flags: CAN_MAP_MASK | ZX_VM_CAN_MAP_SPECIFIC,
-            inner: Mutex::new(VmarInner { alive: true, children: BTreeMap::new() }),
+            inner: Mutex::new(VmarInner { alive: true, children: RegionMap::new() }),
         })
     }
 
@@ -140,68 +116,10 @@ impl Vmar {
         self.inner.lock().alive
     }
 
-    fn range_free(inner: &VmarInner, lo: u64, hi: u64) -> bool {
-        // The last child starting below `hi` must end at or before `lo`.
-        inner.children.range(..hi).next_back().is_none_or(|(_, c)| c.range().1 <= lo)
-    }
-
-    /// Find a free spot of `size` bytes; highest address first.
-    fn find_spot(&self, inner: &VmarInner, size: u64, p: &Placement) -> Result<u64, zx_status_t> {
-        let top = match p.upper_limit {
-            Some(limit) => self.base + limit,
-            None => self.base + self.size,
-        };
-        let mut gap_end = top;
-        let mut iter = inner.children.range(..top).rev();
-        loop {
-            let below = iter.next();
-            let gap_start = below.map_or(self.base, |(_, c)| c.range().1.min(gap_end));
-            if gap_end >= gap_start.saturating_add(size) {
-                let addr = (gap_end - size) & !(p.align - 1);
-                if addr >= gap_start {
-                    return Ok(addr);
-                }
-            }
-            match below {
-                Some((_, c)) => gap_end = c.range().0.min(gap_end),
-                None => return Err(ZX_ERR_NO_RESOURCES),
-            }
-        }
-    }
-
-    /// Where a new child of `size` goes. ALREADY_EXISTS for an occupied
-    /// SPECIFIC range (unless `overwrite`), INVALID_ARGS outside the region.
+    /// Where a new child of `size` goes (kernel_mm::placement::place).
     fn place(&self, inner: &VmarInner, options: u32, offset: u64, size: u64) -> Result<u64, zx_status_t> {
-        let p = placement(options, offset)?;
-        if (p.specific.is_some() || p.upper_limit.is_some()) && self.flags & ZX_VM_CAN_MAP_SPECIFIC == 0 {
-            return Err(ZX_ERR_ACCESS_DENIED);
-        }
-        if let Some(limit) = p.upper_limit {
-            if limit > self.size || size > limit {
-                return Err(ZX_ERR_INVALID_ARGS);
-            }
-        }
-        match p.specific {
-            Some(off) => {
-                if off >= self.size || size > self.size - off {
-                    return Err(ZX_ERR_INVALID_ARGS);
-                }
-                let addr = self.base + off;
-                if addr & (p.align - 1) != 0 {
-                    return Err(ZX_ERR_INVALID_ARGS);
-                }
-                if !Self::range_free(inner, addr, addr + size) && options & ZX_VM_SPECIFIC_OVERWRITE == 0 {
-                    return Err(ZX_ERR_ALREADY_EXISTS);
-                }
-                Ok(addr)
-            }
-            None => {
-                if size > self.size {
-                    return Err(ZX_ERR_INVALID_ARGS);
-                }
-                self.find_spot(inner, size, &p)
-            }
-        }
+        let can_map_specific = self.flags & ZX_VM_CAN_MAP_SPECIFIC != 0;
+        placement::place(&inner.children, (self.base, self.size), can_map_specific, options, offset, size)
     }
 
     /// `zx_vmar_allocate`: a child region.
@@ -210,7 +128,7 @@ impl Vmar {
         if options & !allowed != 0 || size == 0 {
             return Err(ZX_ERR_INVALID_ARGS);
         }
-        let size = size.checked_add(PAGE_SIZE - 1).ok_or(ZX_ERR_INVALID_ARGS)? & !(PAGE_SIZE - 1);
+        let size = page_round_up(size).ok_or(ZX_ERR_INVALID_ARGS)?;
         let mut inner = self.inner.lock();
         if !inner.alive {
             return Err(ZX_ERR_BAD_STATE);
@@ -226,9 +144,9 @@ impl Vmar {
             base: addr,
             size,
             flags: options & (CAN_MAP_MASK | ZX_VM_CAN_MAP_SPECIFIC | ZX_VM_COMPACT),
-            inner: Mutex::new(VmarInner { alive: true, children: BTreeMap::new() }),
+            inner: Mutex::new(VmarInner { alive: true, children: RegionMap::new() }),
         });
-        inner.children.insert(addr, Child::Region(child.clone()));
+        inner.children.insert(Child::Region(child.clone()));
         Ok(child)
     }
 
@@ -247,7 +165,7 @@ impl Vmar {
         if !vmo_offset.is_multiple_of(PAGE_SIZE) || len == 0 {
             return Err(ZX_ERR_INVALID_ARGS);
         }
-        let size = len.checked_add(PAGE_SIZE - 1).ok_or(ZX_ERR_OUT_OF_RANGE)? & !(PAGE_SIZE - 1);
+        let size = page_round_up(len).ok_or(ZX_ERR_OUT_OF_RANGE)?;
         vmo_offset.checked_add(size).ok_or(ZX_ERR_OUT_OF_RANGE)?;
         let perms = options & PERM_MASK;
         let mut inner = self.inner.lock();
@@ -258,53 +176,38 @@ impl Vmar {
             return Err(ZX_ERR_ACCESS_DENIED);
         }
         let addr = self.place(&inner, options, offset, size)?;
-        if options & ZX_VM_SPECIFIC_OVERWRITE != 0 && !Self::range_free(&inner, addr, addr + size) {
+        if options & ZX_VM_SPECIFIC_OVERWRITE != 0 && !inner.children.is_free(addr, addr + size) {
             self.unmap_locked(&mut inner, addr, size, false)?;
         }
         let m = Mapping::new(&self.aspace, addr, size, vmo.clone(), vmo_offset, perms, max_perms);
         vmo.add_mapping(&m);
-        inner.children.insert(addr, Child::Map(m.clone()));
+        inner.children.insert(Child::Map(m.clone()));
         Ok(m)
-    }
-
-    /// Children overlapping `[lo, hi)`.
-    fn overlapping(inner: &VmarInner, lo: u64, hi: u64) -> Vec<(u64, Child)> {
-        let mut v: Vec<(u64, Child)> = Vec::new();
-        if let Some((k, c)) = inner.children.range(..lo).next_back() {
-            if c.range().1 > lo {
-                v.push((*k, c.clone()));
-            }
-        }
-        v.extend(inner.children.range(lo..hi).map(|(k, c)| (*k, c.clone())));
-        v
     }
 
     fn unmap_locked(&self, inner: &mut VmarInner, addr: u64, size: u64, may_destroy_regions: bool) -> Result<(), zx_status_t> {
         let (lo, hi) = (addr, addr + size);
-        let hits = Self::overlapping(inner, lo, hi);
-        if hits.iter().any(|(_, c)| c.is_pinned()) {
+        let hits = inner.children.overlapping_cloned(lo, hi);
+        if hits.iter().any(Child::is_pinned) {
             return Err(ZX_ERR_ACCESS_DENIED);
         }
-        for (_, c) in &hits {
-            let (a, b) = c.range();
+        for c in &hits {
+            let (a, b) = c.extent();
             if let Child::Region(_) = c {
                 if a < lo || b > hi || !may_destroy_regions {
                     return Err(ZX_ERR_INVALID_ARGS);
                 }
             }
         }
-        for (k, c) in hits {
-            inner.children.remove(&k);
+        for c in hits {
+            inner.children.remove(c.extent().0);
             match c {
                 Child::Region(v) => v.destroy_subtree(),
                 Child::Map(m) => {
-                    let (a, b) = (m.base, m.end());
                     m.destroy();
-                    if a < lo {
-                        inner.children.insert(a, Child::Map(m.piece(&self.aspace, a, lo)));
-                    }
-                    if b > hi {
-                        inner.children.insert(hi, Child::Map(m.piece(&self.aspace, hi, b)));
+                    let (left, right) = outside(m.base, m.end(), lo, hi);
+                    for (a, b) in left.into_iter().chain(right) {
+                        inner.children.insert(Child::Map(m.piece(&self.aspace, a, b)));
                     }
                 }
             }
@@ -313,15 +216,7 @@ impl Vmar {
     }
 
     fn check_range(&self, addr: u64, len: u64) -> Result<u64, zx_status_t> {
-        if !addr.is_multiple_of(PAGE_SIZE) || len == 0 {
-            return Err(ZX_ERR_INVALID_ARGS);
-        }
-        let size = len.checked_add(PAGE_SIZE - 1).ok_or(ZX_ERR_INVALID_ARGS)? & !(PAGE_SIZE - 1);
-        let end = addr.checked_add(size).ok_or(ZX_ERR_INVALID_ARGS)?;
-        if addr < self.base || end > self.base + self.size {
-            return Err(ZX_ERR_INVALID_ARGS);
-        }
-        Ok(size)
+        check_range((self.base, self.size), addr, len)
     }
 
     /// `zx_vmar_unmap`.
@@ -347,10 +242,10 @@ impl Vmar {
         }
         let size = self.check_range(addr, len)?;
         let (lo, hi) = (addr, addr + size);
-        let hits = Self::overlapping(&inner, lo, hi);
+        let hits = inner.children.overlapping_cloned(lo, hi);
         let mut expect = lo;
-        for (_, c) in &hits {
-            let (a, b) = c.range();
+        for c in &hits {
+            let (a, b) = c.extent();
             match c {
                 Child::Region(_) => return Err(ZX_ERR_INVALID_ARGS),
                 Child::Map(m) => {
@@ -370,24 +265,22 @@ impl Vmar {
         if expect < hi {
             return Err(ZX_ERR_NOT_FOUND);
         }
-        for (k, c) in hits {
+        for c in hits {
             let Child::Map(m) = c else { continue };
             if m.base >= lo && m.end() <= hi {
                 m.set_perms(perms);
                 continue;
             }
             // Split: the part inside the range gets the new permissions.
-            inner.children.remove(&k);
+            inner.children.remove(m.base);
             m.destroy();
             let (a, b) = (m.base, m.end());
-            if a < lo {
-                inner.children.insert(a, Child::Map(m.piece(&self.aspace, a, lo)));
-            }
             let mid = m.piece(&self.aspace, a.max(lo), b.min(hi));
             mid.set_perms(perms);
-            inner.children.insert(a.max(lo), Child::Map(mid));
-            if b > hi {
-                inner.children.insert(hi, Child::Map(m.piece(&self.aspace, hi, b)));
+            inner.children.insert(Child::Map(mid));
+            let (left, right) = outside(a, b, lo, hi);
+            for (x, y) in left.into_iter().chain(right) {
+                inner.children.insert(Child::Map(m.piece(&self.aspace, x, y)));
             }
         }
         Ok(())
@@ -397,9 +290,9 @@ impl Vmar {
         let children = {
             let mut inner = self.inner.lock();
             inner.alive = false;
-            core::mem::take(&mut inner.children)
+            inner.children.take_all().collect::<Vec<_>>()
         };
-        for c in children.into_values() {
+        for c in children {
             match c {
                 Child::Region(v) => v.destroy_subtree(),
                 Child::Map(m) => m.destroy(),
@@ -417,7 +310,7 @@ impl Vmar {
             return Err(ZX_ERR_ACCESS_DENIED);
         }
         if let Some(parent) = self.parent.as_ref().and_then(Weak::upgrade) {
-            parent.inner.lock().children.remove(&self.base);
+            parent.inner.lock().children.remove(self.base);
         }
         self.destroy_subtree();
         Ok(())
@@ -432,11 +325,7 @@ impl Vmar {
     pub fn find_mapping(&self, va: u64) -> Option<Arc<Mapping>> {
         let child = {
             let inner = self.inner.lock();
-            let (_, c) = inner.children.range(..=va).next_back()?;
-            if c.range().1 <= va {
-                return None;
-            }
-            c.clone()
+            inner.children.containing(va)?.clone()
         };
         match child {
             Child::Map(m) => Some(m),
@@ -449,8 +338,7 @@ impl Vmar {
     /// Locks go parent VMAR → child VMAR → VMO (`f` may lock the VMO).
     pub fn for_each_mapping_in(&self, lo: u64, hi: u64, f: &mut dyn FnMut(&Arc<Mapping>)) {
         let inner = self.inner.lock();
-        let before = inner.children.range(..lo).next_back().filter(|(_, c)| c.range().1 > lo);
-        for (_, c) in before.into_iter().chain(inner.children.range(lo..hi)) {
+        for c in inner.children.overlapping(lo, hi) {
             match c {
                 Child::Map(m) => f(m),
                 Child::Region(r) => r.for_each_mapping_in(lo, hi, f),
@@ -461,9 +349,9 @@ impl Vmar {
     /// Mappings overlapping `[lo, hi)` directly in this VMAR or below, and
     /// whether a sub-region got in the way (`None` if so and `strict`).
     pub fn mappings_in(&self, lo: u64, hi: u64) -> Vec<Arc<Mapping>> {
-        let hits = Self::overlapping(&self.inner.lock(), lo, hi);
+        let hits = self.inner.lock().children.overlapping_cloned(lo, hi);
         let mut v = Vec::new();
-        for (_, c) in hits {
+        for c in hits {
             match c {
                 Child::Map(m) => v.push(m),
                 Child::Region(r) => v.extend(r.mappings_in(lo, hi)),
@@ -481,14 +369,7 @@ impl Vmar {
         let size = self.check_range(addr, len).map_err(|e| if len == 0 { ZX_ERR_INVALID_ARGS } else { e })?;
         let (lo, hi) = (addr, addr + size);
         let maps = self.mappings_in(lo, hi);
-        let mut expect = lo;
-        for m in &maps {
-            if m.base > expect {
-                return Err(ZX_ERR_BAD_STATE);
-            }
-            expect = m.end();
-        }
-        if expect < hi {
+        if !covers(lo, hi, maps.iter().map(|m| (m.base, m.end()))) {
             return Err(ZX_ERR_BAD_STATE);
         }
         let need_write = matches!(op, ZX_VMAR_OP_COMMIT | ZX_VMAR_OP_DECOMMIT | ZX_VMAR_OP_ZERO);
