@@ -27,73 +27,32 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use spin::Mutex;
 
-use crate::abi::*;
 use crate::arch::acpi::MAX_CPUS;
 use crate::arch::{apic, big_lock, context, cpu, gdt, percpu, smp, syscall_entry, tlb};
 use crate::clock;
 use crate::task::thread::{Thread, ThreadState};
 
-pub use crate::task::thread::WakeReason;
-
-/// What a blocked thread waits for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct WaitKey(pub u64);
-
-impl WaitKey {
-    /// Only the deadline can end the wait (`zx_nanosleep`).
-    pub const SLEEP: WaitKey = WaitKey(0);
-    /// Any object's signals changed or a handle was closed.
-    pub const SIGNALS: WaitKey = WaitKey(1);
-
-    /// A wait that only object `koid` ends.
-    pub const fn for_object(koid: u64) -> WaitKey {
-        WaitKey((1 << 63) | (koid & !(3 << 62)))
-    }
-
-    /// A futex wait (`id` allocated by the futex table).
-    pub const fn futex(id: u64) -> WaitKey {
-        WaitKey((3 << 62) | (id & !(3 << 62)))
-    }
-
-    /// The Zircon thread state a wait on this key reports by default.
-    fn default_block_state(self) -> u32 {
-        match self {
-            WaitKey::SLEEP => ZX_THREAD_STATE_BLOCKED_SLEEPING,
-            WaitKey::SIGNALS => ZX_THREAD_STATE_BLOCKED_WAIT_ONE,
-            k if k.0 >> 62 == 3 => ZX_THREAD_STATE_BLOCKED_FUTEX,
-            _ => ZX_THREAD_STATE_BLOCKED,
-        }
-    }
-}
-
-/// No deadline.
-pub const INFINITE: i64 = i64::MAX;
+pub use kernel_sched::{WaitKey, WakeReason, INFINITE};
 
 /// The reschedule IPI's vector.
 pub const RESCHED_VECTOR: u8 = 0xfc;
 
-struct RunQueue {
+/// The CPUs' threads and the shared run queue.
+struct Cpus {
     /// Each CPU's running thread.
     current: [Option<Arc<Thread>>; MAX_CPUS],
-    /// Preempted and new threads, in arrival order.
-    ready: VecDeque<Arc<Thread>>,
-    /// Threads just woken from a wait: they run before `ready`, so a message
-    /// handed from one thread to another is answered at once instead of after
-    /// a CPU-bound thread's whole slice — unless the head of `ready` has
-    /// waited [`MAX_WAIT_TICKS`] ticks (no starvation).
-    boosted: VecDeque<Arc<Thread>>,
-    blocked: Vec<Arc<Thread>>,
+    /// Ready and blocked threads (kernel_sched::RunQueue's policy: woken
+    /// threads first, no starvation, blocked in block order).
+    queue: kernel_sched::RunQueue<Thread>,
     zombies: Vec<Arc<Thread>>,
     /// Each CPU's idle thread.
     idle: [Option<Arc<Thread>>; MAX_CPUS],
     switches: u64,
 }
 
-static QUEUE: Mutex<RunQueue> = Mutex::new(RunQueue {
+static QUEUE: Mutex<Cpus> = Mutex::new(Cpus {
     current: [const { None }; MAX_CPUS],
-    ready: VecDeque::new(),
-    boosted: VecDeque::new(),
-    blocked: Vec::new(),
+    queue: kernel_sched::RunQueue::new(),
     zombies: Vec::new(),
     idle: [const { None }; MAX_CPUS],
     switches: 0,
@@ -167,53 +126,43 @@ fn kick_an_idle_cpu() {
     }
 }
 
-/// Longest a preempted thread waits behind woken ones.
-const MAX_WAIT_TICKS: u64 = 2;
-
 /// Timer ticks so far.
 static TICKS: AtomicU64 = AtomicU64::new(0);
 
-impl RunQueue {
+impl Cpus {
     /// Queue a preempted or new thread.
     fn push_ready(&mut self, t: Arc<Thread>) {
-        t.set_queued_at(TICKS.load(Ordering::Relaxed));
-        self.ready.push_back(t);
+        self.queue.push_ready(t, TICKS.load(Ordering::Relaxed));
         note_ready();
-    }
-
-    /// Queue a thread just taken off `blocked`: its wait ends with `reason`.
-    fn push_woken(&mut self, t: Arc<Thread>, reason: WakeReason) {
-        t.set_wake_reason(reason);
-        t.set_state(ThreadState::Ready);
-        self.boosted.push_back(t);
-        note_ready();
-    }
-
-    /// Wake every blocked thread `pick` selects, its wait ending with `reason`.
-    #[inline]
-    fn wake_all_where(&mut self, reason: WakeReason, pick: impl Fn(&Thread) -> bool) {
-        let mut i = 0;
-        while i < self.blocked.len() {
-            if pick(&self.blocked[i]) {
-                let t = self.blocked.remove(i);
-                self.push_woken(t, reason);
-            } else {
-                i += 1;
-            }
-        }
     }
 
     fn has_ready(&self) -> bool {
-        !self.ready.is_empty() || !self.boosted.is_empty()
+        self.queue.has_ready()
     }
 
     /// The next thread to run.
     fn pop_next(&mut self) -> Option<Arc<Thread>> {
-        let now = TICKS.load(Ordering::Relaxed);
-        if self.ready.front().is_some_and(|t| now.saturating_sub(t.queued_at()) >= MAX_WAIT_TICKS) {
-            return self.ready.pop_front();
-        }
-        self.boosted.pop_front().or_else(|| self.ready.pop_front())
+        self.queue.pop_next(TICKS.load(Ordering::Relaxed))
+    }
+}
+
+/// How the run queue sees a thread.
+impl kernel_sched::Waiter for Thread {
+    fn wait_key(&self) -> WaitKey {
+        Thread::wait_key(self)
+    }
+
+    fn set_wait_key(&self, key: WaitKey) {
+        Thread::set_wait_key(self, key);
+    }
+
+    fn deadline(&self) -> i64 {
+        Thread::deadline(self)
+    }
+
+    fn end_wait(&self, reason: WakeReason) {
+        self.set_wake_reason(reason);
+        self.set_state(ThreadState::Ready);
     }
 }
 
@@ -334,7 +283,7 @@ pub fn block_as(key: WaitKey, deadline: i64, state: u32) -> WakeReason {
             return WakeReason::TimedOut;
         }
         cur.prepare_block(key, deadline, state);
-        q.blocked.push(cur.clone());
+        q.queue.push_blocked(cur.clone());
         cur
     };
     reschedule(false);
@@ -348,16 +297,9 @@ pub fn block_as(key: WaitKey, deadline: i64, state: u32) -> WakeReason {
 /// Wake up to `n` threads blocked on `key`, oldest first; returns how many.
 pub fn wake_n(key: WaitKey, n: usize) -> usize {
     let mut q = QUEUE.lock();
-    let mut woken = 0;
-    let mut i = 0;
-    while i < q.blocked.len() && woken < n {
-        if q.blocked[i].wait_key() == key {
-            let t = q.blocked.remove(i);
-            q.push_woken(t, WakeReason::Woken);
-            woken += 1;
-        } else {
-            i += 1;
-        }
+    let woken = q.queue.wake_n(key, n);
+    if woken > 0 {
+        note_ready();
     }
     woken
 }
@@ -365,23 +307,12 @@ pub fn wake_n(key: WaitKey, n: usize) -> usize {
 /// Move up to `n` threads blocked on `from` to wait on `to` instead (oldest
 /// first); returns how many moved.
 pub fn requeue(from: WaitKey, to: WaitKey, n: usize) -> usize {
-    let q = QUEUE.lock();
-    let mut moved = 0;
-    for t in q.blocked.iter() {
-        if moved == n {
-            break;
-        }
-        if t.wait_key() == from {
-            t.set_wait_key(to);
-            moved += 1;
-        }
-    }
-    moved
+    QUEUE.lock().queue.requeue(from, to, n)
 }
 
 /// Number of threads blocked on `key`.
 pub fn waiters(key: WaitKey) -> usize {
-    QUEUE.lock().blocked.iter().filter(|t| t.wait_key() == key).count()
+    QUEUE.lock().queue.waiters(key)
 }
 
 /// `t` is being killed: make it runnable if it is blocked (its wait returns
@@ -396,15 +327,17 @@ pub fn interrupt(t: &Arc<Thread>) {
         }
         return;
     }
-    if let Some(i) = q.blocked.iter().position(|x| Arc::ptr_eq(x, t)) {
-        let t = q.blocked.remove(i);
-        q.push_woken(t, WakeReason::Killed);
+    if q.queue.interrupt(t, WakeReason::Killed) {
+        note_ready();
     }
 }
 
 /// Wake every thread blocked on `key`.
 pub fn wake(key: WaitKey) {
-    QUEUE.lock().wake_all_where(WakeReason::Woken, |t| t.wait_key() == key);
+    let mut q = QUEUE.lock();
+    if q.queue.wake(key) > 0 {
+        note_ready();
+    }
 }
 
 /// Timer ticks taken since boot.
@@ -422,7 +355,9 @@ pub fn on_tick() {
         let now = clock::now_ns();
         crate::object::timer::on_tick(now);
         let mut q = QUEUE.lock();
-        q.wake_all_where(WakeReason::TimedOut, |t| t.deadline() <= now);
+        if q.queue.time_out(now) > 0 {
+            note_ready();
+        }
         q.has_ready()
     } else {
         QUEUE.lock().has_ready()

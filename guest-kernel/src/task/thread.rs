@@ -48,17 +48,7 @@ pub enum ThreadState {
     Dead = 4,
 }
 
-/// Why a blocked thread resumed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum WakeReason {
-    /// Something it waits on may have changed.
-    Woken = 0,
-    /// Its deadline passed.
-    TimedOut = 1,
-    /// The thread is being killed: its system call must return at once.
-    Killed = 2,
-}
+pub use kernel_sched::WakeReason;
 
 /// Zircon life-cycle state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,8 +87,6 @@ pub struct Thread {
     suspend_count: AtomicU32,
     /// CPU time used, in TSC ticks.
     runtime_ticks: AtomicU64,
-    /// Scheduler tick at which it joined the ready queue.
-    queued_at: AtomicU64,
     /// The CPU it last ran on (ZX_INFO_THREAD_STATS).
     last_cpu: AtomicU64,
     inner: Mutex<ThreadInner>,
@@ -136,7 +124,6 @@ impl Thread {
             killed: AtomicBool::new(false),
             suspend_count: AtomicU32::new(0),
             runtime_ticks: AtomicU64::new(0),
-            queued_at: AtomicU64::new(0),
             last_cpu: AtomicU64::new(0),
             inner: Mutex::new(ThreadInner { life: Life::Initial, parked: false, exception_channel_type: 0 }),
             exceptionate: Exceptionate::default(),
@@ -231,11 +218,7 @@ impl Thread {
 
     /// Why it last resumed.
     pub fn wake_reason(&self) -> WakeReason {
-        match self.wake_reason.load(Ordering::Relaxed) {
-            0 => WakeReason::Woken,
-            1 => WakeReason::TimedOut,
-            _ => WakeReason::Killed,
-        }
+        WakeReason::from_u8(self.wake_reason.load(Ordering::Relaxed))
     }
 
     pub(crate) fn set_wake_reason(&self, r: WakeReason) {
@@ -265,14 +248,6 @@ impl Thread {
     /// The CPU it last ran on.
     pub fn last_cpu(&self) -> u32 {
         self.last_cpu.load(Ordering::Relaxed) as u32
-    }
-
-    pub(crate) fn set_queued_at(&self, tick: u64) {
-        self.queued_at.store(tick, Ordering::Relaxed);
-    }
-
-    pub(crate) fn queued_at(&self) -> u64 {
-        self.queued_at.load(Ordering::Relaxed)
     }
 
     /// CPU time used up to its last switch out, in TSC ticks (the running
