@@ -15,42 +15,24 @@
 //! and no `Handle` (hence no message) is dropped while one is held, because a
 //! dropped handle may run another object's `on_zero_handles`.
 
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
-use alloc::vec::Vec;
 
+use kernel_object::{ChannelQueue, Delivery};
 use spin::Mutex;
 
-use super::message::{Message, CHANNEL_MAX_PENDING_MESSAGES};
+use super::message::Message;
 use super::peer::{self, PeerLink};
 use super::{object_wait_key, KObjectBase};
 use crate::abi::*;
 use crate::impl_kernel_object;
 use crate::sched;
 
-/// First kernel-generated txid; the high bit marks kernel txids.
-const KERNEL_TXID_BIT: u32 = 0x8000_0000;
-
-struct PendingCall {
-    txid: zx_txid_t,
-    /// Set once the call is over: the reply, or why there is none.
-    outcome: Option<Result<Message, zx_status_t>>,
-}
-
-#[derive(Default)]
-struct ChannelInner {
-    queue: VecDeque<Message>,
-    calls: Vec<PendingCall>,
-    next_txid: u32,
-    /// The endpoint lost its last handle: nothing may be queued any more.
-    dead: bool,
-}
-
 /// One endpoint of a `zx_channel_create` pair.
 pub struct Channel {
     base: KObjectBase,
     peer: PeerLink<Channel>,
-    inner: Mutex<ChannelInner>,
+    /// Messages the peer wrote and calls pending here (kernel_object::ChannelQueue).
+    inner: Mutex<ChannelQueue<Message>>,
 }
 
 impl Channel {
@@ -73,27 +55,11 @@ impl Channel {
 
     /// Accept a message written by our peer.
     fn deliver(&self, msg: Message) -> Result<(), (zx_status_t, Message)> {
-        let mut inner = self.inner.lock();
-        if inner.dead {
-            return Err((ZX_ERR_PEER_CLOSED, msg));
-        }
-        let txid = msg.txid();
-        if txid & KERNEL_TXID_BIT != 0 && msg.data.len() >= 4 {
-            if let Some(call) = inner.calls.iter_mut().find(|c| c.txid == txid && c.outcome.is_none()) {
-                call.outcome = Some(Ok(msg));
-                drop(inner);
-                sched::wake(object_wait_key(self.base.koid));
-                return Ok(());
-            }
-        }
-        if inner.queue.len() >= CHANNEL_MAX_PENDING_MESSAGES {
-            return Err((ZX_ERR_SHOULD_WAIT, msg));
-        }
-        let was_empty = inner.queue.is_empty();
-        inner.queue.push_back(msg);
-        drop(inner);
-        if was_empty {
-            self.base.update_signals(0, ZX_CHANNEL_READABLE);
+        let delivery = self.inner.lock().deliver(msg)?;
+        match delivery {
+            Delivery::Reply => sched::wake(object_wait_key(self.base.koid)),
+            Delivery::Queued { was_empty: true } => self.base.update_signals(0, ZX_CHANNEL_READABLE),
+            Delivery::Queued { was_empty: false } => {}
         }
         Ok(())
     }
@@ -104,29 +70,18 @@ impl Channel {
     /// SHOULD_WAIT, or PEER_CLOSED once the peer is gone.
     pub fn read(&self, may_discard: bool, accept: impl FnOnce(u32, u32) -> Result<(), zx_status_t>) -> Result<Message, zx_status_t> {
         let mut inner = self.inner.lock();
-        let Some(front) = inner.queue.front() else {
+        if inner.is_empty() {
             drop(inner);
             return Err(if self.peer.get().is_some() { ZX_ERR_SHOULD_WAIT } else { ZX_ERR_PEER_CLOSED });
-        };
-        let taken = match accept(front.num_bytes(), front.num_handles()) {
-            Ok(()) => Ok(inner.queue.pop_front()),
-            Err(ZX_ERR_BUFFER_TOO_SMALL) if may_discard => Err((ZX_ERR_BUFFER_TOO_SMALL, inner.queue.pop_front())),
-            Err(e) => Err((e, None)),
-        };
-        let now_empty = inner.queue.is_empty();
+        }
+        let taken = inner.read(may_discard, accept);
+        let now_empty = inner.is_empty();
         drop(inner);
         if now_empty {
             self.base.update_signals(ZX_CHANNEL_READABLE, 0);
         }
-        match taken {
-            Ok(Some(m)) => Ok(m),
-            Ok(None) => Err(ZX_ERR_SHOULD_WAIT),
-            // A discarded message (and its handles) dies here, outside the lock.
-            Err((e, discarded)) => {
-                drop(discarded);
-                Err(e)
-            }
-        }
+        // A discarded message (and its handles) dies here, outside the lock.
+        taken.map_err(|(e, _discarded)| e)
     }
 
     /// `zx_channel_call`: stamp `msg` with a fresh kernel txid, write it and
@@ -134,18 +89,7 @@ impl Channel {
     /// the peer closes (PEER_CLOSED) or this endpoint loses its last handle
     /// (CANCELED).
     pub fn call(&self, mut msg: Message, deadline: i64) -> Result<Message, zx_status_t> {
-        let txid = {
-            let mut inner = self.inner.lock();
-            let txid = loop {
-                inner.next_txid = inner.next_txid.wrapping_add(1);
-                let t = KERNEL_TXID_BIT | inner.next_txid;
-                if !inner.calls.iter().any(|c| c.txid == t) {
-                    break t;
-                }
-            };
-            inner.calls.push(PendingCall { txid, outcome: None });
-            txid
-        };
+        let txid = self.inner.lock().begin_call();
         msg.set_txid(txid);
         if let Err((e, msg)) = self.write(msg) {
             self.take_call(txid);
@@ -154,13 +98,9 @@ impl Channel {
         }
         let key = object_wait_key(self.base.koid);
         loop {
-            {
-                let mut inner = self.inner.lock();
-                if let Some(i) = inner.calls.iter().position(|c| c.txid == txid && c.outcome.is_some()) {
-                    let call = inner.calls.swap_remove(i);
-                    drop(inner);
-                    return call.outcome.unwrap_or(Err(ZX_ERR_BAD_STATE));
-                }
+            let finished = self.inner.lock().take_finished(txid);
+            if let Some(outcome) = finished {
+                return outcome;
             }
             if crate::clock::now_ns() >= deadline {
                 // A reply may have raced in; take whatever is there.
@@ -178,20 +118,12 @@ impl Channel {
 
     /// Remove the pending call `txid`; returns its outcome if it had one.
     fn take_call(&self, txid: zx_txid_t) -> Option<Option<Result<Message, zx_status_t>>> {
-        let mut inner = self.inner.lock();
-        let i = inner.calls.iter().position(|c| c.txid == txid)?;
-        Some(inner.calls.swap_remove(i).outcome)
+        self.inner.lock().take_call(txid)
     }
 
     /// End every pending call that has no outcome yet with `status`.
     fn fail_calls(&self, status: zx_status_t) {
-        let mut inner = self.inner.lock();
-        let mut any = false;
-        for c in inner.calls.iter_mut().filter(|c| c.outcome.is_none()) {
-            c.outcome = Some(Err(status));
-            any = true;
-        }
-        drop(inner);
+        let any = self.inner.lock().fail_calls(status);
         if any {
             sched::wake(object_wait_key(self.base.koid));
         }
@@ -205,11 +137,7 @@ impl_kernel_object!(
     peered: peer,
     fn on_zero_handles(&self) {
         // Our queued messages die with us (closing the handles inside them).
-        let dead_messages = {
-            let mut inner = self.inner.lock();
-            inner.dead = true;
-            core::mem::take(&mut inner.queue)
-        };
+        let dead_messages = self.inner.lock().kill();
         drop(dead_messages);
         self.fail_calls(ZX_ERR_CANCELED);
         if let Some(p) = self.peer.unlink() {

@@ -9,9 +9,7 @@ use alloc::vec::Vec;
 use crate::abi::*;
 use crate::object::handle::Handle;
 
-/// Most messages one endpoint queues before writers get ZX_ERR_SHOULD_WAIT
-/// (Zircon's `kMaxPendingMessageCount`).
-pub const CHANNEL_MAX_PENDING_MESSAGES: usize = 3500;
+pub use kernel_object::CHANNEL_MAX_PENDING_MESSAGES;
 
 /// One channel message.
 #[derive(Default)]
@@ -46,5 +44,20 @@ impl Message {
     /// Handle count as the ABI counts it.
     pub fn num_handles(&self) -> u32 {
         self.handles.len() as u32
+    }
+}
+
+/// How a channel endpoint's queue sees a message.
+impl kernel_object::ChannelMessage for Message {
+    fn txid(&self) -> Option<zx_txid_t> {
+        (self.data.len() >= 4).then(|| Message::txid(self))
+    }
+
+    fn num_bytes(&self) -> u32 {
+        Message::num_bytes(self)
+    }
+
+    fn num_handles(&self) -> u32 {
+        Message::num_handles(self)
     }
 }

@@ -10,9 +10,9 @@
 //! Threads in `zx_port_wait` block on the port's own scheduler key, so only
 //! a new packet (or the deadline) wakes them.
 
-use alloc::collections::VecDeque;
 use alloc::sync::{Arc, Weak};
 
+use kernel_object::PacketQueue;
 use spin::Mutex;
 
 use super::{object_wait_key, AsyncSignal, KObjectBase, SignalObserver};
@@ -20,29 +20,14 @@ use crate::abi::*;
 use crate::impl_kernel_object;
 use crate::sched;
 
-/// Most user packets one port holds before `zx_port_queue` says SHOULD_WAIT
-/// (Zircon bounds each port's allocated packets the same way).
-pub const PORT_MAX_USER_PACKETS: usize = 4096;
-
-struct QueuedPacket {
-    packet: zx_port_packet_t,
-    /// For signal packets: serial of the handle whose wait queued it.
-    source: Option<u64>,
-}
-
-#[derive(Default)]
-struct PortInner {
-    queue: VecDeque<QueuedPacket>,
-    user_packets: usize,
-    /// The port lost its last handle: waits that still fire are ignored.
-    dead: bool,
-}
+pub use kernel_object::PORT_MAX_USER_PACKETS;
 
 /// A `zx_port_create` object.
 pub struct Port {
     base: KObjectBase,
     me: Weak<Port>,
-    inner: Mutex<PortInner>,
+    /// Queued packets (kernel_object::PacketQueue: order, limit, cancel).
+    inner: Mutex<PacketQueue>,
 }
 
 impl Port {
@@ -56,21 +41,9 @@ impl Port {
         self.me.clone()
     }
 
-    fn push(&self, packet: QueuedPacket) {
-        self.inner.lock().queue.push_back(packet);
-        sched::wake(object_wait_key(self.base.koid));
-    }
-
     /// `zx_port_queue`: queue a user packet (type forced to USER).
-    pub fn queue_user(&self, mut packet: zx_port_packet_t) -> Result<(), zx_status_t> {
-        packet.r#type = ZX_PKT_TYPE_USER;
-        let mut inner = self.inner.lock();
-        if inner.user_packets >= PORT_MAX_USER_PACKETS {
-            return Err(ZX_ERR_SHOULD_WAIT);
-        }
-        inner.user_packets += 1;
-        inner.queue.push_back(QueuedPacket { packet, source: None });
-        drop(inner);
+    pub fn queue_user(&self, packet: zx_port_packet_t) -> Result<(), zx_status_t> {
+        self.inner.lock().push_user(packet)?;
         sched::wake(object_wait_key(self.base.koid));
         Ok(())
     }
@@ -79,12 +52,8 @@ impl Port {
     pub fn wait(&self, deadline: i64) -> Result<zx_port_packet_t, zx_status_t> {
         loop {
             {
-                let mut inner = self.inner.lock();
-                if let Some(p) = inner.queue.pop_front() {
-                    if p.source.is_none() {
-                        inner.user_packets -= 1;
-                    }
-                    return Ok(p.packet);
+                if let Some(p) = self.inner.lock().pop() {
+                    return Ok(p);
                 }
             }
             if crate::clock::now_ns() >= deadline {
@@ -100,20 +69,16 @@ impl Port {
     /// Remove queued signal packets that the wait through the handle with
     /// `handle_serial` under `key` produced. True if any was removed.
     pub fn cancel_queued(&self, handle_serial: u64, key: u64) -> bool {
-        let mut inner = self.inner.lock();
-        let before = inner.queue.len();
-        inner.queue.retain(|p| !(p.source == Some(handle_serial) && p.packet.key == key));
-        before != inner.queue.len()
+        self.inner.lock().cancel(handle_serial, key)
     }
 }
 
 impl SignalObserver for Port {
     fn on_signal(&self, s: &AsyncSignal) {
-        if self.inner.lock().dead {
-            return;
-        }
         let signal = zx_packet_signal_t { trigger: s.trigger, observed: s.observed, count: 1, timestamp: s.timestamp as u64, reserved1: 0 };
-        self.push(QueuedPacket { packet: zx_port_packet_t::new_signal(s.key, signal), source: Some(s.handle_serial) });
+        if self.inner.lock().push_signal(zx_port_packet_t::new_signal(s.key, signal), s.handle_serial) {
+            sched::wake(object_wait_key(self.base.koid));
+        }
     }
 }
 
@@ -122,12 +87,6 @@ impl_kernel_object!(
     ZX_OBJ_TYPE_PORT,
     ZX_DEFAULT_PORT_RIGHTS,
     fn on_zero_handles(&self) {
-        let dropped = {
-            let mut inner = self.inner.lock();
-            inner.dead = true;
-            inner.user_packets = 0;
-            core::mem::take(&mut inner.queue)
-        };
-        drop(dropped);
+        self.inner.lock().kill();
     }
 );

@@ -5,9 +5,11 @@
 //!
 //! * [`handle_table`]: a process's handle table (slot arena, generations,
 //!   scrambled values in Zircon's shape).
+//! * [`channel_queue`]: a channel endpoint's messages and pending calls.
+//! * [`packet_queue`]: a port's packets (order, user limit, cancel).
 //!
 //! The guest kernel's `object` module wraps these with the parts that need
-//! the machine (signals, waits, koids).
+//! the machine (signals, waits, koids, user memory).
 
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
@@ -15,6 +17,10 @@
 
 extern crate alloc;
 
+pub mod channel_queue;
 pub mod handle_table;
+pub mod packet_queue;
 
+pub use channel_queue::{ChannelMessage, ChannelQueue, Delivery, CHANNEL_MAX_PENDING_MESSAGES};
 pub use handle_table::{HandleTable, MAX_HANDLES_PER_PROCESS};
+pub use packet_queue::{PacketQueue, PORT_MAX_USER_PACKETS};
