@@ -18,11 +18,11 @@
 //! Lock order: Vmo.inner → Aspace (page tables). Slice operations release the
 //! slice's lock before taking the parent's.
 
-use alloc::collections::BTreeMap;
 use alloc::sync::{Arc, Weak};
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicU32, Ordering};
 
+use kernel_mm::{FrameSource, PageList};
 use spin::Mutex;
 
 use super::vmar::Mapping;
@@ -52,19 +52,26 @@ impl Drop for Page {
     }
 }
 
-fn new_zero_page() -> Result<Arc<Page>, zx_status_t> {
-    let f = frame::alloc_user_zeroed().ok_or(ZX_ERR_NO_MEMORY)?;
-    Ok(Arc::new(Page { pa: f.pa, owned: true }))
-}
+/// New pages' frames: the frame allocator's user frames.
+struct UserFrames;
 
-fn copy_page(src: &Page) -> Result<Arc<Page>, zx_status_t> {
-    let f = frame::alloc_user().ok_or(ZX_ERR_NO_MEMORY)?;
-    phys::copy(f.pa, src.pa, PAGE_SIZE);
-    Ok(Arc::new(Page { pa: f.pa, owned: true }))
+impl FrameSource for UserFrames {
+    type Page = Page;
+
+    fn zeroed(&mut self) -> Option<Page> {
+        frame::alloc_user_zeroed().map(|f| Page { pa: f.pa, owned: true })
+    }
+
+    fn copy_of(&mut self, src: &Page) -> Option<Page> {
+        let f = frame::alloc_user()?;
+        phys::copy(f.pa, src.pa, PAGE_SIZE);
+        Some(Page { pa: f.pa, owned: true })
+    }
 }
 
 enum Content {
-    Paged(BTreeMap<u64, Arc<Page>>),
+    /// Committed pages and their copy-on-write sharing (kernel_mm::PageList).
+    Paged(PageList<Page>),
     Slice { parent: Arc<Vmo>, offset: u64 },
 }
 
@@ -92,9 +99,7 @@ impl VmoInner {
         let Some(base) = self.borrowed else { return };
         let hi = hi.min(self.size / PAGE_SIZE);
         if let Content::Paged(pages) = &mut self.content {
-            for i in lo..hi {
-                pages.entry(i).or_insert_with(|| Arc::new(Page { pa: base + i * PAGE_SIZE, owned: false }));
-            }
+            pages.fill_absent(lo, hi, |i| Page { pa: base + i * PAGE_SIZE, owned: false });
         }
     }
 }
@@ -163,14 +168,14 @@ impl Vmo {
     /// A new paged VMO of `size` bytes (rounded up to pages).
     pub fn new(size: u64, resizable: bool) -> Result<Arc<Self>, zx_status_t> {
         let rounded = page_round(size)?;
-        Ok(Self::build(rounded, size, resizable, Content::Paged(BTreeMap::new())))
+        Ok(Self::build(rounded, size, resizable, Content::Paged(PageList::new())))
     }
 
     /// A VMO over borrowed physical memory `[pa, pa + len)` (page aligned),
     /// e.g. the boot filesystem. Its frames are never freed.
     pub fn new_borrowed(pa: u64, len: u64) -> Arc<Self> {
         let size = (len + PAGE_SIZE - 1) & !(PAGE_SIZE - 1);
-        let v = Self::build(size, len, false, Content::Paged(BTreeMap::new()));
+        let v = Self::build(size, len, false, Content::Paged(PageList::new()));
         v.inner.lock().borrowed = Some(pa);
         v
     }
@@ -256,22 +261,13 @@ impl Vmo {
         }
         inner.materialize(idx, idx + 1);
         let Content::Paged(pages) = &mut inner.content else { return Err(ZX_ERR_BAD_STATE) };
-        if let Some(pg) = pages.get(&idx) {
-            let shared = Arc::strong_count(pg) > 1;
-            if !(write && shared) {
-                return Ok((pg.pa, !shared));
-            }
-            let copy = copy_page(pg)?;
-            let pa = copy.pa;
-            pages.insert(idx, copy);
+        let fault = pages.fault(idx, write, &mut UserFrames)?;
+        let (pa, writable, replaced) = (fault.page.pa, fault.writable, fault.replaced);
+        if replaced {
             // Other mappings of this VMO still map the shared frame.
             Self::unmap_pages(inner, idx * PAGE_SIZE, (idx + 1) * PAGE_SIZE, false);
-            return Ok((pa, true));
         }
-        let pg = new_zero_page()?;
-        let pa = pg.pa;
-        pages.insert(idx, pg);
-        Ok((pa, true))
+        Ok((pa, writable))
     }
 
     /// The committed frame for page `idx`, if any (reads of absent pages see zero).
@@ -282,7 +278,7 @@ impl Vmo {
         let inner = self.inner.lock();
         match &inner.content {
             Content::Paged(pages) => {
-                pages.get(&idx).map(|p| p.pa).or_else(|| inner.borrowed.filter(|_| idx < inner.size / PAGE_SIZE).map(|b| b + idx * PAGE_SIZE))
+                pages.get(idx).map(|p| p.pa).or_else(|| inner.borrowed.filter(|_| idx < inner.size / PAGE_SIZE).map(|b| b + idx * PAGE_SIZE))
             }
             Content::Slice { .. } => None,
         }
@@ -377,8 +373,7 @@ impl Vmo {
             let mut guard = self.inner.lock();
             let inner = &mut *guard;
             let Content::Paged(pages) = &mut inner.content else { return };
-            let keys: Vec<u64> = pages.range(lo..hi).map(|(k, _)| *k).collect();
-            let removed = keys.iter().filter_map(|k| pages.remove(k)).collect();
+            let removed = pages.remove_range(lo, hi);
             Self::unmap_pages(inner, lo * PAGE_SIZE, hi * PAGE_SIZE, false);
             removed
         };
@@ -472,12 +467,12 @@ impl Vmo {
             None => (self.clone(), 0, u64::MAX),
         };
         let (lo, hi) = ((base + offset) / PAGE_SIZE, (base + offset.saturating_add(rounded).min(limit)) / PAGE_SIZE);
-        let pages: BTreeMap<u64, Arc<Page>> = {
+        let pages = {
             let mut guard = src.inner.lock();
             let inner = &mut *guard;
             inner.materialize(lo, hi);
             let Content::Paged(pages) = &inner.content else { return Err(ZX_ERR_BAD_STATE) };
-            let copy = if lo < hi { pages.range(lo..hi).map(|(k, p)| (k - lo, p.clone())).collect() } else { BTreeMap::new() };
+            let copy = pages.share_range(lo, hi);
             // Shared now: writable mappings must fault to copy.
             if lo < hi {
                 Self::unmap_pages(inner, lo * PAGE_SIZE, hi * PAGE_SIZE, true);
@@ -539,8 +534,8 @@ impl Vmo {
         let mut inner = self.inner.lock();
         inner.materialize(lo, hi);
         match &inner.content {
-            Content::Paged(pages) if lo < hi => pages.range(lo..hi).map(|(i, p)| (*i, p.pa, Arc::strong_count(p) == 1)).collect(),
-            _ => Vec::new(),
+            Content::Paged(pages) => pages.committed(lo, hi).map(|(i, p, exclusive)| (i, p.pa, exclusive)).collect(),
+            Content::Slice { .. } => Vec::new(),
         }
     }
 

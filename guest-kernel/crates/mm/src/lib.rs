@@ -1,9 +1,11 @@
 //! The memory layer's platform-free core: how a VMAR's address range is
-//! divided among child regions and mappings, with no page tables or
-//! physical frames in it, so that it runs (and is tested) on the host as it
+//! divided among child regions and mappings and which pages a VMO has
+//! committed, with no page tables or frame allocator in it, so that it runs (and is tested) on the host as it
 //! runs in the guest kernel.
 //!
 //! * [`placement`]: `ZX_VM_*` placement options → where a child may go.
+//! * [`page_list`]: a paged VMO's committed pages and copy-on-write
+//!   sharing, against a [`FrameSource`] (the frame allocator, or a mock).
 //! * [`region_map`]: a VMAR's children by address: free-range search
 //!   (highest gap first), overlap queries and coverage checks.
 //!
@@ -16,9 +18,11 @@
 
 extern crate alloc;
 
+pub mod page_list;
 pub mod placement;
 pub mod region_map;
 
+pub use page_list::{FrameSource, PageList};
 pub use placement::{page_round_up, Placement};
 pub use region_map::{Extent, RegionMap};
 
