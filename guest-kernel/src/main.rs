@@ -9,13 +9,13 @@
 extern crate alloc;
 
 mod abi;
-mod arch;
+use kernel_hal as arch;
 mod boot;
 mod clock;
 mod console;
 mod debug_tasks;
 mod drivers;
-mod hypercall;
+use kernel_hal::hypercall;
 mod mm;
 mod object;
 mod power;
@@ -25,6 +25,14 @@ mod task;
 mod trace;
 mod trap;
 mod vdso;
+
+// Where the hardware layer hands control to kernel policy.
+kernel_hal::kernel_hooks! {
+    syscall: syscall::dispatch_checked,
+    trap_from_user: trap::handle_from_user,
+    trap_other: trap::handle_other,
+    before_user_return: task::before_user_return,
+}
 
 use core::arch::global_asm;
 

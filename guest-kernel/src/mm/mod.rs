@@ -3,10 +3,9 @@
 //! demand paging.
 
 pub mod fault;
-pub mod frame;
+pub use kernel_hal::{frame, phys};
 pub mod heap;
 pub mod mapping;
-pub mod phys;
 pub mod pin;
 pub mod size_class;
 pub mod vmar;

@@ -10,8 +10,6 @@ use super::handle::Handle;
 use super::{downcast, KernelObject};
 use crate::abi::*;
 
-pub use kernel_object::MAX_HANDLES_PER_PROCESS;
-
 /// A process's handles.
 pub struct HandleTable(kernel_object::HandleTable<Handle>);
 

@@ -9,8 +9,6 @@ use alloc::vec::Vec;
 use crate::abi::*;
 use crate::object::handle::Handle;
 
-pub use kernel_object::CHANNEL_MAX_PENDING_MESSAGES;
-
 /// One channel message.
 #[derive(Default)]
 pub struct Message {

@@ -20,8 +20,6 @@ use crate::abi::*;
 use crate::impl_kernel_object;
 use crate::sched;
 
-pub use kernel_object::PORT_MAX_USER_PACKETS;
-
 /// A `zx_port_create` object.
 pub struct Port {
     base: KObjectBase,

@@ -20,7 +20,6 @@
 //! plus a koid, the same keys as `object::object_wait_key`) for waits on one
 //! object, [`WaitKey::futex`] (bits 63 and 62 plus a futex id) for futexes.
 
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};

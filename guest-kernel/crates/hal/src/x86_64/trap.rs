@@ -152,13 +152,13 @@ extern "C" fn trap_dispatch(frame: &mut TrapFrame) {
     // A fault in kernel code happens with it held already.
     if frame.came_from_user() {
         super::big_lock::enter();
-        crate::trap::handle_from_user(frame);
+        crate::hooks::trap_from_user(frame);
         super::big_lock::leave();
     } else if !super::big_lock::held_here() {
         super::big_lock::enter();
-        crate::trap::handle_other(frame);
+        crate::hooks::trap_other(frame);
         super::big_lock::leave();
     } else {
-        crate::trap::handle_other(frame);
+        crate::hooks::trap_other(frame);
     }
 }

@@ -49,7 +49,7 @@ extern "C" {
 /// First code a new user thread runs (on its own stack, `frame` at the top):
 /// the same checks as every return to user mode (suspend, kill).
 extern "C" fn first_user_entry(frame: &mut TrapFrame) {
-    crate::task::before_user_return(frame);
+    crate::hooks::before_user_return(frame);
     // The switch that brought us here held the kernel lock (`big_lock`).
     super::big_lock::leave();
 }
@@ -69,7 +69,7 @@ pub unsafe fn switch(prev: *mut u64, next: u64) {
 const SWITCH_FRAME_WORDS: usize = 7;
 
 /// Prepare a fresh kernel stack (`top`, 16-byte aligned) so the first switch
-/// enters user mode with `frame` (through [`crate::task::before_user_return`]).
+/// enters user mode with `frame` (through the `before_user_return` hook).
 /// Returns the RSP to switch to.
 ///
 /// # Safety
@@ -151,7 +151,7 @@ fn release(slot: u64, pages: u64) {
     }
     super::tlb::flush_kernel();
     for pa in frames.into_iter().filter(|&pa| pa != 0) {
-        crate::mm::frame::free(pa);
+        crate::frame::free(pa);
     }
 }
 
@@ -171,12 +171,12 @@ impl KernelStack {
         };
         for p in 0..KSTACK_PAGES {
             let mapped =
-                crate::mm::frame::alloc_zeroed().map(|f| (f.pa, paging::map_kernel_window(slot_base(slot) + p * paging::PAGE_SIZE, f.pa, false)));
+                crate::frame::alloc_zeroed().map(|f| (f.pa, paging::map_kernel_window(slot_base(slot) + p * paging::PAGE_SIZE, f.pa, false)));
             match mapped {
                 Some((_, Ok(()))) => {}
                 failed => {
                     if let Some((pa, Err(_))) = failed {
-                        crate::mm::frame::free(pa);
+                        crate::frame::free(pa);
                     }
                     release(slot, p);
                     SLOTS.lock().free.push(slot);

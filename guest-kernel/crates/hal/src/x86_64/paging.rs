@@ -5,7 +5,7 @@
 //! and the kernel image at `0xffff_ffff_8000_0000`. Kernel pages never have the
 //! user bit, so CPL3 cannot touch them. The lower half belongs to one process.
 
-use crate::mm::frame;
+use crate::frame;
 
 /// Virtual address of physical address 0 in the direct map.
 pub const PHYS_OFFSET: u64 = 0xffff_8000_0000_0000;

@@ -10,8 +10,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use hypercall_abi::{Hypercall, MAX_PHYS_OP};
 
-use crate::arch::cpu::rdtsc;
-use crate::arch::paging::{phys_to_virt, PAGE_SIZE};
+use crate::cpu::rdtsc;
+use crate::paging::{phys_to_virt, PAGE_SIZE};
 use crate::hypercall;
 
 /// Ranges of at least this many bytes go to the VMM (u64::MAX: never).

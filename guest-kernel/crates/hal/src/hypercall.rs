@@ -63,7 +63,7 @@ pub fn symbol_name<'q>(addr: u64, program: &str, query: &'q mut hypercall_abi::S
     let len = program.len().min(query.program.len());
     query.program[..len].copy_from_slice(&program.as_bytes()[..len]);
     // 256-byte aligned and 256 bytes long: one page, one physical address.
-    let pa = crate::arch::paging::kernel_va_to_pa(query as *mut _ as u64)?;
+    let pa = crate::paging::kernel_va_to_pa(query as *mut _ as u64)?;
     let n = call(Hypercall::SymbolName, addr, pa, len as u64, 0);
     let n = usize::try_from(n).ok().filter(|&n| n > 0 && n <= query.name.len())?;
     core::str::from_utf8(&query.name[..n]).ok()

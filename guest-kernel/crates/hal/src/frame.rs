@@ -11,7 +11,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use spin::Mutex;
 
-use crate::arch::paging::{phys_to_virt, PAGE_SIZE};
+use crate::paging::{phys_to_virt, PAGE_SIZE};
 
 const MAX_RANGES: usize = 32;
 

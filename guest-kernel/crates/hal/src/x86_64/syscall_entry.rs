@@ -100,7 +100,7 @@ extern "C" {
 
 extern "C" fn syscall_dispatch(frame: &mut TrapFrame) {
     super::big_lock::enter();
-    crate::syscall::dispatch_checked(frame, Mechanism::Syscall);
+    crate::hooks::syscall(frame, Mechanism::Syscall);
     super::big_lock::leave();
 }
 
