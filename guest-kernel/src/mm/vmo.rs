@@ -72,7 +72,10 @@ impl FrameSource for UserFrames {
 enum Content {
     /// Committed pages and their copy-on-write sharing (kernel_mm::PageList).
     Paged(PageList<Page>),
-    Slice { parent: Arc<Vmo>, offset: u64 },
+    Slice {
+        parent: Arc<Vmo>,
+        offset: u64,
+    },
 }
 
 struct VmoInner {

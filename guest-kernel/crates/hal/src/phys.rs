@@ -11,8 +11,8 @@ use core::sync::atomic::{AtomicU64, Ordering};
 use hypercall_abi::{Hypercall, MAX_PHYS_OP};
 
 use crate::cpu::rdtsc;
-use crate::paging::{phys_to_virt, PAGE_SIZE};
 use crate::hypercall;
+use crate::paging::{phys_to_virt, PAGE_SIZE};
 
 /// Ranges of at least this many bytes go to the VMM (u64::MAX: never).
 static HYPERCALL_THRESHOLD: AtomicU64 = AtomicU64::new(u64::MAX);
