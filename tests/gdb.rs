@@ -109,7 +109,7 @@ fn kernel_and_user_debugging_across_the_ring_boundary() {
         &[
             &add,
             // Kernel: the system-call dispatch, reached from ring 3.
-            "break kernel::syscall::dispatch",
+            "break kernel_syscall::dispatch",
             "continue",
             "printf \"kcs=%lx\\n\", $cs",
             "printf \"usercpl=%lx\\n\", (*frame).cs & 3",
@@ -139,13 +139,15 @@ fn kernel_and_user_debugging_across_the_ring_boundary() {
             "detach",
         ],
     );
-    assert!(out.contains("Breakpoint 1, kernel::syscall::dispatch"), "{out}");
+    assert!(out.contains("Breakpoint 1, kernel_syscall::dispatch"), "{out}");
     assert_eq!(printed(&out, "kcs"), ["8"], "kernel CS at the dispatch:\n{out}");
     assert_eq!(printed(&out, "usercpl"), ["3"], "the saved user frame is CPL 3:\n{out}");
-    // The caller is the trap path (kernel::trap::handle, or the arch layer's
-    // trap_dispatch / the entry stub trap_common when the compiler inlined it).
+    // The caller is the trap path: kernel_syscall::trap::handle_*, the
+    // hardware layer's hook or trap_dispatch, or the entry stub trap_common,
+    // depending on what the compiler inlined.
     let caller = out.lines().find(|l| l.starts_with("#1 ")).unwrap_or("");
-    assert!(["kernel::trap::handle", "trap_dispatch", "trap_common"].iter().any(|f| caller.contains(f)), "bt names kernel frames:\n{out}");
+    let trap_path = ["kernel_syscall::trap::handle", "kernel_hal::hooks::trap_", "trap_dispatch", "trap_common"];
+    assert!(trap_path.iter().any(|f| caller.contains(f)), "bt names kernel frames:\n{out}");
     let pcs = printed(&out, "pc");
     assert!(pcs.len() == 2 && pcs[0] != pcs[1], "stepi moves the kernel PC: {pcs:?}\n{out}");
     assert!(out.contains("vCPU 0: CPL 0 (kernel)"), "{out}");
@@ -194,7 +196,7 @@ fn a_guest_fault_stops_for_gdb_before_the_vm_ends() {
     let vm = start("init=hello userboot=off hello.crash=fault", 120);
     let out = gdb(&vm, &["continue", "bt", "continue"]);
     assert!(out.contains("Program received signal SIGSEGV"), "{out}");
-    assert!(out.contains("kernel::power::exit"), "the stop is inside the kernel's exit path:\n{out}");
+    assert!(out.contains("kernel_core::power::exit"), "the stop is inside the kernel's exit path:\n{out}");
     assert!(out.contains("exited with code 0171"), "continuing ends the run with the fault's code (121):\n{out}");
     let end = vm.end();
     assert_eq!(end.code, 121, "{}", end.stderr);

@@ -450,7 +450,7 @@ fn trace_subcommands_print_tables_and_filtered_logs() {
     assert!(!r.stdout.lines().any(|l| l.contains("mmio_read rip=") || l.contains("mmio_write rip=")), "{}", r.stdout);
     // RIPs are function names from the image's symbol tables: the console
     // hypercalls come from the kernel's console writer.
-    assert!(r.stdout.contains(" <kernel::console::write_bytes+0x"), "{}", r.stdout);
+    assert!(r.stdout.contains(" <kernel_core::console::write_bytes+0x"), "{}", r.stdout);
     let named = r.stdout.lines().filter(|l| l.contains("rip=0xffffffff") && l.contains(" <")).count();
     assert!(named * 10 >= r.stdout.lines().filter(|l| l.contains("rip=0xffffffff")).count() * 9, "most kernel RIPs should be named:\n{}", r.stdout);
     // The JSON carries the names: user addresses of tracetest in its process.

@@ -8,23 +8,8 @@
 
 extern crate alloc;
 
-mod abi;
-use kernel_hal as arch;
-mod boot;
-mod clock;
-mod console;
-mod debug_tasks;
-mod drivers;
-use kernel_hal::hypercall;
-mod mm;
-mod object;
-mod power;
-mod sched;
-mod syscall;
-mod task;
-mod trace;
-mod trap;
-mod vdso;
+use kernel_core::{abi, arch, boot, clock, debug_tasks, drivers, hypercall, kprintln, mm, object, power, sched, task, trace, vdso};
+use kernel_syscall::{self as syscall, trap};
 
 // Where the hardware layer hands control to kernel policy.
 kernel_hal::kernel_hooks! {
@@ -88,6 +73,7 @@ fn milestone(m: Milestone) {
 pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     arch::big_lock::enter_boot();
     arch::percpu::init_this_cpu(0, cpu::cpuid(1).1 >> 24);
+    sched::on_first_user_entry(before_first_user_entry);
     let host = hypercall::probe();
     milestone(Milestone::KernelEntry);
     trace::init();
@@ -454,8 +440,8 @@ fn start_process(
 
 static TRIPLE_FAULT_IN_USER: AtomicBool = AtomicBool::new(false);
 
-/// Called by the scheduler once, just before the first switch to a user thread.
-pub fn before_first_user_entry() {
+/// Run by the scheduler once, just before the first switch to a user thread.
+fn before_first_user_entry() {
     milestone(Milestone::FirstUserEntry);
     if TRIPLE_FAULT_IN_USER.load(Ordering::Relaxed) {
         // Interrupts stay off until IRETQ reaches CPL3, so the first event that

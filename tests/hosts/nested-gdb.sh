@@ -22,10 +22,10 @@ expect() {
         fail=1
     fi
 }
-expect '^Breakpoint 1, kernel::syscall::dispatch'
+expect '^Breakpoint 1, kernel_syscall::dispatch'
 expect '^kcs=8$'
 expect '^usercpl=3$'
-expect '^#1 .* in (syscall_entry|trap_common|kernel::trap::handle|kernel::syscall::dispatch_checked|kernel::arch::x86_64::(trap::trap_dispatch|syscall_entry::syscall_dispatch))'
+expect '^#1 .* in (syscall_entry|trap_common|kernel_syscall::trap::handle|kernel_syscall::dispatch_checked|kernel_hal::hooks::(syscall|trap_from_user|trap_other)|kernel_hal::x86_64::(trap::trap_dispatch|syscall_entry::syscall_dispatch))'
 expect '^Breakpoint 2, .*'
 expect '^ucs=2b$'
 expect '^counter=1$'

@@ -1,5 +1,5 @@
 add-symbol-file /zxvm/debug/gdbtest.debug
-break kernel::syscall::dispatch
+break kernel_syscall::dispatch
 continue
 printf "kcs=%lx\n", $cs
 printf "usercpl=%lx\n", (*frame).cs & 3

@@ -7,6 +7,7 @@
 //!   scrambled values in Zircon's shape).
 //! * [`channel_queue`]: a channel endpoint's messages and pending calls.
 //! * [`packet_queue`]: a port's packets (order, user limit, cancel).
+//! * [`socket_buffer`]: a socket endpoint's stream or datagram bytes.
 //!
 //! The guest kernel's `object` module wraps these with the parts that need
 //! the machine (signals, waits, koids, user memory).
@@ -20,7 +21,9 @@ extern crate alloc;
 pub mod channel_queue;
 pub mod handle_table;
 pub mod packet_queue;
+pub mod socket_buffer;
 
 pub use channel_queue::{ChannelMessage, ChannelQueue, Delivery, CHANNEL_MAX_PENDING_MESSAGES};
 pub use handle_table::{HandleTable, MAX_HANDLES_PER_PROCESS};
 pub use packet_queue::{PacketQueue, PORT_MAX_USER_PACKETS};
+pub use socket_buffer::{SocketBuffer, SOCKET_BUFFER_SIZE};

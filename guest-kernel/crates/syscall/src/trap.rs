@@ -4,9 +4,10 @@
 use hypercall_abi::ExitReason;
 
 use crate::arch::syscall_entry::{self, Mechanism};
-use crate::arch::trap::{vector_name, TrapFrame};
+use crate::arch::trap::TrapFrame;
 use crate::arch::{apic, cpu, user_access};
-use crate::{kprintln, power, sched, syscall, task};
+use crate::trap_report::{print_symbol, report};
+use crate::{kprintln, power, sched, task};
 
 const VECTOR_DB: u64 = 1;
 const VECTOR_BP: u64 = 3;
@@ -28,7 +29,7 @@ pub fn handle_from_user(frame: &mut TrapFrame) {
         let end = frame.rip.wrapping_add(2);
         if crate::vdso::is_call_site(frame.rax, end) {
             frame.rip = end;
-            syscall::dispatch(frame, Mechanism::Int80Trap);
+            crate::dispatch(frame, Mechanism::Int80Trap);
             return;
         }
     }
@@ -44,7 +45,7 @@ pub fn handle_other(frame: &mut TrapFrame) {
     // kernel addresses, never `CD 80` user bytes.)
     if frame.came_from_user() && (frame.vector == VECTOR_GP || frame.vector == VECTOR_UD) && is_int80(frame.rip) {
         frame.rip += 2;
-        return syscall::dispatch_checked(frame, Mechanism::Int80Trap);
+        return crate::dispatch_checked(frame, Mechanism::Int80Trap);
     }
     let traced_vector = crate::trace::trap_enter(frame);
     handle_trap(frame);
@@ -168,7 +169,7 @@ fn handle_trap(frame: &mut TrapFrame) {
 
 fn is_int3(rip: u64) -> bool {
     let mut byte = [0u8; 1];
-    syscall::user_ptr::copy_from_user(rip, &mut byte).is_ok() && byte[0] == 0xcc
+    crate::user_ptr::copy_from_user(rip, &mut byte).is_ok() && byte[0] == 0xcc
 }
 
 /// The CPU fetched the faulting instruction, so its bytes are mapped: a
@@ -184,46 +185,5 @@ fn is_int80(rip: u64) -> bool {
 #[inline(never)]
 fn is_int80_across_pages(rip: u64) -> bool {
     let mut bytes = [0u8; 2];
-    syscall::user_ptr::copy_from_user(rip, &mut bytes).is_ok() && bytes == INT80
-}
-
-/// Print a fault report: vector, error code, RIP, CS, CR2, RSP and registers.
-pub fn report(f: &TrapFrame) {
-    report_with_cr2(f, if f.vector == VECTOR_PF { cpu::read_cr2() } else { 0 });
-}
-
-/// [`report`] with the fault address captured earlier (a thread that waited
-/// for an exception handler no longer has its CR2).
-pub fn report_with_cr2(f: &TrapFrame, cr2: u64) {
-    let mode = if f.came_from_user() { "user" } else { "kernel" };
-    kprintln!(
-        "FAULT: {} (vector {}) in {} mode, error code {:#x}\n  RIP={:#018x} CS={:#06x} RFLAGS={:#010x} RSP={:#018x} SS={:#06x} CR2={:#018x}",
-        vector_name(f.vector),
-        f.vector,
-        mode,
-        f.error_code,
-        f.rip,
-        f.cs,
-        f.rflags,
-        f.rsp,
-        f.ss,
-        cr2
-    );
-    kprintln!(
-        "  RAX={:#018x} RBX={:#018x} RCX={:#018x} RDX={:#018x}\n  RSI={:#018x} RDI={:#018x} RBP={:#018x} R8 ={:#018x}\n  R9 ={:#018x} R10={:#018x} R11={:#018x} R12={:#018x}\n  R13={:#018x} R14={:#018x} R15={:#018x}",
-        f.rax, f.rbx, f.rcx, f.rdx, f.rsi, f.rdi, f.rbp, f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15
-    );
-    print_symbol(f.rip, f.came_from_user());
-}
-
-/// `  RIP is in NAME` when the host knows the function (zxvm reads the
-/// image's symbol tables); nothing elsewhere.
-pub fn print_symbol(rip: u64, user: bool) {
-    let process = if user { task::current_process() } else { None };
-    let name = process.as_ref().map(|p| p.name());
-    let program = name.as_ref().map_or("", |n| n.as_str());
-    let mut query = hypercall_abi::SymbolQuery::default();
-    if let Some(sym) = crate::hypercall::symbol_name(rip, program, &mut query) {
-        kprintln!("  RIP is in {}{}{}", sym, if user { " in " } else { "" }, program);
-    }
+    crate::user_ptr::copy_from_user(rip, &mut bytes).is_ok() && bytes == INT80
 }

@@ -267,7 +267,7 @@ pub fn user_exception(frame: &mut TrapFrame, cr2: u64) {
         None => {}
         Some(true) => before_user_return(frame),
         Some(false) => {
-            crate::trap::report_with_cr2(frame, cr2);
+            crate::trap_report::report_with_cr2(frame, cr2);
             kill_current_for_fault(frame)
         }
     }

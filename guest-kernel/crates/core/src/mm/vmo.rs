@@ -30,8 +30,8 @@ use super::{frame, phys};
 use crate::abi::*;
 use crate::arch::paging::PAGE_SIZE;
 use crate::impl_kernel_object;
+use crate::mm::user_ptr;
 use crate::object::KObjectBase;
-use crate::syscall::user_ptr;
 
 /// Largest VMO size (Zircon allows close to 2^64; we keep offsets page-indexable).
 pub const MAX_VMO_SIZE: u64 = 1 << 48;

@@ -5,13 +5,23 @@
 //! Numbers come from the shared `zircon-abi` table; an unknown number kills
 //! the calling process, as Zircon does.
 
+#![no_std]
+#![forbid(unsafe_code)]
+
+extern crate alloc;
+
+// The kernel's modules, reached as `crate::NAME` from the system calls.
+use kernel_core::{abi, arch, clock, console, drivers, hypercall, kprintln, mm, object, power, sched, task, trace, trap_report, vdso};
+
+pub use kernel_core::mm::user_ptr;
+
 pub mod debug;
 pub mod event;
 pub mod handle;
 pub mod info_ext;
-pub mod object;
+pub mod object_calls;
 pub mod time;
-pub mod user_ptr;
+pub mod trap;
 pub mod virtio;
 pub mod zxvm;
 // Objects I: IPC, ports, randomness, system information.
@@ -43,7 +53,7 @@ use crate::arch::syscall_entry::Mechanism;
 use crate::arch::trap::TrapFrame;
 use crate::arch::usermode::USER_RFLAGS;
 use crate::object::handle::{Handle, HandleTable};
-use crate::task::{self, process::Process};
+use crate::task::process::Process;
 
 /// The door check, then [`dispatch`]: `frame.rip` is the address after the
 /// call instruction, and anything but the vDSO's call site for this number
@@ -78,13 +88,13 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
             SYS_HANDLE_CLOSE_MANY => handle::sys_handle_close_many(a[0], a[1]).into(),
             SYS_HANDLE_DUPLICATE => handle::sys_handle_duplicate(a[0] as u32, a[1] as u32, a[2]).into(),
             SYS_HANDLE_REPLACE => handle::sys_handle_replace(a[0] as u32, a[1] as u32, a[2]).into(),
-            SYS_OBJECT_SIGNAL => object::sys_object_signal(a[0] as u32, a[1] as u32, a[2] as u32).into(),
-            SYS_OBJECT_SIGNAL_PEER => object::sys_object_signal_peer(a[0] as u32, a[1] as u32, a[2] as u32).into(),
-            SYS_OBJECT_WAIT_ONE => object::sys_object_wait_one(a[0] as u32, a[1] as u32, a[2] as i64, a[3]).into(),
-            SYS_OBJECT_WAIT_MANY => object::sys_object_wait_many(a[0], a[1], a[2] as i64).into(),
-            SYS_OBJECT_GET_INFO => object::sys_object_get_info(a[0] as u32, a[1] as u32, a[2], a[3], a[4], a[5]).into(),
-            SYS_OBJECT_GET_PROPERTY => object::sys_object_get_property(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
-            SYS_OBJECT_SET_PROPERTY => object::sys_object_set_property(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
+            SYS_OBJECT_SIGNAL => object_calls::sys_object_signal(a[0] as u32, a[1] as u32, a[2] as u32).into(),
+            SYS_OBJECT_SIGNAL_PEER => object_calls::sys_object_signal_peer(a[0] as u32, a[1] as u32, a[2] as u32).into(),
+            SYS_OBJECT_WAIT_ONE => object_calls::sys_object_wait_one(a[0] as u32, a[1] as u32, a[2] as i64, a[3]).into(),
+            SYS_OBJECT_WAIT_MANY => object_calls::sys_object_wait_many(a[0], a[1], a[2] as i64).into(),
+            SYS_OBJECT_GET_INFO => object_calls::sys_object_get_info(a[0] as u32, a[1] as u32, a[2], a[3], a[4], a[5]).into(),
+            SYS_OBJECT_GET_PROPERTY => object_calls::sys_object_get_property(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
+            SYS_OBJECT_SET_PROPERTY => object_calls::sys_object_set_property(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
             SYS_EVENT_CREATE => event::sys_event_create(a[0] as u32, a[1]).into(),
             SYS_EVENTPAIR_CREATE => event::sys_eventpair_create(a[0] as u32, a[1], a[2]).into(),
             SYS_ZXVM_ENTRY_INFO => zxvm::sys_zxvm_entry_info(frame, mechanism, a[0]).into(),

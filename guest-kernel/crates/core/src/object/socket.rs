@@ -15,20 +15,19 @@
 //! Locking: one endpoint's `inner` lock at a time; signal updates happen
 //! after it is released.
 
-use alloc::collections::VecDeque;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
+use kernel_object::SocketBuffer;
 use spin::Mutex;
 
 use super::peer::{self, PeerLink};
 use super::KObjectBase;
 use crate::abi::*;
 use crate::impl_kernel_object;
-use crate::syscall::user_ptr;
+use crate::mm::user_ptr;
 
-/// Bytes one endpoint buffers (`rx_buf_max`).
-pub const SOCKET_BUFFER_SIZE: usize = 256 * 1024;
+pub use kernel_object::SOCKET_BUFFER_SIZE;
 
 /// A `zx_socket_set_disposition` value for one endpoint.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -53,14 +52,10 @@ impl Disposition {
     }
 }
 
-#[derive(Default)]
 struct SocketInner {
-    /// What the peer wrote: stream segments or whole datagrams.
-    chunks: VecDeque<Vec<u8>>,
-    /// Stream only: bytes of `chunks[0]` already read.
-    head_offset: usize,
-    /// Bytes buffered.
-    size: usize,
+    /// What the peer wrote: stream segments or whole datagrams
+    /// (kernel_object::SocketBuffer).
+    buf: SocketBuffer,
     /// The peer disabled its writes: once drained, reads say BAD_STATE.
     read_disabled: bool,
     read_threshold: usize,
@@ -83,7 +78,9 @@ impl Socket {
     /// (ZX_SOCKET_STREAM) or ZX_SOCKET_DATAGRAM, checked by the caller.
     pub fn new_pair(options: u32) -> (Arc<Self>, Arc<Self>) {
         let datagram = options & ZX_SOCKET_DATAGRAM != 0;
-        peer::new_pair(ZX_SOCKET_WRITABLE, |base, peer| Socket { base, peer, datagram, inner: Mutex::default() })
+        let inner =
+            || SocketInner { buf: SocketBuffer::new(datagram, SOCKET_BUFFER_SIZE), read_disabled: false, read_threshold: 0, write_threshold: 0 };
+        peer::new_pair(ZX_SOCKET_WRITABLE, |base, peer| Socket { base, peer, datagram, inner: Mutex::new(inner()) })
     }
 
     /// Options it was created with.
@@ -108,31 +105,15 @@ impl Socket {
         let write_threshold = self.inner.lock().write_threshold;
         let (n, peer_set, full, room) = {
             let mut inner = peer.inner.lock();
-            if inner.size >= SOCKET_BUFFER_SIZE {
-                return Err(ZX_ERR_SHOULD_WAIT);
-            }
-            let room = SOCKET_BUFFER_SIZE - inner.size;
-            let n = if self.datagram {
-                if len > SOCKET_BUFFER_SIZE {
-                    return Err(ZX_ERR_OUT_OF_RANGE);
-                }
-                if len > room {
-                    return Err(ZX_ERR_SHOULD_WAIT);
-                }
-                len
-            } else {
-                len.min(room)
-            };
+            let n = inner.buf.writable(len)?;
             let mut chunk = Vec::new();
             user_ptr::append_from_user(&mut chunk, src, n)?;
-            let was_empty = inner.size == 0;
-            inner.chunks.push_back(chunk);
-            inner.size += n;
+            let was_empty = inner.buf.push(chunk);
             let mut set = if was_empty { ZX_SOCKET_READABLE } else { 0 };
-            if inner.read_threshold > 0 && inner.size >= inner.read_threshold {
+            if inner.read_threshold > 0 && inner.buf.len() >= inner.read_threshold {
                 set |= ZX_SOCKET_READ_THRESHOLD;
             }
-            (n, set, inner.size >= SOCKET_BUFFER_SIZE, SOCKET_BUFFER_SIZE - inner.size)
+            (n, set, inner.buf.is_full(), inner.buf.room())
         };
         peer.base.update_signals(0, peer_set);
         let mut clear = if full { ZX_SOCKET_WRITABLE } else { 0 };
@@ -149,7 +130,7 @@ impl Socket {
     pub fn read(&self, dst: u64, len: usize, peek: bool) -> Result<usize, zx_status_t> {
         let (n, was_full, own, room) = {
             let mut inner = self.inner.lock();
-            if inner.size == 0 {
+            if inner.buf.is_empty() {
                 drop(inner);
                 return Err(if self.peer.get().is_none() {
                     ZX_ERR_PEER_CLOSED
@@ -159,35 +140,20 @@ impl Socket {
                     ZX_ERR_SHOULD_WAIT
                 });
             }
-            let was_full = inner.size >= SOCKET_BUFFER_SIZE;
-            let n = if self.datagram {
-                let first = inner.chunks.front().map_or(0, Vec::len);
-                let n = first.min(len);
-                user_ptr::validate(dst, n, true)?;
-                if let Some(c) = inner.chunks.front() {
-                    user_ptr::copy_to_user(dst, &c[..n])?;
-                }
-                if !peek {
-                    inner.chunks.pop_front();
-                    inner.size -= first;
-                }
-                n
-            } else {
-                let n = inner.size.min(len);
-                user_ptr::validate(dst, n, true)?;
-                copy_stream(&mut inner, dst, n, peek)?;
-                n
-            };
+            let was_full = inner.buf.is_full();
+            let n = inner.buf.readable(len);
+            user_ptr::validate(dst, n, true)?;
+            inner.buf.read(n, peek, |at, bytes| user_ptr::copy_to_user(dst + at as u64, bytes))?;
             let mut clear = 0;
             if !peek {
-                if inner.size == 0 {
+                if inner.buf.is_empty() {
                     clear |= ZX_SOCKET_READABLE;
                 }
-                if inner.read_threshold > 0 && inner.size < inner.read_threshold {
+                if inner.read_threshold > 0 && inner.buf.len() < inner.read_threshold {
                     clear |= ZX_SOCKET_READ_THRESHOLD;
                 }
             }
-            (n, was_full, (clear, 0), SOCKET_BUFFER_SIZE - inner.size)
+            (n, was_full, (clear, 0), inner.buf.room())
         };
         if peek {
             return Ok(n);
@@ -208,7 +174,9 @@ impl Socket {
     }
 
     fn disposition_ok(&self, disposition_peer: Disposition) -> bool {
-        !(disposition_peer == Disposition::WriteEnabled && self.inner.lock().size > 0 && self.base.signals() & ZX_SOCKET_PEER_WRITE_DISABLED != 0)
+        !(disposition_peer == Disposition::WriteEnabled
+            && !self.inner.lock().buf.is_empty()
+            && self.base.signals() & ZX_SOCKET_PEER_WRITE_DISABLED != 0)
     }
 
     /// `zx_socket_set_disposition`: BAD_STATE when re-enabling writes of an
@@ -265,7 +233,7 @@ impl Socket {
         let size = {
             let mut inner = self.inner.lock();
             inner.read_threshold = value;
-            inner.size
+            inner.buf.len()
         };
         if value > 0 && size >= value {
             self.base.update_signals(0, ZX_SOCKET_READ_THRESHOLD);
@@ -282,7 +250,7 @@ impl Socket {
         if value > SOCKET_BUFFER_SIZE {
             return Err(ZX_ERR_INVALID_ARGS);
         }
-        let room = SOCKET_BUFFER_SIZE - peer.inner.lock().size;
+        let room = peer.inner.lock().buf.room();
         self.inner.lock().write_threshold = value;
         if value > 0 && room >= value {
             self.base.update_signals(0, ZX_SOCKET_WRITE_THRESHOLD);
@@ -296,11 +264,10 @@ impl Socket {
     pub fn info(&self) -> zx_info_socket_t {
         let (rx_size, rx_avail) = {
             let inner = self.inner.lock();
-            let avail = if self.datagram { inner.chunks.front().map_or(0, Vec::len) } else { inner.size };
-            (inner.size, avail)
+            (inner.buf.len(), inner.buf.readable(usize::MAX))
         };
         let (tx_max, tx_size) = match self.peer.get() {
-            Some(p) => (SOCKET_BUFFER_SIZE, p.inner.lock().size),
+            Some(p) => (SOCKET_BUFFER_SIZE, p.inner.lock().buf.len()),
             None => (0, 0),
         };
         zx_info_socket_t {
@@ -313,40 +280,6 @@ impl Socket {
             tx_buf_size: tx_size,
         }
     }
-}
-
-/// Copy `n` stream bytes from the front of `inner` to user address `dst`,
-/// consuming them unless `peek`.
-fn copy_stream(inner: &mut SocketInner, dst: u64, n: usize, peek: bool) -> Result<(), zx_status_t> {
-    let mut done = 0;
-    let mut offset = inner.head_offset;
-    for chunk in inner.chunks.iter() {
-        if done == n {
-            break;
-        }
-        let take = (chunk.len() - offset).min(n - done);
-        user_ptr::copy_to_user(dst + done as u64, &chunk[offset..offset + take])?;
-        done += take;
-        offset = 0;
-    }
-    if peek {
-        return Ok(());
-    }
-    let mut left = n;
-    while left > 0 {
-        let Some(front) = inner.chunks.front() else { break };
-        let avail = front.len() - inner.head_offset;
-        if left >= avail {
-            inner.chunks.pop_front();
-            inner.head_offset = 0;
-            left -= avail;
-        } else {
-            inner.head_offset += left;
-            left = 0;
-        }
-    }
-    inner.size -= n;
-    Ok(())
 }
 
 /// Add the signal changes `disposition` of one endpoint implies for it

@@ -20,7 +20,7 @@ use super::peer::{self, PeerLink};
 use super::KObjectBase;
 use crate::abi::*;
 use crate::impl_kernel_object;
-use crate::syscall::user_ptr;
+use crate::mm::user_ptr;
 
 struct Ring {
     data: Vec<u8>,

@@ -182,12 +182,12 @@ impl KObjectBase {
         self.handle_count.load(Ordering::Relaxed)
     }
 
-    pub(crate) fn inc_handles(&self) {
+    pub fn inc_handles(&self) {
         self.handle_count.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Returns true when this was the last handle.
-    pub(crate) fn dec_handles(&self) -> bool {
+    pub fn dec_handles(&self) -> bool {
         self.handle_count.fetch_sub(1, Ordering::Relaxed) == 1
     }
 

@@ -67,6 +67,12 @@ pub struct LineWriter {
     len: usize,
 }
 
+impl Default for LineWriter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl LineWriter {
     /// An empty writer.
     pub const fn new() -> Self {

@@ -59,6 +59,15 @@ static QUEUE: Mutex<Cpus> = Mutex::new(Cpus {
 
 static FIRST_USER_SWITCH_DONE: AtomicBool = AtomicBool::new(false);
 
+/// What runs once, just before the first switch to a user thread (the boot
+/// recipe's milestone and last set-up).
+static FIRST_USER_ENTRY_HOOK: spin::Once<fn()> = spin::Once::new();
+
+/// Run `hook` once, just before the first switch to a user thread.
+pub fn on_first_user_entry(hook: fn()) {
+    FIRST_USER_ENTRY_HOOK.call_once(|| hook);
+}
+
 /// TSC at each CPU's last context switch (CPU time accounting).
 static SWITCHED_AT: [AtomicU64; MAX_CPUS] = [const { AtomicU64::new(0) }; MAX_CPUS];
 
@@ -227,7 +236,9 @@ fn switch_to_next(prev_slot: *mut u64, requeue_current: bool) {
     this.idle.store(next.is_idle(), Ordering::Relaxed);
     this.attention.store(!next.is_idle() && next.needs_attention(), Ordering::Relaxed);
     if !next.is_idle() && !FIRST_USER_SWITCH_DONE.swap(true, Ordering::Relaxed) {
-        crate::before_first_user_entry();
+        if let Some(hook) = FIRST_USER_ENTRY_HOOK.get() {
+            hook();
+        }
     }
     let top = next.kstack_top();
     gdt::set_kernel_stack(top);

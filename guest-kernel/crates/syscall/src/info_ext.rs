@@ -8,7 +8,7 @@
 use alloc::sync::Arc;
 use alloc::vec::Vec;
 
-use super::object::write_info;
+use super::object_calls::write_info;
 use super::user_ptr;
 use crate::abi::*;
 use crate::arch::paging::PAGE_SIZE;

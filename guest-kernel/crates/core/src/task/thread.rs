@@ -194,7 +194,7 @@ impl Thread {
         self.state.store(s as u8, Ordering::Relaxed);
     }
 
-    pub(crate) fn prepare_block(&self, key: WaitKey, deadline: i64, block_state: u32) {
+    pub fn prepare_block(&self, key: WaitKey, deadline: i64, block_state: u32) {
         self.wait_key.store(key.0, Ordering::Relaxed);
         self.deadline.store(deadline, Ordering::Relaxed);
         self.block_state.store(block_state, Ordering::Relaxed);
@@ -207,7 +207,7 @@ impl Thread {
         WaitKey(self.wait_key.load(Ordering::Relaxed))
     }
 
-    pub(crate) fn set_wait_key(&self, key: WaitKey) {
+    pub fn set_wait_key(&self, key: WaitKey) {
         self.wait_key.store(key.0, Ordering::Relaxed);
     }
 
@@ -221,7 +221,7 @@ impl Thread {
         WakeReason::from_u8(self.wake_reason.load(Ordering::Relaxed))
     }
 
-    pub(crate) fn set_wake_reason(&self, r: WakeReason) {
+    pub fn set_wake_reason(&self, r: WakeReason) {
         self.wake_reason.store(r as u8, Ordering::Relaxed);
     }
 
@@ -236,12 +236,12 @@ impl Thread {
     }
 
     /// Account `ticks` of CPU time.
-    pub(crate) fn add_runtime(&self, ticks: u64) {
+    pub fn add_runtime(&self, ticks: u64) {
         self.runtime_ticks.fetch_add(ticks, Ordering::Relaxed);
     }
 
     /// Record that it now runs on CPU `cpu`.
-    pub(crate) fn set_last_cpu(&self, cpu: usize) {
+    pub fn set_last_cpu(&self, cpu: usize) {
         self.last_cpu.store(cpu as u64, Ordering::Relaxed);
     }
 
@@ -403,7 +403,7 @@ impl Thread {
     }
 
     /// Park the current thread (this one) until it is resumed or killed.
-    pub(crate) fn park(self: &Arc<Self>) {
+    pub fn park(self: &Arc<Self>) {
         self.inner.lock().parked = true;
         self.base.update_signals(ZX_THREAD_RUNNING, ZX_THREAD_SUSPENDED);
         while self.is_suspended() && !self.is_killed() {

@@ -22,6 +22,12 @@ pub struct SizeClassCache {
     cached: usize,
 }
 
+impl Default for SizeClassCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl SizeClassCache {
     /// Empty lists.
     pub const fn new() -> Self {
