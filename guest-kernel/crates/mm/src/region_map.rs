@@ -128,9 +128,12 @@ pub fn covers(lo: u64, hi: u64, extents: impl IntoIterator<Item = (u64, u64)>) -
     expect >= hi
 }
 
+/// An address range `[start, end)`.
+pub type Range = (u64, u64);
+
 /// The parts of `[a, b)` outside `[lo, hi)`: what is left of a child when
 /// the range is cut out of it (`(left, right)`, each `None` when empty).
-pub fn outside(a: u64, b: u64, lo: u64, hi: u64) -> (Option<(u64, u64)>, Option<(u64, u64)>) {
+pub fn outside(a: u64, b: u64, lo: u64, hi: u64) -> (Option<Range>, Option<Range>) {
     let left = (a < lo).then_some((a, lo.min(b)));
     let right = (b > hi).then_some((hi.max(a), b));
     (left, right)

@@ -1,14 +1,13 @@
-use std::cell::Cell;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::*;
 
 /// A thread as the queue sees it.
 struct T {
     id: u32,
-    key: Cell<WaitKey>,
+    key: Mutex<WaitKey>,
     deadline: i64,
-    ended: Cell<Option<WakeReason>>,
+    ended: Mutex<Option<WakeReason>>,
 }
 
 fn thread(id: u32) -> Arc<T> {
@@ -16,21 +15,27 @@ fn thread(id: u32) -> Arc<T> {
 }
 
 fn blocked_on(id: u32, key: WaitKey, deadline: i64) -> Arc<T> {
-    Arc::new(T { id, key: Cell::new(key), deadline, ended: Cell::new(None) })
+    Arc::new(T { id, key: Mutex::new(key), deadline, ended: Mutex::new(None) })
+}
+
+impl T {
+    fn ended(&self) -> Option<WakeReason> {
+        *self.ended.lock().unwrap()
+    }
 }
 
 impl Waiter for T {
     fn wait_key(&self) -> WaitKey {
-        self.key.get()
+        *self.key.lock().unwrap()
     }
     fn set_wait_key(&self, key: WaitKey) {
-        self.key.set(key);
+        *self.key.lock().unwrap() = key;
     }
     fn deadline(&self) -> i64 {
         self.deadline
     }
     fn end_wait(&self, reason: WakeReason) {
-        self.ended.set(Some(reason));
+        *self.ended.lock().unwrap() = Some(reason);
     }
 }
 
@@ -103,8 +108,8 @@ fn wake_reaches_only_its_key_and_tells_why() {
     q.push_blocked(a.clone());
     q.push_blocked(b.clone());
     assert_eq!(q.wake(K), 1);
-    assert_eq!(a.ended.get(), Some(WakeReason::Woken));
-    assert_eq!(b.ended.get(), None);
+    assert_eq!(a.ended(), Some(WakeReason::Woken));
+    assert_eq!(b.ended(), None);
     assert_eq!(q.blocked_len(), 1);
     assert_eq!(ids(&mut q, 0), vec![1]);
 }
@@ -158,9 +163,9 @@ fn time_out_ends_expired_waits_only() {
         q.push_blocked(t.clone());
     }
     assert_eq!(q.time_out(200), 2);
-    assert_eq!(early.ended.get(), Some(WakeReason::TimedOut));
-    assert_eq!(exact.ended.get(), Some(WakeReason::TimedOut), "deadline == now has passed");
-    assert_eq!(late.ended.get(), None);
+    assert_eq!(early.ended(), Some(WakeReason::TimedOut));
+    assert_eq!(exact.ended(), Some(WakeReason::TimedOut), "deadline == now has passed");
+    assert_eq!(late.ended(), None);
 }
 
 #[test]
@@ -211,8 +216,8 @@ fn interrupt_ends_one_blocked_thread() {
     q.push_blocked(a.clone());
     q.push_blocked(b.clone());
     assert!(q.interrupt(&b, WakeReason::Killed));
-    assert_eq!(b.ended.get(), Some(WakeReason::Killed));
-    assert_eq!(a.ended.get(), None);
+    assert_eq!(b.ended(), Some(WakeReason::Killed));
+    assert_eq!(a.ended(), None);
     assert!(!q.interrupt(&b, WakeReason::Killed), "not blocked any more");
     assert_eq!(ids(&mut q, 0), vec![2]);
 }
