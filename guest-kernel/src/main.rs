@@ -81,6 +81,7 @@ pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     cpu::mask_legacy_pic();
     gdt::init();
     idt::init();
+    arch::fpu::init_this_cpu();
     match host {
         Some(v) => kprintln!("[kernel] {} booting (zxvm hypercall ABI {}.{})", VERSION, v >> 16, v & 0xffff),
         None => kprintln!("[kernel] {} booting (no zxvm hypercall device: serial console, debug-exit port)", VERSION),

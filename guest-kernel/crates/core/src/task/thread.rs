@@ -25,6 +25,7 @@ use super::exception::Exceptionate;
 use super::process::Process;
 use crate::abi::*;
 use crate::arch::context::{self, KernelStack};
+use crate::arch::fpu::FpuState;
 use crate::arch::gdt::{USER_CS, USER_SS};
 use crate::arch::trap::TrapFrame;
 use crate::arch::usermode::USER_RFLAGS;
@@ -76,6 +77,8 @@ pub struct Thread {
     base: KObjectBase,
     process: Option<Arc<Process>>,
     kstack: KernelStack,
+    /// Its x87/SSE registers while it is off the CPU (user threads).
+    fpu: FpuState,
     saved_rsp: AtomicU64,
     state: AtomicU8,
     wake_reason: AtomicU8,
@@ -115,6 +118,7 @@ impl Thread {
             base: KObjectBase::default(),
             process,
             kstack: KernelStack::new()?,
+            fpu: FpuState::new(),
             saved_rsp: AtomicU64::new(0),
             state: AtomicU8::new(ThreadState::New as u8),
             wake_reason: AtomicU8::new(WakeReason::Woken as u8),
@@ -156,6 +160,11 @@ impl Thread {
     /// True for the idle thread (the only kernel thread).
     pub fn is_idle(&self) -> bool {
         self.process.is_none()
+    }
+
+    /// Its x87/SSE state (saved while it is off the CPU).
+    pub fn fpu(&self) -> &FpuState {
+        &self.fpu
     }
 
     /// Top of the kernel stack.

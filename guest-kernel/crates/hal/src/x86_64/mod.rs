@@ -44,6 +44,7 @@ pub mod apic;
 pub mod big_lock;
 pub mod context;
 pub mod cpu;
+pub mod fpu;
 pub mod gdt;
 pub mod idt;
 pub mod ioapic;
