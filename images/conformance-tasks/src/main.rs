@@ -10,6 +10,7 @@
 #![no_main]
 
 mod exceptions;
+mod fpu_state;
 mod futex;
 mod jobs;
 mod launching;
@@ -117,6 +118,13 @@ fn main(s: &zx::Startup) -> i64 {
             ("thread_read_state_registers", threads::thread_read_state_registers),
             ("thread_write_state_redirects", threads::thread_write_state_redirects),
             ("thread_state_argument_checks", threads::thread_state_argument_checks),
+            ("thread_read_state_vector_and_fp_registers", fpu_state::thread_read_state_vector_and_fp_registers),
+            ("thread_write_state_vector_registers_reach_the_thread", fpu_state::thread_write_state_vector_registers_reach_the_thread),
+            ("thread_write_state_fp_registers_round_trip", fpu_state::thread_write_state_fp_registers_round_trip),
+            ("thread_write_state_bad_mxcsr_is_invalid_args", fpu_state::thread_write_state_bad_mxcsr_is_invalid_args),
+            ("thread_fp_state_needs_suspension", fpu_state::thread_fp_state_needs_suspension),
+            ("thread_starts_with_initial_fp_state", fpu_state::thread_starts_with_initial_fp_state),
+            ("thread_sse_registers_survive_preemption", fpu_state::thread_sse_registers_survive_preemption),
             ("thread_stats_runtime_grows", threads::thread_stats_runtime_grows),
             ("sched_busy_threads_share_the_cpu", threads::sched_busy_threads_share_the_cpu),
             ("sched_sleeper_wakes_despite_busy_thread", threads::sched_sleeper_wakes_despite_busy_thread),

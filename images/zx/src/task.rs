@@ -154,6 +154,21 @@ pub fn thread_write_regs(thread: zx_handle_t, regs: &zx_thread_state_general_reg
     })
 }
 
+/// `zx_thread_read_state` of `kind` into a `T` (e.g.
+/// `zx_thread_state_vector_regs_t` for ZX_THREAD_STATE_VECTOR_REGS).
+pub fn thread_read_state<T: Default>(thread: zx_handle_t, kind: u32) -> Result<T, Status> {
+    let mut r = T::default();
+    // SAFETY: `r` is writable for its size.
+    ok(unsafe { call(SYS_THREAD_READ_STATE, &[u64::from(thread), u64::from(kind), out(&mut r), core::mem::size_of::<T>() as u64]) })?;
+    Ok(r)
+}
+
+/// `zx_thread_write_state` of `kind` from a `T`.
+pub fn thread_write_state<T>(thread: zx_handle_t, kind: u32, regs: &T) -> Result<(), Status> {
+    // SAFETY: `regs` is readable for its size.
+    ok(unsafe { call(SYS_THREAD_WRITE_STATE, &[u64::from(thread), u64::from(kind), regs as *const T as u64, core::mem::size_of::<T>() as u64]) })
+}
+
 /// `zx_thread_read_state` / `zx_thread_write_state` with any kind and buffer
 /// (for tests of the checks).
 pub fn thread_state_raw(write: bool, thread: zx_handle_t, kind: u32, buf: u64, len: u64) -> Status {

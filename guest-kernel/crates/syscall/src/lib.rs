@@ -39,6 +39,7 @@ pub mod job;
 pub mod process;
 pub mod tasks;
 pub mod thread;
+pub mod thread_state;
 pub mod timer;
 pub mod vmar;
 pub mod vmo;
@@ -111,8 +112,8 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
             SYS_THREAD_CREATE => thread::sys_thread_create(a[0] as u32, a[1], a[2], a[3] as u32, a[4]).into(),
             SYS_THREAD_START => thread::sys_thread_start(a[0] as u32, a[1], a[2], a[3], a[4]).into(),
             SYS_THREAD_EXIT => thread::sys_thread_exit(),
-            SYS_THREAD_READ_STATE => thread::sys_thread_read_state(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
-            SYS_THREAD_WRITE_STATE => thread::sys_thread_write_state(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
+            SYS_THREAD_READ_STATE => thread_state::sys_thread_read_state(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
+            SYS_THREAD_WRITE_STATE => thread_state::sys_thread_write_state(a[0] as u32, a[1] as u32, a[2], a[3]).into(),
             SYS_TASK_KILL => tasks::sys_task_kill(a[0] as u32).into(),
             SYS_TASK_SUSPEND | SYS_TASK_SUSPEND_TOKEN => tasks::sys_task_suspend(a[0] as u32, a[1]).into(),
             SYS_OBJECT_GET_CHILD => tasks::sys_object_get_child(a[0] as u32, a[1], a[2] as u32, a[3]).into(),

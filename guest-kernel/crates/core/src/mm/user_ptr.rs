@@ -202,6 +202,10 @@ unsafe impl Pod for crate::abi::zx_info_timer_t {}
 // SAFETY: as above.
 unsafe impl Pod for crate::abi::zx_thread_state_general_regs_t {}
 // SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_thread_state_fp_regs_t {}
+// SAFETY: as above.
+unsafe impl Pod for crate::abi::zx_thread_state_vector_regs_t {}
+// SAFETY: as above.
 unsafe impl Pod for crate::abi::zx_exception_info_t {}
 // SAFETY: as above.
 unsafe impl Pod for crate::abi::zx_exception_report_t {}

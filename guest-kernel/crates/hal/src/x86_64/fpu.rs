@@ -40,6 +40,10 @@ static MXCSR_MASK: AtomicU32 = AtomicU32::new(0xffbf);
 #[repr(C, align(16))]
 struct Image([u8; FXSAVE_SIZE]);
 
+/// An image whose MXCSR sets bits this CPU rejects.
+#[derive(Debug)]
+pub struct BadMxcsr;
+
 /// One thread's FXSAVE image.
 pub struct FpuState {
     image: UnsafeCell<MaybeUninit<Image>>,
@@ -98,9 +102,9 @@ impl FpuState {
 
     /// Replace the image (a debugger's `thread_write_state`). Refused when
     /// MXCSR sets bits this CPU does not accept (FXRSTOR would fault).
-    pub fn set_image(&self, bytes: &[u8; FXSAVE_SIZE]) -> Result<(), ()> {
+    pub fn set_image(&self, bytes: &[u8; FXSAVE_SIZE]) -> Result<(), BadMxcsr> {
         if mxcsr_of(bytes) & !MXCSR_MASK.load(Ordering::Relaxed) != 0 {
-            return Err(());
+            return Err(BadMxcsr);
         }
         // SAFETY: the thread runs on no CPU and the kernel lock is held.
         unsafe { (*self.image.get()).write(Image(*bytes)) };
