@@ -255,3 +255,73 @@ pub fn exception_report_needs_exception() -> CaseResult {
     check_eq!(zx::object_get_info(c.thread, ZX_INFO_THREAD_EXCEPTION_REPORT, &mut report).map(|_| ()), Err(ZX_ERR_BAD_STATE));
     Ok(())
 }
+
+/// A child that closes a handle value it does not hold and exits with the
+/// status.
+fn bad_handle_closer() -> Blob {
+    let mut b = Blob::new();
+    b.arg(0, 0x1234_5677).syscall(SYS_HANDLE_CLOSE).exit_with_rax();
+    b
+}
+
+fn bad_handle_policy_job(action: u32) -> R<zx_handle_t> {
+    let j = zx::job_create(zx::job_default(), 0)?;
+    zx::job_set_policy_basic(j, ZX_JOB_POL_RELATIVE, &[zx_policy_basic_v1_t { condition: ZX_POL_BAD_HANDLE, policy: action }])?;
+    Ok(j)
+}
+
+pub fn policy_bad_handle_allow_exception_after_the_call() -> CaseResult {
+    let j = bad_handle_policy_job(ZX_POL_ACTION_ALLOW_EXCEPTION)?;
+    let c = child_in(j, "badhandle", &bad_handle_closer())?;
+    let ch = zx::task_create_exception_channel(c.process, 0)?;
+    c.start(ZX_HANDLE_INVALID)?;
+    let (info, exc) = recv(ch)?;
+    check_eq!(info.r#type, ZX_EXCP_POLICY_ERROR);
+    let mut report = zx_exception_report_t::default();
+    zx::object_get_info(c.thread, ZX_INFO_THREAD_EXCEPTION_REPORT, &mut report)?;
+    check_eq!(report.context.synth_code, ZX_POL_BAD_HANDLE);
+    // Raised after the call: its status is already in RAX.
+    let regs = zx::thread_read_regs(c.thread)?;
+    check_eq!(regs.rax as i32, ZX_ERR_BAD_HANDLE, "the call returned before the exception");
+    set_state(exc, ZX_EXCEPTION_STATE_HANDLED)?;
+    zx::handle_close(exc)?;
+    check_eq!(c.wait()?, i64::from(ZX_ERR_BAD_HANDLE), "resumed: the call's status stands");
+    zx::task_kill(j)?;
+    zx::handle_close_many(&[ch, j])?;
+    Ok(())
+}
+
+pub fn policy_bad_handle_deny_is_allow() -> CaseResult {
+    let j = bad_handle_policy_job(ZX_POL_ACTION_DENY)?;
+    let c = child_in(j, "badhandle", &bad_handle_closer())?;
+    c.start(ZX_HANDLE_INVALID)?;
+    check_eq!(c.wait()?, i64::from(ZX_ERR_BAD_HANDLE), "DENY and ALLOW are the same for BAD_HANDLE");
+    zx::task_kill(j)?;
+    zx::handle_close(j)?;
+    Ok(())
+}
+
+pub fn policy_bad_handle_kill() -> CaseResult {
+    let j = bad_handle_policy_job(ZX_POL_ACTION_KILL)?;
+    let c = child_in(j, "badhandle", &bad_handle_closer())?;
+    c.start(ZX_HANDLE_INVALID)?;
+    check_eq!(c.wait()?, ZX_TASK_RETCODE_POLICY_KILL);
+    zx::task_kill(j)?;
+    zx::handle_close(j)?;
+    Ok(())
+}
+
+pub fn policy_bad_handle_spares_handle_valid_and_close_invalid() -> CaseResult {
+    let j = bad_handle_policy_job(ZX_POL_ACTION_KILL)?;
+    // ZX_INFO_HANDLE_VALID on a bad value, then zx_handle_close(ZX_HANDLE_INVALID):
+    // neither is a bad-handle use; the child exits with the first status.
+    let mut b = Blob::new();
+    b.arg(0, 0x1234_5677).arg(1, u64::from(ZX_INFO_HANDLE_VALID)).arg(2, 0).arg(3, 0).arg(4, 0).arg(5, 0).syscall(SYS_OBJECT_GET_INFO);
+    b.store_rax(DATA_ADDR as u64).arg(0, 0).syscall(SYS_HANDLE_CLOSE).load_rax(DATA_ADDR as u64).exit_with_rax();
+    let c = child_in(j, "handlevalid", &b)?;
+    c.start(ZX_HANDLE_INVALID)?;
+    check_eq!(c.wait()?, i64::from(ZX_ERR_BAD_HANDLE), "not killed: the exempt calls raise no policy");
+    zx::task_kill(j)?;
+    zx::handle_close(j)?;
+    Ok(())
+}

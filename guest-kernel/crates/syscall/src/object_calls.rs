@@ -172,10 +172,8 @@ pub(super) fn write_info<T: user_ptr::Pod>(records: &[T], buffer: u64, size: u64
 pub fn sys_object_get_info(handle: u32, topic: u32, buffer: u64, size: u64, actual: u64, avail: u64) -> zx_status_t {
     let proc = current();
     if topic == ZX_INFO_HANDLE_VALID {
-        return match proc.handles.lock().get(handle) {
-            Ok(_) => ZX_OK,
-            Err(e) => e,
-        };
+        // The one question about a handle that is exempt from ZX_POL_BAD_HANDLE.
+        return if proc.handles.lock().holds(handle) { ZX_OK } else { ZX_ERR_BAD_HANDLE };
     }
     let (object, rights, _) = match proc.handles.lock().get_dyn(handle, 0) {
         Ok(x) => x,

@@ -25,10 +25,11 @@ impl HandleTable {
         self.0.add(h)
     }
 
-    /// The handle with `value`.
+    /// The handle with `value`. A miss is a bad handle in the running
+    /// system call (ZX_POL_BAD_HANDLE, `task::note_bad_handle`).
     #[inline]
     pub fn get(&self, value: zx_handle_t) -> Result<&Handle, zx_status_t> {
-        self.0.get(value)
+        self.0.get(value).inspect_err(|_| crate::task::note_bad_handle())
     }
 
     /// Look up `value` as a `T` with at least `rights`, in Zircon's order:
@@ -51,14 +52,21 @@ impl HandleTable {
         Ok((h.object.clone(), h.rights, h.serial))
     }
 
-    /// Remove and return the handle with `value`.
+    /// Remove and return the handle with `value` (a miss: as for `get`).
     pub fn remove(&mut self, value: zx_handle_t) -> Result<Handle, zx_status_t> {
-        self.0.remove(value)
+        self.0.remove(value).inspect_err(|_| crate::task::note_bad_handle())
     }
 
-    /// True when `value` still names the handle with `serial`.
+    /// True when `value` names a handle (ZX_INFO_HANDLE_VALID: exempt from
+    /// ZX_POL_BAD_HANDLE).
+    pub fn holds(&self, value: zx_handle_t) -> bool {
+        self.0.get(value).is_ok()
+    }
+
+    /// True when `value` still names the handle with `serial` (a question,
+    /// not a use: no policy applies).
     pub fn still_holds(&self, value: zx_handle_t, serial: u64) -> bool {
-        self.get(value).is_ok_and(|h| h.serial == serial)
+        self.0.get(value).is_ok_and(|h| h.serial == serial)
     }
 
     /// Handles per object type (ZX_INFO_PROCESS_HANDLE_STATS).

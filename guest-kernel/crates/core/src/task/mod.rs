@@ -106,6 +106,11 @@ fn attend_before_user_return() {
     // Threads this CPU made ready and did not run itself: another CPU's job.
     sched::kick_if_work_waits();
     let Some(t) = sched::current() else { return };
+    if t.take_bad_handle() {
+        // Zircon raises it after the call returned its BAD_HANDLE; ALLOW and
+        // DENY are the same here.
+        let _ = enforce_policy(ZX_POL_BAD_HANDLE);
+    }
     loop {
         if t.is_killed() {
             drop(t);
@@ -118,6 +123,16 @@ fn attend_before_user_return() {
         break;
     }
     sched::set_attention(false);
+}
+
+/// A system call of the running thread named a handle value its process
+/// does not hold: ZX_POL_BAD_HANDLE applies on the way back to user mode
+/// (not here: the handle table's lock is held, and an exception blocks).
+pub fn note_bad_handle() {
+    if let Some(t) = sched::current() {
+        t.note_bad_handle();
+        sched::set_attention(true);
+    }
 }
 
 /// End the current thread; the last thread out ends its process.

@@ -87,6 +87,9 @@ pub struct Thread {
     /// ZX_THREAD_STATE_BLOCKED_* while blocked.
     block_state: AtomicU32,
     killed: AtomicBool,
+    /// A system call named a handle value its process does not hold:
+    /// ZX_POL_BAD_HANDLE is enforced on the way back to user mode.
+    bad_handle_pending: AtomicBool,
     suspend_count: AtomicU32,
     /// CPU time used, in TSC ticks.
     runtime_ticks: AtomicU64,
@@ -126,6 +129,7 @@ impl Thread {
             deadline: AtomicI64::new(i64::MAX),
             block_state: AtomicU32::new(ZX_THREAD_STATE_BLOCKED),
             killed: AtomicBool::new(false),
+            bad_handle_pending: AtomicBool::new(false),
             suspend_count: AtomicU32::new(0),
             runtime_ticks: AtomicU64::new(0),
             last_cpu: AtomicU64::new(0),
@@ -241,7 +245,18 @@ impl Thread {
 
     /// Work is pending before this thread may return to user mode.
     pub fn needs_attention(&self) -> bool {
-        self.is_killed() || self.is_suspended()
+        self.is_killed() || self.is_suspended() || self.bad_handle_pending.load(Ordering::Relaxed)
+    }
+
+    /// Note a bad handle value in the running system call (policy check at
+    /// the return to user mode).
+    pub fn note_bad_handle(&self) {
+        self.bad_handle_pending.store(true, Ordering::Relaxed);
+    }
+
+    /// Take the bad-handle note.
+    pub fn take_bad_handle(&self) -> bool {
+        self.bad_handle_pending.swap(false, Ordering::Relaxed)
     }
 
     /// Account `ticks` of CPU time.
