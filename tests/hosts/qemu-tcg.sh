@@ -26,6 +26,7 @@ Options:
   --initrd FILE    the PVH module for --kernel
   --guest-dir DIR  guest artifacts (default: \$CARGO_TARGET_DIR or target, /guest)
   --cpu MODEL      QEMU -cpu model (default: \$ZXVM_QEMU_CPU or 'max')
+  --machine TYPE   QEMU -M machine (default: pc; microvm has no PIT, HPET or ACPI)
   --host-timeout S the timeout when --timeout is not given (default 300)
   -v, --verbose    print the QEMU command line
   -h, --help       this message
@@ -37,7 +38,7 @@ off without using the debug-exit port (e.g. a triple fault), 124 on timeout,
 EOF
 }
 
-KERNEL="" INITRD="" CPU="${ZXVM_QEMU_CPU:-max}" VERBOSE=0 HOST_TIMEOUT=300
+KERNEL="" INITRD="" CPU="${ZXVM_QEMU_CPU:-max}" MACHINE=pc VERBOSE=0 HOST_TIMEOUT=300
 while (($#)); do
     case "$1" in
     -h | --help) usage && exit 0 ;;
@@ -45,6 +46,7 @@ while (($#)); do
     --initrd) INITRD="${2:?--initrd needs a file}" && shift 2 ;;
     --guest-dir) ZXVM_GUEST_DIR="${2:?--guest-dir needs a directory}" && shift 2 ;;
     --cpu) CPU="${2:?--cpu needs a model}" && shift 2 ;;
+    --machine) MACHINE="${2:?--machine needs a type}" && shift 2 ;;
     --host-timeout) HOST_TIMEOUT="${2:?--host-timeout needs seconds}" && shift 2 ;;
     -v | --verbose) VERBOSE=1 && shift ;;
     --release) shift ;; # accepted for symmetry with the other hosts; no zxvm here
@@ -85,7 +87,7 @@ fi
 ((RUN_CMDLINE_SET)) && CMDLINE="${CMDLINE:+$CMDLINE }$RUN_CMDLINE"
 
 # shellcheck disable=SC2054 # the commas belong to -device's option string
-QEMU=(qemu-system-x86_64 -accel tcg -cpu "$CPU" -m "${RUN_MEM:-128}" -smp "${RUN_CPUS:-1}"
+QEMU=(qemu-system-x86_64 -M "$MACHINE" -accel tcg -cpu "$CPU" -m "${RUN_MEM:-128}" -smp "${RUN_CPUS:-1}"
     -nodefaults -no-user-config -display none -no-reboot
     -serial stdio -device isa-debug-exit,iobase=0xf4,iosize=0x04
     -kernel "$KERNEL" -append "$CMDLINE")
@@ -95,7 +97,7 @@ QEMU=(qemu-system-x86_64 -accel tcg -cpu "$CPU" -m "${RUN_MEM:-128}" -smp "${RUN
 TIMEOUT="${RUN_TIMEOUT:-$HOST_TIMEOUT}"
 t0="$(now)"
 set +e
-with_timeout "$TIMEOUT" "${QEMU[@]}" </dev/null 2>"$WORK/qemu.err" | tr -d '\r'
+with_timeout "$TIMEOUT" "${QEMU[@]}" </dev/null 2>"$WORK/qemu.err" | sed -u 's/\r//g'
 rc="${PIPESTATUS[0]}"
 set -e
 took="$(elapsed "$t0")"

@@ -6,7 +6,9 @@
 //! given as `hello.exit=N` on the kernel command line (default 0).
 //!
 //! Test hooks: `hello.crash=hang` spins forever, `hello.crash=fault`
-//! dereferences null, `hello.badsyscall=1` makes an unknown system call.
+//! dereferences null, `hello.badsyscall=1` makes an unknown system call,
+//! `hello.clock_marks=SECS` prints two marks SECS s of guest monotonic time
+//! apart (tests/hosts/clock-check.sh times them against the host's clock).
 #![no_std]
 #![no_main]
 
@@ -60,10 +62,25 @@ fn main(s: &zx::Startup) -> i64 {
         }
         _ => {}
     }
+    if let Some(secs) = s.arg("hello.clock_marks").and_then(|v| v.parse::<i64>().ok()) {
+        clock_marks(secs);
+    }
     if s.arg("hello.badsyscall").is_some() {
         zx::println!("hello: making an unknown system call");
         zx::invalid_syscall(0xdead);
     }
     zx::println!("hello: exiting with code {}", code);
     code
+}
+
+/// Two marks `secs` seconds of guest monotonic time apart: the second one
+/// is printed when the clock says the time has passed.
+fn clock_marks(secs: i64) {
+    let start = zx::clock_get_monotonic();
+    zx::println!("hello: clock mark 0");
+    let end = start + secs.clamp(1, 600) * 1_000_000_000;
+    while zx::clock_get_monotonic() < end {
+        let _ = zx::nanosleep(end);
+    }
+    zx::println!("hello: clock mark 1 ({} ns later)", zx::clock_get_monotonic() - start);
 }

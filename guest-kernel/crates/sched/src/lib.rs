@@ -8,6 +8,8 @@
 //! * [`run_queue`]: ready threads (woken ones first, with a starvation
 //!   bound) and blocked ones (wake by key, by count, by deadline; requeue).
 //! * [`futex_table`]: a process's futex address → wait key and owner.
+//! * [`tsc`]: the TSC rate from CPUID leaves (0x15, 0x16, the hypervisor's)
+//!   or a measurement.
 //!
 //! The guest kernel's `sched` module owns the CPUs (current and idle
 //! threads, context switches, IPIs) and keeps its threads in a
@@ -21,6 +23,7 @@ extern crate alloc;
 
 pub mod futex_table;
 pub mod run_queue;
+pub mod tsc;
 pub mod wait_key;
 
 pub use futex_table::FutexTable;
