@@ -258,7 +258,6 @@ fn main(s: &zx::Startup) -> i64 {
             port_wait_woken_by_other_thread,
             port_bad_packet_pointers,
             port_rights_and_types,
-            port_queue_is_bounded,
             wait_async_signal_packet,
             wait_async_fires_at_once_when_already_active,
             wait_async_is_one_shot,

@@ -111,26 +111,6 @@ pub fn port_rights_and_types() -> CaseResult {
     Ok(())
 }
 
-pub fn port_queue_is_bounded() -> CaseResult {
-    let p = ok!(zx::port_create(0));
-    let mut n = 0u64;
-    let last = loop {
-        match zx::port_queue(p, &user_packet(n, n)) {
-            Ok(()) => n += 1,
-            Err(e) => break e,
-        }
-        if n > 100_000 {
-            break ZX_OK;
-        }
-    };
-    check_status!(last, ZX_ERR_SHOULD_WAIT);
-    check!(n >= 1024, "only {} packets fit", n);
-    ok!(zx::port_wait(p, 0));
-    check_status!(zx::port_queue(p, &user_packet(0, 0)), ZX_OK);
-    ok!(zx::handle_close(p));
-    Ok(())
-}
-
 pub fn wait_async_signal_packet() -> CaseResult {
     let p = ok!(zx::port_create(0));
     let e = ok!(zx::event_create(0));

@@ -14,6 +14,7 @@ mod fpu_state;
 mod futex;
 mod jobs;
 mod launching;
+mod limits;
 mod processes;
 mod smp;
 mod threads;
@@ -59,6 +60,8 @@ fn main(s: &zx::Startup) -> i64 {
             ("policy_bad_handle_deny_is_allow", exceptions::policy_bad_handle_deny_is_allow),
             ("policy_bad_handle_kill", exceptions::policy_bad_handle_kill),
             ("policy_bad_handle_spares_handle_valid_and_close_invalid", exceptions::policy_bad_handle_spares_handle_valid_and_close_invalid),
+            ("channel_write_past_limit_raises_channel_full", limits::channel_write_past_limit_raises_channel_full),
+            ("port_queue_past_limit_raises_too_many_packets", limits::port_queue_past_limit_raises_too_many_packets),
             ("policy_default_allows", jobs::policy_default_allows),
             ("policy_deny_new_vmo", jobs::policy_deny_new_vmo),
             ("policy_new_any_denies_event", jobs::policy_new_any_denies_event),

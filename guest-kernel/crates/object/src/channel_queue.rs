@@ -11,11 +11,17 @@
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 
-use zircon_abi::{zx_status_t, zx_txid_t, ZX_ERR_BUFFER_TOO_SMALL, ZX_ERR_PEER_CLOSED, ZX_ERR_SHOULD_WAIT};
+use zircon_abi::{zx_status_t, zx_txid_t, ZX_ERR_BUFFER_TOO_SMALL, ZX_ERR_NO_MEMORY, ZX_ERR_PEER_CLOSED, ZX_ERR_SHOULD_WAIT};
 
-/// Most messages one endpoint queues before writers get ZX_ERR_SHOULD_WAIT
-/// (Zircon's `kMaxPendingMessageCount`).
+/// Messages one endpoint may hold before a write raises
+/// ZX_EXCP_POLICY_CODE_CHANNEL_FULL_WRITE (Zircon's `kMaxPendingMessageCount`;
+/// the write itself succeeds, as there).
 pub const CHANNEL_MAX_PENDING_MESSAGES: usize = 3500;
+
+/// Messages one endpoint holds at most (zxvm's memory guard for a writer
+/// that handles the policy exceptions and goes on): writes beyond it are
+/// SHOULD_WAIT.
+pub const CHANNEL_HARD_LIMIT: usize = 4 * CHANNEL_MAX_PENDING_MESSAGES;
 
 /// The high bit marks kernel-generated txids.
 pub const KERNEL_TXID_BIT: u32 = 0x8000_0000;
@@ -37,6 +43,9 @@ pub enum Delivery {
     Queued {
         /// The queue was empty before.
         was_empty: bool,
+        /// The queue now holds more than the pending-message limit: the
+        /// writer gets a CHANNEL_FULL_WRITE policy exception.
+        over_limit: bool,
     },
     /// Handed to the pending call with its txid (wake the caller).
     Reply,
@@ -57,27 +66,30 @@ pub struct ChannelQueue<M> {
     calls: Vec<PendingCall<M>>,
     next_txid: u32,
     limit: usize,
+    hard_limit: usize,
     /// The endpoint lost its last handle: nothing may be queued any more.
     dead: bool,
 }
 
 impl<M> Default for ChannelQueue<M> {
     fn default() -> Self {
-        Self::with_limit(CHANNEL_MAX_PENDING_MESSAGES)
+        Self::with_limits(CHANNEL_MAX_PENDING_MESSAGES, CHANNEL_HARD_LIMIT)
     }
 }
 
 impl<M> ChannelQueue<M> {
-    /// An empty queue holding at most `limit` messages.
-    pub const fn with_limit(limit: usize) -> Self {
-        ChannelQueue { queue: VecDeque::new(), calls: Vec::new(), next_txid: 0, limit, dead: false }
+    /// An empty queue whose writes past `limit` messages are flagged
+    /// `over_limit` and past `hard_limit` refused.
+    pub const fn with_limits(limit: usize, hard_limit: usize) -> Self {
+        ChannelQueue { queue: VecDeque::new(), calls: Vec::new(), next_txid: 0, limit, hard_limit, dead: false }
     }
 }
 
 impl<M: ChannelMessage> ChannelQueue<M> {
     /// Accept `msg` from the peer: to the pending call its kernel txid
     /// names, else to the queue. Refused (and returned) with PEER_CLOSED
-    /// when the endpoint is dead, SHOULD_WAIT when the queue is full.
+    /// when the endpoint is dead, SHOULD_WAIT at the hard limit, NO_MEMORY
+    /// when the queue cannot grow.
     pub fn deliver(&mut self, msg: M) -> Result<Delivery, (zx_status_t, M)> {
         if self.dead {
             return Err((ZX_ERR_PEER_CLOSED, msg));
@@ -88,12 +100,15 @@ impl<M: ChannelMessage> ChannelQueue<M> {
                 return Ok(Delivery::Reply);
             }
         }
-        if self.queue.len() >= self.limit {
+        if self.queue.len() >= self.hard_limit {
             return Err((ZX_ERR_SHOULD_WAIT, msg));
+        }
+        if self.queue.try_reserve(1).is_err() {
+            return Err((ZX_ERR_NO_MEMORY, msg));
         }
         let was_empty = self.queue.is_empty();
         self.queue.push_back(msg);
-        Ok(Delivery::Queued { was_empty })
+        Ok(Delivery::Queued { was_empty, over_limit: self.queue.len() > self.limit })
     }
 
     /// Take the first message if `accept(bytes, handles)` agrees. An

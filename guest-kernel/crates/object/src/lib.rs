@@ -23,7 +23,7 @@ pub mod handle_table;
 pub mod packet_queue;
 pub mod socket_buffer;
 
-pub use channel_queue::{ChannelMessage, ChannelQueue, Delivery, CHANNEL_MAX_PENDING_MESSAGES};
+pub use channel_queue::{ChannelMessage, ChannelQueue, Delivery, CHANNEL_HARD_LIMIT, CHANNEL_MAX_PENDING_MESSAGES};
 pub use handle_table::{HandleTable, MAX_HANDLES_PER_PROCESS};
 pub use packet_queue::{PacketQueue, PORT_MAX_USER_PACKETS};
 pub use socket_buffer::{SocketBuffer, SOCKET_BUFFER_SIZE};

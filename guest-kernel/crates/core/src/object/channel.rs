@@ -58,8 +58,15 @@ impl Channel {
         let delivery = self.inner.lock().deliver(msg)?;
         match delivery {
             Delivery::Reply => sched::wake(object_wait_key(self.base.koid)),
-            Delivery::Queued { was_empty: true } => self.base.update_signals(0, ZX_CHANNEL_READABLE),
-            Delivery::Queued { was_empty: false } => {}
+            Delivery::Queued { was_empty, over_limit } => {
+                if was_empty {
+                    self.base.update_signals(0, ZX_CHANNEL_READABLE);
+                }
+                if over_limit {
+                    // Zircon: the write succeeds, the writer gets the exception.
+                    crate::task::signal_policy_exception(ZX_EXCP_POLICY_CODE_CHANNEL_FULL_WRITE);
+                }
+            }
         }
         Ok(())
     }

@@ -41,7 +41,12 @@ impl Port {
 
     /// `zx_port_queue`: queue a user packet (type forced to USER).
     pub fn queue_user(&self, packet: zx_port_packet_t) -> Result<(), zx_status_t> {
-        self.inner.lock().push_user(packet)?;
+        let queued = self.inner.lock().push_user(packet);
+        if queued == Err(ZX_ERR_SHOULD_WAIT) {
+            // Zircon: the caller sees the exception (and SHOULD_WAIT if resumed).
+            crate::task::signal_policy_exception(ZX_EXCP_POLICY_CODE_PORT_TOO_MANY_PACKETS);
+        }
+        queued?;
         sched::wake(object_wait_key(self.base.koid));
         Ok(())
     }

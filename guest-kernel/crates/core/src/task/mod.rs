@@ -111,6 +111,9 @@ fn attend_before_user_return() {
         // DENY are the same here.
         let _ = enforce_policy(ZX_POL_BAD_HANDLE);
     }
+    if let Some(code) = t.take_policy_exception() {
+        policy_exception(code);
+    }
     loop {
         if t.is_killed() {
             drop(t);
@@ -131,6 +134,17 @@ fn attend_before_user_return() {
 pub fn note_bad_handle() {
     if let Some(t) = sched::current() {
         t.note_bad_handle();
+        sched::set_attention(true);
+    }
+}
+
+/// Raise policy exception `code` (e.g. ZX_EXCP_POLICY_CODE_CHANNEL_FULL_WRITE)
+/// on the running thread when its system call returns, as Zircon's
+/// `SignalPolicyException`: not a job policy, and unhandled it kills the
+/// process.
+pub fn signal_policy_exception(code: u32) {
+    if let Some(t) = sched::current() {
+        t.note_policy_exception(code);
         sched::set_attention(true);
     }
 }

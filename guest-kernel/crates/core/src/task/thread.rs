@@ -51,6 +51,9 @@ pub enum ThreadState {
 
 pub use kernel_sched::WakeReason;
 
+/// No policy exception noted.
+const NO_POLICY_EXCEPTION: u32 = u32::MAX;
+
 /// Zircon life-cycle state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Life {
@@ -90,6 +93,9 @@ pub struct Thread {
     /// A system call named a handle value its process does not hold:
     /// ZX_POL_BAD_HANDLE is enforced on the way back to user mode.
     bad_handle_pending: AtomicBool,
+    /// A policy exception (ZX_EXCP_POLICY_CODE_*) to raise on the way back
+    /// to user mode; `NO_POLICY_EXCEPTION` when none.
+    policy_exception: AtomicU32,
     suspend_count: AtomicU32,
     /// CPU time used, in TSC ticks.
     runtime_ticks: AtomicU64,
@@ -130,6 +136,7 @@ impl Thread {
             block_state: AtomicU32::new(ZX_THREAD_STATE_BLOCKED),
             killed: AtomicBool::new(false),
             bad_handle_pending: AtomicBool::new(false),
+            policy_exception: AtomicU32::new(NO_POLICY_EXCEPTION),
             suspend_count: AtomicU32::new(0),
             runtime_ticks: AtomicU64::new(0),
             last_cpu: AtomicU64::new(0),
@@ -245,7 +252,22 @@ impl Thread {
 
     /// Work is pending before this thread may return to user mode.
     pub fn needs_attention(&self) -> bool {
-        self.is_killed() || self.is_suspended() || self.bad_handle_pending.load(Ordering::Relaxed)
+        self.is_killed()
+            || self.is_suspended()
+            || self.bad_handle_pending.load(Ordering::Relaxed)
+            || self.policy_exception.load(Ordering::Relaxed) != NO_POLICY_EXCEPTION
+    }
+
+    /// Raise policy exception `code` when the running system call returns
+    /// (the first one noted wins).
+    pub fn note_policy_exception(&self, code: u32) {
+        let _ = self.policy_exception.compare_exchange(NO_POLICY_EXCEPTION, code, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// Take the noted policy exception.
+    pub fn take_policy_exception(&self) -> Option<u32> {
+        let code = self.policy_exception.swap(NO_POLICY_EXCEPTION, Ordering::Relaxed);
+        (code != NO_POLICY_EXCEPTION).then_some(code)
     }
 
     /// Note a bad handle value in the running system call (policy check at

@@ -48,29 +48,45 @@ fn messages_are_read_in_write_order() {
 #[test]
 fn first_delivery_reports_the_queue_was_empty() {
     let mut q = ChannelQueue::default();
-    assert_eq!(q.deliver(msg(1)).unwrap(), Delivery::Queued { was_empty: true });
-    assert_eq!(q.deliver(msg(2)).unwrap(), Delivery::Queued { was_empty: false });
+    assert_eq!(q.deliver(msg(1)).unwrap(), Delivery::Queued { was_empty: true, over_limit: false });
+    assert_eq!(q.deliver(msg(2)).unwrap(), Delivery::Queued { was_empty: false, over_limit: false });
     take(&mut q).unwrap();
     take(&mut q).unwrap();
-    assert_eq!(q.deliver(msg(3)).unwrap(), Delivery::Queued { was_empty: true });
+    assert_eq!(q.deliver(msg(3)).unwrap(), Delivery::Queued { was_empty: true, over_limit: false });
 }
 
 #[test]
-fn a_full_queue_refuses_and_returns_the_message() {
-    let mut q = ChannelQueue::with_limit(2);
+fn past_the_limit_writes_succeed_flagged_until_the_hard_limit() {
+    let mut q = ChannelQueue::with_limits(2, 4);
     q.deliver(msg(1)).unwrap();
-    q.deliver(msg(2)).unwrap();
-    let (e, back) = q.deliver(msg(3)).unwrap_err();
+    assert_eq!(q.deliver(msg(2)).unwrap(), Delivery::Queued { was_empty: false, over_limit: false }, "at the limit");
+    assert_eq!(q.deliver(msg(3)).unwrap(), Delivery::Queued { was_empty: false, over_limit: true }, "past it: queued, flagged");
+    assert_eq!(q.deliver(msg(4)).unwrap(), Delivery::Queued { was_empty: false, over_limit: true });
+    let (e, back) = q.deliver(msg(5)).unwrap_err();
     assert_eq!(e, ZX_ERR_SHOULD_WAIT);
-    assert_eq!(back.id, 3, "the refused message comes back to be dropped by the caller");
-    assert_eq!(q.len(), 2);
+    assert_eq!(back.id, 5, "the refused message comes back to be dropped by the caller");
+    assert_eq!(q.len(), 4);
 }
 
 #[test]
-fn default_limit_is_zircons() {
+fn reading_below_the_limit_clears_the_flag() {
+    let mut q = ChannelQueue::with_limits(1, 4);
+    q.deliver(msg(1)).unwrap();
+    assert!(matches!(q.deliver(msg(2)).unwrap(), Delivery::Queued { over_limit: true, .. }));
+    take(&mut q).unwrap();
+    take(&mut q).unwrap();
+    assert!(matches!(q.deliver(msg(3)).unwrap(), Delivery::Queued { over_limit: false, .. }));
+}
+
+#[test]
+fn default_limits_are_zircons_and_four_times_it() {
     let mut q = ChannelQueue::default();
     for id in 0..CHANNEL_MAX_PENDING_MESSAGES as u32 {
-        q.deliver(msg(id)).unwrap();
+        assert!(matches!(q.deliver(msg(id)).unwrap(), Delivery::Queued { over_limit: false, .. }));
+    }
+    assert!(matches!(q.deliver(msg(0)).unwrap(), Delivery::Queued { over_limit: true, .. }), "message 3501 raises the exception");
+    for id in q.len()..CHANNEL_HARD_LIMIT {
+        q.deliver(msg(id as u32)).unwrap();
     }
     assert_eq!(q.deliver(msg(0)).unwrap_err().0, ZX_ERR_SHOULD_WAIT);
 }
@@ -155,7 +171,7 @@ fn a_reply_with_the_call_txid_goes_to_the_call() {
 fn a_reply_for_an_unknown_txid_is_queued() {
     let mut q = ChannelQueue::default();
     q.begin_call();
-    assert_eq!(q.deliver(reply(9, KERNEL_TXID_BIT | 0x777)).unwrap(), Delivery::Queued { was_empty: true });
+    assert_eq!(q.deliver(reply(9, KERNEL_TXID_BIT | 0x777)).unwrap(), Delivery::Queued { was_empty: true, over_limit: false });
 }
 
 #[test]
@@ -180,13 +196,13 @@ fn a_second_reply_to_a_finished_call_is_queued() {
     let mut q = ChannelQueue::default();
     let txid = q.begin_call();
     q.deliver(reply(1, txid)).unwrap();
-    assert_eq!(q.deliver(reply(2, txid)).unwrap(), Delivery::Queued { was_empty: true }, "no double delivery");
+    assert_eq!(q.deliver(reply(2, txid)).unwrap(), Delivery::Queued { was_empty: true, over_limit: false }, "no double delivery");
     assert_eq!(q.take_finished(txid).unwrap().unwrap().id, 1);
 }
 
 #[test]
 fn a_reply_reaches_its_call_even_when_the_queue_is_full() {
-    let mut q = ChannelQueue::with_limit(1);
+    let mut q = ChannelQueue::with_limits(1, 1);
     let txid = q.begin_call();
     q.deliver(msg(1)).unwrap();
     assert_eq!(q.deliver(reply(2, txid)).unwrap(), Delivery::Reply);
@@ -210,7 +226,7 @@ fn take_call_removes_a_call_in_any_state() {
     assert!(matches!(q.take_call(b), Some(Some(Ok(Msg { id: 5, .. })))));
     assert!(q.take_call(a).is_none(), "gone");
     // A late reply to a removed call is an ordinary message.
-    assert_eq!(q.deliver(reply(6, a)).unwrap(), Delivery::Queued { was_empty: true });
+    assert_eq!(q.deliver(reply(6, a)).unwrap(), Delivery::Queued { was_empty: true, over_limit: false });
 }
 
 #[test]
