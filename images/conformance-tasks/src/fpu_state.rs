@@ -100,7 +100,7 @@ fn spawn_suspended(f: unsafe extern "C" fn(usize, usize) -> !, a: usize, b: usiz
 }
 
 /// Send a suspended spinning thread to `zx_thread_exit` and wait for it.
-fn release(t: zx_handle_t, token: zx_handle_t) -> CaseResult {
+pub(crate) fn release(t: zx_handle_t, token: zx_handle_t) -> CaseResult {
     let mut r = zx::thread_read_regs(t)?;
     r.rip = exit_thread as *const () as usize as u64;
     zx::thread_write_regs(t, &r)?;

@@ -9,6 +9,7 @@
 #![no_std]
 #![no_main]
 
+mod bases;
 mod exceptions;
 mod fpu_state;
 mod futex;
@@ -132,6 +133,9 @@ fn main(s: &zx::Startup) -> i64 {
             ("thread_fp_state_needs_suspension", fpu_state::thread_fp_state_needs_suspension),
             ("thread_starts_with_initial_fp_state", fpu_state::thread_starts_with_initial_fp_state),
             ("thread_sse_registers_survive_preemption", fpu_state::thread_sse_registers_survive_preemption),
+            ("thread_register_fs_and_gs_set_by_the_thread", bases::thread_register_fs_and_gs_set_by_the_thread),
+            ("thread_register_fs_argument_checks", bases::thread_register_fs_argument_checks),
+            ("thread_fs_base_survives_switches_and_shows_in_state", bases::thread_fs_base_survives_switches_and_shows_in_state),
             ("thread_stats_runtime_grows", threads::thread_stats_runtime_grows),
             ("sched_busy_threads_share_the_cpu", threads::sched_busy_threads_share_the_cpu),
             ("sched_sleeper_wakes_despite_busy_thread", threads::sched_sleeper_wakes_despite_busy_thread),

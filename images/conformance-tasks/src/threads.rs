@@ -36,6 +36,11 @@ extern "C" fn spin_counting(slot: usize, _: usize) -> ! {
     zx::thread_exit()
 }
 
+/// `sleep_forever` as a thread entry (ends at `stop`).
+pub fn sleep_forever_entry() -> zx::ThreadEntry {
+    sleep_forever
+}
+
 extern "C" fn sleep_forever(_: usize, _: usize) -> ! {
     while STOP.load(Ordering::Relaxed) == 0 {
         let _ = zx::nanosleep(zx::deadline_after(30_000_000));

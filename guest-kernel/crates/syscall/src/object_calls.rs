@@ -237,6 +237,7 @@ pub fn sys_object_get_property(handle: u32, property: u32, value: u64, size: u64
             user_ptr::copy_out(value, &(v as u64))
         }
         // Objects II: exceptions, VMO content size, job kill-on-OOM.
+        ZX_PROP_REGISTER_FS | ZX_PROP_REGISTER_GS => return super::thread_state::base_property(object, property, value, size, false),
         ZX_PROP_EXCEPTION_STATE | ZX_PROP_EXCEPTION_STRATEGY => return super::exception::exception_property(object, property, value, size, false),
         ZX_PROP_VMO_CONTENT_SIZE | ZX_PROP_JOB_KILL_ON_OOM => return super::info_ext::task_vm_property(object, property, value, size, false),
         _ => return ZX_ERR_INVALID_ARGS,
@@ -290,6 +291,7 @@ pub fn sys_object_set_property(handle: u32, property: u32, value: u64, size: u64
             }
         }
         // Objects II: exceptions, VMO content size, job kill-on-OOM.
+        ZX_PROP_REGISTER_FS | ZX_PROP_REGISTER_GS => super::thread_state::base_property(object, property, value, size, true),
         ZX_PROP_EXCEPTION_STATE | ZX_PROP_EXCEPTION_STRATEGY => super::exception::exception_property(object, property, value, size, true),
         ZX_PROP_VMO_CONTENT_SIZE | ZX_PROP_JOB_KILL_ON_OOM => super::info_ext::task_vm_property(object, property, value, size, true),
         _ => ZX_ERR_INVALID_ARGS,

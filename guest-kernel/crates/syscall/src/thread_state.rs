@@ -9,7 +9,10 @@ use super::process::{is_canonical, is_user_pc};
 use super::{current, user_ptr};
 use crate::abi::*;
 use crate::arch::fpu::{FXSAVE_SIZE, MXCSR_OFFSET};
+use crate::arch::paging::USER_TOP;
 use crate::arch::trap::TrapFrame;
+use crate::arch::user_bases::Base;
+use crate::object::{downcast, KernelObject};
 use crate::task::thread::Thread;
 
 /// RFLAGS bits user code (or a debugger) may set: CF PF AF ZF SF TF DF OF AC ID.
@@ -26,7 +29,7 @@ const XMM0: usize = 160;
 /// XMM registers in 64-bit mode.
 const XMM_COUNT: usize = 16;
 
-fn to_regs(f: &TrapFrame) -> zx_thread_state_general_regs_t {
+fn to_regs(f: &TrapFrame, t: &Thread) -> zx_thread_state_general_regs_t {
     zx_thread_state_general_regs_t {
         rax: f.rax,
         rbx: f.rbx,
@@ -46,8 +49,8 @@ fn to_regs(f: &TrapFrame) -> zx_thread_state_general_regs_t {
         r15: f.r15,
         rip: f.rip,
         rflags: f.rflags,
-        fs_base: 0,
-        gs_base: 0,
+        fs_base: t.bases().saved(Base::Fs),
+        gs_base: t.bases().saved(Base::Gs),
     }
 }
 
@@ -147,7 +150,7 @@ pub fn sys_thread_read_state(handle: u32, kind: u32, buffer: u64, size: u64) -> 
     let copied = match kind {
         ZX_THREAD_STATE_FP_REGS => user_ptr::copy_out(buffer, &fp_regs(&t.fpu().image())),
         ZX_THREAD_STATE_VECTOR_REGS => user_ptr::copy_out(buffer, &vector_regs(&t.fpu().image())),
-        _ => user_ptr::copy_out(buffer, &to_regs(&t.user_frame())),
+        _ => user_ptr::copy_out(buffer, &to_regs(&t.user_frame(), &t)),
     };
     match copied {
         Ok(()) => ZX_OK,
@@ -184,9 +187,11 @@ pub fn sys_thread_write_state(handle: u32, kind: u32, buffer: u64, size: u64) ->
 }
 
 fn write_general(t: &Thread, r: &zx_thread_state_general_regs_t) -> Result<(), zx_status_t> {
-    if !is_user_pc(r.rip) || !is_canonical(r.rsp) || r.fs_base != 0 || r.gs_base != 0 {
+    if !is_user_pc(r.rip) || !is_canonical(r.rsp) || !is_user_base(r.fs_base) || !is_user_base(r.gs_base) {
         return Err(ZX_ERR_INVALID_ARGS);
     }
+    t.bases().set_saved(Base::Fs, r.fs_base);
+    t.bases().set_saved(Base::Gs, r.gs_base);
     let mut f = t.user_frame();
     (f.rax, f.rbx, f.rcx, f.rdx, f.rsi, f.rdi, f.rbp, f.rsp) = (r.rax, r.rbx, r.rcx, r.rdx, r.rsi, r.rdi, r.rbp, r.rsp);
     (f.r8, f.r9, f.r10, f.r11, f.r12, f.r13, f.r14, f.r15) = (r.r8, r.r9, r.r10, r.r11, r.r12, r.r13, r.r14, r.r15);
@@ -194,4 +199,39 @@ fn write_general(t: &Thread, r: &zx_thread_state_general_regs_t) -> Result<(), z
     f.rflags = (f.rflags & !USER_RFLAGS_MASK) | (r.rflags & USER_RFLAGS_MASK);
     t.set_user_frame(&f);
     Ok(())
+}
+
+/// A value FS.BASE / GS.BASE may take: a canonical user address (0 too).
+fn is_user_base(v: u64) -> bool {
+    v < USER_TOP
+}
+
+/// `ZX_PROP_REGISTER_FS` / `_GS` on a thread handle (`set`: write), in
+/// Zircon's order: BUFFER_TOO_SMALL, WRONG_TYPE for a non-thread,
+/// ACCESS_DENIED for another thread than the caller, then the value
+/// (INVALID_ARGS unless a canonical user address).
+pub fn base_property(object: Arc<dyn KernelObject>, property: u32, value: u64, size: u64, set: bool) -> zx_status_t {
+    if size < 8 {
+        return ZX_ERR_BUFFER_TOO_SMALL;
+    }
+    let Some(t) = downcast::<Thread>(object) else { return ZX_ERR_WRONG_TYPE };
+    if !crate::sched::current().is_some_and(|c| Arc::ptr_eq(&c, &t)) {
+        return ZX_ERR_ACCESS_DENIED;
+    }
+    let which = if property == ZX_PROP_REGISTER_FS { Base::Fs } else { Base::Gs };
+    let result = if set {
+        user_ptr::copy_in::<u64>(value).and_then(|v| {
+            if !is_user_base(v) {
+                return Err(ZX_ERR_INVALID_ARGS);
+            }
+            t.bases().set_live(which, v);
+            Ok(())
+        })
+    } else {
+        user_ptr::copy_out(value, &t.bases().live(which))
+    };
+    match result {
+        Ok(()) => ZX_OK,
+        Err(e) => e,
+    }
 }

@@ -217,13 +217,14 @@ fn switch_to_next(prev_slot: *mut u64, requeue_current: bool) {
             return;
         }
         q.switches += 1;
-        // The x87/SSE registers: the leaving user thread's are saved (it may
-        // resume on another CPU), the arriving one's loaded.
+        // The x87/SSE registers and FS/GS bases: the leaving user thread's
+        // are saved (it may resume on another CPU), the arriving one's loaded.
         if let Some(prev) = q.current[me].as_ref().filter(|p| p.process().is_some() && p.state() != ThreadState::Dead) {
             prev.fpu().save();
         }
         if next.process().is_some() {
             next.fpu().restore();
+            next.bases().restore();
         }
         let now = cpu::rdtsc();
         if let Some(prev) = &q.current[me] {

@@ -28,6 +28,7 @@ use crate::arch::context::{self, KernelStack};
 use crate::arch::fpu::FpuState;
 use crate::arch::gdt::{USER_CS, USER_SS};
 use crate::arch::trap::TrapFrame;
+use crate::arch::user_bases::UserBases;
 use crate::arch::usermode::USER_RFLAGS;
 use crate::impl_kernel_object;
 use crate::object::KObjectBase;
@@ -82,6 +83,8 @@ pub struct Thread {
     kstack: KernelStack,
     /// Its x87/SSE registers while it is off the CPU (user threads).
     fpu: FpuState,
+    /// Its FS and GS bases while it is off the CPU (user threads).
+    bases: UserBases,
     saved_rsp: AtomicU64,
     state: AtomicU8,
     wake_reason: AtomicU8,
@@ -128,6 +131,7 @@ impl Thread {
             process,
             kstack: KernelStack::new()?,
             fpu: FpuState::new(),
+            bases: UserBases::new(),
             saved_rsp: AtomicU64::new(0),
             state: AtomicU8::new(ThreadState::New as u8),
             wake_reason: AtomicU8::new(WakeReason::Woken as u8),
@@ -176,6 +180,11 @@ impl Thread {
     /// Its x87/SSE state (saved while it is off the CPU).
     pub fn fpu(&self) -> &FpuState {
         &self.fpu
+    }
+
+    /// Its FS / GS bases (saved while it is off the CPU).
+    pub fn bases(&self) -> &UserBases {
+        &self.bases
     }
 
     /// Top of the kernel stack.

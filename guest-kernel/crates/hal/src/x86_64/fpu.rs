@@ -145,9 +145,12 @@ fn load_initial() {
     unsafe { asm!("fxrstor64 [{}]", in(reg) &INITIAL, options(nostack, preserves_flags, readonly)) };
 }
 
-/// Turn SSE on for this CPU and start from the initial state; the boot CPU
-/// also records the MXCSR mask.
-pub fn init_this_cpu() {
+/// Where the boot CPU's FXSAVE probe lands (a static: an AP's boot stack
+/// need not be 16-byte aligned the way the compiler assumes, and FXSAVE64
+/// to a misaligned address faults before the AP has an IDT).
+static PROBE: FpuState = FpuState::new();
+
+fn enable_sse() {
     let (mut cr0, mut cr4): (u64, u64);
     // SAFETY: reading control registers has no side effects.
     unsafe { asm!("mov {}, cr0", "mov {}, cr4", out(reg) cr0, out(reg) cr4, options(nomem, nostack, preserves_flags)) };
@@ -157,11 +160,23 @@ pub fn init_this_cpu() {
     // error reporting; paging and protection bits are unchanged.
     unsafe { asm!("mov cr0, {}", "mov cr4, {}", in(reg) cr0, in(reg) cr4, options(nostack, preserves_flags)) };
     load_initial();
-    let probe = FpuState::new();
-    // SAFETY: a local image, 16-byte aligned.
-    unsafe { asm!("fxsave64 [{}]", in(reg) probe.image.get(), options(nostack, preserves_flags)) };
+}
+
+/// Turn SSE on for the boot CPU, start from the initial state and record
+/// the CPU's MXCSR mask (before any AP starts).
+pub fn init_this_cpu() {
+    enable_sse();
+    // SAFETY: the static image is 16-byte aligned; only the boot CPU writes
+    // it, once, before the APs start and before any thread exists.
+    unsafe { asm!("fxsave64 [{}]", in(reg) PROBE.image.get(), options(nostack, preserves_flags)) };
     // SAFETY: FXSAVE64 wrote the whole image.
-    let image = unsafe { (*probe.image.get()).assume_init_ref() };
+    let image = unsafe { (*PROBE.image.get()).assume_init_ref() };
     let mask = u32::from_le_bytes([image.0[28], image.0[29], image.0[30], image.0[31]]);
     MXCSR_MASK.store(if mask == 0 { 0xffbf } else { mask }, Ordering::Relaxed);
+}
+
+/// Turn SSE on for an AP (the boot CPU recorded the mask; CPUs of one
+/// machine accept the same MXCSR bits).
+pub fn init_ap() {
+    enable_sse();
 }

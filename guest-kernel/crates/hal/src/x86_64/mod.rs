@@ -55,4 +55,5 @@ pub mod syscall_entry;
 pub mod tlb;
 pub mod trap;
 pub mod user_access;
+pub mod user_bases;
 pub mod usermode;

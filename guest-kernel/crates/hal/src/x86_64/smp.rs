@@ -263,7 +263,7 @@ extern "C" fn ap_main(index: u64) -> ! {
     unsafe { cpu::write_cr3(paging::kernel_pml4()) };
     // SAFETY: the boot CPU's CR0 (PE, PG, WP and the rest), valid here too.
     unsafe { asm!("mov cr0, {}", in(reg) BOOT_CR0.load(Ordering::Relaxed), options(nostack)) };
-    super::fpu::init_this_cpu();
+    super::fpu::init_ap();
     if gdt::init_ap().is_none() {
         cpu::halt_forever();
     }
