@@ -25,6 +25,15 @@ pub(crate) fn recv(ch: zx_handle_t) -> R<(zx_exception_info_t, zx_handle_t)> {
     Ok((info, handles[0]))
 }
 
+/// Receive one exception of `thread` on `ch`: (its type, its report, the
+/// exception handle).
+pub(crate) fn recv_with_report(ch: zx_handle_t, thread: zx_handle_t) -> R<(u32, zx_exception_report_t, zx_handle_t)> {
+    let (info, exc) = recv(ch)?;
+    let mut report = zx_exception_report_t::default();
+    zx::object_get_info(thread, ZX_INFO_THREAD_EXCEPTION_REPORT, &mut report)?;
+    Ok((info.r#type, report, exc))
+}
+
 pub(crate) fn set_state(exc: zx_handle_t, state: u32) -> R<()> {
     zx::object_set_property(exc, ZX_PROP_EXCEPTION_STATE, &state.to_le_bytes())
 }
@@ -236,10 +245,8 @@ pub fn exception_policy_allow_exception() -> CaseResult {
     let c = child_in(j, "excpolicy", &b)?;
     let ch = zx::task_create_exception_channel(c.process, 0)?;
     c.start(ZX_HANDLE_INVALID)?;
-    let (info, exc) = recv(ch)?;
-    check_eq!(info.r#type, ZX_EXCP_POLICY_ERROR);
-    let mut report = zx_exception_report_t::default();
-    zx::object_get_info(c.thread, ZX_INFO_THREAD_EXCEPTION_REPORT, &mut report)?;
+    let (kind, report, exc) = recv_with_report(ch, c.thread)?;
+    check_eq!(kind, ZX_EXCP_POLICY_ERROR);
     check_eq!(report.context.synth_code, ZX_POL_NEW_EVENT);
     set_state(exc, ZX_EXCEPTION_STATE_HANDLED)?;
     zx::handle_close(exc)?;
@@ -275,10 +282,8 @@ pub fn policy_bad_handle_allow_exception_after_the_call() -> CaseResult {
     let c = child_in(j, "badhandle", &bad_handle_closer())?;
     let ch = zx::task_create_exception_channel(c.process, 0)?;
     c.start(ZX_HANDLE_INVALID)?;
-    let (info, exc) = recv(ch)?;
-    check_eq!(info.r#type, ZX_EXCP_POLICY_ERROR);
-    let mut report = zx_exception_report_t::default();
-    zx::object_get_info(c.thread, ZX_INFO_THREAD_EXCEPTION_REPORT, &mut report)?;
+    let (kind, report, exc) = recv_with_report(ch, c.thread)?;
+    check_eq!(kind, ZX_EXCP_POLICY_ERROR);
     check_eq!(report.context.synth_code, ZX_POL_BAD_HANDLE);
     // Raised after the call: its status is already in RAX.
     let regs = zx::thread_read_regs(c.thread)?;

@@ -12,7 +12,7 @@ use zircon_abi::*;
 use zx::test::CaseResult;
 use zx::{check, check_eq};
 
-use crate::exceptions::{recv, set_state};
+use crate::exceptions::{recv_with_report, set_state};
 use crate::util::*;
 
 /// Zircon's limits (kMaxPendingMessageCount, port user packets here).
@@ -63,11 +63,9 @@ fn take_policy_exception(entry: zx::ThreadEntry, object: zx_handle_t) -> R<(u32,
     LAST.store(u64::MAX, Ordering::SeqCst);
     let ch = zx::task_create_exception_channel(zx::process_self(), 0)?;
     let t = spawn(entry, object as usize, 0)?;
-    let got = recv(ch).and_then(|(info, exc)| {
-        let mut report = zx_exception_report_t::default();
-        zx::object_get_info(t, ZX_INFO_THREAD_EXCEPTION_REPORT, &mut report)?;
+    let got = recv_with_report(ch, t).and_then(|(kind, report, exc)| {
         let rax = zx::thread_read_regs(t)?.rax;
-        let code = if info.r#type == ZX_EXCP_POLICY_ERROR { report.context.synth_code } else { u32::MAX };
+        let code = if kind == ZX_EXCP_POLICY_ERROR { report.context.synth_code } else { u32::MAX };
         set_state(exc, ZX_EXCEPTION_STATE_HANDLED)?;
         zx::handle_close(exc)?;
         Ok((code, rax))

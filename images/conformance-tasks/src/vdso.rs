@@ -7,7 +7,7 @@ use zircon_abi::*;
 use zx::test::CaseResult;
 use zx::{check, check_eq};
 
-use crate::exceptions::{recv, set_state};
+use crate::exceptions::{recv_with_report, set_state};
 use crate::util::*;
 
 /// The vDSO's span in every process.
@@ -36,10 +36,8 @@ pub fn vdso_syscall_outside_raises_bad_syscall_policy_exception() -> CaseResult 
     let c = child("rawsys", &b)?;
     let ch = zx::task_create_exception_channel(c.process, 0)?;
     c.start(ZX_HANDLE_INVALID)?;
-    let (info, exc) = recv(ch)?;
-    check_eq!(info.r#type, ZX_EXCP_POLICY_ERROR);
-    let mut report = zx_exception_report_t::default();
-    zx::object_get_info(c.thread, ZX_INFO_THREAD_EXCEPTION_REPORT, &mut report)?;
+    let (kind, report, exc) = recv_with_report(ch, c.thread)?;
+    check_eq!(kind, ZX_EXCP_POLICY_ERROR);
     check_eq!(report.header.r#type, ZX_EXCP_POLICY_ERROR);
     check_eq!(report.context.synth_code, ZX_EXCP_POLICY_CODE_BAD_SYSCALL);
     check_eq!(report.context.synth_data, SYS_PROCESS_EXIT, "synth_data is the call's number");
