@@ -2,8 +2,8 @@
 //! handling (resume, next handler, thread exit); reports; policy exceptions.
 
 use zircon_abi::*;
-use zx::check_eq;
 use zx::test::CaseResult;
+use zx::{check, check_eq};
 
 use crate::util::*;
 
@@ -173,6 +173,9 @@ pub fn exception_debugger_channel_comes_first() -> CaseResult {
     let pch = zx::task_create_exception_channel(c.process, 0)?;
     let dch = zx::task_create_exception_channel(c.process, ZX_EXCEPTION_CHANNEL_DEBUGGER)?;
     c.start(ZX_HANDLE_INVALID)?;
+    let (start, exc) = recv(dch)?;
+    check_eq!(start.r#type, ZX_EXCP_THREAD_STARTING, "a debugger hears of the thread first");
+    zx::handle_close(exc)?;
     let (_, exc) = recv(dch)?;
     check_eq!(info_thread(c.thread)?.wait_exception_channel_type, ZX_EXCEPTION_CHANNEL_TYPE_DEBUGGER);
     let strategy = ZX_EXCEPTION_STRATEGY_SECOND_CHANCE.to_le_bytes();
@@ -328,5 +331,44 @@ pub fn policy_bad_handle_spares_handle_valid_and_close_invalid() -> CaseResult {
     check_eq!(c.wait()?, i64::from(ZX_ERR_BAD_HANDLE), "not killed: the exempt calls raise no policy");
     zx::task_kill(j)?;
     zx::handle_close(j)?;
+    Ok(())
+}
+
+pub fn exception_thread_starting_and_exiting_reach_the_debugger() -> CaseResult {
+    // zx_thread_exit: a thread that ends itself waits for the debugger (one
+    // killed, e.g. by zx_process_exit, does not).
+    let c = child("excstartexit", Blob::new().syscall(SYS_THREAD_EXIT))?;
+    let pch = zx::task_create_exception_channel(c.process, 0)?;
+    let dch = zx::task_create_exception_channel(c.process, ZX_EXCEPTION_CHANNEL_DEBUGGER)?;
+    c.start(ZX_HANDLE_INVALID)?;
+    let (start, exc) = recv(dch)?;
+    check_eq!(start.r#type, ZX_EXCP_THREAD_STARTING);
+    check_eq!(start.tid, koid_of(c.thread));
+    check_eq!(info_thread(c.thread)?.state, ZX_THREAD_STATE_BLOCKED_EXCEPTION, "it waits before its first instruction");
+    zx::handle_close(exc)?;
+    let (exit, exc) = recv(dch)?;
+    check_eq!(exit.r#type, ZX_EXCP_THREAD_EXITING);
+    sleep_ms(20);
+    check!(signals_of(c.thread) & ZX_THREAD_TERMINATED == 0, "it waits on its way out while the debugger holds it");
+    check!(signals_of(c.process) & ZX_PROCESS_TERMINATED == 0, "and so does its process");
+    zx::handle_close(exc)?;
+    check_eq!(c.wait()?, 0, "its last thread ended: the process returns 0");
+    check!(signals_of(pch) & ZX_CHANNEL_READABLE == 0, "the process channel gets neither");
+    zx::handle_close_many(&[pch, dch])?;
+    Ok(())
+}
+
+pub fn exception_thread_exiting_of_a_killed_thread_does_not_wait() -> CaseResult {
+    let c = child("excexitkill", Blob::new().spin())?;
+    let dch = zx::task_create_exception_channel(c.process, ZX_EXCEPTION_CHANNEL_DEBUGGER)?;
+    c.start(ZX_HANDLE_INVALID)?;
+    let (start, exc) = recv(dch)?;
+    check_eq!(start.r#type, ZX_EXCP_THREAD_STARTING);
+    zx::handle_close(exc)?;
+    zx::task_kill(c.process)?;
+    let (exit, exc) = recv(dch)?;
+    check_eq!(exit.r#type, ZX_EXCP_THREAD_EXITING, "still sent");
+    wait_signal(c.process, ZX_PROCESS_TERMINATED, 10_000_000_000)?;
+    zx::handle_close_many(&[exc, dch])?;
     Ok(())
 }

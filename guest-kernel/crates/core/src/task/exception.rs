@@ -63,6 +63,11 @@ impl Exceptionate {
         Ok(user_end)
     }
 
+    /// True while a channel is bound here.
+    pub fn is_bound(&self) -> bool {
+        self.inner.lock().is_some()
+    }
+
     /// The task died: close the kernel end (the user end sees PEER_CLOSED).
     pub fn shutdown(&self) {
         let old = self.inner.lock().take();
@@ -172,6 +177,62 @@ pub enum Outcome {
     Unhandled,
 }
 
+/// A maker of the exception object `Exceptionate::send` hands out.
+fn exception_maker<'a>(
+    thread: &'a Arc<Thread>,
+    process: &'a Arc<Process>,
+    debugger: bool,
+) -> impl Fn(zx_rights_t, zx_rights_t) -> Arc<Exception> + 'a {
+    move |thread_rights, process_rights| {
+        Arc::new(Exception {
+            base: KObjectBase::default(),
+            thread: thread.clone(),
+            process: process.clone(),
+            thread_rights,
+            process_rights,
+            state: AtomicU32::new(ZX_EXCEPTION_STATE_TRY_NEXT),
+            strategy: AtomicU32::new(ZX_EXCEPTION_STRATEGY_FIRST_CHANCE),
+            debugger,
+            closed: AtomicBool::new(false),
+        })
+    }
+}
+
+/// Stop the current thread until `exc`'s last handle is closed; false if
+/// the thread is being killed meanwhile.
+fn wait_until_closed(exc: &Exception) -> bool {
+    while !exc.closed.load(Ordering::Relaxed) {
+        if sched::block_as(WaitKey::for_object(exc.base.koid), sched::INFINITE, ZX_THREAD_STATE_BLOCKED_EXCEPTION) == WakeReason::Killed {
+            return false;
+        }
+    }
+    true
+}
+
+/// ZX_EXCP_THREAD_STARTING / _EXITING: offered to the process's debugger
+/// channel only. With `wait` the thread stops until the exception is
+/// closed (its state does not matter: the thread goes on either way); a
+/// thread being killed sends it without waiting, as in Zircon.
+pub fn deliver_to_debugger(thread: &Arc<Thread>, process: &Arc<Process>, excp_type: u32, wait: bool) {
+    if !process.debug_exceptionate().is_bound() {
+        return;
+    }
+    let info = zx_exception_info_t { pid: process.koid(), tid: thread.koid(), r#type: excp_type, ..Default::default() };
+    let report = zx_exception_report_t {
+        header: zx_exception_header_t { size: core::mem::size_of::<zx_exception_report_t>() as u32, r#type: excp_type },
+        context: zx_exception_context_t::default(),
+    };
+    thread.set_exception_report(Some(report));
+    if let Some(exc) = process.debug_exceptionate().send(&info, exception_maker(thread, process, true)) {
+        if wait && !thread.is_killed() {
+            thread.set_exception_channel_type(ZX_EXCEPTION_CHANNEL_TYPE_DEBUGGER);
+            wait_until_closed(&exc);
+            thread.set_exception_channel_type(0);
+        }
+    }
+    thread.set_exception_report(None);
+}
+
 /// Offer an exception of `excp_type` with `context` to every channel in
 /// order, stopping the current thread while each receiver decides.
 pub fn deliver(thread: &Arc<Thread>, process: &Arc<Process>, excp_type: u32, context: zx_exception_context_t) -> Outcome {
@@ -197,28 +258,9 @@ pub fn deliver(thread: &Arc<Thread>, process: &Arc<Process>, excp_type: u32, con
     }
     let mut outcome = Outcome::Unhandled;
     for (exceptionate, channel_type, debugger) in chain {
-        let make = |thread_rights, process_rights| {
-            Arc::new(Exception {
-                base: KObjectBase::default(),
-                thread: thread.clone(),
-                process: process.clone(),
-                thread_rights,
-                process_rights,
-                state: AtomicU32::new(ZX_EXCEPTION_STATE_TRY_NEXT),
-                strategy: AtomicU32::new(ZX_EXCEPTION_STRATEGY_FIRST_CHANCE),
-                debugger,
-                closed: AtomicBool::new(false),
-            })
-        };
-        let Some(exc) = exceptionate.send(&info, make) else { continue };
+        let Some(exc) = exceptionate.send(&info, exception_maker(thread, process, debugger)) else { continue };
         thread.set_exception_channel_type(channel_type);
-        let mut killed = false;
-        while !exc.closed.load(Ordering::Relaxed) {
-            if sched::block_as(WaitKey::for_object(exc.base.koid), sched::INFINITE, ZX_THREAD_STATE_BLOCKED_EXCEPTION) == WakeReason::Killed {
-                killed = true;
-                break;
-            }
-        }
+        let killed = !wait_until_closed(&exc);
         thread.set_exception_channel_type(0);
         if killed {
             outcome = Outcome::ExitThread;

@@ -106,6 +106,11 @@ fn attend_before_user_return() {
     // Threads this CPU made ready and did not run itself: another CPU's job.
     sched::kick_if_work_waits();
     let Some(t) = sched::current() else { return };
+    if t.take_starting() {
+        if let Some(p) = t.process().cloned() {
+            exception::deliver_to_debugger(&t, &p, ZX_EXCP_THREAD_STARTING, true);
+        }
+    }
     if t.take_bad_handle() {
         // Zircon raises it after the call returned its BAD_HANDLE; ALLOW and
         // DENY are the same here.
@@ -152,6 +157,10 @@ pub fn signal_policy_exception(code: u32) {
 /// End the current thread; the last thread out ends its process.
 pub fn exit_current_thread() -> ! {
     if let Some(t) = sched::current() {
+        if let Some(p) = t.process().cloned().filter(|_| t.life() != thread::Life::Dead) {
+            // A killed thread sends it without waiting (Zircon's rule).
+            exception::deliver_to_debugger(&t, &p, ZX_EXCP_THREAD_EXITING, !t.is_killed());
+        }
         if t.finish() {
             if let Some(p) = t.process().cloned() {
                 p.remove_thread(&t);

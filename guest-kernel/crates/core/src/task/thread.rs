@@ -96,6 +96,8 @@ pub struct Thread {
     /// A system call named a handle value its process does not hold:
     /// ZX_POL_BAD_HANDLE is enforced on the way back to user mode.
     bad_handle_pending: AtomicBool,
+    /// Started and not yet in user mode: ZX_EXCP_THREAD_STARTING is due.
+    starting: AtomicBool,
     /// A policy exception (ZX_EXCP_POLICY_CODE_*) to raise on the way back
     /// to user mode; `NO_POLICY_EXCEPTION` when none.
     policy_exception: AtomicU32,
@@ -140,6 +142,7 @@ impl Thread {
             block_state: AtomicU32::new(ZX_THREAD_STATE_BLOCKED),
             killed: AtomicBool::new(false),
             bad_handle_pending: AtomicBool::new(false),
+            starting: AtomicBool::new(false),
             policy_exception: AtomicU32::new(NO_POLICY_EXCEPTION),
             suspend_count: AtomicU32::new(0),
             runtime_ticks: AtomicU64::new(0),
@@ -264,6 +267,7 @@ impl Thread {
         self.is_killed()
             || self.is_suspended()
             || self.bad_handle_pending.load(Ordering::Relaxed)
+            || self.starting.load(Ordering::Relaxed)
             || self.policy_exception.load(Ordering::Relaxed) != NO_POLICY_EXCEPTION
     }
 
@@ -271,6 +275,11 @@ impl Thread {
     /// (the first one noted wins).
     pub fn note_policy_exception(&self, code: u32) {
         let _ = self.policy_exception.compare_exchange(NO_POLICY_EXCEPTION, code, Ordering::Relaxed, Ordering::Relaxed);
+    }
+
+    /// Take the "just started" note (ZX_EXCP_THREAD_STARTING is due).
+    pub fn take_starting(&self) -> bool {
+        self.starting.swap(false, Ordering::Relaxed)
     }
 
     /// Take the noted policy exception.
@@ -349,6 +358,10 @@ impl Thread {
         // SAFETY: the stack belongs to this NEW thread and is unused.
         let rsp = unsafe { context::prepare_user(self.kstack_top(), &frame) };
         self.set_saved_rsp(rsp);
+        // Only a debugger present at the start hears of it: threads of
+        // processes without one skip the user-return check this costs.
+        let debugged = self.process.as_ref().is_some_and(|p| p.debug_exceptionate().is_bound());
+        self.starting.store(debugged, Ordering::Relaxed);
         let suspended = self.is_suspended();
         self.base.update_signals(0, if suspended { ZX_THREAD_SUSPENDED } else { ZX_THREAD_RUNNING });
         sched::add_ready(self.clone());
