@@ -372,3 +372,25 @@ pub fn exception_thread_exiting_of_a_killed_thread_does_not_wait() -> CaseResult
     zx::handle_close_many(&[exc, dch])?;
     Ok(())
 }
+
+pub fn exception_process_starting_reaches_job_debuggers_first() -> CaseResult {
+    let j = zx::job_create(zx::job_default(), 0)?;
+    let jdch = zx::task_create_exception_channel(j, ZX_EXCEPTION_CHANNEL_DEBUGGER)?;
+    let c = child_in(j, "excprocstart", Blob::new().exit(0))?;
+    let dch = zx::task_create_exception_channel(c.process, ZX_EXCEPTION_CHANNEL_DEBUGGER)?;
+    c.start(ZX_HANDLE_INVALID)?;
+    let (start, exc) = recv(jdch)?;
+    check_eq!(start.r#type, ZX_EXCP_PROCESS_STARTING, "the job's debugger hears of the process");
+    check_eq!(start.pid, koid_of(c.process));
+    sleep_ms(10);
+    check!(signals_of(dch) & ZX_CHANNEL_READABLE == 0, "the thread waits on the job's debugger first");
+    zx::handle_close(exc)?;
+    let (tstart, exc) = recv(dch)?;
+    check_eq!(tstart.r#type, ZX_EXCP_THREAD_STARTING, "then the process's debugger hears of the thread");
+    zx::handle_close(exc)?;
+    check_eq!(c.wait()?, 0);
+    check!(signals_of(jdch) & ZX_CHANNEL_READABLE == 0, "a job debugger gets only PROCESS_STARTING");
+    zx::task_kill(j)?;
+    zx::handle_close_many(&[dch, jdch, j])?;
+    Ok(())
+}

@@ -216,6 +216,7 @@ fn main(s: &zx::Startup) -> i64 {
             ("exception_state_property_checks", exceptions::exception_state_property_checks),
             ("exception_thread_starting_and_exiting_reach_the_debugger", exceptions::exception_thread_starting_and_exiting_reach_the_debugger),
             ("exception_thread_exiting_of_a_killed_thread_does_not_wait", exceptions::exception_thread_exiting_of_a_killed_thread_does_not_wait),
+            ("exception_process_starting_reaches_job_debuggers_first", exceptions::exception_process_starting_reaches_job_debuggers_first),
             ("exception_kill_while_stopped", exceptions::exception_kill_while_stopped),
             ("exception_channel_peer_closed_when_task_dies", exceptions::exception_channel_peer_closed_when_task_dies),
             ("exception_closed_channel_falls_through", exceptions::exception_closed_channel_falls_through),

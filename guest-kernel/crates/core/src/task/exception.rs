@@ -209,12 +209,13 @@ fn wait_until_closed(exc: &Exception) -> bool {
     true
 }
 
-/// ZX_EXCP_THREAD_STARTING / _EXITING: offered to the process's debugger
-/// channel only. With `wait` the thread stops until the exception is
-/// closed (its state does not matter: the thread goes on either way); a
-/// thread being killed sends it without waiting, as in Zircon.
-pub fn deliver_to_debugger(thread: &Arc<Thread>, process: &Arc<Process>, excp_type: u32, wait: bool) {
-    if !process.debug_exceptionate().is_bound() {
+/// ZX_EXCP_THREAD_STARTING / _EXITING (to the process's debugger channel)
+/// and ZX_EXCP_PROCESS_STARTING (to each job debugger channel): offered to
+/// `to` only. With `wait` the thread stops until the exception is closed
+/// (its state does not matter: the thread goes on either way); a thread
+/// being killed sends it without waiting, as in Zircon.
+pub fn deliver_to_debugger(thread: &Arc<Thread>, process: &Arc<Process>, to: &Exceptionate, excp_type: u32, wait: bool) {
+    if !to.is_bound() {
         return;
     }
     let info = zx_exception_info_t { pid: process.koid(), tid: thread.koid(), r#type: excp_type, ..Default::default() };
@@ -223,7 +224,7 @@ pub fn deliver_to_debugger(thread: &Arc<Thread>, process: &Arc<Process>, excp_ty
         context: zx_exception_context_t::default(),
     };
     thread.set_exception_report(Some(report));
-    if let Some(exc) = process.debug_exceptionate().send(&info, exception_maker(thread, process, true)) {
+    if let Some(exc) = to.send(&info, exception_maker(thread, process, true)) {
         if wait && !thread.is_killed() {
             thread.set_exception_channel_type(ZX_EXCEPTION_CHANNEL_TYPE_DEBUGGER);
             wait_until_closed(&exc);
@@ -231,6 +232,36 @@ pub fn deliver_to_debugger(thread: &Arc<Thread>, process: &Arc<Process>, excp_ty
         }
     }
     thread.set_exception_report(None);
+}
+
+/// The start of a thread, before its first instruction: PROCESS_STARTING
+/// to every job debugger channel from the process's job up (the process's
+/// first thread only), then THREAD_STARTING to the process's debugger.
+pub fn announce_start(thread: &Arc<Thread>, process: &Arc<Process>, first_of_process: bool) {
+    if first_of_process {
+        let mut job = Some(process.job().clone());
+        while let Some(j) = job {
+            deliver_to_debugger(thread, process, j.debug_exceptionate(), ZX_EXCP_PROCESS_STARTING, true);
+            job = j.parent().cloned();
+        }
+    }
+    deliver_to_debugger(thread, process, process.debug_exceptionate(), ZX_EXCP_THREAD_STARTING, true);
+}
+
+/// True when a start of a thread of `process` (`first_of_process`: its
+/// first) has a debugger channel to hear of it.
+pub fn start_is_watched(process: &Process, first_of_process: bool) -> bool {
+    if process.debug_exceptionate().is_bound() {
+        return true;
+    }
+    let mut job = first_of_process.then(|| process.job().clone());
+    while let Some(j) = job {
+        if j.debug_exceptionate().is_bound() {
+            return true;
+        }
+        job = j.parent().cloned();
+    }
+    false
 }
 
 /// Offer an exception of `excp_type` with `context` to every channel in

@@ -106,9 +106,9 @@ fn attend_before_user_return() {
     // Threads this CPU made ready and did not run itself: another CPU's job.
     sched::kick_if_work_waits();
     let Some(t) = sched::current() else { return };
-    if t.take_starting() {
+    if let Some(first_of_process) = t.take_starting() {
         if let Some(p) = t.process().cloned() {
-            exception::deliver_to_debugger(&t, &p, ZX_EXCP_THREAD_STARTING, true);
+            exception::announce_start(&t, &p, first_of_process);
         }
     }
     if t.take_bad_handle() {
@@ -159,7 +159,7 @@ pub fn exit_current_thread() -> ! {
     if let Some(t) = sched::current() {
         if let Some(p) = t.process().cloned().filter(|_| t.life() != thread::Life::Dead) {
             // A killed thread sends it without waiting (Zircon's rule).
-            exception::deliver_to_debugger(&t, &p, ZX_EXCP_THREAD_EXITING, !t.is_killed());
+            exception::deliver_to_debugger(&t, &p, p.debug_exceptionate(), ZX_EXCP_THREAD_EXITING, !t.is_killed());
         }
         if t.finish() {
             if let Some(p) = t.process().cloned() {

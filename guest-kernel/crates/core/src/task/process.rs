@@ -180,7 +180,7 @@ impl Process {
             self.debug_state.store(state_byte(ProcessState::Running), core::sync::atomic::Ordering::Relaxed);
             inner.start_time = clock::now_ns().max(1);
         }
-        let status = thread.start(entry, sp, arg1, arg2);
+        let status = thread.start(entry, sp, arg1, arg2, true);
         if status != ZX_OK {
             self.inner.lock().state = ProcessState::Initial;
             self.debug_state.store(state_byte(ProcessState::Initial), core::sync::atomic::Ordering::Relaxed);
@@ -194,7 +194,7 @@ impl Process {
         if self.inner.lock().state != ProcessState::Running {
             return ZX_ERR_BAD_STATE;
         }
-        thread.start(entry, sp, arg1, arg2)
+        thread.start(entry, sp, arg1, arg2, false)
     }
 
     /// Begin ending the process with `retcode` (the first call wins): every

@@ -96,8 +96,9 @@ pub struct Thread {
     /// A system call named a handle value its process does not hold:
     /// ZX_POL_BAD_HANDLE is enforced on the way back to user mode.
     bad_handle_pending: AtomicBool,
-    /// Started and not yet in user mode: ZX_EXCP_THREAD_STARTING is due.
-    starting: AtomicBool,
+    /// Started and not yet in user mode, a debugger listening: 0 nothing
+    /// due, 1 THREAD_STARTING, 2 PROCESS_STARTING and THREAD_STARTING.
+    starting: AtomicU8,
     /// A policy exception (ZX_EXCP_POLICY_CODE_*) to raise on the way back
     /// to user mode; `NO_POLICY_EXCEPTION` when none.
     policy_exception: AtomicU32,
@@ -142,7 +143,7 @@ impl Thread {
             block_state: AtomicU32::new(ZX_THREAD_STATE_BLOCKED),
             killed: AtomicBool::new(false),
             bad_handle_pending: AtomicBool::new(false),
-            starting: AtomicBool::new(false),
+            starting: AtomicU8::new(0),
             policy_exception: AtomicU32::new(NO_POLICY_EXCEPTION),
             suspend_count: AtomicU32::new(0),
             runtime_ticks: AtomicU64::new(0),
@@ -267,7 +268,7 @@ impl Thread {
         self.is_killed()
             || self.is_suspended()
             || self.bad_handle_pending.load(Ordering::Relaxed)
-            || self.starting.load(Ordering::Relaxed)
+            || self.starting.load(Ordering::Relaxed) != 0
             || self.policy_exception.load(Ordering::Relaxed) != NO_POLICY_EXCEPTION
     }
 
@@ -277,9 +278,13 @@ impl Thread {
         let _ = self.policy_exception.compare_exchange(NO_POLICY_EXCEPTION, code, Ordering::Relaxed, Ordering::Relaxed);
     }
 
-    /// Take the "just started" note (ZX_EXCP_THREAD_STARTING is due).
-    pub fn take_starting(&self) -> bool {
-        self.starting.swap(false, Ordering::Relaxed)
+    /// Take the "just started" note: `Some(first_of_process)` when the
+    /// start is to be announced to debuggers.
+    pub fn take_starting(&self) -> Option<bool> {
+        match self.starting.swap(0, Ordering::Relaxed) {
+            0 => None,
+            n => Some(n == 2),
+        }
     }
 
     /// Take the noted policy exception.
@@ -335,9 +340,10 @@ impl Thread {
         self.kstack.set_user_frame(frame)
     }
 
-    /// Start the thread at `entry` with stack `sp` and RDI/RSI = `arg1`/`arg2`.
-    /// BAD_STATE unless it is NEW and its process is alive.
-    pub fn start(self: &Arc<Self>, entry: u64, sp: u64, arg1: u64, arg2: u64) -> zx_status_t {
+    /// Start the thread at `entry` with stack `sp` and RDI/RSI = `arg1`/`arg2`
+    /// (`first_of_process`: the process's initial thread). BAD_STATE unless
+    /// it is NEW and its process is alive.
+    pub fn start(self: &Arc<Self>, entry: u64, sp: u64, arg1: u64, arg2: u64, first_of_process: bool) -> zx_status_t {
         let frame = TrapFrame {
             rip: entry,
             cs: u64::from(USER_CS),
@@ -360,8 +366,17 @@ impl Thread {
         self.set_saved_rsp(rsp);
         // Only a debugger present at the start hears of it: threads of
         // processes without one skip the user-return check this costs.
-        let debugged = self.process.as_ref().is_some_and(|p| p.debug_exceptionate().is_bound());
-        self.starting.store(debugged, Ordering::Relaxed);
+        let watched = self.process.as_ref().is_some_and(|p| super::exception::start_is_watched(p, first_of_process));
+        self.starting.store(
+            if !watched {
+                0
+            } else if first_of_process {
+                2
+            } else {
+                1
+            },
+            Ordering::Relaxed,
+        );
         let suspended = self.is_suspended();
         self.base.update_signals(0, if suspended { ZX_THREAD_SUSPENDED } else { ZX_THREAD_RUNNING });
         sched::add_ready(self.clone());
