@@ -145,9 +145,8 @@ fn load_initial() {
     unsafe { asm!("fxrstor64 [{}]", in(reg) &INITIAL, options(nostack, preserves_flags, readonly)) };
 }
 
-/// Where the boot CPU's FXSAVE probe lands (a static: an AP's boot stack
-/// need not be 16-byte aligned the way the compiler assumes, and FXSAVE64
-/// to a misaligned address faults before the AP has an IDT).
+/// Where the boot CPU's FXSAVE probe lands (a static, written once before
+/// the APs start).
 static PROBE: FpuState = FpuState::new();
 
 fn enable_sse() {

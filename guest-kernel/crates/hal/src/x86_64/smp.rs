@@ -73,7 +73,9 @@ ap_long:
     mov ({base} + ap_trampoline_data - ap_trampoline_start + 16), %rsp
     mov ({base} + ap_trampoline_data - ap_trampoline_start + 24), %rdi
     mov ({base} + ap_trampoline_data - ap_trampoline_start + 32), %rax
-    jmp *%rax
+    /* CALL, not JMP: ap_main (which never returns) must find RSP = 8 mod 16,
+       as after any call, or its 16-byte-aligned stack slots are not. */
+    call *%rax
     .balign 8
 ap_trampoline_data:
     .fill 40, 1, 0
