@@ -23,7 +23,10 @@ while (($#)); do
 done
 [[ "$SECS" =~ ^[0-9]+$ ]] || die "--secs wants a number, got '$SECS'"
 case "$KIND" in
-pvm | nested-svm | qemu-tcg) CMD=("$HOSTS_DIR/$KIND.sh" "$@") ;;
+pvm | qemu-tcg) CMD=("$HOSTS_DIR/$KIND.sh" "$@") ;;
+# -v streams the nested machine's serial console as it comes (the normal
+# output is printed only after the nested machine powered off).
+nested-svm) CMD=("$HOSTS_DIR/nested-svm.sh" -v "$@") ;;
 qemu-microvm) CMD=("$HOSTS_DIR/qemu-tcg.sh" --machine microvm "$@") ;;
 *) die "unknown host kind '$KIND'" ;;
 esac

@@ -245,7 +245,7 @@ T_STAGE="$(now)"
 set +e
 if ((VERBOSE)); then
     log "running: ${QEMU[*]}"
-    with_timeout "$HOST_TIMEOUT" "${QEMU[@]}" </dev/null 2>"$LOG.qemu-err" | tr -d '\r' | tee "$LOG" | sed -u 's/^/[nested-svm] serial: /' >&2
+    with_timeout "$HOST_TIMEOUT" "${QEMU[@]}" </dev/null 2>"$LOG.qemu-err" | sed -u 's/\r//g' | tee "$LOG" | sed -u 's/^/[nested-svm] serial: /' >&2
 else
     with_timeout "$HOST_TIMEOUT" "${QEMU[@]}" </dev/null 2>"$LOG.qemu-err" | tr -d '\r' >"$LOG"
 fi
