@@ -33,6 +33,8 @@ use crate::impl_kernel_object;
 use crate::mm::user_ptr;
 use crate::object::KObjectBase;
 
+mod info;
+
 /// Largest VMO size (Zircon allows close to 2^64; we keep offsets page-indexable).
 pub const MAX_VMO_SIZE: u64 = 1 << 48;
 
@@ -550,39 +552,6 @@ impl Vmo {
             Content::Paged(pages) => pages.len() as u64 * PAGE_SIZE,
             Content::Slice { .. } => 0,
         }
-    }
-
-    /// ZX_INFO_VMO record for a handle with `rights` (`via_handle`) or a mapping.
-    pub fn info(&self, rights: zx_rights_t, via_handle: bool) -> zx_info_vmo_t {
-        let committed = self.committed_bytes();
-        let inner = self.inner.lock();
-        let mut info = zx_info_vmo_t {
-            koid: self.base.koid,
-            size_bytes: inner.size,
-            parent_koid: inner.parent_koid,
-            num_children: inner.children,
-            num_mappings: inner.mappings.iter().filter(|w| w.strong_count() > 0).count(),
-            share_count: 1,
-            flags: ZX_INFO_VMO_TYPE_PAGED,
-            committed_bytes: committed,
-            cache_policy: ZX_CACHE_POLICY_CACHED,
-            ..Default::default()
-        };
-        let name = self.base.name();
-        info.name[..name.as_str().len()].copy_from_slice(name.as_str().as_bytes());
-        if inner.resizable {
-            info.flags |= ZX_INFO_VMO_RESIZABLE;
-        }
-        if inner.cow_child {
-            info.flags |= ZX_INFO_VMO_IS_COW_CLONE;
-        }
-        if via_handle {
-            info.flags |= ZX_INFO_VMO_VIA_HANDLE;
-            info.handle_rights = rights;
-        } else {
-            info.flags |= ZX_INFO_VMO_VIA_MAPPING;
-        }
-        info
     }
 }
 
