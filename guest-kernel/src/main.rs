@@ -196,9 +196,10 @@ fn start_timer() {
     let (khz, source) = clock::init();
     let mode = apic::init();
     let per_ms = apic::calibrate_timer(khz);
-    apic::start_periodic(per_ms, TICK_MS);
+    apic::start_one_shot(per_ms, TICK_MS);
+    sched::start_deadline_timer((TICK_MS * 1_000_000) as i64);
     kprintln!(
-        "[kernel] clock: TSC {}.{:03} MHz ({}); {} timer {} ticks/ms, {} ms period",
+        "[kernel] clock: TSC {}.{:03} MHz ({}); {} timer {} ticks/ms, one-shot: {} ms ticks and every deadline",
         khz / 1000,
         khz % 1000,
         source.describe(),

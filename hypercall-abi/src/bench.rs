@@ -30,7 +30,7 @@ const fn op(id: u32, name: &'static str, what: &'static str, iters: u32, batches
 }
 
 /// Every operation, in the order the guest runs them.
-pub const OPS: [BenchOp; 15] = [
+pub const OPS: [BenchOp; 17] = [
     op(OP_EMPTY, "empty", "two marks with nothing between (subtracted from the rest)", 1, 5),
     op(OP_TICKS, "ticks", "a user-mode spin; per timer tick taken (for batches that cannot avoid ticks)", 1, 1),
     op(2, "null_syscall", "zx_handle_close(ZX_HANDLE_INVALID)", 10, 20),
@@ -46,6 +46,8 @@ pub const OPS: [BenchOp; 15] = [
     op(12, "hypercall", "one hypercall from the kernel (zxvm_bench_hypercalls)", 100, 20),
     op(13, "clock_get_monotonic", "zx_clock_get_monotonic, served by the vDSO in user mode", 10_000, 5),
     op(14, "ticks_get", "zx_ticks_get, served by the vDSO in user mode", 10_000, 5),
+    op(15, "sleep_1ms", "zx_nanosleep to 1 ms from now (the wake-up's lateness is the time beyond 1 ms)", 1, 20),
+    op(16, "timer_1ms", "a timer set 1 ms ahead (slack LATE) and waited for: its lateness is the time beyond 1 ms", 1, 20),
 ];
 
 /// The SMP speed-up run (`zxvm bench --smp`, guest role `bench smp-spin N`):

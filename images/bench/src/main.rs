@@ -61,6 +61,7 @@ struct Fixture {
     fault_base: usize,
     bootfs: BootfsImage,
     job: zx_handle_t,
+    timer: zx_handle_t,
 }
 
 fn set_up(s: &zx::Startup) -> Result<Fixture, Status> {
@@ -75,7 +76,8 @@ fn set_up(s: &zx::Startup) -> Result<Fixture, Status> {
     let fault_vmo = zx::vmo_create(pages as u64 * 4096, 0)?;
     let fault_base = zx::vmar_map(zx::vmar_root_self(), ZX_VM_PERM_READ | ZX_VM_PERM_WRITE, 0, fault_vmo, 0, pages * 4096)?;
     let vmo = zx::vmo_create(4096, 0)?;
-    Ok(Fixture { event, channel: zx::channel_create(0)?, client, port: zx::port_create(0)?, vmo, fault_base, bootfs, job })
+    let timer = zx::timer_create(ZX_TIMER_SLACK_LATE, ZX_CLOCK_MONOTONIC)?;
+    Ok(Fixture { event, channel: zx::channel_create(0)?, client, port: zx::port_create(0)?, vmo, fault_base, bootfs, job, timer })
 }
 
 /// Iterations of `name` in all its batches.
@@ -158,6 +160,12 @@ fn once(op: &BenchOp, f: &Fixture, i: usize) -> Result<(), Status> {
         }
         "clock_get_monotonic" => {
             core::hint::black_box(zx::clock_get_monotonic());
+        }
+        "sleep_1ms" => zx::nanosleep(zx::deadline_after(1_000_000))?,
+        "timer_1ms" => {
+            // Slack LATE: the timer may not fire before its deadline.
+            zx::timer_set(f.timer, zx::deadline_after(1_000_000), 0)?;
+            zx::object_wait_one(f.timer, ZX_TIMER_SIGNALED, ZX_TIME_INFINITE).map_err(|(e, _)| e)?;
         }
         _ => return Err(ZX_ERR_NOT_SUPPORTED),
     }

@@ -148,6 +148,11 @@ impl<W: Waiter> RunQueue<W> {
         moved
     }
 
+    /// The earliest deadline of a blocked thread, if any has one.
+    pub fn earliest_deadline(&self) -> Option<i64> {
+        self.blocked.iter().map(|t| t.deadline()).filter(|&d| d != crate::INFINITE).min()
+    }
+
     /// Threads blocked on `key`.
     pub fn waiters(&self, key: WaitKey) -> usize {
         self.blocked.iter().filter(|t| t.wait_key() == key).count()

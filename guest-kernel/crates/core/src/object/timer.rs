@@ -68,6 +68,8 @@ impl Timer {
             let mut armed = ARMED.lock();
             armed.retain(|w| w.strong_count() > 0 && !core::ptr::eq(w.as_ptr(), Arc::as_ptr(self)));
             armed.push(Arc::downgrade(self));
+            drop(armed);
+            crate::sched::note_deadline(fire_at);
         }
         ZX_OK
     }
@@ -96,12 +98,18 @@ impl Timer {
     }
 }
 
-/// Scheduler tick: fire every armed timer whose window has opened.
-pub fn on_tick(now: i64) {
+/// The earliest time an armed timer fires, if one is armed.
+pub fn earliest() -> Option<i64> {
+    ARMED.lock().iter().filter_map(|w| w.upgrade()).map(|t| t.inner.lock().fire_at).filter(|&f| f > 0).min()
+}
+
+/// Timer interrupt: fire every armed timer whose window has opened;
+/// returns how many fired.
+pub fn on_tick(now: i64) -> usize {
     let due: Vec<Arc<Timer>> = {
         let mut armed = ARMED.lock();
         if armed.is_empty() {
-            return;
+            return 0;
         }
         let mut due = Vec::new();
         armed.retain(|w| match w.upgrade() {
@@ -115,9 +123,11 @@ pub fn on_tick(now: i64) {
         });
         due
     };
+    let fired = due.len();
     for t in due {
         t.fire();
     }
+    fired
 }
 
 impl_kernel_object!(

@@ -22,7 +22,7 @@
 
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 
 use spin::Mutex;
 
@@ -305,6 +305,10 @@ pub fn block_as(key: WaitKey, deadline: i64, state: u32) -> WakeReason {
         q.queue.push_blocked(cur.clone());
         cur
     };
+    if deadline != INFINITE {
+        // After the queue lock: re-arming reads the blocked threads.
+        note_deadline(deadline);
+    }
     reschedule(false);
     if cur.is_killed() {
         WakeReason::Killed
@@ -364,20 +368,70 @@ pub fn ticks_taken() -> u64 {
     TICKS.load(Ordering::Relaxed)
 }
 
-/// Timer tick: time out expired waits and preempt the running thread if
-/// another is ready.
+/// Nanoseconds between the boot CPU's scheduling ticks.
+static TICK_NS: AtomicI64 = AtomicI64::new(10_000_000);
+/// When the boot CPU's next scheduling tick is due (monotonic ns).
+static NEXT_TICK_AT: AtomicI64 = AtomicI64::new(0);
+/// When the boot CPU's one-shot timer fires next (monotonic ns).
+static ARMED_AT: AtomicI64 = AtomicI64::new(i64::MAX);
+
+/// Start the boot CPU's timer: one-shot, armed for the next scheduling tick
+/// (every `tick_ns`) or the earliest deadline, whichever comes first — so
+/// waits and timers end at their deadline, not at the next 10 ms tick.
+pub fn start_deadline_timer(tick_ns: i64) {
+    TICK_NS.store(tick_ns, Ordering::Relaxed);
+    NEXT_TICK_AT.store(clock::now_ns() + tick_ns, Ordering::Relaxed);
+    arm_boot_timer();
+}
+
+/// Arm the boot CPU's timer for its next event (on CPU 0).
+fn arm_boot_timer() {
+    let now = clock::now_ns();
+    let blocked = QUEUE.lock().queue.earliest_deadline();
+    let next =
+        [Some(NEXT_TICK_AT.load(Ordering::Relaxed)), blocked, crate::object::timer::earliest()].into_iter().flatten().min().unwrap_or(i64::MAX);
+    ARMED_AT.store(next, Ordering::Relaxed);
+    apic::arm_one_shot_ns(next.saturating_sub(now).max(0) as u64);
+}
+
+/// A wait or timer now ends at `deadline`: bring the boot CPU's timer
+/// forward if it would fire later (from another CPU: through a reschedule
+/// IPI, whose handler re-arms).
+pub fn note_deadline(deadline: i64) {
+    if deadline >= ARMED_AT.load(Ordering::Relaxed) {
+        return;
+    }
+    if percpu::index() == 0 {
+        arm_boot_timer();
+    } else {
+        kick(0);
+    }
+}
+
+/// Timer interrupt: time out expired waits and preempt the running thread
+/// if another is ready. On the boot CPU it is a scheduling tick only when
+/// the tick is due (else a deadline), and the timer is re-armed.
 pub fn on_tick() {
-    // Time and deadlines advance on the boot CPU's tick; every CPU's tick
+    // Time and deadlines advance on the boot CPU; every CPU's tick
     // preempts its own thread.
     let preempt = if percpu::index() == 0 {
-        TICKS.fetch_add(1, Ordering::Relaxed);
         let now = clock::now_ns();
-        crate::object::timer::on_tick(now);
-        let mut q = QUEUE.lock();
-        if q.queue.time_out(now) > 0 {
-            note_ready();
+        let tick_due = now >= NEXT_TICK_AT.load(Ordering::Relaxed);
+        if tick_due {
+            TICKS.fetch_add(1, Ordering::Relaxed);
+            NEXT_TICK_AT.store(now + TICK_NS.load(Ordering::Relaxed), Ordering::Relaxed);
         }
-        q.has_ready()
+        let fired = crate::object::timer::on_tick(now);
+        let woken = {
+            let mut q = QUEUE.lock();
+            let woken = q.queue.time_out(now);
+            if woken > 0 {
+                note_ready();
+            }
+            woken
+        };
+        arm_boot_timer();
+        (tick_due || woken > 0 || fired > 0) && QUEUE.lock().has_ready()
     } else {
         QUEUE.lock().has_ready()
     };
@@ -407,8 +461,12 @@ pub fn exit_current() -> ! {
     unreachable!("a dead thread was resumed")
 }
 
-/// A reschedule IPI: run a ready thread if there is one.
+/// A reschedule IPI: run a ready thread if there is one (on the boot CPU
+/// also: another CPU brought a deadline forward).
 pub fn on_resched_ipi() {
+    if percpu::index() == 0 && ARMED_AT.load(Ordering::Relaxed) != i64::MAX {
+        arm_boot_timer();
+    }
     if QUEUE.lock().has_ready() {
         reschedule(true);
     }

@@ -178,6 +178,22 @@ pub fn stop_timer() {
     write(REG_TIMER_INITIAL, 0);
 }
 
+/// Put the boot CPU's timer in one-shot mode (`arm_one_shot_ns` sets each
+/// interrupt); the APs keep the periodic tick of `period_ms`.
+pub fn start_one_shot(counts_per_ms: u64, period_ms: u64) {
+    TIMER_SETUP.store((counts_per_ms << 16) | (period_ms & 0xffff), Ordering::Relaxed);
+    write(REG_TIMER_DIVIDE, DIVIDE_BY_1);
+    write(REG_LVT_TIMER, u32::from(TIMER_VECTOR));
+}
+
+/// One timer interrupt on this CPU after `ns` nanoseconds (at least one
+/// count; a new arm replaces the pending one).
+pub fn arm_one_shot_ns(ns: u64) {
+    let counts_per_ms = TIMER_SETUP.load(Ordering::Relaxed) >> 16;
+    let counts = (u128::from(ns) * u128::from(counts_per_ms) / 1_000_000).clamp(1, u128::from(u32::MAX));
+    write(REG_TIMER_INITIAL, counts as u32);
+}
+
 /// Start the periodic timer: one interrupt every `period_ms` milliseconds.
 pub fn start_periodic(counts_per_ms: u64, period_ms: u64) {
     TIMER_SETUP.store((counts_per_ms << 16) | (period_ms & 0xffff), Ordering::Relaxed);

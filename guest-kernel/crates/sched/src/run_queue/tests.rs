@@ -247,3 +247,16 @@ fn many_waiters_all_woken_in_block_order() {
     assert_eq!(q.wake(K), 100);
     assert_eq!(ids(&mut q, 0), (0..100).collect::<Vec<_>>());
 }
+
+#[test]
+fn earliest_deadline_ignores_infinite_waits() {
+    let mut q = RunQueue::new();
+    assert_eq!(q.earliest_deadline(), None);
+    q.push_blocked(blocked_on(1, K, crate::INFINITE));
+    assert_eq!(q.earliest_deadline(), None, "no deadline to wake for");
+    q.push_blocked(blocked_on(2, K, 500));
+    q.push_blocked(blocked_on(3, K, 300));
+    assert_eq!(q.earliest_deadline(), Some(300));
+    q.time_out(300);
+    assert_eq!(q.earliest_deadline(), Some(500), "timed-out waits leave the list");
+}
