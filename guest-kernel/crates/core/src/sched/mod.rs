@@ -374,6 +374,8 @@ static TICK_NS: AtomicI64 = AtomicI64::new(10_000_000);
 static NEXT_TICK_AT: AtomicI64 = AtomicI64::new(0);
 /// When the boot CPU's one-shot timer fires next (monotonic ns).
 static ARMED_AT: AtomicI64 = AtomicI64::new(i64::MAX);
+/// The earliest deadline another CPU asked the boot CPU's timer for.
+static FORWARD_TO: AtomicI64 = AtomicI64::new(i64::MAX);
 
 /// Start the boot CPU's timer: one-shot, armed for the next scheduling tick
 /// (every `tick_ns`) or the earliest deadline, whichever comes first — so
@@ -404,6 +406,8 @@ pub fn note_deadline(deadline: i64) {
     if percpu::index() == 0 {
         arm_boot_timer();
     } else {
+        // CPU 0 re-arms in its IPI handler only when asked for an earlier time.
+        FORWARD_TO.fetch_min(deadline, Ordering::Relaxed);
         kick(0);
     }
 }
@@ -464,7 +468,9 @@ pub fn exit_current() -> ! {
 /// A reschedule IPI: run a ready thread if there is one (on the boot CPU
 /// also: another CPU brought a deadline forward).
 pub fn on_resched_ipi() {
-    if percpu::index() == 0 && ARMED_AT.load(Ordering::Relaxed) != i64::MAX {
+    // Most reschedule IPIs carry no deadline: re-arm (a scan and an MSR
+    // write, which exits on PVM) only for one earlier than the armed time.
+    if percpu::index() == 0 && FORWARD_TO.swap(i64::MAX, Ordering::Relaxed) < ARMED_AT.load(Ordering::Relaxed) {
         arm_boot_timer();
     }
     if QUEUE.lock().has_ready() {
