@@ -1,6 +1,6 @@
 //! conformance-objects — the conformance suite for Zircon objects I:
 //! handles, rights, signals, waiting, events, channels, sockets, FIFOs,
-//! ports, time, randomness and system information.
+//! ports, clocks, time, randomness and system information.
 //!
 //! Every case exercises one documented behaviour (success path or error
 //! path) and is reported by name through `zxvm_test_result`; `zxvm test
@@ -17,6 +17,7 @@
 
 mod call;
 mod channel;
+mod clock;
 mod handles;
 mod objects;
 mod port;
@@ -27,6 +28,7 @@ mod wait;
 
 use call::*;
 use channel::*;
+use clock::*;
 use handles::*;
 use objects::*;
 use port::*;
@@ -128,6 +130,27 @@ fn main(s: &zx::Startup) -> i64 {
             eventpair_create_bad_second_pointer,
             eventpair_default_rights_and_signals,
             eventpair_peer_closed_on_last_handle,
+            // clocks
+            clock_create_default_rights_and_signals,
+            clock_create_bad_options,
+            clock_create_args_version_and_pointer,
+            clock_create_backstop_rules,
+            clock_create_bad_out_pointer,
+            clock_read_auto_started_follows_monotonic,
+            clock_read_errors,
+            clock_get_details_reports_the_clock,
+            clock_get_details_errors,
+            clock_update_first_update_must_set_value,
+            clock_update_monotonic_never_goes_back,
+            clock_update_continuous_is_set_once,
+            clock_update_backstop_is_the_floor,
+            clock_update_rate_adjust_range,
+            clock_update_bad_options_and_args,
+            clock_update_handle_errors,
+            clock_signals_cannot_be_set_by_users,
+            clock_updated_strobes_pending_async_waits,
+            clock_updated_wakes_a_pending_wait_one,
+            clock_get_boot_matches_monotonic,
             // waiting and time
             wait_one_already_satisfied_with_past_deadline,
             wait_one_past_deadline_times_out,

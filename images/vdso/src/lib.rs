@@ -125,7 +125,9 @@ macro_rules! entry {
 // clear); monotonic time is zircon_abi::ticks_to_ns in four instructions.
 core::arch::global_asm!(
     ".pushsection .text.vdso_served,\"ax\",@progbits",
+    // zxvm never suspends, so the boot timeline is the monotonic one.
     entry!("ticks_get"),
+    entry!("ticks_get_boot"),
     "    rdtsc",
     "    shl rdx, 32",
     "    or rax, rdx",
@@ -134,6 +136,7 @@ core::arch::global_asm!(
     "    mov rax, qword ptr [rip + vdso_constants + {tps}]",
     "    ret",
     entry!("clock_get_monotonic"),
+    entry!("clock_get_boot"),
     "    rdtsc",
     "    shl rdx, 32",
     "    or rax, rdx",

@@ -11,6 +11,7 @@
 //! * [`options`], [`vm`], [`policy`]: option flags and selector values.
 //! * [`info`], [`info_vm`]: `zx_object_get_info` topics and records.
 //! * [`packets`], [`handles`]: port packets, wait items, handle records.
+//! * [`clock`]: clock-object options and records.
 //! * [`exception`], [`debug`]: exceptions and thread register state.
 //! * [`syscalls`]: our syscall numbers and a description table; [`strace`]:
 //!   rendering calls from registers; [`zxvm`]: the vendor extensions' records;
@@ -28,6 +29,7 @@ extern crate std;
 
 mod bytes;
 pub mod c_header;
+pub mod clock;
 pub mod debug;
 pub mod exception;
 pub mod handles;
@@ -50,6 +52,7 @@ pub mod zxvm;
 pub mod zxvm_test;
 pub mod zxvm_virtio;
 
+pub use clock::*;
 pub use debug::*;
 pub use exception::*;
 pub use handles::*;

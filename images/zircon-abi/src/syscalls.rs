@@ -363,6 +363,18 @@ macro_rules! zircon_syscall_list {
         TimerCancel SYS_TIMER_CANCEL "timer_cancel" (handle: Handle) -> Status;
         /// Read from the kernel debug console.
         DebugRead SYS_DEBUG_READ "debug_read" (handle: Handle, buffer: OutPtr, buffer_size: Usize, actual: OutPtr) -> Status;
+        /// Create a clock object.
+        ClockCreate SYS_CLOCK_CREATE "clock_create" (options: U64, args: InPtr, out: OutPtr) -> Status;
+        /// Read a clock object.
+        ClockRead SYS_CLOCK_READ "clock_read" (handle: Handle, now: OutPtr) -> Status;
+        /// Fetch a clock's transformation and update history.
+        ClockGetDetails SYS_CLOCK_GET_DETAILS "clock_get_details" (handle: Handle, options: U64, details: OutPtr) -> Status;
+        /// Set a clock's value, rate or error bound.
+        ClockUpdate SYS_CLOCK_UPDATE "clock_update" (handle: Handle, options: U64, args: InPtr) -> Status;
+        /// Read the boot clock.
+        ClockGetBoot SYS_CLOCK_GET_BOOT "clock_get_boot" () -> Time;
+        /// Read the boot tick counter.
+        TicksGetBoot SYS_TICKS_GET_BOOT "ticks_get_boot" () -> Ticks;
     }
     vendor {
         /// zxvm: report how the kernel saw this call's entry (`zxvm_entry_info_t`).
@@ -446,7 +458,9 @@ mod tests {
         assert_eq!(SYS_HANDLE_CLOSE, 2);
         assert_eq!(SYS_ZXVM_ENTRY_INFO, 0x1000);
         assert_eq!(SYS_ZXVM_TEST_RESULT, 0x1001);
-        assert_eq!(SYSCALL_COUNT, 86);
+        assert_eq!(SYSCALL_COUNT, 92);
+        assert_eq!(SYS_CLOCK_CREATE, 86);
+        assert_eq!(SYS_TICKS_GET_BOOT, 91);
         assert!(SYSCALL_COUNT < ZXVM_SYSCALL_BASE as usize);
     }
 
@@ -520,6 +534,11 @@ mod tests {
             ("futex_requeue", 6),
             ("timer_set", 3),
             ("debug_read", 4),
+            ("clock_create", 3),
+            ("clock_read", 2),
+            ("clock_get_details", 3),
+            ("clock_update", 3),
+            ("clock_get_boot", 0),
             ("zxvm_entry_info", 1),
             ("zxvm_test_result", 6),
             ("zxvm_thread_spawn", 3),

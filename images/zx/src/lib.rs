@@ -34,14 +34,16 @@ pub use startup::Startup;
 pub use sys::*;
 pub use virtio::*;
 
-// Typed wrappers for the handle, object, IPC, port, time and system calls.
+// Typed wrappers for the handle, object, IPC, port, clock, time and system calls.
 mod channel;
+mod clock;
 mod handles;
 mod port;
 mod raw;
 mod socket;
 mod system;
 pub use channel::*;
+pub use clock::*;
 pub use handles::*;
 pub use port::*;
 pub use socket::*;

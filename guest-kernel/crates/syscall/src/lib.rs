@@ -15,6 +15,7 @@ use kernel_core::{abi, arch, clock, console, drivers, hypercall, kprintln, mm, o
 
 pub use kernel_core::mm::user_ptr;
 
+pub mod clock_object;
 pub mod debug;
 pub mod event;
 pub mod handle;
@@ -142,6 +143,10 @@ pub fn dispatch(frame: &mut TrapFrame, mechanism: Mechanism) {
             SYS_TIMER_CREATE => timer::sys_timer_create(a[0] as u32, a[1] as u32, a[2]).into(),
             SYS_TIMER_SET => timer::sys_timer_set(a[0] as u32, a[1] as i64, a[2] as i64).into(),
             SYS_TIMER_CANCEL => timer::sys_timer_cancel(a[0] as u32).into(),
+            SYS_CLOCK_CREATE => clock_object::sys_clock_create(a[0], a[1], a[2]).into(),
+            SYS_CLOCK_READ => clock_object::sys_clock_read(a[0] as u32, a[1]).into(),
+            SYS_CLOCK_GET_DETAILS => clock_object::sys_clock_get_details(a[0] as u32, a[1], a[2]).into(),
+            SYS_CLOCK_UPDATE => clock_object::sys_clock_update(a[0] as u32, a[1], a[2]).into(),
             SYS_ZXVM_TEST_RESULT => zxvm::sys_zxvm_test_result(a[0], a[1], a[2], a[3], a[4], a[5]).into(),
             // Objects I: channels, sockets, FIFOs, ports, randomness, system information.
             SYS_CHANNEL_CREATE => channel::sys_channel_create(a[0] as u32, a[1], a[2]).into(),

@@ -52,6 +52,15 @@ struct Waited {
     handle: u32,
     serial: u64,
     waitfor: u32,
+    /// The object's strobe count when the wait began.
+    strobes: u32,
+}
+
+impl Waited {
+    fn new(object: Arc<dyn KernelObject>, handle: u32, serial: u64, waitfor: u32) -> Self {
+        let strobes = object.base().strobe_count();
+        Waited { object, handle, serial, waitfor, strobes }
+    }
 }
 
 /// Block until any item is satisfied, a waited handle is closed, or the
@@ -62,7 +71,8 @@ fn wait(proc: &Process, items: &[Waited], observed: &mut [u32], deadline: i64) -
     loop {
         // Into the caller's storage: a satisfied wait allocates nothing.
         for (w, o) in items.iter().zip(observed.iter_mut()) {
-            *o = w.object.base().signals();
+            let base = w.object.base();
+            *o = base.signals() | (base.strobed_since(w.strobes) & w.waitfor);
         }
         let mut closed = false;
         {
@@ -99,7 +109,7 @@ pub fn sys_object_wait_one(handle: u32, signals: u32, deadline: i64, observed_ou
         Err(e) => return e,
     };
     let mut observed = [0u32];
-    let status = wait(&proc, &[Waited { object, handle, serial, waitfor: signals }], &mut observed, deadline);
+    let status = wait(&proc, &[Waited::new(object, handle, serial, signals)], &mut observed, deadline);
     if let Err(e) = user_ptr::copy_out_opt(observed_out, &observed[0]) {
         return e;
     }
@@ -129,7 +139,7 @@ pub fn sys_object_wait_many(items_ptr: u64, count: u64, deadline: i64) -> zx_sta
         let table = proc.handles.lock();
         for item in &raw {
             match table.get_dyn(item.handle, ZX_RIGHT_WAIT) {
-                Ok((object, _, serial)) => items.push(Waited { object, handle: item.handle, serial, waitfor: item.waitfor }),
+                Ok((object, _, serial)) => items.push(Waited::new(object, item.handle, serial, item.waitfor)),
                 Err(e) => return e,
             }
         }

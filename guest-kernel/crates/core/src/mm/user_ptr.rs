@@ -209,6 +209,14 @@ unsafe impl Pod for crate::abi::zx_thread_state_vector_regs_t {}
 unsafe impl Pod for crate::abi::zx_exception_info_t {}
 // SAFETY: as above.
 unsafe impl Pod for crate::abi::zx_exception_report_t {}
+// SAFETY: repr(C) integer fields and an explicit padding array.
+unsafe impl Pod for crate::abi::zx_clock_create_args_v1_t {}
+// SAFETY: repr(C) integer fields and an explicit padding array.
+unsafe impl Pod for crate::abi::zx_clock_update_args_v1_t {}
+// SAFETY: repr(C) integer fields and an explicit padding array.
+unsafe impl Pod for crate::abi::zx_clock_update_args_v2_t {}
+// SAFETY: repr(C) integer fields, nested repr(C) integer records and an explicit padding array.
+unsafe impl Pod for crate::abi::zx_clock_details_v1_t {}
 
 /// Copy one record out to user address `addr`.
 pub fn copy_out<T: Pod>(addr: u64, value: &T) -> Result<(), zx_status_t> {

@@ -13,6 +13,7 @@
 //! re-check) and feeds asynchronous waits registered by ports.
 
 pub mod channel;
+pub mod clock;
 pub mod event;
 pub mod fifo;
 pub mod handle;
@@ -81,6 +82,9 @@ pub struct KObjectBase {
     /// Kernel object id (unique, never reused).
     pub koid: u64,
     signals: AtomicU32,
+    /// Counts strobes (signals pulsed without being asserted; only clocks
+    /// strobe, ZX_CLOCK_UPDATED), so a pending wait notices one.
+    strobes: AtomicU32,
     handle_count: AtomicU32,
     name: Mutex<Name>,
     async_waits: Mutex<Vec<AsyncWait>>,
@@ -98,6 +102,7 @@ impl KObjectBase {
         KObjectBase {
             koid: new_koid(),
             signals: AtomicU32::new(signals),
+            strobes: AtomicU32::new(0),
             handle_count: AtomicU32::new(0),
             name: Mutex::new(Name::new("")),
             async_waits: Mutex::new(Vec::new()),
@@ -122,6 +127,31 @@ impl KObjectBase {
         let rising = new & !old;
         if rising != 0 {
             self.notify_async(rising, new);
+        }
+    }
+
+    /// Pulse `strobe` without asserting it: waits pending now whose trigger
+    /// includes it complete with it in their observed signals; later waits
+    /// and readers of the signal state never see it.
+    pub fn strobe_signals(&self, strobe: u32) {
+        self.strobes.fetch_add(1, Ordering::Release);
+        sched::wake(WaitKey::SIGNALS);
+        self.notify_async(strobe, self.signals() | strobe);
+    }
+
+    /// How many strobes there have been (a wait keeps the count it began
+    /// with for [`KObjectBase::strobed_since`]).
+    pub fn strobe_count(&self) -> u32 {
+        self.strobes.load(Ordering::Acquire)
+    }
+
+    /// The signals strobed since the count was `count` (the only strobed
+    /// signal is ZX_CLOCK_UPDATED, and only clocks strobe).
+    pub fn strobed_since(&self, count: u32) -> u32 {
+        if self.strobe_count() != count {
+            ZX_CLOCK_UPDATED
+        } else {
+            0
         }
     }
 
