@@ -19,6 +19,7 @@ mod call;
 mod channel;
 mod clock;
 mod handles;
+mod max_counts;
 mod objects;
 mod port;
 mod socket;
@@ -30,6 +31,7 @@ use call::*;
 use channel::*;
 use clock::*;
 use handles::*;
+use max_counts::*;
 use objects::*;
 use port::*;
 use socket::*;
@@ -151,6 +153,14 @@ fn main(s: &zx::Startup) -> i64 {
             clock_updated_strobes_pending_async_waits,
             clock_updated_wakes_a_pending_wait_one,
             clock_get_boot_matches_monotonic,
+            // the largest count and size arguments
+            object_get_info_max_buffer_size,
+            object_property_name_max_sizes,
+            object_wait_many_max_count,
+            channel_max_counts,
+            socket_max_sizes,
+            fifo_max_counts,
+            debug_calls_max_sizes,
             // waiting and time
             wait_one_already_satisfied_with_past_deadline,
             wait_one_past_deadline_times_out,

@@ -16,6 +16,7 @@ mod futex;
 mod jobs;
 mod launching;
 mod limits;
+mod max_counts;
 mod processes;
 mod smp;
 mod threads;
@@ -61,6 +62,11 @@ fn main(s: &zx::Startup) -> i64 {
             ("policy_bad_handle_deny_is_allow", exceptions::policy_bad_handle_deny_is_allow),
             ("policy_bad_handle_kill", exceptions::policy_bad_handle_kill),
             ("policy_bad_handle_spares_handle_valid_and_close_invalid", exceptions::policy_bad_handle_spares_handle_valid_and_close_invalid),
+            ("task_names_max_size_truncates", max_counts::task_names_max_size_truncates),
+            ("process_memory_max_size", max_counts::process_memory_max_size),
+            ("job_set_policy_max_count", max_counts::job_set_policy_max_count),
+            ("vmo_max_sizes", max_counts::vmo_max_sizes),
+            ("vmar_max_lengths", max_counts::vmar_max_lengths),
             ("channel_write_past_limit_raises_channel_full", limits::channel_write_past_limit_raises_channel_full),
             ("port_queue_past_limit_raises_too_many_packets", limits::port_queue_past_limit_raises_too_many_packets),
             ("policy_default_allows", jobs::policy_default_allows),

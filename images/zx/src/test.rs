@@ -197,6 +197,32 @@ impl From<crate::Status> for Failure {
     }
 }
 
+/// One call's status against the one its reference page documents:
+/// `Expect("what was called", got, want)`.
+pub struct Expect(pub &'static str, pub crate::Status, pub crate::Status);
+
+struct Mismatches<'a>(&'a [Expect]);
+
+impl fmt::Display for Mismatches<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for Expect(what, got, want) in self.0.iter().filter(|e| e.1 != e.2) {
+            write!(f, "[{what}: got {}, want {}] ", zircon_abi::status_name(*got), zircon_abi::status_name(*want))?;
+        }
+        Ok(())
+    }
+}
+
+/// Pass if every call returned its documented status; otherwise fail
+/// naming every one that did not (not just the first).
+#[track_caller]
+pub fn all_as_documented(results: &[Expect]) -> CaseResult {
+    if results.iter().any(|e| e.1 != e.2) {
+        let at = core::panic::Location::caller();
+        return Err(Failure::fail_at(at.file(), at.line(), format_args!("{}", Mismatches(results))));
+    }
+    Ok(())
+}
+
 /// What a case returns: `Ok(())` to pass, `Err(Failure)` to fail or skip.
 pub type CaseResult = Result<(), Failure>;
 

@@ -9,9 +9,6 @@ use crate::object::handle::Handle;
 use crate::task::job::Job;
 use crate::task::process::Process;
 
-/// Most policy entries one call takes (Zircon: 32).
-const MAX_POLICY_ENTRIES: u32 = 32;
-
 /// The job `handle` names in `proc`, with `right` or (as Zircon still
 /// accepts) WRITE.
 pub(super) fn job_with(proc: &Process, handle: u32, right: zx_rights_t) -> Result<Arc<Job>, zx_status_t> {
@@ -70,8 +67,13 @@ pub fn sys_job_set_policy(handle: u32, options: u32, topic: u32, policy: u64, co
             if options != ZX_JOB_POL_RELATIVE && options != ZX_JOB_POL_ABSOLUTE {
                 return ZX_ERR_INVALID_ARGS;
             }
-            if policy == 0 || count == 0 || count > MAX_POLICY_ENTRIES {
+            if policy == 0 || count == 0 {
                 return ZX_ERR_INVALID_ARGS;
+            }
+            // Zircon: "count is bigger than ZX_POL_MAX" (checked before
+            // anything is copied or allocated).
+            if count > ZX_POL_MAX {
+                return ZX_ERR_OUT_OF_RANGE;
             }
             let words = if topic == ZX_JOB_POL_BASIC_V1 { 2 } else { 3 };
             let mut raw = alloc::vec![0u8; count as usize * words * 4];
