@@ -9,7 +9,7 @@ use super::{current, user_ptr};
 use crate::abi::*;
 use crate::clock;
 use crate::object::socket::Socket;
-use crate::object::{downcast, KernelObject};
+use crate::object::{downcast, KernelObject, STROBED_SIGNALS};
 use crate::sched::{self, WaitKey};
 use crate::task::process::Process;
 
@@ -58,7 +58,8 @@ struct Waited {
 
 impl Waited {
     fn new(object: Arc<dyn KernelObject>, handle: u32, serial: u64, waitfor: u32) -> Self {
-        let strobes = object.base().strobe_count();
+        // Only a wait for the strobed signal looks at strobes (off the hot path).
+        let strobes = if waitfor & STROBED_SIGNALS != 0 { object.base().strobe_count() } else { 0 };
         Waited { object, handle, serial, waitfor, strobes }
     }
 }
@@ -72,7 +73,10 @@ fn wait(proc: &Process, items: &[Waited], observed: &mut [u32], deadline: i64) -
         // Into the caller's storage: a satisfied wait allocates nothing.
         for (w, o) in items.iter().zip(observed.iter_mut()) {
             let base = w.object.base();
-            *o = base.signals() | (base.strobed_since(w.strobes) & w.waitfor);
+            *o = base.signals();
+            if w.waitfor & STROBED_SIGNALS != 0 {
+                *o |= base.strobed_since(w.strobes) & w.waitfor;
+            }
         }
         let mut closed = false;
         {

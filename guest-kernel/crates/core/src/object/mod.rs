@@ -77,6 +77,11 @@ impl AsyncWait {
     }
 }
 
+/// Every signal any object strobes: ZX_CLOCK_UPDATED, and only clocks
+/// strobe it (a wait for it on another object waits for that object's
+/// ordinary signal 5).
+pub const STROBED_SIGNALS: u32 = ZX_CLOCK_UPDATED;
+
 /// State every kernel object has.
 pub struct KObjectBase {
     /// Kernel object id (unique, never reused).
@@ -145,11 +150,10 @@ impl KObjectBase {
         self.strobes.load(Ordering::Acquire)
     }
 
-    /// The signals strobed since the count was `count` (the only strobed
-    /// signal is ZX_CLOCK_UPDATED, and only clocks strobe).
+    /// The signals strobed since the count was `count`.
     pub fn strobed_since(&self, count: u32) -> u32 {
         if self.strobe_count() != count {
-            ZX_CLOCK_UPDATED
+            STROBED_SIGNALS
         } else {
             0
         }
