@@ -103,6 +103,9 @@ pub extern "C" fn kernel_start(start_info_pa: u64) -> ! {
     if let Some(how) = boot::cmdline_value(info.cmdline, "kernel.crash") {
         crash_for_test(how);
     }
+    if let Some(n) = boot::cmdline_value(info.cmdline, "kernel.port.max-observers").and_then(|v| v.parse().ok()) {
+        object::port::set_max_observers(n);
+    }
     start_timer();
     let cpus = start_cpus(&info);
     init_vdso(mechanism, cpus);

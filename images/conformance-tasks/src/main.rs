@@ -34,6 +34,9 @@ fn main(s: &zx::Startup) -> i64 {
         launching::BOOTFS.store(h, Ordering::Relaxed);
     }
     launching::ARGC.store(s.args().count() as u32, Ordering::Relaxed);
+    if let Some(n) = s.arg("kernel.port.max-observers").and_then(|v| v.parse().ok()) {
+        limits::OBSERVER_LIMIT.store(n, Ordering::Relaxed);
+    }
     launching::ARGV0_OK.store(u32::from(s.args().next() == Some("conformance-tasks")), Ordering::Relaxed);
     zx::test::run(
         s,
@@ -69,6 +72,7 @@ fn main(s: &zx::Startup) -> i64 {
             ("vmar_max_lengths", max_counts::vmar_max_lengths),
             ("channel_write_past_limit_raises_channel_full", limits::channel_write_past_limit_raises_channel_full),
             ("port_queue_past_limit_raises_too_many_packets", limits::port_queue_past_limit_raises_too_many_packets),
+            ("wait_async_past_observer_limit_raises_too_many_observers", limits::wait_async_past_observer_limit_raises_too_many_observers),
             ("policy_default_allows", jobs::policy_default_allows),
             ("policy_deny_new_vmo", jobs::policy_deny_new_vmo),
             ("policy_new_any_denies_event", jobs::policy_new_any_denies_event),

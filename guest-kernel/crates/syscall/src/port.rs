@@ -9,7 +9,7 @@ use super::{add_handle_out, current, user_ptr};
 use crate::abi::*;
 use crate::object::handle::Handle;
 use crate::object::port::Port;
-use crate::object::KernelObject;
+use crate::object::{AsyncWaitRequest, KernelObject};
 
 /// `zx_port_create(options, out)`: options 0 or ZX_PORT_BIND_TO_INTERRUPT.
 pub fn sys_port_create(options: u32, out: u64) -> zx_status_t {
@@ -104,6 +104,18 @@ pub fn sys_object_wait_async(handle: u32, port: u32, key: u64, signals: u32, opt
         Ok(x) => x,
         Err(e) => return e,
     };
-    object.base().add_async_wait(port.observer(), key, signals, options & ZX_WAIT_ASYNC_TIMESTAMP != 0, options & ZX_WAIT_ASYNC_EDGE != 0, serial);
+    let slot = match port.observer_slot() {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    object.base().add_async_wait(AsyncWaitRequest {
+        observer: port.observer(),
+        slot,
+        key,
+        trigger: signals,
+        timestamp: options & ZX_WAIT_ASYNC_TIMESTAMP != 0,
+        edge: options & ZX_WAIT_ASYNC_EDGE != 0,
+        handle_serial: serial,
+    });
     ZX_OK
 }

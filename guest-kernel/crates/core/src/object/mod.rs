@@ -55,6 +55,42 @@ pub trait SignalObserver: Send + Sync {
     fn on_signal(&self, signal: &AsyncSignal);
 }
 
+/// One registered async wait, counted against its port's observer limit
+/// for as long as it lives (fired, cancelled or dropped with its object).
+pub struct ObserverSlot(Arc<AtomicU32>);
+
+impl ObserverSlot {
+    /// Count one more observer in `count`; the count before.
+    pub fn take(count: &Arc<AtomicU32>) -> (ObserverSlot, u32) {
+        let before = count.fetch_add(1, Ordering::AcqRel);
+        (ObserverSlot(count.clone()), before)
+    }
+}
+
+impl Drop for ObserverSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// What `zx_object_wait_async` registers (see [`KObjectBase::add_async_wait`]).
+pub struct AsyncWaitRequest {
+    /// The port, as what it observes with.
+    pub observer: Weak<dyn SignalObserver>,
+    /// Its place in the port's observer count.
+    pub slot: ObserverSlot,
+    /// The packet key.
+    pub key: u64,
+    /// Signals that fire it.
+    pub trigger: u32,
+    /// ZX_WAIT_ASYNC_TIMESTAMP.
+    pub timestamp: bool,
+    /// ZX_WAIT_ASYNC_EDGE: only a signal rising after now fires it.
+    pub edge: bool,
+    /// Serial of the handle it is registered through.
+    pub handle_serial: u64,
+}
+
 struct AsyncWait {
     observer: Weak<dyn SignalObserver>,
     key: u64,
@@ -62,6 +98,7 @@ struct AsyncWait {
     timestamp: bool,
     /// Serial of the handle the wait was registered through.
     handle_serial: u64,
+    _slot: ObserverSlot,
 }
 
 impl AsyncWait {
@@ -184,8 +221,9 @@ impl KObjectBase {
 
     /// Register a one-shot asynchronous wait (`zx_object_wait_async`). It
     /// fires at once if a trigger signal is already active, unless `edge`.
-    pub fn add_async_wait(&self, observer: Weak<dyn SignalObserver>, key: u64, trigger: u32, timestamp: bool, edge: bool, handle_serial: u64) {
-        let w = AsyncWait { observer, key, trigger, timestamp, handle_serial };
+    pub fn add_async_wait(&self, r: AsyncWaitRequest) {
+        let AsyncWaitRequest { observer, slot, key, trigger, timestamp, edge, handle_serial } = r;
+        let w = AsyncWait { observer, key, trigger, timestamp, handle_serial, _slot: slot };
         let now = self.signals();
         if !edge && trigger & now != 0 {
             w.fire(now);

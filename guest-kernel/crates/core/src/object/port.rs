@@ -11,19 +11,37 @@
 //! a new packet (or the deadline) wakes them.
 
 use alloc::sync::{Arc, Weak};
+use core::sync::atomic::{AtomicU32, Ordering};
 
 use kernel_object::PacketQueue;
 use spin::Mutex;
 
-use super::{object_wait_key, AsyncSignal, KObjectBase, SignalObserver};
+use super::{object_wait_key, AsyncSignal, KObjectBase, ObserverSlot, SignalObserver};
 use crate::abi::*;
 use crate::impl_kernel_object;
 use crate::sched;
+
+/// Async waits a port may have pending before each new one raises
+/// ZX_EXCP_POLICY_CODE_PORT_TOO_MANY_OBSERVERS (Zircon's
+/// `kernel.port.max-observers`, the same boot option here).
+static MAX_OBSERVERS: AtomicU32 = AtomicU32::new(DEFAULT_MAX_OBSERVERS);
+/// Zircon's default limit.
+pub const DEFAULT_MAX_OBSERVERS: u32 = 50_000;
+/// zxvm's memory guard: past 4× the limit a wait is NO_MEMORY (a program
+/// that handles the exceptions must not fill the kernel heap).
+const HARD_LIMIT_FACTOR: u32 = 4;
+
+/// Set the observer limit (boot option `kernel.port.max-observers`, ≥ 1).
+pub fn set_max_observers(n: u32) {
+    MAX_OBSERVERS.store(n.max(1), Ordering::Relaxed);
+}
 
 /// A `zx_port_create` object.
 pub struct Port {
     base: KObjectBase,
     me: Weak<Port>,
+    /// Async waits registered on objects for this port and not yet gone.
+    observers: Arc<AtomicU32>,
     /// Queued packets (kernel_object::PacketQueue: order, limit, cancel).
     inner: Mutex<PacketQueue>,
 }
@@ -31,12 +49,27 @@ pub struct Port {
 impl Port {
     /// A new, empty port.
     pub fn new() -> Arc<Self> {
-        Arc::new_cyclic(|me| Port { base: KObjectBase::default(), me: me.clone(), inner: Mutex::default() })
+        Arc::new_cyclic(|me| Port { base: KObjectBase::default(), me: me.clone(), observers: Arc::default(), inner: Mutex::default() })
     }
 
     /// This port as an async-wait observer (what objects hold on to).
     pub fn observer(&self) -> Weak<dyn SignalObserver> {
         self.me.clone()
+    }
+
+    /// A place for one more async wait: over the limit it still succeeds
+    /// and raises PORT_TOO_MANY_OBSERVERS (at syscall return, as Zircon
+    /// does); past the memory guard it is NO_MEMORY.
+    pub fn observer_slot(&self) -> Result<ObserverSlot, zx_status_t> {
+        let limit = MAX_OBSERVERS.load(Ordering::Relaxed);
+        let (slot, before) = ObserverSlot::take(&self.observers);
+        if before >= limit.saturating_mul(HARD_LIMIT_FACTOR) {
+            return Err(ZX_ERR_NO_MEMORY);
+        }
+        if before >= limit {
+            crate::task::signal_policy_exception(ZX_EXCP_POLICY_CODE_PORT_TOO_MANY_OBSERVERS);
+        }
+        Ok(slot)
     }
 
     /// `zx_port_queue`: queue a user packet (type forced to USER).
