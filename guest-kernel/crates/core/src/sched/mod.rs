@@ -386,14 +386,38 @@ pub fn start_deadline_timer(tick_ns: i64) {
     arm_boot_timer();
 }
 
+/// Whether the boot CPU's timer includes the scheduling tick (false while
+/// CPU 0 idles: it then fires for deadlines only).
+static TICK_ARMED: AtomicBool = AtomicBool::new(true);
+
 /// Arm the boot CPU's timer for its next event (on CPU 0).
 fn arm_boot_timer() {
+    TICK_ARMED.store(true, Ordering::Relaxed);
+    arm_boot_timer_for(Some(NEXT_TICK_AT.load(Ordering::Relaxed)));
+}
+
+/// CPU 0 going idle: nothing of its own to preempt, so its timer fires for
+/// the earliest deadline only (none: it sleeps until an interrupt or IPI).
+fn arm_boot_timer_idle() {
+    // Armed for a deadline before the tick: nothing to take out (and no
+    // scan or MSR write, which exits on PVM).
+    if ARMED_AT.load(Ordering::Relaxed) < NEXT_TICK_AT.load(Ordering::Relaxed) {
+        return;
+    }
+    TICK_ARMED.store(false, Ordering::Relaxed);
+    arm_boot_timer_for(None);
+}
+
+fn arm_boot_timer_for(tick: Option<i64>) {
     let now = clock::now_ns();
     let blocked = QUEUE.lock().queue.earliest_deadline();
-    let next =
-        [Some(NEXT_TICK_AT.load(Ordering::Relaxed)), blocked, crate::object::timer::earliest()].into_iter().flatten().min().unwrap_or(i64::MAX);
+    let next = [tick, blocked, crate::object::timer::earliest()].into_iter().flatten().min().unwrap_or(i64::MAX);
     ARMED_AT.store(next, Ordering::Relaxed);
-    apic::arm_one_shot_ns(next.saturating_sub(now).max(0) as u64);
+    if next == i64::MAX {
+        apic::stop_timer();
+    } else {
+        apic::arm_one_shot_ns(next.saturating_sub(now).max(0) as u64);
+    }
 }
 
 /// A wait or timer now ends at `deadline`: bring the boot CPU's timer
@@ -482,17 +506,22 @@ pub fn on_resched_ipi() {
 /// until an interrupt (CPU 0: a tick or a device; every CPU: a reschedule or
 /// TLB IPI).
 pub extern "C" fn idle_main() -> ! {
+    let ap = percpu::index() != 0;
     loop {
         if QUEUE.lock().has_ready() {
+            if !ap && !TICK_ARMED.load(Ordering::Relaxed) {
+                arm_boot_timer();
+            }
             reschedule(false);
             continue;
         }
         percpu::this().idle.store(true, Ordering::Relaxed);
         // An idle AP stops its tick: only an IPI (work for it, a TLB flush)
-        // wakes it. CPU 0 keeps ticking: time and deadlines advance there.
-        let ap = percpu::index() != 0;
+        // wakes it. An idle CPU 0 keeps a timer for deadlines only.
         if ap {
             apic::stop_timer();
+        } else {
+            arm_boot_timer_idle();
         }
         big_lock::leave();
         cpu::wait_for_interrupt();
