@@ -241,6 +241,11 @@ fn switch_to_next(prev_slot: *mut u64, requeue_current: bool) {
         next
     };
     next.set_state(ThreadState::Running);
+    // CPU 0 leaving idle (from its idle loop or an interrupt taken there)
+    // takes its scheduling tick back: the thread may need preempting.
+    if me == 0 && !next.is_idle() && !TICK_ARMED.load(Ordering::Relaxed) {
+        arm_boot_timer();
+    }
     let this = percpu::this();
     this.idle.store(next.is_idle(), Ordering::Relaxed);
     this.attention.store(!next.is_idle() && next.needs_attention(), Ordering::Relaxed);
@@ -509,9 +514,6 @@ pub extern "C" fn idle_main() -> ! {
     let ap = percpu::index() != 0;
     loop {
         if QUEUE.lock().has_ready() {
-            if !ap && !TICK_ARMED.load(Ordering::Relaxed) {
-                arm_boot_timer();
-            }
             reschedule(false);
             continue;
         }
