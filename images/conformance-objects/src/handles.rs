@@ -278,3 +278,38 @@ pub fn handle_close_many_spans_chunks() -> CaseResult {
     }
     Ok(())
 }
+
+/// An out-parameter word that straddles two pages, or sits on a page not
+/// faulted in yet, is written through the kernel's checked path; one whose
+/// second page is read-only is refused without writing its first half.
+pub fn handle_duplicate_out_word_across_pages() -> CaseResult {
+    const PAGE: usize = 4096;
+    let vmo = ok!(zx::vmo_create(3 * PAGE as u64, 0));
+    let rw = ZX_VM_PERM_READ | ZX_VM_PERM_WRITE;
+    let base = ok!(zx::vmar_map(zx::vmar_root_self(), rw, 0, vmo, 0, 3 * PAGE));
+    let e = ok!(zx::event_create(0));
+    let dup_to = |addr: usize| sys(SYS_HANDLE_DUPLICATE, &[u64::from(e), u64::from(ZX_RIGHT_SAME_RIGHTS), addr as u64]);
+    let read = |addr: usize| {
+        // SAFETY: `addr..addr + 4` lies inside the mapping made above.
+        unsafe { core::ptr::read_unaligned(addr as *const u32) }
+    };
+    // Page 0's end and page 1's start; page 2 is never touched before.
+    for at in [base + PAGE - 2, base + 2 * PAGE] {
+        check_status!(dup_to(at), ZX_OK);
+        let h = read(at);
+        check_eq!(ok!(zx::handle_count(h)), 2, "the handle written at {at:#x} must be the duplicate");
+        ok!(zx::handle_close(h));
+    }
+    // Second page read-only: refused, and the first page's half untouched.
+    ok!(zx::vmar_protect(zx::vmar_root_self(), ZX_VM_PERM_READ, base + PAGE, PAGE));
+    let at = base + PAGE - 2;
+    // SAFETY: `at..at + 2` is in the writable first page.
+    unsafe { core::ptr::write_unaligned(at as *mut u16, 0x5a5a) };
+    check_status!(dup_to(at), ZX_ERR_INVALID_ARGS);
+    // SAFETY: as above.
+    check_eq!(unsafe { core::ptr::read_unaligned(at as *const u16) }, 0x5a5a, "a refused out-parameter must not be half written");
+    check_eq!(ok!(zx::handle_count(e)), 1, "a refused duplicate must not leave a handle");
+    ok!(zx::vmar_unmap(zx::vmar_root_self(), base, 3 * PAGE));
+    ok!(zx::handle_close_many(&[e, vmo]));
+    Ok(())
+}

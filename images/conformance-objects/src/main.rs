@@ -82,6 +82,7 @@ fn main(s: &zx::Startup) -> i64 {
             handle_duplicate_channel_has_no_duplicate_right,
             handle_duplicate_bad_handle,
             handle_duplicate_bad_out_pointer_leaks_nothing,
+            handle_duplicate_out_word_across_pages,
             handle_duplicate_check_order_handle_before_pointer,
             handle_duplicate_check_order_rights_before_arguments,
             handle_replace_same_rights,

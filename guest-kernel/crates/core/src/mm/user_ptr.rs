@@ -222,7 +222,15 @@ unsafe impl Pod for crate::abi::zx_clock_details_v1_t {}
 pub fn copy_out<T: Pod>(addr: u64, value: &T) -> Result<(), zx_status_t> {
     // SAFETY: `T: Pod` has no uninitialised bytes, so viewing it as bytes is sound.
     let bytes = unsafe { core::slice::from_raw_parts((value as *const T).cast::<u8>(), core::mem::size_of::<T>()) };
-    copy_to_user(addr, bytes)?;
+    // One word (status out-parameters, counts, handles): one store.
+    let stored = match bytes.len() {
+        4 => user_access::store_u32(addr, u32::from_ne_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])),
+        8 => user_access::store_u64(addr, u64::from_ne_bytes(bytes.try_into().unwrap_or([0; 8]))),
+        _ => false,
+    };
+    if !stored {
+        copy_to_user(addr, bytes)?;
+    }
     crate::trace::note_output(addr, bytes);
     Ok(())
 }
@@ -232,7 +240,15 @@ pub fn copy_in<T: Pod>(addr: u64) -> Result<T, zx_status_t> {
     let mut v = T::default();
     // SAFETY: every bit pattern is a valid `T` (Pod), and the slice covers exactly `v`.
     let bytes = unsafe { core::slice::from_raw_parts_mut((&mut v as *mut T).cast::<u8>(), core::mem::size_of::<T>()) };
-    copy_from_user(addr, bytes)?;
+    // One word: one load.
+    let loaded = match bytes.len() {
+        4 => user_access::load_u32(addr).map(|w| bytes.copy_from_slice(&w.to_ne_bytes())),
+        8 => user_access::load_u64(addr).map(|w| bytes.copy_from_slice(&w.to_ne_bytes())),
+        _ => None,
+    };
+    if loaded.is_none() {
+        copy_from_user(addr, bytes)?;
+    }
     Ok(v)
 }
 
