@@ -322,6 +322,64 @@ pub fn thread_write_state_redirects() -> CaseResult {
     Ok(())
 }
 
+/// A user-half address nothing maps.
+const UNMAPPED: u64 = 0x0000_6000_0000_0000;
+
+/// zx_thread_read_state / _write_state: the buffer size is checked before
+/// the thread's state (Zircon's ReadStateGeneric / WriteStateGeneric), so a
+/// short buffer on a running thread is BUFFER_TOO_SMALL, not BAD_STATE.
+pub fn thread_state_buffer_too_small_before_bad_state() -> CaseResult {
+    let t = spawn(spin_counting, 3, 0)?;
+    let checks = || -> CaseResult {
+        let mut buf = [0u8; 8];
+        let p = buf.as_mut_ptr() as u64;
+        for write in [false, true] {
+            check_eq!(zx::thread_state_raw(write, t, ZX_THREAD_STATE_GENERAL_REGS, p, 8), ZX_ERR_BUFFER_TOO_SMALL, "write {write}");
+        }
+        Ok(())
+    };
+    // The spinning thread is stopped whatever the checks found.
+    let found = checks();
+    stop(&[t])?;
+    found
+}
+
+/// zx_thread_write_state copies the buffer in before it checks the thread:
+/// a bad pointer is INVALID_ARGS on a running thread, a good one BAD_STATE.
+pub fn thread_write_state_bad_buffer_before_bad_state() -> CaseResult {
+    let t = spawn(spin_counting, 3, 0)?;
+    let checks = || -> CaseResult {
+        let size = core::mem::size_of::<zx_thread_state_general_regs_t>() as u64;
+        check_eq!(zx::thread_state_raw(true, t, ZX_THREAD_STATE_GENERAL_REGS, UNMAPPED, size), ZX_ERR_INVALID_ARGS);
+        let regs = zx_thread_state_general_regs_t::default();
+        let p = core::ptr::addr_of!(regs) as u64;
+        check_eq!(zx::thread_state_raw(true, t, ZX_THREAD_STATE_GENERAL_REGS, p, size), ZX_ERR_BAD_STATE);
+        check_eq!(zx::thread_state_raw(false, t, ZX_THREAD_STATE_GENERAL_REGS, UNMAPPED, size), ZX_ERR_BAD_STATE, "a read checks the state first");
+        Ok(())
+    };
+    // The spinning thread is stopped whatever the checks found.
+    let found = checks();
+    stop(&[t])?;
+    found
+}
+
+/// A buffer larger than the block is fine for both calls (only the block is
+/// read or written), up to the largest size a count can say.
+pub fn thread_state_larger_buffer_is_accepted() -> CaseResult {
+    let t = spawn(marker_entry(), 0, 0)?;
+    let token = zx::task_suspend(t)?;
+    wait_signal(t, ZX_THREAD_SUSPENDED, 5_000_000_000)?;
+    let mut buf = [0u64; 64];
+    let p = buf.as_mut_ptr() as u64;
+    check_eq!(zx::thread_state_raw(false, t, ZX_THREAD_STATE_GENERAL_REGS, p, 512), ZX_OK);
+    let r = zx::thread_read_regs(t)?;
+    check_eq!(buf[12], r.r12, "the block is at the buffer's start");
+    check_eq!(zx::thread_state_raw(true, t, ZX_THREAD_STATE_GENERAL_REGS, p, 512), ZX_OK);
+    check_eq!(zx::thread_state_raw(true, t, ZX_THREAD_STATE_GENERAL_REGS, p, u64::MAX), ZX_OK, "the largest count");
+    check_eq!(zx::thread_read_regs(t)?.r12, r.r12);
+    release_marker(t, token)
+}
+
 pub fn thread_state_argument_checks() -> CaseResult {
     let t = spawn(marker_entry(), 0, 0)?;
     let token = zx::task_suspend(t)?;

@@ -54,10 +54,12 @@ fn to_regs(f: &TrapFrame, t: &Thread) -> zx_thread_state_general_regs_t {
     }
 }
 
-/// What `zx_thread_read_state` and `_write_state` check before touching the
-/// registers, in Zircon's order: the handle with `right`, the state `kind`
-/// (general, FP and vector registers are supported), that the thread is
-/// suspended or in an exception, and that the buffer holds the block.
+/// What `zx_thread_read_state` and `_write_state` check first, in Zircon's
+/// order (its ThreadDispatcher::ReadState/WriteState): the handle with
+/// `right`, the state `kind` (general, FP and vector registers are
+/// supported), that the buffer holds the block (a larger one is fine).
+/// Whether the thread is suspended or in an exception comes after that —
+/// for a write, after the buffer is copied in: see [`accessible`].
 fn state_target(handle: u32, right: zx_rights_t, kind: u32, size: u64) -> Result<Arc<Thread>, zx_status_t> {
     let t = current().handles.lock().get_object::<Thread>(handle, right)?;
     let need = match kind {
@@ -65,13 +67,20 @@ fn state_target(handle: u32, right: zx_rights_t, kind: u32, size: u64) -> Result
         ZX_THREAD_STATE_DEBUG_REGS | ZX_THREAD_STATE_SINGLE_STEP => return Err(ZX_ERR_NOT_SUPPORTED),
         _ => return Err(ZX_ERR_INVALID_ARGS),
     };
-    if !t.registers_accessible() {
-        return Err(ZX_ERR_BAD_STATE);
-    }
     if size < need as u64 {
         return Err(ZX_ERR_BUFFER_TOO_SMALL);
     }
     Ok(t)
+}
+
+/// BAD_STATE unless `t`'s registers may be read or written now (suspended
+/// or stopped in an exception).
+fn accessible(t: &Thread) -> Result<(), zx_status_t> {
+    if t.registers_accessible() {
+        Ok(())
+    } else {
+        Err(ZX_ERR_BAD_STATE)
+    }
 }
 
 fn u16_at(b: &[u8], at: usize) -> u16 {
@@ -143,7 +152,7 @@ fn set_vector_regs(image: &mut [u8; FXSAVE_SIZE], r: &zx_thread_state_vector_reg
 /// `zx_thread_read_state(handle, kind, buffer, buffer_size)`: needs
 /// ZX_RIGHT_READ; the thread must be suspended or stopped in an exception.
 pub fn sys_thread_read_state(handle: u32, kind: u32, buffer: u64, size: u64) -> zx_status_t {
-    let t = match state_target(handle, ZX_RIGHT_READ, kind, size) {
+    let t = match state_target(handle, ZX_RIGHT_READ, kind, size).and_then(|t| accessible(&t).map(|()| t)) {
         Ok(t) => t,
         Err(e) => return e,
     };
@@ -167,18 +176,25 @@ pub fn sys_thread_write_state(handle: u32, kind: u32, buffer: u64, size: u64) ->
         Ok(t) => t,
         Err(e) => return e,
     };
+    // The buffer is copied in before the thread's state is checked (Zircon's
+    // WriteStateGeneric): a bad pointer is INVALID_ARGS even for a running thread.
     let result = match kind {
         ZX_THREAD_STATE_FP_REGS => user_ptr::copy_in(buffer).and_then(|r| {
+            accessible(&t)?;
             let mut image = t.fpu().image();
             set_fp_regs(&mut image, &r);
             t.fpu().set_image(&image).map_err(|_| ZX_ERR_INVALID_ARGS)
         }),
         ZX_THREAD_STATE_VECTOR_REGS => user_ptr::copy_in(buffer).and_then(|r| {
+            accessible(&t)?;
             let mut image = t.fpu().image();
             set_vector_regs(&mut image, &r);
             t.fpu().set_image(&image).map_err(|_| ZX_ERR_INVALID_ARGS)
         }),
-        _ => user_ptr::copy_in(buffer).and_then(|r| write_general(&t, &r)),
+        _ => user_ptr::copy_in(buffer).and_then(|r| {
+            accessible(&t)?;
+            write_general(&t, &r)
+        }),
     };
     match result {
         Ok(()) => ZX_OK,
