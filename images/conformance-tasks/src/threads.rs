@@ -325,30 +325,33 @@ pub fn thread_write_state_redirects() -> CaseResult {
 /// A user-half address nothing maps.
 const UNMAPPED: u64 = 0x0000_6000_0000_0000;
 
+/// Run `checks` on a thread spinning in user code, and stop the thread
+/// whatever they found.
+fn on_running_thread(checks: impl FnOnce(zx_handle_t) -> CaseResult) -> CaseResult {
+    let t = spawn(spin_counting, 3, 0)?;
+    let found = checks(t);
+    stop(&[t])?;
+    found
+}
+
 /// zx_thread_read_state / _write_state: the buffer size is checked before
 /// the thread's state (Zircon's ReadStateGeneric / WriteStateGeneric), so a
 /// short buffer on a running thread is BUFFER_TOO_SMALL, not BAD_STATE.
 pub fn thread_state_buffer_too_small_before_bad_state() -> CaseResult {
-    let t = spawn(spin_counting, 3, 0)?;
-    let checks = || -> CaseResult {
+    on_running_thread(|t| {
         let mut buf = [0u8; 8];
         let p = buf.as_mut_ptr() as u64;
         for write in [false, true] {
             check_eq!(zx::thread_state_raw(write, t, ZX_THREAD_STATE_GENERAL_REGS, p, 8), ZX_ERR_BUFFER_TOO_SMALL, "write {write}");
         }
         Ok(())
-    };
-    // The spinning thread is stopped whatever the checks found.
-    let found = checks();
-    stop(&[t])?;
-    found
+    })
 }
 
 /// zx_thread_write_state copies the buffer in before it checks the thread:
 /// a bad pointer is INVALID_ARGS on a running thread, a good one BAD_STATE.
 pub fn thread_write_state_bad_buffer_before_bad_state() -> CaseResult {
-    let t = spawn(spin_counting, 3, 0)?;
-    let checks = || -> CaseResult {
+    on_running_thread(|t| {
         let size = core::mem::size_of::<zx_thread_state_general_regs_t>() as u64;
         check_eq!(zx::thread_state_raw(true, t, ZX_THREAD_STATE_GENERAL_REGS, UNMAPPED, size), ZX_ERR_INVALID_ARGS);
         let regs = zx_thread_state_general_regs_t::default();
@@ -356,11 +359,7 @@ pub fn thread_write_state_bad_buffer_before_bad_state() -> CaseResult {
         check_eq!(zx::thread_state_raw(true, t, ZX_THREAD_STATE_GENERAL_REGS, p, size), ZX_ERR_BAD_STATE);
         check_eq!(zx::thread_state_raw(false, t, ZX_THREAD_STATE_GENERAL_REGS, UNMAPPED, size), ZX_ERR_BAD_STATE, "a read checks the state first");
         Ok(())
-    };
-    // The spinning thread is stopped whatever the checks found.
-    let found = checks();
-    stop(&[t])?;
-    found
+    })
 }
 
 /// A buffer larger than the block is fine for both calls (only the block is
