@@ -23,6 +23,11 @@ static SSE_MARKER_XMM15: [u64; 2] = XMM15;
 /// What `sse_echo` saw: XMM1 (2 words) and MXCSR.
 #[no_mangle]
 static SSE_ECHO_OUT: [AtomicU64; 3] = [const { AtomicU64::new(0) }; 3];
+/// Bumped by `sse_marker`, `sse_echo` and `blank_spin` once their registers
+/// are set up: `spawn_suspended` waits for it instead of guessing a delay (a
+/// vCPU may not run for tens of ms on a loaded host).
+#[no_mangle]
+static SPIN_STARTED: AtomicU64 = AtomicU64::new(0);
 /// Set to make the `sse_keeper` threads report.
 #[no_mangle]
 static SSE_KEEP_STOP: AtomicU64 = AtomicU64::new(0);
@@ -41,10 +46,12 @@ global_asm!(
     "    movdqu xmm0, [rip + SSE_MARKER_XMM0]",
     "    movdqu xmm15, [rip + SSE_MARKER_XMM15]",
     "    fld1",
+    "    lock inc qword ptr [rip + SPIN_STARTED]",
     "2:  jmp 2b",
     ".global sse_echo",
     "sse_echo:",
     "    pxor xmm1, xmm1",
+    "    lock inc qword ptr [rip + SPIN_STARTED]",
     "3:  movq rax, xmm1",
     "    test rax, rax",
     "    jz 3b",
@@ -66,6 +73,7 @@ global_asm!(
     "8:  jmp 8b",
     ".global blank_spin",
     "blank_spin:",
+    "    lock inc qword ptr [rip + SPIN_STARTED]",
     "9:  jmp 9b",
     ".global dirty_xmm3",
     "dirty_xmm3:",
@@ -92,8 +100,18 @@ extern "C" fn exit_thread(_: usize, _: usize) -> ! {
 
 /// A spinning thread, suspended: (thread, token).
 fn spawn_suspended(f: unsafe extern "C" fn(usize, usize) -> !, a: usize, b: usize) -> R<(zx_handle_t, zx_handle_t)> {
+    SPIN_STARTED.store(0, Ordering::SeqCst);
     let t = spawn(entry(f), a, b)?;
-    sleep_ms(10);
+    // The routine must have loaded its registers before it is suspended.
+    let deadline = zx::clock_get_monotonic() + 5_000_000_000;
+    while SPIN_STARTED.load(Ordering::SeqCst) == 0 {
+        if zx::clock_get_monotonic() > deadline {
+            zx::task_kill(t)?;
+            zx::handle_close(t)?;
+            return Err(ZX_ERR_TIMED_OUT);
+        }
+        sleep_ms(1);
+    }
     let token = zx::task_suspend(t)?;
     wait_signal(t, ZX_THREAD_SUSPENDED, 5_000_000_000)?;
     Ok((t, token))
